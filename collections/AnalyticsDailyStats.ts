@@ -1,0 +1,76 @@
+import type { CollectionConfig, Field } from 'payload'
+
+import type { SanitizedAnalyticsConfig } from '../src/types.js'
+
+import { readBySite } from '../src/access/siteAccess.js'
+import { componentPaths } from '../src/componentPaths.js'
+import { ADMIN_GROUP } from '../src/constants.js'
+import { STATS_DIMENSIONS, STATS_METRICS } from '../src/core/dimensions.js'
+import { applyOverride } from './applyOverride.js'
+import { ownershipFields, pluginWritesOnly } from './sharedFields.js'
+
+const METRIC_DESCRIPTIONS: Record<(typeof STATS_METRICS)[number], string> = {
+  aiTokens: 'Sum of the values of ai.usage events.',
+  automationRuns: 'automation.run events.',
+  bounces: 'Visits with a single pageview.',
+  events: 'Events of any type (for the `event` dimension: of that custom event).',
+  exports: 'export.completed events.',
+  forms: 'form.submit events.',
+  leads: 'lead.created events.',
+  pageviews: 'Pageviews.',
+  totalDuration: 'Seconds between the first and last event of every visit, summed.',
+  visitors: 'Unique visitors (daily hash).',
+  visits: 'Sessions (30 minutes of inactivity end one).',
+}
+
+/**
+ * One row per (site, day, dimension, key): the `total` dimension holds the day's totals,
+ * the others its breakdowns. Recomputed as absolute values by the aggregation job only.
+ */
+export function buildAnalyticsDailyStats(cfg: SanitizedAnalyticsConfig): CollectionConfig {
+  const metricFields: Field[] = STATS_METRICS.map((name) => ({
+    name,
+    type: 'number',
+    admin: { description: METRIC_DESCRIPTIONS[name] },
+    defaultValue: 0,
+    required: true,
+  }))
+
+  const base: CollectionConfig = {
+    slug: cfg.slugs.dailyStats,
+    access: {
+      create: pluginWritesOnly,
+      delete: pluginWritesOnly,
+      read: readBySite(cfg),
+      update: pluginWritesOnly,
+    },
+    admin: {
+      components: { beforeListTable: [componentPaths.pipelineNotice] },
+      defaultColumns: ['date', 'site', 'dimension', 'key', 'visitors', 'visits', 'pageviews'],
+      description: 'Daily statistics per site, recomputed by the aggregation job every few minutes.',
+      enableListViewSelectAPI: true,
+      group: ADMIN_GROUP,
+      pagination: { defaultLimit: 50 },
+    },
+    defaultSort: '-date',
+    fields: [
+      ...ownershipFields(cfg, { required: true }),
+      { name: 'date', type: 'date', index: true, required: true, admin: { date: { pickerAppearance: 'dayOnly' }, description: 'The UTC day.' } },
+      {
+        name: 'dimension',
+        type: 'select',
+        defaultValue: 'total',
+        options: STATS_DIMENSIONS.map((value) => ({ label: value, value })),
+        required: true,
+      },
+      { name: 'key', type: 'text', admin: { description: 'The breakdown value (a path, a source, a country…); empty for totals.' }, defaultValue: '' },
+      { type: 'row', fields: metricFields.slice(0, 5) },
+      { type: 'row', fields: metricFields.slice(5) },
+    ],
+    graphQL: false,
+    indexes: [{ fields: ['site', 'date', 'dimension', 'key'], unique: true }],
+    labels: { plural: 'Daily stats', singular: 'Daily stats row' },
+    timestamps: false,
+  }
+  return applyOverride(base, cfg.overrides.dailyStats)
+}

@@ -1,0 +1,195 @@
+import type { CollectionBeforeValidateHook, CollectionConfig, Field, PayloadRequest, Where } from 'payload'
+
+import { randomBytes } from 'node:crypto'
+
+import type { SanitizedAnalyticsConfig } from '../src/types.js'
+
+import { canAccessSite, siteScope, whereSiteIn } from '../src/access/siteAccess.js'
+import { ADMIN_GROUP } from '../src/constants.js'
+import { IP_ANONYMIZATION_MODES, SETTINGS_SCOPES, TOGGLE_VALUES } from '../src/core/siteSettings.js'
+import { applyOverride } from './applyOverride.js'
+
+type Scope = (typeof SETTINGS_SCOPES)[number]
+
+const relationId = (value: unknown): null | number | string => {
+  if (value === null || value === undefined || value === '') return null
+  if (typeof value === 'object' && 'id' in value) return (value as { id: number | string }).id
+  return value as number | string
+}
+
+const toggle = (name: string, label: string, description: string): Field => ({
+  name,
+  type: 'select',
+  admin: { description },
+  defaultValue: 'inherit',
+  label,
+  options: TOGGLE_VALUES.map((value) => ({ label: value === 'inherit' ? 'Inherit' : value === 'on' ? 'On' : 'Off', value })),
+  required: true,
+})
+
+/** A random, URL-safe token for the public dashboard link. */
+export const newShareToken = (): string => randomBytes(24).toString('base64url')
+
+/**
+ * Per-site analytics settings, with per-tenant and global rows as defaults. A row's scope
+ * and owner are fixed at creation; its `scopeKey` keeps one row per owner.
+ */
+export function buildAnalyticsSettings(cfg: SanitizedAnalyticsConfig): CollectionConfig {
+  const canManageDefaults = async (req: PayloadRequest): Promise<boolean> =>
+    req.user ? Boolean(await cfg.canManageDefaults({ req, user: req.user })) : false
+
+  /** Rows this user may change: settings of sites they may update, defaults if allowed. */
+  const writableRows = async ({ req }: { req: PayloadRequest }): Promise<boolean | Where> => {
+    if (!req.user) return false
+    const bySite = whereSiteIn(await siteScope(req, cfg, 'update'))
+    const defaults = await canManageDefaults(req)
+    if (bySite === true && defaults) return true
+    const or: Where[] = []
+    if (bySite === true) or.push({ scope: { equals: 'site' } })
+    else if (bySite !== false) or.push(bySite)
+    if (defaults) or.push({ scope: { not_equals: 'site' } })
+    return or.length ? { or } : false
+  }
+
+  const fixScope: CollectionBeforeValidateHook = ({ data, operation, originalDoc }) => {
+    if (!data) return data
+    // A row belongs to one owner for life: moving it would bypass the owner's access check.
+    const source = operation === 'update' && originalDoc ? originalDoc : data
+    const scope = (source.scope ?? 'site') as Scope
+    const site = scope === 'site' ? relationId(source.site) : null
+    const tenant = scope === 'tenant' ? relationId(source.tenant) : null
+    data.scope = scope
+    data.site = site
+    if (cfg.tenantsCollection) data.tenant = tenant
+    data.scopeKey = scope === 'global' ? 'global' : `${scope}:${String(scope === 'site' ? site : tenant)}`
+    if (data.publicDashboard && !data.shareToken && !originalDoc?.shareToken) data.shareToken = newShareToken()
+    return data
+  }
+
+  const ownerFields: Field[] = [
+    {
+      name: 'scope',
+      type: 'select',
+      admin: { description: 'Settings of one site, or defaults for every site of a tenant or of the whole installation.' },
+      defaultValue: 'site',
+      options: SETTINGS_SCOPES.filter((scope) => scope !== 'tenant' || cfg.tenantsCollection).map((value) => ({
+        label: value === 'global' ? 'Global defaults' : value === 'tenant' ? 'Tenant defaults' : 'One site',
+        value,
+      })),
+      required: true,
+    },
+    {
+      name: 'site',
+      type: 'relationship',
+      admin: { condition: (data) => (data.scope ?? 'site') === 'site' },
+      relationTo: cfg.slugs.sites,
+      validate: (value: unknown, { siblingData }: { siblingData: Record<string, unknown> }) =>
+        (siblingData.scope ?? 'site') !== 'site' || relationId(value) !== null || 'Choose the site these settings apply to.',
+    },
+  ]
+  if (cfg.tenantsCollection) {
+    ownerFields.push({
+      name: 'tenant',
+      type: 'relationship',
+      admin: { condition: (data) => data.scope === 'tenant' },
+      relationTo: cfg.tenantsCollection,
+      validate: (value: unknown, { siblingData }: { siblingData: Record<string, unknown> }) =>
+        siblingData.scope !== 'tenant' || relationId(value) !== null || 'Choose the tenant these defaults apply to.',
+    })
+  }
+
+  const base: CollectionConfig = {
+    slug: cfg.slugs.settings,
+    access: {
+      create: async ({ data, req }) => {
+        if (!req.user) return false
+        const scope = (data?.scope ?? 'site') as Scope
+        if (scope !== 'site') return canManageDefaults(req)
+        const site = relationId(data?.site)
+        // Without a site yet (the admin's "create" button), allow the form; validation asks for one.
+        if (site !== null) return canAccessSite(req, cfg, site, 'update')
+        const writable = await siteScope(req, cfg, 'update')
+        return writable === true || writable.length > 0
+      },
+      delete: writableRows,
+      read: async ({ req }) => {
+        if (!req.user) return false
+        const bySite = whereSiteIn(await siteScope(req, cfg, 'read'))
+        if (bySite === true) return true
+        // Defaults hold no secrets and explain what a site inherits.
+        const or: Where[] = [{ scope: { not_equals: 'site' } }]
+        if (bySite !== false) or.push(bySite)
+        return { or }
+      },
+      update: writableRows,
+    },
+    admin: {
+      defaultColumns: ['scopeKey', 'site', 'trackingEnabled', 'publicDashboard'],
+      description: 'Tracking, privacy and sharing settings per site, with tenant and global defaults.',
+      group: ADMIN_GROUP,
+      useAsTitle: 'scopeKey',
+    },
+    fields: [
+      ...ownerFields,
+      { name: 'scopeKey', type: 'text', admin: { hidden: true }, index: true, unique: true },
+      toggle('trackingEnabled', 'Tracking', 'Accept events for this site.'),
+      {
+        name: 'allowedHostnames',
+        type: 'text',
+        admin: { description: 'Hostnames allowed besides the site domain and its subdomains (e.g. a staging host).' },
+        hasMany: true,
+      },
+      {
+        name: 'excludedPaths',
+        type: 'text',
+        admin: { description: 'Paths never tracked: `/admin`, `/preview/*` (one segment) or `/drafts/**` (any depth).' },
+        hasMany: true,
+      },
+      {
+        name: 'ipAnonymization',
+        type: 'select',
+        admin: { description: 'How much of the IP address is kept, in memory only, before hashing. It is never stored.' },
+        defaultValue: 'inherit',
+        label: 'IP anonymisation',
+        options: [
+          { label: 'Inherit', value: 'inherit' },
+          ...IP_ANONYMIZATION_MODES.map((value) => ({
+            label: value === 'standard' ? 'Standard (IPv4 /24, IPv6 /48)' : 'Strict (IPv4 /16, IPv6 /32)',
+            value,
+          })),
+        ],
+        required: true,
+      },
+      toggle('respectDoNotTrack', 'Respect Do-Not-Track / GPC', 'Ignore visitors whose browser sends DNT or Global Privacy Control.'),
+      toggle('trackAutomation', 'Track automated browsers', 'Count visits from browsers under automation (navigator.webdriver).'),
+      {
+        name: 'retentionDays',
+        type: 'number',
+        admin: { description: `Days raw events are kept. Empty: inherit (plugin default ${cfg.retention.eventsDays}).` },
+        min: 1,
+      },
+      {
+        name: 'conversionEvents',
+        type: 'text',
+        admin: { description: 'Event types that count as conversions. Empty: inherit (lead.created, form.submit).' },
+        hasMany: true,
+      },
+      {
+        name: 'publicDashboard',
+        type: 'checkbox',
+        admin: { condition: (data) => (data.scope ?? 'site') === 'site', description: 'Anyone with the share link can read this site’s dashboard.' },
+        defaultValue: false,
+      },
+      {
+        name: 'shareToken',
+        type: 'text',
+        admin: { condition: (data) => (data.scope ?? 'site') === 'site', readOnly: true },
+        index: true,
+      },
+    ],
+    graphQL: false,
+    hooks: { beforeValidate: [fixScope] },
+    labels: { plural: 'Settings', singular: 'Settings' },
+  }
+  return applyOverride(base, cfg.overrides.settings)
+}

@@ -1,0 +1,70 @@
+import { postgresAdapter } from '@payloadcms/db-postgres'
+import { multiTenantPlugin } from '@payloadcms/plugin-multi-tenant'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { buildConfig, type Config, type SanitizedConfig } from 'payload'
+import { analyticsPlugin, type AnalyticsPluginOptions } from 'payload-plugin-analytics'
+
+import { Sites } from './collections/Sites.js'
+import { Tenants } from './collections/Tenants.js'
+import { Users } from './collections/Users.js'
+import { migrations } from './migrations/index.js'
+import { seedIfEmpty } from './seed.js'
+
+const dirname = path.dirname(fileURLToPath(import.meta.url))
+
+export interface DevConfigOptions {
+  analytics?: AnalyticsPluginOptions
+  databaseUri: string
+  /** Push the schema from the config (development) instead of running migrations. */
+  push?: boolean
+  /** Seed demo tenants, sites and users into an empty database on start. */
+  seed?: boolean
+  /** Extra plugins after ours, e.g. a test's own. */
+  plugins?: Config['plugins']
+}
+
+type DevUser = { roles?: null | string[] }
+
+/**
+ * The dev app's config: a host project as a Payload developer would write it, with the
+ * multi-tenant plugin scoping sites to tenants and the analytics plugin after it.
+ * Shared by `npm run dev`, the production build and the integration tests.
+ */
+export function buildDevConfig(options: DevConfigOptions): Promise<SanitizedConfig> {
+  return buildConfig({
+    admin: {
+      avatar: 'default',
+      importMap: { baseDir: dirname, importMapFile: path.resolve(dirname, 'app/(payload)/admin/importMap.js') },
+      user: Users.slug,
+    },
+    collections: [Users, Tenants, Sites],
+    db: postgresAdapter({
+      migrationDir: path.resolve(dirname, 'migrations'),
+      pool: { connectionString: options.databaseUri },
+      prodMigrations: migrations,
+      push: options.push ?? process.env.NODE_ENV !== 'production',
+    }),
+    onInit: async (payload) => {
+      if (options.seed) await seedIfEmpty(payload)
+    },
+    plugins: [
+      multiTenantPlugin({
+        collections: { sites: {} },
+        tenantsSlug: Tenants.slug,
+        userHasAccessToAllTenants: (user) => Boolean((user as DevUser | null)?.roles?.includes('super-admin')),
+      }),
+      analyticsPlugin({
+        defaults: { allowedHostnames: ['localhost'] },
+        ...options.analytics,
+      }),
+      ...(options.plugins ?? []),
+    ],
+    secret: process.env.PAYLOAD_SECRET || 'dev-only-secret-change-me',
+    telemetry: false,
+    typescript: {
+      autoGenerate: process.env.NODE_ENV === 'development',
+      outputFile: path.resolve(dirname, 'payload-types.ts'),
+    },
+  })
+}

@@ -1,0 +1,48 @@
+/**
+ * A daily-stats row is keyed by (site, day, dimension, key). The `total` dimension has the
+ * empty key and holds the day's totals; every other dimension is one breakdown of the day.
+ */
+export const STATS_DIMENSIONS = [
+  'total',
+  'page',
+  'entryPage',
+  'exitPage',
+  'source',
+  'utmSource',
+  'utmMedium',
+  'utmCampaign',
+  'utmTerm',
+  'utmContent',
+  'country',
+  'browser',
+  'os',
+  'device',
+  'event',
+] as const
+
+export type StatsDimension = (typeof STATS_DIMENSIONS)[number]
+
+/** Device classes derived from the user-agent (and the screen width as a hint). */
+export const DEVICE_CLASSES = ['desktop', 'mobile', 'tablet', 'other'] as const
+export type DeviceClass = (typeof DEVICE_CLASSES)[number]
+
+/** Screen classes from the reported viewport width, as Plausible buckets them. */
+export const SCREEN_CLASSES = ['mobile', 'tablet', 'laptop', 'desktop'] as const
+export type ScreenClass = (typeof SCREEN_CLASSES)[number]
+
+/** The additive counters every daily-stats row carries. */
+export const STATS_METRICS = [
+  'pageviews',
+  'visitors',
+  'visits',
+  'bounces',
+  'totalDuration',
+  'events',
+  'leads',
+  'forms',
+  'exports',
+  'automationRuns',
+  'aiTokens',
+] as const
+
+export type StatsMetric = (typeof STATS_METRICS)[number]

@@ -1,0 +1,20 @@
+/**
+ * The bare hostname of a domain as an editor may type it: `https://WWW.Example.com/path`
+ * becomes `www.example.com`. The `www.` stays, since it is a host of its own; matching
+ * treats the apex and its subdomains alike anyway.
+ */
+export function normalizeDomain(input: string): string {
+  let value = input.trim().toLowerCase()
+  value = value.replace(/^[a-z][a-z0-9+.-]*:\/\//, '')
+  value = value.split(/[/?#]/, 1)[0] ?? ''
+  value = value.replace(/^[^@]*@/, '')
+  value = value.replace(/:\d+$/, '')
+  return value.replace(/\.$/, '')
+}
+
+/** Whether a page's hostname belongs to a domain: the domain itself or any subdomain. */
+export function hostnameMatchesDomain(hostname: string, domain: string): boolean {
+  const host = normalizeDomain(hostname)
+  const base = normalizeDomain(domain).replace(/^www\./, '')
+  return base.length > 0 && (host === base || host.endsWith(`.${base}`))
+}

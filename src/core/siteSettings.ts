@@ -1,0 +1,102 @@
+/**
+ * Per-site settings inherit from the tenant's defaults, which inherit from the global
+ * defaults, which inherit from the plugin options. This module holds only the pure
+ * resolution; the rows come from the AnalyticsSettings collection.
+ */
+
+export const SETTINGS_SCOPES = ['global', 'tenant', 'site'] as const
+export type SettingsScope = (typeof SETTINGS_SCOPES)[number]
+
+/** A tri-state switch: `inherit` takes the value of the next level up. */
+export const TOGGLE_VALUES = ['inherit', 'on', 'off'] as const
+export type Toggle = (typeof TOGGLE_VALUES)[number]
+
+/**
+ * How much of the IP address is kept before it is used for the visitor hash and the
+ * rate limit. `standard`: IPv4 /24, IPv6 /48 (as Plausible). `strict`: IPv4 /16, IPv6 /32.
+ */
+export const IP_ANONYMIZATION_MODES = ['standard', 'strict'] as const
+export type IpAnonymization = (typeof IP_ANONYMIZATION_MODES)[number]
+
+/** One settings row as stored; every field may be unset (inherit). */
+export interface SettingsRow {
+  allowedHostnames?: null | string[]
+  conversionEvents?: null | string[]
+  excludedPaths?: null | string[]
+  ipAnonymization?: 'inherit' | IpAnonymization | null
+  publicDashboard?: boolean | null
+  respectDoNotTrack?: null | Toggle
+  retentionDays?: null | number
+  shareToken?: null | string
+  trackAutomation?: null | Toggle
+  trackingEnabled?: null | Toggle
+}
+
+/** The settings in force for one site. */
+export interface EffectiveSiteSettings {
+  /** Hostnames allowed besides the site's own domain and its subdomains. */
+  allowedHostnames: string[]
+  conversionEvents: string[]
+  /** Path patterns (`/admin`, `/preview/*`) whose pageviews are dropped. */
+  excludedPaths: string[]
+  ipAnonymization: IpAnonymization
+  /** Public read-only dashboard through `shareToken`; never inherited. */
+  publicDashboard: boolean
+  /** Honour Do-Not-Track and Global Privacy Control headers. */
+  respectDoNotTrack: boolean
+  /** Days raw events are kept. */
+  retentionDays: number
+  shareToken: null | string
+  /** Count visits from automated browsers (`navigator.webdriver`); off by default. */
+  trackAutomation: boolean
+  trackingEnabled: boolean
+}
+
+export type SettingsDefaults = Omit<EffectiveSiteSettings, 'publicDashboard' | 'shareToken'>
+
+const toggle = (levels: Array<null | SettingsRow | undefined>, key: keyof SettingsRow, fallback: boolean): boolean => {
+  for (const row of levels) {
+    const value = row?.[key]
+    if (value === 'on') return true
+    if (value === 'off') return false
+  }
+  return fallback
+}
+
+const union = (levels: Array<null | SettingsRow | undefined>, fallback: string[], key: 'allowedHostnames' | 'excludedPaths'): string[] => {
+  const values = new Set(fallback)
+  for (const row of levels) for (const value of row?.[key] ?? []) values.add(value)
+  return [...values]
+}
+
+/**
+ * Resolve the settings of a site from its own row, its tenant's row and the global row
+ * (each may be missing). Lists of hostnames and excluded paths add up across levels;
+ * conversion events and scalars take the most specific level that sets them.
+ */
+export function resolveSiteSettings(
+  rows: { global?: null | SettingsRow; site?: null | SettingsRow; tenant?: null | SettingsRow },
+  defaults: SettingsDefaults,
+): EffectiveSiteSettings {
+  const levels = [rows.site, rows.tenant, rows.global]
+  const conversionEvents = levels.find((row) => row?.conversionEvents?.length)?.conversionEvents
+  const ipAnonymization = levels
+    .map((row) => row?.ipAnonymization)
+    .find((mode): mode is IpAnonymization => mode === 'standard' || mode === 'strict')
+  const retentionDays = levels
+    .map((row) => row?.retentionDays)
+    .find((days): days is number => typeof days === 'number' && days > 0)
+
+  return {
+    allowedHostnames: union(levels, defaults.allowedHostnames, 'allowedHostnames'),
+    conversionEvents: [...(conversionEvents ?? defaults.conversionEvents)],
+    excludedPaths: union(levels, defaults.excludedPaths, 'excludedPaths'),
+    ipAnonymization: ipAnonymization ?? defaults.ipAnonymization,
+    publicDashboard: rows.site?.publicDashboard === true && Boolean(rows.site.shareToken),
+    respectDoNotTrack: toggle(levels, 'respectDoNotTrack', defaults.respectDoNotTrack),
+    retentionDays: retentionDays ?? defaults.retentionDays,
+    shareToken: rows.site?.publicDashboard ? (rows.site.shareToken ?? null) : null,
+    trackAutomation: toggle(levels, 'trackAutomation', defaults.trackAutomation),
+    trackingEnabled: toggle(levels, 'trackingEnabled', defaults.trackingEnabled),
+  }
+}

@@ -1,0 +1,19 @@
+import type { Payload, PayloadRequest } from 'payload'
+
+import type { SanitizedAnalyticsConfig } from './types.js'
+
+/**
+ * Delete every analytics row of one site: raw events, daily stats and its settings.
+ * One `DELETE … WHERE site_id = $1` per table (no documents are loaded), inside the
+ * request's transaction when there is one.
+ */
+export async function eraseSiteAnalytics(
+  payload: Payload,
+  cfg: SanitizedAnalyticsConfig,
+  siteId: number | string,
+  req?: PayloadRequest,
+): Promise<void> {
+  for (const collection of [cfg.slugs.events, cfg.slugs.dailyStats, cfg.slugs.settings]) {
+    await payload.db.deleteMany({ collection, req, where: { site: { equals: siteId } } })
+  }
+}

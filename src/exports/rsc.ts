@@ -1,0 +1,1 @@
+export { PipelineNotice } from '../../admin/PipelineNotice/index.js'
