@@ -47,15 +47,15 @@ export function buildAnalyticsDailyStats(cfg: SanitizedAnalyticsConfig): Collect
     admin: {
       components: { beforeListTable: [componentPaths.pipelineNotice] },
       defaultColumns: ['date', 'site', 'dimension', 'key', 'visitors', 'visits', 'pageviews'],
-      description: 'Daily statistics per site, recomputed by the aggregation job every few minutes.',
+      description: `Daily statistics per site and breakdown, kept ${cfg.retention.statsDays} days.`,
       enableListViewSelectAPI: true,
       group: ADMIN_GROUP,
       pagination: { defaultLimit: 50 },
     },
     defaultSort: '-date',
     fields: [
-      ...ownershipFields(cfg, { required: true }),
-      { name: 'date', type: 'date', index: true, required: true, admin: { date: { pickerAppearance: 'dayOnly' }, description: 'The UTC day.' } },
+      ...ownershipFields(cfg, { indexTenant: true }),
+      { name: 'date', type: 'date', required: true, admin: { date: { pickerAppearance: 'dayOnly' }, description: 'The UTC day.' } },
       {
         name: 'dimension',
         type: 'select',
@@ -68,6 +68,7 @@ export function buildAnalyticsDailyStats(cfg: SanitizedAnalyticsConfig): Collect
       { type: 'row', fields: metricFields.slice(5) },
     ],
     graphQL: false,
+    lockDocuments: false,
     indexes: [{ fields: ['site', 'date', 'dimension', 'key'], unique: true }],
     labels: { plural: 'Daily stats', singular: 'Daily stats row' },
     timestamps: false,

@@ -27,7 +27,7 @@ export function buildAnalyticsEvents(cfg: SanitizedAnalyticsConfig): CollectionC
     admin: {
       components: { beforeListTable: [componentPaths.pipelineNotice] },
       defaultColumns: ['timestamp', 'type', 'site', 'path', 'source', 'country', 'browser', 'device'],
-      description: 'Raw events, kept for a limited time. Written only by the analytics pipeline.',
+      description: `Raw events, kept ${cfg.retention.eventsDays} days unless a site’s settings say otherwise.`,
       enableListViewSelectAPI: true,
       group: ADMIN_GROUP,
       pagination: { defaultLimit: 50 },
@@ -36,8 +36,8 @@ export function buildAnalyticsEvents(cfg: SanitizedAnalyticsConfig): CollectionC
     defaultSort: '-timestamp',
     fields: [
       { name: 'eventId', type: 'text', required: true, unique: true, admin: { description: 'Unique id; makes retries idempotent.' } },
-      ...ownershipFields(cfg, { required: true }),
-      { name: 'type', type: 'text', index: true, required: true, admin: { description: 'pageview, lead.created, form.submit, automation.run, ai.usage, export.completed or a custom name.' } },
+      ...ownershipFields(cfg, { indexTenant: false }),
+      { name: 'type', type: 'text', required: true, admin: { description: 'pageview, lead.created, form.submit, automation.run, ai.usage, export.completed or a custom name.' } },
       { name: 'timestamp', type: 'date', index: true, required: true, admin: { date: { pickerAppearance: 'dayAndTime' } } },
       text('path'),
       text('hostname'),
@@ -68,6 +68,7 @@ export function buildAnalyticsEvents(cfg: SanitizedAnalyticsConfig): CollectionC
       { name: 'props', type: 'json', admin: { description: 'Small custom properties (primitive values).' } },
     ],
     graphQL: false,
+    lockDocuments: false,
     indexes: [{ fields: ['site', 'timestamp'] }],
     labels: { plural: 'Events', singular: 'Event' },
     timestamps: false,

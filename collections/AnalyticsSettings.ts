@@ -1,5 +1,7 @@
 import type { CollectionBeforeValidateHook, CollectionConfig, Field, PayloadRequest, Where } from 'payload'
 
+import { ValidationError } from 'payload'
+
 import { randomBytes } from 'node:crypto'
 
 import type { SanitizedAnalyticsConfig } from '../src/types.js'
@@ -51,7 +53,7 @@ export function buildAnalyticsSettings(cfg: SanitizedAnalyticsConfig): Collectio
     return or.length ? { or } : false
   }
 
-  const fixScope: CollectionBeforeValidateHook = ({ data, operation, originalDoc }) => {
+  const fixScope: CollectionBeforeValidateHook = async ({ collection, data, operation, originalDoc, req }) => {
     if (!data) return data
     // A row belongs to one owner for life: moving it would bypass the owner's access check.
     const source = operation === 'update' && originalDoc ? originalDoc : data
@@ -62,6 +64,13 @@ export function buildAnalyticsSettings(cfg: SanitizedAnalyticsConfig): Collectio
     data.site = site
     if (cfg.tenantsCollection) data.tenant = tenant
     data.scopeKey = scope === 'global' ? 'global' : `${scope}:${String(scope === 'site' ? site : tenant)}`
+    if (operation === 'create' && (scope === 'global' || site !== null || tenant !== null)) {
+      const { totalDocs } = await req.payload.count({ collection: collection.slug, req, where: { scopeKey: { equals: data.scopeKey } } })
+      if (totalDocs > 0) {
+        const what = scope === 'global' ? 'Global defaults already exist' : `This ${scope} already has analytics settings`
+        throw new ValidationError({ collection: collection.slug, errors: [{ message: `${what}: edit those instead.`, path: scope === 'global' ? 'scope' : scope }] })
+      }
+    }
     if (data.publicDashboard && !data.shareToken && !originalDoc?.shareToken) data.shareToken = newShareToken()
     return data
   }

@@ -1,0 +1,414 @@
+import type { Redis } from 'ioredis'
+
+import type { AnalyticsEvent } from '../core/event.js'
+import type { BufferLogger, ClaimedEvent, EventBuffer, IngestInput, IngestResult, MalformedEntry } from './types.js'
+
+import { createHash, randomBytes, randomUUID } from 'node:crypto'
+import os from 'node:os'
+
+import { BufferClosedError, BufferError, BufferFullError, BufferUnavailableError } from './errors.js'
+import { decodeEntry, encodeEvent, encodeEventWithoutSession } from './eventCodec.js'
+import { assertClaimCount, assertIngestInput } from './ingestInput.js'
+import { APPEND_LUA, INGEST_LUA } from './luaScripts.js'
+import { isFailFast } from './redisClient.js'
+
+export interface RedisEventBufferOptions {
+  /**
+   * Claimed entries unacknowledged this long are handed to the next `claim` (their consumer
+   * is presumed dead). Keep it above the longest time a healthy consumer holds a batch.
+   * @default 60000
+   */
+  claimIdleMs?: number
+  /** @default `<hostname>:<pid>:<random>` — unique per process, so a restarted worker is a new consumer. */
+  consumer?: string
+  /**
+   * Consumers with nothing pending and idle this long are removed from the group (dead
+   * workers would otherwise accumulate), checked at most hourly by `claim`.
+   * @default 86400000 (24 h)
+   */
+  consumerPruneAfterMs?: number
+  /** @default 1000 — malformed entries are copied to `<stream>:dead`, capped at about this many. */
+  deadLetterMaxLen?: number
+  /** @default 'aggregator' */
+  group?: string
+  /** @default 'analytics:' */
+  keyPrefix?: string
+  logger?: BufferLogger
+  /**
+   * At most this many unacknowledged entries; `ingest` and `append` then reject with a
+   * `BufferFullError` (503) instead of trimming, which would drop events silently.
+   * Unbounded by default: give Redis `maxmemory` with `maxmemory-policy noeviction`.
+   */
+  maxLen?: number
+  /** Called for each malformed entry `claim` removes (e.g. to count it in a metric). */
+  onMalformed?: (entry: MalformedEntry) => void
+  /**
+   * `ingest` and `append` reject after this long even if the client would keep waiting
+   * (a safety net; the client's own `commandTimeout` should fire first).
+   * @default 1500
+   */
+  operationTimeoutMs?: number
+  /** Disconnect `redis` in `close()` (set when the buffer created the client itself). @default false */
+  ownsClient?: boolean
+  /**
+   * An ioredis client, owned by the caller. Create it with `FAIL_FAST_REDIS_OPTIONS`
+   * (`createFailFastRedis`) so calls reject at once while Redis is down.
+   */
+  redis: Redis
+  /** @default 'events' */
+  stream?: string
+}
+
+type ScriptCommand = (numberOfKeys: number, ...args: (number | string)[]) => Promise<unknown>
+
+interface StreamEntry {
+  /** The `e` field; null when the entry no longer exists or has no such field. */
+  fields: null | string[]
+  id: string
+}
+
+const isString = (value: unknown): value is string => typeof value === 'string'
+
+/** `[id, [field, value, …] | null]` pairs as XREADGROUP and XAUTOCLAIM return them. */
+function parseEntries(value: unknown): StreamEntry[] {
+  if (!Array.isArray(value)) return []
+  const entries: StreamEntry[] = []
+  for (const item of value) {
+    if (!Array.isArray(item) || !isString(item[0])) continue
+    const fields = Array.isArray(item[1]) ? item[1].map(String) : null
+    entries.push({ fields, id: item[0] })
+  }
+  return entries
+}
+
+function eventField(fields: string[]): string | undefined {
+  for (let index = 0; index + 1 < fields.length; index += 2) {
+    if (fields[index] === 'e') return fields[index + 1]
+  }
+  return undefined
+}
+
+const errorMessage = (error: unknown): string => (error instanceof Error ? error.message : String(error))
+
+const APPEND_CHUNK = 500
+const ACK_CHUNK = 5_000
+const PRUNE_INTERVAL_MS = 60 * 60 * 1000
+
+/**
+ * The production buffer: one Redis stream read through one consumer group.
+ *
+ * Keys (all share the hash tag `{<stream>}`, so one Cluster slot holds them all — the
+ * stream is a single key anyway, and the ingest script needs its counters and session on
+ * the same slot):
+ * - `<prefix>{<stream>}`                 the stream; entry field `e` = event JSON
+ * - `<prefix>{<stream>}:rl:<key>`        rate-limit counters
+ * - `<prefix>{<stream>}:session:<key>`   session ids
+ * - `<prefix>{<stream>}:dead`            copies of malformed entries (capped)
+ */
+export class RedisEventBuffer implements EventBuffer {
+  readonly kind = 'redis' as const
+  readonly consumer: string
+  readonly deadLetterKey: string
+  readonly group: string
+  readonly streamKey: string
+
+  private readonly appendCommand: ScriptCommand
+  private readonly claimIdleMs: number
+  private closed = false
+  private readonly consumerPruneAfterMs: number
+  private cursor = '0-0'
+  private readonly deadLetterMaxLen: number
+  private groupReady: null | Promise<void> = null
+  private readonly ingestCommand: ScriptCommand
+  private lastPrune = 0
+  private readonly logger: BufferLogger | undefined
+  private malformed = 0
+  private readonly maxLen: number
+  private readonly onMalformed: ((entry: MalformedEntry) => void) | undefined
+  private readonly operationTimeoutMs: number
+  private readonly ownsClient: boolean
+  private readonly redis: Redis
+
+  constructor(options: RedisEventBufferOptions) {
+    this.redis = options.redis
+    const prefix = options.keyPrefix ?? 'analytics:'
+    const stream = options.stream ?? 'events'
+    this.streamKey = `${prefix}{${stream}}`
+    this.deadLetterKey = `${this.streamKey}:dead`
+    this.group = options.group ?? 'aggregator'
+    this.consumer = options.consumer ?? `${os.hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`
+    this.claimIdleMs = options.claimIdleMs ?? 60_000
+    this.consumerPruneAfterMs = options.consumerPruneAfterMs ?? 24 * 60 * 60 * 1000
+    this.deadLetterMaxLen = options.deadLetterMaxLen ?? 1_000
+    this.maxLen = options.maxLen ?? 0
+    this.operationTimeoutMs = options.operationTimeoutMs ?? 1_500
+    this.ownsClient = options.ownsClient ?? false
+    this.logger = options.logger
+    this.onMalformed = options.onMalformed
+    if (!Number.isInteger(this.maxLen) || this.maxLen < 0) throw new TypeError('analytics buffer: maxLen must be a whole number ≥ 0')
+    if (!Number.isInteger(this.claimIdleMs) || this.claimIdleMs < 1) throw new TypeError('analytics buffer: claimIdleMs must be a whole number ≥ 1')
+    if (!isFailFast(this.redis)) {
+      this.logger?.warn(
+        'analytics: the Redis client for the event buffer queues commands while disconnected; ' +
+          'create it with FAIL_FAST_REDIS_OPTIONS (enableOfflineQueue: false, commandTimeout) so ingestion fails fast',
+      )
+    }
+    this.ingestCommand = this.defineScript('analyticsIngest', INGEST_LUA)
+    this.appendCommand = this.defineScript('analyticsAppend', APPEND_LUA)
+  }
+
+  get malformedCount(): number {
+    return this.malformed
+  }
+
+  async ack(ids: string[]): Promise<void> {
+    this.assertOpen()
+    for (let start = 0; start < ids.length; start += ACK_CHUNK) {
+      const chunk = ids.slice(start, start + ACK_CHUNK)
+      const results = await this.redis.multi().xack(this.streamKey, this.group, ...chunk).xdel(this.streamKey, ...chunk).exec()
+      // A missing group (Redis lost it) fails XACK; the XDEL still removed the entries.
+      const failure = results?.find(([error]) => error && !errorMessage(error).startsWith('NOGROUP'))
+      if (failure?.[0]) throw new BufferUnavailableError(`analytics buffer: ack failed: ${errorMessage(failure[0])}`, { cause: failure[0] })
+    }
+  }
+
+  async append(events: AnalyticsEvent[]): Promise<void> {
+    this.assertOpen()
+    if (events.length === 0) return
+    const chunks: string[][] = []
+    for (let start = 0; start < events.length; start += APPEND_CHUNK) chunks.push(events.slice(start, start + APPEND_CHUNK).map(encodeEvent))
+    // Chunks are sent back to back (pipelined by the client); each chunk is all-or-nothing.
+    const replies = await this.guard(
+      Promise.all(chunks.map((chunk) => this.appendCommand(1, this.streamKey, this.maxLen, ...chunk))),
+      'append',
+    )
+    if (replies.some((reply) => reply === -1)) {
+      throw new BufferFullError(`analytics buffer: the stream holds its maximum of ${this.maxLen} unacknowledged entries`)
+    }
+  }
+
+  async claim(count: number): Promise<ClaimedEvent[]> {
+    this.assertOpen()
+    assertClaimCount(count)
+    const claimed: ClaimedEvent[] = []
+    const malformed: Array<MalformedEntry & { raw: string }> = []
+    const vanished: string[] = []
+    const take = (entries: StreamEntry[]) => {
+      for (const entry of entries) {
+        if (!entry.fields) {
+          // Deleted while pending (Redis 6.2 still lists it): nothing to deliver.
+          vanished.push(entry.id)
+          continue
+        }
+        const raw = eventField(entry.fields)
+        const decoded = decodeEntry(raw)
+        if (decoded.ok) claimed.push({ event: decoded.event, id: entry.id })
+        else malformed.push({ id: entry.id, raw: raw ?? JSON.stringify(entry.fields), reason: decoded.reason })
+      }
+    }
+
+    await this.ensureGroup()
+    // Entries whose consumer died first: they are the oldest.
+    const autoclaimed = await this.withGroup(() =>
+      this.redis.xautoclaim(this.streamKey, this.group, this.consumer, this.claimIdleMs, this.cursor, 'COUNT', count),
+    )
+    this.cursor = isString(autoclaimed[0]) ? autoclaimed[0] : '0-0'
+    take(parseEntries(autoclaimed[1]))
+
+    const remaining = count - claimed.length - malformed.length
+    if (remaining > 0) {
+      const read = await this.withGroup(() =>
+        this.redis.xreadgroup('GROUP', this.group, this.consumer, 'COUNT', remaining, 'STREAMS', this.streamKey, '>'),
+      )
+      const streams = Array.isArray(read) ? read : []
+      for (const stream of streams) if (Array.isArray(stream)) take(parseEntries(stream[1]))
+    }
+
+    if (malformed.length > 0 || vanished.length > 0) await this.dropEntries(malformed, vanished)
+    await this.pruneConsumers()
+    return claimed
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return
+    this.closed = true
+    if (this.ownsClient) {
+      try {
+        await this.redis.quit()
+      } catch {
+        this.redis.disconnect()
+      }
+    }
+  }
+
+  async ingest(input: IngestInput): Promise<IngestResult> {
+    this.assertOpen()
+    assertIngestInput(input)
+    const { event, rateLimits, session } = input
+    const keys = [this.streamKey]
+    const limits: (number | string)[] = []
+    for (const rule of rateLimits) {
+      keys.push(`${this.streamKey}:rl:${rule.key}`)
+      limits.push(rule.limit, rule.windowSeconds)
+    }
+    if (session) keys.push(`${this.streamKey}:session:${session.key}`)
+    const json = session ? encodeEventWithoutSession(event) : encodeEvent(event)
+    const reply = await this.guard(
+      this.ingestCommand(
+        keys.length,
+        ...keys,
+        json,
+        session?.idleSeconds ?? 0,
+        session ? randomUUID() : '',
+        rateLimits.length,
+        this.maxLen,
+        ...limits,
+      ),
+      'ingest',
+    )
+    if (!Array.isArray(reply)) throw new BufferUnavailableError(`analytics buffer: unexpected ingest reply ${JSON.stringify(reply)}`)
+    const status: unknown = reply[0]
+    if (status === 1) {
+      return {
+        entryId: String(reply[1]),
+        newSession: reply[3] === 1,
+        sessionId: session ? String(reply[2]) : event.sessionId,
+        status: 'accepted',
+      }
+    }
+    if (status === 0) return { retryAfterSeconds: Math.max(1, Number(reply[1])), status: 'rate_limited' }
+    throw new BufferFullError(`analytics buffer: the stream holds its maximum of ${this.maxLen} unacknowledged entries`)
+  }
+
+  async pending(): Promise<number> {
+    this.assertOpen()
+    return this.guard(this.redis.xlen(this.streamKey), 'pending')
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new BufferClosedError()
+  }
+
+  private defineScript(name: string, lua: string): ScriptCommand {
+    // Named after the script's hash: two plugin versions sharing a client never clash.
+    const command = `${name}_${createHash('sha1').update(lua).digest('hex').slice(0, 8)}`
+    const client = this.redis as unknown as Record<string, unknown>
+    if (typeof client[command] !== 'function') this.redis.defineCommand(command, { lua })
+    const fn = client[command] as ScriptCommand
+    return (...args) => fn.apply(this.redis, args)
+  }
+
+  /** Malformed entries: keep a capped copy for inspection, then ack and delete them. */
+  private async dropEntries(malformed: Array<MalformedEntry & { raw: string }>, vanished: string[]): Promise<void> {
+    const transaction = this.redis.multi()
+    for (const entry of malformed) {
+      transaction.xadd(
+        this.deadLetterKey,
+        'MAXLEN',
+        '~',
+        this.deadLetterMaxLen,
+        '*',
+        'id',
+        entry.id,
+        'reason',
+        entry.reason,
+        'raw',
+        entry.raw.slice(0, 4_096),
+      )
+    }
+    const ids = [...malformed.map((entry) => entry.id), ...vanished]
+    transaction.xack(this.streamKey, this.group, ...ids)
+    if (malformed.length > 0) transaction.xdel(this.streamKey, ...malformed.map((entry) => entry.id))
+    await transaction.exec()
+    for (const entry of malformed) {
+      this.malformed += 1
+      this.logger?.warn(`analytics: removed malformed buffer entry ${entry.id} (${entry.reason}); a copy is in ${this.deadLetterKey}`)
+      try {
+        this.onMalformed?.({ id: entry.id, reason: entry.reason })
+      } catch {
+        // A failing metrics hook must not fail the claim.
+      }
+    }
+  }
+
+  /** Create the group once (from the start of the stream, so nothing appended earlier is skipped). */
+  private ensureGroup(): Promise<void> {
+    this.groupReady ??= this.redis.xgroup('CREATE', this.streamKey, this.group, '0', 'MKSTREAM').then(
+      () => undefined,
+      (error: unknown) => {
+        if (errorMessage(error).startsWith('BUSYGROUP')) return
+        this.groupReady = null
+        throw new BufferUnavailableError(`analytics buffer: could not create the consumer group: ${errorMessage(error)}`, { cause: error })
+      },
+    )
+    return this.groupReady
+  }
+
+  /** Reject after `operationTimeoutMs` at the latest, and as a `BufferError`. */
+  private guard<T>(promise: Promise<T>, operation: string): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new BufferUnavailableError(`analytics buffer: Redis did not answer ${operation} within ${this.operationTimeoutMs} ms`)),
+        this.operationTimeoutMs,
+      )
+      promise.then(
+        (value) => {
+          clearTimeout(timer)
+          resolve(value)
+        },
+        (error: unknown) => {
+          clearTimeout(timer)
+          reject(
+            error instanceof BufferError
+              ? error
+              : new BufferUnavailableError(`analytics buffer: ${operation} failed: ${errorMessage(error)}`, { cause: error }),
+          )
+        },
+      )
+    })
+  }
+
+  private async pruneConsumers(): Promise<void> {
+    const now = Date.now()
+    if (now - this.lastPrune < PRUNE_INTERVAL_MS) return
+    this.lastPrune = now
+    try {
+      const consumers = (await this.redis.xinfo('CONSUMERS', this.streamKey, this.group)) as unknown
+      if (!Array.isArray(consumers)) return
+      for (const consumer of consumers) {
+        if (!Array.isArray(consumer)) continue
+        const info = new Map<string, unknown>()
+        for (let index = 0; index + 1 < consumer.length; index += 2) info.set(String(consumer[index]), consumer[index + 1])
+        const name = info.get('name')
+        if (!isString(name) || name === this.consumer) continue
+        if (Number(info.get('pending')) === 0 && Number(info.get('idle')) > this.consumerPruneAfterMs) {
+          await this.redis.xgroup('DELCONSUMER', this.streamKey, this.group, name)
+        }
+      }
+    } catch (error) {
+      this.logger?.warn(`analytics: could not prune idle buffer consumers: ${errorMessage(error)}`)
+    }
+  }
+
+  /** Run a group command; if Redis lost the group (restart without persistence, flush), recreate it once. */
+  private async withGroup<T>(run: () => Promise<T>): Promise<T> {
+    try {
+      return await run()
+    } catch (error) {
+      if (!errorMessage(error).startsWith('NOGROUP')) {
+        throw new BufferUnavailableError(`analytics buffer: ${errorMessage(error)}`, { cause: error })
+      }
+      this.groupReady = null
+      await this.ensureGroup()
+      try {
+        return await run()
+      } catch (retryError) {
+        throw new BufferUnavailableError(`analytics buffer: ${errorMessage(retryError)}`, { cause: retryError })
+      }
+    }
+  }
+}
+
+export function createRedisEventBuffer(options: RedisEventBufferOptions): RedisEventBuffer {
+  return new RedisEventBuffer(options)
+}

@@ -1,0 +1,56 @@
+import type { RedisOptions } from 'ioredis'
+
+import { Redis } from 'ioredis'
+
+/**
+ * ioredis options that make every command fail fast while Redis is down or hung, so the
+ * ingestion endpoint answers 503 at once instead of queueing requests in memory:
+ * - `enableOfflineQueue: false`: a command issued while disconnected rejects immediately
+ *   ("Stream isn't writeable…") instead of waiting in the offline queue;
+ * - `commandTimeout: 1000`: a connected but unresponsive server (paused, overloaded)
+ *   rejects the command after 1 s;
+ * - `maxRetriesPerRequest: 1`: commands in flight when the connection drops are not
+ *   replayed for long;
+ * - `connectTimeout: 1000` and a retry strategy capped at 2 s: reconnects quickly once
+ *   Redis is back.
+ * The buffer issues no blocking commands, so the command timeout never cuts a healthy
+ * call short. BullMQ needs its own client (`maxRetriesPerRequest: null`), not this one.
+ */
+export const FAIL_FAST_REDIS_OPTIONS = {
+  commandTimeout: 1_000,
+  connectTimeout: 1_000,
+  enableOfflineQueue: false,
+  maxRetriesPerRequest: 1,
+  retryStrategy: (times: number) => Math.min(50 * 2 ** times, 2_000),
+} satisfies RedisOptions
+
+/** A client with `FAIL_FAST_REDIS_OPTIONS` (overridable) for the buffer and the salt store. */
+export function createFailFastRedis(url: string, overrides: RedisOptions = {}): Redis {
+  return new Redis(url, { ...FAIL_FAST_REDIS_OPTIONS, ...overrides })
+}
+
+/**
+ * Resolve once the client is ready or after `timeoutMs`, whichever comes first; never
+ * rejects (the client keeps reconnecting on its own). Returns whether it is ready.
+ * With the offline queue off, commands sent before `ready` fail, so callers that create a
+ * client at startup wait here first.
+ */
+export function waitForReady(redis: Redis, timeoutMs: number): Promise<boolean> {
+  if (redis.status === 'ready') return Promise.resolve(true)
+  return new Promise((resolve) => {
+    const done = (ready: boolean) => {
+      clearTimeout(timer)
+      redis.off('ready', onReady)
+      resolve(ready)
+    }
+    const onReady = () => done(true)
+    const timer = setTimeout(() => done(false), timeoutMs)
+    redis.on('ready', onReady)
+  })
+}
+
+/** Whether a client was created with options that make the buffer fail fast. */
+export function isFailFast(redis: Redis): boolean {
+  const options = redis.options
+  return options.enableOfflineQueue === false && typeof options.commandTimeout === 'number' && options.commandTimeout > 0
+}

@@ -1,0 +1,210 @@
+/**
+ * The wire contract of the tracker (`POST /api/analytics/track`) and of server-side
+ * events, as zod schemas, plus safe parsing into clear 400 messages. Every string has a
+ * length limit; props are flat and few; nothing unknown passes.
+ */
+import * as z from 'zod'
+
+import type { PropValue } from './event.js'
+
+import { CUSTOM_EVENT_NAME } from './eventTypes.js'
+import { hasUnsafeChars, hasUnsafeTextChars } from './safeText.js'
+
+/** Larger bodies are answered 413 before they are decoded. */
+export const MAX_BODY_BYTES = 8 * 1024
+export const MAX_URL_LENGTH = 2048
+export const MAX_PROPS = 30
+export const MAX_PROP_KEY_LENGTH = 64
+export const MAX_PROP_VALUE_LENGTH = 256
+export const MAX_SCREEN_WIDTH = 100_000
+/** Issues listed in an error response; a hostile body must not produce a huge answer. */
+const MAX_REPORTED_ISSUES = 10
+
+/** Keys that would reach an object's prototype if a consumer ever assigned them. */
+const RESERVED_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype'])
+/** Payload ids: serial numbers, ObjectIds, UUIDs. */
+const SITE_ID = /^[\w-]{1,64}$/
+const HTTP_URL = /^https?:\/\//i
+
+const siteIdString = z.string().regex(SITE_ID, { error: 'must be a site id (1–64 letters, digits, "-" or "_")' })
+
+const eventType = z.string({ error: 'must be a string' }).regex(CUSTOM_EVENT_NAME, {
+  error: `must be 'pageview', a built-in event type or a custom name (a letter, then up to 63 letters, digits, ".", "_", ":", "/" or "-")`,
+})
+
+const safeString = (max: number, what: string) =>
+  z
+    .string({ error: `must be ${what}` })
+    .max(max, { error: `must be at most ${max} characters` })
+    .refine((value) => !hasUnsafeChars(value), { error: 'must not contain control characters or unpaired surrogates' })
+
+const finiteNumber = z.number({ error: 'must be a finite number' })
+
+const propValue = z.union(
+  [
+    z
+      .string()
+      .max(MAX_PROP_VALUE_LENGTH)
+      .refine((value) => !hasUnsafeTextChars(value)),
+    finiteNumber,
+    z.boolean(),
+    z.null(),
+  ],
+  {
+    error: `must be a string of at most ${MAX_PROP_VALUE_LENGTH} characters (no control characters), a finite number, a boolean or null`,
+  },
+)
+
+const propKey = z
+  .string()
+  .min(1, { error: 'prop names must not be empty' })
+  .max(MAX_PROP_KEY_LENGTH, { error: `prop names must be at most ${MAX_PROP_KEY_LENGTH} characters` })
+  .refine((key) => !hasUnsafeChars(key), { error: 'prop names must not contain control characters' })
+
+const isPlainObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Date)
+
+/**
+ * Count and reserved keys are checked on the raw object, before the record schema runs:
+ * zod silently drops a `__proto__` key instead of reporting it, and a body with 10,000
+ * keys should be refused without validating each of them.
+ */
+const propsSchema = z
+  .custom<Record<string, unknown>>(isPlainObject, { error: `must be a flat object of at most ${MAX_PROPS} properties` })
+  .check((ctx) => {
+    const keys = Object.keys(ctx.value)
+    if (keys.length > MAX_PROPS) {
+      ctx.issues.push({ code: 'custom', input: ctx.value, message: `must have at most ${MAX_PROPS} properties` })
+      return
+    }
+    for (const key of keys) {
+      if (RESERVED_KEYS.has(key)) {
+        ctx.issues.push({ code: 'custom', input: key, message: `"${key}" is not allowed as a prop name`, path: [key] })
+      }
+    }
+  })
+  .pipe(z.record(propKey, propValue))
+
+/**
+ * The tracker's body: `s` site id, `t` event type, `u` page URL, `r` referrer, `w` window
+ * width, `p` props, `v` value. Short keys keep the tracker script small.
+ */
+export const trackBodySchema = z.strictObject({
+  p: propsSchema.optional(),
+  r: safeString(MAX_URL_LENGTH, 'the referrer URL (a string)').optional(),
+  s: siteIdString,
+  t: eventType,
+  u: safeString(MAX_URL_LENGTH, 'the page URL (a string)').regex(HTTP_URL, { error: 'must be an http(s) URL' }),
+  v: finiteNumber.optional(),
+  w: z
+    .number({ error: 'must be an integer' })
+    .int({ error: 'must be an integer' })
+    .min(0, { error: 'must be at least 0' })
+    .max(MAX_SCREEN_WIDTH, { error: `must be at most ${MAX_SCREEN_WIDTH}` })
+    .optional(),
+})
+
+export type TrackBody = z.output<typeof trackBodySchema>
+
+/** The latest instant a JS Date can hold; later epoch values would be an Invalid Date. */
+const MAX_EPOCH_MS = 8.64e15
+
+/**
+ * An event recorded by server code (automation runs, AI usage, exports, form submissions)
+ * through `trackServerEvent`. Same limits as the tracker; the time may be given, since a
+ * job may report an event after the fact.
+ */
+export const serverEventSchema = z.strictObject({
+  path: safeString(MAX_URL_LENGTH, 'a path (a string)')
+    .regex(/^\//, { error: 'must start with "/"' })
+    .optional(),
+  props: propsSchema.optional(),
+  siteId: z.union([siteIdString, z.number().int().positive()], {
+    error: 'must be a site id (a positive integer or 1–64 letters, digits, "-" or "_")',
+  }),
+  timestamp: z
+    .union(
+      [
+        z.date(),
+        z.iso.datetime({ offset: true }),
+        z.number().int().min(0).max(MAX_EPOCH_MS),
+      ],
+      { error: 'must be a valid Date, an ISO 8601 date-time or epoch milliseconds' },
+    )
+    .transform((value) => (value instanceof Date ? value : new Date(value)))
+    .optional(),
+  type: eventType,
+  value: finiteNumber.optional(),
+})
+
+export type ServerEventInput = z.input<typeof serverEventSchema>
+export type ServerEvent = z.output<typeof serverEventSchema>
+
+export interface ValidationIssue {
+  message: string
+  /** Dotted path of the offending field, `''` for the body itself. */
+  path: string
+}
+
+export type ParseTrackBodyResult =
+  | { body: TrackBody; ok: true }
+  | { error: string; issues?: ValidationIssue[]; ok: false; status: 400 | 413 }
+
+export type ParseServerEventResult =
+  | { error: string; issues: ValidationIssue[]; ok: false }
+  | { event: ServerEvent; ok: true }
+
+const formatPath = (path: readonly PropertyKey[]): string =>
+  path.map((segment) => (typeof segment === 'number' ? `[${segment}]` : String(segment))).join('.').replace(/\.\[/g, '[')
+
+function describeIssues(error: z.ZodError, subject: string): { error: string; issues: ValidationIssue[] } {
+  const issues = error.issues
+    .slice(0, MAX_REPORTED_ISSUES)
+    .map((issue) => ({ message: issue.message, path: formatPath(issue.path) }))
+  const summary = issues
+    .slice(0, 3)
+    .map((issue) => (issue.path ? `${issue.path}: ${issue.message}` : issue.message))
+    .join('; ')
+  const more = error.issues.length > 3 ? ` (and ${error.issues.length - 3} more)` : ''
+  return { error: `Invalid ${subject}: ${summary}${more}`, issues }
+}
+
+/**
+ * Parses the raw body of a tracking request. JSON.parse defines `__proto__` as an own
+ * property rather than setting the prototype, so parsing itself is safe; the schema then
+ * refuses unknown keys at the top, reserved prop names and any nesting, so no object that
+ * reaches later code carries one.
+ */
+export function parseTrackBody(raw: string): ParseTrackBodyResult {
+  // Characters never outnumber UTF-8 bytes, so this catches a caller that skipped the byte check.
+  if (raw.length > MAX_BODY_BYTES) {
+    return { error: `Body too large: at most ${MAX_BODY_BYTES} bytes`, ok: false, status: 413 }
+  }
+  const text = raw.charCodeAt(0) === 0xfeff ? raw.slice(1) : raw
+  if (text.trim() === '') {
+    return { error: 'Empty body: expected a JSON object such as {"s":"<site id>","t":"pageview","u":"https://…"}', ok: false, status: 400 }
+  }
+  let data: unknown
+  try {
+    data = JSON.parse(text)
+  } catch {
+    // V8's message quotes the input; the client already has it, the logs should not.
+    return { error: 'Body is not valid JSON: expected a JSON object sent as text/plain or application/json', ok: false, status: 400 }
+  }
+  if (!isPlainObject(data)) {
+    return { error: 'Body must be a JSON object', ok: false, status: 400 }
+  }
+  const result = trackBodySchema.safeParse(data)
+  if (!result.success) return { ok: false, status: 400, ...describeIssues(result.error, 'event') }
+  return { body: result.data, ok: true }
+}
+
+/** Validates an event recorded by server code, with the tracker's limits. */
+export function parseServerEvent(input: unknown): ParseServerEventResult {
+  const result = serverEventSchema.safeParse(input)
+  if (!result.success) return { ok: false, ...describeIssues(result.error, 'server event') }
+  return { event: result.data, ok: true }
+}
+
+/** The props type the schemas produce, for callers that build events by hand. */
+export type TrackProps = Record<string, PropValue>
