@@ -1,0 +1,81 @@
+import { describe, expect, test } from 'vitest'
+
+import type { SettingsDefaults } from '../../src/core/siteSettings.js'
+
+import { hostnameMatchesDomain, normalizeDomain } from '../../src/core/domain.js'
+import { resolveSiteSettings } from '../../src/core/siteSettings.js'
+
+const defaults: SettingsDefaults = {
+  allowedHostnames: ['localhost'],
+  conversionEvents: ['lead.created', 'form.submit'],
+  excludedPaths: [],
+  ipAnonymization: 'standard',
+  respectDoNotTrack: true,
+  retentionDays: 30,
+  trackAutomation: false,
+  trackingEnabled: true,
+}
+
+describe('resolveSiteSettings', () => {
+  test('without rows, the plugin defaults apply and sharing is off', () => {
+    const settings = resolveSiteSettings({}, defaults)
+    expect(settings).toMatchObject({ ...defaults, publicDashboard: false, shareToken: null })
+  })
+
+  test('the most specific level that sets a switch wins; inherit passes up', () => {
+    const settings = resolveSiteSettings(
+      { global: { trackingEnabled: 'off' }, site: { trackingEnabled: 'inherit' }, tenant: { trackingEnabled: 'on' } },
+      defaults,
+    )
+    expect(settings.trackingEnabled).toBe(true)
+    expect(resolveSiteSettings({ global: { trackingEnabled: 'off' } }, defaults).trackingEnabled).toBe(false)
+  })
+
+  test('hostnames and excluded paths add up across levels', () => {
+    const settings = resolveSiteSettings(
+      { global: { excludedPaths: ['/admin'] }, site: { allowedHostnames: ['staging.example.net'], excludedPaths: ['/preview/*'] } },
+      defaults,
+    )
+    expect(settings.allowedHostnames.sort()).toEqual(['localhost', 'staging.example.net'])
+    expect(settings.excludedPaths.sort()).toEqual(['/admin', '/preview/*'])
+  })
+
+  test('conversion events, retention and IP mode take the nearest level that sets them', () => {
+    const settings = resolveSiteSettings(
+      {
+        global: { ipAnonymization: 'strict', retentionDays: 90 },
+        site: { conversionEvents: ['signup'], ipAnonymization: 'inherit', retentionDays: null },
+        tenant: { conversionEvents: ['lead.created'] },
+      },
+      defaults,
+    )
+    expect(settings.conversionEvents).toEqual(['signup'])
+    expect(settings.ipAnonymization).toBe('strict')
+    expect(settings.retentionDays).toBe(90)
+  })
+
+  test('a share token counts only while the public dashboard is on', () => {
+    expect(resolveSiteSettings({ site: { publicDashboard: true, shareToken: 'abc' } }, defaults)).toMatchObject({
+      publicDashboard: true,
+      shareToken: 'abc',
+    })
+    expect(resolveSiteSettings({ site: { publicDashboard: false, shareToken: 'abc' } }, defaults)).toMatchObject({
+      publicDashboard: false,
+      shareToken: null,
+    })
+  })
+})
+
+describe('domains', () => {
+  test('normalizeDomain strips scheme, path, port and case', () => {
+    expect(normalizeDomain(' https://WWW.Example.com:8443/path?q=1 ')).toBe('www.example.com')
+    expect(normalizeDomain('example.com.')).toBe('example.com')
+  })
+
+  test('a hostname matches its domain and subdomains only', () => {
+    expect(hostnameMatchesDomain('example.com', 'example.com')).toBe(true)
+    expect(hostnameMatchesDomain('blog.example.com', 'www.example.com')).toBe(true)
+    expect(hostnameMatchesDomain('evil-example.com', 'example.com')).toBe(false)
+    expect(hostnameMatchesDomain('example.com.evil.net', 'example.com')).toBe(false)
+  })
+})
