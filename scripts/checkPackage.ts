@@ -19,7 +19,7 @@ const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as
   version: string
 }
 const log = (message: string) => console.log(`check:package: ${message}`)
-const run = (command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = {}) =>
+const run = (command: string, args: string[], cwd: string, env: Record<string, string> = {}) =>
   execFileSync(command, args, { cwd, encoding: 'utf8', env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
 
 if (!existsSync(path.join(root, 'dist/src/index.js'))) {

@@ -1,4 +1,4 @@
-import type { CollectionConfig, Config, Field } from 'payload'
+import type { CollectionConfig, CollectionSlug, Config, Field } from 'payload'
 
 import type { AnalyticsPluginOptions, SanitizedAnalyticsConfig } from './types.js'
 
@@ -52,9 +52,10 @@ export function sanitizeOptions(options: AnalyticsPluginOptions, config: Config)
   const tenantField = options.sites?.tenantField ?? 'tenant'
   const overrides = options.overrides ?? {}
 
-  let tenantsCollection: null | string
-  if (options.sites?.tenantsCollection === false) tenantsCollection = null
-  else tenantsCollection = options.sites?.tenantsCollection ?? detectTenantsCollection(hostSites, tenantField)
+  const tenantsCollection =
+    options.sites?.tenantsCollection === false
+      ? null
+      : ((options.sites?.tenantsCollection ?? detectTenantsCollection(hostSites, tenantField)) as CollectionSlug | null)
 
   if (tenantsCollection && !config.collections?.some((collection) => collection.slug === tenantsCollection)) {
     throw new Error(
@@ -84,16 +85,16 @@ export function sanitizeOptions(options: AnalyticsPluginOptions, config: Config)
       statsDays: positiveInteger(options.retention?.statsDays, 365, 'retention.statsDays'),
     },
     sites: {
-      collection: sitesSlug,
+      collection: sitesSlug as CollectionSlug,
       domainField: options.sites?.domainField ?? 'domain',
       pluginOwned: !hostSites,
       tenantField,
     },
     slugs: {
-      dailyStats: overrides.dailyStats?.slug ?? DEFAULT_SLUGS.dailyStats,
-      events: overrides.events?.slug ?? DEFAULT_SLUGS.events,
-      settings: overrides.settings?.slug ?? DEFAULT_SLUGS.settings,
-      sites: sitesSlug,
+      dailyStats: (overrides.dailyStats?.slug ?? DEFAULT_SLUGS.dailyStats) as CollectionSlug,
+      events: (overrides.events?.slug ?? DEFAULT_SLUGS.events) as CollectionSlug,
+      settings: (overrides.settings?.slug ?? DEFAULT_SLUGS.settings) as CollectionSlug,
+      sites: sitesSlug as CollectionSlug,
     },
     tenantsCollection,
   }

@@ -1,4 +1,4 @@
-import type { CollectionConfig, Field, PayloadRequest, TypedUser } from 'payload'
+import type { CollectionConfig, CollectionSlug, Field, PayloadRequest, TypedUser } from 'payload'
 
 import type { IpAnonymization } from './core/siteSettings.js'
 
@@ -138,18 +138,19 @@ export interface SanitizedAnalyticsConfig {
   redisUrl: null | string
   retention: Required<RetentionOptions>
   sites: {
-    collection: string
+    collection: CollectionSlug
     domainField: string
     /** True when the host had no sites collection and the plugin added its own. */
     pluginOwned: boolean
     tenantField: string
   }
+  /** Slugs are typed as the host's `CollectionSlug` so the code type-checks in hosts with generated types. */
   slugs: {
-    dailyStats: string
-    events: string
-    settings: string
-    sites: string
+    dailyStats: CollectionSlug
+    events: CollectionSlug
+    settings: CollectionSlug
+    sites: CollectionSlug
   }
   /** Slug of the tenants collection, or null when sites have no tenant. */
-  tenantsCollection: null | string
+  tenantsCollection: CollectionSlug | null
 }
