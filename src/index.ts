@@ -1,4 +1,4 @@
-import type { CollectionBeforeDeleteHook, CollectionConfig, Config } from 'payload'
+import type { Config } from 'payload'
 
 import type { AnalyticsPluginOptions, SanitizedAnalyticsConfig } from './types.js'
 
@@ -6,8 +6,11 @@ import { buildAnalyticsDailyStats } from '../collections/AnalyticsDailyStats.js'
 import { buildAnalyticsEvents } from '../collections/AnalyticsEvents.js'
 import { buildAnalyticsSettings } from '../collections/AnalyticsSettings.js'
 import { buildSites } from '../collections/Sites.js'
-import { eraseSiteAnalytics } from './erasure.js'
+import { scriptEndpoint } from './endpoints/script.js'
+import { trackEndpoints } from './endpoints/track.js'
+import { wireFormSubmissions, wireSettings, wireSites } from './hooks.js'
 import { sanitizeOptions } from './options.js'
+import { createAnalyticsRuntime } from './runtime.js'
 
 export type { AnalyticsPluginOptions, CollectionOverride, SanitizedAnalyticsConfig } from './types.js'
 export { BUILT_IN_EVENT_TYPES, type BuiltInEventType } from './core/eventTypes.js'
@@ -15,18 +18,10 @@ export { STATS_DIMENSIONS, STATS_METRICS } from './core/dimensions.js'
 export { resolveSiteSettings, type EffectiveSiteSettings } from './core/siteSettings.js'
 export { eraseSiteAnalytics } from './erasure.js'
 export { DEFAULT_SLUGS } from './constants.js'
-
-/** Adds the analytics collections, and the plugin's hooks, to the host's sites collection. */
-function wireSites(sites: CollectionConfig, cfg: SanitizedAnalyticsConfig): CollectionConfig {
-  // Before, not after: the rows' foreign keys would otherwise be set to null by the delete.
-  const eraseOnDelete: CollectionBeforeDeleteHook = async ({ id, req }) => {
-    await eraseSiteAnalytics(req.payload, cfg, id, req)
-  }
-  return {
-    ...sites,
-    hooks: { ...sites.hooks, beforeDelete: [...(sites.hooks?.beforeDelete ?? []), eraseOnDelete] },
-  }
-}
+export { AnalyticsInputError, type AnalyticsRuntime } from './runtime.js'
+export { analyticsScriptTag, scriptUrl, type ScriptTagOptions } from './snippet.js'
+export { trackServerEvent } from './trackServerEvent.js'
+export { TRACKER_STUB } from './tracker/stub.js'
 
 /**
  * Privacy-first, cookie-free, multi-tenant analytics for Payload.
@@ -47,10 +42,17 @@ export const analyticsPlugin =
     collections[sitesIndex] = wireSites(collections[sitesIndex]!, cfg)
 
     // The collections stay even when disabled, so the database schema does not move.
-    collections.push(buildAnalyticsEvents(cfg), buildAnalyticsDailyStats(cfg), buildAnalyticsSettings(cfg))
+    const settings = buildAnalyticsSettings(cfg)
+    collections.push(buildAnalyticsEvents(cfg), buildAnalyticsDailyStats(cfg), cfg.enabled ? wireSettings(settings) : settings)
     config.custom = { ...config.custom, analytics: cfg }
 
     if (!cfg.enabled) return config
+
+    if (cfg.formSubmissions) {
+      const index = collections.findIndex((collection) => collection.slug === cfg.formSubmissions!.collection)
+      collections[index] = wireFormSubmissions(collections[index]!, cfg)
+    }
+    config.endpoints = [...(config.endpoints ?? []), ...trackEndpoints, scriptEndpoint]
 
     const incomingOnInit = config.onInit
     config.onInit = async (payload) => {
@@ -59,6 +61,13 @@ export const analyticsPlugin =
         throw new Error(
           `payload-plugin-analytics needs the Postgres adapter (@payloadcms/db-postgres); this project uses "${payload.db.name}".`,
         )
+      }
+      const runtime = await createAnalyticsRuntime(payload, cfg)
+      payload.analytics = runtime
+      const destroy = payload.destroy
+      payload.destroy = async () => {
+        await runtime.close()
+        await destroy()
       }
     }
 

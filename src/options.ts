@@ -1,6 +1,6 @@
 import type { CollectionConfig, CollectionSlug, Config, Field } from 'payload'
 
-import type { AnalyticsPluginOptions, SanitizedAnalyticsConfig } from './types.js'
+import type { AnalyticsPluginOptions, FormSubmissionsOptions, RateLimitOptions, SanitizedAnalyticsConfig } from './types.js'
 
 import { DEFAULT_SLUGS } from './constants.js'
 import { DEFAULT_CONVERSION_EVENTS } from './core/eventTypes.js'
@@ -10,10 +10,24 @@ const defaultCanManageDefaults: SanitizedAnalyticsConfig['canManageDefaults'] = 
   return Array.isArray(roles) && (roles.includes('super-admin') || roles.includes('admin'))
 }
 
+const relationId = (value: unknown): null | number | string => {
+  if (value === null || value === undefined || value === '') return null
+  if (typeof value === 'object' && 'id' in value) return (value as { id: number | string }).id
+  return typeof value === 'number' || typeof value === 'string' ? value : null
+}
+
+/** A submission's `site`, else its form's `site` (forms are usually populated at depth 1). */
+const defaultSubmissionSite: Required<FormSubmissionsOptions>['siteId'] = ({ doc }) => {
+  const own = relationId(doc.site)
+  if (own !== null) return own
+  const form = doc.form
+  return form && typeof form === 'object' ? relationId((form as Record<string, unknown>).site) : null
+}
+
 const positiveInteger = (value: number | undefined, fallback: number, name: string): number => {
   if (value === undefined) return fallback
   if (!Number.isInteger(value) || value < 1) {
-    throw new Error(`payload-plugin-analytics: ${name} must be a positive whole number of days, got ${String(value)}`)
+    throw new Error(`payload-plugin-analytics: ${name} must be a positive whole number, got ${String(value)}`)
   }
   return value
 }
@@ -65,7 +79,22 @@ export function sanitizeOptions(options: AnalyticsPluginOptions, config: Config)
   }
 
   const eventsDays = positiveInteger(options.retention?.eventsDays, 30, 'retention.eventsDays')
-
+  const ingest = options.ingest ?? {}
+  const rateLimit = (value: RateLimitOptions | undefined, fallback: RateLimitOptions, name: string): RateLimitOptions => {
+    const limit = value ?? fallback
+    if (!Number.isInteger(limit.limit) || limit.limit < 1 || !Number.isInteger(limit.windowSeconds) || limit.windowSeconds < 1) {
+      throw new Error(`payload-plugin-analytics: ingest.rateLimits.${name} needs whole numbers limit ≥ 1 and windowSeconds ≥ 1`)
+    }
+    return { limit: limit.limit, windowSeconds: limit.windowSeconds }
+  }
+  const formSubmissionsSlug = options.formSubmissions === false ? null : (options.formSubmissions?.collection ?? 'form-submissions')
+  const formSubmissions =
+    formSubmissionsSlug && config.collections?.some((collection) => collection.slug === formSubmissionsSlug)
+      ? { collection: formSubmissionsSlug, siteId: (options.formSubmissions || {}).siteId ?? defaultSubmissionSite }
+      : null
+  if (options.formSubmissions && !formSubmissions) {
+    throw new Error(`payload-plugin-analytics: formSubmissions.collection "${formSubmissionsSlug}" does not exist (add the form-builder plugin before this one).`)
+  }
   return {
     canManageDefaults: options.canManageDefaults ?? defaultCanManageDefaults,
     defaults: {
@@ -78,12 +107,27 @@ export function sanitizeOptions(options: AnalyticsPluginOptions, config: Config)
       trackingEnabled: options.defaults?.trackingEnabled ?? true,
     },
     enabled: options.enabled ?? true,
+    formSubmissions,
+    ingest: {
+      countryHeaders: (ingest.countryHeaders ?? []).map((name) => name.toLowerCase()),
+      geoipDatabase: ingest.geoipDatabase ?? null,
+      ipHeaders: (ingest.ipHeaders ?? ['cf-connecting-ip', 'x-real-ip']).map((name) => name.toLowerCase()),
+      rateLimits: {
+        perClient: rateLimit(ingest.rateLimits?.perClient, { limit: 300, windowSeconds: 60 }, 'perClient'),
+        perSite: rateLimit(ingest.rateLimits?.perSite, { limit: 100_000, windowSeconds: 60 }, 'perSite'),
+      },
+      sessionIdleSeconds: positiveInteger(ingest.sessionIdleMinutes, 30, 'ingest.sessionIdleMinutes') * 60,
+      trustProxy: ingest.trustProxy ?? false,
+    },
     overrides,
+    redisKeyPrefix: options.redisKeyPrefix ?? 'analytics:',
     redisUrl: options.redisUrl ?? process.env.REDIS_URL ?? null,
     retention: {
       eventsDays,
       statsDays: positiveInteger(options.retention?.statsDays, 365, 'retention.statsDays'),
     },
+    apiRoute: config.routes?.api ?? '/api',
+    scriptOrigin: (options.scriptOrigin ?? config.serverURL ?? '').replace(/\/+$/, ''),
     sites: {
       collection: sitesSlug as CollectionSlug,
       domainField: options.sites?.domainField ?? 'domain',

@@ -52,6 +52,63 @@ export interface RetentionOptions {
   statsDays?: number
 }
 
+export interface RateLimitOptions {
+  /** Accepted events per window. */
+  limit: number
+  /** Window length in seconds. */
+  windowSeconds: number
+}
+
+export interface IngestOptions {
+  /**
+   * Trusted headers with the visitor's country (ISO alpha-2), checked in order — e.g.
+   * `['cf-ipcountry']` behind Cloudflare. Only list headers your CDN sets: clients can send any header.
+   * @default []
+   */
+  countryHeaders?: string[]
+  /**
+   * Path to a local MaxMind-format database (GeoLite2-Country `.mmdb`) for the country when
+   * no header gives it. Read locally; never a remote call.
+   * @default undefined
+   */
+  geoipDatabase?: string
+  /**
+   * Single-IP headers set by your proxy (e.g. `cf-connecting-ip`, `x-real-ip`), used only with `trustProxy`.
+   * @default ['cf-connecting-ip', 'x-real-ip']
+   */
+  ipHeaders?: string[]
+  /**
+   * Rate limits, counted in Redis across instances.
+   * @default { perSite: { limit: 100000, windowSeconds: 60 }, perClient: { limit: 300, windowSeconds: 60 } }
+   */
+  rateLimits?: { perClient?: RateLimitOptions; perSite?: RateLimitOptions }
+  /**
+   * Minutes of inactivity that end a visit.
+   * @default 30
+   */
+  sessionIdleMinutes?: number
+  /**
+   * Whether to trust X-Forwarded-For and `ipHeaders`: `true` (the left-most address is the
+   * client), a number of proxy hops in front of the app, or `false`. Under Next.js the peer
+   * address itself comes from X-Forwarded-For (set by Next or your proxy), as Next exposes no socket.
+   * @default false
+   */
+  trustProxy?: boolean | number
+}
+
+export interface FormSubmissionsOptions {
+  /**
+   * Slug of the form-builder's submissions collection.
+   * @default 'form-submissions'
+   */
+  collection?: string
+  /**
+   * The site a submission belongs to; `null` records nothing.
+   * @default the submission's `site` field, else its form's `site` field
+   */
+  siteId?: (args: { doc: Record<string, unknown>; req: PayloadRequest }) => null | number | Promise<null | number | string> | string
+}
+
 export interface AnalyticsPluginOptions {
   /**
    * Who may edit the global and per-tenant default settings. Per-site settings follow the
@@ -107,6 +164,15 @@ export interface AnalyticsPluginOptions {
    */
   enabled?: boolean
   /**
+   * Record a `form.submit` event when @payloadcms/plugin-form-builder stores a submission.
+   * `siteId` tells which site a submission belongs to (by default its `site` field, or its
+   * form's). `false` turns it off.
+   * @default { collection: 'form-submissions' } when that collection exists
+   */
+  formSubmissions?: false | FormSubmissionsOptions
+  /** How tracking requests are handled. */
+  ingest?: IngestOptions
+  /**
    * Changes to the generated collections (and to the minimal sites collection, when the
    * plugin adds it).
    * @default {}
@@ -123,8 +189,19 @@ export interface AnalyticsPluginOptions {
    * @default process.env.REDIS_URL
    */
   redisUrl?: string
+  /**
+   * Prefix of every Redis key and channel the plugin uses, so several apps can share a Redis.
+   * @default 'analytics:'
+   */
+  redisKeyPrefix?: string
   /** How long data is kept. */
   retention?: RetentionOptions
+  /**
+   * Public origin of this Payload server as tenant sites reach it, used in the tracking
+   * snippet (`<script src="{scriptOrigin}/api/analytics/script.js">`).
+   * @default the Payload config's `serverURL`
+   */
+  scriptOrigin?: string
   /** Where the tracked websites live. */
   sites?: SitesOptions
 }
@@ -134,9 +211,23 @@ export interface SanitizedAnalyticsConfig {
   canManageDefaults: NonNullable<AnalyticsPluginOptions['canManageDefaults']>
   defaults: Required<NonNullable<AnalyticsPluginOptions['defaults']>>
   enabled: boolean
+  formSubmissions: null | Required<FormSubmissionsOptions>
+  ingest: {
+    countryHeaders: string[]
+    geoipDatabase: null | string
+    ipHeaders: string[]
+    rateLimits: { perClient: RateLimitOptions; perSite: RateLimitOptions }
+    sessionIdleSeconds: number
+    trustProxy: boolean | number
+  }
   overrides: NonNullable<AnalyticsPluginOptions['overrides']>
+  redisKeyPrefix: string
   redisUrl: null | string
   retention: Required<RetentionOptions>
+  /** The host's REST route prefix, usually `/api`. */
+  apiRoute: string
+  /** Origin in the tracking snippet; empty when unknown (then the snippet is relative). */
+  scriptOrigin: string
   sites: {
     collection: CollectionSlug
     domainField: string

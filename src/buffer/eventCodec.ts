@@ -25,8 +25,7 @@ export function spliceSessionId(jsonWithoutSession: string, sessionId: string): 
 
 export type DecodedEntry = { event: AnalyticsEvent; ok: true } | { ok: false; reason: string }
 
-const isRecord = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value)
+const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value)
 
 /**
  * Decode a stored entry. Only the fields the consumer cannot do without are checked (the

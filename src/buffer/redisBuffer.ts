@@ -93,6 +93,7 @@ const errorMessage = (error: unknown): string => (error instanceof Error ? error
 const APPEND_CHUNK = 500
 const ACK_CHUNK = 5_000
 const PRUNE_INTERVAL_MS = 60 * 60 * 1000
+const MAX_READ_ROUNDS = 100
 
 /**
  * The production buffer: one Redis stream read through one consumer group.
@@ -146,7 +147,8 @@ export class RedisEventBuffer implements EventBuffer {
     this.logger = options.logger
     this.onMalformed = options.onMalformed
     if (!Number.isInteger(this.maxLen) || this.maxLen < 0) throw new TypeError('analytics buffer: maxLen must be a whole number ≥ 0')
-    if (!Number.isInteger(this.claimIdleMs) || this.claimIdleMs < 1) throw new TypeError('analytics buffer: claimIdleMs must be a whole number ≥ 1')
+    if (!Number.isInteger(this.claimIdleMs) || this.claimIdleMs < 1)
+      throw new TypeError('analytics buffer: claimIdleMs must be a whole number ≥ 1')
     if (!isFailFast(this.redis)) {
       this.logger?.warn(
         'analytics: the Redis client for the event buffer queues commands while disconnected; ' +
@@ -165,7 +167,14 @@ export class RedisEventBuffer implements EventBuffer {
     this.assertOpen()
     for (let start = 0; start < ids.length; start += ACK_CHUNK) {
       const chunk = ids.slice(start, start + ACK_CHUNK)
-      const results = await this.redis.multi().xack(this.streamKey, this.group, ...chunk).xdel(this.streamKey, ...chunk).exec()
+      const results = await this.guard(
+        this.redis
+          .multi()
+          .xack(this.streamKey, this.group, ...chunk)
+          .xdel(this.streamKey, ...chunk)
+          .exec(),
+        'ack',
+      )
       // A missing group (Redis lost it) fails XACK; the XDEL still removed the entries.
       const failure = results?.find(([error]) => error && !errorMessage(error).startsWith('NOGROUP'))
       if (failure?.[0]) throw new BufferUnavailableError(`analytics buffer: ack failed: ${errorMessage(failure[0])}`, { cause: failure[0] })
@@ -176,7 +185,8 @@ export class RedisEventBuffer implements EventBuffer {
     this.assertOpen()
     if (events.length === 0) return
     const chunks: string[][] = []
-    for (let start = 0; start < events.length; start += APPEND_CHUNK) chunks.push(events.slice(start, start + APPEND_CHUNK).map(encodeEvent))
+    for (let start = 0; start < events.length; start += APPEND_CHUNK)
+      chunks.push(events.slice(start, start + APPEND_CHUNK).map(encodeEvent))
     // Chunks are sent back to back (pipelined by the client); each chunk is all-or-nothing.
     const replies = await this.guard(
       Promise.all(chunks.map((chunk) => this.appendCommand(1, this.streamKey, this.maxLen, ...chunk))),
@@ -215,13 +225,16 @@ export class RedisEventBuffer implements EventBuffer {
     this.cursor = isString(autoclaimed[0]) ? autoclaimed[0] : '0-0'
     take(parseEntries(autoclaimed[1]))
 
-    const remaining = count - claimed.length - malformed.length
-    if (remaining > 0) {
+    // Then new entries. Read again when malformed entries took places in the batch, so a
+    // short result means no new entries are left (bounded, in case the stream is all garbage).
+    for (let round = 0; round < MAX_READ_ROUNDS && claimed.length < count; round += 1) {
+      const remaining = count - claimed.length
       const read = await this.withGroup(() =>
         this.redis.xreadgroup('GROUP', this.group, this.consumer, 'COUNT', remaining, 'STREAMS', this.streamKey, '>'),
       )
-      const streams = Array.isArray(read) ? read : []
-      for (const stream of streams) if (Array.isArray(stream)) take(parseEntries(stream[1]))
+      const entries = (Array.isArray(read) ? read : []).flatMap((stream) => (Array.isArray(stream) ? parseEntries(stream[1]) : []))
+      take(entries)
+      if (entries.length < remaining) break
     }
 
     if (malformed.length > 0 || vanished.length > 0) await this.dropEntries(malformed, vanished)
@@ -319,7 +332,7 @@ export class RedisEventBuffer implements EventBuffer {
     const ids = [...malformed.map((entry) => entry.id), ...vanished]
     transaction.xack(this.streamKey, this.group, ...ids)
     if (malformed.length > 0) transaction.xdel(this.streamKey, ...malformed.map((entry) => entry.id))
-    await transaction.exec()
+    await this.guard(transaction.exec(), 'dropping malformed entries')
     for (const entry of malformed) {
       this.malformed += 1
       this.logger?.warn(`analytics: removed malformed buffer entry ${entry.id} (${entry.reason}); a copy is in ${this.deadLetterKey}`)
@@ -348,7 +361,8 @@ export class RedisEventBuffer implements EventBuffer {
   private guard<T>(promise: Promise<T>, operation: string): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       const timer = setTimeout(
-        () => reject(new BufferUnavailableError(`analytics buffer: Redis did not answer ${operation} within ${this.operationTimeoutMs} ms`)),
+        () =>
+          reject(new BufferUnavailableError(`analytics buffer: Redis did not answer ${operation} within ${this.operationTimeoutMs} ms`)),
         this.operationTimeoutMs,
       )
       promise.then(

@@ -85,12 +85,17 @@ export interface EventBuffer {
    * unacknowledged entries and memory stays bounded. Unknown ids are ignored.
    */
   ack(ids: string[]): Promise<void>
-  /** Append server-side events (no rate limit, no session), in order. */
+  /**
+   * Append server-side events (no rate limit, no session), in order, one round trip.
+   * All or nothing per 500 events (a larger array is sent as several atomic chunks).
+   */
   append(events: AnalyticsEvent[]): Promise<void>
   /**
    * Up to `count` entries: first entries delivered earlier and unacknowledged for at least
    * `claimIdleMs` (their consumer died), then entries never delivered, oldest first. Two
-   * concurrent claims never receive the same never-delivered entry.
+   * concurrent claims never receive the same never-delivered entry. Fewer than `count`
+   * means no never-delivered entry is left (with a pending list of many thousands, idle
+   * entries of dead consumers may take a few calls to find: XAUTOCLAIM scans in steps).
    */
   claim(count: number): Promise<ClaimedEvent[]>
   /** Stops the buffer; a Redis client the buffer created itself is disconnected. */
@@ -107,8 +112,9 @@ export interface EventBuffer {
   /**
    * Entries appended and not yet acknowledged: never delivered, plus delivered and not yet
    * acked (including those held by a dead consumer). Acked entries are deleted, so this is
-   * the stream length (`XLEN`). It feeds the `analytics_queue_pending` gauge, and every
-   * instance reads the same number from Redis.
+   * the stream length (`XLEN`). Malformed entries count until a `claim` removes them. It
+   * feeds the `analytics_queue_pending` gauge, and every instance reads the same number
+   * from Redis.
    */
   pending(): Promise<number>
 }

@@ -11,7 +11,7 @@
 const UNSAFE = /[\p{Cc}\p{Cs}]/u
 
 /** As `UNSAFE`, but tab, line feed and carriage return pass: free text may contain them. */
-const UNSAFE_IN_TEXT = /[\0-\x08\v\f\x0e-\x1f\x7f-\x9f\p{Cs}]/u
+const UNSAFE_IN_TEXT = /[^\P{Cc}\t\n\r]|\p{Cs}/u
 
 const UNSAFE_GLOBAL = /[\p{Cc}\p{Cs}]/gu
 

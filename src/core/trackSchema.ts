@@ -40,34 +40,40 @@ const safeString = (max: number, what: string) =>
 
 const finiteNumber = z.number({ error: 'must be a finite number' })
 
+const PROP_VALUE_ERROR = `must be a string of at most ${MAX_PROP_VALUE_LENGTH} characters (no control characters), a finite number, a boolean or null`
+
+// The union reports its own message when no member fits the type, and the string member's
+// message when a string is too long or unsafe: both say the same.
 const propValue = z.union(
   [
     z
       .string()
-      .max(MAX_PROP_VALUE_LENGTH)
-      .refine((value) => !hasUnsafeTextChars(value)),
+      .max(MAX_PROP_VALUE_LENGTH, { error: PROP_VALUE_ERROR })
+      .refine((value) => !hasUnsafeTextChars(value), { error: PROP_VALUE_ERROR }),
     finiteNumber,
     z.boolean(),
     z.null(),
   ],
-  {
-    error: `must be a string of at most ${MAX_PROP_VALUE_LENGTH} characters (no control characters), a finite number, a boolean or null`,
-  },
+  { error: PROP_VALUE_ERROR },
 )
 
-const propKey = z
-  .string()
-  .min(1, { error: 'prop names must not be empty' })
-  .max(MAX_PROP_KEY_LENGTH, { error: `prop names must be at most ${MAX_PROP_KEY_LENGTH} characters` })
-  .refine((key) => !hasUnsafeChars(key), { error: 'prop names must not contain control characters' })
+/** Why a prop name is refused, or null when it is fine. */
+function propKeyProblem(key: string): null | string {
+  if (key === '') return 'prop names must not be empty'
+  if (key.length > MAX_PROP_KEY_LENGTH) return `prop names must be at most ${MAX_PROP_KEY_LENGTH} characters`
+  if (RESERVED_KEYS.has(key)) return `"${key}" is not allowed as a prop name`
+  if (hasUnsafeChars(key)) return 'prop names must not contain control characters'
+  return null
+}
 
 const isPlainObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Date)
 
 /**
- * Count and reserved keys are checked on the raw object, before the record schema runs:
- * zod silently drops a `__proto__` key instead of reporting it, and a body with 10,000
- * keys should be refused without validating each of them.
+ * Count and names are checked on the raw object, before the record schema runs: zod
+ * silently drops a `__proto__` key instead of reporting it, reports bad keys only as
+ * "Invalid key in record", and a body with 10,000 keys should be refused without
+ * validating each of them.
  */
 const propsSchema = z
   .custom<Record<string, unknown>>(isPlainObject, { error: `must be a flat object of at most ${MAX_PROPS} properties` })
@@ -78,12 +84,11 @@ const propsSchema = z
       return
     }
     for (const key of keys) {
-      if (RESERVED_KEYS.has(key)) {
-        ctx.issues.push({ code: 'custom', input: key, message: `"${key}" is not allowed as a prop name`, path: [key] })
-      }
+      const problem = propKeyProblem(key)
+      if (problem !== null) ctx.issues.push({ code: 'custom', input: key, message: problem, path: [key] })
     }
   })
-  .pipe(z.record(propKey, propValue))
+  .pipe(z.record(z.string(), propValue))
 
 /**
  * The tracker's body: `s` site id, `t` event type, `u` page URL, `r` referrer, `w` window
@@ -108,6 +113,7 @@ export type TrackBody = z.output<typeof trackBodySchema>
 
 /** The latest instant a JS Date can hold; later epoch values would be an Invalid Date. */
 const MAX_EPOCH_MS = 8.64e15
+const TIMESTAMP_ERROR = 'must be a valid Date, an ISO 8601 date-time with offset or epoch milliseconds'
 
 /**
  * An event recorded by server code (automation runs, AI usage, exports, form submissions)
@@ -125,11 +131,11 @@ export const serverEventSchema = z.strictObject({
   timestamp: z
     .union(
       [
-        z.date(),
-        z.iso.datetime({ offset: true }),
-        z.number().int().min(0).max(MAX_EPOCH_MS),
+        z.date({ error: TIMESTAMP_ERROR }),
+        z.iso.datetime({ error: TIMESTAMP_ERROR, offset: true }),
+        z.number().int({ error: TIMESTAMP_ERROR }).min(0, { error: TIMESTAMP_ERROR }).max(MAX_EPOCH_MS, { error: TIMESTAMP_ERROR }),
       ],
-      { error: 'must be a valid Date, an ISO 8601 date-time or epoch milliseconds' },
+      { error: TIMESTAMP_ERROR },
     )
     .transform((value) => (value instanceof Date ? value : new Date(value)))
     .optional(),

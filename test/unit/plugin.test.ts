@@ -48,7 +48,7 @@ describe('analyticsPlugin', () => {
     expect(config.onInit).toBe(onInit)
   })
 
-  test('chains the host’s onInit and its sites hooks', async () => {
+  test('chains the host’s onInit (run first) and its sites hooks', async () => {
     const order: string[] = []
     const beforeDelete = vi.fn()
     const config = analyticsPlugin()({
@@ -57,11 +57,19 @@ describe('analyticsPlugin', () => {
         order.push('host')
       },
     })
-    await config.onInit!({ db: { name: 'postgres' } } as never)
+    await expect(config.onInit!({ db: { name: 'sqlite' } } as never)).rejects.toThrow(/Postgres/)
     expect(order).toEqual(['host'])
     const siteHooks = config.collections!.find((collection) => collection.slug === 'sites')!.hooks!.beforeDelete!
     expect(siteHooks).toHaveLength(2)
     expect(siteHooks[0]).toBe(beforeDelete)
+  })
+
+  test('registers the tracking endpoints only when enabled', () => {
+    const paths = (config: Config) => (config.endpoints || []).map((endpoint) => `${endpoint.method} ${endpoint.path}`)
+    expect(paths(analyticsPlugin()(host()))).toEqual(
+      expect.arrayContaining(['post /analytics/track', 'options /analytics/track', 'get /analytics/script.js']),
+    )
+    expect(paths(analyticsPlugin({ enabled: false })(host()))).toEqual([])
   })
 
   test('refuses to start on a database other than Postgres, with a clear message', async () => {

@@ -1,0 +1,76 @@
+/**
+ * The visitor's country, from a header a trusted CDN sets or from a local MaxMind-format
+ * database. Never a remote call; the full IP is used for the in-memory lookup only.
+ */
+import { isIP } from 'node:net'
+import maxmind from 'maxmind'
+
+import type { CountryResponse, Reader } from 'maxmind'
+
+import type { HeaderLookup } from './headers.js'
+
+import { unmapIpv4 } from './ip.js'
+
+/**
+ * Headers Cloudflare, Vercel and CloudFront set to the client's country. A client could
+ * send them itself where no such CDN sits in front; the worst it can do is misstate its
+ * own country.
+ */
+export const DEFAULT_COUNTRY_HEADERS: readonly string[] = ['cf-ipcountry', 'x-vercel-ip-country', 'cloudfront-viewer-country']
+
+const ALPHA_2 = /^[A-Z]{2}$/
+
+/**
+ * Codes that are not countries: unknown (`XX`, `ZZ`), Cloudflare's Tor (`T1`, caught by
+ * the pattern anyway), and MaxMind's legacy pseudo-countries (EU, AP, A1, A2, O1).
+ */
+const NOT_A_COUNTRY: ReadonlySet<string> = new Set(['AP', 'EU', 'XX', 'ZZ'])
+
+/** An ISO 3166-1 alpha-2 code in upper case, or null for anything else. */
+export function normalizeCountryCode(value: null | string | undefined): null | string {
+  if (!value) return null
+  const code = value.trim().toUpperCase()
+  return ALPHA_2.test(code) && !NOT_A_COUNTRY.has(code) ? code : null
+}
+
+/**
+ * The country from the first of the given headers that holds a real country code. Only
+ * list headers your CDN or proxy sets (and overwrites): a client can send any header.
+ */
+export function countryFromHeaders(headers: HeaderLookup, headerNames: readonly string[]): null | string {
+  for (const name of headerNames) {
+    const code = normalizeCountryCode(headers.get(name))
+    if (code !== null) return code
+  }
+  return null
+}
+
+/** Looks up the country of an IP address; null when unknown. */
+export type GeoIpLookup = (ip: string) => null | string
+
+/**
+ * Opens a MaxMind-format database (GeoLite2-Country, GeoLite2-City, DB-IP…) from a local
+ * `.mmdb` file and returns a lookup. The file is read once into memory; lookups are
+ * synchronous and cached by maxmind. Rejects with a clear message when the file is
+ * missing or not a database, so a misconfiguration shows at startup, not per request.
+ */
+export async function openGeoIpReader(mmdbPath: string): Promise<GeoIpLookup> {
+  let reader: Reader<CountryResponse>
+  try {
+    reader = await maxmind.open<CountryResponse>(mmdbPath)
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error)
+    throw new Error(`Cannot open the GeoIP database at ${mmdbPath}: ${reason}`, { cause: error })
+  }
+  return (ip) => {
+    const address = unmapIpv4(ip.trim())
+    if (isIP(address) === 0) return null
+    try {
+      const record = reader.get(address)
+      return normalizeCountryCode(record?.country?.iso_code ?? record?.registered_country?.iso_code)
+    } catch {
+      // An IPv6 address against an IPv4-only database, for one.
+      return null
+    }
+  }
+}

@@ -1,0 +1,128 @@
+/**
+ * The parts of a page URL that become event dimensions: hostname, a normalised path, UTM
+ * tags and which ad click id was present. The query string itself, and the click id's
+ * value (an identifier the ad network can join to a person), are never kept.
+ */
+import { stripUnsafeChars, truncate } from './safeText.js'
+
+export const MAX_PATH_LENGTH = 1024
+export const MAX_UTM_LENGTH = 256
+
+const QUERY_OR_FRAGMENT = /[?#]/
+
+export interface Utm {
+  campaign: null | string
+  content: null | string
+  medium: null | string
+  source: null | string
+  term: null | string
+}
+
+/**
+ * Ad-network click ids, in order of precedence, and what a click id implies when a link
+ * carries no `utm_source`. Medium `cpc` only for ids the network adds to paid clicks
+ * alone; Facebook, X and Pinterest add theirs to organic shares too, so those set the
+ * source but not the medium.
+ */
+export const CLICK_ID_SOURCES = {
+  gclid: { medium: 'cpc', source: 'Google' },
+  gbraid: { medium: 'cpc', source: 'Google' },
+  wbraid: { medium: 'cpc', source: 'Google' },
+  dclid: { medium: 'display', source: 'Google' },
+  msclkid: { medium: 'cpc', source: 'Bing' },
+  ttclid: { medium: 'cpc', source: 'TikTok' },
+  li_fat_id: { medium: 'cpc', source: 'LinkedIn' },
+  yclid: { medium: 'cpc', source: 'Yandex' },
+  rdt_cid: { medium: 'cpc', source: 'Reddit' },
+  ScCid: { medium: 'cpc', source: 'Snapchat' },
+  fbclid: { medium: null, source: 'Facebook' },
+  twclid: { medium: null, source: 'Twitter' },
+  epik: { medium: null, source: 'Pinterest' },
+} as const satisfies Record<string, { medium: null | string; source: string }>
+
+export type ClickId = keyof typeof CLICK_ID_SOURCES
+
+const CLICK_IDS = Object.keys(CLICK_ID_SOURCES) as ClickId[]
+
+export interface PageUrl {
+  /** The ad click id parameter present (its name only), or null. */
+  clickId: ClickId | null
+  /** Lower case, without a trailing dot; `www.` kept, as it is a host of its own. */
+  hostname: string
+  path: string
+  /**
+   * The explicit source the link was tagged with: `utm_source`, else `source`, else
+   * `ref` (as Plausible reads them), else the click id's network. For `referrerSource`.
+   */
+  sourceParam: null | string
+  /** UTM tags; `source` and `medium` filled from the click id when the link had none. */
+  utm: Utm
+}
+
+/**
+ * A URL path as a dimension key: percent-decoded for readability (`/caf%C3%A9` and
+ * `/café` are one page; reserved characters such as `%2F` stay encoded), trailing slashes
+ * trimmed except for the root, query and fragment removed, length-limited.
+ */
+export function normalizePath(pathname: string): string {
+  let path = pathname
+  const cut = path.search(QUERY_OR_FRAGMENT)
+  if (cut !== -1) path = path.slice(0, cut)
+  if (path.includes('%')) {
+    try {
+      const decoded = decodeURI(path)
+      // A decoded control character would be worse than the encoded form.
+      if (stripUnsafeChars(decoded) === decoded) path = decoded
+    } catch {
+      // Malformed escapes: keep the path as sent.
+    }
+  }
+  let end = path.length
+  while (end > 1 && path.charCodeAt(end - 1) === 0x2f) end--
+  path = path.slice(0, end)
+  if (!path.startsWith('/')) path = `/${path}`
+  return truncate(path, MAX_PATH_LENGTH)
+}
+
+const cleanParam = (value: null | string): null | string => {
+  if (value === null) return null
+  const cleaned = truncate(stripUnsafeChars(value).trim(), MAX_UTM_LENGTH)
+  return cleaned === '' ? null : cleaned
+}
+
+/** Parses the page URL the tracker reports. Null unless it is an absolute http(s) URL with a host. */
+export function parsePageUrl(url: string): null | PageUrl {
+  let parsed: URL
+  try {
+    parsed = new URL(url)
+  } catch {
+    return null
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') return null
+  const hostname = parsed.hostname.endsWith('.') ? parsed.hostname.slice(0, -1) : parsed.hostname
+  if (hostname === '') return null
+
+  const path = normalizePath(parsed.pathname)
+  const utm: Utm = { campaign: null, content: null, medium: null, source: null, term: null }
+  let clickId: ClickId | null = null
+  let sourceParam: null | string = null
+
+  // Most pageviews carry no query string; skip URLSearchParams for them.
+  if (parsed.search.length > 1) {
+    const params = parsed.searchParams
+    utm.source = cleanParam(params.get('utm_source'))
+    utm.medium = cleanParam(params.get('utm_medium'))
+    utm.campaign = cleanParam(params.get('utm_campaign'))
+    utm.term = cleanParam(params.get('utm_term'))
+    utm.content = cleanParam(params.get('utm_content'))
+    sourceParam = utm.source ?? cleanParam(params.get('source')) ?? cleanParam(params.get('ref'))
+    clickId = CLICK_IDS.find((name) => params.has(name)) ?? null
+    if (clickId !== null && utm.source === null) {
+      const implied = CLICK_ID_SOURCES[clickId]
+      utm.source = implied.source
+      utm.medium = utm.medium ?? implied.medium
+      sourceParam = sourceParam ?? implied.source
+    }
+  }
+  return { clickId, hostname, path, sourceParam, utm }
+}

@@ -1,0 +1,1 @@
+export { AnalyticsScript, type AnalyticsScriptProps } from '../../admin/AnalyticsScript/index.js'

@@ -1,0 +1,89 @@
+import type { CollectionAfterChangeHook, CollectionAfterDeleteHook, CollectionConfig, Field, FieldHook, PayloadRequest } from 'payload'
+
+import type { SanitizedAnalyticsConfig } from './types.js'
+
+import { eraseSiteAnalytics } from './erasure.js'
+import { analyticsScriptTag } from './snippet.js'
+
+const refresh = async (req: PayloadRequest) => {
+  try {
+    await req.payload.analytics?.refreshSites(req)
+  } catch (error) {
+    req.payload.logger.error(`analytics: could not refresh site settings: ${(error as Error).message}`)
+  }
+}
+
+/** Ingestion keeps every site in memory: any change to a site or its settings refreshes it. */
+export const refreshAfterChange: CollectionAfterChangeHook = async ({ req }) => {
+  await refresh(req)
+}
+export const refreshAfterDelete: CollectionAfterDeleteHook = async ({ req }) => {
+  await refresh(req)
+}
+
+const withHooks = (collection: CollectionConfig, hooks: NonNullable<CollectionConfig['hooks']>): CollectionConfig => {
+  const merged: NonNullable<CollectionConfig['hooks']> = { ...collection.hooks }
+  for (const [name, list] of Object.entries(hooks) as Array<[keyof typeof hooks, unknown[]]>) {
+    ;(merged as Record<string, unknown[]>)[name] = [...((collection.hooks?.[name] as unknown[] | undefined) ?? []), ...list]
+  }
+  return { ...collection, hooks: merged }
+}
+
+/**
+ * The host's sites collection, with the plugin's parts: erasure before a site is deleted
+ * (the rows' foreign keys would otherwise be set to null first), and — when enabled — the
+ * read-only tracking snippet and the refresh of ingestion settings.
+ */
+export function wireSites(sites: CollectionConfig, cfg: SanitizedAnalyticsConfig): CollectionConfig {
+  const eraseOnDelete = async ({ id, req }: { id: number | string; req: PayloadRequest }) => {
+    await eraseSiteAnalytics(req.payload, cfg, id, req)
+  }
+  if (!cfg.enabled) return withHooks(sites, { beforeDelete: [eraseOnDelete] })
+
+  const snippet: FieldHook = ({ data, originalDoc }) => {
+    const id = (data?.id ?? originalDoc?.id) as number | string | undefined
+    return id === undefined ? null : analyticsScriptTag({ apiRoute: cfg.apiRoute, origin: cfg.scriptOrigin, site: id })
+  }
+  const trackingSnippet: Field = {
+    name: 'trackingSnippet',
+    type: 'textarea',
+    admin: {
+      description: 'Paste into the <head> of this site, or use <AnalyticsScript /> from payload-plugin-analytics/react.',
+      position: 'sidebar',
+      readOnly: true,
+    },
+    hooks: { afterRead: [snippet] },
+    label: 'Tracking snippet',
+    virtual: true,
+  }
+  return withHooks(
+    { ...sites, fields: [...sites.fields, trackingSnippet] },
+    { afterChange: [refreshAfterChange], afterDelete: [refreshAfterDelete], beforeDelete: [eraseOnDelete] },
+  )
+}
+
+/** Settings changes refresh ingestion too. */
+export const wireSettings = (settings: CollectionConfig): CollectionConfig =>
+  withHooks(settings, { afterChange: [refreshAfterChange], afterDelete: [refreshAfterDelete] })
+
+/** `form.submit` for every new form-builder submission; never fails the submission itself. */
+export function wireFormSubmissions(collection: CollectionConfig, cfg: SanitizedAnalyticsConfig): CollectionConfig {
+  const record: CollectionAfterChangeHook = async ({ doc, operation, req }) => {
+    if (operation !== 'create' || !cfg.formSubmissions || !req.payload.analytics) return doc
+    try {
+      const siteId = await cfg.formSubmissions.siteId({ doc: doc as Record<string, unknown>, req })
+      if (siteId === null) return doc
+      const form = (doc as { form?: unknown }).form
+      const formId = form && typeof form === 'object' ? (form as { id?: unknown }).id : form
+      await req.payload.analytics.track({
+        props: formId === undefined || formId === null ? undefined : { form: String(formId) },
+        siteId,
+        type: 'form.submit',
+      })
+    } catch (error) {
+      req.payload.logger.warn(`analytics: form submission not recorded: ${(error as Error).message}`)
+    }
+    return doc
+  }
+  return withHooks(collection, { afterChange: [record] })
+}

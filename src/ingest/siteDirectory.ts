@@ -1,0 +1,128 @@
+import type { Redis } from 'ioredis'
+
+import type { SiteRef } from '../core/enrich.js'
+import type { EffectiveSiteSettings } from '../core/siteSettings.js'
+
+import { normalizeDomain } from '../core/domain.js'
+
+/** What ingestion needs to know about a site: all of it, in memory, on every instance. */
+export interface IngestSite extends SiteRef {
+  settings: EffectiveSiteSettings
+}
+
+/**
+ * Every site's ingestion settings, looked up synchronously on the hot path (no database,
+ * no Redis). Filled by the Payload app; shared with other instances and with standalone
+ * ingest servers through Redis (`RedisSiteSync`).
+ */
+export class SiteDirectory {
+  private byDomain = new Map<string, IngestSite>()
+  private byId = new Map<string, IngestSite>()
+
+  /** Replace everything (start-up, or a change to defaults that touches every site). */
+  replaceAll(sites: Iterable<IngestSite>): void {
+    this.byId = new Map()
+    this.byDomain = new Map()
+    for (const site of sites) this.index(site)
+  }
+
+  upsert(site: IngestSite): void {
+    this.remove(site.id)
+    this.index(site)
+  }
+
+  remove(id: number | string): void {
+    const existing = this.byId.get(String(id))
+    if (!existing) return
+    this.byId.delete(String(id))
+    if (existing.domain && this.byDomain.get(existing.domain) === existing) this.byDomain.delete(existing.domain)
+  }
+
+  /** A site by its id, or by its domain (a script tag may name either). */
+  get(idOrDomain: string): IngestSite | undefined {
+    return this.byId.get(idOrDomain) ?? this.byDomain.get(normalizeDomain(idOrDomain))
+  }
+
+  get size(): number {
+    return this.byId.size
+  }
+
+  all(): IterableIterator<IngestSite> {
+    return this.byId.values()
+  }
+
+  private index(site: IngestSite): void {
+    this.byId.set(String(site.id), site)
+    if (site.domain) this.byDomain.set(normalizeDomain(site.domain), site)
+  }
+}
+
+const CHANGE_ALL = '*'
+
+/**
+ * Keeps a `SiteDirectory` equal on every instance: the Payload app writes each site to a
+ * Redis hash and announces the change on a channel; every instance (Payload or standalone
+ * ingest server) loads the hash at start, applies announcements as they come, and reloads
+ * everything every `refreshMs` in case an announcement was missed while disconnected.
+ */
+export class RedisSiteSync {
+  private readonly channel: string
+  private readonly hashKey: string
+  private refreshTimer: NodeJS.Timeout | null = null
+  private subscriber: null | Redis = null
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly directory: SiteDirectory,
+    options: { keyPrefix?: string; refreshMs?: number } = {},
+  ) {
+    const prefix = options.keyPrefix ?? 'analytics:'
+    this.hashKey = `${prefix}sites`
+    this.channel = `${prefix}sites:changed`
+    this.refreshMs = options.refreshMs ?? 60_000
+  }
+
+  private readonly refreshMs: number
+
+  /** Write the given sites (all of them when `complete`) and tell every instance. */
+  async publish(sites: IngestSite[], options: { complete: boolean; removed?: Array<number | string> }): Promise<void> {
+    const multi = this.redis.multi()
+    if (options.complete) multi.del(this.hashKey)
+    if (sites.length) multi.hset(this.hashKey, Object.fromEntries(sites.map((site) => [String(site.id), JSON.stringify(site)])))
+    if (options.removed?.length) multi.hdel(this.hashKey, ...options.removed.map(String))
+    const changed = options.complete ? [CHANGE_ALL] : [...sites.map((site) => String(site.id)), ...(options.removed ?? []).map(String)]
+    for (const id of changed) multi.publish(this.channel, id)
+    await multi.exec()
+  }
+
+  /** Load the hash and follow announcements. */
+  async subscribe(): Promise<void> {
+    this.subscriber = this.redis.duplicate()
+    this.subscriber.on('message', (_channel: string, id: string) => {
+      void (id === CHANGE_ALL ? this.reload() : this.reloadOne(id)).catch(() => undefined)
+    })
+    await this.subscriber.subscribe(this.channel)
+    await this.reload()
+    this.refreshTimer = setInterval(() => void this.reload().catch(() => undefined), this.refreshMs)
+    this.refreshTimer.unref()
+  }
+
+  async reload(): Promise<void> {
+    const entries = await this.redis.hgetall(this.hashKey)
+    this.directory.replaceAll(Object.values(entries).map((json) => JSON.parse(json) as IngestSite))
+  }
+
+  private async reloadOne(id: string): Promise<void> {
+    const json = await this.redis.hget(this.hashKey, id)
+    if (json) this.directory.upsert(JSON.parse(json) as IngestSite)
+    else this.directory.remove(id)
+  }
+
+  async close(): Promise<void> {
+    if (this.refreshTimer) clearInterval(this.refreshTimer)
+    if (this.subscriber) {
+      this.subscriber.disconnect()
+      this.subscriber = null
+    }
+  }
+}

@@ -1,0 +1,205 @@
+import type { DropReason } from '../core/enrich.js'
+import type { GeoIpLookup } from '../core/country.js'
+import type { HeaderLookup } from '../core/headers.js'
+import type { TrustProxy } from '../core/ip.js'
+import type { EventBuffer } from '../buffer/types.js'
+import type { SaltStore } from '../buffer/saltStore.js'
+import type { SiteDirectory } from './siteDirectory.js'
+
+import { BufferError } from '../buffer/errors.js'
+import { utcDay } from '../buffer/saltStore.js'
+import { normalizeDomain } from '../core/domain.js'
+import { enrichTrackEvent } from '../core/enrich.js'
+import { isHostnameAllowed } from '../core/hostnameAllowed.js'
+import { clientIp } from '../core/ip.js'
+import { MAX_BODY_BYTES, parseTrackBody } from '../core/trackSchema.js'
+import { readBodyWithLimit } from './readBody.js'
+
+/** Why a request was refused, for the rejected-events metric (a bounded set). */
+export type RejectReason =
+  | 'bad-request'
+  | 'body-too-large'
+  | 'hostname'
+  | 'rate-limited'
+  | 'tracking-disabled'
+  | 'unavailable'
+  | 'unknown-site'
+
+export interface RateLimitOption {
+  /** Accepted events per window. */
+  limit: number
+  windowSeconds: number
+}
+
+export interface TrackHandlerOptions {
+  buffer: EventBuffer
+  /** Trusted headers carrying the visitor's country (only set these if your CDN sets them). */
+  countryHeaders: readonly string[]
+  geoLookup?: GeoIpLookup | null
+  /** Headers with the client IP, trusted only with `trustProxy` (e.g. `cf-connecting-ip`). */
+  ipHeaders?: readonly string[]
+  /** Errors that are not the client's fault; never given an IP or a user-agent. */
+  logError?: (message: string) => void
+  /** Called for every accepted event, and for every refused or dropped request. */
+  observe?: {
+    accepted?: (type: string, siteId: number | string, tenantId: null | number | string) => void
+    dropped?: (reason: DropReason) => void
+    rejected?: (reason: RejectReason) => void
+  }
+  rateLimits: { perClient: RateLimitOption; perSite: RateLimitOption }
+  salts: SaltStore
+  /** Idle time that ends a visit. */
+  sessionIdleSeconds: number
+  sites: SiteDirectory
+  trustProxy: TrustProxy
+}
+
+/**
+ * What the handler reads of a request: a fetch `Request` fits, so does Payload's request,
+ * and so does a Node `IncomingMessage` with `headersFromRecord` (its body is an async iterable).
+ */
+export interface IngestRequest {
+  body?: AsyncIterable<Uint8Array> | null
+  headers: HeaderLookup
+  method?: string
+}
+
+const JSON_HEADERS = { 'Cache-Control': 'no-store', 'Content-Type': 'application/json; charset=utf-8' }
+
+const json = (status: number, body: unknown, headers: Record<string, string> = {}): Response =>
+  new Response(JSON.stringify(body), { headers: { ...JSON_HEADERS, ...headers }, status })
+
+/** The hostname of an `Origin` header, or null. */
+const originHostname = (origin: null | string): null | string => {
+  if (!origin || origin === 'null') return null
+  try {
+    return normalizeDomain(new URL(origin).hostname)
+  } catch {
+    return null
+  }
+}
+
+/**
+ * `POST /api/analytics/track` (and its CORS preflight) as one fetch-style function, shared
+ * by the Payload endpoint and the standalone ingest server. No database query; one Redis
+ * round trip for an accepted event (rate limits, session and append together).
+ */
+export function createTrackHandler(options: TrackHandlerOptions) {
+  const { buffer, observe, sites } = options
+
+  const reject = (reason: RejectReason, status: number, error: string, extra: Record<string, unknown> = {}, headers: Record<string, string> = {}) => {
+    observe?.rejected?.(reason)
+    return json(status, { error, ...extra }, headers)
+  }
+
+  /** CORS headers for an origin that is one of this site's hostnames (or any site's, for a preflight). */
+  const corsFor = (origin: null | string, allowed: (hostname: string) => boolean): Record<string, string> => {
+    const hostname = originHostname(origin)
+    if (!origin || !hostname || !allowed(hostname)) return {}
+    return { 'Access-Control-Allow-Origin': origin, Vary: 'Origin' }
+  }
+
+  const anySiteAllows = (hostname: string): boolean => {
+    for (const site of sites.all()) {
+      if (isHostnameAllowed(hostname, site.domain, site.settings.allowedHostnames)) return true
+    }
+    return false
+  }
+
+  return async function handleTrack(request: IngestRequest, info: { remoteAddress?: null | string } = {}): Promise<Response> {
+    const origin = request.headers.get('origin') ?? null
+
+    if (request.method === 'OPTIONS') {
+      const cors = corsFor(origin, anySiteAllows)
+      if (!cors['Access-Control-Allow-Origin']) return json(403, { error: 'Origin is not a tracked site' })
+      return new Response(null, {
+        headers: {
+          ...cors,
+          'Access-Control-Allow-Headers': 'Content-Type',
+          'Access-Control-Allow-Methods': 'POST, OPTIONS',
+          'Access-Control-Max-Age': '86400',
+        },
+        status: 204,
+      })
+    }
+    if (request.method !== 'POST') return json(405, { error: 'Use POST to send events' }, { Allow: 'POST, OPTIONS' })
+
+    const declared = Number(request.headers.get('content-length') ?? 0)
+    if (declared > MAX_BODY_BYTES) return reject('body-too-large', 413, `Body too large: at most ${MAX_BODY_BYTES} bytes`)
+    let raw: Awaited<ReturnType<typeof readBodyWithLimit>>
+    try {
+      raw = await readBodyWithLimit(request.body, MAX_BODY_BYTES)
+    } catch {
+      return reject('bad-request', 400, 'The request body could not be read')
+    }
+    if (!raw.ok) {
+      return raw.reason === 'size'
+        ? reject('body-too-large', 413, `Body too large: at most ${MAX_BODY_BYTES} bytes`)
+        : reject('bad-request', 400, 'Body is not valid UTF-8')
+    }
+
+    const parsed = parseTrackBody(raw.text)
+    if (!parsed.ok) {
+      return reject(parsed.status === 413 ? 'body-too-large' : 'bad-request', parsed.status, parsed.error, parsed.issues ? { issues: parsed.issues } : {})
+    }
+    const { body } = parsed
+
+    const site = sites.get(body.s)
+    if (!site) return reject('unknown-site', 404, `Unknown site "${body.s.slice(0, 64)}"`)
+    const cors = corsFor(origin, (hostname) => isHostnameAllowed(hostname, site.domain, site.settings.allowedHostnames))
+
+    const now = new Date()
+    let salt: string
+    try {
+      salt = await options.salts.saltFor(utcDay(now))
+    } catch {
+      return reject('unavailable', 503, 'Analytics is temporarily unavailable, retry later', {}, { ...cors, 'Retry-After': '5' })
+    }
+
+    const result = enrichTrackEvent({
+      body,
+      countryHeaders: options.countryHeaders,
+      geoLookup: options.geoLookup ?? null,
+      request: {
+        headers: request.headers,
+        ip: clientIp(info.remoteAddress, request.headers, options.trustProxy, options.ipHeaders),
+        now,
+        userAgent: request.headers.get('user-agent') ?? '',
+      },
+      salt,
+      settings: site.settings,
+      site,
+    })
+
+    if ('drop' in result) {
+      observe?.dropped?.(result.drop)
+      return json(202, { dropped: result.drop }, { ...cors, 'x-analytics-dropped': result.drop })
+    }
+    if ('reject' in result) {
+      const reason: RejectReason = result.reject === 400 ? 'bad-request' : site.settings.trackingEnabled ? 'hostname' : 'tracking-disabled'
+      return reject(reason, result.reject, result.error, {}, cors)
+    }
+
+    const { clientKey, event } = result
+    try {
+      const outcome = await buffer.ingest({
+        event,
+        rateLimits: [
+          { key: `site:${site.id}`, ...options.rateLimits.perSite },
+          { key: `client:${clientKey}`, ...options.rateLimits.perClient },
+        ],
+        session: event.visitorHash ? { idleSeconds: options.sessionIdleSeconds, key: `${site.id}:${event.visitorHash}` } : undefined,
+      })
+      if (outcome.status === 'rate_limited') {
+        return reject('rate-limited', 429, 'Too many events, slow down', {}, { ...cors, 'Retry-After': String(outcome.retryAfterSeconds) })
+      }
+    } catch (error) {
+      if (error instanceof BufferError) {
+        return reject('unavailable', 503, 'Analytics is temporarily unavailable, retry later', {}, { ...cors, 'Retry-After': '5' })
+      }
+      throw error
+    }
+    observe?.accepted?.(event.type, site.id, site.tenantId)
+    return json(202, { ok: true }, cors)
+  }
+}

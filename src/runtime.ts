@@ -1,0 +1,138 @@
+import type { Redis } from 'ioredis'
+import type { Payload, PayloadRequest } from 'payload'
+
+import type { EventBuffer } from './buffer/types.js'
+import type { SaltStore } from './buffer/saltStore.js'
+import type { ServerEventInput } from './core/trackSchema.js'
+import type { SanitizedAnalyticsConfig } from './types.js'
+
+import { createEventBuffer } from './buffer/index.js'
+import { createFailFastRedis, waitForReady } from './buffer/redisClient.js'
+import { createSaltStore } from './buffer/saltStore.js'
+import { openGeoIpReader } from './core/country.js'
+import { enrichServerEvent } from './core/enrich.js'
+import { parseServerEvent } from './core/trackSchema.js'
+import { RedisSiteSync, SiteDirectory } from './ingest/siteDirectory.js'
+import { loadIngestSites } from './ingest/siteLoader.js'
+import { createTrackHandler } from './ingest/trackHandler.js'
+
+/** Raised by `track()` for input a caller must fix; the message says what. */
+export class AnalyticsInputError extends Error {
+  constructor(
+    message: string,
+    readonly status: 400 | 403 | 404,
+  ) {
+    super(message)
+    this.name = 'AnalyticsInputError'
+  }
+}
+
+/** The plugin's live parts on a running Payload instance: `payload.analytics`. */
+export interface AnalyticsRuntime {
+  buffer: EventBuffer
+  close(): Promise<void>
+  readonly config: SanitizedAnalyticsConfig
+  handleTrack: ReturnType<typeof createTrackHandler>
+  redis: null | Redis
+  /** Re-read every site and its settings (after a change) and share them with every instance. */
+  refreshSites(req?: PayloadRequest): Promise<void>
+  salts: SaltStore
+  sites: SiteDirectory
+  /**
+   * Record an event that happened on the server (an automation run, AI token usage, a
+   * completed export, a form submission). Validated like tracker events; throws
+   * `AnalyticsInputError` for bad input, an unknown site or a site with tracking off.
+   */
+  track(input: ServerEventInput): Promise<{ eventId: string }>
+}
+
+declare module 'payload' {
+  interface BasePayload {
+    /** Set by payload-plugin-analytics when it is enabled. */
+    analytics?: AnalyticsRuntime
+  }
+}
+
+export async function createAnalyticsRuntime(payload: Payload, cfg: SanitizedAnalyticsConfig): Promise<AnalyticsRuntime> {
+  const logger = { info: (message: string) => payload.logger.info(message), warn: (message: string) => payload.logger.warn(message) }
+
+  let redis: null | Redis = null
+  if (cfg.redisUrl) {
+    redis = createFailFastRedis(cfg.redisUrl)
+    redis.on('error', () => undefined) // the buffer and the endpoint report unavailability themselves
+    if (!(await waitForReady(redis, 2_000))) logger.warn('analytics: Redis is not reachable yet; tracking answers 503 until it is')
+  }
+
+  const keyPrefix = cfg.redisKeyPrefix
+  const buffer = await createEventBuffer({ keyPrefix, logger, redis })
+  const salts = createSaltStore({ keyPrefix, redis })
+  const sites = new SiteDirectory()
+  const siteSync = redis ? new RedisSiteSync(redis, sites, { keyPrefix }) : null
+  const geoLookup = cfg.ingest.geoipDatabase ? await openGeoIpReader(cfg.ingest.geoipDatabase) : null
+
+  const refreshSites = async (req?: PayloadRequest) => {
+    const all = await loadIngestSites(payload, cfg, req)
+    sites.replaceAll(all)
+    if (siteSync) {
+      await siteSync.publish(all, { complete: true }).catch((error: Error) => {
+        logger.warn(`analytics: could not share site settings through Redis (${error.message}); standalone ingest servers keep their last copy`)
+      })
+    }
+  }
+
+  // Tables may not exist yet (migrations not run): keep trying in the background rather
+  // than keep the app from starting.
+  const loadAtStart = async (attempt: number): Promise<void> => {
+    try {
+      await refreshSites()
+    } catch (error) {
+      if (attempt === 0) {
+        logger.warn(`analytics: could not load the sites (${(error as Error).message.split('\n')[0]}); have the migrations run? Retrying every 10 s`)
+      }
+      retryTimer = setTimeout(() => void loadAtStart(attempt + 1), 10_000)
+      retryTimer.unref()
+    }
+  }
+  let retryTimer: NodeJS.Timeout | null = null
+  await loadAtStart(0)
+  if (siteSync) await siteSync.subscribe().catch((error: Error) => logger.warn(`analytics: site updates from other instances are off: ${error.message}`))
+
+  const handleTrack = createTrackHandler({
+    buffer,
+    countryHeaders: cfg.ingest.countryHeaders,
+    geoLookup,
+    ipHeaders: cfg.ingest.ipHeaders,
+    logError: (message) => payload.logger.error(message),
+    rateLimits: cfg.ingest.rateLimits,
+    salts,
+    sessionIdleSeconds: cfg.ingest.sessionIdleSeconds,
+    sites,
+    trustProxy: cfg.ingest.trustProxy,
+  })
+
+  return {
+    buffer,
+    async close() {
+      if (retryTimer) clearTimeout(retryTimer)
+      await siteSync?.close()
+      await buffer.close()
+      redis?.disconnect()
+    },
+    config: cfg,
+    handleTrack,
+    redis,
+    refreshSites,
+    salts,
+    sites,
+    async track(input) {
+      const parsed = parseServerEvent(input)
+      if (!parsed.ok) throw new AnalyticsInputError(parsed.error, 400)
+      const site = sites.get(String(parsed.event.siteId))
+      if (!site) throw new AnalyticsInputError(`Unknown site "${String(parsed.event.siteId)}"`, 404)
+      const result = enrichServerEvent({ event: parsed.event, now: new Date(), settings: site.settings, site })
+      if ('reject' in result) throw new AnalyticsInputError(result.error, result.reject)
+      await buffer.append([result.event])
+      return { eventId: result.event.eventId }
+    },
+  }
+}

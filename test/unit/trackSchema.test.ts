@@ -1,0 +1,220 @@
+import fc from 'fast-check'
+import { describe, expect, it } from 'vitest'
+
+import {
+  MAX_BODY_BYTES,
+  MAX_PROPS,
+  parseServerEvent,
+  parseTrackBody,
+  trackBodySchema,
+} from '../../src/core/trackSchema.js'
+
+const valid = { s: '42', t: 'pageview', u: 'https://example.com/pricing?utm_source=x' }
+const json = (value: unknown) => JSON.stringify(value)
+
+const expectError = (raw: string, pattern: RegExp, status = 400) => {
+  const result = parseTrackBody(raw)
+  expect(result.ok).toBe(false)
+  if (result.ok) return
+  expect(result.status).toBe(status)
+  expect(result.error).toMatch(pattern)
+}
+
+describe('parseTrackBody', () => {
+  it('accepts the minimal and the full tracker body', () => {
+    expect(parseTrackBody(json(valid))).toEqual({ body: valid, ok: true })
+    const full = {
+      ...valid,
+      p: { a: 'x', b: 1.5, c: true, d: null, 'plan.tier': 'pro' },
+      r: 'https://www.google.com/',
+      t: 'lead.created',
+      v: 12,
+      w: 1280,
+    }
+    expect(parseTrackBody(json(full))).toEqual({ body: full, ok: true })
+  })
+
+  it('accepts custom event names and site ids that are uuids', () => {
+    const body = { ...valid, s: '3f2b8c1e-9a4d-4c1b-8f5e-2d7a6b9c0e1f', t: 'signup:step/2' }
+    expect(parseTrackBody(json(body)).ok).toBe(true)
+  })
+
+  it('ignores a leading byte-order mark', () => {
+    expect(parseTrackBody(`\uFEFF${json(valid)}`).ok).toBe(true)
+  })
+
+  it('explains malformed JSON without echoing it', () => {
+    expectError('{"s": "1", ', /not valid JSON/)
+    const result = parseTrackBody('{secret-input')
+    expect(!result.ok && result.error).not.toContain('secret-input')
+  })
+
+  it('refuses empty bodies and non-objects', () => {
+    expectError('', /Empty body/)
+    expectError('   ', /Empty body/)
+    expectError('[]', /JSON object/)
+    expectError('null', /JSON object/)
+    expectError('"pageview"', /JSON object/)
+    expectError('42', /JSON object/)
+  })
+
+  it('answers 413 for bodies over the limit', () => {
+    expectError(json({ ...valid, r: 'x'.repeat(MAX_BODY_BYTES) }), /too large/, 413)
+  })
+
+  it('names the offending field in the message and lists issues', () => {
+    const result = parseTrackBody(json({ ...valid, t: '1bad name' }))
+    expect(result.ok).toBe(false)
+    if (result.ok) return
+    expect(result.error).toMatch(/^Invalid event: t: must be 'pageview', a built-in event type or a custom name/)
+    expect(result.issues).toEqual([expect.objectContaining({ path: 't' })])
+  })
+
+  it('refuses unknown keys, including __proto__ at the top level', () => {
+    expectError(json({ ...valid, extra: 1 }), /Unrecognized key/)
+    expectError('{"s":"1","t":"pageview","u":"https://a.com/","__proto__":{"polluted":true}}', /__proto__/)
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined()
+  })
+
+  it('requires s, t and u', () => {
+    expectError(json({ t: 'pageview', u: valid.u }), /^Invalid event: s:/)
+    expectError(json({ s: '1', u: valid.u }), /^Invalid event: t:/)
+    expectError(json({ s: '1', t: 'pageview' }), /^Invalid event: u:/)
+  })
+
+  it('limits every string', () => {
+    expectError(json({ ...valid, t: `a${'b'.repeat(64)}` }), /t: /)
+    expectError(json({ ...valid, u: `https://a.com/${'x'.repeat(2048)}` }), /u: must be at most 2048/)
+    expectError(json({ ...valid, r: 'x'.repeat(2049) }), /r: must be at most 2048/)
+    expectError(json({ ...valid, s: 'x'.repeat(65) }), /s: must be a site id/)
+    expectError(json({ ...valid, s: "1' OR 1=1 --" }), /s: must be a site id/)
+  })
+
+  it('accepts only http(s) page URLs', () => {
+    expectError(json({ ...valid, u: 'javascript:alert(1)' }), /u: must be an http\(s\) URL/)
+    expectError(json({ ...valid, u: '/relative' }), /u: must be an http\(s\) URL/)
+    expect(parseTrackBody(json({ ...valid, u: 'HTTP://EXAMPLE.COM/' })).ok).toBe(true)
+  })
+
+  it('refuses control characters and lone surrogates', () => {
+    expectError(json({ ...valid, u: 'https://a.com/\u0000' }), /u: must not contain control characters/)
+    expectError('{"s":"1","t":"pageview","u":"https://a.com/\\ud800"}', /u: must not contain control characters or unpaired surrogates/)
+    expectError(json({ ...valid, r: 'https://a.com/\u0085' }), /r: must not contain/)
+    // A well-formed astral character is fine.
+    expect(parseTrackBody(json({ ...valid, u: 'https://a.com/😀' })).ok).toBe(true)
+  })
+
+  it('checks the window width and the value', () => {
+    expect(parseTrackBody(json({ ...valid, w: 0 })).ok).toBe(true)
+    expectError(json({ ...valid, w: 1.5 }), /w: must be an integer/)
+    expectError(json({ ...valid, w: -1 }), /w: must be at least 0/)
+    expectError(json({ ...valid, w: 100_001 }), /w: must be at most 100000/)
+    expectError(json({ ...valid, w: '1280' }), /w: must be an integer/)
+    expectError(json({ ...valid, v: '12' }), /v: must be a finite number/)
+    expectError('{"s":"1","t":"pageview","u":"https://a.com/","v":1e999}', /v: must be a finite number/)
+  })
+
+  describe('props', () => {
+    const withProps = (p: unknown) => json({ ...valid, p })
+
+    it(`allows at most ${MAX_PROPS} props`, () => {
+      const props = Object.fromEntries(Array.from({ length: MAX_PROPS }, (_, i) => [`k${i}`, i]))
+      expect(parseTrackBody(withProps(props)).ok).toBe(true)
+      expectError(withProps({ ...props, one: 'more' }), /p: must have at most 30 properties/)
+    })
+
+    it('refuses nesting and arrays', () => {
+      expectError(withProps({ a: { b: 1 } }), /p\.a: must be a string of at most 256 characters/)
+      expectError(withProps({ a: [1] }), /p\.a: /)
+      expectError(withProps([1, 2]), /p: must be a flat object/)
+      expectError(withProps('x'), /p: must be a flat object/)
+    })
+
+    it('refuses reserved prop names that could reach a prototype', () => {
+      for (const key of ['__proto__', 'constructor', 'prototype']) {
+        expectError(`{"s":"1","t":"pageview","u":"https://a.com/","p":{"${key}":"x"}}`, new RegExp(`p\\.${key}: "${key}" is not allowed`))
+      }
+      expect(({} as Record<string, unknown>).x).toBeUndefined()
+    })
+
+    it('limits keys and values', () => {
+      expectError(withProps({ ['k'.repeat(65)]: 1 }), /prop names must be at most 64 characters/)
+      expectError(withProps({ '': 1 }), /prop names must not be empty/)
+      expectError(withProps({ a: 'x'.repeat(257) }), /p\.a: must be a string of at most 256/)
+      expectError(withProps({ a: 'bell\u0007' }), /p\.a: /)
+      expect(parseTrackBody(withProps({ a: 'two\nlines\tand tab' })).ok).toBe(true)
+    })
+  })
+
+  it('never throws and never accepts an unknown key, whatever the input', () => {
+    fc.assert(
+      fc.property(fc.oneof(fc.string(), fc.json(), fc.jsonValue().map((value) => JSON.stringify(value))), (raw) => {
+        const result = parseTrackBody(raw)
+        if (result.ok) {
+          expect(Object.keys(result.body).every((key) => 'prstuvw'.includes(key))).toBe(true)
+        } else {
+          expect(result.error.length).toBeGreaterThan(0)
+          expect([400, 413]).toContain(result.status)
+        }
+      }),
+      { numRuns: 2000 },
+    )
+  })
+
+  it('reports at most ten issues for a hostile body', () => {
+    const props = Object.fromEntries(Array.from({ length: 25 }, (_, i) => [`k${i}`, { nested: i }]))
+    const result = parseTrackBody(json({ p: props, s: '', t: '', u: '' }))
+    expect(result.ok).toBe(false)
+    if (result.ok) return
+    expect(result.issues?.length).toBe(10)
+    expect(result.error).toMatch(/\(and \d+ more\)$/)
+  })
+
+  it('exports the schema for reuse', () => {
+    expect(trackBodySchema.safeParse(valid).success).toBe(true)
+  })
+})
+
+describe('parseServerEvent', () => {
+  it('accepts the minimal and the full server event', () => {
+    expect(parseServerEvent({ siteId: 7, type: 'automation.run' })).toEqual({
+      event: { siteId: 7, type: 'automation.run' },
+      ok: true,
+    })
+    const result = parseServerEvent({
+      path: '/exports/monthly',
+      props: { model: 'gpt-4o' },
+      siteId: 'site_1',
+      timestamp: '2026-01-02T03:04:05.000Z',
+      type: 'ai.usage',
+      value: 1234,
+    })
+    expect(result.ok && result.event.timestamp).toEqual(new Date('2026-01-02T03:04:05.000Z'))
+  })
+
+  it('accepts a Date or epoch milliseconds and refuses invalid times', () => {
+    const date = new Date('2026-03-01T00:00:00Z')
+    const fromDate = parseServerEvent({ siteId: 1, timestamp: date, type: 'export.completed' })
+    expect(fromDate.ok && fromDate.event.timestamp).toEqual(date)
+    const fromEpoch = parseServerEvent({ siteId: 1, timestamp: date.getTime(), type: 'export.completed' })
+    expect(fromEpoch.ok && fromEpoch.event.timestamp).toEqual(date)
+    for (const timestamp of [new Date('nope'), 'yesterday', '2026-13-45', -1, 1e20]) {
+      const result = parseServerEvent({ siteId: 1, timestamp, type: 'x' })
+      expect(result.ok).toBe(false)
+      expect(!result.ok && result.error).toMatch(/timestamp: must be a valid Date/)
+    }
+  })
+
+  it('applies the tracker limits', () => {
+    expect(parseServerEvent({ siteId: 1, type: 'ai.usage', value: Number.POSITIVE_INFINITY }).ok).toBe(false)
+    expect(parseServerEvent({ siteId: 1, type: 'ai.usage', value: Number.NaN }).ok).toBe(false)
+    expect(parseServerEvent({ siteId: 0, type: 'x' }).ok).toBe(false)
+    expect(parseServerEvent({ siteId: 1, type: 'has space' }).ok).toBe(false)
+    expect(parseServerEvent({ path: 'no-slash', siteId: 1, type: 'x' }).ok).toBe(false)
+    expect(parseServerEvent({ extra: true, siteId: 1, type: 'x' }).ok).toBe(false)
+    const props = JSON.parse('{"__proto__":"x"}') as Record<string, unknown>
+    const result = parseServerEvent({ props, siteId: 1, type: 'x' })
+    expect(!result.ok && result.error).toMatch(/props\.__proto__/)
+    expect(parseServerEvent(null).ok).toBe(false)
+  })
+})
