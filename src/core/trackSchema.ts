@@ -23,10 +23,11 @@ const MAX_REPORTED_ISSUES = 10
 /** Keys that would reach an object's prototype if a consumer ever assigned them. */
 const RESERVED_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype'])
 /** Payload ids: serial numbers, ObjectIds, UUIDs. */
-const SITE_ID = /^[\w-]{1,64}$/
+/** A site id (a number or a uuid) or the site's domain, as a script tag may name either. */
+const SITE_ID = /^[\w-][\w.-]{0,252}$/
 const HTTP_URL = /^https?:\/\//i
 
-const siteIdString = z.string().regex(SITE_ID, { error: 'must be a site id (1–64 letters, digits, "-" or "_")' })
+const siteIdString = z.string().regex(SITE_ID, { error: 'must be a site id or domain (letters, digits, ".", "-" or "_")' })
 
 const eventType = z.string({ error: 'must be a string' }).regex(CUSTOM_EVENT_NAME, {
   error: `must be 'pageview', a built-in event type or a custom name (a letter, then up to 63 letters, digits, ".", "_", ":", "/" or "-")`,

@@ -97,7 +97,8 @@ export class RedisSiteSync {
 
   /** Load the hash and follow announcements. */
   async subscribe(): Promise<void> {
-    this.subscriber = this.redis.duplicate()
+    // A subscriber needs the offline queue: it (re)subscribes as soon as it connects.
+    this.subscriber = this.redis.duplicate({ enableOfflineQueue: true })
     this.subscriber.on('message', (_channel: string, id: string) => {
       void (id === CHANGE_ALL ? this.reload() : this.reloadOne(id)).catch(() => undefined)
     })

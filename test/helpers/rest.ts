@@ -35,3 +35,26 @@ export async function login(payload: Payload, email: string, password: string): 
   if (status !== 200 || !body.token) throw new Error(`login of ${email} failed with ${status}`)
   return body.token
 }
+
+/** A raw HTTP-like request to the host's API: any body, any headers (tracking requests). */
+export async function rawRequest(
+  payload: Payload,
+  method: string,
+  path: string,
+  options: { body?: string | Uint8Array; headers?: Record<string, string> } = {},
+): Promise<{ body: Record<string, unknown>; headers: Headers; status: number; text: string }> {
+  const request = new Request(`http://localhost${payload.config.routes.api}${path}`, {
+    body: options.body as BodyInit | undefined,
+    headers: options.headers,
+    method,
+  })
+  const response = await handleEndpoints({ config: payload.config, request })
+  const text = await response.text()
+  let body: Record<string, unknown> = {}
+  try {
+    body = text ? (JSON.parse(text) as Record<string, unknown>) : {}
+  } catch {
+    body = {}
+  }
+  return { body, headers: response.headers, status: response.status, text }
+}

@@ -86,7 +86,7 @@ describe('parseTrackBody', () => {
     expectError(json({ ...valid, t: `a${'b'.repeat(64)}` }), /t: /)
     expectError(json({ ...valid, u: `https://a.com/${'x'.repeat(2048)}` }), /u: must be at most 2048/)
     expectError(json({ ...valid, r: 'x'.repeat(2049) }), /r: must be at most 2048/)
-    expectError(json({ ...valid, s: 'x'.repeat(65) }), /s: must be a site id/)
+    expectError(json({ ...valid, s: 'x'.repeat(254) }), /s: must be a site id/)
     expectError(json({ ...valid, s: "1' OR 1=1 --" }), /s: must be a site id/)
   })
 

@@ -1,0 +1,336 @@
+import type { Payload } from 'payload'
+
+import { randomBytes } from 'node:crypto'
+import { Redis } from 'ioredis'
+import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest'
+import { inject } from 'vitest'
+
+import type { DemoSite } from '../helpers/fixtures.js'
+
+import { AnalyticsInputError } from '../../src/runtime.js'
+import { demoSites } from '../helpers/fixtures.js'
+import { bootPayload } from '../helpers/payload.js'
+import { rawRequest } from '../helpers/rest.js'
+import { streamEvents, streamRaw } from '../helpers/stream.js'
+
+const CHROME = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36'
+const IPHONE = 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1'
+const GOOGLEBOT = 'Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)'
+
+const keyPrefix = `t${randomBytes(4).toString('hex')}:`
+let payload: Payload
+let redis: Redis
+let sites: Record<string, DemoSite>
+let ipCounter = 1
+
+/** A fresh client per call: another /24, so per-client rate limits and sessions do not interfere. */
+const newIp = () => `10.${Math.floor(ipCounter / 250)}.${ipCounter++ % 250}.1`
+
+const track = (
+  body: unknown,
+  options: { headers?: Record<string, string>; ip?: string; raw?: string | Uint8Array; ua?: string } = {},
+) =>
+  rawRequest(payload, 'POST', '/analytics/track', {
+    body: options.raw ?? JSON.stringify(body),
+    headers: {
+      'content-type': 'text/plain',
+      'user-agent': options.ua ?? CHROME,
+      'x-forwarded-for': options.ip ?? '203.0.113.10',
+      ...options.headers,
+    },
+  })
+
+const pageview = (site: DemoSite, url = `https://${site.domain}/pricing`, extra: Record<string, unknown> = {}) => ({
+  s: String(site.id),
+  t: 'pageview',
+  u: url,
+  w: 1280,
+  ...extra,
+})
+
+const streamLength = () => redis.xlen(`${keyPrefix}{events}`)
+
+beforeAll(async () => {
+  payload = await bootPayload({
+    analytics: {
+      defaults: { allowedHostnames: ['localhost'] },
+      ingest: { countryHeaders: ['cf-ipcountry'], rateLimits: { perClient: { limit: 20, windowSeconds: 60 } }, trustProxy: 1 },
+      redisKeyPrefix: keyPrefix,
+      redisUrl: inject('redisUrl'),
+    },
+  })
+  redis = new Redis(inject('redisUrl'))
+  sites = await demoSites(payload)
+})
+
+afterAll(async () => {
+  redis?.disconnect()
+  await payload?.destroy()
+})
+
+describe('an accepted pageview', () => {
+  test('is answered 202 and buffered with every enrichment field, and no IP or user-agent', async () => {
+    const site = sites['shop.acme.test']!
+    const before = await streamLength()
+    const response = await track(
+      pageview(site, `https://www.shop.acme.test/pricing/?utm_source=newsletter&utm_medium=email&utm_campaign=launch&utm_term=crm&utm_content=hero#top`, {
+        r: 'https://www.google.de/',
+        w: 390,
+      }),
+      { headers: { 'cf-ipcountry': 'de' }, ip: '203.0.113.77', ua: IPHONE },
+    )
+    expect(response.status).toBe(202)
+    expect(await streamLength()).toBe(before + 1)
+
+    const event = (await streamEvents(redis, keyPrefix)).at(-1)!
+    expect(event).toMatchObject({
+      browser: 'Safari',
+      country: 'DE',
+      device: 'mobile',
+      hostname: 'www.shop.acme.test',
+      os: 'iOS',
+      path: '/pricing',
+      screen: 'mobile',
+      siteId: site.id,
+      source: 'newsletter',
+      tenantId: site.tenant,
+      type: 'pageview',
+      utmCampaign: 'launch',
+      utmContent: 'hero',
+      utmMedium: 'email',
+      utmSource: 'newsletter',
+      utmTerm: 'crm',
+    })
+    expect(event.eventId).toMatch(/^[0-9a-f-]{36}$/)
+    expect(event.visitorHash).toMatch(/^[\w-]{22}$/)
+    expect(event.sessionId).toBeTruthy()
+    expect(Math.abs(Date.parse(event.timestamp) - Date.now())).toBeLessThan(10_000)
+
+    const raw = await streamRaw(redis, keyPrefix)
+    for (const secret of ['203.0.113.77', '203.0.113', 'iPhone OS 17_5', 'AppleWebKit']) expect(raw).not.toContain(secret)
+    const keys = await redis.keys(`${keyPrefix}*`)
+    expect(keys.join(' ')).not.toContain('203.0.113')
+  })
+
+  test('the referrer decides the source when there are no UTM tags; self-referrals are direct', async () => {
+    const site = sites['shop.acme.test']!
+    const ip = newIp()
+    await track(pageview(site, `https://shop.acme.test/a`, { r: 'https://news.ycombinator.com/item?id=1' }), { ip })
+    await track(pageview(site, `https://shop.acme.test/b`, { r: 'https://shop.acme.test/a' }), { ip })
+    const [first, second] = (await streamEvents(redis, keyPrefix)).slice(-2)
+    expect(first!.source).toBe('Hacker News')
+    expect(second!.source).toBeNull()
+  })
+
+  test('a custom event keeps its props and value', async () => {
+    const site = sites['shop.acme.test']!
+    const response = await track({ p: { plan: 'pro', seats: 3 }, s: String(site.id), t: 'lead.created', u: 'https://shop.acme.test/signup', v: 49.5 }, { ip: newIp() })
+    expect(response.status).toBe(202)
+    const event = (await streamEvents(redis, keyPrefix)).at(-1)!
+    expect(event).toMatchObject({ props: { plan: 'pro', seats: 3 }, type: 'lead.created', value: 49.5 })
+  })
+
+  test('a site may be named by its domain in the script tag', async () => {
+    const response = await track({ s: 'blog.acme.test', t: 'pageview', u: 'https://blog.acme.test/' }, { ip: newIp() })
+    expect(response.status).toBe(202)
+    expect((await streamEvents(redis, keyPrefix)).at(-1)!.siteId).toBe(sites['blog.acme.test']!.id)
+  })
+})
+
+describe('visitors and sessions', () => {
+  test('the same visitor keeps one hash and one session; another user-agent is another visitor', async () => {
+    const site = sites['shop.acme.test']!
+    const ip = newIp()
+    await track(pageview(site, 'https://shop.acme.test/1'), { ip })
+    await track(pageview(site, 'https://shop.acme.test/2'), { ip })
+    await track(pageview(site, 'https://shop.acme.test/3'), { ip, ua: IPHONE })
+    const [a, b, c] = (await streamEvents(redis, keyPrefix)).slice(-3)
+    expect(b!.visitorHash).toBe(a!.visitorHash)
+    expect(b!.sessionId).toBe(a!.sessionId)
+    expect(c!.visitorHash).not.toBe(a!.visitorHash)
+    expect(c!.sessionId).not.toBe(a!.sessionId)
+  })
+
+  test('addresses in the same /24 are the same anonymised client (the IP is never used whole)', async () => {
+    const site = sites['shop.acme.test']!
+    await track(pageview(site), { ip: '192.0.2.10' })
+    await track(pageview(site), { ip: '192.0.2.200' })
+    const [a, b] = (await streamEvents(redis, keyPrefix)).slice(-2)
+    expect(a!.visitorHash).toBe(b!.visitorHash)
+  })
+
+  test('a session ends after 30 idle minutes: its key expires in Redis, and the next event starts a new one', async () => {
+    const site = sites['shop.acme.test']!
+    const ip = newIp()
+    await track(pageview(site), { ip })
+    const first = (await streamEvents(redis, keyPrefix)).at(-1)!
+    const sessionKey = `${keyPrefix}{events}:session:${site.id}:${first.visitorHash}`
+    const ttl = await redis.ttl(sessionKey)
+    expect(ttl).toBeGreaterThan(1790)
+    expect(ttl).toBeLessThanOrEqual(1800)
+
+    await track(pageview(site), { ip })
+    expect((await streamEvents(redis, keyPrefix)).at(-1)!.sessionId).toBe(first.sessionId)
+
+    // 30 minutes pass without an event.
+    await redis.pexpire(sessionKey, 1)
+    await new Promise((resolve) => setTimeout(resolve, 20))
+    await track(pageview(site), { ip })
+    const third = (await streamEvents(redis, keyPrefix)).at(-1)!
+    expect(third.visitorHash).toBe(first.visitorHash)
+    expect(third.sessionId).not.toBe(first.sessionId)
+  })
+
+  test('the salt rotates at midnight UTC: the same visitor gets another hash the next day', async () => {
+    const site = sites['globex.test']!
+    const ip = newIp()
+    await track(pageview(site, 'https://globex.test/'), { ip })
+    const today = (await streamEvents(redis, keyPrefix)).at(-1)!
+    vi.useFakeTimers({ now: Date.now() + 24 * 60 * 60 * 1000, toFake: ['Date'] })
+    try {
+      await track(pageview(site, 'https://globex.test/'), { ip })
+    } finally {
+      vi.useRealTimers()
+    }
+    const tomorrow = (await streamEvents(redis, keyPrefix)).at(-1)!
+    expect(tomorrow.visitorHash).not.toBe(today.visitorHash)
+    const salts = await redis.keys(`${keyPrefix}salt:*`)
+    expect(salts.length).toBe(2)
+    for (const key of salts) expect(await redis.ttl(key)).toBeLessThanOrEqual(48 * 3600)
+  })
+})
+
+describe('refused and dropped requests leave the buffer unchanged', () => {
+  const expectUnchanged = async (request: () => Promise<{ headers: Headers; status: number; body: Record<string, unknown> }>, status: number) => {
+    const before = await streamLength()
+    const response = await request()
+    expect(response.status).toBe(status)
+    expect(await streamLength()).toBe(before)
+    return response
+  }
+
+  test('a body over 8 KB → 413', async () => {
+    const site = sites['shop.acme.test']!
+    const response = await expectUnchanged(() => track(pageview(site, `https://shop.acme.test/${'a'.repeat(9000)}`), { ip: newIp() }), 413)
+    expect(response.body.error).toMatch(/too large/)
+  })
+
+  test('not JSON, wrong types, unknown keys → 400 with a clear message', async () => {
+    const site = sites['shop.acme.test']!
+    const bad = await expectUnchanged(() => track(null, { raw: '{"s":', ip: newIp() }), 400)
+    expect(bad.body.error).toMatch(/not valid JSON/)
+    const typed = await expectUnchanged(() => track({ ...pageview(site), w: 'wide' }, { ip: newIp() }), 400)
+    expect(typed.body.error).toMatch(/w/)
+    await expectUnchanged(() => track({ ...pageview(site), extra: 1 }, { ip: newIp() }), 400)
+    await expectUnchanged(() => track({ ...pageview(site), p: { nested: { a: 1 } } }, { ip: newIp() }), 400)
+    await expectUnchanged(() => track(null, { raw: new Uint8Array([0x7b, 0xff, 0xfe, 0x7d]), ip: newIp() }), 400)
+  })
+
+  test('an unknown site → 404', async () => {
+    const response = await expectUnchanged(() => track({ s: '999999', t: 'pageview', u: 'https://shop.acme.test/' }, { ip: newIp() }), 404)
+    expect(response.body.error).toMatch(/Unknown site/)
+  })
+
+  test('a hostname the site does not allow → 403', async () => {
+    const response = await expectUnchanged(() => track(pageview(sites['shop.acme.test']!, 'https://evil.test/'), { ip: newIp() }), 403)
+    expect(response.body.error).toMatch(/not allowed/)
+    // Another tenant's domain is not this site's either.
+    await expectUnchanged(() => track(pageview(sites['shop.acme.test']!, 'https://globex.test/'), { ip: newIp() }), 403)
+  })
+
+  test('a bot → 202 with x-analytics-dropped: bot', async () => {
+    const response = await expectUnchanged(() => track(pageview(sites['shop.acme.test']!), { ip: newIp(), ua: GOOGLEBOT }), 202)
+    expect(response.headers.get('x-analytics-dropped')).toBe('bot')
+  })
+
+  test('Do-Not-Track and Global Privacy Control → 202 dropped (the default setting honours them)', async () => {
+    const site = sites['shop.acme.test']!
+    expect((await expectUnchanged(() => track(pageview(site), { headers: { dnt: '1' }, ip: newIp() }), 202)).headers.get('x-analytics-dropped')).toBe('dnt')
+    expect((await expectUnchanged(() => track(pageview(site), { headers: { 'sec-gpc': '1' }, ip: newIp() }), 202)).headers.get('x-analytics-dropped')).toBe('dnt')
+  })
+
+  test('settings changes apply at once: excluded paths are dropped, a disabled site → 403', async () => {
+    const site = sites['globex.test']!
+    const settings = await payload.create({
+      collection: 'analytics-settings',
+      data: { excludedPaths: ['/private/**'], scope: 'site', site: site.id },
+    })
+    const dropped = await expectUnchanged(() => track(pageview(site, 'https://globex.test/private/area'), { ip: newIp() }), 202)
+    expect(dropped.headers.get('x-analytics-dropped')).toBe('excluded-path')
+
+    await payload.update({ collection: 'analytics-settings', data: { trackingEnabled: 'off' }, id: settings.id })
+    const disabled = await expectUnchanged(() => track(pageview(site, 'https://globex.test/'), { ip: newIp() }), 403)
+    expect(disabled.body.error).toMatch(/disabled/)
+
+    await payload.delete({ collection: 'analytics-settings', id: settings.id })
+    expect((await track(pageview(site, 'https://globex.test/'), { ip: newIp() })).status).toBe(202)
+  })
+
+  test('more than the per-client limit → 429 with Retry-After', async () => {
+    const site = sites['blog.acme.test']!
+    const ip = newIp()
+    for (let i = 0; i < 20; i++) expect((await track(pageview(site, 'https://blog.acme.test/'), { ip })).status).toBe(202)
+    const limited = await expectUnchanged(() => track(pageview(site, 'https://blog.acme.test/'), { ip }), 429)
+    expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0)
+    // Another client is not affected.
+    expect((await track(pageview(site, 'https://blog.acme.test/'), { ip: newIp() })).status).toBe(202)
+  })
+
+  test('GET on the track endpoint → 405', async () => {
+    const response = await rawRequest(payload, 'GET', '/analytics/track')
+    expect([404, 405]).toContain(response.status)
+    expect(response.status).toBeLessThan(500)
+  })
+})
+
+describe('CORS and the script', () => {
+  test('a preflight from a tracked site’s origin is allowed; from elsewhere refused', async () => {
+    const ok = await rawRequest(payload, 'OPTIONS', '/analytics/track', {
+      headers: { 'access-control-request-method': 'POST', origin: 'https://blog.acme.test' },
+    })
+    expect(ok.status).toBe(204)
+    expect(ok.headers.get('access-control-allow-origin')).toBe('https://blog.acme.test')
+    const refused = await rawRequest(payload, 'OPTIONS', '/analytics/track', { headers: { origin: 'https://evil.test' } })
+    expect(refused.status).toBe(403)
+    expect(refused.headers.get('access-control-allow-origin')).toBeNull()
+  })
+
+  test('an accepted event from the site’s origin carries its CORS header', async () => {
+    const response = await track(pageview(sites['shop.acme.test']!), { headers: { origin: 'https://shop.acme.test' }, ip: newIp() })
+    expect(response.headers.get('access-control-allow-origin')).toBe('https://shop.acme.test')
+  })
+
+  test('GET /api/analytics/script.js serves the tracker, cacheable, under the 1 KB gzip budget', async () => {
+    const response = await rawRequest(payload, 'GET', '/analytics/script.js')
+    expect(response.status).toBe(200)
+    expect(response.headers.get('content-type')).toMatch(/javascript/)
+    expect(response.text).toContain('sendBeacon')
+    const etag = response.headers.get('etag')!
+    const cached = await rawRequest(payload, 'GET', '/analytics/script.js', { headers: { 'if-none-match': etag } })
+    expect(cached.status).toBe(304)
+  })
+
+  test('every site document shows its tracking snippet', async () => {
+    const site = await payload.findByID({ collection: 'sites', id: sites['globex.test']!.id })
+    expect(site.trackingSnippet).toBe(`<script defer data-site="${site.id}" src="/api/analytics/script.js"></script>`)
+  })
+})
+
+describe('server-side tracking', () => {
+  test('payload.analytics.track buffers AI usage with its token count', async () => {
+    const site = sites['globex.test']!
+    const { eventId } = await payload.analytics!.track({ props: { model: 'm-1' }, siteId: site.id, type: 'ai.usage', value: 1830 })
+    const event = (await streamEvents(redis, keyPrefix)).find((candidate) => candidate.eventId === eventId)!
+    expect(event).toMatchObject({ siteId: site.id, tenantId: site.tenant, type: 'ai.usage', value: 1830, visitorHash: null })
+  })
+
+  test('bad server events are refused with a clear error and nothing buffered', async () => {
+    const before = await streamLength()
+    await expect(payload.analytics!.track({ siteId: 999999, type: 'automation.run' })).rejects.toThrow(AnalyticsInputError)
+    await expect(payload.analytics!.track({ siteId: sites['globex.test']!.id, type: 'no spaces allowed' })).rejects.toThrow(/type/)
+    await expect(
+      payload.analytics!.track({ siteId: sites['globex.test']!.id, timestamp: new Date(Date.now() + 3600_000), type: 'export.completed' }),
+    ).rejects.toThrow(/future/)
+    expect(await streamLength()).toBe(before)
+  })
+})
