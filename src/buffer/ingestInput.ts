@@ -17,6 +17,9 @@ export function assertIngestInput(input: IngestInput): void {
   }
   if (input.session) {
     if (typeof input.session.key !== 'string' || input.session.key === '') throw new TypeError('analytics buffer: a session needs a key')
+    if (input.session.previousKey !== undefined && (typeof input.session.previousKey !== 'string' || input.session.previousKey === '')) {
+      throw new TypeError('analytics buffer: a previous session key must be a non-empty string')
+    }
     if (!wholeNumber(input.session.idleSeconds, 1)) throw new TypeError('analytics buffer: session idleSeconds must be a whole number ≥ 1')
   }
 }

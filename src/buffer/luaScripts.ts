@@ -12,6 +12,8 @@
  * KEYS[1]            the stream
  * KEYS[2 .. n+1]     the n rate-limit counters
  * KEYS[n+2]          the session key (absent when the event has no session)
+ * KEYS[n+3]          the visitor's session key under yesterday's salt (optional): its
+ *                    session continues when there is none under KEYS[n+2]
  * ARGV[1]            the event JSON; without a session key: the complete event, with one:
  *                    the event without `sessionId` (the script prepends the final one)
  * ARGV[2]            session idle seconds
@@ -55,9 +57,13 @@ end
 local json = ARGV[1]
 local sessionId = false
 local newSession = 0
-if #KEYS == n + 2 then
+if #KEYS >= n + 2 then
   local sessionKey = KEYS[n + 2]
   sessionId = redis.call('GETEX', sessionKey, 'EX', ARGV[2])
+  if not sessionId and #KEYS == n + 3 then
+    sessionId = redis.call('GET', KEYS[n + 3])
+    if sessionId then redis.call('SET', sessionKey, sessionId, 'EX', ARGV[2]) end
+  end
   if not sessionId then
     sessionId = ARGV[3]
     newSession = 1

@@ -161,7 +161,8 @@ export class MemoryEventBuffer implements EventBuffer {
       return { entryId, newSession: false, sessionId: event.sessionId, status: 'accepted' }
     }
     const expiresAt = now + session.idleSeconds * 1000
-    const current = this.live(this.sessions, session.key, now)
+    const current =
+      this.live(this.sessions, session.key, now) ?? (session.previousKey ? this.live(this.sessions, session.previousKey, now) : undefined)
     const sessionId = current?.id ?? randomUUID()
     // Re-inserted on every event so the Map's order is least recently used first.
     this.remember(this.sessions, session.key, { expiresAt, id: sessionId })

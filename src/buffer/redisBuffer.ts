@@ -265,6 +265,7 @@ export class RedisEventBuffer implements EventBuffer {
       limits.push(rule.limit, rule.windowSeconds)
     }
     if (session) keys.push(`${this.streamKey}:session:${session.key}`)
+    if (session?.previousKey) keys.push(`${this.streamKey}:session:${session.previousKey}`)
     const json = session ? encodeEventWithoutSession(event) : encodeEvent(event)
     const reply = await this.guard(
       this.ingestCommand(

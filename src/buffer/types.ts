@@ -21,6 +21,12 @@ export interface SessionRule {
   /** Whole number ≥ 1, e.g. 1800 for the usual 30-minute session. */
   idleSeconds: number
   key: string
+  /**
+   * The key the same visitor's session had under yesterday's salt, shortly after midnight
+   * UTC: when there is no session under `key` but one under `previousKey`, the visit goes
+   * on under its id instead of starting anew.
+   */
+  previousKey?: string
 }
 
 export interface IngestInput {

@@ -64,6 +64,8 @@ export interface IngestRequest {
   method?: string
 }
 
+const DAY_MS = 24 * 60 * 60 * 1000
+
 const JSON_HEADERS = { 'Cache-Control': 'no-store', 'Content-Type': 'application/json; charset=utf-8' }
 
 const json = (status: number, body: unknown, headers: Record<string, string> = {}): Response =>
@@ -150,8 +152,13 @@ export function createTrackHandler(options: TrackHandlerOptions) {
 
     const now = new Date()
     let salt: string
+    let previousSalt: null | string = null
     try {
       salt = await options.salts.saltFor(utcDay(now))
+      // Just after midnight UTC a visit may have begun under yesterday's salt.
+      if (now.getTime() % DAY_MS < options.sessionIdleSeconds * 1000) {
+        previousSalt = await options.salts.saltFor(utcDay(new Date(now.getTime() - DAY_MS)))
+      }
     } catch {
       return reject('unavailable', 503, 'Analytics is temporarily unavailable, retry later', {}, { ...cors, 'Retry-After': '5' })
     }
@@ -166,6 +173,7 @@ export function createTrackHandler(options: TrackHandlerOptions) {
         now,
         userAgent: request.headers.get('user-agent') ?? '',
       },
+      previousSalt,
       salt,
       settings: site.settings,
       site,
@@ -180,7 +188,7 @@ export function createTrackHandler(options: TrackHandlerOptions) {
       return reject(reason, result.reject, result.error, {}, cors)
     }
 
-    const { clientKey, event } = result
+    const { clientKey, event, previousVisitorHash } = result
     try {
       const outcome = await buffer.ingest({
         event,
@@ -188,7 +196,13 @@ export function createTrackHandler(options: TrackHandlerOptions) {
           { key: `site:${site.id}`, ...options.rateLimits.perSite },
           { key: `client:${clientKey}`, ...options.rateLimits.perClient },
         ],
-        session: event.visitorHash ? { idleSeconds: options.sessionIdleSeconds, key: `${site.id}:${event.visitorHash}` } : undefined,
+        session: event.visitorHash
+          ? {
+              idleSeconds: options.sessionIdleSeconds,
+              key: `${site.id}:${event.visitorHash}`,
+              ...(previousVisitorHash ? { previousKey: `${site.id}:${previousVisitorHash}` } : {}),
+            }
+          : undefined,
       })
       if (outcome.status === 'rate_limited') {
         return reject('rate-limited', 429, 'Too many events, slow down', {}, { ...cors, 'Retry-After': String(outcome.retryAfterSeconds) })

@@ -200,6 +200,28 @@ describe('visitors and sessions', () => {
   })
 })
 
+describe('a visit across midnight UTC', () => {
+  test('continues its session under the new day’s visitor hash', async () => {
+    const site = sites['blog.acme.test']!
+    const ip = newIp()
+    const day = Date.UTC(2031, 0, 10)
+    vi.useFakeTimers({ now: day - 5 * 60_000, toFake: ['Date'] })
+    try {
+      await track(pageview(site, 'https://blog.acme.test/late'), { ip })
+      vi.setSystemTime(day + 10 * 60_000)
+      await track(pageview(site, 'https://blog.acme.test/after-midnight'), { ip })
+      vi.setSystemTime(day + 11 * 60_000)
+      await track(pageview(site, 'https://blog.acme.test/still'), { ip })
+    } finally {
+      vi.useRealTimers()
+    }
+    const [before, after, later] = (await streamEvents(redis, keyPrefix)).slice(-3)
+    expect(after!.visitorHash).not.toBe(before!.visitorHash)
+    expect(after!.sessionId).toBe(before!.sessionId)
+    expect(later!.sessionId).toBe(before!.sessionId)
+  })
+})
+
 describe('refused and dropped requests leave the buffer unchanged', () => {
   const expectUnchanged = async (request: () => Promise<{ headers: Headers; status: number; body: Record<string, unknown> }>, status: number) => {
     const before = await streamLength()
