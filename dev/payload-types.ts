@@ -73,6 +73,7 @@ export interface Config {
     'analytics-events': AnalyticsEvent;
     'analytics-daily-stats': AnalyticsDailyStat;
     'analytics-settings': AnalyticsSetting;
+    'analytics-salts': AnalyticsSalt;
     'payload-kv': PayloadKv;
     'payload-locked-documents': PayloadLockedDocument;
     'payload-preferences': PayloadPreference;
@@ -86,6 +87,7 @@ export interface Config {
     'analytics-events': AnalyticsEventsSelect<false> | AnalyticsEventsSelect<true>;
     'analytics-daily-stats': AnalyticsDailyStatsSelect<false> | AnalyticsDailyStatsSelect<true>;
     'analytics-settings': AnalyticsSettingsSelect<false> | AnalyticsSettingsSelect<true>;
+    'analytics-salts': AnalyticsSaltsSelect<false> | AnalyticsSaltsSelect<true>;
     'payload-kv': PayloadKvSelect<false> | PayloadKvSelect<true>;
     'payload-locked-documents': PayloadLockedDocumentsSelect<false> | PayloadLockedDocumentsSelect<true>;
     'payload-preferences': PayloadPreferencesSelect<false> | PayloadPreferencesSelect<true>;
@@ -178,6 +180,10 @@ export interface Site {
   tenant?: (number | null) | Tenant;
   name: string;
   domain: string;
+  /**
+   * Paste into the <head> of this site, or use <AnalyticsScript /> from payload-plugin-analytics/react.
+   */
+  trackingSnippet?: string | null;
   updatedAt: string;
   createdAt: string;
 }
@@ -377,6 +383,15 @@ export interface AnalyticsSetting {
 }
 /**
  * This interface was referenced by `Config`'s JSON-Schema
+ * via the `definition` "analytics-salts".
+ */
+export interface AnalyticsSalt {
+  id: number;
+  day: string;
+  salt: string;
+}
+/**
+ * This interface was referenced by `Config`'s JSON-Schema
  * via the `definition` "payload-kv".
  */
 export interface PayloadKv {
@@ -505,6 +520,7 @@ export interface SitesSelect<T extends boolean = true> {
   tenant?: T;
   name?: T;
   domain?: T;
+  trackingSnippet?: T;
   updatedAt?: T;
   createdAt?: T;
 }
@@ -579,6 +595,14 @@ export interface AnalyticsSettingsSelect<T extends boolean = true> {
   shareToken?: T;
   updatedAt?: T;
   createdAt?: T;
+}
+/**
+ * This interface was referenced by `Config`'s JSON-Schema
+ * via the `definition` "analytics-salts_select".
+ */
+export interface AnalyticsSaltsSelect<T extends boolean = true> {
+  day?: T;
+  salt?: T;
 }
 /**
  * This interface was referenced by `Config`'s JSON-Schema

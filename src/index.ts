@@ -4,6 +4,7 @@ import type { AnalyticsPluginOptions, SanitizedAnalyticsConfig } from './types.j
 
 import { buildAnalyticsDailyStats } from '../collections/AnalyticsDailyStats.js'
 import { buildAnalyticsEvents } from '../collections/AnalyticsEvents.js'
+import { buildAnalyticsSalts } from '../collections/AnalyticsSalts.js'
 import { buildAnalyticsSettings } from '../collections/AnalyticsSettings.js'
 import { buildSites } from '../collections/Sites.js'
 import { scriptEndpoint } from './endpoints/script.js'
@@ -43,7 +44,12 @@ export const analyticsPlugin =
 
     // The collections stay even when disabled, so the database schema does not move.
     const settings = buildAnalyticsSettings(cfg)
-    collections.push(buildAnalyticsEvents(cfg), buildAnalyticsDailyStats(cfg), cfg.enabled ? wireSettings(settings) : settings)
+    collections.push(
+      buildAnalyticsEvents(cfg),
+      buildAnalyticsDailyStats(cfg),
+      cfg.enabled ? wireSettings(settings) : settings,
+      buildAnalyticsSalts(cfg),
+    )
     config.custom = { ...config.custom, analytics: cfg }
 
     if (!cfg.enabled) return config

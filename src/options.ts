@@ -4,6 +4,15 @@ import type { AnalyticsPluginOptions, FormSubmissionsOptions, RateLimitOptions, 
 
 import { DEFAULT_SLUGS } from './constants.js'
 import { DEFAULT_CONVERSION_EVENTS } from './core/eventTypes.js'
+import {
+  DEFAULT_INGEST_COUNTRY_HEADERS,
+  DEFAULT_INGEST_IP_HEADERS,
+  DEFAULT_RATE_LIMIT_PER_CLIENT,
+  DEFAULT_RATE_LIMIT_PER_SITE,
+  DEFAULT_REDIS_KEY_PREFIX,
+  DEFAULT_SESSION_IDLE_MINUTES,
+  DEFAULT_TRUST_PROXY,
+} from './ingestDefaults.js'
 
 const defaultCanManageDefaults: SanitizedAnalyticsConfig['canManageDefaults'] = ({ user }) => {
   const roles = (user as { roles?: unknown }).roles
@@ -80,7 +89,7 @@ export function sanitizeOptions(options: AnalyticsPluginOptions, config: Config)
 
   const eventsDays = positiveInteger(options.retention?.eventsDays, 30, 'retention.eventsDays')
   const ingest = options.ingest ?? {}
-  const rateLimit = (value: RateLimitOptions | undefined, fallback: RateLimitOptions, name: string): RateLimitOptions => {
+  const rateLimit = (value: RateLimitOptions | undefined, fallback: Readonly<RateLimitOptions>, name: string): RateLimitOptions => {
     const limit = value ?? fallback
     if (!Number.isInteger(limit.limit) || limit.limit < 1 || !Number.isInteger(limit.windowSeconds) || limit.windowSeconds < 1) {
       throw new Error(`payload-plugin-analytics: ingest.rateLimits.${name} needs whole numbers limit ≥ 1 and windowSeconds ≥ 1`)
@@ -109,18 +118,18 @@ export function sanitizeOptions(options: AnalyticsPluginOptions, config: Config)
     enabled: options.enabled ?? true,
     formSubmissions,
     ingest: {
-      countryHeaders: (ingest.countryHeaders ?? []).map((name) => name.toLowerCase()),
+      countryHeaders: (ingest.countryHeaders ?? DEFAULT_INGEST_COUNTRY_HEADERS).map((name) => name.toLowerCase()),
       geoipDatabase: ingest.geoipDatabase ?? null,
-      ipHeaders: (ingest.ipHeaders ?? ['cf-connecting-ip', 'x-real-ip']).map((name) => name.toLowerCase()),
+      ipHeaders: (ingest.ipHeaders ?? DEFAULT_INGEST_IP_HEADERS).map((name) => name.toLowerCase()),
       rateLimits: {
-        perClient: rateLimit(ingest.rateLimits?.perClient, { limit: 300, windowSeconds: 60 }, 'perClient'),
-        perSite: rateLimit(ingest.rateLimits?.perSite, { limit: 100_000, windowSeconds: 60 }, 'perSite'),
+        perClient: rateLimit(ingest.rateLimits?.perClient, DEFAULT_RATE_LIMIT_PER_CLIENT, 'perClient'),
+        perSite: rateLimit(ingest.rateLimits?.perSite, DEFAULT_RATE_LIMIT_PER_SITE, 'perSite'),
       },
-      sessionIdleSeconds: positiveInteger(ingest.sessionIdleMinutes, 30, 'ingest.sessionIdleMinutes') * 60,
-      trustProxy: ingest.trustProxy ?? false,
+      sessionIdleSeconds: positiveInteger(ingest.sessionIdleMinutes, DEFAULT_SESSION_IDLE_MINUTES, 'ingest.sessionIdleMinutes') * 60,
+      trustProxy: ingest.trustProxy ?? DEFAULT_TRUST_PROXY,
     },
     overrides,
-    redisKeyPrefix: options.redisKeyPrefix ?? 'analytics:',
+    redisKeyPrefix: options.redisKeyPrefix ?? DEFAULT_REDIS_KEY_PREFIX,
     redisUrl: options.redisUrl ?? process.env.REDIS_URL ?? null,
     retention: {
       eventsDays,
@@ -137,6 +146,7 @@ export function sanitizeOptions(options: AnalyticsPluginOptions, config: Config)
     slugs: {
       dailyStats: (overrides.dailyStats?.slug ?? DEFAULT_SLUGS.dailyStats) as CollectionSlug,
       events: (overrides.events?.slug ?? DEFAULT_SLUGS.events) as CollectionSlug,
+      salts: DEFAULT_SLUGS.salts as CollectionSlug,
       settings: (overrides.settings?.slug ?? DEFAULT_SLUGS.settings) as CollectionSlug,
       sites: sitesSlug as CollectionSlug,
     },

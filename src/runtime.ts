@@ -14,6 +14,7 @@ import { enrichServerEvent } from './core/enrich.js'
 import { parseServerEvent } from './core/trackSchema.js'
 import { RedisSiteSync, SiteDirectory } from './ingest/siteDirectory.js'
 import { loadIngestSites } from './ingest/siteLoader.js'
+import { createPostgresSaltStore } from './store/postgresSaltStore.js'
 import { createTrackHandler } from './ingest/trackHandler.js'
 
 /** Raised by `track()` for input a caller must fix; the message says what. */
@@ -65,7 +66,7 @@ export async function createAnalyticsRuntime(payload: Payload, cfg: SanitizedAna
 
   const keyPrefix = cfg.redisKeyPrefix
   const buffer = await createEventBuffer({ keyPrefix, logger, redis })
-  const salts = createSaltStore({ keyPrefix, redis })
+  const salts = redis ? createSaltStore({ keyPrefix, redis }) : createPostgresSaltStore(payload, cfg)
   const sites = new SiteDirectory()
   const siteSync = redis ? new RedisSiteSync(redis, sites, { keyPrefix }) : null
   const geoLookup = cfg.ingest.geoipDatabase ? await openGeoIpReader(cfg.ingest.geoipDatabase) : null

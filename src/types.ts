@@ -239,6 +239,7 @@ export interface SanitizedAnalyticsConfig {
   slugs: {
     dailyStats: CollectionSlug
     events: CollectionSlug
+    salts: CollectionSlug
     settings: CollectionSlug
     sites: CollectionSlug
   }

@@ -1,9 +1,15 @@
 import * as migration_20261121_224806_initial from './20261121_224806_initial.js';
+import * as migration_20261121_231218_analytics_salts from './20261121_231218_analytics_salts.js';
 
 export const migrations = [
   {
     up: migration_20261121_224806_initial.up,
     down: migration_20261121_224806_initial.down,
-    name: '20261121_224806_initial'
+    name: '20261121_224806_initial',
+  },
+  {
+    up: migration_20261121_231218_analytics_salts.up,
+    down: migration_20261121_231218_analytics_salts.down,
+    name: '20261121_231218_analytics_salts'
   },
 ];

@@ -13,7 +13,7 @@ export type { MemoryEventBufferOptions } from './memoryBuffer.js'
 export { RedisEventBuffer } from './redisBuffer.js'
 export type { RedisEventBufferOptions } from './redisBuffer.js'
 export { createFailFastRedis, FAIL_FAST_REDIS_OPTIONS, isFailFast, waitForReady } from './redisClient.js'
-export { createSaltStore, MemorySaltStore, RedisSaltStore, SALT_MAX_AGE_SECONDS, saltTtlSeconds, utcDay } from './saltStore.js'
+export { createSaltStore, LoaderSaltStore, MemorySaltStore, RedisSaltStore, SALT_MAX_AGE_SECONDS, saltTtlSeconds, utcDay } from './saltStore.js'
 export type { SaltStore } from './saltStore.js'
 export type * from './types.js'
 

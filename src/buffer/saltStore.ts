@@ -124,6 +124,20 @@ export class RedisSaltStore extends CachedSaltStore {
   }
 }
 
+/**
+ * Salts kept by a function of the caller's (the Payload app stores them in Postgres when
+ * there is no Redis); cached in process like the others.
+ */
+export class LoaderSaltStore extends CachedSaltStore {
+  constructor(private readonly loader: (day: string, fresh: () => string) => Promise<string>) {
+    super()
+  }
+
+  protected load(day: string): Promise<string> {
+    return this.loader(day, newSalt)
+  }
+}
+
 /** Salts for a single instance without Redis: random per day, kept in process only. */
 export class MemorySaltStore extends CachedSaltStore {
   protected load(): Promise<string> {
