@@ -2,12 +2,10 @@ import type { CollectionConfig, Field } from 'payload'
 
 import type { SanitizedAnalyticsConfig } from '../src/types.js'
 
-import { readBySite } from '../src/access/siteAccess.js'
-import { componentPaths } from '../src/componentPaths.js'
 import { ADMIN_GROUP } from '../src/constants.js'
 import { STATS_DIMENSIONS, STATS_METRICS } from '../src/core/dimensions.js'
 import { applyOverride } from './applyOverride.js'
-import { ownershipFields, pluginWritesOnly } from './sharedFields.js'
+import { ownershipFields, pipelineCollection } from './sharedFields.js'
 
 const METRIC_DESCRIPTIONS: Record<(typeof STATS_METRICS)[number], string> = {
   aiTokens: 'Sum of the values of ai.usage events.',
@@ -38,14 +36,9 @@ export function buildAnalyticsDailyStats(cfg: SanitizedAnalyticsConfig): Collect
 
   const base: CollectionConfig = {
     slug: cfg.slugs.dailyStats,
-    access: {
-      create: pluginWritesOnly,
-      delete: pluginWritesOnly,
-      read: readBySite(cfg),
-      update: pluginWritesOnly,
-    },
+    access: pipelineCollection(cfg).access,
     admin: {
-      components: { beforeListTable: [componentPaths.pipelineNotice] },
+      components: pipelineCollection(cfg).listComponents,
       defaultColumns: ['date', 'site', 'dimension', 'key', 'visitors', 'visits', 'pageviews'],
       description: `Daily statistics per site and breakdown, kept ${cfg.retention.statsDays} days.`,
       enableListViewSelectAPI: true,

@@ -2,12 +2,10 @@ import type { CollectionConfig } from 'payload'
 
 import type { SanitizedAnalyticsConfig } from '../src/types.js'
 
-import { readBySite } from '../src/access/siteAccess.js'
-import { componentPaths } from '../src/componentPaths.js'
 import { ADMIN_GROUP } from '../src/constants.js'
 import { DEVICE_CLASSES, SCREEN_CLASSES } from '../src/core/dimensions.js'
 import { applyOverride } from './applyOverride.js'
-import { ownershipFields, pluginWritesOnly } from './sharedFields.js'
+import { ownershipFields, pipelineCollection } from './sharedFields.js'
 
 const text = (name: string, label?: string) => ({ name, type: 'text' as const, ...(label ? { label } : {}) })
 
@@ -18,14 +16,9 @@ const text = (name: string, label?: string) => ({ name, type: 'text' as const, .
 export function buildAnalyticsEvents(cfg: SanitizedAnalyticsConfig): CollectionConfig {
   const base: CollectionConfig = {
     slug: cfg.slugs.events,
-    access: {
-      create: pluginWritesOnly,
-      delete: pluginWritesOnly,
-      read: readBySite(cfg),
-      update: pluginWritesOnly,
-    },
+    access: pipelineCollection(cfg).access,
     admin: {
-      components: { beforeListTable: [componentPaths.pipelineNotice] },
+      components: pipelineCollection(cfg).listComponents,
       defaultColumns: ['timestamp', 'type', 'site', 'path', 'source', 'country', 'browser', 'device'],
       description: `Raw events, kept ${cfg.retention.eventsDays} days unless a site’s settings say otherwise.`,
       enableListViewSelectAPI: true,

@@ -2,6 +2,9 @@ import type { Field } from 'payload'
 
 import type { SanitizedAnalyticsConfig } from '../src/types.js'
 
+import { readBySite } from '../src/access/siteAccess.js'
+import { componentPaths } from '../src/componentPaths.js'
+
 /**
  * The `site` and (when tenancy is on) `tenant` relationships every analytics row carries.
  * `site` gets no index of its own: each collection's compound index starts with it, and
@@ -29,3 +32,12 @@ export function ownershipFields(cfg: SanitizedAnalyticsConfig, options: { indexT
 
 /** Nobody writes these through REST or the admin: only the plugin's own code, server-side. */
 export const pluginWritesOnly = () => false
+
+/**
+ * Access of the pipeline's collections (events, daily stats): read by site, written by
+ * nobody but the plugin; and the admin notice saying so above their lists.
+ */
+export const pipelineCollection = (cfg: SanitizedAnalyticsConfig) => ({
+  access: { create: pluginWritesOnly, delete: pluginWritesOnly, read: readBySite(cfg), update: pluginWritesOnly },
+  listComponents: { beforeListTable: [componentPaths.pipelineNotice] },
+})
