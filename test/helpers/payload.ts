@@ -23,6 +23,18 @@ export async function freshDatabase(prefix = 'test'): Promise<string> {
   return `postgres://postgres:postgres@127.0.0.1:${port}/${name}`
 }
 
+/** The `getPayload` cache key of each booted instance, so HTTP-level helpers reach that instance. */
+const instanceKeys = new WeakMap<Payload, string>()
+
+/**
+ * The cache key `bootPayload` booted this instance under. Pass it to `handleEndpoints` as
+ * `payloadInstanceCacheKey`: without it Payload looks up the key 'default' and boots a second
+ * instance of the same config.
+ */
+export function payloadKey(payload: Payload): string | undefined {
+  return instanceKeys.get(payload)
+}
+
 /**
  * Boot the dev app's Payload config (users, tenants, sites, multi-tenant plugin, this
  * plugin) against a fresh database, seeded with the demo tenants, sites and users.
@@ -31,5 +43,8 @@ export async function bootPayload(options: Partial<DevConfigOptions> & { key?: s
   const databaseUri = await freshDatabase()
   const { key, ...configOptions } = options
   const config = buildDevConfig({ databaseUri, push: true, seed: true, ...configOptions })
-  return getPayload({ config, key: key ?? databaseUri })
+  const instanceKey = key ?? databaseUri
+  const payload = await getPayload({ config, key: instanceKey })
+  instanceKeys.set(payload, instanceKey)
+  return payload
 }

@@ -2,6 +2,8 @@ import type { Payload } from 'payload'
 
 import { handleEndpoints } from 'payload'
 
+import { payloadKey } from './payload.js'
+
 export interface RestResponse<T = Record<string, unknown>> {
   body: T
   status: number
@@ -24,7 +26,7 @@ export async function rest<T = Record<string, unknown>>(
     headers,
     method,
   })
-  const response = await handleEndpoints({ config: payload.config, request })
+  const response = await handleEndpoints({ config: payload.config, payloadInstanceCacheKey: payloadKey(payload), request })
   const text = await response.text()
   return { body: (text ? JSON.parse(text) : {}) as T, status: response.status }
 }
@@ -48,7 +50,7 @@ export async function rawRequest(
     headers: options.headers,
     method,
   })
-  const response = await handleEndpoints({ config: payload.config, request })
+  const response = await handleEndpoints({ config: payload.config, payloadInstanceCacheKey: payloadKey(payload), request })
   const text = await response.text()
   let body: Record<string, unknown> = {}
   try {
