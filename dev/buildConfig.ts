@@ -27,6 +27,38 @@ export interface DevConfigOptions {
 type DevUser = { roles?: null | string[] }
 
 /**
+ * Ingestion rate limits from the environment, for the dev app only (read once, at load):
+ * `ANALYTICS_RATE_LIMIT_PER_CLIENT` and `ANALYTICS_RATE_LIMIT_PER_SITE`, in accepted events
+ * per 60 s. `npm run bench:ingest` raises them, since all its traffic comes from one client
+ * and one site; unset, the plugin's defaults apply (300 per client, 100,000 per site).
+ * Limits given in `options.analytics.ingest.rateLimits` (the tests') win over these.
+ */
+const envRateLimit = (name: string): undefined | { limit: number; windowSeconds: number } => {
+  const value = process.env[name]
+  if (!value) return undefined
+  const limit = Number(value)
+  if (!Number.isInteger(limit) || limit < 1) throw new Error(`${name} must be a positive whole number of events per minute, got "${value}"`)
+  return { limit, windowSeconds: 60 }
+}
+const ENV_RATE_LIMITS = {
+  perClient: envRateLimit('ANALYTICS_RATE_LIMIT_PER_CLIENT'),
+  perSite: envRateLimit('ANALYTICS_RATE_LIMIT_PER_SITE'),
+}
+
+/** The analytics options with the environment's rate limits under the caller's. */
+const withEnvRateLimits = (analytics: AnalyticsPluginOptions = {}): AnalyticsPluginOptions => {
+  if (!ENV_RATE_LIMITS.perClient && !ENV_RATE_LIMITS.perSite) return analytics
+  const rateLimits = analytics.ingest?.rateLimits
+  return {
+    ...analytics,
+    ingest: {
+      ...analytics.ingest,
+      rateLimits: { perClient: rateLimits?.perClient ?? ENV_RATE_LIMITS.perClient, perSite: rateLimits?.perSite ?? ENV_RATE_LIMITS.perSite },
+    },
+  }
+}
+
+/**
  * The dev app's config: a host project as a Payload developer would write it, with the
  * multi-tenant plugin scoping sites to tenants and the analytics plugin after it.
  * Shared by `npm run dev`, the production build and the integration tests.
@@ -38,7 +70,8 @@ export function buildDevConfig(options: DevConfigOptions): Promise<SanitizedConf
       importMap: { baseDir: dirname, importMapFile: path.resolve(dirname, 'app/(payload)/admin/importMap.js') },
       user: Users.slug,
     },
-    collections: [Users, Tenants, Sites],
+    // Fresh copies: plugins add fields to collections, so one config object per build.
+    collections: [Users, Tenants, Sites].map((collection) => ({ ...collection, fields: [...collection.fields] })),
     db: postgresAdapter({
       migrationDir: path.resolve(dirname, 'migrations'),
       pool: { connectionString: options.databaseUri },
@@ -56,7 +89,7 @@ export function buildDevConfig(options: DevConfigOptions): Promise<SanitizedConf
       }),
       analyticsPlugin({
         defaults: { allowedHostnames: ['localhost'] },
-        ...options.analytics,
+        ...withEnvRateLimits(options.analytics),
       }),
       ...(options.plugins ?? []),
     ],

@@ -7,6 +7,7 @@ import { buildAnalyticsEvents } from '../collections/AnalyticsEvents.js'
 import { buildAnalyticsSalts } from '../collections/AnalyticsSalts.js'
 import { buildAnalyticsSettings } from '../collections/AnalyticsSettings.js'
 import { buildSites } from '../collections/Sites.js'
+import { metricsEndpoint } from './endpoints/metrics.js'
 import { scriptEndpoint } from './endpoints/script.js'
 import { trackEndpoints } from './endpoints/track.js'
 import { wireFormSubmissions, wireSettings, wireSites } from './hooks.js'
@@ -58,7 +59,7 @@ export const analyticsPlugin =
       const index = collections.findIndex((collection) => collection.slug === cfg.formSubmissions!.collection)
       collections[index] = wireFormSubmissions(collections[index]!, cfg)
     }
-    config.endpoints = [...(config.endpoints ?? []), ...trackEndpoints, scriptEndpoint]
+    config.endpoints = [...(config.endpoints ?? []), ...trackEndpoints, scriptEndpoint, metricsEndpoint(cfg.metrics)]
 
     const incomingOnInit = config.onInit
     config.onInit = async (payload) => {

@@ -128,6 +128,12 @@ export function sanitizeOptions(options: AnalyticsPluginOptions, config: Config)
       sessionIdleSeconds: positiveInteger(ingest.sessionIdleMinutes, DEFAULT_SESSION_IDLE_MINUTES, 'ingest.sessionIdleMinutes') * 60,
       trustProxy: ingest.trustProxy ?? DEFAULT_TRUST_PROXY,
     },
+    metrics: {
+      public: options.metrics?.public ?? false,
+      siteLabels: options.metrics?.siteLabels ?? true,
+      // An empty or blank token is no token: it must never open the endpoint.
+      token: (options.metrics?.token ?? process.env.ANALYTICS_METRICS_TOKEN ?? '').trim() || null,
+    },
     overrides,
     redisKeyPrefix: options.redisKeyPrefix ?? DEFAULT_REDIS_KEY_PREFIX,
     redisUrl: options.redisUrl ?? process.env.REDIS_URL ?? null,

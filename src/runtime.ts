@@ -2,15 +2,18 @@ import type { Redis } from 'ioredis'
 import type { Payload, PayloadRequest } from 'payload'
 
 import type { EventBuffer } from './buffer/types.js'
+import type { AnalyticsMetrics } from './metrics/registry.js'
 import type { SaltStore } from './buffer/saltStore.js'
 import type { ServerEventInput } from './core/trackSchema.js'
 import type { SanitizedAnalyticsConfig } from './types.js'
 
 import { createEventBuffer } from './buffer/index.js'
+import { BufferError } from './buffer/errors.js'
 import { createFailFastRedis, waitForReady } from './buffer/redisClient.js'
 import { createSaltStore } from './buffer/saltStore.js'
 import { openGeoIpReader } from './core/country.js'
 import { enrichServerEvent } from './core/enrich.js'
+import { createAnalyticsMetrics } from './metrics/registry.js'
 import { parseServerEvent } from './core/trackSchema.js'
 import { RedisSiteSync, SiteDirectory } from './ingest/siteDirectory.js'
 import { loadIngestSites } from './ingest/siteLoader.js'
@@ -34,6 +37,8 @@ export interface AnalyticsRuntime {
   close(): Promise<void>
   readonly config: SanitizedAnalyticsConfig
   handleTrack: ReturnType<typeof createTrackHandler>
+  /** This instance's Prometheus metrics (its own registry), served at `/api/analytics/metrics`. */
+  metrics: AnalyticsMetrics
   redis: null | Redis
   /** Re-read every site and its settings (after a change) and share them with every instance. */
   refreshSites(req?: PayloadRequest): Promise<void>
@@ -64,8 +69,10 @@ export async function createAnalyticsRuntime(payload: Payload, cfg: SanitizedAna
     if (!(await waitForReady(redis, 2_000))) logger.warn('analytics: Redis is not reachable yet; tracking answers 503 until it is')
   }
 
+  const metrics = createAnalyticsMetrics({ logger, siteLabels: cfg.metrics.siteLabels })
   const keyPrefix = cfg.redisKeyPrefix
-  const buffer = await createEventBuffer({ keyPrefix, logger, redis })
+  const buffer = await createEventBuffer({ keyPrefix, logger, onMalformed: () => metrics.eventRejected('malformed'), redis })
+  metrics.setQueueSource(() => buffer.pending())
   const salts = redis ? createSaltStore({ keyPrefix, redis }) : createPostgresSaltStore(payload, cfg)
   const sites = new SiteDirectory()
   const siteSync = redis ? new RedisSiteSync(redis, sites, { keyPrefix }) : null
@@ -104,6 +111,11 @@ export async function createAnalyticsRuntime(payload: Payload, cfg: SanitizedAna
     geoLookup,
     ipHeaders: cfg.ingest.ipHeaders,
     logError: (message) => payload.logger.error(message),
+    observe: {
+      accepted: (type, siteId, tenantId) => metrics.eventAccepted(type, siteId, tenantId),
+      dropped: (reason) => metrics.eventRejected(reason),
+      rejected: (reason) => metrics.eventRejected(reason),
+    },
     rateLimits: cfg.ingest.rateLimits,
     salts,
     sessionIdleSeconds: cfg.ingest.sessionIdleSeconds,
@@ -121,18 +133,28 @@ export async function createAnalyticsRuntime(payload: Payload, cfg: SanitizedAna
     },
     config: cfg,
     handleTrack,
+    metrics,
     redis,
     refreshSites,
     salts,
     sites,
     async track(input) {
+      // Server-side events are counted like the tracker's, under the same reasons.
+      const refuse = (reason: 'bad-request' | 'tracking-disabled' | 'unknown-site', message: string, status: 400 | 403 | 404) => {
+        metrics.eventRejected(reason)
+        return new AnalyticsInputError(message, status)
+      }
       const parsed = parseServerEvent(input)
-      if (!parsed.ok) throw new AnalyticsInputError(parsed.error, 400)
+      if (!parsed.ok) throw refuse('bad-request', parsed.error, 400)
       const site = sites.get(String(parsed.event.siteId))
-      if (!site) throw new AnalyticsInputError(`Unknown site "${String(parsed.event.siteId)}"`, 404)
+      if (!site) throw refuse('unknown-site', `Unknown site "${String(parsed.event.siteId)}"`, 404)
       const result = enrichServerEvent({ event: parsed.event, now: new Date(), settings: site.settings, site })
-      if ('reject' in result) throw new AnalyticsInputError(result.error, result.reject)
-      await buffer.append([result.event])
+      if ('reject' in result) throw refuse(result.reject === 403 ? 'tracking-disabled' : 'bad-request', result.error, result.reject)
+      await buffer.append([result.event]).catch((error: unknown) => {
+        if (error instanceof BufferError) metrics.eventRejected('unavailable')
+        throw error
+      })
+      metrics.eventAccepted(result.event.type, site.id, site.tenantId)
       return { eventId: result.event.eventId }
     },
   }

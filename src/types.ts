@@ -109,6 +109,26 @@ export interface FormSubmissionsOptions {
   siteId?: (args: { doc: Record<string, unknown>; req: PayloadRequest }) => null | number | Promise<null | number | string> | string
 }
 
+export interface MetricsOptions {
+  /**
+   * Serve `GET /api/analytics/metrics` without a token (e.g. when only a private network
+   * reaches the app). Without it and without a token, the endpoint answers 401.
+   * @default false
+   */
+  public?: boolean
+  /**
+   * Label `analytics_events_total` with `tenant` and `site`. Turn off for very large
+   * portfolios: each site adds one series per event type to the Prometheus server.
+   * @default true
+   */
+  siteLabels?: boolean
+  /**
+   * Bearer token Prometheus must send (`Authorization: Bearer <token>`) to read the metrics.
+   * @default process.env.ANALYTICS_METRICS_TOKEN
+   */
+  token?: string
+}
+
 export interface AnalyticsPluginOptions {
   /**
    * Who may edit the global and per-tenant default settings. Per-site settings follow the
@@ -173,6 +193,11 @@ export interface AnalyticsPluginOptions {
   /** How tracking requests are handled. */
   ingest?: IngestOptions
   /**
+   * The Prometheus endpoint `GET /api/analytics/metrics`, guarded by a bearer token.
+   * @default { token: process.env.ANALYTICS_METRICS_TOKEN, public: false, siteLabels: true }
+   */
+  metrics?: MetricsOptions
+  /**
    * Changes to the generated collections (and to the minimal sites collection, when the
    * plugin adds it).
    * @default {}
@@ -219,6 +244,12 @@ export interface SanitizedAnalyticsConfig {
     rateLimits: { perClient: RateLimitOptions; perSite: RateLimitOptions }
     sessionIdleSeconds: number
     trustProxy: boolean | number
+  }
+  metrics: {
+    public: boolean
+    siteLabels: boolean
+    /** Null when none is configured (then the endpoint answers 401 unless `public`). */
+    token: null | string
   }
   overrides: NonNullable<AnalyticsPluginOptions['overrides']>
   redisKeyPrefix: string

@@ -3,7 +3,8 @@
  * is passed, so a huge body costs nothing beyond it. Takes any async iterable of bytes: a
  * fetch body stream or a Node `IncomingMessage`.
  */
-const utf8 = new TextDecoder('utf-8', { fatal: true })
+// ignoreBOM: the BOM is kept here and parseTrackBody strips one, so exactly one is allowed.
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
 
 export async function readBodyWithLimit(
   body: AsyncIterable<Uint8Array> | null | undefined,

@@ -58,6 +58,7 @@ export class SiteDirectory {
 }
 
 const CHANGE_ALL = '*'
+const SEPARATOR = '|'
 
 /**
  * Keeps a `SiteDirectory` equal on every instance: the Payload app writes each site to a
@@ -68,7 +69,11 @@ const CHANGE_ALL = '*'
 export class RedisSiteSync {
   private readonly channel: string
   private readonly hashKey: string
+  /** Who announces: an instance ignores its own announcements (its directory is already current). */
+  private readonly instanceId = Math.random().toString(36).slice(2)
   private refreshTimer: NodeJS.Timeout | null = null
+  /** Bumped by every announcement: a reload that started before the latest one is not applied. */
+  private sequence = 0
   private subscriber: null | Redis = null
 
   constructor(
@@ -91,7 +96,7 @@ export class RedisSiteSync {
     if (sites.length) multi.hset(this.hashKey, Object.fromEntries(sites.map((site) => [String(site.id), JSON.stringify(site)])))
     if (options.removed?.length) multi.hdel(this.hashKey, ...options.removed.map(String))
     const changed = options.complete ? [CHANGE_ALL] : [...sites.map((site) => String(site.id)), ...(options.removed ?? []).map(String)]
-    for (const id of changed) multi.publish(this.channel, id)
+    for (const id of changed) multi.publish(this.channel, `${this.instanceId}${SEPARATOR}${id}`)
     await multi.exec()
   }
 
@@ -99,7 +104,11 @@ export class RedisSiteSync {
   async subscribe(): Promise<void> {
     // A subscriber needs the offline queue: it (re)subscribes as soon as it connects.
     this.subscriber = this.redis.duplicate({ enableOfflineQueue: true })
-    this.subscriber.on('message', (_channel: string, id: string) => {
+    this.subscriber.on('message', (_channel: string, message: string) => {
+      const split = message.indexOf(SEPARATOR)
+      if (message.slice(0, split) === this.instanceId) return
+      const id = message.slice(split + 1)
+      this.sequence++
       void (id === CHANGE_ALL ? this.reload() : this.reloadOne(id)).catch(() => undefined)
     })
     await this.subscriber.subscribe(this.channel)
@@ -109,12 +118,17 @@ export class RedisSiteSync {
   }
 
   async reload(): Promise<void> {
+    const started = this.sequence
     const entries = await this.redis.hgetall(this.hashKey)
+    // A newer announcement arrived meanwhile: its own reload will apply a newer state.
+    if (started !== this.sequence) return
     this.directory.replaceAll(Object.values(entries).map((json) => JSON.parse(json) as IngestSite))
   }
 
   private async reloadOne(id: string): Promise<void> {
+    const started = this.sequence
     const json = await this.redis.hget(this.hashKey, id)
+    if (started !== this.sequence) return
     if (json) this.directory.upsert(JSON.parse(json) as IngestSite)
     else this.directory.remove(id)
   }

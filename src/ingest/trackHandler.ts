@@ -66,10 +66,30 @@ export interface IngestRequest {
 
 const DAY_MS = 24 * 60 * 60 * 1000
 
-const JSON_HEADERS = { 'Cache-Control': 'no-store', 'Content-Type': 'application/json; charset=utf-8' }
+/**
+ * The handler's answer before it becomes a fetch `Response`: the Payload endpoint wraps it
+ * (`replyToResponse`); the standalone server writes it to Node's response as it is, since
+ * building a `Response` (and reading its body stream back) costs more than the rest of
+ * the answer.
+ */
+export interface TrackReply {
+  /** JSON text, or null for an empty body. */
+  body: null | string
+  headers: Record<string, string>
+  status: number
+}
 
-const json = (status: number, body: unknown, headers: Record<string, string> = {}): Response =>
-  new Response(JSON.stringify(body), { headers: { ...JSON_HEADERS, ...headers }, status })
+const JSON_HEADERS = { 'Cache-Control': 'no-store', 'Content-Type': 'application/json; charset=utf-8' }
+const ACCEPTED_BODY = JSON.stringify({ ok: true })
+
+const json = (status: number, body: unknown, headers: Record<string, string> = {}): TrackReply => ({
+  body: JSON.stringify(body),
+  headers: { ...JSON_HEADERS, ...headers },
+  status,
+})
+
+/** A reply as a fetch `Response`. */
+export const replyToResponse = (reply: TrackReply): Response => new Response(reply.body, { headers: reply.headers, status: reply.status })
 
 /** The hostname of an `Origin` header, or null. */
 const originHostname = (origin: null | string): null | string => {
@@ -82,11 +102,22 @@ const originHostname = (origin: null | string): null | string => {
 }
 
 /**
- * `POST /api/analytics/track` (and its CORS preflight) as one fetch-style function, shared
- * by the Payload endpoint and the standalone ingest server. No database query; one Redis
- * round trip for an accepted event (rate limits, session and append together).
+ * `POST /api/analytics/track` (and its CORS preflight) as one fetch-style function, for the
+ * Payload endpoint. No database query; one Redis round trip for an accepted event (rate
+ * limits, session and append together).
  */
 export function createTrackHandler(options: TrackHandlerOptions) {
+  const handle = createTrackReplyHandler(options)
+  return async function handleTrack(request: IngestRequest, info: { remoteAddress?: null | string } = {}): Promise<Response> {
+    return replyToResponse(await handle(request, info))
+  }
+}
+
+/**
+ * The tracking endpoint's logic, answering a plain `TrackReply`: shared by the fetch-style
+ * handler above and the standalone ingest server, which writes replies to Node directly.
+ */
+export function createTrackReplyHandler(options: TrackHandlerOptions) {
   const { buffer, observe, sites } = options
 
   const reject = (reason: RejectReason, status: number, error: string, extra: Record<string, unknown> = {}, headers: Record<string, string> = {}) => {
@@ -108,13 +139,14 @@ export function createTrackHandler(options: TrackHandlerOptions) {
     return false
   }
 
-  return async function handleTrack(request: IngestRequest, info: { remoteAddress?: null | string } = {}): Promise<Response> {
+  return async function handleTrackReply(request: IngestRequest, info: { remoteAddress?: null | string } = {}): Promise<TrackReply> {
     const origin = request.headers.get('origin') ?? null
 
     if (request.method === 'OPTIONS') {
       const cors = corsFor(origin, anySiteAllows)
       if (!cors['Access-Control-Allow-Origin']) return json(403, { error: 'Origin is not a tracked site' })
-      return new Response(null, {
+      return {
+        body: null,
         headers: {
           ...cors,
           'Access-Control-Allow-Headers': 'Content-Type',
@@ -122,7 +154,7 @@ export function createTrackHandler(options: TrackHandlerOptions) {
           'Access-Control-Max-Age': '86400',
         },
         status: 204,
-      })
+      }
     }
     if (request.method !== 'POST') return json(405, { error: 'Use POST to send events' }, { Allow: 'POST, OPTIONS' })
 
@@ -214,6 +246,6 @@ export function createTrackHandler(options: TrackHandlerOptions) {
       throw error
     }
     observe?.accepted?.(event.type, site.id, site.tenantId)
-    return json(202, { ok: true }, cors)
+    return { body: ACCEPTED_BODY, headers: { ...JSON_HEADERS, ...cors }, status: 202 }
   }
 }

@@ -38,15 +38,20 @@ export async function login(payload: Payload, email: string, password: string): 
   return body.token
 }
 
-/** A raw HTTP-like request to the host's API: any body, any headers (tracking requests). */
+/**
+ * A raw HTTP-like request to the host's API: any body, any headers (tracking requests). A
+ * stream body arrives in the chunks it yields, as a request body does over the network.
+ */
 export async function rawRequest(
   payload: Payload,
   method: string,
   path: string,
-  options: { body?: string | Uint8Array; headers?: Record<string, string> } = {},
+  options: { body?: ReadableStream<Uint8Array> | string | Uint8Array; headers?: Record<string, string> } = {},
 ): Promise<{ body: Record<string, unknown>; headers: Headers; status: number; text: string }> {
   const request = new Request(`http://localhost${payload.config.routes.api}${path}`, {
     body: options.body as BodyInit | undefined,
+    // Required by undici for a stream body.
+    ...(options.body instanceof ReadableStream ? { duplex: 'half' } : {}),
     headers: options.headers,
     method,
   })
