@@ -1,0 +1,288 @@
+import type { Payload } from 'payload'
+
+import type { AnalyticsEvent } from '../core/event.js'
+import type { SanitizedAnalyticsConfig } from '../types.js'
+import type { CollectionTable, SqlQuery, StoreOptions } from './db.js'
+
+import { normalizeTimestamp } from '../core/dailyStats.js'
+import { DEVICE_CLASSES, SCREEN_CLASSES } from '../core/dimensions.js'
+import { collectionTable, drizzleOf, sql, timed } from './db.js'
+
+export interface InsertEventsResult {
+  /** Rows really inserted (events already in the table are not counted). */
+  inserted: number
+  /**
+   * Events that could never be inserted and were left out rather than fail the batch: an
+   * unreadable timestamp, a site id of the wrong kind, or a site that no longer exists.
+   * Counting and acknowledging them is the caller's business.
+   */
+  skipped: number
+}
+
+const DEVICES: ReadonlySet<string> = new Set(DEVICE_CLASSES)
+const SCREENS: ReadonlySet<string> = new Set(SCREEN_CLASSES)
+const INTEGER_ID = /^[1-9]\d{0,17}$/
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+
+/** Whether an id can be stored in a column of this Postgres type without an error. */
+function idFits(id: unknown, sqlType: string): boolean {
+  if (typeof id !== 'number' && typeof id !== 'string') return false
+  const text = String(id)
+  if (/int|serial/i.test(sqlType)) return INTEGER_ID.test(text) && (/big/i.test(sqlType) || Number(text) <= 2_147_483_647)
+  if (/uuid/i.test(sqlType)) return UUID.test(text)
+  return text.length > 0
+}
+
+/** Postgres text cannot hold NUL. */
+const text = (value: unknown): null | string =>
+  typeof value !== 'string' ? null : value.includes('\u0000') ? value.replaceAll('\u0000', '') : value
+
+/** An event as it is stored: every value one Postgres accepts for its column. */
+interface StoredEvent {
+  browser: null | string
+  country: null | string
+  device: null | string
+  eventId: string
+  hostname: null | string
+  os: null | string
+  path: null | string
+  props: null | object
+  screen: null | string
+  sessionId: null | string
+  siteId: string
+  source: null | string
+  tenantId: null | string
+  timestamp: string
+  type: string
+  utmCampaign: null | string
+  utmContent: null | string
+  utmMedium: null | string
+  utmSource: null | string
+  utmTerm: null | string
+  value: null | number
+  visitorHash: null | string
+}
+
+/** Collection field → StoredEvent key, in the order of the INSERT's column list. */
+const FIELDS = {
+  eventId: 'eventId',
+  site: 'siteId',
+  tenant: 'tenantId',
+  timestamp: 'timestamp',
+  type: 'type',
+  path: 'path',
+  hostname: 'hostname',
+  source: 'source',
+  utmSource: 'utmSource',
+  utmMedium: 'utmMedium',
+  utmCampaign: 'utmCampaign',
+  utmTerm: 'utmTerm',
+  utmContent: 'utmContent',
+  country: 'country',
+  browser: 'browser',
+  os: 'os',
+  device: 'device',
+  screen: 'screen',
+  visitorHash: 'visitorHash',
+  sessionId: 'sessionId',
+  value: 'value',
+  props: 'props',
+} as const satisfies Record<string, keyof StoredEvent>
+
+type Field = keyof typeof FIELDS
+
+/** The column names Payload gives these fields by default (snake case, `_id` for relationships). */
+const DEFAULT_COLUMNS: Record<Field, string> = {
+  browser: 'browser',
+  country: 'country',
+  device: 'device',
+  eventId: 'event_id',
+  hostname: 'hostname',
+  os: 'os',
+  path: 'path',
+  props: 'props',
+  screen: 'screen',
+  sessionId: 'session_id',
+  site: 'site_id',
+  source: 'source',
+  tenant: 'tenant_id',
+  timestamp: 'timestamp',
+  type: 'type',
+  utmCampaign: 'utm_campaign',
+  utmContent: 'utm_content',
+  utmMedium: 'utm_medium',
+  utmSource: 'utm_source',
+  utmTerm: 'utm_term',
+  value: 'value',
+  visitorHash: 'visitor_hash',
+}
+
+/**
+ * A row keyed by the default column names, as an object literal: V8 builds and serialises
+ * these about four times faster than objects with computed keys, which matters at 5,000
+ * rows a batch. Used whenever the table has the default names.
+ */
+const defaultRow = (e: StoredEvent) => ({
+  browser: e.browser,
+  country: e.country,
+  device: e.device,
+  event_id: e.eventId,
+  hostname: e.hostname,
+  os: e.os,
+  path: e.path,
+  props: e.props,
+  screen: e.screen,
+  session_id: e.sessionId,
+  site_id: e.siteId,
+  source: e.source,
+  tenant_id: e.tenantId,
+  timestamp: e.timestamp,
+  type: e.type,
+  utm_campaign: e.utmCampaign,
+  utm_content: e.utmContent,
+  utm_medium: e.utmMedium,
+  utm_source: e.utmSource,
+  utm_term: e.utmTerm,
+  value: e.value,
+  visitor_hash: e.visitorHash,
+})
+
+/** The event as stored, or null when Postgres would refuse it. */
+function toStored(event: AnalyticsEvent, siteType: string, tenantType: null | string): null | StoredEvent {
+  const timestamp = typeof event.timestamp === 'string' ? normalizeTimestamp(event.timestamp) : null
+  const eventId = text(event.eventId)
+  const type = text(event.type)
+  if (!timestamp || !eventId || !type || !idFits(event.siteId, siteType)) return null
+  return {
+    browser: text(event.browser),
+    country: text(event.country),
+    device: typeof event.device === 'string' && DEVICES.has(event.device) ? event.device : null,
+    eventId,
+    hostname: text(event.hostname),
+    os: text(event.os),
+    path: text(event.path),
+    props: event.props && typeof event.props === 'object' && !Array.isArray(event.props) ? event.props : null,
+    screen: typeof event.screen === 'string' && SCREENS.has(event.screen) ? event.screen : null,
+    sessionId: text(event.sessionId),
+    siteId: String(event.siteId),
+    source: text(event.source),
+    tenantId: tenantType !== null && idFits(event.tenantId, tenantType) ? String(event.tenantId) : null,
+    timestamp,
+    type,
+    utmCampaign: text(event.utmCampaign),
+    utmContent: text(event.utmContent),
+    utmMedium: text(event.utmMedium),
+    utmSource: text(event.utmSource),
+    utmTerm: text(event.utmTerm),
+    value: typeof event.value === 'number' && Number.isFinite(event.value) ? event.value : null,
+    visitorHash: text(event.visitorHash),
+  }
+}
+
+interface Plan {
+  columns: string[]
+  /** Turns a stored event into the JSON object `json_populate_recordset` reads. */
+  row: (event: StoredEvent) => object
+  table: CollectionTable
+  tenancy: boolean
+}
+
+function planFor(payload: Payload, cfg: SanitizedAnalyticsConfig): Plan {
+  const table = collectionTable(payload, cfg.slugs.events)
+  const tenancy = cfg.tenantsCollection !== null && table.has('tenant')
+  const fields = (Object.keys(FIELDS) as Field[]).filter((field) => tenancy || field !== 'tenant')
+  const columns = fields.map((field) => table.column(field))
+  const standard = fields.every((field, index) => columns[index] === DEFAULT_COLUMNS[field])
+  const row = standard
+    ? defaultRow
+    : (event: StoredEvent) => Object.fromEntries(fields.map((field, index) => [columns[index]!, event[FIELDS[field]]]))
+  return { columns, row, table, tenancy }
+}
+
+/**
+ * Insert a batch of events into AnalyticsEvents in ONE statement, idempotently.
+ *
+ * The batch travels as a single JSON parameter expanded by `json_populate_recordset` with
+ * the table's own row type (so every column gets its real type — integer or uuid ids, the
+ * enums, timestamptz, numeric, jsonb — and a 5,000-event batch is one bound parameter, far
+ * from Postgres's 65,535-parameter limit). `ON CONFLICT (event_id) DO NOTHING` makes a
+ * redelivered event a no-op; the count returned is of rows really inserted.
+ *
+ * Rows go in sorted by (site, timestamp, event id): two workers inserting overlapping
+ * batches take the unique-index locks in the same order (no deadlock), and a day's events
+ * sit close together on disk for the recompute.
+ *
+ * An event Postgres would refuse (it would fail the whole batch, and with it every later
+ * run) is left out and counted in `skipped`: unreadable timestamp, wrong kind of site id,
+ * or a site that was deleted meanwhile (checked against the sites table in the statement;
+ * a tenant that no longer exists is stored as null). Unknown device or screen classes are
+ * stored as null, NUL characters removed.
+ */
+export async function insertEvents(
+  payload: Payload,
+  cfg: SanitizedAnalyticsConfig,
+  events: readonly AnalyticsEvent[],
+  options?: StoreOptions,
+): Promise<InsertEventsResult> {
+  const { invalid, query } = insertEventsQuery(payload, cfg, events)
+  if (!query) return { inserted: 0, skipped: invalid }
+  const result = await timed(options, 'insert', () => drizzleOf(payload).execute(query))
+  const counts = result.rows[0] as { inserted: number; unknown_site: number } | undefined
+  return { inserted: Number(counts?.inserted ?? 0), skipped: invalid + Number(counts?.unknown_site ?? 0) }
+}
+
+/**
+ * The statement `insertEvents` runs (null when no event can be stored) and how many events
+ * it leaves out as invalid; exported for EXPLAIN in benchmarks.
+ */
+export function insertEventsQuery(
+  payload: Payload,
+  cfg: SanitizedAnalyticsConfig,
+  events: readonly AnalyticsEvent[],
+): { invalid: number; query: null | SqlQuery } {
+  if (events.length === 0) return { invalid: 0, query: null }
+  const { columns, row, table, tenancy } = planFor(payload, cfg)
+  const sites = collectionTable(payload, cfg.slugs.sites)
+  const tenants = tenancy && cfg.tenantsCollection ? collectionTable(payload, cfg.tenantsCollection) : null
+  const siteType = table.sqlType('site')
+  const tenantType = tenancy ? table.sqlType('tenant') : null
+
+  const rows: object[] = []
+  for (const event of events) {
+    const stored = toStored(event, siteType, tenantType)
+    if (stored) rows.push(row(stored))
+  }
+  const invalid = events.length - rows.length
+  if (rows.length === 0) return { invalid, query: null }
+
+  const c = (field: string) => sql`x.${table.id(field)}`
+  const columnList = sql.join(
+    columns.map((column) => sql.identifier(column)),
+    sql`, `,
+  )
+  const selectList = sql.join(
+    columns.map((column) =>
+      tenants && column === table.column('tenant') ? sql`t.${sql.identifier('id')}` : sql`x.${sql.identifier(column)}`,
+    ),
+    sql`, `,
+  )
+  const tenantJoin = tenants ? sql`LEFT JOIN ${tenants.ref} t ON t.${sql.identifier('id')} = ${c('tenant')}` : sql``
+  const siteExists = sql`EXISTS (SELECT 1 FROM ${sites.ref} s WHERE s.${sql.identifier('id')} = ${c('site')})`
+
+  const query = sql`
+    WITH x AS (
+      SELECT * FROM json_populate_recordset(NULL::${table.ref}, ${JSON.stringify(rows)}::json)
+    ), ins AS (
+      INSERT INTO ${table.ref} (${columnList})
+      SELECT ${selectList}
+      FROM x ${tenantJoin}
+      WHERE ${siteExists}
+      ORDER BY ${c('site')}, ${c('timestamp')}, ${c('eventId')} COLLATE "C"
+      ON CONFLICT (${table.id('eventId')}) DO NOTHING
+      RETURNING 1
+    )
+    SELECT
+      (SELECT count(*) FROM ins)::int AS inserted,
+      (SELECT count(*) FROM x WHERE NOT ${siteExists})::int AS unknown_site`
+  return { invalid, query }
+}

@@ -1,0 +1,293 @@
+import type { Payload } from 'payload'
+
+import type { SiteDay } from '../core/dailyStats.js'
+import type { StatsMetric } from '../core/dimensions.js'
+import type { SanitizedAnalyticsConfig } from '../types.js'
+import type { CollectionTable, SqlName, SqlQuery, StoreOptions } from './db.js'
+
+import {
+  COUNTED_EVENT_TYPES,
+  dayBounds,
+  EMPTY_KEY_DIMENSIONS,
+  NON_CUSTOM_EVENT_TYPES,
+  PAGEVIEW,
+  SESSION_DIMENSION_FIELDS,
+  SESSION_DIMENSIONS,
+  siteDayKey,
+  SUMMED_EVENT_TYPES,
+} from '../core/dailyStats.js'
+import { STATS_METRICS } from '../core/dimensions.js'
+import { collectionTable, drizzleOf, sql, timed } from './db.js'
+
+export interface RecomputeOptions extends StoreOptions {
+  /**
+   * (site, day) pairs recomputed at once, each on its own connection and transaction.
+   * @default 2
+   */
+  concurrency?: number
+}
+
+export interface RecomputeResult {
+  /** (site, day) pairs recomputed. */
+  daysRecomputed: number
+  /** Stale rows removed (keys that no longer occur that day). */
+  rowsDeleted: number
+  /** Rows inserted, or updated because a value changed (unchanged rows are not rewritten). */
+  rowsWritten: number
+}
+
+/** Event-table columns the recompute reads, by their alias inside the query. */
+const EVENT_TEXT_ALIASES = {
+  browser: 'browser',
+  country: 'country',
+  os: 'os',
+  path: 'path',
+  source: 'source',
+  utmCampaign: 'utm_campaign',
+  utmContent: 'utm_content',
+  utmMedium: 'utm_medium',
+  utmSource: 'utm_source',
+  utmTerm: 'utm_term',
+} as const
+
+const SESSION_ATTRIBUTE_ALIASES = { ...EVENT_TEXT_ALIASES, device: 'device' } as const
+
+const a = (alias: string) => sql.identifier(alias)
+
+/**
+ * Recompute the daily statistics of (site, UTC day) pairs as absolute values from the raw
+ * events (definitions: `src/core/dailyStats.ts`).
+ *
+ * Each pair is one transaction: `pg_advisory_xact_lock` on a key of (table, site, day)
+ * first, so recomputes of the same pair run one after the other; then ONE statement that
+ * computes every row of the day from the events (CTEs: the day's events, its sessions, the
+ * total, session dimensions, pages, exit pages, custom events), upserts them (rewriting only
+ * rows whose values changed) and deletes the day's rows whose key no longer occurs. Under READ COMMITTED that statement's snapshot is
+ * taken after the lock is granted, so it sees every event committed before, including those
+ * of a recompute that held the lock just before: the last writer is always the freshest,
+ * and a stale count is never written over a fresh one. A pair with no raw events is left
+ * alone (expired raw events must not erase statistics).
+ */
+export async function recomputeDailyStats(
+  payload: Payload,
+  cfg: SanitizedAnalyticsConfig,
+  days: readonly SiteDay[],
+  options?: RecomputeOptions,
+): Promise<RecomputeResult> {
+  const unique = new Map<string, SiteDay>()
+  for (const pair of days) {
+    dayBounds(pair.day) // throws for a malformed day before anything is written
+    unique.set(siteDayKey(pair), pair)
+  }
+  const pairs = [...unique.values()].sort((x, y) =>
+    String(x.siteId) === String(y.siteId) ? x.day.localeCompare(y.day) : String(x.siteId).localeCompare(String(y.siteId), 'en', { numeric: true }),
+  )
+  const result: RecomputeResult = { daysRecomputed: 0, rowsDeleted: 0, rowsWritten: 0 }
+  if (pairs.length === 0) return result
+
+  const events = collectionTable(payload, cfg.slugs.events)
+  const stats = collectionTable(payload, cfg.slugs.dailyStats)
+  const tenancy = cfg.tenantsCollection !== null && events.has('tenant') && stats.has('tenant')
+  const db = drizzleOf(payload)
+
+  let next = 0
+  let failed = false
+  const worker = async () => {
+    while (next < pairs.length && !failed) {
+      const pair = pairs[next++]!
+      const query = recomputeQuery({ events, pair, stats, tenancy })
+      const lockKey = `${stats.name}|${siteDayKey(pair)}`
+      const counts = await db.transaction(async (tx) => {
+        await timed(options, 'recompute', () => tx.execute(sql`SELECT pg_advisory_xact_lock(hashtextextended(${lockKey}, 0))`))
+        const { rows } = await timed(options, 'recompute', () => tx.execute(query))
+        return rows[0] as { deleted: number; written: number }
+      })
+      result.daysRecomputed++
+      result.rowsWritten += Number(counts.written)
+      result.rowsDeleted += Number(counts.deleted)
+    }
+  }
+  const concurrency = Math.max(1, Math.min(options?.concurrency ?? 2, pairs.length))
+  // Stop handing out pairs after a failure, and return only when no transaction is running.
+  const results = await Promise.allSettled(
+    Array.from({ length: concurrency }, () =>
+      worker().catch((error: unknown) => {
+        failed = true
+        throw error
+      }),
+    ),
+  )
+  const failure = results.find((settled): settled is PromiseRejectedResult => settled.status === 'rejected')
+  if (failure) throw failure.reason
+  return result
+}
+
+/** One branch of the rows CTE: every metric in `STATS_METRICS` order, 0 where not given. */
+function rowsBranch(
+  dimension: SqlName,
+  key: SqlName,
+  metrics: Partial<Record<StatsMetric, SqlQuery>>,
+  rest: SqlQuery,
+): SqlQuery {
+  const values = STATS_METRICS.map((metric) => sql`(${metrics[metric] ?? sql`0`})::numeric`)
+  return sql`SELECT ${dimension}::text, ${key}::text, ${sql.join(values, sql`, `)} ${rest}`
+}
+
+export function recomputeQuery(args: { events: CollectionTable; pair: SiteDay; stats: CollectionTable; tenancy: boolean }): SqlQuery {
+  const { events: e, pair, stats, tenancy } = args
+  const { end, start } = dayBounds(pair.day)
+  const siteId = String(pair.siteId)
+  const pageview = sql`${a('type')} = ${PAGEVIEW}`
+  const col = (field: string) => sql`e.${e.id(field)}`
+
+  // The day's events, empty strings as null, ordered columns ready for "first" and "last".
+  // COLLATE "C": the grouping and DISTINCT sorts compare bytes (same equality, no locale cost).
+  const textColumns = Object.entries(EVENT_TEXT_ALIASES).map(([field, alias]) => sql`NULLIF(${col(field)}, '') COLLATE "C" AS ${a(alias)}`)
+  const ev = sql`SELECT ${col('type')} COLLATE "C" AS ${a('type')}, ${sql.join(textColumns, sql`, `)},
+      ${col('device')}::text AS ${a('device')},
+      NULLIF(${col('visitorHash')}, '') COLLATE "C" AS ${a('visitor')},
+      NULLIF(${col('sessionId')}, '') COLLATE "C" AS ${a('session')},
+      ${col('value')} AS ${a('value')},
+      ${col('timestamp')} AS ${a('ts')},
+      ${col('eventId')} COLLATE "C" AS ${a('eid')}
+      ${tenancy ? sql`, ${col('tenant')} AS ${a('tenant')}` : sql``}
+    FROM ${e.ref} e
+    WHERE ${col('site')} = ${siteId} AND ${col('timestamp')} >= ${start.toISOString()}::timestamptz AND ${col('timestamp')} < ${end.toISOString()}::timestamptz`
+
+  // Per session, in one sorted pass: the ordered aggregates share one ORDER BY, so Postgres
+  // sorts the day's events by (session, ts, eid) once and takes "first" as element 1.
+  const inOrder = sql`ORDER BY ${a('ts')}, ${a('eid')} COLLATE "C"`
+  const firstOf = (alias: string) => sql`(array_agg(${a(alias)} ${inOrder}))[1] AS ${a(alias)}`
+  const sessionAttributes = sql.join(
+    ['visitor', ...Object.values(SESSION_ATTRIBUTE_ALIASES)].map(firstOf),
+    sql`, `,
+  )
+
+  // Totals: one row, none for a day without events.
+  const counted = Object.entries(COUNTED_EVENT_TYPES).map(([type, metric]) => [metric, sql`count(*) FILTER (WHERE ${a('type')} = ${type})`] as const)
+  const summed = Object.entries(SUMMED_EVENT_TYPES).map(
+    ([type, metric]) => [metric, sql`COALESCE(sum(${a('value')}) FILTER (WHERE ${a('type')} = ${type}), 0)`] as const,
+  )
+  const totals = rowsBranch(
+    sql`${'total'}`,
+    sql`${''}`,
+    {
+      bounces: sql`(SELECT COALESCE(sum(${a('bounce')}), 0) FROM sess)`,
+      events: sql`count(*)`,
+      pageviews: sql`count(*) FILTER (WHERE ${pageview})`,
+      totalDuration: sql`(SELECT COALESCE(sum(${a('duration')}), 0) FROM sess)`,
+      visitors: sql`count(DISTINCT ${a('visitor')})`,
+      visits: sql`(SELECT count(*) FROM sess)`,
+      ...Object.fromEntries([...counted, ...summed]),
+    },
+    sql`FROM ev HAVING count(*) > 0`,
+  )
+
+  // Session dimensions: each session under its key, unpivoted, one GROUP BY.
+  const sessionKeys = SESSION_DIMENSIONS.map((dimension) => {
+    const column = dimension === 'entryPage' ? a('entry_page') : a(SESSION_ATTRIBUTE_ALIASES[SESSION_DIMENSION_FIELDS[dimension]])
+    const key = EMPTY_KEY_DIMENSIONS.includes(dimension) ? sql`COALESCE(s.${column}, '')` : sql`s.${column}`
+    return sql`(${dimension}::text, ${key}::text)`
+  })
+  const sessionDimensions = rowsBranch(
+    sql`d.${a('dimension')}`,
+    sql`d.${a('key')}`,
+    {
+      bounces: sql`sum(s.${a('bounce')})`,
+      pageviews: sql`sum(s.${a('pageviews')})`,
+      totalDuration: sql`sum(s.${a('duration')})`,
+      visitors: sql`count(DISTINCT s.${a('visitor')})`,
+      visits: sql`count(*)`,
+    },
+    sql`FROM sess s CROSS JOIN LATERAL (VALUES ${sql.join(sessionKeys, sql`, `)}) AS d(${a('dimension')}, ${a('key')})
+      WHERE d.${a('key')} IS NOT NULL GROUP BY d.${a('dimension')}, d.${a('key')}`,
+  )
+
+  const pages = rowsBranch(
+    sql`${'page'}`,
+    a('path'),
+    { pageviews: sql`count(*)`, visitors: sql`count(DISTINCT ${a('visitor')})`, visits: sql`count(DISTINCT ${a('session')})` },
+    sql`FROM ev WHERE ${pageview} AND ${a('path')} IS NOT NULL GROUP BY ${a('path')}`,
+  )
+  const exitPages = rowsBranch(
+    sql`${'exitPage'}`,
+    a('exit_page'),
+    { visits: sql`count(*)` },
+    sql`FROM sess WHERE ${a('exit_page')} IS NOT NULL GROUP BY ${a('exit_page')}`,
+  )
+  const customEvents = rowsBranch(
+    sql`${'event'}`,
+    a('type'),
+    { events: sql`count(*)`, visitors: sql`count(DISTINCT ${a('visitor')})` },
+    sql`FROM ev WHERE ${a('type')} NOT IN (${sql.join(
+      NON_CUSTOM_EVENT_TYPES.map((type) => sql`${type}`),
+      sql`, `,
+    )}) GROUP BY ${a('type')}`,
+  )
+
+  const metricColumns = STATS_METRICS.map((metric) => stats.id(metric))
+  const insertColumns = sql.join(
+    [stats.id('site'), ...(tenancy ? [stats.id('tenant')] : []), stats.id('date'), stats.id('dimension'), stats.id('key'), ...metricColumns],
+    sql`, `,
+  )
+  const metricNames = STATS_METRICS.map((metric) => sql`r.${a(metric)}`)
+  const tenant = sql`(SELECT ${a('tenant')} FROM ev ORDER BY ${a('ts')} DESC, ${a('eid')} COLLATE "C" DESC LIMIT 1)`
+  const updatedColumns = [...(tenancy ? [stats.id('tenant')] : []), ...metricColumns]
+  const updates = sql.join(
+    updatedColumns.map((column) => sql`${column} = EXCLUDED.${column}`),
+    sql`, `,
+  )
+  // Rows whose values did not change are not rewritten (no dead tuple, no WAL).
+  const changed = sql`(${sql.join(
+    updatedColumns.map((column) => sql`o.${column}`),
+    sql`, `,
+  )}) IS DISTINCT FROM (${sql.join(
+    updatedColumns.map((column) => sql`EXCLUDED.${column}`),
+    sql`, `,
+  )})`
+  const day = sql`${start.toISOString()}::timestamptz`
+
+  return sql`
+    WITH ev AS MATERIALIZED (${ev}),
+    sess_paths AS (
+      SELECT ${a('session')}, count(*) AS ${a('n')}, count(*) FILTER (WHERE ${pageview}) AS ${a('pageviews')},
+        EXTRACT(EPOCH FROM max(${a('ts')}) - min(${a('ts')})) AS ${a('duration')},
+        ${sessionAttributes},
+        array_agg(${a('path')} ${inOrder}) FILTER (WHERE ${pageview}) AS ${a('paths')}
+      FROM ev WHERE ${a('session')} IS NOT NULL GROUP BY ${a('session')}
+    ),
+    sess AS MATERIALIZED (
+      SELECT *, CASE WHEN ${a('n')} = 1 AND ${a('pageviews')} = 1 THEN 1 ELSE 0 END AS ${a('bounce')},
+        ${a('paths')}[1] AS ${a('entry_page')}, ${a('paths')}[cardinality(${a('paths')})] AS ${a('exit_page')}
+      FROM sess_paths
+    ),
+    r (${a('dimension')}, ${a('key')}, ${sql.join(
+      STATS_METRICS.map((metric) => a(metric)),
+      sql`, `,
+    )}) AS (
+      ${totals}
+      UNION ALL ${sessionDimensions}
+      UNION ALL ${pages}
+      UNION ALL ${exitPages}
+      UNION ALL ${customEvents}
+    ),
+    up AS (
+      INSERT INTO ${stats.ref} AS o (${insertColumns})
+      SELECT ${siteId}, ${tenancy ? sql`${tenant}, ` : sql``}${day}, r.${a('dimension')}::${stats.enumType('dimension')}, r.${a('key')},
+        ${sql.join(metricNames, sql`, `)}
+      FROM r
+      ON CONFLICT (${stats.id('site')}, ${stats.id('date')}, ${stats.id('dimension')}, ${stats.id('key')})
+        DO UPDATE SET ${updates} WHERE ${changed}
+      RETURNING 1
+    ),
+    gone AS (
+      DELETE FROM ${stats.ref} d
+      WHERE d.${stats.id('site')} = ${siteId} AND d.${stats.id('date')} = ${day}
+        AND EXISTS (SELECT 1 FROM ev)
+        AND NOT EXISTS (
+          SELECT 1 FROM r WHERE r.${a('dimension')} = d.${stats.id('dimension')}::text AND r.${a('key')} = d.${stats.id('key')}
+        )
+      RETURNING 1
+    )
+    SELECT (SELECT count(*) FROM up)::int AS ${a('written')}, (SELECT count(*) FROM gone)::int AS ${a('deleted')}`
+}
