@@ -88,6 +88,20 @@ export function sanitizeOptions(options: AnalyticsPluginOptions, config: Config)
   }
 
   const eventsDays = positiveInteger(options.retention?.eventsDays, 30, 'retention.eventsDays')
+  const aggregation = options.aggregation ?? {}
+  const intervalMinutes = aggregation.intervalMinutes ?? 5
+  const intervalMs = Math.round(intervalMinutes * 60_000)
+  if (typeof intervalMinutes !== 'number' || !Number.isFinite(intervalMinutes) || intervalMs < 1_000) {
+    throw new Error(`payload-plugin-analytics: aggregation.intervalMinutes must be a number of minutes of at least 1 second (1/60), got ${String(intervalMinutes)}`)
+  }
+  const worker = aggregation.worker ?? 'inline'
+  if (worker !== 'inline' && worker !== 'external') {
+    throw new Error(`payload-plugin-analytics: aggregation.worker must be 'inline' or 'external', got ${String(worker)}`)
+  }
+  const runAt = options.retention?.runAt ?? '03:15'
+  if (typeof runAt !== 'string' || !/^(?:[01]\d|2[0-3]):[0-5]\d$/.test(runAt)) {
+    throw new Error(`payload-plugin-analytics: retention.runAt must be a UTC time of day written HH:MM, got ${String(runAt)}`)
+  }
   const ingest = options.ingest ?? {}
   const rateLimit = (value: RateLimitOptions | undefined, fallback: Readonly<RateLimitOptions>, name: string): RateLimitOptions => {
     const limit = value ?? fallback
@@ -105,6 +119,11 @@ export function sanitizeOptions(options: AnalyticsPluginOptions, config: Config)
     throw new Error(`payload-plugin-analytics: formSubmissions.collection "${formSubmissionsSlug}" does not exist (add the form-builder plugin before this one).`)
   }
   return {
+    aggregation: {
+      batchSize: positiveInteger(aggregation.batchSize, 5_000, 'aggregation.batchSize'),
+      intervalMs,
+      worker,
+    },
     canManageDefaults: options.canManageDefaults ?? defaultCanManageDefaults,
     defaults: {
       allowedHostnames: options.defaults?.allowedHostnames ?? [],
@@ -139,6 +158,7 @@ export function sanitizeOptions(options: AnalyticsPluginOptions, config: Config)
     redisUrl: options.redisUrl ?? process.env.REDIS_URL ?? null,
     retention: {
       eventsDays,
+      runAt,
       statsDays: positiveInteger(options.retention?.statsDays, 365, 'retention.statsDays'),
     },
     apiRoute: config.routes?.api ?? '/api',

@@ -1,12 +1,24 @@
 import type { Redis } from 'ioredis'
 import type { Payload, PayloadRequest } from 'payload'
 
+import type { AggregationResult } from '../jobs/aggregate.js'
+import type { ReaggregateResult } from '../jobs/reaggregate.js'
+import type { RetentionResult } from '../jobs/retention.js'
+import type {
+  AggregateNowOptions,
+  AnalyticsJobs,
+  ApplyRetentionOptions,
+  EraseSiteOptions,
+  EraseSiteResult,
+  ReaggregateRequest,
+} from '../jobs/scheduler.js'
 import type { EventBuffer } from './buffer/types.js'
 import type { AnalyticsMetrics } from './metrics/registry.js'
 import type { SaltStore } from './buffer/saltStore.js'
 import type { ServerEventInput } from './core/trackSchema.js'
 import type { SanitizedAnalyticsConfig } from './types.js'
 
+import { createAnalyticsJobs, JOBS_ENV } from '../jobs/scheduler.js'
 import { createEventBuffer } from './buffer/index.js'
 import { BufferError } from './buffer/errors.js'
 import { createFailFastRedis, waitForReady } from './buffer/redisClient.js'
@@ -33,12 +45,33 @@ export class AnalyticsInputError extends Error {
 
 /** The plugin's live parts on a running Payload instance: `payload.analytics`. */
 export interface AnalyticsRuntime {
+  /**
+   * Run one aggregation (buffer → raw events → daily stats) now, in this process, after any
+   * run in progress on any instance has finished (the single-run lock).
+   */
+  aggregateNow(options?: AggregateNowOptions): Promise<AggregationResult>
+  /** Delete raw events, daily stats and salts past their retention now (bounded batches). */
+  applyRetention(options?: ApplyRetentionOptions): Promise<RetentionResult>
   buffer: EventBuffer
+  /** Stops the jobs (a run in progress finishes its batch and recompute, or is abandoned after 30 s), then the buffer and Redis. */
   close(): Promise<void>
   readonly config: SanitizedAnalyticsConfig
+  /**
+   * Erase every analytics row of one site (raw events, daily stats, settings) and its dirty
+   * days, after draining the buffer so its buffered events go too.
+   */
+  eraseSite(siteId: number | string, options?: EraseSiteOptions): Promise<EraseSiteResult>
   handleTrack: ReturnType<typeof createTrackHandler>
+  /** The aggregation and retention jobs: BullMQ queue and worker, or in-process timers; event hooks. */
+  jobs: AnalyticsJobs
   /** This instance's Prometheus metrics (its own registry), served at `/api/analytics/metrics`. */
   metrics: AnalyticsMetrics
+  /**
+   * Recompute the daily stats of a site (or `'all'`) for every day from `from` to `to`
+   * (`YYYY-MM-DD`, UTC) from the raw events; idempotent. Days past the raw retention have no
+   * raw events and are left as they are (`beyondRetention`).
+   */
+  reaggregate(request: ReaggregateRequest): Promise<ReaggregateResult>
   redis: null | Redis
   /** Re-read every site and its settings (after a change) and share them with every instance. */
   refreshSites(req?: PayloadRequest): Promise<void>
@@ -123,17 +156,35 @@ export async function createAnalyticsRuntime(payload: Payload, cfg: SanitizedAna
     trustProxy: cfg.ingest.trustProxy,
   })
 
+  const jobs = createAnalyticsJobs({
+    buffer,
+    cfg,
+    logger: { error: (message) => payload.logger.error(message), info: logger.info, warn: logger.warn },
+    metrics,
+    payload,
+    redis,
+    sites,
+  })
+  // The CLI boots Payload with this set and starts only what its command needs.
+  if (process.env[JOBS_ENV] !== 'manual') await jobs.start()
+
   return {
+    aggregateNow: (options) => jobs.aggregateNow(options),
+    applyRetention: (options) => jobs.applyRetention(options),
     buffer,
     async close() {
       if (retryTimer) clearTimeout(retryTimer)
+      await jobs.close()
       await siteSync?.close()
       await buffer.close()
       redis?.disconnect()
     },
     config: cfg,
+    eraseSite: (siteId, options) => jobs.eraseSite(siteId, options),
     handleTrack,
+    jobs,
     metrics,
+    reaggregate: (request) => jobs.reaggregate(request),
     redis,
     refreshSites,
     salts,

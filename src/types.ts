@@ -50,6 +50,36 @@ export interface RetentionOptions {
    * @default 365
    */
   statsDays?: number
+  /**
+   * Time of day (UTC, `HH:MM`) of the daily retention job, which deletes raw events, daily
+   * statistics and salts past their retention in bounded batches.
+   * @default '03:15'
+   */
+  runAt?: string
+}
+
+export interface AggregationOptions {
+  /**
+   * Buffered events claimed and inserted per batch (one INSERT statement each).
+   * @default 5000
+   */
+  batchSize?: number
+  /**
+   * Minutes between two aggregation runs; fractions are allowed (`0.5` = 30 s, at least 1 s).
+   * Every instance upserts the same BullMQ job scheduler at start, so the instance started
+   * last sets the interval of the whole deployment.
+   * @default 5
+   */
+  intervalMinutes?: number
+  /**
+   * Where the aggregation worker runs. `inline`: inside every Payload server (each instance
+   * takes its turn; one run at a time across all of them). `external`: the Payload servers
+   * only schedule the jobs, and `npx payload-analytics worker` runs them in a process of its
+   * own. Without Redis there is nothing to share, so the Payload server always runs the
+   * aggregation itself (an in-process timer).
+   * @default 'inline'
+   */
+  worker?: 'external' | 'inline'
 }
 
 export interface RateLimitOptions {
@@ -178,6 +208,11 @@ export interface AnalyticsPluginOptions {
     trackingEnabled?: boolean
   }
   /**
+   * The aggregation job: buffer → raw events → daily statistics, every few minutes.
+   * @default { intervalMinutes: 5, worker: 'inline', batchSize: 5000 }
+   */
+  aggregation?: AggregationOptions
+  /**
    * `false` keeps the collections (so the database schema stays stable) and skips the
    * endpoints, jobs and admin views.
    * @default true
@@ -233,6 +268,12 @@ export interface AnalyticsPluginOptions {
 
 /** Options with every default applied, resolved once by `analyticsPlugin`. */
 export interface SanitizedAnalyticsConfig {
+  aggregation: {
+    batchSize: number
+    /** `intervalMinutes` in whole milliseconds (≥ 1000). */
+    intervalMs: number
+    worker: 'external' | 'inline'
+  }
   canManageDefaults: NonNullable<AnalyticsPluginOptions['canManageDefaults']>
   defaults: Required<NonNullable<AnalyticsPluginOptions['defaults']>>
   enabled: boolean

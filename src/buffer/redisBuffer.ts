@@ -112,6 +112,8 @@ export class RedisEventBuffer implements EventBuffer {
   readonly deadLetterKey: string
   readonly group: string
   readonly streamKey: string
+  /** The client was made with `FAIL_FAST_REDIS_OPTIONS`: its own command timeout bounds every call. */
+  private readonly clientTimesOut: boolean
 
   private readonly appendCommand: ScriptCommand
   private readonly claimIdleMs: number
@@ -149,7 +151,8 @@ export class RedisEventBuffer implements EventBuffer {
     if (!Number.isInteger(this.maxLen) || this.maxLen < 0) throw new TypeError('analytics buffer: maxLen must be a whole number ≥ 0')
     if (!Number.isInteger(this.claimIdleMs) || this.claimIdleMs < 1)
       throw new TypeError('analytics buffer: claimIdleMs must be a whole number ≥ 1')
-    if (!isFailFast(this.redis)) {
+    this.clientTimesOut = isFailFast(this.redis)
+    if (!this.clientTimesOut) {
       this.logger?.warn(
         'analytics: the Redis client for the event buffer queues commands while disconnected; ' +
           'create it with FAIL_FAST_REDIS_OPTIONS (enableOfflineQueue: false, commandTimeout) so ingestion fails fast',
@@ -360,6 +363,13 @@ export class RedisEventBuffer implements EventBuffer {
 
   /** Reject after `operationTimeoutMs` at the latest, and as a `BufferError`. */
   private guard<T>(promise: Promise<T>, operation: string): Promise<T> {
+    const toBufferError = (error: unknown): never => {
+      throw error instanceof BufferError
+        ? error
+        : new BufferUnavailableError(`analytics buffer: ${operation} failed: ${errorMessage(error)}`, { cause: error })
+    }
+    // A fail-fast client times every command out itself: no timer of our own on the hot path.
+    if (this.clientTimesOut) return promise.catch(toBufferError)
     return new Promise<T>((resolve, reject) => {
       const timer = setTimeout(
         () =>
@@ -373,11 +383,11 @@ export class RedisEventBuffer implements EventBuffer {
         },
         (error: unknown) => {
           clearTimeout(timer)
-          reject(
-            error instanceof BufferError
-              ? error
-              : new BufferUnavailableError(`analytics buffer: ${operation} failed: ${errorMessage(error)}`, { cause: error }),
-          )
+          try {
+            toBufferError(error)
+          } catch (mapped) {
+            reject(mapped)
+          }
         },
       )
     })

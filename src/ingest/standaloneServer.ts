@@ -1,0 +1,349 @@
+/**
+ * The standalone ingest server (`payload-analytics ingest`): the tracking endpoint and the
+ * tracker script on plain `node:http`, with no Payload boot (`startIngestServer`); or the
+ * same routes as a request listener for a Node server of your own (`createIngestListener`).
+ * It needs only Redis: the Payload app publishes every site's ingestion settings there
+ * (`RedisSiteSync`), and this server appends to the same buffer the Payload app's
+ * aggregation job reads. Any number of them can run behind a load balancer.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { Redis } from 'ioredis'
+
+import type { TrustProxy } from '../core/ip.js'
+import type { EventBuffer } from '../buffer/types.js'
+import type { RateLimitOptions } from '../types.js'
+import type { IngestRequest, TrackReply } from './trackHandler.js'
+
+import { createServer } from 'node:http'
+
+import { createEventBuffer } from '../buffer/index.js'
+import { createFailFastRedis, waitForReady } from '../buffer/redisClient.js'
+import { createSaltStore } from '../buffer/saltStore.js'
+import { ENDPOINT_PREFIX } from '../constants.js'
+import { openGeoIpReader } from '../core/country.js'
+import { headersFromRecord } from '../core/headers.js'
+import { trackerScriptResponse } from '../endpoints/script.js'
+import {
+  DEFAULT_INGEST_COUNTRY_HEADERS,
+  DEFAULT_INGEST_IP_HEADERS,
+  DEFAULT_RATE_LIMIT_PER_CLIENT,
+  DEFAULT_RATE_LIMIT_PER_SITE,
+  DEFAULT_REDIS_KEY_PREFIX,
+  DEFAULT_SESSION_IDLE_MINUTES,
+  DEFAULT_TRUST_PROXY,
+} from '../ingestDefaults.js'
+import { RedisSiteSync, SiteDirectory } from './siteDirectory.js'
+import { createTrackReplyHandler } from './trackHandler.js'
+
+export interface IngestServerLogger {
+  error(message: string): void
+  info(message: string): void
+  warn(message: string): void
+}
+
+export interface IngestServerOptions {
+  /** The Payload app's `routes.api`, so the paths match the app's. @default '/api' */
+  apiRoute?: string
+  /** Trusted headers with the visitor's country, as the plugin's `ingest.countryHeaders`. @default [] */
+  countryHeaders?: readonly string[]
+  /** A local MaxMind-format `.mmdb` file for the country, as `ingest.geoipDatabase`. */
+  geoipDatabase?: null | string
+  /** @default '0.0.0.0' */
+  host?: string
+  /** Single-IP proxy headers, trusted only with `trustProxy`. @default ['cf-connecting-ip', 'x-real-ip'] */
+  ipHeaders?: readonly string[]
+  /** The Payload app's `redisKeyPrefix`: sites, salts and the stream live under it. @default 'analytics:' */
+  keyPrefix?: string
+  /** @default console, prefixed */
+  logger?: IngestServerLogger
+  /** 0 picks a free port (see the returned `port`). */
+  port: number
+  /** @default { perClient: 300 per 60 s, perSite: 100,000 per 60 s } (the plugin's defaults) */
+  rateLimits?: { perClient?: RateLimitOptions; perSite?: RateLimitOptions }
+  /** How long to wait for Redis at start before serving anyway (503 until it is there). @default 5000 */
+  redisConnectWaitMs?: number
+  redisUrl: string
+  /** Idle time that ends a visit. @default 1800 (the plugin's 30 minutes) */
+  sessionIdleSeconds?: number
+  /** As the plugin's `ingest.trustProxy`. @default false */
+  trustProxy?: TrustProxy
+}
+
+export interface IngestServer {
+  /** Stop accepting connections, finish the requests in flight (at most `graceMs`), then let go of Redis. */
+  close(options?: { graceMs?: number }): Promise<void>
+  /** The port it listens on. */
+  port: number
+  /** The sites it knows (filled from Redis, kept current by the Payload app's announcements). */
+  sites: SiteDirectory
+}
+
+const ingestPaths = (apiRoute = '/api') => {
+  const base = `${apiRoute.replace(/\/+$/, '')}${ENDPOINT_PREFIX}`
+  return { scriptPath: `${base}/script.js`, trackPath: `${base}/track` }
+}
+const HEALTH_PATH = '/healthz'
+const REDIS_ERROR_LOG_INTERVAL_MS = 30_000
+
+const consoleLogger: IngestServerLogger = {
+  error: (message) => console.error(`[analytics ingest] ${message}`),
+  // eslint-disable-next-line no-console -- the server's own default log, for operators
+  info: (message) => console.log(`[analytics ingest] ${message}`),
+  warn: (message) => console.warn(`[analytics ingest] ${message}`),
+}
+
+const rateLimit = (value: RateLimitOptions | undefined, fallback: Readonly<RateLimitOptions>, name: string): RateLimitOptions => {
+  const limit = value ?? fallback
+  if (!Number.isInteger(limit.limit) || limit.limit < 1 || !Number.isInteger(limit.windowSeconds) || limit.windowSeconds < 1) {
+    throw new Error(`analytics ingest: rateLimits.${name} needs whole numbers limit ≥ 1 and windowSeconds ≥ 1`)
+  }
+  return { limit: limit.limit, windowSeconds: limit.windowSeconds }
+}
+
+// Small fixed answers, encoded once.
+const NOT_FOUND = Buffer.from(JSON.stringify({ error: 'Not found' }))
+const METHOD_NOT_ALLOWED = Buffer.from(JSON.stringify({ error: 'Use GET' }))
+const INTERNAL_ERROR = Buffer.from(JSON.stringify({ error: 'Internal error' }))
+const JSON_TYPE = 'application/json; charset=utf-8'
+
+function sendJson(res: ServerResponse, status: number, body: Buffer, extra: string[] = []): void {
+  res.writeHead(status, ['content-type', JSON_TYPE, 'cache-control', 'no-store', 'content-length', String(body.byteLength), ...extra])
+  res.end(body)
+}
+
+/**
+ * Write a tracking reply: its header object goes to `writeHead` as it is (it is the
+ * reply's own, so the length is added to it), the body with its length, so keep-alive
+ * needs no chunking.
+ */
+function sendReply(res: ServerResponse, reply: TrackReply): void {
+  const { headers } = reply
+  if (reply.status !== 204 && reply.status !== 304) headers['Content-Length'] = reply.body === null ? '0' : String(Buffer.byteLength(reply.body))
+  res.writeHead(reply.status, headers)
+  res.end(reply.body ?? undefined)
+}
+
+/**
+ * Copy a fetch `Response` (the tracker script's) to Node's response: one flat header array for `writeHead` (no
+ * header object, no per-header `setHeader`), the body read in one piece (the handler's
+ * bodies are small and complete) and sent with its length, so keep-alive needs no chunking.
+ */
+async function sendResponse(res: ServerResponse, response: Response): Promise<void> {
+  const headers: string[] = []
+  let hasLength = false
+  response.headers.forEach((value, name) => {
+    if (name === 'content-length') hasLength = true
+    headers.push(name, value)
+  })
+  if (response.body === null) {
+    if (!hasLength && response.status !== 204 && response.status !== 304) headers.push('content-length', '0')
+    res.writeHead(response.status, headers)
+    res.end()
+    return
+  }
+  const body = Buffer.from(await response.arrayBuffer())
+  if (!hasLength) headers.push('content-length', String(body.byteLength))
+  res.writeHead(response.status, headers)
+  res.end(body)
+}
+
+/**
+ * The ingest routes (`POST|OPTIONS <apiRoute>/analytics/track`, `GET <apiRoute>/analytics/script.js`)
+ * as a Node request listener that needs only Redis, for `startIngestServer` and for any
+ * Node server of your own — e.g. a custom server in front of Next.js that answers tracking
+ * before Next's router, which costs far more per request than the handler does.
+ */
+export interface IngestListener {
+  /** Let go of Redis (the caller closes its own server first). */
+  close(): Promise<void>
+  /** Answers the request and returns true when it is an ingest route; otherwise touches nothing and returns false. */
+  handle(req: IncomingMessage, res: ServerResponse): boolean
+  /** The shared client: `status === 'ready'` is the health check. */
+  redis: Redis
+  /** The sites it knows (filled from Redis, kept current by the Payload app's announcements). */
+  sites: SiteDirectory
+}
+
+export type IngestListenerOptions = Omit<IngestServerOptions, 'host' | 'port'>
+
+/** Connect to Redis, load the sites, and return the listener; throws on bad options. */
+export async function createIngestListener(options: IngestListenerOptions): Promise<IngestListener> {
+  const logger = options.logger ?? consoleLogger
+  const keyPrefix = options.keyPrefix ?? DEFAULT_REDIS_KEY_PREFIX
+  const { scriptPath, trackPath } = ingestPaths(options.apiRoute)
+  const rateLimits = {
+    perClient: rateLimit(options.rateLimits?.perClient, DEFAULT_RATE_LIMIT_PER_CLIENT, 'perClient'),
+    perSite: rateLimit(options.rateLimits?.perSite, DEFAULT_RATE_LIMIT_PER_SITE, 'perSite'),
+  }
+  const sessionIdleSeconds = options.sessionIdleSeconds ?? DEFAULT_SESSION_IDLE_MINUTES * 60
+  if (!Number.isInteger(sessionIdleSeconds) || sessionIdleSeconds < 1) {
+    throw new Error(`analytics ingest: sessionIdleSeconds must be a positive whole number, got ${String(sessionIdleSeconds)}`)
+  }
+  const geoLookup = options.geoipDatabase ? await openGeoIpReader(options.geoipDatabase) : null
+
+  // Auto-pipelining sends the commands of concurrent requests in one write: under load
+  // that saves a system call per event, on this process and on Redis.
+  const redis: Redis = createFailFastRedis(options.redisUrl, { enableAutoPipelining: true })
+  let lastRedisError = 0
+  // Without a listener ioredis prints every reconnect failure; log them, throttled.
+  redis.on('error', (error: Error) => {
+    const now = Date.now()
+    if (now - lastRedisError < REDIS_ERROR_LOG_INTERVAL_MS) return
+    lastRedisError = now
+    logger.warn(`Redis error (retrying on its own; tracking answers 503 meanwhile): ${error.message}`)
+  })
+
+  let buffer: EventBuffer | null = null
+  let siteSync: null | RedisSiteSync = null
+  const close = async () => {
+    await siteSync?.close()
+    await buffer?.close()
+    redis.disconnect()
+  }
+
+  try {
+    const ready = await waitForReady(redis, options.redisConnectWaitMs ?? 5_000)
+    if (!ready) logger.warn(`Redis at ${redactUrl(options.redisUrl)} is not reachable yet; tracking (and /healthz) answer 503 until it is`)
+
+    buffer = await createEventBuffer({ keyPrefix, logger, redis })
+    const salts = createSaltStore({ keyPrefix, redis })
+    const sites = new SiteDirectory()
+    const sync = new RedisSiteSync(redis, sites, { keyPrefix })
+    siteSync = sync
+
+    const reportSites = () => {
+      if (sites.size === 0) {
+        logger.warn(
+          `knows 0 sites under the Redis prefix "${keyPrefix}": every event is refused as an unknown site. ` +
+            'Start the Payload app once so it publishes the sites (and check that --key-prefix matches its redisKeyPrefix).',
+        )
+      } else {
+        logger.info(`knows ${sites.size} site${sites.size === 1 ? '' : 's'} (kept current by the Payload app through Redis)`)
+      }
+    }
+
+    // Subscribe once Redis is there (now, or when it first comes up); reload everything on
+    // every reconnect after that, in case an announcement was missed while disconnected.
+    let subscribed = false
+    const follow = async () => {
+      if (!subscribed) {
+        subscribed = true
+        await sync.subscribe()
+        reportSites()
+      } else {
+        await sync.reload()
+      }
+    }
+    redis.on('ready', () => {
+      void follow().catch((error: Error) => logger.warn(`could not load the sites from Redis: ${error.message}`))
+    })
+    if (ready) await follow()
+
+    const handleTrack = createTrackReplyHandler({
+      buffer,
+      countryHeaders: (options.countryHeaders ?? DEFAULT_INGEST_COUNTRY_HEADERS).map((name) => name.toLowerCase()),
+      geoLookup,
+      ipHeaders: (options.ipHeaders ?? DEFAULT_INGEST_IP_HEADERS).map((name) => name.toLowerCase()),
+      logError: (message) => logger.error(message),
+      rateLimits,
+      salts,
+      sessionIdleSeconds,
+      sites,
+      trustProxy: options.trustProxy ?? DEFAULT_TRUST_PROXY,
+    })
+
+    const handle = (req: IncomingMessage, res: ServerResponse): boolean => {
+      const url = req.url ?? '/'
+      const query = url.indexOf('?')
+      const path = query === -1 ? url : url.slice(0, query)
+
+      if (path === trackPath) {
+        const request: IngestRequest = { body: req, headers: headersFromRecord(req.headers), method: req.method }
+        handleTrack(request, { remoteAddress: req.socket.remoteAddress })
+          .then((reply) => sendReply(res, reply))
+          .catch((error: unknown) => {
+            logger.error(`tracking request failed: ${error instanceof Error ? error.message : String(error)}`)
+            if (!res.headersSent) sendJson(res, 500, INTERNAL_ERROR)
+            else res.destroy()
+          })
+        return true
+      }
+      if (path === scriptPath) {
+        if (req.method !== 'GET' && req.method !== 'HEAD') sendJson(res, 405, METHOD_NOT_ALLOWED, ['allow', 'GET, HEAD'])
+        else sendResponse(res, trackerScriptResponse(req.headers['if-none-match'])).catch(() => res.destroy())
+        return true
+      }
+      return false
+    }
+
+    return { close, handle, redis, sites }
+  } catch (error) {
+    await close().catch(() => undefined)
+    throw error
+  }
+}
+
+/** Start the server; resolves once it listens. Throws on bad options or a port already in use. */
+export async function startIngestServer(options: IngestServerOptions): Promise<IngestServer> {
+  const logger = options.logger ?? consoleLogger
+  const listener = await createIngestListener({ ...options, logger })
+  const { redis, sites } = listener
+
+  const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
+    if (listener.handle(req, res)) return
+    const url = req.url ?? '/'
+    if (url === HEALTH_PATH || url.startsWith(`${HEALTH_PATH}?`)) {
+      const healthy = redis.status === 'ready'
+      const body = Buffer.from(JSON.stringify({ redis: redis.status, sites: sites.size, status: healthy ? 'ok' : 'unavailable' }))
+      return sendJson(res, healthy ? 200 : 503, body)
+    }
+    sendJson(res, 404, NOT_FOUND)
+  }
+
+  const httpServer = createServer({ keepAlive: true }, onRequest)
+  // Longer than the idle timeout of the usual load balancers (60 s), so they never reuse
+  // a connection this server has just closed.
+  httpServer.keepAliveTimeout = 65_000
+  httpServer.headersTimeout = 66_000
+  try {
+    await new Promise<void>((resolve, reject) => {
+      httpServer.once('error', reject)
+      httpServer.listen(options.port, options.host ?? '0.0.0.0', () => {
+        httpServer.off('error', reject)
+        resolve()
+      })
+    })
+  } catch (error) {
+    await listener.close().catch(() => undefined)
+    throw error
+  }
+  const address = httpServer.address()
+  const port = typeof address === 'object' && address ? address.port : options.port
+  const { scriptPath, trackPath } = ingestPaths(options.apiRoute)
+  logger.info(`listening on http://${options.host ?? '0.0.0.0'}:${port} (POST ${trackPath}, GET ${scriptPath}, GET ${HEALTH_PATH})`)
+
+  let closing: null | Promise<void> = null
+  return {
+    close({ graceMs = 5_000 } = {}) {
+      closing ??= new Promise<void>((resolve) => {
+        // close() stops accepting and ends idle keep-alive connections; busy ones end
+        // after their response, or are cut once the grace period is over.
+        const timer = setTimeout(() => httpServer.closeAllConnections(), graceMs)
+        timer.unref()
+        httpServer.close(() => {
+          clearTimeout(timer)
+          resolve()
+        })
+        httpServer.closeIdleConnections()
+      }).then(() => listener.close())
+      return closing
+    },
+    port,
+    sites,
+  }
+}
+
+/** A Redis URL without its password, for logs. */
+function redactUrl(url: string): string {
+  return url.replace(/\/\/([^:@/]*):[^@/]*@/, '//$1:***@')
+}
