@@ -11,6 +11,9 @@ process.env.PAYLOAD_CONFIG_PATH = path.resolve(dirname, 'dev/payload.config.ts')
 export default defineConfig({
   resolve: { tsconfigPaths: true },
   test: {
+    // The JSON report lets CI print a plain "N passed, N failed" closing line.
+    outputFile: { json: 'test/.tmp/vitest-results.json' },
+    reporters: ['default', 'json'],
     env: {
       NEXT_TELEMETRY_DISABLED: '1',
       PAYLOAD_CONFIG_PATH: path.resolve(dirname, 'dev/payload.config.ts'),
