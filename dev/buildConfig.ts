@@ -2,7 +2,7 @@ import { postgresAdapter } from '@payloadcms/db-postgres'
 import { multiTenantPlugin } from '@payloadcms/plugin-multi-tenant'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { buildConfig, type Config, type SanitizedConfig } from 'payload'
+import { buildConfig, type CollectionConfig, type Config, type SanitizedConfig } from 'payload'
 import { analyticsPlugin, type AnalyticsPluginOptions } from 'payload-plugin-analytics'
 
 import { Sites } from './collections/Sites.js'
@@ -20,6 +20,8 @@ export interface DevConfigOptions {
   push?: boolean
   /** Seed demo tenants, sites and users into an empty database on start. */
   seed?: boolean
+  /** Extra collections of the host (before the plugins run), e.g. a test's own. */
+  collections?: CollectionConfig[]
   /** Extra plugins after ours, e.g. a test's own. */
   plugins?: Config['plugins']
 }
@@ -71,7 +73,7 @@ export function buildDevConfig(options: DevConfigOptions): Promise<SanitizedConf
       user: Users.slug,
     },
     // Fresh copies: plugins add fields to collections, so one config object per build.
-    collections: [Users, Tenants, Sites].map((collection) => ({ ...collection, fields: [...collection.fields] })),
+    collections: [Users, Tenants, Sites, ...(options.collections ?? [])].map((collection) => ({ ...collection, fields: [...collection.fields] })),
     db: postgresAdapter({
       migrationDir: path.resolve(dirname, 'migrations'),
       pool: { connectionString: options.databaseUri },

@@ -25,12 +25,16 @@ const relationId = (value: unknown): null | number | string => {
   return typeof value === 'number' || typeof value === 'string' ? value : null
 }
 
-/** A submission's `site`, else its form's `site` (forms are usually populated at depth 1). */
-const defaultSubmissionSite: Required<FormSubmissionsOptions>['siteId'] = ({ doc }) => {
+/** A submission's `site`, else its form's `site` (the form is read when not populated). */
+const defaultSubmissionSite: Required<FormSubmissionsOptions>['siteId'] = async ({ doc, req }) => {
   const own = relationId(doc.site)
   if (own !== null) return own
   const form = doc.form
-  return form && typeof form === 'object' ? relationId((form as Record<string, unknown>).site) : null
+  if (form && typeof form === 'object') return relationId((form as Record<string, unknown>).site)
+  const formId = relationId(form)
+  if (formId === null || !req.payload.collections['forms' as CollectionSlug]) return null
+  const loaded = await req.payload.findByID({ collection: 'forms' as CollectionSlug, depth: 0, disableErrors: true, id: formId, req })
+  return loaded ? relationId((loaded as Record<string, unknown>).site) : null
 }
 
 const positiveInteger = (value: number | undefined, fallback: number, name: string): number => {
