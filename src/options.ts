@@ -34,7 +34,7 @@ const defaultSubmissionSite: Required<FormSubmissionsOptions>['siteId'] = async 
   const formId = relationId(form)
   if (formId === null || !req.payload.collections['forms' as CollectionSlug]) return null
   const loaded = await req.payload.findByID({ collection: 'forms' as CollectionSlug, depth: 0, disableErrors: true, id: formId, req })
-  return loaded ? relationId((loaded as Record<string, unknown>).site) : null
+  return loaded ? relationId((loaded as unknown as Record<string, unknown>).site) : null
 }
 
 const positiveInteger = (value: number | undefined, fallback: number, name: string): number => {
