@@ -28,6 +28,7 @@ import { startPostgres, startRedis } from '../scripts/services.js'
 import { createDirtyDays } from '../src/store/dirtyDays.js'
 import { insertEvents } from '../src/store/insertEvents.js'
 import { recomputeDailyStats } from '../src/store/recomputeDailyStats.js'
+import { benchDays, benchSites, siteDayEvents } from './events.js'
 
 const dirname = path.dirname(fileURLToPath(import.meta.url))
 process.env.PAYLOAD_CONFIG_PATH ??= path.resolve(dirname, '../dev/payload.config.ts')
@@ -49,80 +50,6 @@ const median = (values: number[]) => {
   return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2
 }
 const round = (value: number, digits = 1) => Math.round(value * 10 ** digits) / 10 ** digits
-
-/** mulberry32 */
-function prng(seed: number) {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
-
-const PATHS = Array.from({ length: 40 }, (_, i) => `/page/${i}`)
-const SOURCES = [null, null, 'Google', 'Bing', 'news.ycombinator.com', 'newsletter', 'twitter']
-const COUNTRIES = ['DE', 'FR', 'US', 'GB', 'JP', 'BR', 'IN', null]
-const BROWSERS = [
-  ['Chrome', 'Windows', 'desktop'],
-  ['Safari', 'iOS', 'mobile'],
-  ['Firefox', 'Linux', 'desktop'],
-  ['Chrome', 'Android', 'mobile'],
-  ['Safari', 'macOS', 'desktop'],
-  ['Samsung Internet', 'Android', 'tablet'],
-] as const
-
-/** About `count` events of one (site, day): sessions of 1–7 events, a few custom and server events. */
-function siteDayEvents(site: { id: number | string; tenant: null | number | string }, day: string, count: number, seed: number): AnalyticsEvent[] {
-  const random = prng(seed)
-  const pick = <T>(items: readonly T[]) => items[Math.floor(random() * items.length)]!
-  const start = Date.parse(`${day}T00:00:00.000Z`)
-  const events: AnalyticsEvent[] = []
-  let n = 0
-  const id = () => `${String(site.id)}-${day}-${seed}-${n++}`
-  while (events.length < count) {
-    const [browser, os, device] = pick(BROWSERS)
-    const visitorHash = `v${Math.floor(random() * 2_000)}-${day}`
-    const sessionId = `s${seed}-${n}`
-    const source = pick(SOURCES)
-    let ms = start + Math.floor(random() * 86_000_000)
-    const length = random() < 0.4 ? 1 : 2 + Math.floor(random() * 6)
-    for (let i = 0; i < length && events.length < count; i++) {
-      const type = i > 0 && random() < 0.1 ? pick(['signup', 'video.play', 'lead.created', 'form.submit']) : 'pageview'
-      events.push({
-        browser,
-        country: pick(COUNTRIES),
-        device,
-        eventId: id(),
-        hostname: 'example.test',
-        os,
-        path: pick(PATHS),
-        props: null,
-        screen: device === 'mobile' ? 'mobile' : 'desktop',
-        sessionId,
-        siteId: site.id,
-        source: i === 0 ? source : null,
-        tenantId: site.tenant,
-        timestamp: new Date(ms).toISOString(),
-        type,
-        utmCampaign: i === 0 && source === 'newsletter' ? 'spring' : null,
-        utmContent: null,
-        utmMedium: i === 0 && source === 'newsletter' ? 'email' : null,
-        utmSource: i === 0 && source === 'newsletter' ? 'newsletter' : null,
-        utmTerm: null,
-        value: null,
-        visitorHash,
-      })
-      ms += 5_000 + Math.floor(random() * 120_000)
-    }
-    if (random() < 0.02) {
-      events.push({ ...events[events.length - 1]!, eventId: id(), sessionId: null, type: 'ai.usage', value: Math.floor(random() * 5_000), visitorHash: null })
-    }
-  }
-  return events
-}
 
 async function main() {
   const progress = (message: string) => console.log(`[bench:aggregate-store] ${message}`)
@@ -152,14 +79,8 @@ async function main() {
       progress('lean schema experiment: no foreign keys on analytics_events, no site_idx / timestamp_idx')
     }
 
-    const { docs: seeded } = await p.find({ collection: 'sites', depth: 0, pagination: false })
-    const tenants = [...new Set(seeded.map((doc) => doc.tenant as number))]
-    for (let i = seeded.length; i < SITES; i++) {
-      await p.create({ collection: 'sites', data: { domain: `site${i}.bench.test`, name: `Bench ${i}`, tenant: tenants[i % tenants.length] } })
-    }
-    const { docs } = await p.find({ collection: 'sites', depth: 0, pagination: false, sort: 'id' })
-    const sites = docs.slice(0, SITES).map((doc) => ({ id: doc.id, tenant: (doc.tenant as null | number) ?? null }))
-    const days = Array.from({ length: DAYS }, (_, i) => new Date(Date.UTC(2026, 0, 1 + i)).toISOString().slice(0, 10))
+    const sites = await benchSites(p, SITES)
+    const days = benchDays(DAYS)
     const perSiteDay = Math.ceil(1_000_000 / (SITES * DAYS))
 
     // 1. insertEvents, batches of BATCH_SIZE cut from full (site, day)s of the first site.

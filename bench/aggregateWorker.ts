@@ -1,0 +1,52 @@
+/**
+ * The worker side of `npm run bench:aggregate` (bench/aggregate.ts spawns it; not run by hand):
+ * boots Payload in this process as `payload-analytics worker` does (the jobs not started at
+ * boot: `PAYLOAD_ANALYTICS_JOBS=manual`), runs `payload.analytics.aggregateNow()` once and
+ * prints one JSON line with the result and its duration. The parent samples this process's RSS.
+ *
+ * Environment (set by the parent): DATABASE_URI, REDIS_URL, BENCH_BATCH_SIZE.
+ */
+import { getPayload } from 'payload'
+
+import { buildDevConfig } from '../dev/buildConfig.js'
+import { JOBS_ENV } from '../jobs/scheduler.js'
+import { closePayload } from '../src/cli/loadPayload.js'
+
+process.env[JOBS_ENV] = 'manual'
+process.env.DISABLE_PAYLOAD_HMR = 'true'
+
+const mb = (bytes: number) => Math.round(bytes / 2 ** 20)
+
+async function main() {
+  const databaseUri = process.env.DATABASE_URI
+  const redisUrl = process.env.REDIS_URL
+  if (!databaseUri || !redisUrl) throw new Error('DATABASE_URI and REDIS_URL must be set (by bench/aggregate.ts)')
+  const batchSize = Number(process.env.BENCH_BATCH_SIZE ?? 5_000)
+  const config = buildDevConfig({ analytics: { aggregation: { batchSize, worker: 'external' }, redisUrl }, databaseUri, push: false, seed: false })
+  const payload = await getPayload({ config, key: 'bench-aggregate-worker' })
+  const analytics = payload.analytics
+  if (!analytics) throw new Error('payload-plugin-analytics is not enabled')
+  const rssBootMB = mb(process.memoryUsage().rss)
+  console.log(`[worker] booted (pid ${process.pid}, RSS ${rssBootMB} MB), aggregating…`)
+  const started = performance.now()
+  const result = await analytics.aggregateNow()
+  const durationMs = performance.now() - started
+  console.log(
+    JSON.stringify({
+      batchSize: analytics.config.aggregation.batchSize,
+      claimed: result.claimed,
+      daysRecomputed: result.daysRecomputed,
+      durationMs,
+      inserted: result.inserted,
+      rowsWritten: result.rowsWritten,
+      rssBootMB,
+      skipped: result.skipped,
+    }),
+  )
+  await closePayload(payload, 0)
+}
+
+main().catch((error: unknown) => {
+  console.error(error)
+  process.exit(1)
+})
