@@ -102,6 +102,14 @@ export async function createAnalyticsRuntime(payload: Payload, cfg: SanitizedAna
     if (!(await waitForReady(redis, 2_000))) logger.warn('analytics: Redis is not reachable yet; tracking answers 503 until it is')
   }
 
+  // Payload's Postgres pool has no 'error' listener: when Postgres restarts, an idle pooled
+  // connection's error is an uncaught exception that ends the process (the aggregation worker
+  // included). Log it instead; the pool opens new connections by itself.
+  const pool = (payload.db as { pool?: { listenerCount(event: string): number; on(event: 'error', listener: (error: Error) => void): void } }).pool
+  if (pool && pool.listenerCount('error') === 0) {
+    pool.on('error', (error) => payload.logger.warn(`analytics: an idle Postgres connection failed (${error.message}); the pool reconnects`))
+  }
+
   const metrics = createAnalyticsMetrics({ logger, siteLabels: cfg.metrics.siteLabels })
   const keyPrefix = cfg.redisKeyPrefix
   const buffer = await createEventBuffer({ keyPrefix, logger, onMalformed: () => metrics.eventRejected('malformed'), redis })
