@@ -8,16 +8,11 @@ import type { SanitizedAnalyticsConfig } from '../src/types.js'
 
 import { canAccessSite, siteScope, whereSiteIn } from '../src/access/siteAccess.js'
 import { ADMIN_GROUP } from '../src/constants.js'
+import { relationId } from '../src/core/relationId.js'
 import { IP_ANONYMIZATION_MODES, SETTINGS_SCOPES, TOGGLE_VALUES } from '../src/core/siteSettings.js'
 import { applyOverride } from './applyOverride.js'
 
 type Scope = (typeof SETTINGS_SCOPES)[number]
-
-const relationId = (value: unknown): null | number | string => {
-  if (value === null || value === undefined || value === '') return null
-  if (typeof value === 'object' && 'id' in value) return (value as { id: number | string }).id
-  return value as number | string
-}
 
 const toggle = (name: string, label: string, description: string): Field => ({
   name,

@@ -7,8 +7,8 @@ import type { SanitizedAnalyticsConfig } from '../src/types.js'
 import { isDay } from '../src/core/dailyStats.js'
 import { recomputeDailyStats } from '../src/store/recomputeDailyStats.js'
 import { firstKeptDay } from './retention.js'
+import { DAY_MS } from '../src/core/time.js'
 
-const DAY_MS = 86_400_000
 
 /** Bad input to `reaggregate` (the CLI exits with 2): the message says what to fix. */
 export class ReaggregateInputError extends Error {

@@ -6,8 +6,8 @@ import type { SqlName, SqlQuery, StoreOptions } from '../src/store/db.js'
 import type { SanitizedAnalyticsConfig } from '../src/types.js'
 
 import { collectionTable, drizzleOf, sql, timed } from '../src/store/db.js'
+import { DAY_MS } from '../src/core/time.js'
 
-const DAY_MS = 86_400_000
 
 /** The UTC day (`YYYY-MM-DD`) of an instant. */
 export const utcDayOf = (date: Date): string => date.toISOString().slice(0, 10)

@@ -26,3 +26,52 @@ export const DEFAULT_SESSION_IDLE_MINUTES = 30
 
 /** Whether X-Forwarded-For and the IP headers are trusted. */
 export const DEFAULT_TRUST_PROXY: boolean | number = false
+
+/** The ingestion settings the tracking handler runs with, every default applied. */
+export interface ResolvedIngestOptions {
+  countryHeaders: string[]
+  geoipDatabase: null | string
+  ipHeaders: string[]
+  rateLimits: { perClient: RateLimitOptions; perSite: RateLimitOptions }
+  sessionIdleSeconds: number
+  trustProxy: boolean | number
+}
+
+/**
+ * Apply the defaults and check the values — one place for the plugin's `ingest` options
+ * and the standalone server's. `label` prefixes error messages with where the option came from.
+ */
+export function resolveIngestOptions(
+  input: {
+    countryHeaders?: readonly string[]
+    geoipDatabase?: null | string
+    ipHeaders?: readonly string[]
+    rateLimits?: { perClient?: RateLimitOptions; perSite?: RateLimitOptions }
+    sessionIdleSeconds?: number
+    trustProxy?: boolean | number
+  },
+  label: { rateLimits: string; sessionIdle: string },
+): ResolvedIngestOptions {
+  const rateLimit = (value: RateLimitOptions | undefined, fallback: Readonly<RateLimitOptions>, name: string): RateLimitOptions => {
+    const limit = value ?? fallback
+    if (!Number.isInteger(limit.limit) || limit.limit < 1 || !Number.isInteger(limit.windowSeconds) || limit.windowSeconds < 1) {
+      throw new Error(`${label.rateLimits}.${name} needs whole numbers limit ≥ 1 and windowSeconds ≥ 1`)
+    }
+    return { limit: limit.limit, windowSeconds: limit.windowSeconds }
+  }
+  const sessionIdleSeconds = input.sessionIdleSeconds ?? DEFAULT_SESSION_IDLE_MINUTES * 60
+  if (!Number.isInteger(sessionIdleSeconds) || sessionIdleSeconds < 1) {
+    throw new Error(`${label.sessionIdle} must be a positive whole number, got ${String(sessionIdleSeconds)}`)
+  }
+  return {
+    countryHeaders: (input.countryHeaders ?? DEFAULT_INGEST_COUNTRY_HEADERS).map((name) => name.toLowerCase()),
+    geoipDatabase: input.geoipDatabase ?? null,
+    ipHeaders: (input.ipHeaders ?? DEFAULT_INGEST_IP_HEADERS).map((name) => name.toLowerCase()),
+    rateLimits: {
+      perClient: rateLimit(input.rateLimits?.perClient, DEFAULT_RATE_LIMIT_PER_CLIENT, 'perClient'),
+      perSite: rateLimit(input.rateLimits?.perSite, DEFAULT_RATE_LIMIT_PER_SITE, 'perSite'),
+    },
+    sessionIdleSeconds,
+    trustProxy: input.trustProxy ?? DEFAULT_TRUST_PROXY,
+  }
+}

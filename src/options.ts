@@ -1,28 +1,15 @@
 import type { CollectionConfig, CollectionSlug, Config, Field } from 'payload'
 
-import type { AnalyticsPluginOptions, FormSubmissionsOptions, RateLimitOptions, SanitizedAnalyticsConfig } from './types.js'
+import type { AnalyticsPluginOptions, FormSubmissionsOptions, SanitizedAnalyticsConfig } from './types.js'
 
 import { DEFAULT_SLUGS } from './constants.js'
 import { DEFAULT_CONVERSION_EVENTS } from './core/eventTypes.js'
-import {
-  DEFAULT_INGEST_COUNTRY_HEADERS,
-  DEFAULT_INGEST_IP_HEADERS,
-  DEFAULT_RATE_LIMIT_PER_CLIENT,
-  DEFAULT_RATE_LIMIT_PER_SITE,
-  DEFAULT_REDIS_KEY_PREFIX,
-  DEFAULT_SESSION_IDLE_MINUTES,
-  DEFAULT_TRUST_PROXY,
-} from './ingestDefaults.js'
+import { relationId } from './core/relationId.js'
+import { DEFAULT_REDIS_KEY_PREFIX, DEFAULT_SESSION_IDLE_MINUTES, resolveIngestOptions } from './ingestDefaults.js'
 
 const defaultCanManageDefaults: SanitizedAnalyticsConfig['canManageDefaults'] = ({ user }) => {
   const roles = (user as { roles?: unknown }).roles
   return Array.isArray(roles) && (roles.includes('super-admin') || roles.includes('admin'))
-}
-
-const relationId = (value: unknown): null | number | string => {
-  if (value === null || value === undefined || value === '') return null
-  if (typeof value === 'object' && 'id' in value) return (value as { id: number | string }).id
-  return typeof value === 'number' || typeof value === 'string' ? value : null
 }
 
 /** A submission's `site`, else its form's `site` (the form is read when not populated). */
@@ -107,13 +94,6 @@ export function sanitizeOptions(options: AnalyticsPluginOptions, config: Config)
     throw new Error(`payload-plugin-analytics: retention.runAt must be a UTC time of day written HH:MM, got ${String(runAt)}`)
   }
   const ingest = options.ingest ?? {}
-  const rateLimit = (value: RateLimitOptions | undefined, fallback: Readonly<RateLimitOptions>, name: string): RateLimitOptions => {
-    const limit = value ?? fallback
-    if (!Number.isInteger(limit.limit) || limit.limit < 1 || !Number.isInteger(limit.windowSeconds) || limit.windowSeconds < 1) {
-      throw new Error(`payload-plugin-analytics: ingest.rateLimits.${name} needs whole numbers limit ≥ 1 and windowSeconds ≥ 1`)
-    }
-    return { limit: limit.limit, windowSeconds: limit.windowSeconds }
-  }
   const formSubmissionsSlug = options.formSubmissions === false ? null : (options.formSubmissions?.collection ?? 'form-submissions')
   const formSubmissions =
     formSubmissionsSlug && config.collections?.some((collection) => collection.slug === formSubmissionsSlug)
@@ -140,17 +120,13 @@ export function sanitizeOptions(options: AnalyticsPluginOptions, config: Config)
     },
     enabled: options.enabled ?? true,
     formSubmissions,
-    ingest: {
-      countryHeaders: (ingest.countryHeaders ?? DEFAULT_INGEST_COUNTRY_HEADERS).map((name) => name.toLowerCase()),
-      geoipDatabase: ingest.geoipDatabase ?? null,
-      ipHeaders: (ingest.ipHeaders ?? DEFAULT_INGEST_IP_HEADERS).map((name) => name.toLowerCase()),
-      rateLimits: {
-        perClient: rateLimit(ingest.rateLimits?.perClient, DEFAULT_RATE_LIMIT_PER_CLIENT, 'perClient'),
-        perSite: rateLimit(ingest.rateLimits?.perSite, DEFAULT_RATE_LIMIT_PER_SITE, 'perSite'),
+    ingest: resolveIngestOptions(
+      {
+        ...ingest,
+        sessionIdleSeconds: positiveInteger(ingest.sessionIdleMinutes, DEFAULT_SESSION_IDLE_MINUTES, 'ingest.sessionIdleMinutes') * 60,
       },
-      sessionIdleSeconds: positiveInteger(ingest.sessionIdleMinutes, DEFAULT_SESSION_IDLE_MINUTES, 'ingest.sessionIdleMinutes') * 60,
-      trustProxy: ingest.trustProxy ?? DEFAULT_TRUST_PROXY,
-    },
+      { rateLimits: 'payload-plugin-analytics: ingest.rateLimits', sessionIdle: 'payload-plugin-analytics: ingest.sessionIdleMinutes' },
+    ),
     metrics: {
       public: options.metrics?.public ?? false,
       siteLabels: options.metrics?.siteLabels ?? true,

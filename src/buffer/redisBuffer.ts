@@ -10,6 +10,7 @@ import { BufferClosedError, BufferError, BufferFullError, BufferUnavailableError
 import { decodeEntry, encodeEvent, encodeEventWithoutSession } from './eventCodec.js'
 import { assertClaimCount, assertIngestInput } from './ingestInput.js'
 import { APPEND_LUA, INGEST_LUA } from './luaScripts.js'
+import { withTimeout } from '../core/time.js'
 import { isFailFast } from './redisClient.js'
 
 export interface RedisEventBufferOptions {
@@ -370,27 +371,9 @@ export class RedisEventBuffer implements EventBuffer {
     }
     // A fail-fast client times every command out itself: no timer of our own on the hot path.
     if (this.clientTimesOut) return promise.catch(toBufferError)
-    return new Promise<T>((resolve, reject) => {
-      const timer = setTimeout(
-        () =>
-          reject(new BufferUnavailableError(`analytics buffer: Redis did not answer ${operation} within ${this.operationTimeoutMs} ms`)),
-        this.operationTimeoutMs,
-      )
-      promise.then(
-        (value) => {
-          clearTimeout(timer)
-          resolve(value)
-        },
-        (error: unknown) => {
-          clearTimeout(timer)
-          try {
-            toBufferError(error)
-          } catch (mapped) {
-            reject(mapped)
-          }
-        },
-      )
-    })
+    const timedOut = () =>
+      new BufferUnavailableError(`analytics buffer: Redis did not answer ${operation} within ${this.operationTimeoutMs} ms`)
+    return withTimeout(promise, this.operationTimeoutMs, timedOut).catch(toBufferError)
   }
 
   private async pruneConsumers(): Promise<void> {

@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis'
 import { randomBytes } from 'node:crypto'
 
 import { BufferUnavailableError } from './errors.js'
+import { DAY_MS } from '../core/time.js'
 
 /**
  * Daily salts for the visitor hash. Every instance gets the same salt for a day, and a
@@ -17,7 +18,6 @@ export interface SaltStore {
 /** A salt is never kept longer than this. */
 export const SALT_MAX_AGE_SECONDS = 48 * 60 * 60
 
-const DAY_MS = 24 * 60 * 60 * 1000
 const MIN_TTL_SECONDS = 60
 
 /** The UTC day of a date, `YYYY-MM-DD`. */

@@ -50,6 +50,7 @@ import type { AnalyticsEvent } from './event.js'
 import type { StatsDimension, StatsMetric } from './dimensions.js'
 
 import { BUILT_IN_EVENT_TYPES } from './eventTypes.js'
+import { DAY_MS } from './time.js'
 
 /** The dimensions whose key is a property of the session (its first event, or its entry page). */
 export const SESSION_DIMENSIONS = [
@@ -114,7 +115,6 @@ export type DailyStatsRow = {
 } & Record<StatsMetric, number>
 
 const DAY = /^\d{4}-\d{2}-\d{2}$/
-const DAY_MS = 86_400_000
 
 /** Whether `day` is a real calendar day written `YYYY-MM-DD`. */
 export function isDay(day: string): boolean {

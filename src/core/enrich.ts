@@ -20,6 +20,7 @@ import { normalizePath, parsePageUrl } from './pageUrl.js'
 import { referrerSource } from './referrer.js'
 import { classifyUserAgent, screenClass } from './userAgent.js'
 import { clientKey, visitorHash } from './visitorHash.js'
+import { DAY_MS } from './time.js'
 
 /**
  * Why an event was dropped: answered 202 (a bot must not learn it was spotted; a visitor
@@ -30,7 +31,6 @@ export type DropReason = (typeof DROP_REASONS)[number]
 
 /** How far ahead of the server's clock a reported event time may be (clock skew). */
 export const MAX_FUTURE_SKEW_MS = 10 * 60 * 1000
-const DAY_MS = 24 * 60 * 60 * 1000
 
 export interface SiteRef {
   /** The site's domain; its subdomains count as the site too. */

@@ -5,13 +5,8 @@ import type { SanitizedAnalyticsConfig } from '../types.js'
 import type { IngestSite } from './siteDirectory.js'
 
 import { normalizeDomain } from '../core/domain.js'
+import { relationId } from '../core/relationId.js'
 import { resolveSiteSettings } from '../core/siteSettings.js'
-
-const idOf = (value: unknown): null | number | string => {
-  if (value === null || value === undefined || value === '') return null
-  if (typeof value === 'object' && 'id' in value) return (value as { id: number | string }).id
-  return value as number | string
-}
 
 type Row = Record<string, unknown> & SettingsRow
 
@@ -31,13 +26,13 @@ export async function loadIngestSites(payload: Payload, cfg: SanitizedAnalyticsC
   const siteRows = new Map<string, Row>()
   for (const doc of settings.docs as unknown as Row[]) {
     if (doc.scope === 'global') globalRow = doc
-    else if (doc.scope === 'tenant' && idOf(doc.tenant) !== null) tenantRows.set(String(idOf(doc.tenant)), doc)
-    else if (doc.scope === 'site' && idOf(doc.site) !== null) siteRows.set(String(idOf(doc.site)), doc)
+    else if (doc.scope === 'tenant' && relationId(doc.tenant) !== null) tenantRows.set(String(relationId(doc.tenant)), doc)
+    else if (doc.scope === 'site' && relationId(doc.site) !== null) siteRows.set(String(relationId(doc.site)), doc)
   }
 
   const defaults = { ...cfg.defaults, retentionDays: cfg.retention.eventsDays }
   return (sites.docs as unknown as Array<Record<string, unknown> & { id: number | string }>).map((doc) => {
-    const tenantId = cfg.tenantsCollection ? idOf(doc[cfg.sites.tenantField]) : null
+    const tenantId = cfg.tenantsCollection ? relationId(doc[cfg.sites.tenantField]) : null
     const domain = doc[cfg.sites.domainField]
     return {
       domain: typeof domain === 'string' && domain ? normalizeDomain(domain) : null,

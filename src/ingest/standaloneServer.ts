@@ -23,15 +23,7 @@ import { ENDPOINT_PREFIX } from '../constants.js'
 import { openGeoIpReader } from '../core/country.js'
 import { headersFromRecord } from '../core/headers.js'
 import { trackerScriptResponse } from '../endpoints/script.js'
-import {
-  DEFAULT_INGEST_COUNTRY_HEADERS,
-  DEFAULT_INGEST_IP_HEADERS,
-  DEFAULT_RATE_LIMIT_PER_CLIENT,
-  DEFAULT_RATE_LIMIT_PER_SITE,
-  DEFAULT_REDIS_KEY_PREFIX,
-  DEFAULT_SESSION_IDLE_MINUTES,
-  DEFAULT_TRUST_PROXY,
-} from '../ingestDefaults.js'
+import { DEFAULT_REDIS_KEY_PREFIX, resolveIngestOptions } from '../ingestDefaults.js'
 import { RedisSiteSync, SiteDirectory } from './siteDirectory.js'
 import { createTrackReplyHandler } from './trackHandler.js'
 
@@ -90,14 +82,6 @@ const consoleLogger: IngestServerLogger = {
   // eslint-disable-next-line no-console -- the server's own default log, for operators
   info: (message) => console.log(`[analytics ingest] ${message}`),
   warn: (message) => console.warn(`[analytics ingest] ${message}`),
-}
-
-const rateLimit = (value: RateLimitOptions | undefined, fallback: Readonly<RateLimitOptions>, name: string): RateLimitOptions => {
-  const limit = value ?? fallback
-  if (!Number.isInteger(limit.limit) || limit.limit < 1 || !Number.isInteger(limit.windowSeconds) || limit.windowSeconds < 1) {
-    throw new Error(`analytics ingest: rateLimits.${name} needs whole numbers limit ≥ 1 and windowSeconds ≥ 1`)
-  }
-  return { limit: limit.limit, windowSeconds: limit.windowSeconds }
 }
 
 // Small fixed answers, encoded once.
@@ -171,14 +155,7 @@ export async function createIngestListener(options: IngestListenerOptions): Prom
   const logger = options.logger ?? consoleLogger
   const keyPrefix = options.keyPrefix ?? DEFAULT_REDIS_KEY_PREFIX
   const { scriptPath, trackPath } = ingestPaths(options.apiRoute)
-  const rateLimits = {
-    perClient: rateLimit(options.rateLimits?.perClient, DEFAULT_RATE_LIMIT_PER_CLIENT, 'perClient'),
-    perSite: rateLimit(options.rateLimits?.perSite, DEFAULT_RATE_LIMIT_PER_SITE, 'perSite'),
-  }
-  const sessionIdleSeconds = options.sessionIdleSeconds ?? DEFAULT_SESSION_IDLE_MINUTES * 60
-  if (!Number.isInteger(sessionIdleSeconds) || sessionIdleSeconds < 1) {
-    throw new Error(`analytics ingest: sessionIdleSeconds must be a positive whole number, got ${String(sessionIdleSeconds)}`)
-  }
+  const ingest = resolveIngestOptions(options, { rateLimits: 'analytics ingest: rateLimits', sessionIdle: 'analytics ingest: sessionIdleSeconds' })
   const geoLookup = options.geoipDatabase ? await openGeoIpReader(options.geoipDatabase) : null
 
   // Auto-pipelining sends the commands of concurrent requests in one write: under load
@@ -241,15 +218,15 @@ export async function createIngestListener(options: IngestListenerOptions): Prom
 
     const handleTrack = createTrackReplyHandler({
       buffer,
-      countryHeaders: (options.countryHeaders ?? DEFAULT_INGEST_COUNTRY_HEADERS).map((name) => name.toLowerCase()),
+      countryHeaders: ingest.countryHeaders,
       geoLookup,
-      ipHeaders: (options.ipHeaders ?? DEFAULT_INGEST_IP_HEADERS).map((name) => name.toLowerCase()),
+      ipHeaders: ingest.ipHeaders,
       logError: (message) => logger.error(message),
-      rateLimits,
+      rateLimits: ingest.rateLimits,
       salts,
-      sessionIdleSeconds,
+      sessionIdleSeconds: ingest.sessionIdleSeconds,
       sites,
-      trustProxy: options.trustProxy ?? DEFAULT_TRUST_PROXY,
+      trustProxy: ingest.trustProxy,
     })
 
     const handle = (req: IncomingMessage, res: ServerResponse): boolean => {

@@ -14,6 +14,7 @@ import { isHostnameAllowed } from '../core/hostnameAllowed.js'
 import { clientIp } from '../core/ip.js'
 import { MAX_BODY_BYTES, parseTrackBody } from '../core/trackSchema.js'
 import { readBodyWithLimit } from './readBody.js'
+import { DAY_MS } from '../core/time.js'
 
 /** Why a request was refused, for the rejected-events metric (a bounded set). */
 export type RejectReason =
@@ -64,7 +65,6 @@ export interface IngestRequest {
   method?: string
 }
 
-const DAY_MS = 24 * 60 * 60 * 1000
 
 /**
  * The handler's answer before it becomes a fetch `Response`: the Payload endpoint wraps it

@@ -2,6 +2,7 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 
 import type { DbOperation, RejectedReason } from './names.js'
 
+import { withTimeout } from '../core/time.js'
 import { eventTypeLabel, METRIC_NAMES, REJECTED_REASONS } from './names.js'
 
 /** Reaches 10 s with 2 s as a boundary, so the "p95 above 2 s" alert is exact. */
@@ -54,20 +55,6 @@ export interface AnalyticsMetrics {
   timeDb<T>(operation: DbOperation, fn: () => Promise<T>): Promise<T>
 }
 
-const withTimeout = <T>(promise: Promise<T>, ms: number): Promise<T> =>
-  new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms)
-    promise.then(
-      (value) => {
-        clearTimeout(timer)
-        resolve(value)
-      },
-      (error: unknown) => {
-        clearTimeout(timer)
-        reject(error instanceof Error ? error : new Error(String(error)))
-      },
-    )
-  })
 
 export function createAnalyticsMetrics(options: AnalyticsMetricsOptions = {}): AnalyticsMetrics {
   const siteLabels = options.siteLabels ?? true
@@ -133,13 +120,13 @@ export function createAnalyticsMetrics(options: AnalyticsMetricsOptions = {}): A
         return
       }
       try {
-        this.set(await withTimeout(queueSource(), QUEUE_READ_TIMEOUT_MS))
+        this.set(await withTimeout(queueSource(), QUEUE_READ_TIMEOUT_MS, () => new Error(`no answer within ${QUEUE_READ_TIMEOUT_MS} ms`)))
       } catch (error) {
         this.set(Number.NaN)
         const now = Date.now()
         if (now - lastWarning >= WARN_INTERVAL_MS) {
           lastWarning = now
-          options.logger?.warn(`analytics: ${METRIC_NAMES.queuePending} could not read the buffer length (${(error as Error).message}); reporting NaN`)
+          options.logger?.warn(`analytics: ${METRIC_NAMES.queuePending} could not read the buffer length (${error instanceof Error ? error.message : String(error)}); reporting NaN`)
         }
       }
     },

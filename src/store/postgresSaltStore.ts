@@ -4,8 +4,8 @@ import type { SaltStore } from '../buffer/saltStore.js'
 import type { SanitizedAnalyticsConfig } from '../types.js'
 
 import { LoaderSaltStore, utcDay } from '../buffer/saltStore.js'
+import { DAY_MS } from '../core/time.js'
 
-const DAY_MS = 24 * 60 * 60 * 1000
 
 /**
  * Salts in the hidden `analytics-salts` collection, for a single instance without Redis:
