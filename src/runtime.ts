@@ -144,7 +144,7 @@ export async function createAnalyticsRuntime(payload: Payload, cfg: SanitizedAna
   }
   let retryTimer: NodeJS.Timeout | null = null
   await loadAtStart(0)
-  if (siteSync) await siteSync.subscribe().catch((error: Error) => logger.warn(`analytics: site updates from other instances are off: ${error.message}`))
+  if (siteSync) await siteSync.subscribe({ initialLoad: sites.size === 0 }).catch((error: Error) => logger.warn(`analytics: site updates from other instances are off: ${error.message}`))
 
   const handleTrack = createTrackHandler({
     buffer,

@@ -100,8 +100,11 @@ export class RedisSiteSync {
     await multi.exec()
   }
 
-  /** Load the hash and follow announcements. */
-  async subscribe(): Promise<void> {
+  /**
+   * Follow announcements, and load the hash first unless the caller's directory is
+   * already current (the Payload app has just loaded it from the database and published it).
+   */
+  async subscribe(options: { initialLoad?: boolean } = {}): Promise<void> {
     // A subscriber needs the offline queue: it (re)subscribes as soon as it connects.
     this.subscriber = this.redis.duplicate({ enableOfflineQueue: true })
     this.subscriber.on('message', (_channel: string, message: string) => {
@@ -112,7 +115,7 @@ export class RedisSiteSync {
       void (id === CHANGE_ALL ? this.reload() : this.reloadOne(id)).catch(() => undefined)
     })
     await this.subscriber.subscribe(this.channel)
-    await this.reload()
+    if (options.initialLoad ?? true) await this.reload()
     this.refreshTimer = setInterval(() => void this.reload().catch(() => undefined), this.refreshMs)
     this.refreshTimer.unref()
   }
