@@ -109,7 +109,7 @@ export default buildConfig({
     [
       '--input-type=module',
       '-e',
-      `for (const s of ['payload-plugin-analytics', 'payload-plugin-analytics/client', 'payload-plugin-analytics/rsc', 'payload-plugin-analytics/react', 'payload-plugin-analytics/ingest']) {
+      `for (const s of ['payload-plugin-analytics', 'payload-plugin-analytics/client', 'payload-plugin-analytics/rsc', 'payload-plugin-analytics/react', 'payload-plugin-analytics/ingest', 'payload-plugin-analytics/next']) {
          const url = import.meta.resolve(s); if (!url.includes('/dist/')) throw new Error(s + ' -> ' + url)
        }
        const m = await import('payload-plugin-analytics'); if (typeof m.analyticsPlugin !== 'function') throw new Error('no analyticsPlugin export')`,

@@ -12,7 +12,7 @@ import type { Redis } from 'ioredis'
 import type { TrustProxy } from '../core/ip.js'
 import type { EventBuffer } from '../buffer/types.js'
 import type { RateLimitOptions } from '../types.js'
-import type { IngestRequest, TrackReply } from './trackHandler.js'
+import type { IngestRequest } from './trackHandler.js'
 
 import { createServer } from 'node:http'
 
@@ -24,6 +24,7 @@ import { openGeoIpReader } from '../core/country.js'
 import { headersFromRecord } from '../core/headers.js'
 import { trackerScriptResponse } from '../endpoints/script.js'
 import { DEFAULT_REDIS_KEY_PREFIX, resolveIngestOptions } from '../ingestDefaults.js'
+import { INTERNAL_ERROR, sendJson, sendReply } from './nodeReply.js'
 import { RedisSiteSync, SiteDirectory } from './siteDirectory.js'
 import { createTrackReplyHandler } from './trackHandler.js'
 
@@ -87,26 +88,6 @@ const consoleLogger: IngestServerLogger = {
 // Small fixed answers, encoded once.
 const NOT_FOUND = Buffer.from(JSON.stringify({ error: 'Not found' }))
 const METHOD_NOT_ALLOWED = Buffer.from(JSON.stringify({ error: 'Use GET' }))
-const INTERNAL_ERROR = Buffer.from(JSON.stringify({ error: 'Internal error' }))
-const JSON_TYPE = 'application/json; charset=utf-8'
-
-function sendJson(res: ServerResponse, status: number, body: Buffer, extra: string[] = []): void {
-  res.writeHead(status, ['content-type', JSON_TYPE, 'cache-control', 'no-store', 'content-length', String(body.byteLength), ...extra])
-  res.end(body)
-}
-
-/**
- * Write a tracking reply: its header object goes to `writeHead` as it is (it is the
- * reply's own, so the length is added to it), the body with its length, so keep-alive
- * needs no chunking.
- */
-function sendReply(res: ServerResponse, reply: TrackReply): void {
-  const { headers } = reply
-  if (reply.status !== 204 && reply.status !== 304) headers['Content-Length'] = reply.body === null ? '0' : String(Buffer.byteLength(reply.body))
-  res.writeHead(reply.status, headers)
-  res.end(reply.body ?? undefined)
-}
-
 /**
  * Copy a fetch `Response` (the tracker script's) to Node's response: one flat header array for `writeHead` (no
  * header object, no per-header `setHeader`), the body read in one piece (the handler's

@@ -102,20 +102,9 @@ const originHostname = (origin: null | string): null | string => {
 }
 
 /**
- * `POST /api/analytics/track` (and its CORS preflight) as one fetch-style function, for the
- * Payload endpoint. No database query; one Redis round trip for an accepted event (rate
- * limits, session and append together).
- */
-export function createTrackHandler(options: TrackHandlerOptions) {
-  const handle = createTrackReplyHandler(options)
-  return async function handleTrack(request: IngestRequest, info: { remoteAddress?: null | string } = {}): Promise<Response> {
-    return replyToResponse(await handle(request, info))
-  }
-}
-
-/**
- * The tracking endpoint's logic, answering a plain `TrackReply`: shared by the fetch-style
- * handler above and the standalone ingest server, which writes replies to Node directly.
+ * The tracking endpoint's logic, answering a plain `TrackReply`: shared by the Payload
+ * endpoint (through `replyToResponse`), and by the standalone ingest server and the
+ * Next.js Pages API route, which write replies to Node directly.
  */
 export function createTrackReplyHandler(options: TrackHandlerOptions) {
   const { buffer, observe, sites } = options

@@ -1,0 +1,1 @@
+export { createTrackApiRoute } from '../ingest/trackApiRoute.js'
