@@ -9,7 +9,12 @@ import type { Payload } from 'payload'
 
 import { sql } from '@payloadcms/db-postgres'
 import { parse } from 'csv-parse/sync'
+import { spawn } from 'node:child_process'
 import { randomBytes, randomUUID } from 'node:crypto'
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest'
 
 import type { DailyStatsRow } from '../../src/core/dailyStats.js'
@@ -24,6 +29,7 @@ import { demoSites } from '../helpers/fixtures.js'
 import { bootPayload } from '../helpers/payload.js'
 import { login, rawRequest, rest } from '../helpers/rest.js'
 
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 const keyPrefix = `st${randomBytes(4).toString('hex')}:`
 let payload: Payload
 let sites: Record<string, DemoSite>
@@ -148,8 +154,10 @@ beforeAll(async () => {
   await payload.analytics!.aggregateNow()
 })
 
+let configDir: string | undefined
 afterAll(async () => {
   await payload?.destroy()
+  if (configDir) rmSync(configDir, { force: true, recursive: true })
 })
 
 describe('GET /api/analytics/stats', () => {
@@ -482,6 +490,42 @@ describe('GET /api/analytics/export', () => {
     for (const id of created) await payload.delete({ collection: 'sites', id })
   })
 
+  test('the CLI writes the same month-to-date and year-to-date files, with progress on stderr', { timeout: 180_000 }, async () => {
+    const databaseUri = (payload.db as unknown as { poolOptions: { connectionString: string } }).poolOptions.connectionString
+    configDir = mkdtempSync(path.join(os.tmpdir(), 'analytics-export-'))
+    writeFileSync(path.join(configDir, 'package.json'), '{ "type": "module" }\n')
+    writeFileSync(
+      path.join(configDir, 'payload.config.ts'),
+      `import { buildDevConfig } from ${JSON.stringify(path.join(root, 'dev/buildConfig.ts'))}\n` +
+        `export default buildDevConfig({ databaseUri: ${JSON.stringify(databaseUri)}, push: false, seed: false, analytics: { redisUrl: undefined } })\n`,
+    )
+    const config = path.join(configDir, 'payload.config.ts')
+    const out = path.join(configDir, 'output')
+    const result = await cli(['export', '--range', 'month', '--range', 'year', '--out', out, '--config', config])
+    expect(result.code, result.stderr).toBe(0)
+    expect(readdirSync(out).sort()).toEqual(['month-to-date.csv', 'year-to-date.csv'])
+    for (const range of ['month', 'year'] as const) {
+      const text = readFileSync(path.join(out, `${range}-to-date.csv`), 'utf8')
+      expect(parse(text, { columns: true })).toEqual(expectedFile(range, [shop, blog, globex]))
+      expect(result.stderr).toContain(`export: ${range}-to-date.csv: 0/3 sites`)
+      expect(result.stderr).toContain(`export: ${range}-to-date.csv: 3/3 sites`)
+    }
+    // And exactly the bytes the endpoint serves.
+    expect(readFileSync(path.join(out, 'month-to-date.csv'), 'utf8')).toBe((await raw('/analytics/export?range=month', adminToken)).text)
+
+    const json = await cli(['export', '--range', 'year', '--site', String(shop.id), '--format', 'json', '--out', out, '--config', config])
+    expect(json.code, json.stderr).toBe(0)
+    expect(JSON.parse(readFileSync(path.join(out, 'year-to-date.json'), 'utf8'))).toHaveLength(1)
+
+    const unknownSite = await cli(['export', '--site', '987654', '--out', path.join(out, 'x'), '--config', config])
+    expect(unknownSite.code).toBe(2)
+    expect(unknownSite.stderr).toContain('unknown site "987654"')
+    expect(existsSync(path.join(out, 'x', 'month-to-date.csv.partial'))).toBe(false)
+    const badRange = await cli(['export', '--range', 'week', '--config', config])
+    expect(badRange.code).toBe(2)
+    expect(badRange.stderr).toContain('--range must be month or year, got "week"')
+  })
+
   test('bad export parameters are a 400', async () => {
     for (const query of ['range=decade', 'format=xlsx', `from=${today()}`, `from=${addDays(today(), -500)}&to=${today()}`]) {
       const { body, status } = await raw(`/analytics/export?${query}`, adminToken)
@@ -490,3 +534,28 @@ describe('GET /api/analytics/export', () => {
     }
   })
 })
+
+/** `tsx src/cli/index.ts …` as a child process in its own process group, killed after 90 s. */
+function cli(args: string[]): Promise<{ code: null | number; stderr: string; stdout: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(path.join(root, 'node_modules/.bin/tsx'), ['src/cli/index.ts', ...args], {
+      cwd: root,
+      detached: true,
+      env: { ...process.env, NODE_ENV: 'test', PAYLOAD_CONFIG_PATH: '', REDIS_URL: '' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()))
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
+    const timer = setTimeout(() => {
+      stderr += '\n[test] killed after 90 s'
+      process.kill(-child.pid!, 'SIGKILL')
+    }, 90_000)
+    child.on('error', reject)
+    child.on('close', (code) => {
+      clearTimeout(timer)
+      resolve({ code, stderr, stdout })
+    })
+  })
+}
