@@ -9,6 +9,7 @@ import { buildAnalyticsSettings } from '../collections/AnalyticsSettings.js'
 import { buildSites } from '../collections/Sites.js'
 import { metricsEndpoint } from './endpoints/metrics.js'
 import { scriptEndpoint } from './endpoints/script.js'
+import { statsEndpoints } from './endpoints/stats.js'
 import { trackEndpoints } from './endpoints/track.js'
 import { wireFormSubmissions, wireSettings, wireSites } from './hooks.js'
 import { sanitizeOptions } from './options.js'
@@ -28,6 +29,9 @@ export { DEFAULT_SLUGS } from './constants.js'
 export { AnalyticsInputError, type AnalyticsRuntime } from './runtime.js'
 export { analyticsScriptTag, scriptUrl, type ScriptTagOptions } from './snippet.js'
 export { trackServerEvent } from './trackServerEvent.js'
+export * from './stats/types.js'
+export { StatsError } from './stats/errors.js'
+export { newShareToken } from '../collections/AnalyticsSettings.js'
 export { TRACKER_STUB } from './tracker/stub.js'
 
 /**
@@ -64,7 +68,7 @@ export const analyticsPlugin =
       const index = collections.findIndex((collection) => collection.slug === cfg.formSubmissions!.collection)
       collections[index] = wireFormSubmissions(collections[index]!, cfg)
     }
-    config.endpoints = [...(config.endpoints ?? []), ...trackEndpoints, scriptEndpoint, metricsEndpoint(cfg.metrics)]
+    config.endpoints = [...(config.endpoints ?? []), ...trackEndpoints, scriptEndpoint, metricsEndpoint(cfg.metrics), ...statsEndpoints]
 
     const incomingOnInit = config.onInit
     config.onInit = async (payload) => {
