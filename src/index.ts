@@ -9,7 +9,9 @@ import { buildAnalyticsSettings } from '../collections/AnalyticsSettings.js'
 import { buildSites } from '../collections/Sites.js'
 import { metricsEndpoint } from './endpoints/metrics.js'
 import { scriptEndpoint } from './endpoints/script.js'
+import { siteActionEndpoints } from './endpoints/siteActions.js'
 import { trackEndpoints } from './endpoints/track.js'
+import { wireAdmin } from './adminWiring.js'
 import { wireFormSubmissions, wireSettings, wireSites } from './hooks.js'
 import { sanitizeOptions } from './options.js'
 import { createAnalyticsRuntime } from './runtime.js'
@@ -64,7 +66,8 @@ export const analyticsPlugin =
       const index = collections.findIndex((collection) => collection.slug === cfg.formSubmissions!.collection)
       collections[index] = wireFormSubmissions(collections[index]!, cfg)
     }
-    config.endpoints = [...(config.endpoints ?? []), ...trackEndpoints, scriptEndpoint, metricsEndpoint(cfg.metrics)]
+    config.endpoints = [...(config.endpoints ?? []), ...trackEndpoints, scriptEndpoint, metricsEndpoint(cfg.metrics), ...siteActionEndpoints(cfg)]
+    config.admin = wireAdmin(config.admin)
 
     const incomingOnInit = config.onInit
     config.onInit = async (payload) => {
