@@ -62,7 +62,9 @@ export function buildAnalyticsDailyStats(cfg: SanitizedAnalyticsConfig): Collect
     ],
     graphQL: false,
     lockDocuments: false,
-    indexes: [{ fields: ['site', 'date', 'dimension', 'key'], unique: true }],
+    // The unique key serves the aggregation's upserts; the stats API reads one dimension of
+    // a site over a range of days, which (site, dimension, date) finds without the other rows.
+    indexes: [{ fields: ['site', 'date', 'dimension', 'key'], unique: true }, { fields: ['site', 'dimension', 'date'] }],
     labels: { plural: 'Daily stats', singular: 'Daily stats row' },
     timestamps: false,
   }

@@ -10,6 +10,7 @@ import { buildSites } from '../collections/Sites.js'
 import { metricsEndpoint } from './endpoints/metrics.js'
 import { scriptEndpoint } from './endpoints/script.js'
 import { siteActionEndpoints } from './endpoints/siteActions.js'
+import { statsEndpoints } from './endpoints/stats.js'
 import { trackEndpoints } from './endpoints/track.js'
 import { wireAdmin } from './adminWiring.js'
 import { wireFormSubmissions, wireSettings, wireSites } from './hooks.js'
@@ -30,6 +31,8 @@ export { DEFAULT_SLUGS } from './constants.js'
 export { AnalyticsInputError, type AnalyticsRuntime } from './runtime.js'
 export { analyticsScriptTag, scriptUrl, type ScriptTagOptions } from './snippet.js'
 export { trackServerEvent } from './trackServerEvent.js'
+export * from './stats/types.js'
+export { StatsError } from './stats/errors.js'
 export { TRACKER_STUB } from './tracker/stub.js'
 
 /**
@@ -66,7 +69,14 @@ export const analyticsPlugin =
       const index = collections.findIndex((collection) => collection.slug === cfg.formSubmissions!.collection)
       collections[index] = wireFormSubmissions(collections[index]!, cfg)
     }
-    config.endpoints = [...(config.endpoints ?? []), ...trackEndpoints, scriptEndpoint, metricsEndpoint(cfg.metrics), ...siteActionEndpoints(cfg)]
+    config.endpoints = [
+      ...(config.endpoints ?? []),
+      ...trackEndpoints,
+      scriptEndpoint,
+      metricsEndpoint(cfg.metrics),
+      ...statsEndpoints,
+      ...siteActionEndpoints(cfg),
+    ]
     config.admin = wireAdmin(config.admin)
 
     const incomingOnInit = config.onInit

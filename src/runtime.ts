@@ -16,6 +16,7 @@ import type { EventBuffer } from './buffer/types.js'
 import type { AnalyticsMetrics } from './metrics/registry.js'
 import type { SaltStore } from './buffer/saltStore.js'
 import type { ServerEventInput } from './core/trackSchema.js'
+import type { StatsServiceInternals } from './stats/service.js'
 import type { SanitizedAnalyticsConfig } from './types.js'
 
 import { createAnalyticsJobs, JOBS_ENV } from '../jobs/scheduler.js'
@@ -31,6 +32,8 @@ import { RedisSiteSync, SiteDirectory } from './ingest/siteDirectory.js'
 import { loadIngestSites } from './ingest/siteLoader.js'
 import { createPostgresSaltStore } from './store/postgresSaltStore.js'
 import { createTrackHandler } from './ingest/trackHandler.js'
+import { createMemoryStatsCache, createRedisStatsCache } from './stats/cache.js'
+import { createStatsService } from './stats/service.js'
 
 /** Raised by `track()` for input a caller must fix; the message says what. */
 export class AnalyticsInputError extends Error {
@@ -78,6 +81,12 @@ export interface AnalyticsRuntime {
   salts: SaltStore
   sites: SiteDirectory
   /**
+   * The stats query service: totals, series, breakdowns, comparisons, realtime, exports —
+   * what the REST API, the admin views and the CLI read. Results are cached (Redis, 5 min)
+   * and invalidated per site whenever the aggregation rewrites that site's daily stats.
+   */
+  stats: StatsServiceInternals
+  /**
    * Record an event that happened on the server (an automation run, AI token usage, a
    * completed export, a form submission). Validated like tracker events; throws
    * `AnalyticsInputError` for bad input, an unknown site or a site with tracking off.
@@ -119,9 +128,27 @@ export async function createAnalyticsRuntime(payload: Payload, cfg: SanitizedAna
   const siteSync = redis ? new RedisSiteSync(redis, sites, { keyPrefix }) : null
   const geoLookup = cfg.ingest.geoipDatabase ? await openGeoIpReader(cfg.ingest.geoipDatabase) : null
 
+  let cacheWarned = false
+  const statsCache = redis
+    ? createRedisStatsCache(redis, keyPrefix, (error) => {
+        // Once per process: a Redis outage makes every request a cache miss, not an error.
+        if (!cacheWarned) logger.warn(`analytics: the stats cache is unavailable (${error.message}); stats are computed uncached`)
+        cacheWarned = true
+      })
+    : createMemoryStatsCache()
+  const stats = createStatsService({
+    buffer,
+    cache: statsCache,
+    cfg,
+    conversionEvents: (siteId) => sites.get(String(siteId))?.settings.conversionEvents ?? cfg.defaults.conversionEvents,
+    payload,
+  })
+
   const refreshSites = async (req?: PayloadRequest) => {
     const all = await loadIngestSites(payload, cfg, req)
     sites.replaceAll(all)
+    // Settings such as the conversion events change what cached stats say.
+    await stats.invalidate('all')
     if (siteSync) {
       await siteSync.publish(all, { complete: true }).catch((error: Error) => {
         logger.warn(`analytics: could not share site settings through Redis (${error.message}); standalone ingest servers keep their last copy`)
@@ -173,12 +200,25 @@ export async function createAnalyticsRuntime(payload: Payload, cfg: SanitizedAna
     redis,
     sites,
   })
+  // Whichever instance rewrote daily stats invalidates the cached results of those sites.
+  jobs.on('aggregation:end', ({ result }) => void stats.invalidate(result.recomputed.map((pair) => pair.siteId)))
+  jobs.on('retention:end', () => void stats.invalidate('all'))
+
   // The CLI boots Payload with this set and starts only what its command needs.
   if (process.env[JOBS_ENV] !== 'manual') await jobs.start()
 
   return {
-    aggregateNow: (options) => jobs.aggregateNow(options),
-    applyRetention: (options) => jobs.applyRetention(options),
+    async aggregateNow(options) {
+      const result = await jobs.aggregateNow(options)
+      // Done before returning (the event's listener does not wait): a caller reads fresh stats next.
+      await stats.invalidate(result.recomputed.map((pair) => pair.siteId))
+      return result
+    },
+    async applyRetention(options) {
+      const result = await jobs.applyRetention(options)
+      await stats.invalidate('all')
+      return result
+    },
     buffer,
     async close() {
       if (retryTimer) clearTimeout(retryTimer)
@@ -188,15 +228,24 @@ export async function createAnalyticsRuntime(payload: Payload, cfg: SanitizedAna
       redis?.disconnect()
     },
     config: cfg,
-    eraseSite: (siteId, options) => jobs.eraseSite(siteId, options),
+    async eraseSite(siteId, options) {
+      const result = await jobs.eraseSite(siteId, options)
+      await stats.invalidate([siteId])
+      return result
+    },
     handleTrack,
     jobs,
     metrics,
-    reaggregate: (request) => jobs.reaggregate(request),
+    async reaggregate(request) {
+      const result = await jobs.reaggregate(request)
+      await stats.invalidate(request.site === 'all' ? 'all' : [request.site])
+      return result
+    },
     redis,
     refreshSites,
     salts,
     sites,
+    stats,
     async track(input) {
       // Server-side events are counted like the tracker's, under the same reasons.
       const refuse = (reason: 'bad-request' | 'tracking-disabled' | 'unknown-site', message: string, status: 400 | 403 | 404) => {

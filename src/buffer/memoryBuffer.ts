@@ -175,6 +175,19 @@ export class MemoryEventBuffer implements EventBuffer {
     return this.entries.size
   }
 
+  async recent(sinceMs: number, max: number): Promise<AnalyticsEvent[]> {
+    this.assertOpen()
+    const events: AnalyticsEvent[] = []
+    // Ids are `<ms>-<seq>` in append order: skip the older ones, decode the rest.
+    for (const [id, json] of this.entries) {
+      if (events.length >= max) break
+      if (Number(id.slice(0, id.indexOf('-'))) < sinceMs) continue
+      const decoded = decodeEntry(json)
+      if (decoded.ok) events.push(decoded.event)
+    }
+    return events
+  }
+
   private add(json: string): string {
     const now = Date.now()
     // Stream-like ids, increasing even if the clock steps back.

@@ -123,6 +123,12 @@ export interface EventBuffer {
    * from Redis.
    */
   pending(): Promise<number>
+  /**
+   * Events appended at or after `sinceMs` (epoch ms, the buffer's clock) and not yet
+   * acknowledged, oldest first, at most `max`; nothing is claimed. For live counts of what
+   * the aggregation has not stored yet (the realtime stats). Malformed entries are skipped.
+   */
+  recent(sinceMs: number, max: number): Promise<AnalyticsEvent[]>
 }
 
 /** Minimal logger; Payload's `payload.logger` (pino) fits. */

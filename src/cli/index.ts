@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * `payload-analytics`: the plugin's command line. `ingest` runs the standalone ingest
- * server; more subcommands (worker, reaggregate, export) come later and are listed as such.
+ * server; `worker`, `reaggregate` and `export` boot Payload with the host's config.
  * Exit codes: 0 success (also after a graceful SIGINT/SIGTERM), 1 failure, 2 bad usage.
  */
 import { existsSync, readFileSync } from 'node:fs'
@@ -14,6 +14,7 @@ import type { IngestServer } from '../ingest/standaloneServer.js'
 import type { RateLimitOptions } from '../types.js'
 
 import { startIngestServer } from '../ingest/standaloneServer.js'
+import { runExport } from './export.js'
 import { runReaggregate } from './reaggregate.js'
 import { runWorker } from './worker.js'
 import {
@@ -41,7 +42,8 @@ Commands:
                 (for aggregation.worker: 'external'), booting Payload
   reaggregate   Recompute the daily stats of a site or all sites for a
                 date range from the raw events, booting Payload
-  export        (coming) Export stats as CSV or JSON
+  export        Write the month-to-date / year-to-date portfolio files
+                (CSV or JSON) of one site or all, booting Payload
 
 Options:
   -h, --help     Show this help (or a command's: ${BIN} <command> --help)
@@ -79,8 +81,6 @@ Stops gracefully on SIGINT or SIGTERM (requests in flight are answered first).
 Example:
   REDIS_URL=redis://127.0.0.1:6379 ${BIN} ingest --port 8787 --trust-proxy 1 --country-header cf-ipcountry
 `
-
-const COMING = new Set(['export'])
 
 /** Bad usage: the message, where to look, exit code 2. */
 class UsageError extends Error {
@@ -239,10 +239,7 @@ async function main(argv: string[]): Promise<number> {
   if (command === 'ingest') return runIngest(rest)
   if (command === 'worker') return runWorker(rest)
   if (command === 'reaggregate') return runReaggregate(rest)
-  if (COMING.has(command)) {
-    console.error(`${BIN}: "${command}" is coming in a later version. Run '${BIN} --help' for what is there.`)
-    return 2
-  }
+  if (command === 'export') return runExport(rest)
   throw new UsageError(command.startsWith('-') ? `unknown option "${command}"` : `unknown command "${command}"`, '')
 }
 

@@ -88,6 +88,8 @@ export interface SeriesPoint extends StatsTotals {
 }
 
 export interface BreakdownRow {
+  /** Events under this key (the `events` breakdown: that custom event's count). */
+  events?: number
   key: string
   pageviews: number
   visitors: number
@@ -164,7 +166,8 @@ export interface StatsService {
   compareStats(query: CompareQuery, caller: StatsCaller): Promise<CompareResult>
   /** Streams rows site by site; never holds the whole portfolio in memory. */
   exportRows(query: StatsQuery, caller: StatsCaller): AsyncIterable<ExportRow>
-  getRealtime(query: { siteIds?: SiteId[] }, caller: StatsCaller): Promise<RealtimeResult>
+  /** `limit`: top pages (default 10). */
+  getRealtime(query: { limit?: number; siteIds?: SiteId[] }, caller: StatsCaller): Promise<RealtimeResult>
   getStats(query: StatsQuery, caller: StatsCaller): Promise<StatsResult>
   /** Sites the caller may read (the site switcher's list). */
   readableSites(caller: StatsCaller): Promise<StatsSite[]>

@@ -1,0 +1,174 @@
+/**
+ * `payload-analytics export`: the portfolio files (month-to-date, year-to-date) of one site
+ * or all, written from the stats service exactly as `GET /api/analytics/export` serves them.
+ */
+import { once } from 'node:events'
+import { createWriteStream, mkdirSync, renameSync, rmSync } from 'node:fs'
+import path from 'node:path'
+import { parseArgs } from 'node:util'
+
+import type { ExportFormat } from '../core/statsQuerySchema.js'
+import type { StatsService } from '../stats/types.js'
+
+import { exportCsvLine, exportHeaderLine, exportRecord } from '../core/csv.js'
+import { EXPORT_FORMATS } from '../core/statsQuerySchema.js'
+import { BootUsageError, closePayload, loadPayload } from './loadPayload.js'
+
+const BIN = 'payload-analytics'
+const RANGES = ['month', 'year'] as const
+type ExportRange = (typeof RANGES)[number]
+const FILE_STEM: Record<ExportRange, string> = { month: 'month-to-date', year: 'year-to-date' }
+
+export const EXPORT_HELP = `Usage: ${BIN} export [--range month|year] [--site <id|all>] [--out DIR] [options]
+
+Writes the portfolio files: one row per site with its domain, the period, visitors, visits,
+pageviews, bounce rate (%), visit duration (s) and views per visit — month-to-date.csv
+and/or year-to-date.csv (UTC days, up to and including today). The same rows as
+GET /api/analytics/export, read from the daily statistics. Progress goes to stderr.
+
+Payload is booted with your project's config, found like the Payload CLI finds it:
+--config, else PAYLOAD_CONFIG_PATH, else payload.config.ts/.js. .env files are loaded first.
+
+Options:
+  --range month|year   Which file; repeat or comma-separate for both (default: both)
+  --site ID|all        One site, or every site (default all)
+  --out DIR            Directory to write to, created if missing (default .)
+  --format csv|json    File format (default csv)
+  --config FILE        The Payload config (default: as the Payload CLI finds it)
+  -h, --help           Show this help
+
+Exit codes: 0 done, 1 failure, 2 bad usage (unknown range, format or site).
+
+Example:
+  ${BIN} export --range month --range year --out ./output/
+`
+
+const usage = (message: string): number => {
+  console.error(`${BIN} export: ${message}`)
+  console.error(`Run '${BIN} export --help' for usage.`)
+  return 2
+}
+
+/** Also across two copies of the module (the config may load the plugin from another path). */
+const isStatsError = (error: unknown): error is Error & { status: number } =>
+  error instanceof Error && error.name === 'StatsError' && typeof (error as { status?: unknown }).status === 'number'
+
+/**
+ * Stream one file: rows are written as the service yields them, into a temporary file
+ * renamed at the end (a failed export leaves no half file behind).
+ */
+export async function writeExportFile(args: {
+  file: string
+  format: ExportFormat
+  onRow?: (written: number) => void
+  range: ExportRange
+  siteIds?: Array<number | string>
+  stats: StatsService
+}): Promise<number> {
+  const temporary = `${args.file}.partial`
+  const out = createWriteStream(temporary)
+  const write = async (text: string) => {
+    if (!out.write(text)) await once(out, 'drain')
+  }
+  let written = 0
+  try {
+    await write(args.format === 'csv' ? exportHeaderLine() : '[')
+    for await (const row of args.stats.exportRows({ range: args.range, siteIds: args.siteIds }, { overrideAccess: true })) {
+      await write(args.format === 'csv' ? exportCsvLine(row) : `${written === 0 ? '\n' : ',\n'}${JSON.stringify(exportRecord(row))}`)
+      args.onRow?.(++written)
+    }
+    if (args.format === 'json') await write(written === 0 ? ']\n' : '\n]\n')
+    out.end()
+    await once(out, 'finish')
+    renameSync(temporary, args.file)
+    return written
+  } catch (error) {
+    out.destroy()
+    rmSync(temporary, { force: true })
+    throw error
+  }
+}
+
+export async function runExport(args: string[]): Promise<number> {
+  let values: { config?: string; format?: string; help?: boolean; out?: string; range?: string[]; site?: string }
+  let positionals: string[]
+  try {
+    ;({ positionals, values } = parseArgs({
+      allowPositionals: true,
+      args,
+      options: {
+        config: { type: 'string' },
+        format: { type: 'string' },
+        help: { short: 'h', type: 'boolean' },
+        out: { type: 'string' },
+        range: { multiple: true, type: 'string' },
+        site: { type: 'string' },
+      },
+      strict: true,
+    }))
+  } catch (error) {
+    return usage((error as Error).message)
+  }
+  if (values.help) {
+    process.stdout.write(EXPORT_HELP)
+    return 0
+  }
+  if (positionals.length > 0) return usage(`unexpected argument "${positionals[0]}"`)
+  const requested = (values.range ?? ['month,year']).flatMap((value) => value.split(',')).map((value) => value.trim())
+  const unknownRange = requested.find((range) => !(RANGES as readonly string[]).includes(range))
+  if (unknownRange !== undefined) return usage(`--range must be month or year, got "${unknownRange}"`)
+  const ranges = RANGES.filter((range) => requested.includes(range))
+  const format = (values.format ?? 'csv') as ExportFormat
+  if (!EXPORT_FORMATS.includes(format)) return usage(`--format must be csv or json, got "${values.format}"`)
+  const site = values.site ?? 'all'
+  if (!/^[\w-]{1,64}$/.test(site)) return usage(`--site must be a site id or all, got "${site}"`)
+  const outDir = path.resolve(process.cwd(), values.out ?? '.')
+
+  let loaded: Awaited<ReturnType<typeof loadPayload>>
+  try {
+    loaded = await loadPayload({ config: values.config })
+  } catch (error) {
+    if (error instanceof BootUsageError) return usage(error.message)
+    throw error
+  }
+  const { payload } = loaded
+  let code = 1
+  try {
+    if (!payload.analytics) {
+      console.error(`${BIN} export: payload-plugin-analytics is not enabled in ${loaded.configPath}`)
+      return (code = 1)
+    }
+    const stats = payload.analytics.stats
+    const siteIds = site === 'all' ? undefined : [site]
+    const total = site === 'all' ? (await stats.readableSites({ overrideAccess: true })).length : 1
+    mkdirSync(outDir, { recursive: true })
+    for (const range of ranges) {
+      const file = path.join(outDir, `${FILE_STEM[range]}.${format}`)
+      const started = Date.now()
+      let lastReport = 0
+      const step = Math.max(1, Math.ceil(total / 10))
+      process.stderr.write(`export: ${path.basename(file)}: 0/${total} sites\n`)
+      const rows = await writeExportFile({
+        file,
+        format,
+        onRow: (written) => {
+          // Every 10 % of the sites, and the last one.
+          if (written < total && written - lastReport < step) return
+          lastReport = written
+          process.stderr.write(`export: ${path.basename(file)}: ${written}/${total} sites\n`)
+        },
+        range,
+        siteIds,
+        stats,
+      })
+      console.log(`export: wrote ${file} (${rows} site${rows === 1 ? '' : 's'}) in ${((Date.now() - started) / 1000).toFixed(1)} s`)
+    }
+    return (code = 0)
+  } catch (error) {
+    if (isStatsError(error)) return (code = usage(error.status === 404 ? `unknown site "${site}"` : error.message))
+    console.error(`${BIN} export: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`)
+    return (code = 1)
+  } finally {
+    await closePayload(payload, code)
+  }
+}

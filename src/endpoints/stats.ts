@@ -1,0 +1,119 @@
+import type { Endpoint, PayloadHandler, PayloadRequest } from 'payload'
+
+import type { ExportFormat } from '../core/statsQuerySchema.js'
+import type { ExportRow, StatsCaller, StatsQuery } from '../stats/types.js'
+
+import { ENDPOINT_PREFIX } from '../constants.js'
+import { exportCsvLine, exportHeaderLine, exportRecord } from '../core/csv.js'
+import { parseCompareParams, parseExportParams, parseRealtimeParams, parseStatsParams } from '../core/statsQuerySchema.js'
+import { StatsInputError } from '../core/statsRange.js'
+import { StatsError } from '../stats/errors.js'
+
+/** Per user (or per share link), and live data: no shared or stored copies. */
+const PRIVATE = { 'Cache-Control': 'private, no-store' }
+
+const json = (body: unknown, status = 200): Response => Response.json(body, { headers: PRIVATE, status })
+
+const searchParams = (req: PayloadRequest): URLSearchParams => req.searchParams ?? new URL(req.url ?? '', 'http://localhost').searchParams
+
+/** Thin handlers: parse → service → respond; the caller's mistakes as JSON 4xx, bugs as a logged 500. */
+const handle =
+  (run: (req: PayloadRequest, stats: NonNullable<PayloadRequest['payload']['analytics']>['stats']) => Promise<Response>): PayloadHandler =>
+  async (req) => {
+    const runtime = req.payload.analytics
+    if (!runtime) return Response.json({ error: 'Analytics is starting, retry shortly' }, { headers: { 'Retry-After': '5' }, status: 503 })
+    try {
+      return await run(req, runtime.stats)
+    } catch (error) {
+      if (error instanceof StatsError) return json({ error: error.message }, error.status)
+      if (error instanceof StatsInputError) return json({ error: error.message }, 400)
+      req.payload.logger.error({ err: error, msg: 'analytics: stats request failed' })
+      return json({ error: 'Internal error while reading analytics' }, 500)
+    }
+  }
+
+const userCaller = (req: PayloadRequest): StatsCaller => ({ req })
+const shareCaller = (req: PayloadRequest): StatsCaller => ({ shareToken: String(req.routeParams?.token ?? '') })
+
+const statsHandler = (caller: (req: PayloadRequest) => StatsCaller) =>
+  handle(async (req, stats) => json(await stats.getStats(parseStatsParams(searchParams(req)), caller(req))))
+
+const compareHandler = (caller: (req: PayloadRequest) => StatsCaller) =>
+  handle(async (req, stats) => json(await stats.compareStats(parseCompareParams(searchParams(req)), caller(req))))
+
+/** `month-to-date.csv`, `year-to-date.csv`, or the range's days. */
+export function exportFileName(query: Pick<StatsQuery, 'range'>, period: { from: string; to: string } | null, format: ExportFormat): string {
+  if (query.range === 'month') return `month-to-date.${format}`
+  if (query.range === 'year') return `year-to-date.${format}`
+  return period ? `analytics-${period.from}-to-${period.to}.${format}` : `analytics.${format}`
+}
+
+/** The rows as a byte stream, CSV or a JSON array, written as they come (never the whole file in memory). */
+export function exportStream(first: IteratorResult<ExportRow>, rows: AsyncIterator<ExportRow>, format: ExportFormat): ReadableStream<Uint8Array> {
+  const encoder = new TextEncoder()
+  let pending: IteratorResult<ExportRow> | null = first
+  let started = false
+  let index = 0
+  return new ReadableStream<Uint8Array>({
+    async cancel() {
+      await rows.return?.()
+    },
+    async pull(controller) {
+      let chunk = ''
+      if (!started) {
+        started = true
+        chunk += format === 'csv' ? exportHeaderLine() : '['
+      }
+      // A few rows per pull keeps the chunks reasonably large.
+      for (let n = 0; n < 50; n++) {
+        const next: IteratorResult<ExportRow> = pending ?? (await rows.next())
+        pending = null
+        if (next.done) {
+          if (format === 'json') chunk += index === 0 ? ']\n' : '\n]\n'
+          if (chunk) controller.enqueue(encoder.encode(chunk))
+          controller.close()
+          return
+        }
+        chunk += format === 'csv' ? exportCsvLine(next.value) : `${index === 0 ? '\n' : ',\n'}${JSON.stringify(exportRecord(next.value))}`
+        index++
+      }
+      controller.enqueue(encoder.encode(chunk))
+    },
+  })
+}
+
+const exportHandler = handle(async (req, stats) => {
+  const { format, ...query } = parseExportParams(searchParams(req))
+  const rows = stats.exportRows(query, userCaller(req))[Symbol.asyncIterator]()
+  // The first row before the answer starts: access and parameter errors are still a 4xx.
+  const first = await rows.next()
+  const period = first.done ? null : parsePeriod(first.value.period)
+  return new Response(exportStream(first, rows, format), {
+    headers: {
+      ...PRIVATE,
+      'Content-Disposition': `attachment; filename="${exportFileName(query, period, format)}"`,
+      'Content-Type': format === 'csv' ? 'text/csv; charset=utf-8' : 'application/json; charset=utf-8',
+    },
+    status: 200,
+  })
+})
+
+const parsePeriod = (period: string): { from: string; to: string } => {
+  const [from = '', to = ''] = period.split('..')
+  return { from, to }
+}
+
+const realtimeHandler = handle(async (req, stats) => json(await stats.getRealtime(parseRealtimeParams(searchParams(req)), userCaller(req))))
+
+/**
+ * The stats API: `stats`, `compare`, `realtime`, `export` for logged-in users (the sites
+ * their sites collection lets them read), and the public share link's `stats` and `compare`.
+ */
+export const statsEndpoints: Endpoint[] = [
+  { handler: statsHandler(userCaller), method: 'get', path: `${ENDPOINT_PREFIX}/stats` },
+  { handler: compareHandler(userCaller), method: 'get', path: `${ENDPOINT_PREFIX}/compare` },
+  { handler: realtimeHandler, method: 'get', path: `${ENDPOINT_PREFIX}/realtime` },
+  { handler: exportHandler, method: 'get', path: `${ENDPOINT_PREFIX}/export` },
+  { handler: statsHandler(shareCaller), method: 'get', path: `${ENDPOINT_PREFIX}/share/:token/stats` },
+  { handler: compareHandler(shareCaller), method: 'get', path: `${ENDPOINT_PREFIX}/share/:token/compare` },
+]

@@ -1,0 +1,305 @@
+/**
+ * The stats query service (`payload.analytics.stats`): the one place that turns a stats
+ * request into SQL over AnalyticsDailyStats (and the buffer plus the raw events of the
+ * last minutes for realtime). The REST endpoints, the admin views, the exports and the CLI
+ * all call it.
+ */
+import type { Payload } from 'payload'
+
+import type { EventBuffer } from '../buffer/types.js'
+import type { StatsDimension } from '../core/dimensions.js'
+import type { Counters } from '../core/statsMath.js'
+import type { StatsStore } from '../store/statsQueries.js'
+import type { SanitizedAnalyticsConfig } from '../types.js'
+import type { StatsCache } from './cache.js'
+import type {
+  Breakdown,
+  BreakdownRow,
+  CompareQuery,
+  CompareResult,
+  ExportRow,
+  RealtimeResult,
+  ResolvedRange,
+  SiteId,
+  StatsCaller,
+  StatsQuery,
+  StatsResult,
+  StatsService,
+  StatsSite,
+} from './types.js'
+
+import { isBuiltInEventType } from '../core/eventTypes.js'
+import { MAX_FUTURE_SKEW_MS } from '../core/enrich.js'
+import { DEFAULT_BREAKDOWN_LIMIT, MAX_BREAKDOWN_LIMIT } from '../core/statsQuerySchema.js'
+import {
+  addCounters,
+  buildSeries,
+  compareTotals,
+  conversionsOf,
+  alignSeries,
+  totalsOf,
+  zeroCounters,
+} from '../core/statsMath.js'
+import { checkCustom, checkWithinRetention, dayOf, previousRange, resolveRange, StatsInputError } from '../core/statsRange.js'
+import { createStatsStore } from '../store/statsQueries.js'
+import { createCallerSites } from './callerSites.js'
+import { badQuery } from './errors.js'
+import { BREAKDOWNS, INTERVALS } from './types.js'
+
+/** The stats dimension behind each public breakdown name. */
+export const BREAKDOWN_DIMENSIONS = {
+  browsers: 'browser',
+  countries: 'country',
+  devices: 'device',
+  entryPages: 'entryPage',
+  events: 'event',
+  exitPages: 'exitPage',
+  os: 'os',
+  pages: 'page',
+  sources: 'source',
+  utmCampaign: 'utmCampaign',
+  utmContent: 'utmContent',
+  utmMedium: 'utmMedium',
+  utmSource: 'utmSource',
+  utmTerm: 'utmTerm',
+} as const satisfies Record<Breakdown, StatsDimension>
+
+export const REALTIME_WINDOW_MINUTES = 30
+/** Buffered events read for realtime at most (the buffer is normally a few minutes of traffic). */
+const REALTIME_MAX_BUFFERED = 200_000
+/** Sites per query of the portfolio export: memory stays flat in the number of sites. */
+const EXPORT_CHUNK = 200
+
+export interface StatsServiceDeps {
+  buffer: EventBuffer
+  cache: StatsCache
+  cfg: SanitizedAnalyticsConfig
+  /** The conversion event types of a site (its effective settings). */
+  conversionEvents: (siteId: SiteId) => readonly string[]
+  /** The clock ("today", the realtime window). @default () => new Date() */
+  now?: () => Date
+  payload: Payload
+  store?: StatsStore
+}
+
+export interface StatsServiceInternals extends StatsService {
+  /** Forget cached results of these sites (`all`: every cached result). */
+  invalidate(siteIds: readonly SiteId[] | 'all'): Promise<void>
+}
+
+/** Turn the core's input errors into the API's 400. */
+const asBadQuery = <T>(run: () => T): T => {
+  try {
+    return run()
+  } catch (error) {
+    if (error instanceof StatsInputError) throw badQuery(error.message)
+    throw error
+  }
+}
+
+interface Aggregated {
+  byDay: Map<string, Counters>
+  bySite: Map<string, Counters>
+  total: Counters
+}
+
+export function createStatsService(deps: StatsServiceDeps): StatsServiceInternals {
+  const { cache, cfg, payload } = deps
+  const store = deps.store ?? createStatsStore(payload, cfg)
+  const now = deps.now ?? (() => new Date())
+  const sites = createCallerSites(payload, cfg)
+  const statsDays = cfg.retention.statsDays
+
+  const checkQuery = (query: StatsQuery) => {
+    if (query.interval !== undefined && !INTERVALS.includes(query.interval)) throw badQuery(`interval: one of ${INTERVALS.join(', ')}`)
+    for (const breakdown of query.breakdowns ?? []) {
+      if (!BREAKDOWNS.includes(breakdown)) throw badQuery(`breakdown: one of ${BREAKDOWNS.join(', ')}`)
+    }
+    const limit = query.limit ?? DEFAULT_BREAKDOWN_LIMIT
+    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_BREAKDOWN_LIMIT) throw badQuery(`limit: a whole number from 1 to ${MAX_BREAKDOWN_LIMIT}`)
+    return { interval: query.interval ?? 'day', limit }
+  }
+
+  /** Sums the `total` rows of some sites over a range, with each site's conversions. */
+  async function aggregate(siteIds: string[], range: { from: string; to: string }): Promise<Aggregated> {
+    const conversionTypes = new Map(siteIds.map((id) => [id, deps.conversionEvents(id)]))
+    const allTypes = new Set([...conversionTypes.values()].flat())
+    // ai.usage conversions are derived from all custom events; other custom types are read by name.
+    const names = allTypes.has('ai.usage') ? null : [...allTypes].filter((type) => !isBuiltInEventType(type))
+    const [totals, custom] = await Promise.all([
+      store.totalsByDay(siteIds, range.from, range.to),
+      store.customEventsByDay(siteIds, range.from, range.to, names),
+    ])
+    const customByDay = new Map<string, Map<string, number>>()
+    for (const row of custom) {
+      const key = `${row.siteId}|${row.day}`
+      const map = customByDay.get(key) ?? new Map<string, number>()
+      map.set(row.key, row.events)
+      customByDay.set(key, map)
+    }
+    const result: Aggregated = { byDay: new Map(), bySite: new Map(), total: zeroCounters() }
+    for (const { day, siteId, ...total } of totals) {
+      const counters: Counters = {
+        ...total,
+        conversions: conversionsOf({ customEvents: customByDay.get(`${siteId}|${day}`) ?? new Map(), total }, conversionTypes.get(siteId) ?? []),
+      }
+      addCounters(result.total, counters)
+      addCounters(result.byDay.get(day) ?? result.byDay.set(day, zeroCounters()).get(day)!, counters)
+      addCounters(result.bySite.get(siteId) ?? result.bySite.set(siteId, zeroCounters()).get(siteId)!, counters)
+    }
+    return result
+  }
+
+  async function cached<T>(kind: string, query: unknown, siteIds: string[], compute: () => Promise<T>): Promise<T> {
+    const hit = await cache.get<T>(kind, query, siteIds)
+    if (hit.value !== null) return hit.value
+    const value = await compute()
+    await cache.set(hit.key, value)
+    return value
+  }
+
+  const idsOf = (chosen: StatsSite[]) => chosen.map((site) => String(site.id)).sort()
+  const today = () => dayOf(now().getTime())
+
+  async function getStats(query: StatsQuery, caller: StatsCaller): Promise<StatsResult> {
+    const { interval, limit } = checkQuery(query)
+    const range = asBadQuery(() => resolveRange(query, now(), statsDays))
+    const chosen = await sites.resolve(caller, query.siteIds)
+    const breakdowns = [...new Set(query.breakdowns ?? [])].sort()
+    const siteIds = idsOf(chosen)
+    const key = { breakdowns, from: range.from, interval, limit: breakdowns.length ? limit : 0, name: range.name, to: range.to }
+    return cached('stats', key, siteIds, async () => {
+      const [aggregated, top] = await Promise.all([
+        aggregate(siteIds, range),
+        store.topKeys(
+          siteIds,
+          range.from,
+          range.to,
+          breakdowns.map((name) => BREAKDOWN_DIMENSIONS[name]),
+          limit,
+        ),
+      ])
+      const byDimension = new Map<string, BreakdownRow[]>()
+      for (const { dimension, ...row } of top) {
+        const rows = byDimension.get(dimension) ?? byDimension.set(dimension, []).get(dimension)!
+        rows.push(row)
+      }
+      return {
+        breakdowns: Object.fromEntries(breakdowns.map((name) => [name, byDimension.get(BREAKDOWN_DIMENSIONS[name]) ?? []])),
+        interval,
+        range,
+        series: buildSeries(aggregated.byDay, range.from, range.to, interval),
+        sites: chosen.map((site) => ({ site, totals: totalsOf(aggregated.bySite.get(String(site.id)) ?? zeroCounters()) })),
+        timeZone: 'UTC',
+        totals: totalsOf(aggregated.total),
+      }
+    })
+  }
+
+  async function compareStats(query: CompareQuery, caller: StatsCaller): Promise<CompareResult> {
+    const { interval } = checkQuery({ ...query, breakdowns: undefined, limit: undefined })
+    const range = asBadQuery(() => resolveRange(query, now(), statsDays))
+    const previous: ResolvedRange = asBadQuery(() => {
+      if (query.compareFrom === undefined && query.compareTo === undefined) return previousRange(range)
+      const explicit = checkCustom(query.compareFrom, query.compareTo, 'compareFrom', 'compareTo')
+      checkWithinRetention(explicit, today(), statsDays)
+      return explicit
+    })
+    const chosen = await sites.resolve(caller, query.siteIds)
+    const siteIds = idsOf(chosen)
+    const key = { from: range.from, interval, name: range.name, previous: [previous.from, previous.to], to: range.to }
+    return cached('compare', key, siteIds, async () => {
+      const [current, before] = await Promise.all([aggregate(siteIds, range), aggregate(siteIds, previous)])
+      const series = alignSeries(
+        buildSeries(current.byDay, range.from, range.to, interval),
+        buildSeries(before.byDay, previous.from, previous.to, interval),
+        interval,
+      )
+      return {
+        interval,
+        previousRange: previous,
+        range,
+        series,
+        sites: chosen,
+        timeZone: 'UTC',
+        totals: compareTotals(totalsOf(current.total), totalsOf(before.total)),
+      }
+    })
+  }
+
+  async function getRealtime(query: { limit?: number; siteIds?: SiteId[] }, caller: StatsCaller): Promise<RealtimeResult> {
+    const limit = query.limit ?? DEFAULT_BREAKDOWN_LIMIT
+    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_BREAKDOWN_LIMIT) throw badQuery(`limit: a whole number from 1 to ${MAX_BREAKDOWN_LIMIT}`)
+    const chosen = await sites.resolve(caller, query.siteIds)
+    const siteIds = new Set(idsOf(chosen))
+    const at = now()
+    const since = at.getTime() - REALTIME_WINDOW_MINUTES * 60_000
+    // Events are appended at most MAX_FUTURE_SKEW_MS before their own time.
+    const buffered = siteIds.size ? await deps.buffer.recent(since - MAX_FUTURE_SKEW_MS, REALTIME_MAX_BUFFERED) : []
+    const visitors = new Set<string>()
+    const pages = new Map<string, { pageviews: number; visitors: Set<string> }>()
+    let pageviews = 0
+    const count = (visitor: null | string, path: null | string, views: number) => {
+      if (visitor) visitors.add(visitor)
+      if (views === 0) return
+      pageviews += views
+      if (!path) return
+      const page = pages.get(path) ?? pages.set(path, { pageviews: 0, visitors: new Set() }).get(path)!
+      page.pageviews += views
+      if (visitor) page.visitors.add(visitor)
+    }
+    const seen = new Set<string>()
+    for (const event of buffered) {
+      const time = Date.parse(event.timestamp)
+      if (!siteIds.has(String(event.siteId)) || time < since || seen.has(event.eventId)) continue
+      seen.add(event.eventId)
+      count(event.visitorHash || null, event.path || null, event.type === 'pageview' ? 1 : 0)
+    }
+    // An event may be in the buffer and already stored (a run in flight): counted once, from the buffer.
+    const stored = await store.recentRawEvents([...siteIds], new Date(since), [...seen])
+    for (const row of stored) count(row.visitor, row.path, row.pageviews)
+    const topPages = [...pages]
+      .map(([key, page]) => ({ key, pageviews: page.pageviews, visitors: page.visitors.size }))
+      .sort((x, y) => y.visitors - x.visitors || y.pageviews - x.pageviews || (x.key < y.key ? -1 : x.key > y.key ? 1 : 0))
+      .slice(0, limit)
+    return { generatedAt: at.toISOString(), pageviews, topPages, visitors: visitors.size, windowMinutes: REALTIME_WINDOW_MINUTES }
+  }
+
+  async function* exportRows(query: StatsQuery, caller: StatsCaller): AsyncGenerator<ExportRow> {
+    const range = asBadQuery(() => resolveRange(query, now(), statsDays))
+    const chosen = await sites.resolve(caller, query.siteIds)
+    const period = `${range.from}..${range.to}`
+    for (let start = 0; start < chosen.length; start += EXPORT_CHUNK) {
+      const chunk = chosen.slice(start, start + EXPORT_CHUNK)
+      const rows = await store.totalsBySite(
+        chunk.map((site) => site.id),
+        range.from,
+        range.to,
+      )
+      const bySite = new Map(rows.map((row) => [row.siteId, row]))
+      for (const site of chunk) {
+        const totals = totalsOf({ ...zeroCounters(), ...bySite.get(String(site.id)), conversions: 0 })
+        yield {
+          avgVisitDuration: totals.avgVisitDuration,
+          bounceRate: totals.bounceRate,
+          domain: site.domain,
+          pageviews: totals.pageviews,
+          period,
+          siteId: site.id,
+          viewsPerVisit: totals.viewsPerVisit,
+          visitors: totals.visitors,
+          visits: totals.visits,
+        }
+      }
+    }
+  }
+
+  return {
+    compareStats,
+    exportRows,
+    getRealtime,
+    getStats,
+    invalidate: (siteIds) => cache.invalidate(siteIds === 'all' ? 'all' : siteIds.map(String)),
+    readableSites: (caller) => sites.readable(caller),
+  }
+}

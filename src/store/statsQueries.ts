@@ -1,0 +1,178 @@
+/**
+ * The SQL of the stats API, over AnalyticsDailyStats (and, for realtime, the raw events of
+ * the last minutes). Read-only; every value is a bound parameter. The date column holds
+ * the UTC day's midnight; `(site, dimension, date)` is indexed for these range scans.
+ */
+import type { Payload } from 'payload'
+
+import type { StatsDimension } from '../core/dimensions.js'
+import type { SanitizedAnalyticsConfig } from '../types.js'
+import type { CollectionTable, SqlQuery } from './db.js'
+
+import { PAGEVIEW } from '../core/dailyStats.js'
+import { collectionTable, drizzleOf, sql } from './db.js'
+
+export type SiteKey = number | string
+
+/** A `total` row's counters, or their sum. */
+export interface TotalCounters {
+  aiTokens: number
+  automationRuns: number
+  bounces: number
+  events: number
+  exports: number
+  forms: number
+  leads: number
+  pageviews: number
+  totalDuration: number
+  visitors: number
+  visits: number
+}
+
+const COUNTER_FIELDS = [
+  'pageviews',
+  'visitors',
+  'visits',
+  'bounces',
+  'totalDuration',
+  'events',
+  'leads',
+  'forms',
+  'exports',
+  'automationRuns',
+  'aiTokens',
+] as const satisfies ReadonlyArray<keyof TotalCounters>
+
+const a = (alias: string) => sql.identifier(alias)
+
+export interface StatsStore {
+  /** Per (site, day): the custom-event counts of the `event` dimension (all names, or the given ones). */
+  customEventsByDay(siteIds: SiteKey[], from: string, to: string, names: null | string[]): Promise<Array<{ day: string; events: number; key: string; siteId: string }>>
+  /** Per dimension, its keys ordered by visitors (then visits, pageviews, events, key), at most `limit` each. */
+  topKeys(
+    siteIds: SiteKey[],
+    from: string,
+    to: string,
+    dimensions: StatsDimension[],
+    limit: number,
+  ): Promise<Array<{ dimension: StatsDimension; events: number; key: string; pageviews: number; visitors: number; visits: number }>>
+  /** Per (site, day): the `total` row. Days without one are absent. */
+  totalsByDay(siteIds: SiteKey[], from: string, to: string): Promise<Array<TotalCounters & { day: string; siteId: string }>>
+  /** Per site: the sum of its `total` rows over the range (sites without rows are absent). */
+  totalsBySite(siteIds: SiteKey[], from: string, to: string): Promise<Array<TotalCounters & { siteId: string }>>
+  /**
+   * Raw events since `since`: per (visitor hash, path) the events and pageviews, leaving out
+   * the given event ids (those counted from the buffer already).
+   */
+  recentRawEvents(
+    siteIds: SiteKey[],
+    since: Date,
+    excludeEventIds: string[],
+  ): Promise<Array<{ events: number; pageviews: number; path: null | string; visitor: null | string }>>
+}
+
+export function createStatsStore(payload: Payload, cfg: SanitizedAnalyticsConfig): StatsStore {
+  let tables: { events: CollectionTable; stats: CollectionTable } | null = null
+  const t = () => (tables ??= { events: collectionTable(payload, cfg.slugs.events), stats: collectionTable(payload, cfg.slugs.dailyStats) })
+  const run = async <T>(query: SqlQuery): Promise<T[]> => (await drizzleOf(payload).execute(query)).rows as T[]
+
+  const siteIn = (column: SqlQuery, siteIds: SiteKey[]): SqlQuery =>
+    sql`${column} IN (${sql.join(
+      siteIds.map((id) => sql`${String(id)}`),
+      sql`, `,
+    )})`
+
+  /** The stats rows of some sites, one dimension, a range of days: the index's prefix. */
+  const statsWhere = (siteIds: SiteKey[], dimension: SqlQuery, from: string, to: string): SqlQuery => {
+    const s = t().stats
+    return sql`${siteIn(sql`${s.id('site')}`, siteIds)} AND ${s.id('dimension')} ${dimension}
+      AND ${s.id('date')} >= ${`${from}T00:00:00.000Z`}::timestamptz AND ${s.id('date')} <= ${`${to}T00:00:00.000Z`}::timestamptz`
+  }
+  const dimensionIs = (dimension: StatsDimension): SqlQuery => sql`= ${dimension}::${t().stats.enumType('dimension')}`
+  const dayOf = () => sql`to_char(${t().stats.id('date')} AT TIME ZONE 'UTC', 'YYYY-MM-DD')`
+  const sums = () => sql.join(
+    COUNTER_FIELDS.map((field) => sql`sum(${t().stats.id(field)})::float8 AS ${a(field)}`),
+    sql`, `,
+  )
+  const plain = () => sql.join(
+    COUNTER_FIELDS.map((field) => sql`${t().stats.id(field)}::float8 AS ${a(field)}`),
+    sql`, `,
+  )
+
+  return {
+    async customEventsByDay(siteIds, from, to, names) {
+      if (siteIds.length === 0 || names?.length === 0) return []
+      const s = t().stats
+      const keys = names ? sql` AND ${s.id('key')} IN (${sql.join(names.map((name) => sql`${name}`), sql`, `)})` : sql``
+      const rows = await run<{ day: string; events: number; key: string; site_id: number | string }>(sql`
+        SELECT ${s.id('site')} AS site_id, ${dayOf()} AS day, ${s.id('key')} AS key, ${s.id('events')}::float8 AS events
+        FROM ${s.ref} WHERE ${statsWhere(siteIds, dimensionIs('event'), from, to)}${keys}`)
+      return rows.map((row) => ({ day: row.day, events: Number(row.events), key: row.key, siteId: String(row.site_id) }))
+    },
+
+    async recentRawEvents(siteIds, since, excludeEventIds) {
+      if (siteIds.length === 0) return []
+      const e = t().events
+      // `site_id` by name: the column the events table has whether `site` is a relationship or a plain indexed column.
+      const site = sql`${sql.identifier('site_id')}`
+      const rows = await run<{ events: number; pageviews: number; path: null | string; visitor: null | string }>(sql`
+        SELECT NULLIF(${e.id('visitorHash')}, '') AS visitor, NULLIF(${e.id('path')}, '') AS path,
+          count(*)::float8 AS events, (count(*) FILTER (WHERE ${e.id('type')} = ${PAGEVIEW}))::float8 AS pageviews
+        FROM ${e.ref}
+        WHERE ${siteIn(site, siteIds)} AND ${e.id('timestamp')} >= ${since.toISOString()}::timestamptz
+          AND NOT (${e.id('eventId')} IN (SELECT jsonb_array_elements_text(${JSON.stringify(excludeEventIds)}::jsonb)))
+        GROUP BY 1, 2`)
+      return rows.map((row) => ({ events: Number(row.events), pageviews: Number(row.pageviews), path: row.path, visitor: row.visitor }))
+    },
+
+    async topKeys(siteIds, from, to, dimensions, limit) {
+      if (siteIds.length === 0 || dimensions.length === 0) return []
+      const s = t().stats
+      const enumType = s.enumType('dimension')
+      const inDimensions = sql`IN (${sql.join(dimensions.map((dimension) => sql`${dimension}::${enumType}`), sql`, `)})`
+      const rows = await run<{ dimension: StatsDimension; events: number; key: string; pageviews: number; visitors: number; visits: number }>(sql`
+        SELECT ${a('dimension')}, ${a('key')}, ${a('visitors')}, ${a('visits')}, ${a('pageviews')}, ${a('events')} FROM (
+          SELECT ${s.id('dimension')}::text AS ${a('dimension')}, ${s.id('key')} AS ${a('key')},
+            sum(${s.id('visitors')})::float8 AS ${a('visitors')}, sum(${s.id('visits')})::float8 AS ${a('visits')},
+            sum(${s.id('pageviews')})::float8 AS ${a('pageviews')}, sum(${s.id('events')})::float8 AS ${a('events')},
+            row_number() OVER (
+              PARTITION BY ${s.id('dimension')}
+              ORDER BY sum(${s.id('visitors')}) DESC, sum(${s.id('visits')}) DESC, sum(${s.id('pageviews')}) DESC,
+                sum(${s.id('events')}) DESC, ${s.id('key')} COLLATE "C"
+            ) AS ${a('rank')}
+          FROM ${s.ref} WHERE ${statsWhere(siteIds, inDimensions, from, to)}
+          GROUP BY ${s.id('dimension')}, ${s.id('key')}
+        ) ranked WHERE ${a('rank')} <= ${limit} ORDER BY ${a('dimension')}, ${a('rank')}`)
+      return rows.map((row) => ({
+        dimension: row.dimension,
+        events: Number(row.events),
+        key: row.key ?? '',
+        pageviews: Number(row.pageviews),
+        visitors: Number(row.visitors),
+        visits: Number(row.visits),
+      }))
+    },
+
+    async totalsByDay(siteIds, from, to) {
+      if (siteIds.length === 0) return []
+      const s = t().stats
+      const rows = await run<Record<string, number | string>>(sql`
+        SELECT ${s.id('site')} AS site_id, ${dayOf()} AS day, ${plain()}
+        FROM ${s.ref} WHERE ${statsWhere(siteIds, dimensionIs('total'), from, to)}`)
+      return rows.map((row) => ({ ...counters(row), day: String(row.day), siteId: String(row.site_id) }))
+    },
+
+    async totalsBySite(siteIds, from, to) {
+      if (siteIds.length === 0) return []
+      const s = t().stats
+      const rows = await run<Record<string, number | string>>(sql`
+        SELECT ${s.id('site')} AS site_id, ${sums()}
+        FROM ${s.ref} WHERE ${statsWhere(siteIds, dimensionIs('total'), from, to)} GROUP BY ${s.id('site')}`)
+      return rows.map((row) => ({ ...counters(row), siteId: String(row.site_id) }))
+    },
+  }
+}
+
+function counters(row: Record<string, number | string>): TotalCounters {
+  return Object.fromEntries(COUNTER_FIELDS.map((field) => [field, Number(row[field] ?? 0)])) as unknown as TotalCounters
+}
