@@ -47,7 +47,7 @@ export type DashboardResult = { data: DashboardData; ok: true } | { message: str
 
 /** The stats service of a running instance (set by the plugin at init). */
 export function statsService(payload: Payload): StatsService {
-  const stats = (payload.analytics as undefined | { stats?: StatsService })?.stats
+  const stats = payload.analytics?.stats
   if (!stats) throw new Error('The analytics stats service is not running (is the plugin enabled?).')
   return stats
 }
