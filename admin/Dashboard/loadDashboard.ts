@@ -18,8 +18,8 @@ import type {
 } from '../../src/stats/types.js'
 import type { SanitizedAnalyticsConfig } from '../../src/types.js'
 import type { DashboardState } from './state.js'
+import type { StatsError } from '../../src/stats/errors.js'
 
-import { StatsError } from '../../src/stats/errors.js'
 import { BREAKDOWN_LIMIT, BREAKDOWN_LISTS } from './metrics.js'
 import { statsRange } from './state.js'
 
@@ -51,6 +51,14 @@ export function statsService(payload: Payload): StatsService {
   if (!stats) throw new Error('The analytics stats service is not running (is the plugin enabled?).')
   return stats
 }
+
+/**
+ * A caller's mistake from the stats service. Not `instanceof`: Next bundles the admin
+ * components apart from the Payload config, so the service's `StatsError` class and the one
+ * this module would import can be two copies of the same class.
+ */
+const isStatsError = (error: unknown): error is StatsError =>
+  error instanceof Error && error.name === 'StatsError' && typeof (error as { status?: unknown }).status === 'number'
 
 /** Sparklines stay legible: daily up to two months, then weekly, then monthly. */
 const sparklineInterval = (days: number): Interval => (days <= 62 ? 'day' : days <= 190 ? 'week' : 'month')
@@ -127,7 +135,7 @@ export async function loadDashboard({ caller, cookies, fixedSite, payload, state
       stats.compareStats(base, caller),
       stats.getRealtime({ siteIds: selected }, caller).catch((error: unknown) => {
         // The realtime badge is a nicety: a dashboard without it is still a dashboard.
-        if (!(error instanceof StatsError)) payload.logger.warn(`analytics: realtime counts failed: ${(error as Error).message}`)
+        if (!isStatsError(error)) payload.logger.warn(`analytics: realtime counts failed: ${(error as Error).message}`)
         return null
       }),
     ])
@@ -150,7 +158,7 @@ export async function loadDashboard({ caller, cookies, fixedSite, payload, state
       ok: true,
     }
   } catch (error) {
-    if (error instanceof StatsError) return { message: error.message, ok: false, status: error.status }
+    if (isStatsError(error)) return { message: error.message, ok: false, status: error.status }
     payload.logger.error({ err: error, msg: 'analytics: the dashboard could not load its stats' })
     return { message: 'The analytics could not be loaded. Try again in a moment; if it persists, the server log says why.', ok: false, status: 500 }
   }

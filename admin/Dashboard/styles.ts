@@ -26,6 +26,8 @@ export const DASHBOARD_CSS = `
 @media (prefers-reduced-motion: reduce) { .pa-realtime::before { animation: none } }
 .pa-context { color: var(--theme-elevation-600); margin: 0 }
 .pa-body { display: grid; gap: var(--base) }
+/* Grid items may shrink below their content (wide tables scroll inside their panel instead). */
+.pa-dashboard > *, .pa-body > *, .pa-charts > *, .pa-lists > *, .pa-kpis > * { min-width: 0 }
 .pa-kpis { display: grid; gap: var(--pa-gap); grid-template-columns: repeat(auto-fill, minmax(170px, 1fr)); list-style: none; margin: 0; padding: 0 }
 .pa-card, .pa-panel { background: var(--theme-elevation-50); border: 1px solid var(--theme-elevation-100); border-radius: var(--style-radius-m, 4px); padding: calc(var(--base) * 0.75) }
 .pa-kpi-label { color: var(--theme-elevation-600); font-size: 13px; margin: 0 }

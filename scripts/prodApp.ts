@@ -1,5 +1,5 @@
 /**
- * The dev app as it runs in production, for the browser tests: embedded Postgres and a
+ * The dev app as it runs in production, for the browser tests and bench:admin: embedded Postgres and a
  * redis-server on free ports, `next build` + `next start` (which runs the migrations and
  * seeds the demo tenants, sites and users), and a second Payload instance in the test
  * process, booted against the same database and Redis with its jobs on manual, to push
@@ -14,13 +14,14 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { getPayload } from 'payload'
 
-import type { PostgresHandle, RedisHandle } from '../../scripts/services.js'
+import type { AnalyticsPluginOptions } from '../src/types.js'
+import type { PostgresHandle, RedisHandle } from './services.js'
 
-import { buildDevConfig } from '../../dev/buildConfig.js'
-import { JOBS_ENV } from '../../jobs/scheduler.js'
-import { freePort, startPostgres, startRedis, waitForPort } from '../../scripts/services.js'
+import { buildDevConfig } from '../dev/buildConfig.js'
+import { JOBS_ENV } from '../jobs/scheduler.js'
+import { freePort, startPostgres, startRedis, waitForPort } from './services.js'
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const nextBin = path.join(root, 'node_modules/.bin/next')
 const LOG_DIR = path.join(root, 'test/.tmp')
 const SECRET = 'e2e-secret-not-for-production'
@@ -76,9 +77,9 @@ async function waitForApp(url: string, timeoutMs: number): Promise<void> {
 
 /**
  * Build (unless `E2E_REUSE_BUILD=1` and a build exists: for iterating on the tests only)
- * and start the app. Everything started here is stopped by `stop()`, by handle.
+ * and start the app. `analytics` adds plugin options to the test process's own Payload. Everything started here is stopped by `stop()`, by handle.
  */
-export async function startApp(): Promise<E2EApp> {
+export async function startApp(options: { analytics?: AnalyticsPluginOptions } = {}): Promise<E2EApp> {
   const cleanups: Array<() => Promise<void>> = []
   const stop = async () => {
     for (const cleanup of cleanups.reverse()) await cleanup().catch((error: unknown) => console.error(error))
@@ -117,7 +118,7 @@ export async function startApp(): Promise<E2EApp> {
 
     // The test's own instance: no jobs of its own, no schema push (the app's migrations made it).
     process.env[JOBS_ENV] = 'manual'
-    const config = buildDevConfig({ databaseUri, push: false, seed: false, analytics: { redisUrl: redis.url } })
+    const config = buildDevConfig({ databaseUri, push: false, seed: false, analytics: { ...options.analytics, redisUrl: redis.url } })
     const payload = await getPayload({ config, key: `e2e:${databaseUri}` })
     cleanups.push(() => payload.destroy())
     return { databaseUri, payload, redisUrl: redis.url, stop, url }
