@@ -263,3 +263,23 @@ describe('createEventBuffer', () => {
     await expect(buffer.append([makeEvent()])).rejects.toBeInstanceOf(BufferFullError)
   })
 })
+
+describe('recent (realtime reads)', () => {
+  test('unacknowledged events appended since a time, oldest first, bounded, without claiming them', async () => {
+    const buffer = new MemoryEventBuffer()
+    const old = makeEvent()
+    await buffer.append([old])
+    advance(60_000)
+    const since = Date.now()
+    const fresh = [makeEvent(), makeEvent(), makeEvent()]
+    await buffer.append(fresh)
+    expect((await buffer.recent(since, 10)).map((e) => e.eventId)).toEqual(fresh.map((e) => e.eventId))
+    expect(await buffer.recent(since, 2)).toHaveLength(2)
+    expect(await buffer.recent(0, 10)).toHaveLength(4)
+    // Reading claims nothing; acknowledged events are gone from it.
+    const claimed = await buffer.claim(10)
+    expect(claimed).toHaveLength(4)
+    await buffer.ack(claimed.slice(1, 2).map((c) => c.id))
+    expect((await buffer.recent(since, 10)).map((e) => e.eventId)).toEqual([fresh[1]!.eventId, fresh[2]!.eventId])
+  })
+})
