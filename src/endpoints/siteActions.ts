@@ -26,6 +26,9 @@ export function siteActionEndpoints(cfg: SanitizedAnalyticsConfig): Endpoint[] {
     const id = idParam(req)
     // "Not found" for sites the user may not update: the answer does not say whether one exists.
     if (!id || !(await canAccessSite(req, cfg, id, 'update'))) return json({ error: 'Site not found.' }, 404)
+    // Update access may be "every site" (a super-admin): the site must still exist.
+    const { totalDocs } = await req.payload.count({ collection: cfg.slugs.sites, overrideAccess: false, req, user: req.user, where: { id: { equals: id } } })
+    if (totalDocs === 0) return json({ error: 'Site not found.' }, 404)
     const runtime = req.payload.analytics
     if (!runtime) return json({ error: 'Analytics is starting, retry shortly' }, 503)
     const siteId = req.payload.db.defaultIDType === 'number' ? Number(id) : id
