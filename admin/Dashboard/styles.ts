@@ -36,7 +36,8 @@ export const DASHBOARD_CSS = `
 .pa-change--good { background: color-mix(in srgb, var(--theme-success-500) 18%, transparent); color: var(--theme-success-750, var(--theme-success-500)) }
 .pa-change--bad { background: color-mix(in srgb, var(--theme-error-500) 18%, transparent); color: var(--theme-error-750, var(--theme-error-500)) }
 .pa-change--neutral { background: var(--theme-elevation-100); color: var(--theme-elevation-700) }
-.pa-charts { display: grid; gap: var(--pa-gap); grid-template-columns: repeat(auto-fit, minmax(min(100%, 420px), 1fr)) }
+.pa-charts { display: grid; gap: var(--pa-gap); grid-template-columns: repeat(2, minmax(0, 1fr)) }
+@media (max-width: 900px) { .pa-charts { grid-template-columns: minmax(0, 1fr) } }
 .pa-charts .pa-panel--wide { grid-column: 1 / -1 }
 .pa-panel h2, .pa-panel h3 { font-size: 16px; margin: 0 0 12px }
 .pa-chart { height: 260px; width: 100% }
