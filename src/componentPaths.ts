@@ -1,9 +1,8 @@
 import { PACKAGE_NAME } from './constants.js'
 
-/** Component paths as the host's import map knows them (`payload generate:importmap`). */
+/** Component paths the plugin puts in the host's config, so its import map must hold each (`payload generate:importmap`). */
 export const componentPaths = {
   analyticsView: `${PACKAGE_NAME}/rsc#AnalyticsView`,
-  copyButton: `${PACKAGE_NAME}/client#CopyButton`,
   dashboardWidget: `${PACKAGE_NAME}/rsc#DashboardWidget`,
   navLink: `${PACKAGE_NAME}/client#AnalyticsNavLink`,
   pipelineNotice: `${PACKAGE_NAME}/rsc#PipelineNotice`,
