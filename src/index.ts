@@ -33,6 +33,7 @@ export { analyticsScriptTag, scriptUrl, type ScriptTagOptions } from './snippet.
 export { trackServerEvent } from './trackServerEvent.js'
 export * from './stats/types.js'
 export { StatsError } from './stats/errors.js'
+export { newShareToken } from '../collections/AnalyticsSettings.js'
 export { TRACKER_STUB } from './tracker/stub.js'
 
 /**

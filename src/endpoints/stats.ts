@@ -7,7 +7,8 @@ import { ENDPOINT_PREFIX } from '../constants.js'
 import { exportCsvLine, exportHeaderLine, exportRecord } from '../core/csv.js'
 import { parseCompareParams, parseExportParams, parseRealtimeParams, parseStatsParams } from '../core/statsQuerySchema.js'
 import { StatsInputError } from '../core/statsRange.js'
-import { StatsError } from '../stats/errors.js'
+import { badQuery, StatsError } from '../stats/errors.js'
+import { rotateShareToken } from '../stats/shareLink.js'
 
 /** Per user (or per share link), and live data: no shared or stored copies. */
 const PRIVATE = { 'Cache-Control': 'private, no-store' }
@@ -105,6 +106,14 @@ const parsePeriod = (period: string): { from: string; to: string } => {
 
 const realtimeHandler = handle(async (req, stats) => json(await stats.getRealtime(parseRealtimeParams(searchParams(req)), userCaller(req))))
 
+/** `POST /api/analytics/share/rotate?siteId=`: a new share token for the site; the old link stops working. */
+const rotateHandler = handle(async (req) => {
+  const params = searchParams(req)
+  const siteId = params.get('siteId') ?? ''
+  if (params.getAll('siteId').length !== 1 || !/^[\w-]{1,64}$/.test(siteId)) throw badQuery('siteId: one site id')
+  return json(await rotateShareToken(req, req.payload.analytics!.config, siteId))
+})
+
 /**
  * The stats API: `stats`, `compare`, `realtime`, `export` for logged-in users (the sites
  * their sites collection lets them read), and the public share link's `stats` and `compare`.
@@ -116,4 +125,5 @@ export const statsEndpoints: Endpoint[] = [
   { handler: exportHandler, method: 'get', path: `${ENDPOINT_PREFIX}/export` },
   { handler: statsHandler(shareCaller), method: 'get', path: `${ENDPOINT_PREFIX}/share/:token/stats` },
   { handler: compareHandler(shareCaller), method: 'get', path: `${ENDPOINT_PREFIX}/share/:token/compare` },
+  { handler: rotateHandler, method: 'post', path: `${ENDPOINT_PREFIX}/share/rotate` },
 ]

@@ -428,8 +428,20 @@ describe('share links', () => {
     expect((await get(`/analytics/share/${token}/compare`)).status).toBe(404)
     expect((await get(`/analytics/share/${rotated}/stats`)).status).toBe(200)
 
-    await payload.update({ collection: 'analytics-settings', data: { publicDashboard: false }, id: settings.id })
+    // Rotation through the API, by a user who may update the site's settings.
+    const viaApi = await rest<{ error?: string; shareToken?: string }>(payload, 'POST', `/analytics/share/rotate?siteId=${blog.id}`, { token: editorToken })
+    expect(viaApi.status).toBe(200)
+    expect(viaApi.body.shareToken).toMatch(/^[\w-]{32}$/)
     expect((await get(`/analytics/share/${rotated}/stats`)).status).toBe(404)
+    expect((await get(`/analytics/share/${viaApi.body.shareToken!}/stats`)).status).toBe(200)
+    expect((await rest(payload, 'POST', `/analytics/share/rotate?siteId=${globex.id}`, { token: editorToken })).status).toBe(404)
+    expect((await rest(payload, 'POST', `/analytics/share/rotate?siteId=${blog.id}`)).status).toBe(401)
+    expect((await rest(payload, 'POST', `/analytics/share/rotate?siteId=${shop.id}`, { token: editorToken })).body).toEqual({
+      error: 'Public sharing is off for this site: turn on its public dashboard first.',
+    })
+
+    await payload.update({ collection: 'analytics-settings', data: { publicDashboard: false }, id: settings.id })
+    expect((await get(`/analytics/share/${viaApi.body.shareToken!}/stats`)).status).toBe(404)
   })
 })
 

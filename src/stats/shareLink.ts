@@ -1,0 +1,45 @@
+/**
+ * Rotating a site's share link: a new random token in its settings, so the old link stops
+ * working at once (share requests look the token up in the database every time). Only for
+ * users who may update the site's settings — the settings collection's own access decides.
+ */
+import type { PayloadRequest } from 'payload'
+
+import type { SanitizedAnalyticsConfig } from '../types.js'
+import type { SiteId } from './types.js'
+
+import { newShareToken } from '../../collections/AnalyticsSettings.js'
+import { StatsError, unauthenticated } from './errors.js'
+
+export async function rotateShareToken(req: PayloadRequest, cfg: SanitizedAnalyticsConfig, siteId: SiteId): Promise<{ shareToken: string }> {
+  if (!req.user) throw unauthenticated()
+  const { docs } = await req.payload.find({
+    collection: cfg.slugs.settings,
+    depth: 0,
+    limit: 1,
+    overrideAccess: false,
+    pagination: false,
+    req,
+    user: req.user,
+    where: { and: [{ scope: { equals: 'site' } }, { site: { equals: siteId } }] },
+  } as Parameters<typeof req.payload.find>[0])
+  const settings = docs[0] as undefined | { id: number | string; publicDashboard?: boolean | null }
+  if (!settings) throw new StatsError('Site not found, or it has no analytics settings.', 404)
+  if (!settings.publicDashboard) throw new StatsError('Public sharing is off for this site: turn on its public dashboard first.', 400)
+  const shareToken = newShareToken()
+  try {
+    await req.payload.update({
+      collection: cfg.slugs.settings,
+      data: { shareToken },
+      id: settings.id,
+      overrideAccess: false,
+      req,
+      user: req.user,
+    } as Parameters<typeof req.payload.update>[0])
+  } catch (error) {
+    // Readable but not writable for this user.
+    if ((error as { status?: number }).status === 403) throw new StatsError('You may not change this site’s settings.', 403)
+    throw error
+  }
+  return { shareToken }
+}
