@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto'
 import type { SanitizedAnalyticsConfig } from '../src/types.js'
 
 import { canAccessSite, siteScope, whereSiteIn } from '../src/access/siteAccess.js'
+import { componentPaths } from '../src/componentPaths.js'
 import { ADMIN_GROUP } from '../src/constants.js'
 import { relationId } from '../src/core/relationId.js'
 import { IP_ANONYMIZATION_MODES, SETTINGS_SCOPES, TOGGLE_VALUES } from '../src/core/siteSettings.js'
@@ -136,18 +137,20 @@ export function buildAnalyticsSettings(cfg: SanitizedAnalyticsConfig): Collectio
     fields: [
       ...ownerFields,
       { name: 'scopeKey', type: 'text', admin: { hidden: true }, index: true, unique: true },
-      toggle('trackingEnabled', 'Tracking', 'Accept events for this site.'),
+      toggle('trackingEnabled', 'Tracking', 'Accept events for this site. Inherit: the tenant’s or the global default.'),
       {
         name: 'allowedHostnames',
         type: 'text',
-        admin: { description: 'Hostnames allowed besides the site domain and its subdomains (e.g. a staging host).' },
+        admin: { description: 'Hostnames allowed besides the site domain and its subdomains (e.g. a staging host). Empty: inherit.' },
         hasMany: true,
+        label: 'Allowed hostnames',
       },
       {
         name: 'excludedPaths',
         type: 'text',
-        admin: { description: 'Paths never tracked: `/admin`, `/preview/*` (one segment) or `/drafts/**` (any depth).' },
+        admin: { description: 'Paths never tracked: `/admin`, `/preview/*` (one segment) or `/drafts/**` (any depth). Empty: inherit.' },
         hasMany: true,
+        label: 'Excluded paths',
       },
       {
         name: 'ipAnonymization',
@@ -169,25 +172,33 @@ export function buildAnalyticsSettings(cfg: SanitizedAnalyticsConfig): Collectio
       {
         name: 'retentionDays',
         type: 'number',
-        admin: { description: `Days raw events are kept. Empty: inherit (plugin default ${cfg.retention.eventsDays}).` },
+        admin: { description: `Days raw events are kept; daily statistics stay ${cfg.retention.statsDays} days. Empty: inherit (plugin default ${cfg.retention.eventsDays}).` },
+        label: 'Raw event retention (days)',
         min: 1,
       },
       {
         name: 'conversionEvents',
         type: 'text',
-        admin: { description: 'Event types that count as conversions. Empty: inherit (lead.created, form.submit).' },
+        admin: { description: `Event types that count as conversions (the conversion rate). Empty: inherit (${cfg.defaults.conversionEvents.join(', ')}).` },
         hasMany: true,
+        label: 'Conversion events',
       },
       {
         name: 'publicDashboard',
         type: 'checkbox',
         admin: { condition: (data) => (data.scope ?? 'site') === 'site', description: 'Anyone with the share link can read this site’s dashboard.' },
         defaultValue: false,
+        label: 'Public dashboard',
+      },
+      {
+        name: 'shareLink',
+        type: 'ui',
+        admin: { components: { Field: componentPaths.shareLinkField }, condition: (data) => (data.scope ?? 'site') === 'site' },
       },
       {
         name: 'shareToken',
         type: 'text',
-        admin: { condition: (data) => (data.scope ?? 'site') === 'site', readOnly: true },
+        admin: { condition: (data) => (data.scope ?? 'site') === 'site', hidden: true, readOnly: true },
         index: true,
       },
     ],

@@ -13,6 +13,8 @@ import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 
+import { componentPaths } from '../src/componentPaths.js'
+
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as {
   devDependencies: Record<string, string>
@@ -96,7 +98,7 @@ export default buildConfig({
   log('payload generate:importmap…')
   run(path.join(scratch, 'node_modules/.bin/payload'), ['generate:importmap'], scratch, { PAYLOAD_CONFIG_PATH: 'payload.config.ts' })
   const importMap = readFileSync(path.join(scratch, 'app/(payload)/admin/importMap.js'), 'utf8')
-  for (const expected of ['payload-plugin-analytics/rsc#PipelineNotice']) {
+  for (const expected of Object.values(componentPaths)) {
     if (!importMap.includes(expected)) throw new Error(`the generated import map lacks ${expected}:\n${importMap}`)
   }
 

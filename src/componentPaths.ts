@@ -1,7 +1,12 @@
 import { PACKAGE_NAME } from './constants.js'
 
-/** Component paths as the host's import map knows them (`payload generate:importmap`). */
+/** Component paths the plugin puts in the host's config, so its import map must hold each (`payload generate:importmap`). */
 export const componentPaths = {
-  copyButton: `${PACKAGE_NAME}/client#CopyButton`,
+  analyticsView: `${PACKAGE_NAME}/rsc#AnalyticsView`,
+  dashboardWidget: `${PACKAGE_NAME}/rsc#DashboardWidget`,
+  navLink: `${PACKAGE_NAME}/client#AnalyticsNavLink`,
   pipelineNotice: `${PACKAGE_NAME}/rsc#PipelineNotice`,
+  shareDashboard: `${PACKAGE_NAME}/rsc#ShareDashboard`,
+  shareLinkField: `${PACKAGE_NAME}/client#ShareLinkField`,
+  siteAnalyticsTab: `${PACKAGE_NAME}/rsc#SiteAnalyticsTab`,
 } as const

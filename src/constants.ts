@@ -15,3 +15,19 @@ export const ENDPOINT_PREFIX = '/analytics'
 
 /** The package name, used in component paths for the host's import map. */
 export const PACKAGE_NAME = 'payload-plugin-analytics'
+
+/** Admin path of the Analytics view. */
+export const ANALYTICS_VIEW_PATH = '/analytics'
+
+/**
+ * Admin path prefix of the public, read-only dashboard of a share link. A prefix, not
+ * `/analytics/share/:token`: Payload lets anonymous visitors into custom views whose path
+ * is a plain prefix of the URL, and a `:token` pattern is not one.
+ */
+export const SHARE_VIEW_PATH = '/analytics/share'
+
+/** Where a share token opens the read-only dashboard (below the admin route). */
+export const sharePath = (token: string): `/${string}` => `${SHARE_VIEW_PATH}/${encodeURIComponent(token)}`
+
+/** Path of a site document's Analytics tab, below the document's admin URL. */
+export const SITE_TAB_PATH = '/analytics'

@@ -1,7 +1,9 @@
-import type { CollectionAfterChangeHook, CollectionAfterDeleteHook, CollectionConfig, Field, FieldHook, PayloadRequest } from 'payload'
+import type { CollectionAfterChangeHook, CollectionAfterDeleteHook, CollectionConfig, EditConfig, Field, FieldHook, PayloadRequest } from 'payload'
 
 import type { SanitizedAnalyticsConfig } from './types.js'
 
+import { componentPaths } from './componentPaths.js'
+import { SITE_TAB_PATH } from './constants.js'
 import { eraseSiteAnalytics } from './erasure.js'
 import { analyticsScriptTag } from './snippet.js'
 
@@ -56,8 +58,26 @@ export function wireSites(sites: CollectionConfig, cfg: SanitizedAnalyticsConfig
     label: 'Tracking snippet',
     virtual: true,
   }
+  // Sites → (a site) → Analytics: a document tab beside the edit form, as `versions` or `api` are.
+  const components = sites.admin?.components ?? {}
+  const views = components.views ?? {}
+  const admin: CollectionConfig['admin'] = {
+    ...sites.admin,
+    components: {
+      ...components,
+      views: {
+        ...views,
+        // A host that replaced the whole document view (`edit.root`) has no tabs to add to.
+        edit: views.edit?.root
+          ? views.edit
+          : (Object.assign({}, views.edit, {
+              analytics: { Component: componentPaths.siteAnalyticsTab, path: SITE_TAB_PATH, tab: { href: SITE_TAB_PATH, label: 'Analytics' } },
+            }) as EditConfig),
+      },
+    },
+  }
   return withHooks(
-    { ...sites, fields: [...sites.fields, trackingSnippet] },
+    { ...sites, admin, fields: [...sites.fields, trackingSnippet] },
     { afterChange: [refreshAfterChange], afterDelete: [refreshAfterDelete], beforeDelete: [eraseOnDelete] },
   )
 }

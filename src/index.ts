@@ -9,8 +9,10 @@ import { buildAnalyticsSettings } from '../collections/AnalyticsSettings.js'
 import { buildSites } from '../collections/Sites.js'
 import { metricsEndpoint } from './endpoints/metrics.js'
 import { scriptEndpoint } from './endpoints/script.js'
+import { siteActionEndpoints } from './endpoints/siteActions.js'
 import { statsEndpoints } from './endpoints/stats.js'
 import { trackEndpoints } from './endpoints/track.js'
+import { wireAdmin } from './adminWiring.js'
 import { wireFormSubmissions, wireSettings, wireSites } from './hooks.js'
 import { sanitizeOptions } from './options.js'
 import { createAnalyticsRuntime } from './runtime.js'
@@ -68,7 +70,15 @@ export const analyticsPlugin =
       const index = collections.findIndex((collection) => collection.slug === cfg.formSubmissions!.collection)
       collections[index] = wireFormSubmissions(collections[index]!, cfg)
     }
-    config.endpoints = [...(config.endpoints ?? []), ...trackEndpoints, scriptEndpoint, metricsEndpoint(cfg.metrics), ...statsEndpoints]
+    config.endpoints = [
+      ...(config.endpoints ?? []),
+      ...trackEndpoints,
+      scriptEndpoint,
+      metricsEndpoint(cfg.metrics),
+      ...statsEndpoints,
+      ...siteActionEndpoints(cfg),
+    ]
+    config.admin = wireAdmin(config.admin)
 
     const incomingOnInit = config.onInit
     config.onInit = async (payload) => {

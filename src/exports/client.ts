@@ -1,1 +1,5 @@
+export { AnalyticsNavLink } from '../../admin/AnalyticsNavLink/index.client.js'
 export { CopyButton } from '../../admin/CopyButton/index.client.js'
+export { Dashboard, type DashboardMode, type DashboardProps } from '../../admin/Dashboard/Dashboard.client.js'
+export { EraseSiteData } from '../../admin/EraseSiteData/index.client.js'
+export { ShareLinkField } from '../../admin/ShareLinkField/index.client.js'

@@ -1,0 +1,46 @@
+import type { AdminViewServerProps } from 'payload'
+
+import { DefaultTemplate } from '@payloadcms/next/templates'
+import { Gutter, SetStepNav } from '@payloadcms/ui'
+import { redirect } from 'next/navigation.js'
+import { formatAdminURL } from 'payload/shared'
+import React from 'react'
+
+import { ANALYTICS_VIEW_PATH } from '../../src/constants.js'
+import { DashboardSection } from '../Dashboard/index.js'
+import { loadDashboard } from '../Dashboard/loadDashboard.js'
+import { parseDashboardState } from '../Dashboard/state.js'
+
+/**
+ * Admin → Analytics (`/admin/analytics`): every site the user may read, or one of them,
+ * over a date range — all of it in the URL. Custom admin views are public in Payload, so
+ * this one sends anonymous visitors to the login first.
+ */
+export async function AnalyticsView({ initPageResult, params, searchParams }: AdminViewServerProps) {
+  const { locale, permissions, req, visibleEntities } = initPageResult
+  const { payload } = req
+  const adminRoute = payload.config.routes.admin
+  if (!req.user) {
+    redirect(formatAdminURL({ adminRoute, path: `/login?redirect=${encodeURIComponent(formatAdminURL({ adminRoute, path: ANALYTICS_VIEW_PATH }))}` }))
+  }
+  const state = parseDashboardState(searchParams)
+  const result = await loadDashboard({ caller: { req }, cookies: initPageResult.cookies, payload, state })
+  return (
+    <DefaultTemplate
+      i18n={req.i18n}
+      locale={locale}
+      params={params}
+      payload={payload}
+      permissions={permissions}
+      searchParams={searchParams}
+      user={req.user ?? undefined}
+      visibleEntities={visibleEntities}
+    >
+      <SetStepNav nav={[{ label: 'Analytics' }]} />
+      <Gutter>
+        <h1 style={{ margin: 'calc(var(--base) * 1.5) 0 var(--base)' }}>Analytics</h1>
+        <DashboardSection apiRoute={payload.config.routes.api} mode="admin" resetHref={formatAdminURL({ adminRoute, path: ANALYTICS_VIEW_PATH })} result={result} />
+      </Gutter>
+    </DefaultTemplate>
+  )
+}

@@ -1,0 +1,207 @@
+'use client'
+
+import type { CompareResult, Interval, StatsTotalName } from '../../src/stats/types.js'
+import type { ValueFormat } from './metrics.js'
+
+import { useTheme } from '@payloadcms/ui'
+import React from 'react'
+import { Area, AreaChart, Bar, BarChart, CartesianGrid, ComposedChart, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts'
+
+import { formatValue } from './metrics.js'
+
+/** Series colours per theme: SVG attributes cannot read CSS variables, so the theme picks. */
+const PALETTES = {
+  dark: { axis: '#9aa3b2', grid: '#2f3540', primary: '#60a5fa', previous: '#6b7280', secondary: '#4ade80', tertiary: '#fbbf24' },
+  light: { axis: '#5b6472', grid: '#e3e6eb', primary: '#2563eb', previous: '#a1a8b3', secondary: '#16a34a', tertiary: '#d97706' },
+}
+
+const dayFormat = new Intl.DateTimeFormat('en-US', { day: 'numeric', month: 'short', timeZone: 'UTC' })
+const monthFormat = new Intl.DateTimeFormat('en-US', { month: 'short', timeZone: 'UTC', year: 'numeric' })
+
+/** A period's label: `Nov 3`, `Week of Nov 3`, `Nov 2026`. */
+export function periodLabel(date: string, interval: Interval): string {
+  const when = new Date(`${date}T00:00:00Z`)
+  if (interval === 'month') return monthFormat.format(when)
+  return interval === 'week' ? `Week of ${dayFormat.format(when)}` : dayFormat.format(when)
+}
+
+export interface SeriesSpec {
+  format: ValueFormat
+  key: StatsTotalName
+  label: string
+}
+
+type Row = Record<string, number | string>
+
+/** Rows of the chart (and of its table): one per period, the previous period's value beside. */
+const rowsOf = (compare: CompareResult, specs: SeriesSpec[]): Row[] =>
+  compare.series.map(({ current, previous }) => {
+    const row: Row = { label: periodLabel(current.date, compare.interval), previousDate: previous.date }
+    for (const spec of specs) {
+      row[spec.key] = current[spec.key]
+      row[`previous_${spec.key}`] = previous[spec.key]
+    }
+    return row
+  })
+
+/** The text alternative of a chart: the same numbers as a table. */
+export function SeriesTable({ caption, compare, specs, withPrevious }: { caption: string; compare: CompareResult; specs: SeriesSpec[]; withPrevious?: boolean }) {
+  const rows = rowsOf(compare, specs)
+  return (
+    <div className="pa-table-scroll">
+      <table className="pa-table">
+        <caption>{caption}</caption>
+        <thead>
+          <tr>
+            <th scope="col">Period</th>
+            {specs.map((spec) => (
+              <th className="pa-num" key={spec.key} scope="col">
+                {spec.label}
+              </th>
+            ))}
+            {withPrevious
+              ? specs.map((spec) => (
+                  <th className="pa-num" key={`previous-${spec.key}`} scope="col">
+                    {spec.label}, previous period
+                  </th>
+                ))
+              : null}
+          </tr>
+        </thead>
+        <tbody>
+          {rows.map((row) => (
+            <tr key={String(row.label)}>
+              <th scope="row">{row.label}</th>
+              {specs.map((spec) => (
+                <td className="pa-num" key={spec.key}>
+                  {formatValue(Number(row[spec.key]), spec.format)}
+                </td>
+              ))}
+              {withPrevious
+                ? specs.map((spec) => (
+                    <td className="pa-num" key={`previous-${spec.key}`}>
+                      {formatValue(Number(row[`previous_${spec.key}`]), spec.format)}
+                    </td>
+                  ))
+                : null}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  )
+}
+
+export type ChartKind = 'activity' | 'aiTokens' | 'leads' | 'traffic'
+
+export const CHART_SERIES: Record<ChartKind, SeriesSpec[]> = {
+  activity: [
+    { format: 'count', key: 'automationRuns', label: 'Automation runs' },
+    { format: 'count', key: 'exports', label: 'Export jobs' },
+  ],
+  aiTokens: [{ format: 'count', key: 'aiTokens', label: 'AI tokens' }],
+  leads: [
+    { format: 'count', key: 'leads', label: 'Leads' },
+    { format: 'percent', key: 'conversionRate', label: 'Conversion rate' },
+  ],
+  traffic: [
+    { format: 'count', key: 'visitors', label: 'Visitors' },
+    { format: 'count', key: 'pageviews', label: 'Pageviews' },
+  ],
+}
+
+/**
+ * One of the dashboard's charts. The chart itself is hidden from screen readers
+ * (`aria-hidden`): its table (the toggle) is the accessible form of the same numbers.
+ */
+export function SeriesChart({ compare, kind }: { compare: CompareResult; kind: ChartKind }) {
+  const { theme } = useTheme()
+  const colors = PALETTES[theme === 'dark' ? 'dark' : 'light']
+  const specs = CHART_SERIES[kind]
+  const rows = rowsOf(compare, specs)
+  const axis = { stroke: colors.axis, tick: { fill: colors.axis, fontSize: 12 } }
+  const tooltip = (
+    <Tooltip
+      contentStyle={{ background: 'var(--theme-elevation-0)', border: '1px solid var(--theme-elevation-150)', color: 'var(--theme-text)' }}
+      formatter={(value, name) => {
+        const spec = specs.find((candidate) => candidate.label === name || `${candidate.label}, previous period` === name)
+        return [formatValue(Number(value), spec?.format ?? 'count'), name]
+      }}
+    />
+  )
+  const grid = <CartesianGrid stroke={colors.grid} vertical={false} />
+  const xAxis = <XAxis dataKey="label" minTickGap={24} {...axis} />
+
+  let chart: React.ReactElement
+  if (kind === 'traffic') {
+    chart = (
+      <LineChart data={rows} margin={{ bottom: 0, left: 0, right: 8, top: 8 }}>
+        {grid}
+        {xAxis}
+        <YAxis allowDecimals={false} width={48} {...axis} />
+        {tooltip}
+        <Legend />
+        <Line dataKey="previous_visitors" dot={false} isAnimationActive={false} name="Visitors, previous period" stroke={colors.previous} strokeDasharray="4 4" strokeOpacity={0.7} strokeWidth={1.5} type="monotone" />
+        <Line dataKey="visitors" dot={false} isAnimationActive={false} name="Visitors" stroke={colors.primary} strokeWidth={2.5} type="monotone" />
+        <Line dataKey="pageviews" dot={false} isAnimationActive={false} name="Pageviews" stroke={colors.secondary} strokeWidth={2} type="monotone" />
+      </LineChart>
+    )
+  } else if (kind === 'leads') {
+    chart = (
+      <ComposedChart data={rows} margin={{ bottom: 0, left: 0, right: 8, top: 8 }}>
+        {grid}
+        {xAxis}
+        <YAxis allowDecimals={false} width={40} yAxisId="count" {...axis} />
+        <YAxis orientation="right" tickFormatter={(value: number) => `${Math.round(value * 100)}%`} width={44} yAxisId="rate" {...axis} />
+        {tooltip}
+        <Legend />
+        <Bar dataKey="leads" fill={colors.primary} isAnimationActive={false} name="Leads" yAxisId="count" />
+        <Line dataKey="conversionRate" dot={false} isAnimationActive={false} name="Conversion rate" stroke={colors.tertiary} strokeWidth={2} type="monotone" yAxisId="rate" />
+      </ComposedChart>
+    )
+  } else if (kind === 'activity') {
+    chart = (
+      <BarChart data={rows} margin={{ bottom: 0, left: 0, right: 8, top: 8 }}>
+        {grid}
+        {xAxis}
+        <YAxis allowDecimals={false} width={40} {...axis} />
+        {tooltip}
+        <Legend />
+        <Bar dataKey="automationRuns" fill={colors.primary} isAnimationActive={false} name="Automation runs" />
+        <Bar dataKey="exports" fill={colors.secondary} isAnimationActive={false} name="Export jobs" />
+      </BarChart>
+    )
+  } else {
+    chart = (
+      <AreaChart data={rows} margin={{ bottom: 0, left: 0, right: 8, top: 8 }}>
+        {grid}
+        {xAxis}
+        <YAxis allowDecimals={false} width={56} {...axis} />
+        {tooltip}
+        <Area dataKey="aiTokens" fill={colors.tertiary} fillOpacity={0.25} isAnimationActive={false} name="AI tokens" stroke={colors.tertiary} strokeWidth={2} type="monotone" />
+      </AreaChart>
+    )
+  }
+  return (
+    <div aria-hidden="true" className={kind === 'traffic' ? 'pa-chart' : 'pa-chart pa-chart--small'} data-chart={kind}>
+      <ResponsiveContainer height="100%" width="100%">
+        {chart}
+      </ResponsiveContainer>
+    </div>
+  )
+}
+
+/** A small trend line for the comparison table (plain SVG: dozens of them stay cheap). */
+export function Sparkline({ label, values }: { label: string; values: number[] }) {
+  const width = 120
+  const height = 28
+  if (values.length < 2) return null
+  const max = Math.max(...values, 1)
+  const step = width / (values.length - 1)
+  const points = values.map((value, index) => `${(index * step).toFixed(1)},${(height - 2 - (value / max) * (height - 4)).toFixed(1)}`).join(' ')
+  return (
+    <svg aria-label={label} className="pa-spark" height={height} role="img" viewBox={`0 0 ${width} ${height}`} width={width}>
+      <polyline fill="none" points={points} stroke="var(--theme-success-500)" strokeLinejoin="round" strokeWidth="1.75" />
+    </svg>
+  )
+}

@@ -1,0 +1,270 @@
+'use client'
+
+import type { BreakdownRow, RealtimeResult, StatsTotals } from '../../src/stats/types.js'
+import type { DashboardData } from './loadDashboard.js'
+import type { DashboardState } from './state.js'
+
+import { usePathname, useRouter } from 'next/navigation.js'
+import React, { useCallback, useEffect, useState, useTransition } from 'react'
+
+import { CHART_SERIES, SeriesChart, SeriesTable, Sparkline } from './Charts.client.js'
+import { RangePicker, SiteSwitcher } from './Controls.client.js'
+import { BREAKDOWN_LISTS, describeChange, formatValue, KPIS } from './metrics.js'
+import { dashboardSearch, RANGE_LABELS } from './state.js'
+
+export type DashboardMode = 'admin' | 'share' | 'site'
+
+export interface DashboardProps {
+  /** The host's REST prefix (`/api`): Export CSV and the realtime badge call the stats endpoints. */
+  apiRoute: string
+  data: DashboardData
+  mode: DashboardMode
+}
+
+const REALTIME_POLL_MS = 30_000
+
+const rangeText = (from: string, to: string) => (from === to ? from : `${from} to ${to}`)
+
+const isEmpty = (totals: StatsTotals) =>
+  totals.pageviews === 0 && totals.visitors === 0 && totals.leads === 0 && totals.aiTokens === 0 && totals.automationRuns === 0 && totals.exports === 0 && totals.forms === 0
+
+/** Visitors now, refreshed every 30 s while the page is open. */
+function RealtimeBadge({ apiRoute, initial, siteIds }: { apiRoute: string; initial: RealtimeResult; siteIds: string }) {
+  const [realtime, setRealtime] = useState(initial)
+  useEffect(() => setRealtime(initial), [initial])
+  useEffect(() => {
+    const timer = setInterval(() => {
+      const query = siteIds ? `?siteId=${encodeURIComponent(siteIds)}` : ''
+      fetch(`${apiRoute}/analytics/realtime${query}`, { credentials: 'include' })
+        .then((response) => (response.ok ? (response.json() as Promise<RealtimeResult>) : null))
+        .then((next) => next && setRealtime(next))
+        .catch(() => undefined)
+    }, REALTIME_POLL_MS)
+    return () => clearInterval(timer)
+  }, [apiRoute, siteIds])
+  const visitors = realtime.visitors
+  return (
+    <span className="pa-realtime" data-testid="analytics-realtime" title={`Visitors in the last ${realtime.windowMinutes} minutes`}>
+      {formatValue(visitors, 'count')} {visitors === 1 ? 'visitor' : 'visitors'} now
+    </span>
+  )
+}
+
+function RankedList({ keyLabel, rows, title }: { keyLabel: string; rows: BreakdownRow[]; title: string }) {
+  const max = Math.max(1, ...rows.map((row) => row.visitors))
+  return (
+    <section aria-label={title} className="pa-panel" data-testid="analytics-list">
+      <h3>{title}</h3>
+      {rows.length === 0 ? (
+        <p className="pa-empty-list">Nothing in this range.</p>
+      ) : (
+        <table className="pa-table">
+          <thead>
+            <tr>
+              <th scope="col">{keyLabel}</th>
+              <th className="pa-num" scope="col">
+                Visitors
+              </th>
+              <th className="pa-num" scope="col">
+                Pageviews
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {rows.map((row) => (
+              <tr key={row.key}>
+                <td className="pa-bar-cell">
+                  <span aria-hidden="true" className="pa-bar" style={{ width: `${(row.visitors / max) * 100}%` }} />
+                  <span className="pa-bar-label">{row.key || '(none)'}</span>
+                </td>
+                <td className="pa-num">{formatValue(row.visitors, 'count')}</td>
+                <td className="pa-num">{formatValue(row.pageviews, 'count')}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </section>
+  )
+}
+
+/**
+ * The dashboard: controls, KPI cards, charts (or their tables), ranked lists and the site
+ * comparison. Its state is the page URL: every control navigates, the server view loads
+ * the stats for the new URL, and this component shows "Loading…" meanwhile.
+ */
+export function Dashboard({ apiRoute, data, mode }: DashboardProps) {
+  const router = useRouter()
+  const pathname = usePathname()
+  const [pending, startTransition] = useTransition()
+  const { compare, stats, state } = data
+
+  const navigate = useCallback(
+    (next: Partial<DashboardState>) => {
+      const search = dashboardSearch({ ...state, ...next })
+      startTransition(() => router.push(`${pathname}${search}`, { scroll: false }))
+    },
+    [pathname, router, state],
+  )
+
+  const siteName = (id: string) => {
+    const site = data.sites.find((candidate) => String(candidate.id) === id) ?? stats.sites.find((row) => String(row.site.id) === id)?.site
+    return site ? site.name || site.domain : `Site ${id}`
+  }
+  const scope =
+    mode === 'admin' && state.site === undefined ? (data.tenant ? `all sites of ${data.tenant}` : 'all your sites') : siteName(String(data.selected[0]))
+  const empty = isEmpty(stats.totals)
+  const realtimeSites = mode === 'admin' && state.site === undefined && !data.tenant ? '' : data.selected.map(String).join(',')
+
+  return (
+    <div aria-busy={pending} className="pa-dashboard" data-testid="analytics-dashboard">
+      <div className="pa-toolbar" role="toolbar" aria-label="Analytics controls">
+        {mode === 'admin' ? (
+          <SiteSwitcher
+            allLabel={data.tenant ? `All sites of ${data.tenant}` : 'All sites'}
+            onChange={(site) => navigate({ site })}
+            sites={data.sites}
+            value={state.site}
+          />
+        ) : null}
+        <RangePicker from={stats.range.from} onChange={navigate} state={state} to={stats.range.to} />
+        <span className="pa-spacer" />
+        {data.realtime && mode !== 'share' ? <RealtimeBadge apiRoute={apiRoute} initial={data.realtime} siteIds={realtimeSites} /> : null}
+        <button aria-pressed={Boolean(state.table)} className="pa-button" onClick={() => navigate({ table: !state.table })} type="button">
+          {state.table ? 'Show charts' : 'Show as tables'}
+        </button>
+        {mode !== 'share' ? (
+          <a className="pa-button" data-testid="analytics-export" download href={`${apiRoute}/analytics/export?format=csv&${data.query}`}>
+            Export CSV
+          </a>
+        ) : null}
+      </div>
+      {pending ? (
+        <span className="pa-loading" role="status">
+          Loading…
+        </span>
+      ) : null}
+      <p className="pa-context" data-testid="analytics-context">
+        {RANGE_LABELS[stats.range.name]} ({rangeText(stats.range.from, stats.range.to)}, UTC) · {scope} · compared with{' '}
+        {rangeText(compare.previousRange.from, compare.previousRange.to)}
+      </p>
+
+      <div className="pa-body">
+        {empty ? (
+          <div className="pa-state" data-testid="analytics-empty" role="status">
+            <h2>No data for this range yet</h2>
+            <p>
+              Nothing was recorded for {scope} from {rangeText(stats.range.from, stats.range.to)}. Pick a longer range, or check that the
+              site carries its tracking snippet — new events appear after the next aggregation run (every few minutes).
+            </p>
+          </div>
+        ) : null}
+
+        <ul aria-label="Key figures" className="pa-kpis">
+          {KPIS.map((kpi) => {
+            const total = compare.totals[kpi.key]
+            const change = describeChange(kpi, total)
+            return (
+              <li className="pa-card" data-kpi={kpi.key} data-testid="analytics-kpi" key={kpi.key}>
+                <p className="pa-kpi-label">{kpi.label}</p>
+                <p className="pa-kpi-value" data-value={stats.totals[kpi.key]}>
+                  {formatValue(stats.totals[kpi.key], kpi.format)}
+                </p>
+                <span aria-label={change.label} className={`pa-change pa-change--${change.tone}`} data-tone={change.tone} title={change.label}>
+                  {change.text}
+                </span>
+              </li>
+            )
+          })}
+        </ul>
+
+        <div className="pa-charts">
+          <section aria-label="Visitors and pageviews over time" className="pa-panel pa-panel--wide">
+            <h2>Visitors and pageviews</h2>
+            {state.table ? (
+              <SeriesTable caption="Visitors and pageviews per period, with the previous period" compare={compare} specs={CHART_SERIES.traffic} withPrevious />
+            ) : (
+              <SeriesChart compare={compare} kind="traffic" />
+            )}
+          </section>
+          <section aria-label="Leads and conversion rate" className="pa-panel">
+            <h2>Leads and conversion rate</h2>
+            {state.table ? <SeriesTable caption="Leads and conversion rate per period" compare={compare} specs={CHART_SERIES.leads} /> : <SeriesChart compare={compare} kind="leads" />}
+          </section>
+          <section aria-label="Automation runs and export jobs" className="pa-panel">
+            <h2>Automation runs and export jobs</h2>
+            {state.table ? (
+              <SeriesTable caption="Automation runs and export jobs per period" compare={compare} specs={CHART_SERIES.activity} />
+            ) : (
+              <SeriesChart compare={compare} kind="activity" />
+            )}
+          </section>
+          <section aria-label="AI token usage" className="pa-panel pa-panel--wide">
+            <h2>AI token usage</h2>
+            {state.table ? <SeriesTable caption="AI tokens per period" compare={compare} specs={CHART_SERIES.aiTokens} /> : <SeriesChart compare={compare} kind="aiTokens" />}
+          </section>
+        </div>
+
+        <div className="pa-lists">
+          {BREAKDOWN_LISTS.map((list) => (
+            <RankedList key={list.breakdown} keyLabel={list.keyLabel} rows={stats.breakdowns[list.breakdown] ?? []} title={list.title} />
+          ))}
+        </div>
+
+        {mode === 'admin' && stats.sites.length > 1 ? (
+          <section aria-label="Site comparison" className="pa-panel" data-testid="analytics-comparison">
+            <h2>Site comparison</h2>
+            <div className="pa-table-scroll">
+              <table className="pa-table">
+                <thead>
+                  <tr>
+                    <th scope="col">Site</th>
+                    <th className="pa-num" scope="col">
+                      Visitors
+                    </th>
+                    <th scope="col">Trend</th>
+                    <th className="pa-num" scope="col">
+                      Visits
+                    </th>
+                    <th className="pa-num" scope="col">
+                      Pageviews
+                    </th>
+                    <th className="pa-num" scope="col">
+                      Bounce rate
+                    </th>
+                    <th className="pa-num" scope="col">
+                      Visit duration
+                    </th>
+                    <th className="pa-num" scope="col">
+                      Leads
+                    </th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {stats.sites.map(({ site, totals }) => (
+                    <tr data-site={String(site.id)} key={String(site.id)}>
+                      <th scope="row">
+                        <button className="pa-link" onClick={() => navigate({ site: String(site.id) })} type="button">
+                          {site.name || site.domain}
+                        </button>
+                      </th>
+                      <td className="pa-num">{formatValue(totals.visitors, 'count')}</td>
+                      <td>
+                        <Sparkline label={`Visitors of ${site.name || site.domain} over the range`} values={data.sparklines?.[String(site.id)] ?? []} />
+                      </td>
+                      <td className="pa-num">{formatValue(totals.visits, 'count')}</td>
+                      <td className="pa-num">{formatValue(totals.pageviews, 'count')}</td>
+                      <td className="pa-num">{formatValue(totals.bounceRate, 'percent')}</td>
+                      <td className="pa-num">{formatValue(totals.avgVisitDuration, 'duration')}</td>
+                      <td className="pa-num">{formatValue(totals.leads, 'count')}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+          </section>
+        ) : null}
+      </div>
+    </div>
+  )
+}

@@ -1,0 +1,181 @@
+/**
+ * Server side of every dashboard (the Analytics view, a site's tab, the public share page):
+ * one call to the stats service per question, the same service the REST API answers from.
+ * No SQL here; access is the service's business (it gets the caller).
+ */
+import type { Payload, PayloadRequest } from 'payload'
+
+import type {
+  CompareResult,
+  Interval,
+  RealtimeResult,
+  SiteId,
+  StatsCaller,
+  StatsQuery,
+  StatsResult,
+  StatsService,
+  StatsSite,
+} from '../../src/stats/types.js'
+import type { SanitizedAnalyticsConfig } from '../../src/types.js'
+import type { DashboardState } from './state.js'
+import type { StatsError } from '../../src/stats/errors.js'
+
+import { BREAKDOWN_LIMIT, BREAKDOWN_LISTS } from './metrics.js'
+import { statsRange } from './state.js'
+
+/** Sparklines of the comparison table: above this many sites the table shows numbers only. */
+export const SPARKLINE_SITE_LIMIT = 50
+
+export interface DashboardData {
+  compare: CompareResult
+  /** Query string of the stats endpoints for this view (`/export`, `/realtime`). */
+  query: string
+  realtime: null | RealtimeResult
+  /** Sites in this view (the switcher's selection, or all of the list). */
+  selected: SiteId[]
+  /** The site switcher's list: the sites the user may read, narrowed to the selected tenant. */
+  sites: StatsSite[]
+  /** Visitors per period, per site (comparison table); absent above `SPARKLINE_SITE_LIMIT` sites. */
+  sparklines: null | Record<string, number[]>
+  state: DashboardState
+  stats: StatsResult
+  /** Name of the tenant the multi-tenant selector narrows the view to. */
+  tenant: null | string
+}
+
+export type DashboardResult = { data: DashboardData; ok: true } | { message: string; ok: false; status: number }
+
+/** The stats service of a running instance (set by the plugin at init). */
+export function statsService(payload: Payload): StatsService {
+  const stats = payload.analytics?.stats
+  if (!stats) throw new Error('The analytics stats service is not running (is the plugin enabled?).')
+  return stats
+}
+
+/**
+ * A caller's mistake from the stats service. Not `instanceof`: Next bundles the admin
+ * components apart from the Payload config, so the service's `StatsError` class and the one
+ * this module would import can be two copies of the same class.
+ */
+const isStatsError = (error: unknown): error is StatsError =>
+  error instanceof Error && error.name === 'StatsError' && typeof (error as { status?: unknown }).status === 'number'
+
+/** Sparklines stay legible: daily up to two months, then weekly, then monthly. */
+const sparklineInterval = (days: number): Interval => (days <= 62 ? 'day' : days <= 190 ? 'week' : 'month')
+const daysBetween = (from: string, to: string) => Math.round((Date.parse(to) - Date.parse(from)) / 86_400_000) + 1
+
+/** Days a range covers (UTC), known before the service resolves it. */
+export function rangeDays(state: DashboardState, now: Date): number {
+  const today = now.toISOString().slice(0, 10)
+  switch (state.range) {
+    case 'today':
+      return 1
+    case '7d':
+      return 7
+    case '30d':
+      return 30
+    case 'month':
+      return now.getUTCDate()
+    case 'year':
+      return daysBetween(`${today.slice(0, 4)}-01-01`, today)
+    case 'custom':
+      return state.from && state.to ? daysBetween(state.from, state.to) : 30
+  }
+}
+
+/**
+ * The sites of the tenant the multi-tenant plugin's selector has chosen (its cookie), among
+ * those the user may read; null when there is no tenant selection.
+ */
+async function tenantSites(req: PayloadRequest, cookies: Map<string, string> | undefined): Promise<null | { ids: string[]; name: string }> {
+  const tenantId = cookies?.get('payload-tenant')
+  const cfg = req.payload.config.custom?.analytics as SanitizedAnalyticsConfig | undefined
+  if (!tenantId || !cfg?.tenantsCollection || !req.user) return null
+  const [{ docs }, tenant] = await Promise.all([
+    req.payload.find({
+      collection: cfg.slugs.sites,
+      depth: 0,
+      overrideAccess: false,
+      pagination: false,
+      req,
+      user: req.user,
+      where: { [cfg.sites.tenantField]: { equals: tenantId } },
+    }),
+    req.payload
+      .findByID({ id: tenantId, collection: cfg.tenantsCollection, depth: 0, disableErrors: true, overrideAccess: false, req, user: req.user })
+      .catch(() => null),
+  ])
+  if (!tenant) return null
+  const record = tenant as unknown as Record<string, unknown>
+  const name = typeof record.name === 'string' ? record.name : typeof record.title === 'string' ? record.title : String(tenantId)
+  return { ids: docs.map((doc) => String(doc.id)), name }
+}
+
+export interface LoadOptions {
+  caller: StatsCaller
+  /** Cookies of the admin request (the tenant selector's choice). */
+  cookies?: Map<string, string>
+  /** A site's own tab or share page: the view is fixed to it. */
+  fixedSite?: SiteId
+  payload: Payload
+  state: DashboardState
+}
+
+/**
+ * Everything a dashboard shows, or the message of what went wrong. A caller's mistake (a
+ * site they may not read, a bad range) is a `StatsError` with its message; anything else
+ * is logged and reported plainly.
+ */
+export async function loadDashboard({ caller, cookies, fixedSite, payload, state }: LoadOptions): Promise<DashboardResult> {
+  try {
+    const stats = statsService(payload)
+    const [readable, scoped] = await Promise.all([
+      stats.readableSites(caller),
+      'req' in caller && fixedSite === undefined ? tenantSites(caller.req, cookies) : null,
+    ])
+    let sites = readable
+    let tenant: null | string = null
+    if (scoped) {
+      tenant = scoped.name
+      const ids = new Set(scoped.ids)
+      sites = sites.filter((site) => ids.has(String(site.id)))
+    }
+
+    const siteParam = fixedSite !== undefined ? String(fixedSite) : state.site
+    // A site id typed into the URL goes to the service as asked: if the caller may not read
+    // it, the service says "Site not found" — the view never decides access by itself.
+    const selected: SiteId[] = siteParam !== undefined ? [siteParam] : sites.map((site) => site.id)
+    if (selected.length === 0) {
+      return { message: 'You have no sites with analytics to read.', ok: false, status: 404 }
+    }
+    const range = statsRange(state)
+    const base: StatsQuery = { ...range, siteIds: selected }
+    // The sparklines' queries start with the others: one round trip of latency, not two.
+    const sparkSites = selected.length > 1 && selected.length <= SPARKLINE_SITE_LIMIT ? selected : []
+    const interval = sparklineInterval(rangeDays(state, new Date()))
+    const [result, compare, realtime, perSite] = await Promise.all([
+      stats.getStats({ ...base, breakdowns: BREAKDOWN_LISTS.map((list) => list.breakdown), limit: BREAKDOWN_LIMIT }, caller),
+      stats.compareStats(base, caller),
+      stats.getRealtime({ siteIds: selected }, caller).catch((error: unknown) => {
+        // The realtime badge is a nicety: a dashboard without it is still a dashboard.
+        if (!isStatsError(error)) payload.logger.warn(`analytics: realtime counts failed: ${(error as Error).message}`)
+        return null
+      }),
+      Promise.all(sparkSites.map((siteId) => stats.getStats({ ...range, interval, siteIds: [siteId] }, caller))),
+    ])
+    const sparklines: DashboardData['sparklines'] = sparkSites.length
+      ? Object.fromEntries(sparkSites.map((siteId, index) => [String(siteId), perSite[index]!.series.map((point) => point.visitors)]))
+      : null
+
+    const query = new URLSearchParams({ from: result.range.from, range: 'custom', to: result.range.to })
+    if (siteParam !== undefined || tenant) query.set('siteId', selected.map(String).join(','))
+    return {
+      data: { compare, query: query.toString(), realtime, selected, sites, sparklines, state, stats: result, tenant },
+      ok: true,
+    }
+  } catch (error) {
+    if (isStatsError(error)) return { message: error.message, ok: false, status: error.status }
+    payload.logger.error({ err: error, msg: 'analytics: the dashboard could not load its stats' })
+    return { message: 'The analytics could not be loaded. Try again in a moment; if it persists, the server log says why.', ok: false, status: 500 }
+  }
+}

@@ -1,0 +1,56 @@
+import type { Endpoint, PayloadHandler, PayloadRequest } from 'payload'
+
+import type { SanitizedAnalyticsConfig } from '../types.js'
+
+import { canAccessSite } from '../access/siteAccess.js'
+import { ENDPOINT_PREFIX } from '../constants.js'
+import { newShareToken } from '../../collections/AnalyticsSettings.js'
+
+const NO_STORE = { 'Cache-Control': 'no-store' }
+const json = (body: unknown, status = 200) => Response.json(body, { headers: NO_STORE, status })
+
+const idParam = (req: PayloadRequest): null | string => {
+  const id = req.routeParams?.id
+  return typeof id === 'string' && /^[\w-]{1,64}$/.test(id) ? id : null
+}
+
+/**
+ * The admin's actions on one site's analytics, for logged-in users who may update the
+ * site (the host's own access on its sites collection decides):
+ * - `POST /api/analytics/sites/:id/erase` deletes every analytics row of the site;
+ * - `POST /api/analytics/settings/:id/share-token` replaces a public share link's token.
+ */
+export function siteActionEndpoints(cfg: SanitizedAnalyticsConfig): Endpoint[] {
+  const erase: PayloadHandler = async (req) => {
+    if (!req.user) return json({ error: 'Log in to delete analytics data.' }, 401)
+    const id = idParam(req)
+    // "Not found" for sites the user may not update: the answer does not say whether one exists.
+    if (!id || !(await canAccessSite(req, cfg, id, 'update'))) return json({ error: 'Site not found.' }, 404)
+    // Update access may be "every site" (a super-admin): the site must still exist.
+    const { totalDocs } = await req.payload.count({ collection: cfg.slugs.sites, overrideAccess: false, req, user: req.user, where: { id: { equals: id } } })
+    if (totalDocs === 0) return json({ error: 'Site not found.' }, 404)
+    const runtime = req.payload.analytics
+    if (!runtime) return json({ error: 'Analytics is starting, retry shortly' }, 503)
+    const siteId = req.payload.db.defaultIDType === 'number' ? Number(id) : id
+    const result = await runtime.eraseSite(siteId)
+    req.payload.logger.info(`analytics: ${String(req.user.id)} erased the analytics data of site ${id}`)
+    return json({ erased: result, ok: true })
+  }
+
+  const rotate: PayloadHandler = async (req) => {
+    if (!req.user) return json({ error: 'Log in to change the share link.' }, 401)
+    const id = idParam(req)
+    if (!id) return json({ error: 'Settings not found.' }, 404)
+    // The collection's own update access decides (settings of sites the user may update).
+    const updated = await req.payload
+      .update({ id, collection: cfg.slugs.settings, data: { shareToken: newShareToken() }, depth: 0, overrideAccess: false, req, user: req.user })
+      .catch(() => null)
+    if (!updated) return json({ error: 'Settings not found.' }, 404)
+    return json({ shareToken: (updated as { shareToken?: string }).shareToken })
+  }
+
+  return [
+    { handler: erase, method: 'post', path: `${ENDPOINT_PREFIX}/sites/:id/erase` },
+    { handler: rotate, method: 'post', path: `${ENDPOINT_PREFIX}/settings/:id/share-token` },
+  ]
+}
