@@ -21,18 +21,40 @@ const METRIC_DESCRIPTIONS: Record<(typeof STATS_METRICS)[number], string> = {
   visits: 'Sessions (30 minutes of inactivity end one).',
 }
 
-/**
- * One row per (site, day, dimension, key): the `total` dimension holds the day's totals,
- * the others its breakdowns. Recomputed as absolute values by the aggregation job only.
- */
-export function buildAnalyticsDailyStats(cfg: SanitizedAnalyticsConfig): CollectionConfig {
-  const metricFields: Field[] = STATS_METRICS.map((name) => ({
+/** The additive counters of a stats row (daily and monthly rows alike). */
+export function statsMetricFields(): Field[] {
+  return STATS_METRICS.map((name) => ({
     name,
     type: 'number',
     admin: { description: METRIC_DESCRIPTIONS[name] },
     defaultValue: 0,
     required: true,
   }))
+}
+
+/** The `dimension` select of a stats row. */
+export const dimensionField = (): Field => ({
+  name: 'dimension',
+  type: 'select',
+  defaultValue: 'total',
+  options: STATS_DIMENSIONS.map((value) => ({ label: value, value })),
+  required: true,
+})
+
+/** The `key` text of a stats row. */
+export const keyField = (): Field => ({
+  name: 'key',
+  type: 'text',
+  admin: { description: 'The breakdown value (a path, a source, a country…); empty for totals.' },
+  defaultValue: '',
+})
+
+/**
+ * One row per (site, day, dimension, key): the `total` dimension holds the day's totals,
+ * the others its breakdowns. Recomputed as absolute values by the aggregation job only.
+ */
+export function buildAnalyticsDailyStats(cfg: SanitizedAnalyticsConfig): CollectionConfig {
+  const metricFields = statsMetricFields()
 
   const base: CollectionConfig = {
     slug: cfg.slugs.dailyStats,
@@ -49,14 +71,8 @@ export function buildAnalyticsDailyStats(cfg: SanitizedAnalyticsConfig): Collect
     fields: [
       ...ownershipFields(cfg, { indexTenant: true }),
       { name: 'date', type: 'date', required: true, admin: { date: { pickerAppearance: 'dayOnly' }, description: 'The UTC day.' } },
-      {
-        name: 'dimension',
-        type: 'select',
-        defaultValue: 'total',
-        options: STATS_DIMENSIONS.map((value) => ({ label: value, value })),
-        required: true,
-      },
-      { name: 'key', type: 'text', admin: { description: 'The breakdown value (a path, a source, a country…); empty for totals.' }, defaultValue: '' },
+      dimensionField(),
+      keyField(),
       { type: 'row', fields: metricFields.slice(0, 5) },
       { type: 'row', fields: metricFields.slice(5) },
     ],

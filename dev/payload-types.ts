@@ -72,6 +72,7 @@ export interface Config {
     sites: Site;
     'analytics-events': AnalyticsEvent;
     'analytics-daily-stats': AnalyticsDailyStat;
+    'analytics-monthly-stats': AnalyticsMonthlyStat;
     'analytics-settings': AnalyticsSetting;
     'analytics-salts': AnalyticsSalt;
     'payload-kv': PayloadKv;
@@ -86,6 +87,7 @@ export interface Config {
     sites: SitesSelect<false> | SitesSelect<true>;
     'analytics-events': AnalyticsEventsSelect<false> | AnalyticsEventsSelect<true>;
     'analytics-daily-stats': AnalyticsDailyStatsSelect<false> | AnalyticsDailyStatsSelect<true>;
+    'analytics-monthly-stats': AnalyticsMonthlyStatsSelect<false> | AnalyticsMonthlyStatsSelect<true>;
     'analytics-settings': AnalyticsSettingsSelect<false> | AnalyticsSettingsSelect<true>;
     'analytics-salts': AnalyticsSaltsSelect<false> | AnalyticsSaltsSelect<true>;
     'payload-kv': PayloadKvSelect<false> | PayloadKvSelect<true>;
@@ -327,6 +329,85 @@ export interface AnalyticsDailyStat {
   aiTokens: number;
 }
 /**
+ * Monthly sums of the daily statistics, for long ranges.
+ *
+ * This interface was referenced by `Config`'s JSON-Schema
+ * via the `definition` "analytics-monthly-stats".
+ */
+export interface AnalyticsMonthlyStat {
+  id: number;
+  site: number | Site;
+  tenant?: (number | null) | Tenant;
+  /**
+   * The first UTC day of the month.
+   */
+  month: string;
+  dimension:
+    | 'total'
+    | 'page'
+    | 'entryPage'
+    | 'exitPage'
+    | 'source'
+    | 'utmSource'
+    | 'utmMedium'
+    | 'utmCampaign'
+    | 'utmTerm'
+    | 'utmContent'
+    | 'country'
+    | 'browser'
+    | 'os'
+    | 'device'
+    | 'event';
+  /**
+   * The breakdown value (a path, a source, a country…); empty for totals.
+   */
+  key?: string | null;
+  /**
+   * Pageviews.
+   */
+  pageviews: number;
+  /**
+   * Unique visitors (daily hash).
+   */
+  visitors: number;
+  /**
+   * Sessions (30 minutes of inactivity end one).
+   */
+  visits: number;
+  /**
+   * Visits with a single pageview.
+   */
+  bounces: number;
+  /**
+   * Seconds between the first and last event of every visit, summed.
+   */
+  totalDuration: number;
+  /**
+   * Events of any type (for the `event` dimension: of that custom event).
+   */
+  events: number;
+  /**
+   * lead.created events.
+   */
+  leads: number;
+  /**
+   * form.submit events.
+   */
+  forms: number;
+  /**
+   * export.completed events.
+   */
+  exports: number;
+  /**
+   * automation.run events.
+   */
+  automationRuns: number;
+  /**
+   * Sum of the values of ai.usage events.
+   */
+  aiTokens: number;
+}
+/**
  * Tracking, privacy and sharing settings per site, with tenant and global defaults.
  *
  * This interface was referenced by `Config`'s JSON-Schema
@@ -342,15 +423,15 @@ export interface AnalyticsSetting {
   tenant?: (number | null) | Tenant;
   scopeKey?: string | null;
   /**
-   * Accept events for this site.
+   * Accept events for this site. Inherit: the tenant’s or the global default.
    */
   trackingEnabled: 'inherit' | 'on' | 'off';
   /**
-   * Hostnames allowed besides the site domain and its subdomains (e.g. a staging host).
+   * Hostnames allowed besides the site domain and its subdomains (e.g. a staging host). Empty: inherit.
    */
   allowedHostnames?: string[] | null;
   /**
-   * Paths never tracked: `/admin`, `/preview/*` (one segment) or `/drafts/**` (any depth).
+   * Paths never tracked: `/admin`, `/preview/*` (one segment) or `/drafts/**` (any depth). Empty: inherit.
    */
   excludedPaths?: string[] | null;
   /**
@@ -366,11 +447,11 @@ export interface AnalyticsSetting {
    */
   trackAutomation: 'inherit' | 'on' | 'off';
   /**
-   * Days raw events are kept. Empty: inherit (plugin default 30).
+   * Days raw events are kept; daily statistics stay 365 days. Empty: inherit (plugin default 30).
    */
   retentionDays?: number | null;
   /**
-   * Event types that count as conversions. Empty: inherit (lead.created, form.submit).
+   * Event types that count as conversions (the conversion rate). Empty: inherit (lead.created, form.submit).
    */
   conversionEvents?: string[] | null;
   /**
@@ -560,6 +641,28 @@ export interface AnalyticsDailyStatsSelect<T extends boolean = true> {
   site?: T;
   tenant?: T;
   date?: T;
+  dimension?: T;
+  key?: T;
+  pageviews?: T;
+  visitors?: T;
+  visits?: T;
+  bounces?: T;
+  totalDuration?: T;
+  events?: T;
+  leads?: T;
+  forms?: T;
+  exports?: T;
+  automationRuns?: T;
+  aiTokens?: T;
+}
+/**
+ * This interface was referenced by `Config`'s JSON-Schema
+ * via the `definition` "analytics-monthly-stats_select".
+ */
+export interface AnalyticsMonthlyStatsSelect<T extends boolean = true> {
+  site?: T;
+  tenant?: T;
+  month?: T;
   dimension?: T;
   key?: T;
   pageviews?: T;

@@ -5,8 +5,10 @@ import type { DirtyDays } from '../src/store/dirtyDays.js'
 import type { SqlName, SqlQuery, StoreOptions } from '../src/store/db.js'
 import type { SanitizedAnalyticsConfig } from '../src/types.js'
 
-import { collectionTable, drizzleOf, sql, timed } from '../src/store/db.js'
+import { monthOf } from '../src/core/months.js'
 import { DAY_MS } from '../src/core/time.js'
+import { collectionTable, drizzleOf, sql, timed } from '../src/store/db.js'
+import { recomputeMonthIn, rollupTables } from '../src/store/recomputeMonthlyStats.js'
 
 
 /** The UTC day (`YYYY-MM-DD`) of an instant. */
@@ -72,6 +74,15 @@ export interface RetentionResult {
     firstKeptDay: string
   }
   durationMs: number
+  /** The monthly rollup of the daily stats. */
+  monthlyStats: {
+    batches: number
+    deleted: number
+    /** Rows of months before this one were deleted. */
+    firstKeptMonth: string
+    /** Rollups recomputed after retention deleted part of their month's days (one per site at most). */
+    recomputed: number
+  }
   events: {
     batches: number
     deleted: number
@@ -93,7 +104,8 @@ export interface RetentionResult {
  *   index, oldest first, so at most one day of a site is partly deleted at any moment (and
  *   the aggregation does not recompute such days: `withoutExpiredDays`);
  * - daily statistics of days before `retention.statsDays`, site by site through the unique
- *   `(site, date, …)` index;
+ *   `(site, date, …)` index; their monthly rollups of months entirely before it, and the
+ *   rollup of the month that lost part of its days recomputed from the days kept;
  * - Postgres salts of days before yesterday (the no-Redis salt store).
  * Every statement is timed (`analytics_db_latency_seconds{operation="retention"}`).
  */
@@ -177,6 +189,27 @@ export async function applyRetention(payload: Payload, cfg: SanitizedAnalyticsCo
     statsResult.deleted += deleted
   }
 
+  // Monthly rollups: months entirely before the first kept day go; the month holding that day
+  // (when it is not the 1st) lost some daily rows, so its rollup is recomputed from the rest —
+  // under the month's lock, as every writer of the month's rows does.
+  const rollup = rollupTables(payload, cfg)
+  const monthly = rollup.monthly
+  const monthlyResult = { batches: 0, deleted: 0, firstKeptMonth: monthOf(statsFirstKept), recomputed: 0 }
+  const monthlySites = await distinctSites(monthly.ref, monthly.id('site'))
+  for (const site of monthlySites) {
+    const { batches, deleted } = await deleteInBatches(
+      monthly.ref,
+      sql`${monthly.id('site')} = ${site} AND ${monthly.id('month')} < ${before(monthlyResult.firstKeptMonth)}`,
+      monthly.id('month'),
+    )
+    monthlyResult.batches += batches
+    monthlyResult.deleted += deleted
+    if (statsFirstKept !== monthlyResult.firstKeptMonth) {
+      await timed(options, 'retention', () => db.transaction((tx) => recomputeMonthIn(tx, rollup, { month: statsFirstKept, siteId: site })))
+      monthlyResult.recomputed++
+    }
+  }
+
   // Salts (a handful of rows): every day before yesterday.
   const salts = collectionTable(payload, cfg.slugs.salts)
   const yesterday = utcDayOf(new Date(Date.parse(`${utcDayOf(now)}T00:00:00.000Z`) - DAY_MS))
@@ -188,6 +221,7 @@ export async function applyRetention(payload: Payload, cfg: SanitizedAnalyticsCo
     dailyStats: statsResult,
     durationMs: Date.now() - started,
     events: eventsResult,
+    monthlyStats: monthlyResult,
     now: now.toISOString(),
     salts: { deleted: Number(saltRows[0]?.n ?? 0) },
   }

@@ -520,9 +520,9 @@ class Jobs implements AnalyticsJobs {
         })
       }
       const result = await this.track(run())
-      const { dailyStats, events, salts } = result
+      const { dailyStats, events, monthlyStats, salts } = result
       logger.info(
-        `analytics: retention deleted ${events.deleted} raw events (${events.batches} batches), ${dailyStats.deleted} daily-stats rows (before ${dailyStats.firstKeptDay}) and ${salts.deleted} salts in ${result.durationMs} ms`,
+        `analytics: retention deleted ${events.deleted} raw events (${events.batches} batches), ${dailyStats.deleted} daily-stats rows (before ${dailyStats.firstKeptDay}), ${monthlyStats.deleted} monthly-stats rows (before ${monthlyStats.firstKeptMonth}) and ${salts.deleted} salts in ${result.durationMs} ms`,
       )
       this.emit('retention:end', { result, source })
       return result

@@ -5,6 +5,7 @@ export const ADMIN_GROUP = 'Analytics'
 export const DEFAULT_SLUGS = {
   dailyStats: 'analytics-daily-stats',
   events: 'analytics-events',
+  monthlyStats: 'analytics-monthly-stats',
   salts: 'analytics-salts',
   settings: 'analytics-settings',
   sites: 'sites',

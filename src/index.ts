@@ -4,6 +4,7 @@ import type { AnalyticsPluginOptions, SanitizedAnalyticsConfig } from './types.j
 
 import { buildAnalyticsDailyStats } from '../collections/AnalyticsDailyStats.js'
 import { buildAnalyticsEvents } from '../collections/AnalyticsEvents.js'
+import { buildAnalyticsMonthlyStats } from '../collections/AnalyticsMonthlyStats.js'
 import { buildAnalyticsSalts } from '../collections/AnalyticsSalts.js'
 import { buildAnalyticsSettings } from '../collections/AnalyticsSettings.js'
 import { buildSites } from '../collections/Sites.js'
@@ -59,6 +60,7 @@ export const analyticsPlugin =
     collections.push(
       buildAnalyticsEvents(cfg),
       buildAnalyticsDailyStats(cfg),
+      buildAnalyticsMonthlyStats(cfg),
       cfg.enabled ? wireSettings(settings) : settings,
       buildAnalyticsSalts(cfg),
     )

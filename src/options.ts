@@ -152,6 +152,7 @@ export function sanitizeOptions(options: AnalyticsPluginOptions, config: Config)
     slugs: {
       dailyStats: (overrides.dailyStats?.slug ?? DEFAULT_SLUGS.dailyStats) as CollectionSlug,
       events: (overrides.events?.slug ?? DEFAULT_SLUGS.events) as CollectionSlug,
+      monthlyStats: (overrides.monthlyStats?.slug ?? DEFAULT_SLUGS.monthlyStats) as CollectionSlug,
       salts: DEFAULT_SLUGS.salts as CollectionSlug,
       settings: (overrides.settings?.slug ?? DEFAULT_SLUGS.settings) as CollectionSlug,
       sites: sitesSlug as CollectionSlug,

@@ -240,6 +240,8 @@ export interface AnalyticsPluginOptions {
   overrides?: {
     dailyStats?: CollectionOverride
     events?: CollectionOverride
+    /** The hidden monthly rollup of the daily stats (breakdowns over long ranges read it). */
+    monthlyStats?: CollectionOverride
     settings?: CollectionOverride
     sites?: CollectionOverride
   }
@@ -311,6 +313,7 @@ export interface SanitizedAnalyticsConfig {
   slugs: {
     dailyStats: CollectionSlug
     events: CollectionSlug
+    monthlyStats: CollectionSlug
     salts: CollectionSlug
     settings: CollectionSlug
     sites: CollectionSlug

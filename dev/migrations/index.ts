@@ -1,6 +1,7 @@
 import * as migration_20261121_224806_initial from './20261121_224806_initial.js';
 import * as migration_20261121_231218_analytics_salts from './20261121_231218_analytics_salts.js';
 import * as migration_20261122_011050_stats_index from './20261122_011050_stats_index.js';
+import * as migration_20261122_015457_monthly_stats from './20261122_015457_monthly_stats.js';
 
 export const migrations = [
   {
@@ -16,6 +17,11 @@ export const migrations = [
   {
     up: migration_20261122_011050_stats_index.up,
     down: migration_20261122_011050_stats_index.down,
-    name: '20261122_011050_stats_index'
+    name: '20261122_011050_stats_index',
+  },
+  {
+    up: migration_20261122_015457_monthly_stats.up,
+    down: migration_20261122_015457_monthly_stats.down,
+    name: '20261122_015457_monthly_stats'
   },
 ];

@@ -4,6 +4,7 @@ import type { SiteDay } from '../core/dailyStats.js'
 import type { StatsMetric } from '../core/dimensions.js'
 import type { SanitizedAnalyticsConfig } from '../types.js'
 import type { CollectionTable, SqlName, SqlQuery, StoreOptions } from './db.js'
+import type { SiteMonth } from './recomputeMonthlyStats.js'
 
 import {
   COUNTED_EVENT_TYPES,
@@ -17,11 +18,13 @@ import {
   SUMMED_EVENT_TYPES,
 } from '../core/dailyStats.js'
 import { STATS_METRICS } from '../core/dimensions.js'
+import { monthOf } from '../core/months.js'
 import { collectionTable, drizzleOf, sql, timed } from './db.js'
+import { lockSiteMonth, recomputeMonthIn, rollupTables, siteMonthLockKey } from './recomputeMonthlyStats.js'
 
 export interface RecomputeOptions extends StoreOptions {
   /**
-   * (site, day) pairs recomputed at once, each on its own connection and transaction.
+   * (site, month) groups recomputed at once, each on its own connection and transaction.
    * @default 2
    */
   concurrency?: number
@@ -30,6 +33,8 @@ export interface RecomputeOptions extends StoreOptions {
 export interface RecomputeResult {
   /** (site, day) pairs recomputed. */
   daysRecomputed: number
+  /** (site, month) rollups recomputed: one per month with a recomputed day. */
+  monthsRecomputed: number
   /** Stale rows removed (keys that no longer occur that day). */
   rowsDeleted: number
   /** Rows inserted, or updated because a value changed (unchanged rows are not rewritten). */
@@ -58,8 +63,9 @@ const a = (alias: string) => sql.identifier(alias)
  * Recompute the daily statistics of (site, UTC day) pairs as absolute values from the raw
  * events (definitions: `src/core/dailyStats.ts`).
  *
- * Each pair is one transaction: `pg_advisory_xact_lock` on a key of (table, site, day)
- * first, so recomputes of the same pair run one after the other; then ONE statement that
+ * The pairs of one (site, month) share one transaction: the advisory lock of the (site,
+ * month) first, then for each day, in order, `pg_advisory_xact_lock` on a key of (table,
+ * site, day), so recomputes of the same pair run one after the other; then ONE statement that
  * computes every row of the day from the events (CTEs: the day's events, its sessions, the
  * total, session dimensions, pages, exit pages, custom events), upserts them (rewriting only
  * rows whose values changed) and deletes the day's rows whose key no longer occurs. Under READ COMMITTED that statement's snapshot is
@@ -67,6 +73,11 @@ const a = (alias: string) => sql.identifier(alias)
  * of a recompute that held the lock just before: the last writer is always the freshest,
  * and a stale count is never written over a fresh one. A pair with no raw events is left
  * alone (expired raw events must not erase statistics).
+ *
+ * Last in the same transaction, the month's rollup (`recomputeMonthlyStats.ts`) is
+ * recomputed from its daily rows: monthly rows commit together with the days they sum, and
+ * the month lock serialises every writer of the month, so monthly = sum of daily, always.
+ * Locks are always taken month first, then days in order: concurrent runs never deadlock.
  */
 export async function recomputeDailyStats(
   payload: Payload,
@@ -82,33 +93,53 @@ export async function recomputeDailyStats(
   const pairs = [...unique.values()].sort((x, y) =>
     String(x.siteId) === String(y.siteId) ? x.day.localeCompare(y.day) : String(x.siteId).localeCompare(String(y.siteId), 'en', { numeric: true }),
   )
-  const result: RecomputeResult = { daysRecomputed: 0, rowsDeleted: 0, rowsWritten: 0 }
+  const result: RecomputeResult = { daysRecomputed: 0, monthsRecomputed: 0, rowsDeleted: 0, rowsWritten: 0 }
   if (pairs.length === 0) return result
 
   const events = collectionTable(payload, cfg.slugs.events)
-  const stats = collectionTable(payload, cfg.slugs.dailyStats)
+  const rollup = rollupTables(payload, cfg)
+  const stats = rollup.daily
   const tenancy = cfg.tenantsCollection !== null && events.has('tenant') && stats.has('tenant')
   const db = drizzleOf(payload)
+
+  // One transaction per (site, month): its days (in order), then the month's rollup.
+  const groups = new Map<string, { days: SiteDay[]; month: SiteMonth }>()
+  for (const pair of pairs) {
+    const month: SiteMonth = { month: monthOf(pair.day), siteId: pair.siteId }
+    const key = siteMonthLockKey(rollup, month)
+    const group = groups.get(key) ?? groups.set(key, { days: [], month }).get(key)!
+    group.days.push(pair)
+  }
+  const work = [...groups.values()]
 
   let next = 0
   let failed = false
   const worker = async () => {
-    while (next < pairs.length && !failed) {
-      const pair = pairs[next++]!
-      const query = recomputeQuery({ events, pair, stats, tenancy })
-      const lockKey = `${stats.name}|${siteDayKey(pair)}`
+    while (next < work.length && !failed) {
+      const group = work[next++]!
       const counts = await db.transaction(async (tx) => {
-        await timed(options, 'recompute', () => tx.execute(sql`SELECT pg_advisory_xact_lock(hashtextextended(${lockKey}, 0))`))
-        const { rows } = await timed(options, 'recompute', () => tx.execute(query))
-        return rows[0] as { deleted: number; written: number }
+        // Lock order: the month first, then its days in order — the same everywhere.
+        await timed(options, 'recompute', () => tx.execute(lockSiteMonth(rollup, group.month)))
+        const totals = { deleted: 0, written: 0 }
+        for (const pair of group.days) {
+          const lockKey = `${stats.name}|${siteDayKey(pair)}`
+          await timed(options, 'recompute', () => tx.execute(sql`SELECT pg_advisory_xact_lock(hashtextextended(${lockKey}, 0))`))
+          const { rows } = await timed(options, 'recompute', () => tx.execute(recomputeQuery({ events, pair, stats, tenancy })))
+          const day = rows[0] as { deleted: number; written: number }
+          totals.written += Number(day.written)
+          totals.deleted += Number(day.deleted)
+        }
+        await timed(options, 'recompute', () => recomputeMonthIn(tx, rollup, group.month))
+        return totals
       })
-      result.daysRecomputed++
-      result.rowsWritten += Number(counts.written)
-      result.rowsDeleted += Number(counts.deleted)
+      result.daysRecomputed += group.days.length
+      result.monthsRecomputed++
+      result.rowsWritten += counts.written
+      result.rowsDeleted += counts.deleted
     }
   }
-  const concurrency = Math.max(1, Math.min(options?.concurrency ?? 2, pairs.length))
-  // Stop handing out pairs after a failure, and return only when no transaction is running.
+  const concurrency = Math.max(1, Math.min(options?.concurrency ?? 2, work.length))
+  // Stop handing out months after a failure, and return only when no transaction is running.
   const results = await Promise.allSettled(
     Array.from({ length: concurrency }, () =>
       worker().catch((error: unknown) => {

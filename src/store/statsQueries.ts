@@ -1,6 +1,6 @@
 /**
- * The SQL of the stats API, over AnalyticsDailyStats (and, for realtime, the raw events of
- * the last minutes). Read-only; every value is a bound parameter. The date column holds
+ * The SQL of the stats API, over AnalyticsDailyStats, its monthly rollup for the whole
+ * months of breakdown ranges (and, for realtime, the raw events of the last minutes). Read-only; every value is a bound parameter. The date column holds
  * the UTC day's midnight; `(site, dimension, date)` is indexed for these range scans.
  */
 import type { Payload } from 'payload'
@@ -10,6 +10,7 @@ import type { SanitizedAnalyticsConfig } from '../types.js'
 import type { CollectionTable, SqlQuery } from './db.js'
 
 import { PAGEVIEW } from '../core/dailyStats.js'
+import { splitByMonths } from '../core/months.js'
 import { collectionTable, drizzleOf, sql } from './db.js'
 
 export type SiteKey = number | string
@@ -43,6 +44,9 @@ const COUNTER_FIELDS = [
   'aiTokens',
 ] as const satisfies ReadonlyArray<keyof TotalCounters>
 
+/** The counters a breakdown row reports. */
+const TOP_KEY_FIELDS = ['visitors', 'visits', 'pageviews', 'events'] as const
+
 const a = (alias: string) => sql.identifier(alias)
 
 export interface StatsStore {
@@ -71,9 +75,24 @@ export interface StatsStore {
   ): Promise<Array<{ events: number; pageviews: number; path: null | string; visitor: null | string }>>
 }
 
-export function createStatsStore(payload: Payload, cfg: SanitizedAnalyticsConfig): StatsStore {
-  let tables: { events: CollectionTable; stats: CollectionTable } | null = null
-  const t = () => (tables ??= { events: collectionTable(payload, cfg.slugs.events), stats: collectionTable(payload, cfg.slugs.dailyStats) })
+export interface StatsStoreOptions {
+  /**
+   * Breakdowns read the whole months of a range from the monthly rollup. `false` reads
+   * daily rows only (the reference the rollup is tested against).
+   * @default true
+   */
+  monthlyRollup?: boolean
+}
+
+export function createStatsStore(payload: Payload, cfg: SanitizedAnalyticsConfig, options: StatsStoreOptions = {}): StatsStore {
+  const monthlyRollup = options.monthlyRollup ?? true
+  let tables: { events: CollectionTable; monthly: CollectionTable; stats: CollectionTable } | null = null
+  const t = () =>
+    (tables ??= {
+      events: collectionTable(payload, cfg.slugs.events),
+      monthly: collectionTable(payload, cfg.slugs.monthlyStats),
+      stats: collectionTable(payload, cfg.slugs.dailyStats),
+    })
   const run = async <T>(query: SqlQuery): Promise<T[]> => (await drizzleOf(payload).execute(query)).rows as T[]
 
   const siteIn = (column: SqlQuery, siteIds: SiteKey[]): SqlQuery =>
@@ -127,25 +146,38 @@ export function createStatsStore(payload: Payload, cfg: SanitizedAnalyticsConfig
 
     async topKeys(siteIds, from, to, dimensions, limit) {
       if (siteIds.length === 0 || dimensions.length === 0) return []
-      const s = t().stats
-      const enumType = s.enumType('dimension')
-      const inDimensions = sql`IN (${sql.join(
-        dimensions.map((dimension) => sql`${dimension}::${enumType}`),
-        sql`, `,
-      )})`
+      const { monthly: m, stats: s } = t()
+      const inDimensions = (table: CollectionTable) =>
+        sql`IN (${sql.join(
+          dimensions.map((dimension) => sql`${dimension}::${table.enumType('dimension')}`),
+          sql`, `,
+        )})`
+      const columns = (table: CollectionTable) =>
+        sql`${table.id('dimension')}::text AS ${a('dimension')}, ${table.id('key')} AS ${a('key')}, ${sql.join(
+          TOP_KEY_FIELDS.map((field) => sql`${table.id(field)}::float8 AS ${a(field)}`),
+          sql`, `,
+        )}`
+      // Whole months come from the monthly rollup (≈ 12 rows per key over a year instead of
+      // 365), the partial months at either end from the daily rows: the same sums.
+      const split = monthlyRollup ? splitByMonths(from, to) : { days: [{ from, to }], months: null }
+      const parts = split.days.map((range) => sql`SELECT ${columns(s)} FROM ${s.ref} WHERE ${statsWhere(siteIds, inDimensions(s), range.from, range.to)}`)
+      if (split.months) {
+        parts.push(sql`SELECT ${columns(m)} FROM ${m.ref} WHERE ${siteIn(sql`${m.id('site')}`, siteIds)} AND ${m.id('dimension')} ${inDimensions(m)}
+          AND ${m.id('month')} >= ${`${split.months.from}T00:00:00.000Z`}::timestamptz AND ${m.id('month')} <= ${`${split.months.to}T00:00:00.000Z`}::timestamptz`)
+      }
       // Summed as float8 (exact for whole numbers below 2^53): numeric sums are several times slower.
-      const sum = (field: string) => sql`sum(${s.id(field)}::float8)`
+      const sum = (field: string) => sql`sum(u.${a(field)})`
       const query = sql`
         SELECT ${a('dimension')}, ${a('key')}, ${a('visitors')}, ${a('visits')}, ${a('pageviews')}, ${a('events')} FROM (
-          SELECT ${s.id('dimension')}::text AS ${a('dimension')}, ${s.id('key')} AS ${a('key')},
+          SELECT u.${a('dimension')}, u.${a('key')},
             ${sum('visitors')} AS ${a('visitors')}, ${sum('visits')} AS ${a('visits')},
             ${sum('pageviews')} AS ${a('pageviews')}, ${sum('events')} AS ${a('events')},
             row_number() OVER (
-              PARTITION BY ${s.id('dimension')}
-              ORDER BY ${sum('visitors')} DESC, ${sum('visits')} DESC, ${sum('pageviews')} DESC, ${sum('events')} DESC, ${s.id('key')} COLLATE "C"
+              PARTITION BY u.${a('dimension')}
+              ORDER BY ${sum('visitors')} DESC, ${sum('visits')} DESC, ${sum('pageviews')} DESC, ${sum('events')} DESC, u.${a('key')} COLLATE "C"
             ) AS ${a('rank')}
-          FROM ${s.ref} WHERE ${statsWhere(siteIds, inDimensions, from, to)}
-          GROUP BY ${s.id('dimension')}, ${s.id('key')}
+          FROM (${sql.join(parts, sql` UNION ALL `)}) u
+          GROUP BY u.${a('dimension')}, u.${a('key')}
         ) ranked WHERE ${a('rank')} <= ${limit} ORDER BY ${a('dimension')}, ${a('rank')}`
       // A year of pages is tens of thousands of groups: room to hash them in memory rather than spill to disk.
       const rows = await drizzleOf(payload).transaction(async (tx) => {

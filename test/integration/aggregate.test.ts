@@ -295,7 +295,7 @@ describe('runAggregation', () => {
     expect(await rowsOfDay()).toBe(kept)
     // Without raw events (past retention) nothing is touched.
     const empty = await recomputeDailyStats(payload, cfg(), [{ day: '2025-01-01', siteId: day!.siteId }])
-    expect(empty).toEqual({ daysRecomputed: 1, rowsDeleted: 0, rowsWritten: 0 })
+    expect(empty).toEqual({ daysRecomputed: 1, monthsRecomputed: 1, rowsDeleted: 0, rowsWritten: 0 })
     await expectStatsToEqualReference(all)
   })
 })

@@ -1,0 +1,187 @@
+/**
+ * The monthly rollup of the daily stats on real Postgres: generated events (across month
+ * ends, a leap day and a year end) go through the store's insert and recompute; every
+ * monthly row must be the sum of its daily rows — after late events, repeated and
+ * concurrent recomputes, retention and erasure — and breakdowns read through the rollup
+ * must equal the daily-only query for ranges with and without whole months.
+ */
+import type { Payload } from 'payload'
+
+import { sql } from '@payloadcms/db-postgres'
+import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+
+import type { StatsDimension } from '../../src/core/dimensions.js'
+import type { AnalyticsEvent } from '../../src/core/event.js'
+import type { SanitizedAnalyticsConfig } from '../../src/types.js'
+import type { DemoSite } from '../helpers/fixtures.js'
+
+import { applyRetention } from '../../jobs/retention.js'
+import { siteDaysOf } from '../../src/core/dailyStats.js'
+import { STATS_DIMENSIONS } from '../../src/core/dimensions.js'
+import { eraseSiteAnalytics } from '../../src/erasure.js'
+import { insertEvents } from '../../src/store/insertEvents.js'
+import { recomputeDailyStats } from '../../src/store/recomputeDailyStats.js'
+import { recomputeMonthlyStats } from '../../src/store/recomputeMonthlyStats.js'
+import { createStatsStore } from '../../src/store/statsQueries.js'
+import { generateEvents } from '../helpers/events.js'
+import { demoSites } from '../helpers/fixtures.js'
+import { bootPayload } from '../helpers/payload.js'
+
+type Db = { execute: (query: unknown) => Promise<{ rows: Array<Record<string, unknown>> }> }
+const dbOf = (payload: Payload) => (payload.db as unknown as { drizzle: Db }).drizzle
+
+const DAY = 86_400_000
+const daysBetween = (from: string, to: string) => {
+  const days: string[] = []
+  for (let t = Date.parse(`${from}T00:00:00Z`); t <= Date.parse(`${to}T00:00:00Z`); t += DAY) days.push(new Date(t).toISOString().slice(0, 10))
+  return days
+}
+// A leap February with whole months on both sides, and a year end.
+const DAYS = [...daysBetween('2024-01-20', '2024-04-08'), ...daysBetween('2025-12-22', '2026-01-06')]
+const BREAKDOWNS = STATS_DIMENSIONS.filter((dimension): dimension is Exclude<StatsDimension, 'total'> => dimension !== 'total')
+
+let payload: Payload
+let cfg: SanitizedAnalyticsConfig
+let sites: DemoSite[]
+
+async function store(events: AnalyticsEvent[]) {
+  await insertEvents(payload, cfg, events)
+  return recomputeDailyStats(payload, cfg, siteDaysOf(events))
+}
+
+/** (site, month, dimension, key) rows where the monthly row is not the sum of the daily rows (either side missing included). */
+async function rollupMismatches(): Promise<Array<Record<string, unknown>>> {
+  const metrics = ['pageviews', 'visitors', 'visits', 'bounces', 'total_duration', 'events', 'leads', 'forms', 'exports', 'automation_runs', 'ai_tokens']
+  const sums = sql.join(
+    metrics.map((metric) => sql`sum(${sql.identifier(metric)}) AS ${sql.identifier(metric)}`),
+    sql`, `,
+  )
+  const cols = sql.join(
+    metrics.map((metric) => sql.identifier(metric)),
+    sql`, `,
+  )
+  const { rows } = await dbOf(payload).execute(sql`
+    WITH d AS (
+      SELECT site_id, date_trunc('month', date, 'UTC') AS month, dimension::text AS dimension, key, ${sums}
+      FROM analytics_daily_stats GROUP BY 1, 2, 3, 4
+    ), m AS (
+      SELECT site_id, month, dimension::text AS dimension, key, ${cols} FROM analytics_monthly_stats
+    )
+    (SELECT 'daily' AS side, * FROM d EXCEPT SELECT 'daily', * FROM m)
+    UNION ALL
+    (SELECT 'monthly', * FROM m EXCEPT SELECT 'monthly', * FROM d)`)
+  return rows
+}
+
+const monthlyRowCount = async (where = sql`TRUE`) =>
+  Number((await dbOf(payload).execute(sql`SELECT count(*)::int AS n FROM analytics_monthly_stats WHERE ${where}`)).rows[0]!.n)
+
+beforeAll(async () => {
+  payload = await bootPayload()
+  cfg = payload.analytics!.config
+  sites = Object.values(await demoSites(payload))
+  await store(generateEvents({ days: DAYS, seed: 29, sessionsPerDay: [3, 7], sites }))
+})
+
+afterAll(async () => {
+  await payload?.destroy()
+})
+
+describe('monthly rollup', () => {
+  test('every monthly row is the sum of its month’s daily rows', async () => {
+    // 3 sites × (Jan–Apr 2024, Dec 2025, Jan 2026), each with totals and breakdowns.
+    expect(await monthlyRowCount(sql`dimension = 'total'`)).toBe(sites.length * 6)
+    expect(await monthlyRowCount(sql`dimension = 'page'`)).toBeGreaterThan(sites.length * 6)
+    expect(await rollupMismatches()).toEqual([])
+  })
+
+  test('breakdowns through the rollup equal the daily-only query, with and without whole months', async () => {
+    const rollup = createStatsStore(payload, cfg)
+    const daily = createStatsStore(payload, cfg, { monthlyRollup: false })
+    const ranges: Array<[string, string]> = [
+      ['2024-02-01', '2024-02-29'], // exactly one month, to its leap day
+      ['2024-02-01', '2024-02-28'], // one day short of it: days only
+      ['2024-02-29', '2024-03-01'], // across the leap day's month end
+      ['2024-01-31', '2024-03-01'], // a whole month between single days
+      ['2024-01-20', '2024-04-08'], // partial, two whole, partial
+      ['2024-02-01', '2024-03-31'], // whole months only
+      ['2024-01-25', '2024-02-29'], // leading days, then a whole month
+      ['2024-03-15', '2024-03-20'], // inside one month
+      ['2025-12-22', '2026-01-06'], // a year end, no whole month
+      ['2025-12-01', '2026-01-31'], // a year end, whole months (partly empty)
+      ['2024-01-01', '2026-01-31'], // everything, with empty months between
+    ]
+    const siteSets = [[sites[0]!.id], sites.map((site) => site.id)]
+    for (const [from, to] of ranges) {
+      for (const siteIds of siteSets) {
+        for (const limit of [1000, 3]) {
+          const expected = await daily.topKeys(siteIds, from, to, BREAKDOWNS, limit)
+          expect(await rollup.topKeys(siteIds, from, to, BREAKDOWNS, limit), `${from}..${to}, ${siteIds.length} sites, limit ${limit}`).toEqual(expected)
+        }
+      }
+    }
+  })
+
+  test('whole months are read from the rollup, and recomputing a month repairs it', async () => {
+    const site = sites[0]!
+    const read = () => createStatsStore(payload, cfg).topKeys([site.id], '2024-02-01', '2024-02-29', ['page'], 1000)
+    const before = await read()
+    await dbOf(payload).execute(sql`
+      UPDATE analytics_monthly_stats SET visitors = visitors + 1000
+      WHERE site_id = ${site.id} AND month = '2024-02-01T00:00:00Z'::timestamptz AND dimension = 'page' AND key = ${before[0]!.key}`)
+    expect((await read())[0]!.visitors).toBe(before[0]!.visitors + 1000)
+    await recomputeMonthlyStats(payload, cfg, [{ month: '2024-02-01', siteId: site.id }])
+    expect(await read()).toEqual(before)
+    expect(await rollupMismatches()).toEqual([])
+  })
+
+  test('late events, repeated and concurrent recomputes keep monthly = sum of daily', async () => {
+    const late = generateEvents({ days: ['2024-02-29', '2024-03-01', '2026-01-06'], seed: 71, sessionsPerDay: [2, 4], sites })
+    await store(late)
+    expect(await rollupMismatches()).toEqual([])
+
+    // Two runs at once over overlapping months, in opposite orders: no deadlock, nothing lost.
+    const pairs = sites.flatMap((site) => ['2024-02-27', '2024-02-28', '2024-02-29', '2024-03-01', '2024-03-02'].map((day) => ({ day, siteId: site.id })))
+    const more = generateEvents({ days: ['2024-02-28', '2024-03-02'], seed: 83, sessionsPerDay: [2, 3], sites })
+    await insertEvents(payload, cfg, more)
+    const [first, second] = await Promise.all([
+      recomputeDailyStats(payload, cfg, pairs, { concurrency: 3 }),
+      recomputeDailyStats(payload, cfg, [...pairs].reverse(), { concurrency: 3 }),
+    ])
+    expect(first.daysRecomputed).toBe(pairs.length)
+    expect(second.monthsRecomputed).toBe(sites.length * 2)
+    expect(await rollupMismatches()).toEqual([])
+
+    // Idempotent: the same recompute again writes nothing.
+    expect(await recomputeDailyStats(payload, cfg, pairs)).toMatchObject({ rowsDeleted: 0, rowsWritten: 0 })
+    expect(await rollupMismatches()).toEqual([])
+  })
+
+  test('erasing a site removes its monthly rows', async () => {
+    const erased = sites[2]!
+    expect(await monthlyRowCount(sql`site_id = ${erased.id}`)).toBeGreaterThan(0)
+    await eraseSiteAnalytics(payload, cfg, erased.id)
+    expect(await monthlyRowCount(sql`site_id = ${erased.id}`)).toBe(0)
+    expect(await rollupMismatches()).toEqual([])
+  })
+
+  test('retention deletes months entirely before the stats retention and recomputes the month it cuts', async () => {
+    // Stats kept 365 days: on 2025-03-10 the first kept day is 2024-03-10, inside March 2024.
+    const result = await applyRetention(payload, cfg, { now: new Date('2025-03-10T12:00:00Z') })
+    expect(result.dailyStats.firstKeptDay).toBe('2024-03-10')
+    expect(result.monthlyStats).toMatchObject({ firstKeptMonth: '2024-03-01', recomputed: 2 })
+    expect(result.monthlyStats.deleted).toBeGreaterThan(0)
+    expect(await monthlyRowCount(sql`month < '2024-03-01T00:00:00Z'::timestamptz`)).toBe(0)
+    expect(await monthlyRowCount(sql`month = '2024-03-01T00:00:00Z'::timestamptz AND dimension = 'total'`)).toBe(2)
+    expect(await rollupMismatches()).toEqual([])
+
+    // The month it cut holds only its kept days: a range from the first kept day reads them right.
+    const [rollup, daily] = [createStatsStore(payload, cfg), createStatsStore(payload, cfg, { monthlyRollup: false })]
+    const ids = sites.slice(0, 2).map((site) => site.id)
+    expect(await rollup.topKeys(ids, '2024-03-10', '2024-04-30', BREAKDOWNS, 1000)).toEqual(await daily.topKeys(ids, '2024-03-10', '2024-04-30', BREAKDOWNS, 1000))
+
+    const again = await applyRetention(payload, cfg, { now: new Date('2025-03-10T12:00:00Z') })
+    expect(again.monthlyStats.deleted).toBe(0)
+    expect(await rollupMismatches()).toEqual([])
+  })
+})
