@@ -14,11 +14,17 @@
  * cache's 5 minutes. `baseline` is the sites list view of the same admin, for scale.
  * BENCH_RUNS requests each (default 7); medians are reported.
  *
+ * `serviceColdMedianMs` splits the cold render's data loading: the stats-service calls the
+ * view makes, timed one kind at a time in this process (stats cache emptied before each,
+ * trusted caller, no HTTP or React): the 8-breakdown stats of all sites, the compare, the 20
+ * per-site sparkline stats, and all of them at once as the view starts them.
+ *
  * Build: reuses dev/.next when BENCH_REUSE_BUILD=1 (after `npm run test:e2e` or `npm run dev:prod`).
  * The LAST line is one JSON object with the figures.
  */
 import { performance } from 'node:perf_hooks'
 
+import { BREAKDOWN_LIMIT, BREAKDOWN_LISTS } from '../admin/Dashboard/metrics.js'
 import { DEMO_USERS } from '../dev/seed.js'
 import { startApp } from '../scripts/prodApp.js'
 import { benchDays, benchSites, siteDayEvents } from './events.js'
@@ -95,6 +101,32 @@ try {
     warm.push((await timed(viewPath)).ms)
     baseline.push((await timed('/admin/collections/sites')).ms)
   }
+  // Where the cold render's time goes: the view's stats calls, one kind at a time, then together.
+  const service = app.payload.analytics!.stats
+  const caller = { overrideAccess: true } as const
+  const range = { from: days[0]!, range: 'custom', to: days.at(-1)! } as const
+  const siteIds = sites.map((site) => site.id)
+  const calls = {
+    breakdowns: () => service.getStats({ ...range, breakdowns: BREAKDOWN_LISTS.map((list) => list.breakdown), limit: BREAKDOWN_LIMIT, siteIds }, caller),
+    compare: () => service.compareStats({ ...range, siteIds }, caller),
+    sparklines: () => Promise.all(siteIds.map((id) => service.getStats({ ...range, interval: 'month', siteIds: [id] }, caller))),
+  }
+  const serviceRuns: Record<'all' | keyof typeof calls, number[]> = { all: [], breakdowns: [], compare: [], sparklines: [] }
+  for (let run = 0; run < RUNS; run++) {
+    for (const name of ['breakdowns', 'compare', 'sparklines'] as const) {
+      await service.invalidate('all')
+      started = performance.now()
+      await calls[name]()
+      serviceRuns[name].push(performance.now() - started)
+    }
+    await service.invalidate('all')
+    started = performance.now()
+    await Promise.all(Object.values(calls).map((call) => call()))
+    serviceRuns.all.push(performance.now() - started)
+  }
+  const serviceColdMedianMs = Object.fromEntries(Object.entries(serviceRuns).map(([name, runs]) => [name, round(median(runs))]))
+  log(`stats-service calls of the view, cold (median ms): ${JSON.stringify(serviceColdMedianMs)}`)
+
   const result = {
     baselineSitesListMedianMs: round(median(baseline)),
     coldMedianMs: round(median(cold)),
@@ -104,6 +136,7 @@ try {
     htmlBytes: first.bytes,
     pass: median(cold) < TARGET_MS,
     runs: RUNS,
+    serviceColdMedianMs,
     sites: SITES,
     targetMs: TARGET_MS,
     warmMedianMs: round(median(warm)),
