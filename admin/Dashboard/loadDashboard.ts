@@ -150,21 +150,21 @@ export async function loadDashboard({ caller, cookies, fixedSite, payload, state
     }
     const range = statsRange(state)
     const base: StatsQuery = { ...range, siteIds: selected }
-    // The sparklines' queries start with the others: one round trip of latency, not two.
-    const sparkSites = selected.length > 1 && selected.length <= SPARKLINE_SITE_LIMIT ? selected : []
-    const interval = sparklineInterval(rangeDays(state, new Date()))
-    const [result, compare, realtime, perSite] = await Promise.all([
-      stats.getStats({ ...base, breakdowns: BREAKDOWN_LISTS.map((list) => list.breakdown), limit: BREAKDOWN_LIMIT }, caller),
+    // The sparklines come with the main stats (a series per site from the same rows), and the
+    // compare's current totals are the stats' own (the service shares them while in flight).
+    const sparklinesShown = selected.length > 1 && selected.length <= SPARKLINE_SITE_LIMIT
+    const siteSeriesInterval = sparklinesShown ? sparklineInterval(rangeDays(state, new Date())) : undefined
+    const [result, compare, realtime] = await Promise.all([
+      stats.getStats({ ...base, breakdowns: BREAKDOWN_LISTS.map((list) => list.breakdown), limit: BREAKDOWN_LIMIT, siteSeriesInterval }, caller),
       stats.compareStats(base, caller),
       stats.getRealtime({ siteIds: selected }, caller).catch((error: unknown) => {
         // The realtime badge is a nicety: a dashboard without it is still a dashboard.
         if (!isStatsError(error)) payload.logger.warn(`analytics: realtime counts failed: ${(error as Error).message}`)
         return null
       }),
-      Promise.all(sparkSites.map((siteId) => stats.getStats({ ...range, interval, siteIds: [siteId] }, caller))),
     ])
-    const sparklines: DashboardData['sparklines'] = sparkSites.length
-      ? Object.fromEntries(sparkSites.map((siteId, index) => [String(siteId), perSite[index]!.series.map((point) => point.visitors)]))
+    const sparklines: DashboardData['sparklines'] = sparklinesShown
+      ? Object.fromEntries(result.sites.map((row) => [String(row.site.id), (row.series ?? []).map((point) => point.visitors)]))
       : null
 
     const query = new URLSearchParams({ from: result.range.from, range: 'custom', to: result.range.to })

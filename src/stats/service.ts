@@ -100,6 +100,8 @@ const asBadQuery = <T>(run: () => T): T => {
 interface Aggregated {
   byDay: Map<string, Counters>
   bySite: Map<string, Counters>
+  /** Per site, its days. */
+  bySiteDay: Map<string, Map<string, Counters>>
   total: Counters
 }
 
@@ -120,8 +122,23 @@ export function createStatsService(deps: StatsServiceDeps): StatsServiceInternal
     return { interval: query.interval ?? 'day', limit }
   }
 
+  /**
+   * Aggregations in flight, by sites and range: a dashboard asks for the stats and the
+   * compare of the same range at once, and both need its totals — one query serves both.
+   * Only while in flight (no staleness: the cache is the stats cache's business).
+   */
+  const inFlight = new Map<string, Promise<Aggregated>>()
+  function aggregate(siteIds: string[], range: { from: string; to: string }): Promise<Aggregated> {
+    const key = JSON.stringify([siteIds, range.from, range.to])
+    const running = inFlight.get(key)
+    if (running) return running
+    const promise = aggregateNow(siteIds, range).finally(() => inFlight.delete(key))
+    inFlight.set(key, promise)
+    return promise
+  }
+
   /** Sums the `total` rows of some sites over a range, with each site's conversions. */
-  async function aggregate(siteIds: string[], range: { from: string; to: string }): Promise<Aggregated> {
+  async function aggregateNow(siteIds: string[], range: { from: string; to: string }): Promise<Aggregated> {
     const conversionTypes = new Map(siteIds.map((id) => [id, deps.conversionEvents(id)]))
     const allTypes = new Set([...conversionTypes.values()].flat())
     // ai.usage conversions are derived from all custom events; other custom types are read by name.
@@ -137,7 +154,7 @@ export function createStatsService(deps: StatsServiceDeps): StatsServiceInternal
       map.set(row.key, row.events)
       customByDay.set(key, map)
     }
-    const result: Aggregated = { byDay: new Map(), bySite: new Map(), total: zeroCounters() }
+    const result: Aggregated = { byDay: new Map(), bySite: new Map(), bySiteDay: new Map(), total: zeroCounters() }
     for (const { day, siteId, ...total } of totals) {
       const counters: Counters = {
         ...total,
@@ -146,6 +163,8 @@ export function createStatsService(deps: StatsServiceDeps): StatsServiceInternal
       addCounters(result.total, counters)
       addCounters(result.byDay.get(day) ?? result.byDay.set(day, zeroCounters()).get(day)!, counters)
       addCounters(result.bySite.get(siteId) ?? result.bySite.set(siteId, zeroCounters()).get(siteId)!, counters)
+      const siteDays = result.bySiteDay.get(siteId) ?? result.bySiteDay.set(siteId, new Map()).get(siteId)!
+      siteDays.set(day, counters)
     }
     return result
   }
@@ -163,11 +182,13 @@ export function createStatsService(deps: StatsServiceDeps): StatsServiceInternal
 
   async function getStats(query: StatsQuery, caller: StatsCaller): Promise<StatsResult> {
     const { interval, limit } = checkQuery(query)
+    const siteSeries = query.siteSeriesInterval
+    if (siteSeries !== undefined && !INTERVALS.includes(siteSeries)) throw badQuery(`siteSeriesInterval: one of ${INTERVALS.join(', ')}`)
     const range = asBadQuery(() => resolveRange(query, now(), statsDays))
     const chosen = await sites.resolve(caller, query.siteIds)
     const breakdowns = [...new Set(query.breakdowns ?? [])].sort()
     const siteIds = idsOf(chosen)
-    const key = { breakdowns, from: range.from, interval, limit: breakdowns.length ? limit : 0, name: range.name, to: range.to }
+    const key = { breakdowns, from: range.from, interval, limit: breakdowns.length ? limit : 0, name: range.name, siteSeries: siteSeries ?? null, to: range.to }
     return cached('stats', key, siteIds, async () => {
       const [aggregated, top] = await Promise.all([
         aggregate(siteIds, range),
@@ -189,7 +210,11 @@ export function createStatsService(deps: StatsServiceDeps): StatsServiceInternal
         interval,
         range,
         series: buildSeries(aggregated.byDay, range.from, range.to, interval),
-        sites: chosen.map((site) => ({ site, totals: totalsOf(aggregated.bySite.get(String(site.id)) ?? zeroCounters()) })),
+        sites: chosen.map((site) => ({
+          ...(siteSeries ? { series: buildSeries(aggregated.bySiteDay.get(String(site.id)) ?? new Map(), range.from, range.to, siteSeries) } : {}),
+          site,
+          totals: totalsOf(aggregated.bySite.get(String(site.id)) ?? zeroCounters()),
+        })),
         timeZone: 'UTC',
         totals: totalsOf(aggregated.total),
       }

@@ -45,6 +45,12 @@ export interface StatsQuery {
   limit?: number
   range?: NamedRange
   siteIds?: SiteId[]
+  /**
+   * Also a series per site at this interval, in `sites[i].series` (the dashboard's
+   * sparklines: one call for every site instead of one per site). From code only, not a
+   * REST parameter.
+   */
+  siteSeriesInterval?: Interval
   /** Inclusive, `YYYY-MM-DD`. */
   to?: string
 }
@@ -108,7 +114,7 @@ export interface StatsResult {
   range: ResolvedRange
   series: SeriesPoint[]
   /** One row per site (site comparison), in the order of `sites`. */
-  sites: Array<{ site: StatsSite; totals: StatsTotals }>
+  sites: Array<{ series?: SeriesPoint[]; site: StatsSite; totals: StatsTotals }>
   timeZone: 'UTC'
   /** Across all the sites of the request. */
   totals: StatsTotals

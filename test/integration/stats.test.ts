@@ -197,6 +197,25 @@ describe('GET /api/analytics/stats', () => {
     }
   })
 
+  test('a series per site (the sparklines) in one call equals each site asked alone', async () => {
+    const stats = payload.analytics!.stats
+    const from = addDays(today(), -40)
+    const siteIds = [shop.id, blog.id, globex.id]
+    for (const interval of ['day', 'week', 'month'] as const) {
+      const together = await stats.getStats({ from, siteIds, siteSeriesInterval: interval, to: today() }, { overrideAccess: true })
+      expect(together.sites).toHaveLength(siteIds.length)
+      for (const row of together.sites) {
+        const alone = await stats.getStats({ from, interval, siteIds: [row.site.id], to: today() }, { overrideAccess: true })
+        expect(row.series, `${row.site.domain}, ${interval}`).toEqual(alone.series)
+        expect(row.series!.some((point) => point.visitors > 0)).toBe(true)
+      }
+    }
+    // Without the option, the rows stay as they were.
+    const plain = await stats.getStats({ from, siteIds, to: today() }, { overrideAccess: true })
+    expect(plain.sites.every((row) => row.series === undefined)).toBe(true)
+    await expect(stats.getStats({ siteIds, siteSeriesInterval: 'year' as never }, { overrideAccess: true })).rejects.toMatchObject({ status: 400 })
+  })
+
   test('breakdowns are ordered by visitors and cut at the limit', async () => {
     const from = addDays(today(), -9)
     const to = today()
