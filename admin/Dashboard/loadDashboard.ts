@@ -167,10 +167,12 @@ export async function loadDashboard({ caller, cookies, fixedSite, payload, state
       ? Object.fromEntries(result.sites.map((row) => [String(row.site.id), (row.series ?? []).map((point) => point.visitors)]))
       : null
 
+    // The per-site series went into `sparklines`: not sent to the browser twice.
+    const shown: StatsResult = { ...result, sites: result.sites.map(({ site, totals }) => ({ site, totals })) }
     const query = new URLSearchParams({ from: result.range.from, range: 'custom', to: result.range.to })
     if (siteParam !== undefined || tenant) query.set('siteId', selected.map(String).join(','))
     return {
-      data: { compare, query: query.toString(), realtime, selected, sites, sparklines, state, stats: result, tenant },
+      data: { compare, query: query.toString(), realtime, selected, sites, sparklines, state, stats: shown, tenant },
       ok: true,
     }
   } catch (error) {
