@@ -17,7 +17,8 @@
  * bounded by the batch size).
  *
  * Environment (optional): BENCH_EVENTS=1000000 (e.g. 200000 for a quick try),
- * BENCH_BATCH_SIZE=5000 (aggregation.batchSize of the worker), BENCH_SMALL_RUN=0 (skip the second run).
+ * BENCH_BATCH_SIZE=5000 (aggregation.batchSize of the worker), BENCH_SMALL_RUN=0 (skip the second run),
+ * BENCH_WORKER_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof' (extra node flags for the worker, e.g. to profile it).
  * Progress goes to stdout; the LAST line is one JSON object with the figures.
  * Every process started here is stopped here, by PID or handle, also on failure or Ctrl-C.
  */
@@ -110,7 +111,8 @@ interface WorkerReport {
 
 /** Spawn the worker, sample its memory until it exits, return its report and memory figures. */
 async function runWorker(env: NodeJS.ProcessEnv) {
-  const child = spawn(process.execPath, ['--no-deprecation', '--import', 'tsx', path.join(root, 'bench/aggregateWorker.ts')], {
+  const nodeArgs = (process.env.BENCH_WORKER_NODE_ARGS ?? '').split(' ').filter(Boolean)
+  const child = spawn(process.execPath, ['--no-deprecation', ...nodeArgs, '--import', 'tsx', path.join(root, 'bench/aggregateWorker.ts')], {
     cwd: root,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],

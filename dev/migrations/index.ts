@@ -1,5 +1,6 @@
 import * as migration_20261121_224806_initial from './20261121_224806_initial.js';
 import * as migration_20261121_231218_analytics_salts from './20261121_231218_analytics_salts.js';
+import * as migration_20261122_012023_events_plain_site_columns from './20261122_012023_events_plain_site_columns.js';
 
 export const migrations = [
   {
@@ -10,6 +11,11 @@ export const migrations = [
   {
     up: migration_20261121_231218_analytics_salts.up,
     down: migration_20261121_231218_analytics_salts.down,
-    name: '20261121_231218_analytics_salts'
+    name: '20261121_231218_analytics_salts',
+  },
+  {
+    up: migration_20261122_012023_events_plain_site_columns.up,
+    down: migration_20261122_012023_events_plain_site_columns.down,
+    name: '20261122_012023_events_plain_site_columns'
   },
 ];

@@ -22,6 +22,8 @@ export interface InsertEventsResult {
 const DEVICES: ReadonlySet<string> = new Set(DEVICE_CLASSES)
 const SCREENS: ReadonlySet<string> = new Set(SCREEN_CLASSES)
 const INTEGER_ID = /^[1-9]\d{0,17}$/
+/** What a `numeric` id column (a number field) accepts from a site or tenant id. */
+const NUMBER_ID = /^-?\d{1,30}(?:\.\d{1,30})?$/
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 
 /** Whether an id can be stored in a column of this Postgres type without an error. */
@@ -29,6 +31,7 @@ function idFits(id: unknown, sqlType: string): boolean {
   if (typeof id !== 'number' && typeof id !== 'string') return false
   const text = String(id)
   if (/int|serial/i.test(sqlType)) return INTEGER_ID.test(text) && (/big/i.test(sqlType) || Number(text) <= 2_147_483_647)
+  if (/numeric|decimal/i.test(sqlType)) return NUMBER_ID.test(text)
   if (/uuid/i.test(sqlType)) return UUID.test(text)
   return text.length > 0
 }
@@ -91,7 +94,7 @@ const FIELDS = {
 
 type Field = keyof typeof FIELDS
 
-/** The column names Payload gives these fields by default (snake case, `_id` for relationships). */
+/** The column names Payload gives these fields by default (snake case). */
 const DEFAULT_COLUMNS: Record<Field, string> = {
   browser: 'browser',
   country: 'country',
@@ -103,9 +106,9 @@ const DEFAULT_COLUMNS: Record<Field, string> = {
   props: 'props',
   screen: 'screen',
   sessionId: 'session_id',
-  site: 'site_id',
+  site: 'site',
   source: 'source',
-  tenant: 'tenant_id',
+  tenant: 'tenant',
   timestamp: 'timestamp',
   type: 'type',
   utmCampaign: 'utm_campaign',
@@ -133,9 +136,9 @@ const defaultRow = (e: StoredEvent) => ({
   props: e.props,
   screen: e.screen,
   session_id: e.sessionId,
-  site_id: e.siteId,
+  site: e.siteId,
   source: e.source,
-  tenant_id: e.tenantId,
+  tenant: e.tenantId,
   timestamp: e.timestamp,
   type: e.type,
   utm_campaign: e.utmCampaign,
