@@ -65,6 +65,8 @@ export interface CollectionTable {
   id: (field: string) => ReturnType<typeof sql.identifier>
   /** Whether the collection has this field (e.g. `tenant` only with tenancy on). */
   has: (field: string) => boolean
+  /** Whether a field's column is an enum (a select field). */
+  isEnum: (field: string) => boolean
   /** The table's name. */
   name: string
   /** The schema-qualified, quoted table name for a FROM / INTO clause. */
@@ -109,6 +111,7 @@ export function collectionTable(payload: Payload, slug: CollectionSlug | string)
       return Boolean(column && typeof column.getSQLType === 'function')
     },
     id: (field) => sql.identifier(columnOf(field).name),
+    isEnum: (field) => Boolean(columnOf(field).enum),
     name,
     ref: qualified(adapter.schemaName, name),
     sqlType: (field) => columnOf(field).getSQLType(),
