@@ -6,6 +6,7 @@ import type { CollectionTable, SqlQuery, StoreOptions } from './db.js'
 
 import { normalizeTimestamp } from '../core/dailyStats.js'
 import { DEVICE_CLASSES, SCREEN_CLASSES } from '../core/dimensions.js'
+import { arrayLiteral } from './arrayLiteral.js'
 import { collectionTable, drizzleOf, sql, timed } from './db.js'
 
 export interface InsertEventsResult {
@@ -151,7 +152,7 @@ function toStored(event: AnalyticsEvent, siteType: string, tenantType: null | st
 /**
  * Insert a batch of events into AnalyticsEvents in ONE statement, idempotently.
  *
- * The batch travels column by column: one array parameter per column, expanded by
+ * The batch travels column by column: one array literal parameter per column (`arrayLiteral`), expanded by
  * `unnest` (22 bound parameters whatever the batch size, far from Postgres's 65,535-parameter
  * limit). Postgres reads arrays of plain values far faster than the same rows as JSON
  * (measured: about 40% less database CPU per event than `json_populate_recordset`). `ON
@@ -199,20 +200,22 @@ export function insertEventsQuery(
   const siteType = table.sqlType('site')
   const tenantType = tenancy ? table.sqlType('tenant') : null
 
-  // One array per column, filled in one pass.
-  const arrays = fields.map((): unknown[] => [])
+  const rows: StoredEvent[] = []
   for (const event of events) {
     const stored = toStored(event, siteType, tenantType)
-    if (!stored) continue
-    for (let i = 0; i < fields.length; i++) {
-      const key = FIELDS[fields[i]!]
-      const value = stored[key]
-      arrays[i]!.push(key === 'props' && value !== null ? JSON.stringify(value) : value)
-    }
+    if (stored) rows.push(stored)
   }
-  const stored = arrays[0]!.length
-  const invalid = events.length - stored
-  if (stored === 0) return { invalid, query: null }
+  const invalid = events.length - rows.length
+  if (rows.length === 0) return { invalid, query: null }
+  /** One column of the batch as an array literal: a single text parameter. */
+  const column = (field: Field): string => {
+    const key = FIELDS[field]
+    return arrayLiteral(
+      key === 'props'
+        ? rows.map((row) => (row.props === null ? null : JSON.stringify(row.props)))
+        : rows.map((row) => row[key] as null | number | string),
+    )
+  }
 
   const c = (field: string) => sql`x.${table.id(field)}`
   const columnList = sql.join(
@@ -224,7 +227,7 @@ export function insertEventsQuery(
     sql`, `,
   )
   const unnested = sql.join(
-    fields.map((field, i) => sql`${sql.param(arrays[i])}::${arrayTypeOf(table, field)}`),
+    fields.map((field) => sql`${column(field)}::${arrayTypeOf(table, field)}`),
     sql`, `,
   )
   const tenantJoin = tenants ? sql`LEFT JOIN ${tenants.ref} t ON t.${sql.identifier('id')} = ${c('tenant')}` : sql``

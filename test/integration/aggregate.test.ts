@@ -204,6 +204,54 @@ describe('runAggregation', () => {
     await expectStatsToEqualReference(all)
   })
 
+  test('every value is stored exactly as it was buffered: quotes, backslashes, braces, commas, the text NULL, empty strings, props', async () => {
+    const [base] = generateEvents({ days: ['2026-02-20'], seed: 12, sessionsPerDay: [1, 1], sites })
+    const tricky: AnalyticsEvent = {
+      ...base!,
+      browser: 'NULL',
+      country: '',
+      eventId: 'tricky-"\\-{1,2}',
+      hostname: 'a,b',
+      os: '{}',
+      path: '/say "hi"\\there,{x}',
+      props: { empty: '', nested: 'a"b\\c', n: 1.5, ok: true, text: 'NULL' },
+      sessionId: ' spaced ',
+      source: 'ünïcødé 😀',
+      utmCampaign: '"',
+      utmContent: '\\',
+      utmMedium: 'x y',
+      utmSource: ',',
+      utmTerm: '}',
+      value: 1e21,
+    }
+    expect(await insertEvents(payload, cfg(), [tricky])).toEqual({ inserted: 1, skipped: 0 })
+    const { rows } = await db().execute(sql`
+      SELECT event_id, browser, country, hostname, os, path, props, session_id, source, utm_campaign, utm_content, utm_medium, utm_source, utm_term, value::text AS value
+      FROM analytics_events WHERE event_id = ${tricky.eventId}`)
+    expect(rows).toEqual([
+      {
+        browser: 'NULL',
+        country: '',
+        event_id: tricky.eventId,
+        hostname: 'a,b',
+        os: '{}',
+        path: tricky.path,
+        props: tricky.props,
+        session_id: ' spaced ',
+        source: 'ünïcødé 😀',
+        utm_campaign: '"',
+        utm_content: '\\',
+        utm_medium: 'x y',
+        utm_source: ',',
+        utm_term: '}',
+        value: '1000000000000000000000',
+      },
+    ])
+    all.push(tricky)
+    await recomputeDailyStats(payload, cfg(), siteDaysOf([tricky]))
+    await expectStatsToEqualReference(all)
+  })
+
   test('two runs at once (two consumers) end with the reference rows', async () => {
     // New events on days already aggregated and on new ones, so both runs recompute shared days.
     const more = generateEvents({ days: ['2026-03-05', '2026-03-06', '2026-03-07', '2026-03-08'], seed: 99, sessionsPerDay: [25, 40], sites })
