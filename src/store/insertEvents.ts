@@ -230,8 +230,12 @@ export function insertEventsQuery(
     fields.map((field) => sql`${column(field)}::${arrayTypeOf(table, field)}`),
     sql`, `,
   )
-  const tenantJoin = tenants ? sql`LEFT JOIN ${tenants.ref} t ON t.${sql.identifier('id')} = ${c('tenant')}` : sql``
-  const siteExists = sql`EXISTS (SELECT 1 FROM ${sites.ref} s WHERE s.${sql.identifier('id')} = ${c('site')})`
+  // The sites' (tenants') ids compared as the events' columns hold them: integer ids widened
+  // to numeric exactly, uuid ids as text (uuid = varchar has no operator).
+  const tenantJoin = tenants
+    ? sql`LEFT JOIN ${tenants.ref} t ON t.${sql.identifier('id')}::${table.idType('tenant')} = ${c('tenant')}`
+    : sql``
+  const siteExists = sql`EXISTS (SELECT 1 FROM ${sites.ref} s WHERE s.${sql.identifier('id')}::${table.idType('site')} = ${c('site')})`
 
   const query = sql`
     WITH x AS (

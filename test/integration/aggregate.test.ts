@@ -397,7 +397,7 @@ describe('without tenancy and without Redis', () => {
     expect(single.analytics!.config.tenantsCollection).toBeNull()
     expect(single.analytics!.buffer.kind).toBe('memory')
     const { rows: columns } = await dbOf(single).execute(
-      sql`SELECT column_name FROM information_schema.columns WHERE table_name IN ('analytics_events', 'analytics_daily_stats') AND column_name = 'tenant_id'`,
+      sql`SELECT column_name FROM information_schema.columns WHERE table_name IN ('analytics_events', 'analytics_daily_stats') AND column_name IN ('tenant', 'tenant_id')`,
     )
     expect(columns).toEqual([])
 
@@ -417,5 +417,35 @@ describe('without tenancy and without Redis', () => {
     expect(await runAggregation(args)).toMatchObject({ claimed: events.length, inserted: 0 })
     expect(await countEvents(single)).toBe(events.length)
     await expectStatsToEqualReference(withoutTenant, single)
+  })
+})
+
+describe('with uuid ids', () => {
+  let uuids: Payload
+
+  beforeAll(async () => {
+    uuids = await bootPayload({ analytics: { redisUrl: undefined }, idType: 'uuid' })
+  })
+
+  afterAll(async () => {
+    await uuids?.destroy()
+  })
+
+  test('events name their site and tenant in text columns and aggregate into the reference rows', async () => {
+    const { rows: columns } = await dbOf(uuids).execute(
+      sql`SELECT column_name, data_type FROM information_schema.columns WHERE table_name = 'analytics_events' AND column_name IN ('site', 'tenant') ORDER BY column_name`,
+    )
+    expect(columns).toEqual([
+      { column_name: 'site', data_type: 'character varying' },
+      { column_name: 'tenant', data_type: 'character varying' },
+    ])
+    const siteList = Object.values(await demoSites(uuids))
+    expect(siteList.every((site) => /^[0-9a-f-]{36}$/.test(String(site.id)) && /^[0-9a-f-]{36}$/.test(String(site.tenant)))).toBe(true)
+    const events = generateEvents({ days: DAYS.slice(0, 2), seed: 6, sessionsPerDay: [10, 20], sites: siteList })
+    const unknownSite = { ...events[0]!, eventId: 'unknown-uuid-site', siteId: '00000000-0000-4000-8000-000000000000' }
+    await uuids.analytics!.buffer.append([...events, unknownSite])
+    const args = { batchSize: 300, buffer: uuids.analytics!.buffer, cfg: uuids.analytics!.config, dirty: createDirtyDays({ redis: null }), payload: uuids }
+    expect(await runAggregation(args)).toMatchObject({ claimed: events.length + 1, inserted: events.length, skipped: 1 })
+    await expectStatsToEqualReference(events, uuids)
   })
 })
