@@ -24,6 +24,8 @@ export interface DevConfigOptions {
   collections?: CollectionConfig[]
   /** Extra plugins after ours, e.g. a test's own. */
   plugins?: Config['plugins']
+  /** Ids of every collection: serial numbers (the default) or uuids (tests of text ids). */
+  idType?: 'serial' | 'uuid'
 }
 
 type DevUser = { roles?: null | string[] }
@@ -90,6 +92,7 @@ export function buildDevConfig(options: DevConfigOptions): Promise<SanitizedConf
     // Fresh copies: plugins add fields to collections, so one config object per build.
     collections: [Users, Tenants, Sites, ...(options.collections ?? [])].map((collection) => ({ ...collection, fields: [...collection.fields] })),
     db: postgresAdapter({
+      idType: options.idType ?? 'serial',
       migrationDir: path.resolve(dirname, 'migrations'),
       pool: { connectionString: options.databaseUri },
       prodMigrations: migrations,

@@ -1,6 +1,7 @@
 import * as migration_20261121_224806_initial from './20261121_224806_initial.js';
 import * as migration_20261121_231218_analytics_salts from './20261121_231218_analytics_salts.js';
-import * as migration_20261122_011050_stats_index from './20261122_011050_stats_index.js';
+import * as migration_20261122_012023_events_plain_site_columns from './20261122_012023_events_plain_site_columns.js';
+import * as migration_20261122_020545_stats_index from './20261122_020545_stats_index.js';
 
 export const migrations = [
   {
@@ -14,8 +15,13 @@ export const migrations = [
     name: '20261121_231218_analytics_salts',
   },
   {
-    up: migration_20261122_011050_stats_index.up,
-    down: migration_20261122_011050_stats_index.down,
-    name: '20261122_011050_stats_index'
+    up: migration_20261122_012023_events_plain_site_columns.up,
+    down: migration_20261122_012023_events_plain_site_columns.down,
+    name: '20261122_012023_events_plain_site_columns',
+  },
+  {
+    up: migration_20261122_020545_stats_index.up,
+    down: migration_20261122_020545_stats_index.down,
+    name: '20261122_020545_stats_index'
   },
 ];
