@@ -8,7 +8,10 @@
  * boots Payload as `payload-analytics worker` does (`PAYLOAD_ANALYTICS_JOBS=manual`) and runs
  * `payload.analytics.aggregateNow()` once. Its RSS is sampled here from /proc/<pid>/status
  * every 100 ms (VmRSS, and VmHWM: the kernel's own high-water mark). events/s = events /
- * duration of `aggregateNow()` (boot excluded). Then the results are checked against the
+ * duration of `aggregateNow()` (boot excluded). The CPU time of the run is measured too: the
+ * worker's own (`process.cpuUsage()` around `aggregateNow()`), and Postgres's (postmaster and
+ * backends) and Redis's from /proc between the worker's "booted" and result lines; events
+ * per CPU second hardly move with the load of other processes, events/s do. Then the results are checked against the
  * ground truth: the events table holds every generated event, and the daily stats' total
  * pageviews add up to the generated pageviews.
  *
@@ -17,7 +20,8 @@
  * bounded by the batch size).
  *
  * Environment (optional): BENCH_EVENTS=1000000 (e.g. 200000 for a quick try),
- * BENCH_BATCH_SIZE=5000 (aggregation.batchSize of the worker), BENCH_SMALL_RUN=0 (skip the second run).
+ * BENCH_BATCH_SIZE=5000 (aggregation.batchSize of the worker), BENCH_SMALL_RUN=0 (skip the second run),
+ * BENCH_WORKER_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof' (extra node flags for the worker, e.g. to profile it).
  * Progress goes to stdout; the LAST line is one JSON object with the figures.
  * Every process started here is stopped here, by PID or handle, also on failure or Ctrl-C.
  */
@@ -26,7 +30,8 @@ import type { Payload } from 'payload'
 
 import { sql } from '@payloadcms/db-postgres'
 import { spawn } from 'node:child_process'
-import { readFileSync } from 'node:fs'
+import { readdirSync, readFileSync } from 'node:fs'
+import { loadavg } from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { getPayload } from 'payload'
@@ -79,6 +84,34 @@ function memoryOf(pid: number): null | { hwm: number; rss: number } {
   }
 }
 
+const CLOCK_TICKS = 100
+
+/** utime + stime (+ cutime + cstime: reaped children) of a process, in seconds; 0 once it is gone. */
+function cpuOf(pid: number, withReapedChildren = false): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')
+    const ticks = Number(fields[11]) + Number(fields[12]) + (withReapedChildren ? Number(fields[13]) + Number(fields[14]) : 0)
+    return ticks / CLOCK_TICKS
+  } catch {
+    return 0
+  }
+}
+
+/** CPU seconds used so far by Postgres: the postmaster, its live backends, and the ones that have exited. */
+function postgresCpu(postmaster: number): number {
+  let total = cpuOf(postmaster, true)
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8')
+      if (Number(stat.split(') ')[1]!.split(' ')[1]) === postmaster) total += cpuOf(Number(entry))
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return total
+}
+
 /** Append `total` generated events over the sites and days to the buffer; the ground truth. */
 async function appendEvents(p: Payload, total: number, seedBase: number) {
   const sites = await benchSites(p, SITES)
@@ -100,6 +133,7 @@ async function appendEvents(p: Payload, total: number, seedBase: number) {
 interface WorkerReport {
   batchSize: number
   claimed: number
+  cpuSeconds: number
   daysRecomputed: number
   durationMs: number
   inserted: number
@@ -110,7 +144,8 @@ interface WorkerReport {
 
 /** Spawn the worker, sample its memory until it exits, return its report and memory figures. */
 async function runWorker(env: NodeJS.ProcessEnv) {
-  const child = spawn(process.execPath, ['--no-deprecation', '--import', 'tsx', path.join(root, 'bench/aggregateWorker.ts')], {
+  const nodeArgs = (process.env.BENCH_WORKER_NODE_ARGS ?? '').split(' ').filter(Boolean)
+  const child = spawn(process.execPath, ['--no-deprecation', ...nodeArgs, '--import', 'tsx', path.join(root, 'bench/aggregateWorker.ts')], {
     cwd: root,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -119,8 +154,14 @@ async function runWorker(env: NodeJS.ProcessEnv) {
   const pid = child.pid!
   let output = ''
   let errors = ''
+  // Postgres's and Redis's CPU while the worker aggregates: from its "booted" line to its result line.
+  const servicesCpu = () => ({ postgres: postgresCpu(postgres!.pid), redis: cpuOf(redis!.pid) })
+  let cpuAtStart: null | ReturnType<typeof servicesCpu> = null
+  let cpuAtEnd: null | ReturnType<typeof servicesCpu> = null
   child.stdout!.on('data', (chunk: Buffer) => {
     output += chunk.toString('utf8')
+    if (!cpuAtStart && output.includes('[worker] booted')) cpuAtStart = servicesCpu()
+    if (cpuAtStart && !cpuAtEnd && /^\{/m.test(output)) cpuAtEnd = servicesCpu()
   })
   child.stderr!.on('data', (chunk: Buffer) => {
     if (errors.length < 100_000) errors += chunk.toString('utf8')
@@ -144,7 +185,14 @@ async function runWorker(env: NodeJS.ProcessEnv) {
   if (!last) throw new Error(`the worker printed no result:\n${output.slice(-4_000)}`)
   const report = JSON.parse(last) as WorkerReport
   const mb = (kb: number) => Math.round(kb / 1024)
-  return { peakRssAggregatingMB: mb(peakRssAggregatingKb), peakRssMB: mb(Math.max(peakRssKb, peakHwmKb)), pid, report }
+  const start = cpuAtStart as null | ReturnType<typeof servicesCpu>
+  const end = cpuAtEnd as null | ReturnType<typeof servicesCpu>
+  const cpuSeconds = {
+    postgres: start && end ? round(end.postgres - start.postgres, 2) : null,
+    redis: start && end ? round(end.redis - start.redis, 2) : null,
+    worker: round(report.cpuSeconds, 2),
+  }
+  return { cpuSeconds, peakRssAggregatingMB: mb(peakRssAggregatingKb), peakRssMB: mb(Math.max(peakRssKb, peakHwmKb)), pid, report }
 }
 
 async function run(p: Payload, databaseUri: string, redisUrl: string, total: number, seedBase: number) {
@@ -153,7 +201,7 @@ async function run(p: Payload, databaseUri: string, redisUrl: string, total: num
   const truth = await appendEvents(p, total, seedBase)
   log(`appended ${truth.events} events (${truth.pageviews} pageviews) to the Redis buffer in ${round((performance.now() - appendStarted) / 1000)} s`)
 
-  const { peakRssAggregatingMB, peakRssMB, pid, report } = await runWorker({
+  const { cpuSeconds, peakRssAggregatingMB, peakRssMB, pid, report } = await runWorker({
     ...process.env,
     BENCH_BATCH_SIZE: String(BATCH_SIZE),
     DATABASE_URI: databaseUri,
@@ -161,9 +209,14 @@ async function run(p: Payload, databaseUri: string, redisUrl: string, total: num
   })
   const durationS = report.durationMs / 1000
   const eventsPerSecond = Math.round(report.claimed / durationS)
+  const cpuTotal = cpuSeconds.worker + (cpuSeconds.postgres ?? 0) + (cpuSeconds.redis ?? 0)
+  // Events per second of CPU (worker + Postgres + Redis): what the run would reach with one
+  // core to itself; unlike events/s, hardly moved by other processes on a shared machine.
+  const eventsPerCpuSecond = Math.round(report.claimed / cpuTotal)
   log(
     `worker (pid ${pid}): aggregateNow() claimed ${report.claimed} events, recomputed ${report.daysRecomputed} (site, day)s in ${round(durationS, 2)} s ` +
-      `→ ${eventsPerSecond} events/s; RSS after boot ${report.rssBootMB} MB, peak ${peakRssMB} MB (while aggregating ${peakRssAggregatingMB} MB)`,
+      `→ ${eventsPerSecond} events/s; CPU: worker ${cpuSeconds.worker} s, Postgres ${cpuSeconds.postgres} s, Redis ${cpuSeconds.redis} s ` +
+      `(${eventsPerCpuSecond} events per CPU second); load average ${loadavg().map((value) => value.toFixed(1)).join(' ')}; RSS after boot ${report.rssBootMB} MB, peak ${peakRssMB} MB (while aggregating ${peakRssAggregatingMB} MB)`,
   )
 
   const [counted] = (await drizzle(p).execute(sql`SELECT count(*)::bigint AS n FROM analytics_events`)).rows
@@ -178,10 +231,13 @@ async function run(p: Payload, databaseUri: string, redisUrl: string, total: num
     batchSize: report.batchSize,
     check: { correct, eventsInTable, generatedEvents: truth.events, generatedPageviews: truth.pageviews, statsPageviews },
     claimed: report.claimed,
+    cpuSeconds,
     daysRecomputed: report.daysRecomputed,
     durationS: round(durationS, 2),
     events: truth.events,
+    eventsPerCpuSecond,
     eventsPerSecond,
+    loadAverage1m: round(loadavg()[0]!, 2),
     peakRssAggregatingMB,
     peakRssMB,
     rowsWritten: report.rowsWritten,
@@ -209,7 +265,7 @@ async function main() {
       correct: full.check.correct && (small?.check.correct ?? true),
       days: DAYS,
       sites: SITES,
-      ...(small ? { smallRun: { events: small.events, eventsPerSecond: small.eventsPerSecond, peakRssAggregatingMB: small.peakRssAggregatingMB, peakRssMB: small.peakRssMB, check: small.check } } : {}),
+      ...(small ? { smallRun: { events: small.events, eventsPerCpuSecond: small.eventsPerCpuSecond, eventsPerSecond: small.eventsPerSecond, peakRssAggregatingMB: small.peakRssAggregatingMB, peakRssMB: small.peakRssMB, check: small.check } } : {}),
       targetEventsPerSecond: TARGET_EVENTS_PER_SECOND,
     }),
   )

@@ -29,12 +29,15 @@ async function main() {
   const rssBootMB = mb(process.memoryUsage().rss)
   console.log(`[worker] booted (pid ${process.pid}, RSS ${rssBootMB} MB), aggregating…`)
   const started = performance.now()
+  const cpuBefore = process.cpuUsage()
   const result = await analytics.aggregateNow()
   const durationMs = performance.now() - started
+  const cpu = process.cpuUsage(cpuBefore)
   console.log(
     JSON.stringify({
       batchSize: analytics.config.aggregation.batchSize,
       claimed: result.claimed,
+      cpuSeconds: (cpu.user + cpu.system) / 1e6,
       daysRecomputed: result.daysRecomputed,
       durationMs,
       inserted: result.inserted,

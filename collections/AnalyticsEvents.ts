@@ -5,7 +5,7 @@ import type { SanitizedAnalyticsConfig } from '../src/types.js'
 import { ADMIN_GROUP } from '../src/constants.js'
 import { DEVICE_CLASSES, SCREEN_CLASSES } from '../src/core/dimensions.js'
 import { applyOverride } from './applyOverride.js'
-import { ownershipFields, pipelineCollection } from './sharedFields.js'
+import { eventOwnershipFields, pipelineCollection } from './sharedFields.js'
 
 const text = (name: string, label?: string) => ({ name, type: 'text' as const, ...(label ? { label } : {}) })
 
@@ -29,8 +29,10 @@ export function buildAnalyticsEvents(cfg: SanitizedAnalyticsConfig): CollectionC
     defaultSort: '-timestamp',
     fields: [
       { name: 'eventId', type: 'text', required: true, unique: true, admin: { description: 'Unique id; makes retries idempotent.' } },
-      ...ownershipFields(cfg, { indexTenant: false }),
+      ...eventOwnershipFields(cfg),
       { name: 'type', type: 'text', required: true, admin: { description: 'pageview, lead.created, form.submit, automation.run, ai.usage, export.completed or a custom name.' } },
+      // Its own index for the admin list (newest first across every site); `(site, timestamp)`
+      // serves the pipeline and per-site lists.
       { name: 'timestamp', type: 'date', index: true, required: true, admin: { date: { pickerAppearance: 'dayAndTime' } } },
       text('path'),
       text('hostname'),

@@ -1,6 +1,6 @@
 import type { Field } from 'payload'
 
-import type { SanitizedAnalyticsConfig } from '../src/types.js'
+import type { IdType, SanitizedAnalyticsConfig } from '../src/types.js'
 
 import { readBySite } from '../src/access/siteAccess.js'
 import { componentPaths } from '../src/componentPaths.js'
@@ -26,6 +26,26 @@ export function ownershipFields(cfg: SanitizedAnalyticsConfig, options: { indexT
       index: options.indexTenant,
       relationTo: cfg.tenantsCollection,
     })
+  }
+  return fields
+}
+
+/**
+ * The raw events' `site` and (with tenancy) `tenant`: plain id columns, not relationships.
+ * A relationship would give each its own index and a foreign key, checked row by row on
+ * every bulk insert (about a third of its cost) for nothing: the insert already leaves out
+ * events of sites that no longer exist and stores a deleted tenant as null, and deleting a
+ * site deletes its events (`eraseSiteAnalytics`). `site` leads the `(site, timestamp)`
+ * index; nothing looks events up by tenant. Number or text as the sites' (tenants') ids are.
+ */
+export function eventOwnershipFields(cfg: SanitizedAnalyticsConfig): Field[] {
+  const idField = (name: string, idType: IdType, description: string, required: boolean): Field =>
+    idType === 'number'
+      ? { name, type: 'number', admin: { description }, required }
+      : { name, type: 'text', admin: { description }, required }
+  const fields = [idField('site', cfg.sites.idType, `Id of the site (${cfg.slugs.sites}).`, true)]
+  if (cfg.tenantsCollection && cfg.tenantIdType) {
+    fields.push(idField('tenant', cfg.tenantIdType, `Id of the site’s tenant (${cfg.tenantsCollection}) when the event was stored.`, false))
   }
   return fields
 }

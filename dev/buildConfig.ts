@@ -24,6 +24,8 @@ export interface DevConfigOptions {
   collections?: CollectionConfig[]
   /** Extra plugins after ours, e.g. a test's own. */
   plugins?: Config['plugins']
+  /** Ids of every collection: serial numbers (the default) or uuids (tests of text ids). */
+  idType?: 'serial' | 'uuid'
 }
 
 type DevUser = { roles?: null | string[] }
@@ -47,15 +49,30 @@ const ENV_RATE_LIMITS = {
   perSite: envRateLimit('ANALYTICS_RATE_LIMIT_PER_SITE'),
 }
 
-/** The analytics options with the environment's rate limits under the caller's. */
-const withEnvRateLimits = (analytics: AnalyticsPluginOptions = {}): AnalyticsPluginOptions => {
-  if (!ENV_RATE_LIMITS.perClient && !ENV_RATE_LIMITS.perSite) return analytics
+/**
+ * `ANALYTICS_TRUST_PROXY` (dev app only): the number of proxy hops in front of the app whose
+ * `X-Forwarded-For` is trusted. The browser tests set it to 1 to play many visitors from one
+ * machine, as a load balancer in front of the app would report them.
+ */
+const envTrustProxy = (): number | undefined => {
+  const value = process.env.ANALYTICS_TRUST_PROXY
+  if (!value) return undefined
+  const hops = Number(value)
+  if (!Number.isInteger(hops) || hops < 0) throw new Error(`ANALYTICS_TRUST_PROXY must be a whole number of proxy hops, got "${value}"`)
+  return hops
+}
+const ENV_TRUST_PROXY = envTrustProxy()
+
+/** The analytics options with the environment's rate limits and proxy trust under the caller's. */
+const withEnvIngest = (analytics: AnalyticsPluginOptions = {}): AnalyticsPluginOptions => {
+  if (!ENV_RATE_LIMITS.perClient && !ENV_RATE_LIMITS.perSite && ENV_TRUST_PROXY === undefined) return analytics
   const rateLimits = analytics.ingest?.rateLimits
   return {
     ...analytics,
     ingest: {
       ...analytics.ingest,
       rateLimits: { perClient: rateLimits?.perClient ?? ENV_RATE_LIMITS.perClient, perSite: rateLimits?.perSite ?? ENV_RATE_LIMITS.perSite },
+      trustProxy: analytics.ingest?.trustProxy ?? ENV_TRUST_PROXY,
     },
   }
 }
@@ -75,6 +92,7 @@ export function buildDevConfig(options: DevConfigOptions): Promise<SanitizedConf
     // Fresh copies: plugins add fields to collections, so one config object per build.
     collections: [Users, Tenants, Sites, ...(options.collections ?? [])].map((collection) => ({ ...collection, fields: [...collection.fields] })),
     db: postgresAdapter({
+      idType: options.idType ?? 'serial',
       migrationDir: path.resolve(dirname, 'migrations'),
       pool: { connectionString: options.databaseUri },
       prodMigrations: migrations,
@@ -91,7 +109,7 @@ export function buildDevConfig(options: DevConfigOptions): Promise<SanitizedConf
       }),
       analyticsPlugin({
         defaults: { allowedHostnames: ['localhost'] },
-        ...withEnvRateLimits(options.analytics),
+        ...withEnvIngest(options.analytics),
       }),
       ...(options.plugins ?? []),
     ],

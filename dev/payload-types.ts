@@ -201,8 +201,14 @@ export interface AnalyticsEvent {
    * Unique id; makes retries idempotent.
    */
   eventId: string;
-  site: number | Site;
-  tenant?: (number | null) | Tenant;
+  /**
+   * Id of the site (sites).
+   */
+  site: number;
+  /**
+   * Id of the site’s tenant (tenants) when the event was stored.
+   */
+  tenant?: number | null;
   /**
    * pageview, lead.created, form.submit, automation.run, ai.usage, export.completed or a custom name.
    */

@@ -153,6 +153,8 @@ export async function applyRetention(payload: Payload, cfg: SanitizedAnalyticsCo
   const events = collectionTable(payload, cfg.slugs.events)
   const defaultFirstKept = firstKeptDay(cfg.retention.eventsDays, now)
   const eventsResult = { batches: 0, deleted: 0, firstKeptDay: defaultFirstKept, sites: 0 }
+  // Every site id found in the events, also of sites deleted without the plugin's hook (the
+  // column is a plain id, not a foreign key): those have no settings, so the default retention.
   const eventSites = await distinctSites(events.ref, events.id('site'))
   eventsResult.sites = eventSites.length
   const before = (day: string) => sql`${`${day}T00:00:00.000Z`}::timestamptz`
@@ -166,14 +168,6 @@ export async function applyRetention(payload: Payload, cfg: SanitizedAnalyticsCo
     eventsResult.batches += batches
     eventsResult.deleted += deleted
   }
-  // Rows whose site was set to null (a site deleted without the plugin's hook): the default retention.
-  const orphans = await deleteInBatches(
-    events.ref,
-    sql`${events.id('site')} IS NULL AND ${events.id('timestamp')} < ${before(defaultFirstKept)}`,
-    events.id('timestamp'),
-  )
-  eventsResult.batches += orphans.batches
-  eventsResult.deleted += orphans.deleted
 
   // Daily statistics.
   const stats = collectionTable(payload, cfg.slugs.dailyStats)

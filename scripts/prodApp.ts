@@ -92,6 +92,8 @@ export async function startApp(options: { analytics?: AnalyticsPluginOptions } =
       ...process.env,
       // All test traffic comes from one machine: the per-client limit would stop it.
       ANALYTICS_RATE_LIMIT_PER_CLIENT: '100000',
+      // …and plays many visitors, each its own X-Forwarded-For, as a proxy in front would report them.
+      ANALYTICS_TRUST_PROXY: '1',
       DATABASE_URI: databaseUri,
       NEXT_TELEMETRY_DISABLED: '1',
       NODE_ENV: 'production',

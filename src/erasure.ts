@@ -4,7 +4,7 @@ import type { SanitizedAnalyticsConfig } from './types.js'
 
 /**
  * Delete every analytics row of one site: raw events, daily and monthly stats and its settings.
- * One `DELETE … WHERE site_id = $1` per table (no documents are loaded), inside the
+ * One `DELETE … WHERE site = $1` per table (no documents are loaded), inside the
  * request's transaction when there is one.
  */
 export async function eraseSiteAnalytics(

@@ -1,6 +1,6 @@
 import type { CollectionConfig, CollectionSlug, Config, Field } from 'payload'
 
-import type { AnalyticsPluginOptions, FormSubmissionsOptions, SanitizedAnalyticsConfig } from './types.js'
+import type { AnalyticsPluginOptions, FormSubmissionsOptions, IdType, SanitizedAnalyticsConfig } from './types.js'
 
 import { DEFAULT_SLUGS } from './constants.js'
 import { DEFAULT_CONVERSION_EVENTS } from './core/eventTypes.js'
@@ -50,6 +50,18 @@ const findField = (fields: Field[], name: string): Field | undefined => {
     }
   }
   return undefined
+}
+
+/**
+ * Whether a collection's ids are numbers or text: its own `id` field if it has one, else the
+ * database adapter's default (`number` for serial ids, `text` for uuid), else `number`.
+ */
+const idTypeOf = (config: Config, slug: string): IdType => {
+  const collection = config.collections?.find((candidate) => candidate.slug === slug)
+  const own = collection ? findField(collection.fields, 'id') : undefined
+  if (own?.type === 'number') return 'number'
+  if (own?.type === 'text') return 'text'
+  return (config.db as undefined | { defaultIDType?: unknown })?.defaultIDType === 'text' ? 'text' : 'number'
 }
 
 const detectTenantsCollection = (sites: CollectionConfig | undefined, tenantField: string): null | string => {
@@ -146,6 +158,7 @@ export function sanitizeOptions(options: AnalyticsPluginOptions, config: Config)
     sites: {
       collection: sitesSlug as CollectionSlug,
       domainField: options.sites?.domainField ?? 'domain',
+      idType: idTypeOf(config, sitesSlug),
       pluginOwned: !hostSites,
       tenantField,
     },
@@ -157,6 +170,7 @@ export function sanitizeOptions(options: AnalyticsPluginOptions, config: Config)
       settings: (overrides.settings?.slug ?? DEFAULT_SLUGS.settings) as CollectionSlug,
       sites: sitesSlug as CollectionSlug,
     },
+    tenantIdType: tenantsCollection ? idTypeOf(config, tenantsCollection) : null,
     tenantsCollection,
   }
 }

@@ -305,6 +305,11 @@ export interface SanitizedAnalyticsConfig {
   sites: {
     collection: CollectionSlug
     domainField: string
+    /**
+     * Kind of the sites' ids (`number`: serial or custom number ids; `text`: uuid or custom
+     * text ids): the type of the raw events' plain `site` column.
+     */
+    idType: IdType
     /** True when the host had no sites collection and the plugin added its own. */
     pluginOwned: boolean
     tenantField: string
@@ -320,4 +325,9 @@ export interface SanitizedAnalyticsConfig {
   }
   /** Slug of the tenants collection, or null when sites have no tenant. */
   tenantsCollection: CollectionSlug | null
+  /** Kind of the tenants' ids (the raw events' plain `tenant` column); null without tenancy. */
+  tenantIdType: IdType | null
 }
+
+/** How a collection's ids are stored: numbers (serial or custom number ids) or text (uuid, custom text ids). */
+export type IdType = 'number' | 'text'

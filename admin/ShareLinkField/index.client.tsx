@@ -16,6 +16,8 @@ export function ShareLinkField() {
   const { id } = useDocumentInfo()
   const { config } = useConfig()
   const enabled = useFormFields(([fields]) => Boolean(fields.publicDashboard?.value))
+  const site = useFormFields(([fields]) => fields.site?.value as { id?: number | string } | null | number | string | undefined)
+  const siteId = site !== null && typeof site === 'object' ? site.id : site
   const { setValue, value: token } = useField<string>({ path: 'shareToken' })
   const [origin, setOrigin] = useState(config.serverURL || '')
   const [rotating, setRotating] = useState(false)
@@ -24,7 +26,7 @@ export function ShareLinkField() {
   }, [config.serverURL])
 
   if (!enabled) return null
-  if (!token || id === undefined) {
+  if (!token || id === undefined || siteId === undefined || siteId === null) {
     return (
       <p className="field-description" data-testid="analytics-share-link-pending">
         Save to create the share link.
@@ -56,7 +58,7 @@ export function ShareLinkField() {
           onClick={async () => {
             setRotating(true)
             try {
-              const response = await fetch(`${config.routes.api}${ENDPOINT_PREFIX}/settings/${encodeURIComponent(String(id))}/share-token`, {
+              const response = await fetch(`${config.routes.api}${ENDPOINT_PREFIX}/share/rotate?siteId=${encodeURIComponent(String(siteId))}`, {
                 credentials: 'include',
                 method: 'POST',
               })

@@ -4,7 +4,6 @@ import type { SanitizedAnalyticsConfig } from '../types.js'
 
 import { canAccessSite } from '../access/siteAccess.js'
 import { ENDPOINT_PREFIX } from '../constants.js'
-import { newShareToken } from '../../collections/AnalyticsSettings.js'
 
 const NO_STORE = { 'Cache-Control': 'no-store' }
 const json = (body: unknown, status = 200) => Response.json(body, { headers: NO_STORE, status })
@@ -15,10 +14,9 @@ const idParam = (req: PayloadRequest): null | string => {
 }
 
 /**
- * The admin's actions on one site's analytics, for logged-in users who may update the
- * site (the host's own access on its sites collection decides):
- * - `POST /api/analytics/sites/:id/erase` deletes every analytics row of the site;
- * - `POST /api/analytics/settings/:id/share-token` replaces a public share link's token.
+ * `POST /api/analytics/sites/:id/erase` deletes every analytics row of one site, for
+ * logged-in users who may update the site (the host's own access on its sites collection
+ * decides). Rotating a share link is `POST /api/analytics/share/rotate` (src/endpoints/stats.ts).
  */
 export function siteActionEndpoints(cfg: SanitizedAnalyticsConfig): Endpoint[] {
   const erase: PayloadHandler = async (req) => {
@@ -37,20 +35,7 @@ export function siteActionEndpoints(cfg: SanitizedAnalyticsConfig): Endpoint[] {
     return json({ erased: result, ok: true })
   }
 
-  const rotate: PayloadHandler = async (req) => {
-    if (!req.user) return json({ error: 'Log in to change the share link.' }, 401)
-    const id = idParam(req)
-    if (!id) return json({ error: 'Settings not found.' }, 404)
-    // The collection's own update access decides (settings of sites the user may update).
-    const updated = await req.payload
-      .update({ id, collection: cfg.slugs.settings, data: { shareToken: newShareToken() }, depth: 0, overrideAccess: false, req, user: req.user })
-      .catch(() => null)
-    if (!updated) return json({ error: 'Settings not found.' }, 404)
-    return json({ shareToken: (updated as { shareToken?: string }).shareToken })
-  }
-
   return [
     { handler: erase, method: 'post', path: `${ENDPOINT_PREFIX}/sites/:id/erase` },
-    { handler: rotate, method: 'post', path: `${ENDPOINT_PREFIX}/settings/:id/share-token` },
   ]
 }

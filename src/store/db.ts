@@ -65,6 +65,13 @@ export interface CollectionTable {
   id: (field: string) => ReturnType<typeof sql.identifier>
   /** Whether the collection has this field (e.g. `tenant` only with tenancy on). */
   has: (field: string) => boolean
+  /**
+   * The SQL type of an id column (`integer`, `bigint`, `numeric`, `uuid`, `varchar`, `text`),
+   * to cast between the raw events' plain id columns and the ids they name; throws for others.
+   */
+  idType: (field: string) => SqlQuery
+  /** Whether a field's column is an enum (a select field). */
+  isEnum: (field: string) => boolean
   /** The table's name. */
   name: string
   /** The schema-qualified, quoted table name for a FROM / INTO clause. */
@@ -79,6 +86,16 @@ interface DrizzleColumnLike {
   enum?: { enumName: string; schema?: string }
   getSQLType: () => string
   name: string
+}
+
+/** Column types an id can have (serial, number, uuid and text ids), as SQL. */
+const ID_TYPES: Record<string, SqlQuery> = {
+  bigint: sql`bigint`,
+  integer: sql`integer`,
+  numeric: sql`numeric`,
+  text: sql`text`,
+  uuid: sql`uuid`,
+  varchar: sql`varchar`,
 }
 
 const qualified = (schema: string | undefined, name: string): SqlName =>
@@ -109,6 +126,12 @@ export function collectionTable(payload: Payload, slug: CollectionSlug | string)
       return Boolean(column && typeof column.getSQLType === 'function')
     },
     id: (field) => sql.identifier(columnOf(field).name),
+    idType: (field) => {
+      const type = ID_TYPES[columnOf(field).getSQLType()]
+      if (!type) throw new Error(`payload-plugin-analytics: "${slug}.${field}" is not an id column (${columnOf(field).getSQLType()})`)
+      return type
+    },
+    isEnum: (field) => Boolean(columnOf(field).enum),
     name,
     ref: qualified(adapter.schemaName, name),
     sqlType: (field) => columnOf(field).getSQLType(),

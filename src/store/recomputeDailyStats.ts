@@ -181,7 +181,7 @@ export function recomputeQuery(args: { events: CollectionTable; pair: SiteDay; s
       ${col('value')} AS ${a('value')},
       ${col('timestamp')} AS ${a('ts')},
       ${col('eventId')} COLLATE "C" AS ${a('eid')}
-      ${tenancy ? sql`, ${col('tenant')} AS ${a('tenant')}` : sql``}
+      ${tenancy ? sql`, ${col('tenant')}::${stats.idType('tenant')} AS ${a('tenant')}` : sql``}
     FROM ${e.ref} e
     WHERE ${col('site')} = ${siteId} AND ${col('timestamp')} >= ${start.toISOString()}::timestamptz AND ${col('timestamp')} < ${end.toISOString()}::timestamptz`
 

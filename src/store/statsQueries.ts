@@ -132,8 +132,7 @@ export function createStatsStore(payload: Payload, cfg: SanitizedAnalyticsConfig
     async recentRawEvents(siteIds, since, excludeEventIds) {
       if (siteIds.length === 0) return []
       const e = t().events
-      // `site_id` by name: the column the events table has whether `site` is a relationship or a plain indexed column.
-      const site = sql`${sql.identifier('site_id')}`
+      const site = sql`${e.id('site')}`
       const rows = await run<{ events: number; pageviews: number; path: null | string; visitor: null | string }>(sql`
         SELECT NULLIF(${e.id('visitorHash')}, '') AS visitor, NULLIF(${e.id('path')}, '') AS path,
           count(*)::float8 AS events, (count(*) FILTER (WHERE ${e.id('type')} = ${PAGEVIEW}))::float8 AS pageviews

@@ -204,6 +204,54 @@ describe('runAggregation', () => {
     await expectStatsToEqualReference(all)
   })
 
+  test('every value is stored exactly as it was buffered: quotes, backslashes, braces, commas, the text NULL, empty strings, props', async () => {
+    const [base] = generateEvents({ days: ['2026-02-20'], seed: 12, sessionsPerDay: [1, 1], sites })
+    const tricky: AnalyticsEvent = {
+      ...base!,
+      browser: 'NULL',
+      country: '',
+      eventId: 'tricky-"\\-{1,2}',
+      hostname: 'a,b',
+      os: '{}',
+      path: '/say "hi"\\there,{x}',
+      props: { empty: '', nested: 'a"b\\c', n: 1.5, ok: true, text: 'NULL' },
+      sessionId: ' spaced ',
+      source: 'ünïcødé 😀',
+      utmCampaign: '"',
+      utmContent: '\\',
+      utmMedium: 'x y',
+      utmSource: ',',
+      utmTerm: '}',
+      value: 1e21,
+    }
+    expect(await insertEvents(payload, cfg(), [tricky])).toEqual({ inserted: 1, skipped: 0 })
+    const { rows } = await db().execute(sql`
+      SELECT event_id, browser, country, hostname, os, path, props, session_id, source, utm_campaign, utm_content, utm_medium, utm_source, utm_term, value::text AS value
+      FROM analytics_events WHERE event_id = ${tricky.eventId}`)
+    expect(rows).toEqual([
+      {
+        browser: 'NULL',
+        country: '',
+        event_id: tricky.eventId,
+        hostname: 'a,b',
+        os: '{}',
+        path: tricky.path,
+        props: tricky.props,
+        session_id: ' spaced ',
+        source: 'ünïcødé 😀',
+        utm_campaign: '"',
+        utm_content: '\\',
+        utm_medium: 'x y',
+        utm_source: ',',
+        utm_term: '}',
+        value: '1000000000000000000000',
+      },
+    ])
+    all.push(tricky)
+    await recomputeDailyStats(payload, cfg(), siteDaysOf([tricky]))
+    await expectStatsToEqualReference(all)
+  })
+
   test('two runs at once (two consumers) end with the reference rows', async () => {
     // New events on days already aggregated and on new ones, so both runs recompute shared days.
     const more = generateEvents({ days: ['2026-03-05', '2026-03-06', '2026-03-07', '2026-03-08'], seed: 99, sessionsPerDay: [25, 40], sites })
@@ -349,7 +397,7 @@ describe('without tenancy and without Redis', () => {
     expect(single.analytics!.config.tenantsCollection).toBeNull()
     expect(single.analytics!.buffer.kind).toBe('memory')
     const { rows: columns } = await dbOf(single).execute(
-      sql`SELECT column_name FROM information_schema.columns WHERE table_name IN ('analytics_events', 'analytics_daily_stats') AND column_name = 'tenant_id'`,
+      sql`SELECT column_name FROM information_schema.columns WHERE table_name IN ('analytics_events', 'analytics_daily_stats') AND column_name IN ('tenant', 'tenant_id')`,
     )
     expect(columns).toEqual([])
 
@@ -369,5 +417,35 @@ describe('without tenancy and without Redis', () => {
     expect(await runAggregation(args)).toMatchObject({ claimed: events.length, inserted: 0 })
     expect(await countEvents(single)).toBe(events.length)
     await expectStatsToEqualReference(withoutTenant, single)
+  })
+})
+
+describe('with uuid ids', () => {
+  let uuids: Payload
+
+  beforeAll(async () => {
+    uuids = await bootPayload({ analytics: { redisUrl: undefined }, idType: 'uuid' })
+  })
+
+  afterAll(async () => {
+    await uuids?.destroy()
+  })
+
+  test('events name their site and tenant in text columns and aggregate into the reference rows', async () => {
+    const { rows: columns } = await dbOf(uuids).execute(
+      sql`SELECT column_name, data_type FROM information_schema.columns WHERE table_name = 'analytics_events' AND column_name IN ('site', 'tenant') ORDER BY column_name`,
+    )
+    expect(columns).toEqual([
+      { column_name: 'site', data_type: 'character varying' },
+      { column_name: 'tenant', data_type: 'character varying' },
+    ])
+    const siteList = Object.values(await demoSites(uuids))
+    expect(siteList.every((site) => /^[0-9a-f-]{36}$/.test(String(site.id)) && /^[0-9a-f-]{36}$/.test(String(site.tenant)))).toBe(true)
+    const events = generateEvents({ days: DAYS.slice(0, 2), seed: 6, sessionsPerDay: [10, 20], sites: siteList })
+    const unknownSite = { ...events[0]!, eventId: 'unknown-uuid-site', siteId: '00000000-0000-4000-8000-000000000000' }
+    await uuids.analytics!.buffer.append([...events, unknownSite])
+    const args = { batchSize: 300, buffer: uuids.analytics!.buffer, cfg: uuids.analytics!.config, dirty: createDirtyDays({ redis: null }), payload: uuids }
+    expect(await runAggregation(args)).toMatchObject({ claimed: events.length + 1, inserted: events.length, skipped: 1 })
+    await expectStatsToEqualReference(events, uuids)
   })
 })

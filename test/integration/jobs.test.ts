@@ -225,7 +225,7 @@ describe('aggregateNow, stopping mid-run, erasure (one instance, default interva
     expect(result.drained).toBe(true)
     expect(await payload.analytics!.buffer.pending()).toBe(0)
     const { rows } = await dbOf(payload).execute(sql`
-      SELECT (SELECT count(*) FROM analytics_events WHERE site_id = ${gone.id})::int AS events,
+      SELECT (SELECT count(*) FROM analytics_events WHERE site = ${gone.id})::int AS events,
         (SELECT count(*) FROM analytics_daily_stats WHERE site_id = ${gone.id})::int AS stats,
         (SELECT count(*) FROM analytics_settings WHERE site_id = ${gone.id})::int AS settings`)
     expect(rows[0]).toEqual({ events: 0, settings: 0, stats: 0 })

@@ -62,26 +62,3 @@ describe('POST /api/analytics/sites/:id/erase', () => {
     expect(await rowsOf(sites['globex.test']!)).toBe(4)
   })
 })
-
-describe('POST /api/analytics/settings/:id/share-token', () => {
-  test('replaces the token for users who may update the site; others get 404 and the token stays', async () => {
-    const globex = sites['globex.test']!
-    const created = await payload.create({ collection: 'analytics-settings', data: { publicDashboard: true, scope: 'site', site: globex.id } })
-    const original = created.shareToken as string
-    expect(original).toMatch(/^[\w-]{16,}$/)
-
-    expect((await rest(payload, 'POST', `/analytics/settings/${created.id}/share-token`)).status).toBe(401)
-    expect((await rest(payload, 'POST', `/analytics/settings/${created.id}/share-token`, { token: editorToken })).status).toBe(404)
-    expect((await payload.findByID({ collection: 'analytics-settings', id: created.id })).shareToken).toBe(original)
-
-    const rotated = await rest<{ shareToken: string }>(payload, 'POST', `/analytics/settings/${created.id}/share-token`, { token: adminToken })
-    expect(rotated.status).toBe(200)
-    expect(rotated.body.shareToken).toMatch(/^[\w-]{16,}$/)
-    expect(rotated.body.shareToken).not.toBe(original)
-    // The old link opens nothing any more, the new one the site's stats.
-    expect((await rest(payload, 'GET', `/analytics/share/${original}/stats`)).status).toBe(404)
-    const shared = await rest<{ sites: Array<{ site: { id: number | string } }> }>(payload, 'GET', `/analytics/share/${rotated.body.shareToken}/stats`)
-    expect(shared.status).toBe(200)
-    expect(shared.body.sites.map((row) => row.site.id)).toEqual([globex.id])
-  })
-})
