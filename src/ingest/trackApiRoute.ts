@@ -15,7 +15,7 @@ const STARTING = Buffer.from(JSON.stringify({ error: 'Analytics is starting, ret
  * every request into a fetch `Request` and back — about 1 ms of CPU per request, far more
  * than tracking itself costs. A Pages API route gets Node's request and response as they
  * are, so the same handler (same Payload instance, same Redis pipeline, same checks) answers
- * about three times as many requests per core. Next routes the specific file before
+ * about 2.4 times as many requests per core. Next routes the specific file before
  * Payload's `api/[...slug]` catch-all.
  *
  * ```ts
