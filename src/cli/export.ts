@@ -12,7 +12,7 @@ import type { StatsService } from '../stats/types.js'
 
 import { exportCsvLine, exportHeaderLine, exportRecord } from '../core/csv.js'
 import { EXPORT_FORMATS } from '../core/statsQuerySchema.js'
-import { BootUsageError, closePayload, loadPayload } from './loadPayload.js'
+import { runWithAnalytics } from './loadPayload.js'
 
 const BIN = 'payload-analytics'
 const RANGES = ['month', 'year'] as const
@@ -124,51 +124,38 @@ export async function runExport(args: string[]): Promise<number> {
   if (!/^[\w-]{1,64}$/.test(site)) return usage(`--site must be a site id or all, got "${site}"`)
   const outDir = path.resolve(process.cwd(), values.out ?? '.')
 
-  let loaded: Awaited<ReturnType<typeof loadPayload>>
-  try {
-    loaded = await loadPayload({ config: values.config })
-  } catch (error) {
-    if (error instanceof BootUsageError) return usage(error.message)
-    throw error
-  }
-  const { payload } = loaded
-  let code = 1
-  try {
-    if (!payload.analytics) {
-      console.error(`${BIN} export: payload-plugin-analytics is not enabled in ${loaded.configPath}`)
-      return (code = 1)
+  return runWithAnalytics('export', { config: values.config, usage }, async (analytics) => {
+    try {
+      const stats = analytics.stats
+      const siteIds = site === 'all' ? undefined : [site]
+      const total = site === 'all' ? (await stats.readableSites({ overrideAccess: true })).length : 1
+      mkdirSync(outDir, { recursive: true })
+      for (const range of ranges) {
+        const file = path.join(outDir, `${FILE_STEM[range]}.${format}`)
+        const started = Date.now()
+        let lastReport = 0
+        const step = Math.max(1, Math.ceil(total / 10))
+        process.stderr.write(`export: ${path.basename(file)}: 0/${total} sites\n`)
+        const rows = await writeExportFile({
+          file,
+          format,
+          onRow: (written) => {
+            // Every 10 % of the sites, and the last one.
+            if (written < total && written - lastReport < step) return
+            lastReport = written
+            process.stderr.write(`export: ${path.basename(file)}: ${written}/${total} sites\n`)
+          },
+          range,
+          siteIds,
+          stats,
+        })
+        console.log(`export: wrote ${file} (${rows} site${rows === 1 ? '' : 's'}) in ${((Date.now() - started) / 1000).toFixed(1)} s`)
+      }
+      return 0
+    } catch (error) {
+      if (isStatsError(error)) return usage(error.status === 404 ? `unknown site "${site}"` : error.message)
+      console.error(`${BIN} export: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`)
+      return 1
     }
-    const stats = payload.analytics.stats
-    const siteIds = site === 'all' ? undefined : [site]
-    const total = site === 'all' ? (await stats.readableSites({ overrideAccess: true })).length : 1
-    mkdirSync(outDir, { recursive: true })
-    for (const range of ranges) {
-      const file = path.join(outDir, `${FILE_STEM[range]}.${format}`)
-      const started = Date.now()
-      let lastReport = 0
-      const step = Math.max(1, Math.ceil(total / 10))
-      process.stderr.write(`export: ${path.basename(file)}: 0/${total} sites\n`)
-      const rows = await writeExportFile({
-        file,
-        format,
-        onRow: (written) => {
-          // Every 10 % of the sites, and the last one.
-          if (written < total && written - lastReport < step) return
-          lastReport = written
-          process.stderr.write(`export: ${path.basename(file)}: ${written}/${total} sites\n`)
-        },
-        range,
-        siteIds,
-        stats,
-      })
-      console.log(`export: wrote ${file} (${rows} site${rows === 1 ? '' : 's'}) in ${((Date.now() - started) / 1000).toFixed(1)} s`)
-    }
-    return (code = 0)
-  } catch (error) {
-    if (isStatsError(error)) return (code = usage(error.status === 404 ? `unknown site "${site}"` : error.message))
-    console.error(`${BIN} export: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`)
-    return (code = 1)
-  } finally {
-    await closePayload(payload, code)
-  }
+  })
 }

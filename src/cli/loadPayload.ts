@@ -92,3 +92,32 @@ export async function closePayload(payload: Payload, exitCode: number, stoppedMe
     process.stdout.write('', () => process.stderr.write('', () => process.exit(exitCode)))
   })
 }
+
+/**
+ * A one-shot command's frame: boot Payload (a bad `--config` is a usage error), insist on the
+ * plugin, run the command with its runtime, then stop Payload and exit with the command's code.
+ */
+export async function runWithAnalytics(
+  command: string,
+  options: { config?: string; usage: (message: string) => number },
+  run: (analytics: NonNullable<Payload['analytics']>, loaded: LoadedPayload) => Promise<number>,
+): Promise<number> {
+  let loaded: LoadedPayload
+  try {
+    loaded = await loadPayload({ config: options.config })
+  } catch (error) {
+    if (error instanceof BootUsageError) return options.usage(error.message)
+    throw error
+  }
+  let code = 1
+  try {
+    if (!loaded.payload.analytics) {
+      console.error(`payload-analytics ${command}: payload-plugin-analytics is not enabled in ${loaded.configPath}`)
+      return code
+    }
+    code = await run(loaded.payload.analytics, loaded)
+    return code
+  } finally {
+    await closePayload(loaded.payload, code)
+  }
+}

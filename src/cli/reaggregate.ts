@@ -7,7 +7,7 @@ import { parseArgs } from 'node:util'
 import type { ReaggregateProgress, ReaggregateResult } from '../../jobs/reaggregate.js'
 
 import { ReaggregateInputError, validateRange } from '../../jobs/reaggregate.js'
-import { BootUsageError, closePayload, loadPayload } from './loadPayload.js'
+import { runWithAnalytics } from './loadPayload.js'
 
 const BIN = 'payload-analytics'
 
@@ -130,35 +130,22 @@ export async function runReaggregate(args: string[]): Promise<number> {
     concurrency = Number(values.concurrency)
   }
 
-  let loaded: Awaited<ReturnType<typeof loadPayload>>
-  try {
-    loaded = await loadPayload({ config: values.config })
-  } catch (error) {
-    if (error instanceof BootUsageError) return usage(error.message)
-    throw error
-  }
-  const { payload } = loaded
-  let code = 1
-  try {
-    if (!payload.analytics) {
-      console.error(`${BIN} reaggregate: payload-plugin-analytics is not enabled in ${loaded.configPath}`)
-      return (code = 1)
+  return runWithAnalytics('reaggregate', { config: values.config, usage }, async (analytics, loaded) => {
+    try {
+      console.log(`reaggregate: site ${site}, ${from} to ${to} (config ${loaded.configPath})`)
+      const result = await analytics.reaggregate({
+        concurrency,
+        from,
+        onProgress: progressPrinter(),
+        site: site === 'all' ? 'all' : site,
+        to,
+      })
+      console.log(summary(result))
+      return 0
+    } catch (error) {
+      if (isInputError(error)) return usage(error.message)
+      console.error(`${BIN} reaggregate: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`)
+      return 1
     }
-    console.log(`reaggregate: site ${site}, ${from} to ${to} (config ${loaded.configPath})`)
-    const result = await payload.analytics.reaggregate({
-      concurrency,
-      from,
-      onProgress: progressPrinter(),
-      site: site === 'all' ? 'all' : site,
-      to,
-    })
-    console.log(summary(result))
-    return (code = 0)
-  } catch (error) {
-    if (isInputError(error)) return (code = usage(error.message))
-    console.error(`${BIN} reaggregate: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`)
-    return (code = 1)
-  } finally {
-    await closePayload(payload, code)
-  }
+  })
 }

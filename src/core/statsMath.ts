@@ -8,24 +8,12 @@
 import type { Interval, SeriesPoint, StatsTotalName, StatsTotals, TotalChange } from '../stats/types.js'
 
 import { COUNTED_EVENT_TYPES, PAGEVIEW, SUMMED_EVENT_TYPES } from './dailyStats.js'
+import { STATS_METRICS } from './dimensions.js'
 import { BUILT_IN_EVENT_TYPES } from './eventTypes.js'
 import { addDays, eachDay } from './statsRange.js'
 
 /** The additive counters the API reads from the `total` rows. */
-export const SUMMED_COUNTERS = [
-  'pageviews',
-  'visitors',
-  'visits',
-  'bounces',
-  'totalDuration',
-  'events',
-  'leads',
-  'forms',
-  'exports',
-  'automationRuns',
-  'aiTokens',
-  'conversions',
-] as const
+export const SUMMED_COUNTERS = [...STATS_METRICS, 'conversions'] as const
 export type Counters = Record<(typeof SUMMED_COUNTERS)[number], number>
 
 export const zeroCounters = (): Counters => ({

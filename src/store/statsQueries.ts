@@ -10,6 +10,7 @@ import type { SanitizedAnalyticsConfig } from '../types.js'
 import type { CollectionTable, SqlQuery } from './db.js'
 
 import { PAGEVIEW } from '../core/dailyStats.js'
+import { STATS_METRICS } from '../core/dimensions.js'
 import { splitByMonths } from '../core/months.js'
 import { collectionTable, drizzleOf, sql } from './db.js'
 
@@ -30,19 +31,7 @@ export interface TotalCounters {
   visits: number
 }
 
-const COUNTER_FIELDS = [
-  'pageviews',
-  'visitors',
-  'visits',
-  'bounces',
-  'totalDuration',
-  'events',
-  'leads',
-  'forms',
-  'exports',
-  'automationRuns',
-  'aiTokens',
-] as const satisfies ReadonlyArray<keyof TotalCounters>
+const COUNTER_FIELDS = STATS_METRICS satisfies ReadonlyArray<keyof TotalCounters>
 
 /** The counters a breakdown row reports. */
 const TOP_KEY_FIELDS = ['visitors', 'visits', 'pageviews', 'events'] as const
