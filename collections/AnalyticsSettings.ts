@@ -13,7 +13,7 @@ import { relationId } from '../src/core/relationId.js'
 import { IP_ANONYMIZATION_MODES, SETTINGS_SCOPES, TOGGLE_VALUES } from '../src/core/siteSettings.js'
 import { applyOverride } from './applyOverride.js'
 
-type Scope = (typeof SETTINGS_SCOPES)[number]
+export type Scope = (typeof SETTINGS_SCOPES)[number]
 
 const toggle = (name: string, label: string, description: string): Field => ({
   name,
@@ -27,6 +27,10 @@ const toggle = (name: string, label: string, description: string): Field => ({
 
 /** A random, URL-safe token for the public dashboard link. */
 export const newShareToken = (): string => randomBytes(24).toString('base64url')
+
+/** The unique key of an owner's settings row: `global`, `tenant:<id>` or `site:<id>`. */
+export const settingsScopeKey = (scope: Scope, owner: null | number | string): string =>
+  scope === 'global' ? 'global' : `${scope}:${String(owner)}`
 
 /**
  * Per-site analytics settings, with per-tenant and global rows as defaults. A row's scope
@@ -59,7 +63,7 @@ export function buildAnalyticsSettings(cfg: SanitizedAnalyticsConfig): Collectio
     data.scope = scope
     data.site = site
     if (cfg.tenantsCollection) data.tenant = tenant
-    data.scopeKey = scope === 'global' ? 'global' : `${scope}:${String(scope === 'site' ? site : tenant)}`
+    data.scopeKey = settingsScopeKey(scope, scope === 'site' ? site : tenant)
     if (operation === 'create' && (scope === 'global' || site !== null || tenant !== null)) {
       const { totalDocs } = await req.payload.count({ collection: collection.slug, req, where: { scopeKey: { equals: data.scopeKey } } })
       if (totalDocs > 0) {

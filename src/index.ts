@@ -1,6 +1,6 @@
 import type { Config } from 'payload'
 
-import type { AnalyticsPluginOptions, SanitizedAnalyticsConfig } from './types.js'
+import type { AnalyticsPluginOptions } from './types.js'
 
 import { buildAnalyticsDailyStats } from '../collections/AnalyticsDailyStats.js'
 import { buildAnalyticsEvents } from '../collections/AnalyticsEvents.js'
@@ -27,6 +27,7 @@ export type { AnalyticsJobs, JobEventMap, JobSource, ReaggregateRequest } from '
 export { BUILT_IN_EVENT_TYPES, type BuiltInEventType } from './core/eventTypes.js'
 export { STATS_DIMENSIONS, STATS_METRICS } from './core/dimensions.js'
 export { resolveSiteSettings, type EffectiveSiteSettings } from './core/siteSettings.js'
+export { getAnalyticsConfig } from './analyticsConfig.js'
 export { eraseSiteAnalytics } from './erasure.js'
 export { DEFAULT_SLUGS } from './constants.js'
 export { AnalyticsInputError, type AnalyticsRuntime } from './runtime.js'
@@ -102,9 +103,3 @@ export const analyticsPlugin =
     return config
   }
 
-/** The sanitized plugin config of a running Payload instance (set by `analyticsPlugin`). */
-export const getAnalyticsConfig = (config: { custom?: Record<string, unknown> }): SanitizedAnalyticsConfig => {
-  const cfg = config.custom?.analytics as SanitizedAnalyticsConfig | undefined
-  if (!cfg) throw new Error('payload-plugin-analytics is not installed in this Payload config.')
-  return cfg
-}

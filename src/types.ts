@@ -1,6 +1,7 @@
 import type { CollectionConfig, CollectionSlug, Field, PayloadRequest, TypedUser } from 'payload'
 
 import type { IpAnonymization } from './core/siteSettings.js'
+import type { ResolvedIngestOptions } from './ingestDefaults.js'
 
 /**
  * Changes to one of the plugin's generated collections. Everything but `fields` is merged
@@ -280,14 +281,7 @@ export interface SanitizedAnalyticsConfig {
   defaults: Required<NonNullable<AnalyticsPluginOptions['defaults']>>
   enabled: boolean
   formSubmissions: null | Required<FormSubmissionsOptions>
-  ingest: {
-    countryHeaders: string[]
-    geoipDatabase: null | string
-    ipHeaders: string[]
-    rateLimits: { perClient: RateLimitOptions; perSite: RateLimitOptions }
-    sessionIdleSeconds: number
-    trustProxy: boolean | number
-  }
+  ingest: ResolvedIngestOptions
   metrics: {
     public: boolean
     siteLabels: boolean

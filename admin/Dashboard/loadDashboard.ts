@@ -16,7 +16,6 @@ import type {
   StatsService,
   StatsSite,
 } from '../../src/stats/types.js'
-import type { SanitizedAnalyticsConfig } from '../../src/types.js'
 import type { DashboardState } from './state.js'
 import type { StatsError } from '../../src/stats/errors.js'
 
@@ -89,7 +88,7 @@ export function rangeDays(state: DashboardState, now: Date): number {
  */
 async function tenantSites(req: PayloadRequest, cookies: Map<string, string> | undefined): Promise<null | { ids: string[]; name: string }> {
   const tenantId = cookies?.get('payload-tenant')
-  const cfg = req.payload.config.custom?.analytics as SanitizedAnalyticsConfig | undefined
+  const cfg = req.payload.analytics?.config
   if (!tenantId || !cfg?.tenantsCollection || !req.user) return null
   const [{ docs }, tenant] = await Promise.all([
     req.payload.find({

@@ -6,7 +6,9 @@ import React from 'react'
 
 import type { SanitizedAnalyticsConfig } from '../../src/types.js'
 
+import { settingsScopeKey } from '../../collections/AnalyticsSettings.js'
 import { canAccessSite } from '../../src/access/siteAccess.js'
+import { getAnalyticsConfig } from '../../src/analyticsConfig.js'
 import { analyticsScriptTag } from '../../src/snippet.js'
 import { CopyButton } from '../CopyButton/index.client.js'
 import { DashboardSection } from '../Dashboard/index.js'
@@ -40,7 +42,7 @@ async function hasReceivedEvents(req: PayloadRequest, cfg: SanitizedAnalyticsCon
 export async function SiteAnalyticsTab({ doc, initPageResult, searchParams }: DocumentViewServerProps) {
   const { req } = initPageResult
   const { payload } = req
-  const cfg = payload.config.custom?.analytics as SanitizedAnalyticsConfig
+  const cfg = getAnalyticsConfig(payload.config)
   const siteId = (doc?.id ?? initPageResult.docID) as number | string | undefined
   if (siteId === undefined || !req.user) return null
 
@@ -57,7 +59,7 @@ export async function SiteAnalyticsTab({ doc, initPageResult, searchParams }: Do
       pagination: false,
       req,
       user: req.user,
-      where: { scopeKey: { equals: `site:${String(siteId)}` } },
+      where: { scopeKey: { equals: settingsScopeKey('site', siteId) } },
     }),
   ])
   const snippet = analyticsScriptTag({ apiRoute: cfg.apiRoute, origin: cfg.scriptOrigin, site: siteId })

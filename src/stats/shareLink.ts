@@ -8,7 +8,7 @@ import type { PayloadRequest } from 'payload'
 import type { SanitizedAnalyticsConfig } from '../types.js'
 import type { SiteId } from './types.js'
 
-import { newShareToken } from '../../collections/AnalyticsSettings.js'
+import { newShareToken, settingsScopeKey } from '../../collections/AnalyticsSettings.js'
 import { StatsError, unauthenticated } from './errors.js'
 
 export async function rotateShareToken(req: PayloadRequest, cfg: SanitizedAnalyticsConfig, siteId: SiteId): Promise<{ shareToken: string }> {
@@ -21,7 +21,7 @@ export async function rotateShareToken(req: PayloadRequest, cfg: SanitizedAnalyt
     pagination: false,
     req,
     user: req.user,
-    where: { and: [{ scope: { equals: 'site' } }, { site: { equals: siteId } }] },
+    where: { scopeKey: { equals: settingsScopeKey('site', siteId) } },
   } as Parameters<typeof req.payload.find>[0])
   const settings = docs[0] as undefined | { id: number | string; publicDashboard?: boolean | null }
   if (!settings) throw new StatsError('Site not found, or it has no analytics settings.', 404)

@@ -20,6 +20,7 @@ import {
 import { STATS_METRICS } from '../core/dimensions.js'
 import { monthOf } from '../core/months.js'
 import { collectionTable, drizzleOf, sql, timed } from './db.js'
+import { statsUpsertColumns } from './statsUpsert.js'
 import { lockSiteMonth, recomputeMonthIn, rollupTables, siteMonthLockKey } from './recomputeMonthlyStats.js'
 
 export interface RecomputeOptions extends StoreOptions {
@@ -256,26 +257,9 @@ export function recomputeQuery(args: { events: CollectionTable; pair: SiteDay; s
     )}) GROUP BY ${a('type')}`,
   )
 
-  const metricColumns = STATS_METRICS.map((metric) => stats.id(metric))
-  const insertColumns = sql.join(
-    [stats.id('site'), ...(tenancy ? [stats.id('tenant')] : []), stats.id('date'), stats.id('dimension'), stats.id('key'), ...metricColumns],
-    sql`, `,
-  )
+  const { changed, insertColumns, updates } = statsUpsertColumns(stats, 'date', tenancy)
   const metricNames = STATS_METRICS.map((metric) => sql`r.${a(metric)}`)
   const tenant = sql`(SELECT ${a('tenant')} FROM ev ORDER BY ${a('ts')} DESC, ${a('eid')} COLLATE "C" DESC LIMIT 1)`
-  const updatedColumns = [...(tenancy ? [stats.id('tenant')] : []), ...metricColumns]
-  const updates = sql.join(
-    updatedColumns.map((column) => sql`${column} = EXCLUDED.${column}`),
-    sql`, `,
-  )
-  // Rows whose values did not change are not rewritten (no dead tuple, no WAL).
-  const changed = sql`(${sql.join(
-    updatedColumns.map((column) => sql`o.${column}`),
-    sql`, `,
-  )}) IS DISTINCT FROM (${sql.join(
-    updatedColumns.map((column) => sql`EXCLUDED.${column}`),
-    sql`, `,
-  )})`
   const day = sql`${start.toISOString()}::timestamptz`
 
   return sql`

@@ -14,6 +14,7 @@ import type { CollectionTable, Drizzle, SqlQuery } from './db.js'
 import { STATS_METRICS } from '../core/dimensions.js'
 import { monthOf, nextMonth } from '../core/months.js'
 import { collectionTable, drizzleOf, sql } from './db.js'
+import { statsUpsertColumns } from './statsUpsert.js'
 
 export interface SiteMonth {
   /** The first day of the month, `YYYY-MM-01`. */
@@ -58,23 +59,7 @@ export function recomputeMonthQuery(tables: RollupTables, pair: SiteMonth): SqlQ
   const end = sql`${`${nextMonth(pair.month)}T00:00:00.000Z`}::timestamptz`
   const inMonth = sql`${d.id('site')} = ${siteId} AND ${d.id('date')} >= ${start} AND ${d.id('date')} < ${end}`
 
-  const metricColumns = STATS_METRICS.map((metric) => m.id(metric))
-  const insertColumns = sql.join(
-    [m.id('site'), ...(tenancy ? [m.id('tenant')] : []), m.id('month'), m.id('dimension'), m.id('key'), ...metricColumns],
-    sql`, `,
-  )
-  const updatedColumns = [...(tenancy ? [m.id('tenant')] : []), ...metricColumns]
-  const updates = sql.join(
-    updatedColumns.map((column) => sql`${column} = EXCLUDED.${column}`),
-    sql`, `,
-  )
-  const changed = sql`(${sql.join(
-    updatedColumns.map((column) => sql`o.${column}`),
-    sql`, `,
-  )}) IS DISTINCT FROM (${sql.join(
-    updatedColumns.map((column) => sql`EXCLUDED.${column}`),
-    sql`, `,
-  )})`
+  const { changed, insertColumns, updates } = statsUpsertColumns(m, 'month', tenancy)
   // The site's tenant as its latest day of the month has it.
   const tenant = () => sql`(SELECT ${d.id('tenant')} FROM ${d.ref} WHERE ${inMonth} ORDER BY ${d.id('date')} DESC LIMIT 1)`
 

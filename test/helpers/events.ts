@@ -189,11 +189,11 @@ export function generateEvents({ days, seed, sessionsPerDay, sites }: GenerateOp
 type Db = { execute: (query: unknown) => Promise<{ rows: Array<Record<string, unknown>> }> }
 const dbOf = (payload: Payload) => (payload.db as unknown as { drizzle: Db }).drizzle
 
-/** Every stored daily-stats row, as `DailyStatsRow`s (no ids). */
-export async function dailyStatsRows(payload: Payload): Promise<DailyStatsRow[]> {
+/** Every stored daily-stats row with its database id (to see which rows an upsert rewrote). */
+export async function storedDailyStatsRows(payload: Payload): Promise<Array<DailyStatsRow & { id: number }>> {
   const tenancy = payload.analytics!.config.tenantsCollection !== null
   const { rows } = await dbOf(payload).execute(sql`
-    SELECT site_id, ${tenancy ? sql`tenant_id` : sql`NULL`} AS tenant_id, to_char(date AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day,
+    SELECT id, site_id, ${tenancy ? sql`tenant_id` : sql`NULL`} AS tenant_id, to_char(date AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day,
       dimension, key, pageviews, visitors, visits, bounces, total_duration, events, leads, forms, exports, automation_runs, ai_tokens
     FROM analytics_daily_stats`)
   return rows.map((row) => ({
@@ -205,6 +205,7 @@ export async function dailyStatsRows(payload: Payload): Promise<DailyStatsRow[]>
     events: Number(row.events),
     exports: Number(row.exports),
     forms: Number(row.forms),
+    id: Number(row.id),
     key: String(row.key),
     leads: Number(row.leads),
     pageviews: Number(row.pageviews),
@@ -214,6 +215,11 @@ export async function dailyStatsRows(payload: Payload): Promise<DailyStatsRow[]>
     visitors: Number(row.visitors),
     visits: Number(row.visits),
   }))
+}
+
+/** Every stored daily-stats row, as `DailyStatsRow`s (no ids). */
+export async function dailyStatsRows(payload: Payload): Promise<DailyStatsRow[]> {
+  return (await storedDailyStatsRows(payload)).map(({ id: _id, ...row }) => row)
 }
 
 /** The stored daily stats equal the reference computed from `events`, row for row. */

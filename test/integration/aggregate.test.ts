@@ -24,7 +24,7 @@ import { BUILT_IN_EVENT_TYPES } from '../../src/core/eventTypes.js'
 import { createDirtyDays } from '../../src/store/dirtyDays.js'
 import { insertEvents } from '../../src/store/insertEvents.js'
 import { recomputeDailyStats } from '../../src/store/recomputeDailyStats.js'
-import { generateEvents } from '../helpers/events.js'
+import { generateEvents, storedDailyStatsRows } from '../helpers/events.js'
 import { demoSites } from '../helpers/fixtures.js'
 import { bootPayload } from '../helpers/payload.js'
 
@@ -44,32 +44,7 @@ const db = () => dbOf(payload)
 
 type StoredRow = DailyStatsRow & { id: number }
 
-async function storedRows(p: Payload = payload): Promise<StoredRow[]> {
-  const tenancy = p.analytics!.config.tenantsCollection !== null
-  const { rows } = await dbOf(p).execute(sql`
-    SELECT id, site_id, ${tenancy ? sql`tenant_id` : sql`NULL`} AS tenant_id, to_char(date AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day,
-      dimension, key, pageviews, visitors, visits, bounces, total_duration, events, leads, forms, exports, automation_runs, ai_tokens
-    FROM analytics_daily_stats`)
-  return rows.map((row) => ({
-    aiTokens: Number(row.ai_tokens),
-    automationRuns: Number(row.automation_runs),
-    bounces: Number(row.bounces),
-    day: String(row.day),
-    dimension: row.dimension as DailyStatsRow['dimension'],
-    events: Number(row.events),
-    exports: Number(row.exports),
-    forms: Number(row.forms),
-    id: Number(row.id),
-    key: String(row.key),
-    leads: Number(row.leads),
-    pageviews: Number(row.pageviews),
-    siteId: String(row.site_id),
-    tenantId: row.tenant_id === null ? null : String(row.tenant_id),
-    totalDuration: Number(row.total_duration),
-    visitors: Number(row.visitors),
-    visits: Number(row.visits),
-  }))
-}
+const storedRows = (p: Payload = payload): Promise<StoredRow[]> => storedDailyStatsRows(p)
 
 const withoutIds = (rows: StoredRow[]): DailyStatsRow[] => rows.map(({ id: _id, ...row }) => row)
 

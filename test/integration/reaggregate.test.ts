@@ -7,7 +7,6 @@
 import type { Payload } from 'payload'
 
 import { sql } from '@payloadcms/db-postgres'
-import { spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
@@ -22,6 +21,7 @@ import type { DemoSite } from '../helpers/fixtures.js'
 import { ReaggregateInputError } from '../../jobs/reaggregate.js'
 import { dailyStatsRows, expectStatsToEqualReference, generateEvents, recentDays } from '../helpers/events.js'
 import { demoSites } from '../helpers/fixtures.js'
+import { runCli as cli } from '../helpers/cli.js'
 import { bootPayload } from '../helpers/payload.js'
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
@@ -135,38 +135,6 @@ describe('payload.analytics.reaggregate', () => {
     expect(await attempt({ from: FIRST, site: 987_654, to: LAST })).toMatchObject({ code: 'unknown-site', message: expect.stringContaining('987654') })
   })
 })
-
-interface CliResult {
-  code: null | number
-  stderr: string
-  stdout: string
-}
-
-/** `tsx src/cli/index.ts …` as a child process, with no TTY (plain progress lines). */
-function cli(args: string[]): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    // Its own process group: tsx runs the CLI in a child of its own, and a kill must reach both.
-    const child = spawn(path.join(root, 'node_modules/.bin/tsx'), ['src/cli/index.ts', ...args], {
-      cwd: root,
-      detached: true,
-      env: { ...process.env, NODE_ENV: 'test', PAYLOAD_CONFIG_PATH: '', REDIS_URL: '' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()))
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
-    const timer = setTimeout(() => {
-      stderr += '\n[test] killed after 60 s'
-      process.kill(-child.pid!, 'SIGKILL')
-    }, 60_000)
-    child.on('error', reject)
-    child.on('close', (code) => {
-      clearTimeout(timer)
-      resolve({ code, stderr, stdout })
-    })
-  })
-}
 
 describe('payload-analytics reaggregate (CLI)', () => {
   test('boots Payload from --config, prints progress and a summary, and restores the stats', { timeout: 120_000 }, async () => {

@@ -9,7 +9,6 @@ import type { Payload } from 'payload'
 
 import { sql } from '@payloadcms/db-postgres'
 import { parse } from 'csv-parse/sync'
-import { spawn } from 'node:child_process'
 import { randomBytes, randomUUID } from 'node:crypto'
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
@@ -24,10 +23,14 @@ import type { DemoSite } from '../helpers/fixtures.js'
 
 import { newShareToken } from '../../collections/AnalyticsSettings.js'
 import { referenceDailyStats } from '../../src/core/dailyStatsReference.js'
+import { BREAKDOWN_DIMENSIONS } from '../../src/stats/service.js'
+import { runCli } from '../helpers/cli.js'
 import { generateEvents, recentDays } from '../helpers/events.js'
 import { demoSites } from '../helpers/fixtures.js'
 import { bootPayload } from '../helpers/payload.js'
 import { login, rawRequest, rest } from '../helpers/rest.js'
+
+const cli = (args: string[]) => runCli(args, 90_000)
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 const keyPrefix = `st${randomBytes(4).toString('hex')}:`
@@ -219,22 +222,7 @@ describe('GET /api/analytics/stats', () => {
   test('breakdowns are ordered by visitors and cut at the limit', async () => {
     const from = addDays(today(), -9)
     const to = today()
-    const breakdowns = {
-      browsers: 'browser',
-      countries: 'country',
-      devices: 'device',
-      entryPages: 'entryPage',
-      events: 'event',
-      exitPages: 'exitPage',
-      os: 'os',
-      pages: 'page',
-      sources: 'source',
-      utmCampaign: 'utmCampaign',
-      utmContent: 'utmContent',
-      utmMedium: 'utmMedium',
-      utmSource: 'utmSource',
-      utmTerm: 'utmTerm',
-    } as const
+    const breakdowns = BREAKDOWN_DIMENSIONS
     const limit = 4
     const { body, status } = await get<StatsResult>(
       `/analytics/stats?siteId=${shop.id},${globex.id}&from=${from}&to=${to}&limit=${limit}&breakdown=${Object.keys(breakdowns).join(',')}`,
@@ -565,28 +553,3 @@ describe('GET /api/analytics/export', () => {
     }
   })
 })
-
-/** `tsx src/cli/index.ts …` as a child process in its own process group, killed after 90 s. */
-function cli(args: string[]): Promise<{ code: null | number; stderr: string; stdout: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(path.join(root, 'node_modules/.bin/tsx'), ['src/cli/index.ts', ...args], {
-      cwd: root,
-      detached: true,
-      env: { ...process.env, NODE_ENV: 'test', PAYLOAD_CONFIG_PATH: '', REDIS_URL: '' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()))
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
-    const timer = setTimeout(() => {
-      stderr += '\n[test] killed after 90 s'
-      process.kill(-child.pid!, 'SIGKILL')
-    }, 90_000)
-    child.on('error', reject)
-    child.on('close', (code) => {
-      clearTimeout(timer)
-      resolve({ code, stderr, stdout })
-    })
-  })
-}
