@@ -7,74 +7,100 @@
  */
 
 /**
- * ingest — rate limits, session and append, atomically.
+ * ingest — for each of a batch of tracked events, in order: rate limits, session and
+ * append, atomically. The Redis buffer gathers the events that arrive within one turn of
+ * the event loop into one call (one command to encode, send and decode, one script run),
+ * and each event is handled exactly as it would be on its own: the counters a refused
+ * event leaves untouched are the ones the next event sees.
  *
- * KEYS[1]            the stream
- * KEYS[2 .. n+1]     the n rate-limit counters
- * KEYS[n+2]          the session key (absent when the event has no session)
- * KEYS[n+3]          the visitor's session key under yesterday's salt (optional): its
- *                    session continues when there is none under KEYS[n+2]
- * ARGV[1]            the event JSON; without a session key: the complete event, with one:
- *                    the event without `sessionId` (the script prepends the final one)
- * ARGV[2]            session idle seconds
- * ARGV[3]            a fresh random session id, used when the visitor has no live session
- * ARGV[4]            n
- * ARGV[5]            max stream length (0: unbounded)
- * ARGV[4+2i], ARGV[5+2i]  limit and window seconds of counter i (1-based)
+ * KEYS[1]        the stream
+ * KEYS[2 ..]     each event's keys, event after event: its n rate-limit counters, then its
+ *                session key (when it has a session), then the visitor's session key under
+ *                yesterday's salt (optional: that session continues when there is none
+ *                under the first)
+ * ARGV[1]        the number of events
+ * ARGV[2]        max stream length (0: unbounded)
+ * ARGV[3 ..]     each event's arguments, event after event:
+ *                  n (rate limits), m (session keys: 0, 1 or 2),
+ *                  the event JSON (with m > 0, without `sessionId`: the script prepends
+ *                  the final one), session idle seconds, a fresh random session id (used
+ *                  when the visitor has no live session), then limit and window seconds
+ *                  of each of the n counters
  *
- * Returns {1, entryId, sessionId or false (nil), newSession 0|1} when the event was
- * appended, {0, retryAfterSeconds} when a limit is exhausted, {-1} when the stream is full.
- * Refused requests write nothing. Fixed windows: a counter expires `window` seconds after
- * the first event that created it.
+ * Returns one reply per event: {1, entryId, sessionId or false (nil), newSession 0|1}
+ * when it was appended, {0, retryAfterSeconds} when a limit is exhausted, {-1} when the
+ * stream is full. A refused event writes nothing. Fixed windows: a counter expires
+ * `window` seconds after the first event that created it.
  */
 export const INGEST_LUA = `
 local stream = KEYS[1]
-local n = tonumber(ARGV[4])
-local maxLen = tonumber(ARGV[5])
+local events = tonumber(ARGV[1])
+local maxLen = tonumber(ARGV[2])
+local replies = {}
+local k = 2
+local a = 3
 
-local retryMs = 0
-for i = 1, n do
-  local key = KEYS[1 + i]
-  local count = tonumber(redis.call('GET', key) or '0')
-  if count >= tonumber(ARGV[4 + 2 * i]) then
-    local ttl = redis.call('PTTL', key)
-    if ttl < 0 then
-      ttl = tonumber(ARGV[5 + 2 * i]) * 1000
-      if count > 0 then redis.call('PEXPIRE', key, ttl) end
+for e = 1, events do
+  local n = tonumber(ARGV[a])
+  local m = tonumber(ARGV[a + 1])
+  local json = ARGV[a + 2]
+  local idle = ARGV[a + 3]
+  local fresh = ARGV[a + 4]
+  local limits = a + 5
+
+  -- Count the event against every limit, then take the counts back if any is exceeded:
+  -- one call per counter when the event passes, which is nearly always.
+  local exceeded = false
+  for i = 0, n - 1 do
+    local key = KEYS[k + i]
+    local used = redis.call('INCR', key)
+    if used == 1 then redis.call('EXPIRE', key, ARGV[limits + 2 * i + 1]) end
+    if used > tonumber(ARGV[limits + 2 * i]) then exceeded = true end
+  end
+  if not exceeded and maxLen > 0 and redis.call('XLEN', stream) >= maxLen then exceeded = -1 end
+
+  if exceeded then
+    local retryMs = 0
+    for i = 0, n - 1 do
+      local key = KEYS[k + i]
+      local used = redis.call('DECR', key)
+      if used >= tonumber(ARGV[limits + 2 * i]) then
+        local ttl = redis.call('PTTL', key)
+        if ttl < 0 then
+          ttl = tonumber(ARGV[limits + 2 * i + 1]) * 1000
+          redis.call('PEXPIRE', key, ttl)
+        end
+        if ttl > retryMs then retryMs = ttl end
+      end
     end
-    if ttl > retryMs then retryMs = ttl end
+    if exceeded == -1 then replies[e] = {-1} else replies[e] = {0, math.ceil(retryMs / 1000)} end
+  else
+    local sessionId = false
+    local newSession = 0
+    if m > 0 then
+      local sessionKey = KEYS[k + n]
+      sessionId = redis.call('GETEX', sessionKey, 'EX', idle)
+      if not sessionId and m == 2 then
+        sessionId = redis.call('GET', KEYS[k + n + 1])
+        if sessionId then redis.call('SET', sessionKey, sessionId, 'EX', idle) end
+      end
+      if not sessionId then
+        sessionId = fresh
+        newSession = 1
+        redis.call('SET', sessionKey, sessionId, 'EX', idle)
+      end
+      local head = '{"sessionId":' .. cjson.encode(sessionId)
+      if json == '{}' then json = head .. '}' else json = head .. ',' .. string.sub(json, 2) end
+    end
+
+    local id = redis.call('XADD', stream, '*', 'e', json)
+    replies[e] = {1, id, sessionId, newSession}
   end
+
+  k = k + n + m
+  a = limits + 2 * n
 end
-if retryMs > 0 then return {0, math.ceil(retryMs / 1000)} end
-
-if maxLen > 0 and redis.call('XLEN', stream) >= maxLen then return {-1} end
-
-for i = 1, n do
-  local key = KEYS[1 + i]
-  if redis.call('INCR', key) == 1 then redis.call('EXPIRE', key, ARGV[5 + 2 * i]) end
-end
-
-local json = ARGV[1]
-local sessionId = false
-local newSession = 0
-if #KEYS >= n + 2 then
-  local sessionKey = KEYS[n + 2]
-  sessionId = redis.call('GETEX', sessionKey, 'EX', ARGV[2])
-  if not sessionId and #KEYS == n + 3 then
-    sessionId = redis.call('GET', KEYS[n + 3])
-    if sessionId then redis.call('SET', sessionKey, sessionId, 'EX', ARGV[2]) end
-  end
-  if not sessionId then
-    sessionId = ARGV[3]
-    newSession = 1
-    redis.call('SET', sessionKey, sessionId, 'EX', ARGV[2])
-  end
-  local head = '{"sessionId":' .. cjson.encode(sessionId)
-  if json == '{}' then json = head .. '}' else json = head .. ',' .. string.sub(json, 2) end
-end
-
-local id = redis.call('XADD', stream, '*', 'e', json)
-return {1, id, sessionId, newSession}
+return replies
 `
 
 /**

@@ -96,6 +96,14 @@ const ACK_CHUNK = 5_000
 const PRUNE_INTERVAL_MS = 60 * 60 * 1000
 const MAX_READ_ROUNDS = 100
 const RECENT_PAGE = 5_000
+/** At most this many tracked events per ingest script call (a bound on the script's run time). */
+const INGEST_BATCH_MAX = 64
+
+interface QueuedIngest {
+  input: IngestInput
+  reject: (error: unknown) => void
+  resolve: (result: IngestResult) => void
+}
 
 /**
  * The production buffer: one Redis stream read through one consumer group.
@@ -125,6 +133,11 @@ export class RedisEventBuffer implements EventBuffer {
   private readonly deadLetterMaxLen: number
   private groupReady: null | Promise<void> = null
   private readonly ingestCommand: ScriptCommand
+  private ingestFlushScheduled = false
+  /** Batches sent and not yet answered, so `close` can wait for them. */
+  private readonly ingestInFlight = new Set<Promise<void>>()
+  /** Tracked events waiting for the next batch (see `flushIngest`). */
+  private ingestQueue: QueuedIngest[] = []
   private lastPrune = 0
   private readonly logger: BufferLogger | undefined
   private malformed = 0
@@ -249,7 +262,10 @@ export class RedisEventBuffer implements EventBuffer {
 
   async close(): Promise<void> {
     if (this.closed) return
+    // Events already accepted into the queue are sent, and answered, before the client goes.
+    this.flushIngest()
     this.closed = true
+    await Promise.allSettled(this.ingestInFlight)
     if (this.ownsClient) {
       try {
         await this.redis.quit()
@@ -259,44 +275,21 @@ export class RedisEventBuffer implements EventBuffer {
     }
   }
 
-  async ingest(input: IngestInput): Promise<IngestResult> {
-    this.assertOpen()
-    assertIngestInput(input)
-    const { event, rateLimits, session } = input
-    const keys = [this.streamKey]
-    const limits: (number | string)[] = []
-    for (const rule of rateLimits) {
-      keys.push(`${this.streamKey}:rl:${rule.key}`)
-      limits.push(rule.limit, rule.windowSeconds)
+  ingest(input: IngestInput): Promise<IngestResult> {
+    try {
+      this.assertOpen()
+      assertIngestInput(input)
+    } catch (error) {
+      return Promise.reject(error)
     }
-    if (session) keys.push(`${this.streamKey}:session:${session.key}`)
-    if (session?.previousKey) keys.push(`${this.streamKey}:session:${session.previousKey}`)
-    const json = session ? encodeEventWithoutSession(event) : encodeEvent(event)
-    const reply = await this.guard(
-      this.ingestCommand(
-        keys.length,
-        ...keys,
-        json,
-        session?.idleSeconds ?? 0,
-        session ? randomUUID() : '',
-        rateLimits.length,
-        this.maxLen,
-        ...limits,
-      ),
-      'ingest',
-    )
-    if (!Array.isArray(reply)) throw new BufferUnavailableError(`analytics buffer: unexpected ingest reply ${JSON.stringify(reply)}`)
-    const status: unknown = reply[0]
-    if (status === 1) {
-      return {
-        entryId: String(reply[1]),
-        newSession: reply[3] === 1,
-        sessionId: session ? String(reply[2]) : event.sessionId,
-        status: 'accepted',
+    return new Promise<IngestResult>((resolve, reject) => {
+      this.ingestQueue.push({ input, reject, resolve })
+      if (this.ingestQueue.length >= INGEST_BATCH_MAX) this.flushIngest()
+      else if (!this.ingestFlushScheduled) {
+        this.ingestFlushScheduled = true
+        setImmediate(this.scheduledFlush)
       }
-    }
-    if (status === 0) return { retryAfterSeconds: Math.max(1, Number(reply[1])), status: 'rate_limited' }
-    throw new BufferFullError(`analytics buffer: the stream holds its maximum of ${this.maxLen} unacknowledged entries`)
+    })
   }
 
   async pending(): Promise<number> {
@@ -333,6 +326,74 @@ export class RedisEventBuffer implements EventBuffer {
     if (typeof client[command] !== 'function') this.redis.defineCommand(command, { lua })
     const fn = client[command] as ScriptCommand
     return (...args) => fn.apply(this.redis, args)
+  }
+
+  private readonly scheduledFlush = (): void => {
+    this.ingestFlushScheduled = false
+    this.flushIngest()
+  }
+
+  /**
+   * Send the queued tracked events as one ingest script call. Events queue until the event
+   * loop has handled the I/O at hand (`setImmediate`), so under load the requests whose
+   * bodies arrived together share one command — encoding, the round trip, the script run
+   * and the reply's decoding are paid once per batch, not once per event — while a lone
+   * event waits no longer than that turn of the loop.
+   */
+  private flushIngest(): void {
+    const queued = this.ingestQueue
+    if (queued.length === 0) return
+    this.ingestQueue = []
+    const keys: string[] = [this.streamKey]
+    const args: (number | string)[] = [queued.length, this.maxLen]
+    for (const { input } of queued) {
+      const { event, rateLimits, session } = input
+      for (const rule of rateLimits) keys.push(`${this.streamKey}:rl:${rule.key}`)
+      const sessionKeys = session ? (session.previousKey ? 2 : 1) : 0
+      if (session) keys.push(`${this.streamKey}:session:${session.key}`)
+      if (session?.previousKey) keys.push(`${this.streamKey}:session:${session.previousKey}`)
+      args.push(
+        rateLimits.length,
+        sessionKeys,
+        session ? encodeEventWithoutSession(event) : encodeEvent(event),
+        session?.idleSeconds ?? 0,
+        session ? randomUUID() : '',
+      )
+      for (const rule of rateLimits) args.push(rule.limit, rule.windowSeconds)
+    }
+    const sent = this.guard(this.ingestCommand(keys.length, ...keys, ...args), 'ingest').then(
+      (replies) => {
+        for (let index = 0; index < queued.length; index += 1) {
+          const { input, reject, resolve } = queued[index]!
+          try {
+            resolve(this.ingestResult(input, Array.isArray(replies) ? replies[index] : undefined))
+          } catch (error) {
+            reject(error)
+          }
+        }
+      },
+      (error: unknown) => {
+        for (const { reject } of queued) reject(error)
+      },
+    )
+    this.ingestInFlight.add(sent)
+    void sent.finally(() => this.ingestInFlight.delete(sent))
+  }
+
+  /** One event's reply of the ingest script (see `INGEST_LUA`). */
+  private ingestResult(input: IngestInput, reply: unknown): IngestResult {
+    if (!Array.isArray(reply)) throw new BufferUnavailableError(`analytics buffer: unexpected ingest reply ${JSON.stringify(reply)}`)
+    const status: unknown = reply[0]
+    if (status === 1) {
+      return {
+        entryId: String(reply[1]),
+        newSession: reply[3] === 1,
+        sessionId: input.session ? String(reply[2]) : input.event.sessionId,
+        status: 'accepted',
+      }
+    }
+    if (status === 0) return { retryAfterSeconds: Math.max(1, Number(reply[1])), status: 'rate_limited' }
+    throw new BufferFullError(`analytics buffer: the stream holds its maximum of ${this.maxLen} unacknowledged entries`)
   }
 
   /** Malformed entries: keep a capped copy for inspection, then ack and delete them. */

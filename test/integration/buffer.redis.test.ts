@@ -227,6 +227,67 @@ describe('ingest', () => {
       await client.quit()
     }
   })
+
+  test('concurrent ingests share a command, and each event is still handled as on its own', async () => {
+    const client = createFailFastRedis(inject('redisUrl'))
+    expect(await waitForReady(client, 10_000)).toBe(true)
+    let commands = 0
+    const original = client.sendCommand.bind(client)
+    client.sendCommand = ((...args: unknown[]) => {
+      commands += 1
+      return (original as (...args: unknown[]) => unknown)(...args)
+    }) as typeof client.sendCommand
+    try {
+      const buffer = new RedisEventBuffer({ keyPrefix: uniquePrefix(), redis: client })
+      const rateLimits = [
+        { key: 'site', limit: 1_000, windowSeconds: 60 },
+        { key: 'client', limit: 30, windowSeconds: 60 },
+      ]
+      const results = await Promise.all(
+        Array.from({ length: 100 }, (_, index) =>
+          buffer.ingest({ event: makeEvent(), rateLimits, session: { idleSeconds: 1800, key: `visitor:${index % 4}` } }),
+        ),
+      )
+      // 100 events in at most two script calls (64 per call at most).
+      expect(commands).toBeLessThanOrEqual(2)
+      // In order: the first 30 pass the client limit, the other 70 are refused and count nowhere.
+      expect(results.slice(0, 30).every((result) => result.status === 'accepted')).toBe(true)
+      expect(results.slice(30).every((result) => result.status === 'rate_limited')).toBe(true)
+      expect(await redis.xlen(buffer.streamKey)).toBe(30)
+      expect(await redis.get(`${buffer.streamKey}:rl:site`)).toBe('30')
+      // Each visitor's first event opens the session, the later ones continue it.
+      const byVisitor = new Map<number, string[]>()
+      results.slice(0, 30).forEach((result, index) => {
+        const { newSession, sessionId } = accepted(result)
+        expect(newSession).toBe(index < 4)
+        byVisitor.set(index % 4, [...(byVisitor.get(index % 4) ?? []), sessionId!])
+      })
+      for (const ids of byVisitor.values()) expect(new Set(ids).size).toBe(1)
+      expect(new Set([...byVisitor.values()].map((ids) => ids[0])).size).toBe(4)
+      // Every entry carries the session id its answer named.
+      const stored = await storedEntries(buffer)
+      expect(stored.map((entry) => (JSON.parse(entry.raw) as AnalyticsEvent).sessionId)).toEqual(
+        results.slice(0, 30).map((result) => accepted(result).sessionId),
+      )
+    } finally {
+      await client.quit()
+    }
+  })
+
+  test('a full stream refuses the rest of a batch, and close() answers what was queued', async () => {
+    const buffer = makeBuffer({ maxLen: 3 })
+    const rateLimits = [{ key: 'c', limit: 10, windowSeconds: 60 }]
+    const settled = await Promise.allSettled(Array.from({ length: 5 }, () => buffer.ingest({ event: makeEvent(), rateLimits })))
+    expect(settled.map((result) => result.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled', 'rejected', 'rejected'])
+    expect(settled.filter((result) => result.status === 'rejected').every((result) => result.reason instanceof BufferFullError)).toBe(true)
+    expect(await redis.get(`${buffer.streamKey}:rl:c`)).toBe('3')
+
+    const other = makeBuffer()
+    const queued = other.ingest({ event: makeEvent(), rateLimits })
+    await other.close()
+    expect((await queued).status).toBe('accepted')
+    expect(await redis.xlen(other.streamKey)).toBe(1)
+  })
 })
 
 describe('claim, ack, pending', () => {
