@@ -22,6 +22,8 @@ export function sendJson(res: ServerResponse, status: number, body: Buffer, extr
 export function sendReply(res: ServerResponse, reply: TrackReply): void {
   const { headers } = reply
   if (reply.status !== 204 && reply.status !== 304) headers['Content-Length'] = reply.body === null ? '0' : String(Buffer.byteLength(reply.body))
+  // The rest of a body over the limit is not read: the connection ends after the answer.
+  if (reply.status === 413) headers.Connection = 'close'
   res.writeHead(reply.status, headers)
   res.end(reply.body ?? undefined)
 }

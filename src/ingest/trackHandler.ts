@@ -4,7 +4,7 @@ import type { HeaderLookup } from '../core/headers.js'
 import type { TrustProxy } from '../core/ip.js'
 import type { EventBuffer } from '../buffer/types.js'
 import type { SaltStore } from '../buffer/saltStore.js'
-import type { SiteDirectory } from './siteDirectory.js'
+import type { IngestSite, SiteDirectory } from './siteDirectory.js'
 
 import { BufferError } from '../buffer/errors.js'
 import { utcDay } from '../buffer/saltStore.js'
@@ -92,12 +92,47 @@ const json = (status: number, body: unknown, headers: Record<string, string> = {
 export const replyToResponse = (reply: TrackReply): Response => new Response(reply.body, { headers: reply.headers, status: reply.status })
 
 /** The hostname of an `Origin` header, or null. */
-const originHostname = (origin: null | string): null | string => {
-  if (!origin || origin === 'null') return null
+const parseOriginHostname = (origin: string): null | string => {
   try {
     return normalizeDomain(new URL(origin).hostname)
   } catch {
     return null
+  }
+}
+
+/**
+ * Origins seen lately and their hostnames: a site's visitors send one or two origins,
+ * and parsing a URL costs more than the rest of the CORS check. Bounded, in memory only,
+ * and an origin is no personal data.
+ */
+const ORIGIN_CACHE_SIZE = 1_000
+const MAX_CACHED_ORIGIN_LENGTH = 256
+const originCache = new Map<string, null | string>()
+
+const originHostname = (origin: null | string): null | string => {
+  if (!origin || origin === 'null') return null
+  if (origin.length > MAX_CACHED_ORIGIN_LENGTH) return parseOriginHostname(origin)
+  let hostname = originCache.get(origin)
+  if (hostname === undefined) {
+    hostname = parseOriginHostname(origin)
+    if (originCache.size >= ORIGIN_CACHE_SIZE) originCache.delete(originCache.keys().next().value!)
+    originCache.set(origin, hostname)
+  }
+  return hostname
+}
+
+/** The UTC day of an instant as the salt store names it, worked out once per day rather than per request. */
+function createDayClock() {
+  let start = 0
+  let end = 0
+  let day = ''
+  return (time: number): string => {
+    if (time < start || time >= end) {
+      start = time - (time % DAY_MS)
+      end = start + DAY_MS
+      day = utcDay(new Date(start))
+    }
+    return day
   }
 }
 
@@ -108,17 +143,19 @@ const originHostname = (origin: null | string): null | string => {
  */
 export function createTrackReplyHandler(options: TrackHandlerOptions) {
   const { buffer, observe, sites } = options
+  const dayOf = createDayClock()
 
   const reject = (reason: RejectReason, status: number, error: string, extra: Record<string, unknown> = {}, headers: Record<string, string> = {}) => {
     observe?.rejected?.(reason)
     return json(status, { error, ...extra }, headers)
   }
 
-  /** CORS headers for an origin that is one of this site's hostnames (or any site's, for a preflight). */
-  const corsFor = (origin: null | string, allowed: (hostname: string) => boolean): Record<string, string> => {
+  /** CORS headers for an origin that is one of this site's hostnames (or any site's, for a preflight, without `site`). */
+  const corsFor = (origin: null | string, site?: IngestSite): Record<string, string> => {
     const hostname = originHostname(origin)
-    if (!origin || !hostname || !allowed(hostname)) return {}
-    return { 'Access-Control-Allow-Origin': origin, Vary: 'Origin' }
+    if (!origin || !hostname) return {}
+    const allowed = site ? isHostnameAllowed(hostname, site.domain, site.settings.allowedHostnames) : anySiteAllows(hostname)
+    return allowed ? { 'Access-Control-Allow-Origin': origin, Vary: 'Origin' } : {}
   }
 
   const anySiteAllows = (hostname: string): boolean => {
@@ -132,7 +169,7 @@ export function createTrackReplyHandler(options: TrackHandlerOptions) {
     const origin = request.headers.get('origin') ?? null
 
     if (request.method === 'OPTIONS') {
-      const cors = corsFor(origin, anySiteAllows)
+      const cors = corsFor(origin)
       if (!cors['Access-Control-Allow-Origin']) return json(403, { error: 'Origin is not a tracked site' })
       return {
         body: null,
@@ -169,16 +206,17 @@ export function createTrackReplyHandler(options: TrackHandlerOptions) {
 
     const site = sites.get(body.s)
     if (!site) return reject('unknown-site', 404, `Unknown site "${body.s.slice(0, 64)}"`)
-    const cors = corsFor(origin, (hostname) => isHostnameAllowed(hostname, site.domain, site.settings.allowedHostnames))
+    const cors = corsFor(origin, site)
 
     const now = new Date()
+    const time = now.getTime()
     let salt: string
     let previousSalt: null | string = null
     try {
-      salt = await options.salts.saltFor(utcDay(now))
+      salt = await options.salts.saltFor(dayOf(time))
       // Just after midnight UTC a visit may have begun under yesterday's salt.
-      if (now.getTime() % DAY_MS < options.sessionIdleSeconds * 1000) {
-        previousSalt = await options.salts.saltFor(utcDay(new Date(now.getTime() - DAY_MS)))
+      if (time % DAY_MS < options.sessionIdleSeconds * 1000) {
+        previousSalt = await options.salts.saltFor(utcDay(new Date(time - DAY_MS)))
       }
     } catch {
       return reject('unavailable', 503, 'Analytics is temporarily unavailable, retry later', {}, { ...cors, 'Retry-After': '5' })
