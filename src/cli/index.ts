@@ -52,8 +52,8 @@ Options:
 
 const INGEST_HELP = `Usage: ${BIN} ingest [options]
 
-Serves POST /api/analytics/track (and its CORS preflight), GET /api/analytics/script.js
-and GET /healthz on plain Node HTTP. Sites and their settings come from Redis, where the
+Serves POST /api/analytics/track (and its CORS preflight), GET /api/analytics/script.js,
+GET /api/analytics/metrics (Prometheus) and GET /healthz on plain Node HTTP. Sites and their settings come from Redis, where the
 Payload app publishes them at start and on every change: start the Payload app once first,
 with the same Redis and key prefix. Run as many as you like behind a load balancer.
 
@@ -74,6 +74,10 @@ Options:
                                    (default ${formatLimit(DEFAULT_RATE_LIMIT_PER_CLIENT)})
   --rate-limit-per-site N[/SEC]    Events per site per window (default ${formatLimit(DEFAULT_RATE_LIMIT_PER_SITE)})
   --session-idle-minutes N         Inactivity that ends a visit (default ${DEFAULT_SESSION_IDLE_MINUTES})
+  --metrics-token TOKEN            Bearer token for GET /api/analytics/metrics
+                                   (default $ANALYTICS_METRICS_TOKEN; without one: 401)
+  --metrics-public                 Serve the metrics without a token (private networks only)
+  --metrics-no-site-labels         Count accepted events by type only (large portfolios)
   -h, --help                       Show this help
 
 Stops gracefully on SIGINT or SIGTERM (requests in flight are answered first).
@@ -146,6 +150,9 @@ async function runIngest(args: string[]): Promise<number> {
       host: { type: 'string' },
       'ip-header': { multiple: true, type: 'string' },
       'key-prefix': { type: 'string' },
+      'metrics-no-site-labels': { type: 'boolean' },
+      'metrics-public': { type: 'boolean' },
+      'metrics-token': { type: 'string' },
       port: { type: 'string' },
       'rate-limit-per-client': { type: 'string' },
       'rate-limit-per-site': { type: 'string' },
@@ -169,6 +176,8 @@ async function runIngest(args: string[]): Promise<number> {
   const geoipDatabase = values.geoip
   if (geoipDatabase !== undefined && !existsSync(geoipDatabase)) throw new UsageError(`--geoip: no such file "${geoipDatabase}"`, 'ingest')
 
+  if (values['metrics-token'] !== undefined && values['metrics-token'].trim() === '') throw new UsageError('--metrics-token must not be empty', 'ingest')
+
   const apiRoute = values['api-route']
   if (apiRoute !== undefined && !/^\/[\w./-]*$/.test(apiRoute)) throw new UsageError(`--api-route must be a path like /api, got "${apiRoute}"`, 'ingest')
 
@@ -179,6 +188,11 @@ async function runIngest(args: string[]): Promise<number> {
     host: values.host ?? DEFAULT_HOST,
     ipHeaders: values['ip-header']?.map((name) => headerName(name, '--ip-header')),
     keyPrefix,
+    metrics: {
+      public: values['metrics-public'] ?? false,
+      siteLabels: !values['metrics-no-site-labels'],
+      token: values['metrics-token'] ?? process.env.ANALYTICS_METRICS_TOKEN ?? null,
+    },
     port: values.port === undefined ? DEFAULT_PORT : wholeNumber(values.port, '--port', 0, 65_535),
     rateLimits: {
       perClient: parseRateLimit(values['rate-limit-per-client'] ?? formatLimit(DEFAULT_RATE_LIMIT_PER_CLIENT), '--rate-limit-per-client', DEFAULT_RATE_LIMIT_PER_CLIENT),

@@ -10,6 +10,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Redis } from 'ioredis'
 
 import type { TrustProxy } from '../core/ip.js'
+import type { AnalyticsMetrics } from '../metrics/registry.js'
 import type { EventBuffer } from '../buffer/types.js'
 import type { RateLimitOptions } from '../types.js'
 import type { IngestRequest } from './trackHandler.js'
@@ -22,8 +23,10 @@ import { createSaltStore } from '../buffer/saltStore.js'
 import { ENDPOINT_PREFIX } from '../constants.js'
 import { openGeoIpReader } from '../core/country.js'
 import { headersFromRecord } from '../core/headers.js'
+import { metricsResponse } from '../endpoints/metrics.js'
 import { trackerScriptResponse } from '../endpoints/script.js'
 import { DEFAULT_REDIS_KEY_PREFIX, resolveIngestOptions } from '../ingestDefaults.js'
+import { createAnalyticsMetrics } from '../metrics/registry.js'
 import { INTERNAL_ERROR, sendJson, sendReply } from './nodeReply.js'
 import { RedisSiteSync, SiteDirectory } from './siteDirectory.js'
 import { createTrackReplyHandler } from './trackHandler.js'
@@ -49,6 +52,14 @@ export interface IngestServerOptions {
   keyPrefix?: string
   /** @default console, prefixed */
   logger?: IngestServerLogger
+  /**
+   * `GET <apiRoute>/analytics/metrics`: the plugin's Prometheus metrics as this server sees
+   * them (events accepted, refused and dropped; the buffer's length; Node's defaults), behind
+   * the same bearer token as the Payload app's. Scrape every ingest server: each counts the
+   * events it accepted.
+   * @default { token: process.env.ANALYTICS_METRICS_TOKEN, public: false, siteLabels: true }
+   */
+  metrics?: IngestMetricsOptions
   /** 0 picks a free port (see the returned `port`). */
   port: number
   /** @default { perClient: 300 per 60 s, perSite: 100,000 per 60 s } (the plugin's defaults) */
@@ -62,6 +73,15 @@ export interface IngestServerOptions {
   trustProxy?: TrustProxy
 }
 
+export interface IngestMetricsOptions {
+  /** Serve the metrics without a token (only on a private network). @default false */
+  public?: boolean
+  /** Label accepted events with `tenant` and `site`, as the plugin's `metrics.siteLabels`. @default true */
+  siteLabels?: boolean
+  /** The bearer token Prometheus sends. @default process.env.ANALYTICS_METRICS_TOKEN */
+  token?: null | string
+}
+
 export interface IngestServer {
   /** Stop accepting connections, finish the requests in flight (at most `graceMs`), then let go of Redis. */
   close(options?: { graceMs?: number }): Promise<void>
@@ -73,7 +93,7 @@ export interface IngestServer {
 
 const ingestPaths = (apiRoute = '/api') => {
   const base = `${apiRoute.replace(/\/+$/, '')}${ENDPOINT_PREFIX}`
-  return { scriptPath: `${base}/script.js`, trackPath: `${base}/track` }
+  return { metricsPath: `${base}/metrics`, scriptPath: `${base}/script.js`, trackPath: `${base}/track` }
 }
 const HEALTH_PATH = '/healthz'
 const REDIS_ERROR_LOG_INTERVAL_MS = 30_000
@@ -113,7 +133,8 @@ async function sendResponse(res: ServerResponse, response: Response): Promise<vo
 }
 
 /**
- * The ingest routes (`POST|OPTIONS <apiRoute>/analytics/track`, `GET <apiRoute>/analytics/script.js`)
+ * The ingest routes (`POST|OPTIONS <apiRoute>/analytics/track`, `GET <apiRoute>/analytics/script.js`,
+ * `GET <apiRoute>/analytics/metrics`)
  * as a Node request listener that needs only Redis, for `startIngestServer` and for any
  * Node server of your own — e.g. a custom server in front of Next.js that answers tracking
  * before Next's router, which costs far more per request than the handler does.
@@ -123,6 +144,8 @@ export interface IngestListener {
   close(): Promise<void>
   /** Answers the request and returns true when it is an ingest route; otherwise touches nothing and returns false. */
   handle(req: IncomingMessage, res: ServerResponse): boolean
+  /** What it counts, served at `<apiRoute>/analytics/metrics`. */
+  metrics: AnalyticsMetrics
   /** The shared client: `status === 'ready'` is the health check. */
   redis: Redis
   /** The sites it knows (filled from Redis, kept current by the Payload app's announcements). */
@@ -135,7 +158,13 @@ export type IngestListenerOptions = Omit<IngestServerOptions, 'host' | 'port'>
 export async function createIngestListener(options: IngestListenerOptions): Promise<IngestListener> {
   const logger = options.logger ?? consoleLogger
   const keyPrefix = options.keyPrefix ?? DEFAULT_REDIS_KEY_PREFIX
-  const { scriptPath, trackPath } = ingestPaths(options.apiRoute)
+  const { metricsPath, scriptPath, trackPath } = ingestPaths(options.apiRoute)
+  const metricsConfig = {
+    public: options.metrics?.public ?? false,
+    siteLabels: options.metrics?.siteLabels ?? true,
+    token: (options.metrics?.token ?? process.env.ANALYTICS_METRICS_TOKEN ?? '').trim() || null,
+  }
+  const metrics = createAnalyticsMetrics({ logger, siteLabels: metricsConfig.siteLabels })
   const ingest = resolveIngestOptions(options, { rateLimits: 'analytics ingest: rateLimits', sessionIdle: 'analytics ingest: sessionIdleSeconds' })
   const geoLookup = options.geoipDatabase ? await openGeoIpReader(options.geoipDatabase) : null
 
@@ -164,6 +193,7 @@ export async function createIngestListener(options: IngestListenerOptions): Prom
     if (!ready) logger.warn(`Redis at ${redactUrl(options.redisUrl)} is not reachable yet; tracking (and /healthz) answer 503 until it is`)
 
     buffer = await createEventBuffer({ keyPrefix, logger, redis })
+    metrics.setQueueSource(buffer.pending.bind(buffer))
     const salts = createSaltStore({ keyPrefix, redis })
     const sites = new SiteDirectory()
     const sync = new RedisSiteSync(redis, sites, { keyPrefix })
@@ -203,6 +233,11 @@ export async function createIngestListener(options: IngestListenerOptions): Prom
       geoLookup,
       ipHeaders: ingest.ipHeaders,
       logError: (message) => logger.error(message),
+      observe: {
+        accepted: (type, siteId, tenantId) => metrics.eventAccepted(type, siteId, tenantId),
+        dropped: (reason) => metrics.eventRejected(reason),
+        rejected: (reason) => metrics.eventRejected(reason),
+      },
       rateLimits: ingest.rateLimits,
       salts,
       sessionIdleSeconds: ingest.sessionIdleSeconds,
@@ -226,6 +261,15 @@ export async function createIngestListener(options: IngestListenerOptions): Prom
           })
         return true
       }
+      if (path === metricsPath) {
+        if (req.method !== 'GET' && req.method !== 'HEAD') sendJson(res, 405, METHOD_NOT_ALLOWED, ['allow', 'GET, HEAD'])
+        else {
+          metricsResponse(metricsConfig, req.headers.authorization ?? null, metrics)
+            .then((response) => sendResponse(res, response))
+            .catch(() => res.destroy())
+        }
+        return true
+      }
       if (path === scriptPath) {
         if (req.method !== 'GET' && req.method !== 'HEAD') sendJson(res, 405, METHOD_NOT_ALLOWED, ['allow', 'GET, HEAD'])
         else sendResponse(res, trackerScriptResponse(req.headers['if-none-match'])).catch(() => res.destroy())
@@ -234,7 +278,7 @@ export async function createIngestListener(options: IngestListenerOptions): Prom
       return false
     }
 
-    return { close, handle, redis, sites }
+    return { close, handle, metrics, redis, sites }
   } catch (error) {
     await close().catch(() => undefined)
     throw error
@@ -277,8 +321,8 @@ export async function startIngestServer(options: IngestServerOptions): Promise<I
   }
   const address = httpServer.address()
   const port = typeof address === 'object' && address ? address.port : options.port
-  const { scriptPath, trackPath } = ingestPaths(options.apiRoute)
-  logger.info(`listening on http://${options.host ?? '0.0.0.0'}:${port} (POST ${trackPath}, GET ${scriptPath}, GET ${HEALTH_PATH})`)
+  const { metricsPath, scriptPath, trackPath } = ingestPaths(options.apiRoute)
+  logger.info(`listening on http://${options.host ?? '0.0.0.0'}:${port} (POST ${trackPath}, GET ${scriptPath}, GET ${metricsPath}, GET ${HEALTH_PATH})`)
 
   let closing: null | Promise<void> = null
   return {
