@@ -204,6 +204,22 @@ async function runIngest(args: string[]): Promise<number> {
     trustProxy: values['trust-proxy'] === undefined ? false : parseTrustProxy(values['trust-proxy']),
   }
 
+  // Signals are handled from the start: one that arrives while the server is still starting
+  // stops it as soon as it is up, rather than killing the process half-way.
+  let stopping: NodeJS.Signals | null = null
+  let stopNow: ((signal: NodeJS.Signals) => void) | null = null
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (stopping) {
+      console.error(`${BIN} ingest: ${signal} again, exiting now`)
+      process.exit(1)
+    }
+    stopping = signal
+    stopNow?.(signal)
+  }
+  // The first signal stops gracefully; a second one quits at once.
+  process.on('SIGINT', onSignal)
+  process.on('SIGTERM', onSignal)
+
   let server: IngestServer
   try {
     server = await startIngestServer(options)
@@ -213,13 +229,7 @@ async function runIngest(args: string[]): Promise<number> {
   }
 
   return new Promise<number>((resolve) => {
-    let stopping = false
-    const stop = (signal: NodeJS.Signals) => {
-      if (stopping) {
-        console.error(`${BIN} ingest: ${signal} again, exiting now`)
-        process.exit(1)
-      }
-      stopping = true
+    stopNow = (signal) => {
       console.log(`[analytics ingest] ${signal}: finishing requests in flight and stopping…`)
       server.close().then(
         () => {
@@ -233,9 +243,7 @@ async function runIngest(args: string[]): Promise<number> {
         },
       )
     }
-    // The first signal stops gracefully; a second one quits at once.
-    process.on('SIGINT', stop)
-    process.on('SIGTERM', stop)
+    if (stopping) stopNow(stopping)
   })
 }
 

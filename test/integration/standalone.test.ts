@@ -301,7 +301,7 @@ describe('the payload-analytics command', () => {
     } finally {
       if (child.exitCode === null) process.kill(child.pid!, 'SIGTERM')
     }
-    expect(await exited).toBe(0)
+    expect(await exited, output).toBe(0)
     expect(output).toContain('stopped')
   })
 
