@@ -20,12 +20,15 @@
  *                under the first)
  * ARGV[1]        the number of events
  * ARGV[2]        max stream length (0: unbounded)
- * ARGV[3 ..]     each event's arguments, event after event:
- *                  n (rate limits), m (session keys: 0, 1 or 2),
+ * ARGV[3 ..]     three per event:
+ *                  its rule: whole numbers separated by spaces — n (rate limits), m
+ *                  (session keys: 0, 1 or 2), session idle seconds, then the limit and the
+ *                  window seconds of each of the n counters (the events of a batch mostly
+ *                  share one rule, which is read once per call);
  *                  the event JSON (with m > 0, without `sessionId`: the script prepends
- *                  the final one), session idle seconds, a fresh random session id (used
- *                  when the visitor has no live session), then limit and window seconds
- *                  of each of the n counters
+ *                  the final one);
+ *                  the id a session opened by this event gets (the caller passes the
+ *                  event's own random id)
  *
  * Returns one reply per event: {1, entryId, sessionId or false (nil), newSession 0|1}
  * when it was appended, {0, retryAfterSeconds} when a limit is exhausted, {-1} when the
@@ -37,16 +40,22 @@ local stream = KEYS[1]
 local events = tonumber(ARGV[1])
 local maxLen = tonumber(ARGV[2])
 local replies = {}
+local rules = {}
 local k = 2
 local a = 3
 
 for e = 1, events do
-  local n = tonumber(ARGV[a])
-  local m = tonumber(ARGV[a + 1])
-  local json = ARGV[a + 2]
-  local idle = ARGV[a + 3]
-  local fresh = ARGV[a + 4]
-  local limits = a + 5
+  local rule = rules[ARGV[a]]
+  if not rule then
+    rule = {}
+    for number in string.gmatch(ARGV[a], '%d+') do rule[#rule + 1] = tonumber(number) end
+    rules[ARGV[a]] = rule
+  end
+  local n = rule[1]
+  local m = rule[2]
+  local idle = rule[3]
+  local json = ARGV[a + 1]
+  local fresh = ARGV[a + 2]
 
   -- Count the event against every limit, then take the counts back if any is exceeded:
   -- one call per counter when the event passes, which is nearly always.
@@ -54,8 +63,8 @@ for e = 1, events do
   for i = 0, n - 1 do
     local key = KEYS[k + i]
     local used = redis.call('INCR', key)
-    if used == 1 then redis.call('EXPIRE', key, ARGV[limits + 2 * i + 1]) end
-    if used > tonumber(ARGV[limits + 2 * i]) then exceeded = true end
+    if used == 1 then redis.call('EXPIRE', key, rule[5 + 2 * i]) end
+    if used > rule[4 + 2 * i] then exceeded = true end
   end
   if not exceeded and maxLen > 0 and redis.call('XLEN', stream) >= maxLen then exceeded = -1 end
 
@@ -64,10 +73,10 @@ for e = 1, events do
     for i = 0, n - 1 do
       local key = KEYS[k + i]
       local used = redis.call('DECR', key)
-      if used >= tonumber(ARGV[limits + 2 * i]) then
+      if used >= rule[4 + 2 * i] then
         local ttl = redis.call('PTTL', key)
         if ttl < 0 then
-          ttl = tonumber(ARGV[limits + 2 * i + 1]) * 1000
+          ttl = rule[5 + 2 * i] * 1000
           redis.call('PEXPIRE', key, ttl)
         end
         if ttl > retryMs then retryMs = ttl end
@@ -98,7 +107,7 @@ for e = 1, events do
   end
 
   k = k + n + m
-  a = limits + 2 * n
+  a = a + 3
 end
 return replies
 `

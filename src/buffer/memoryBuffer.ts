@@ -1,8 +1,6 @@
 import type { AnalyticsEvent } from '../core/event.js'
 import type { BufferLogger, ClaimedEvent, EventBuffer, IngestInput, IngestResult, MalformedEntry } from './types.js'
 
-import { randomUUID } from 'node:crypto'
-
 import { BufferClosedError, BufferFullError } from './errors.js'
 import { decodeEntry, encodeEvent, encodeEventWithoutSession, spliceSessionId } from './eventCodec.js'
 import { assertClaimCount, assertIngestInput } from './ingestInput.js'
@@ -163,7 +161,8 @@ export class MemoryEventBuffer implements EventBuffer {
     const expiresAt = now + session.idleSeconds * 1000
     const current =
       this.live(this.sessions, session.key, now) ?? (session.previousKey ? this.live(this.sessions, session.previousKey, now) : undefined)
-    const sessionId = current?.id ?? randomUUID()
+    // A session this event opens is named after it, as in the Redis buffer.
+    const sessionId = current?.id ?? event.eventId
     // Re-inserted on every event so the Map's order is least recently used first.
     this.remember(this.sessions, session.key, { expiresAt, id: sessionId })
     const entryId = this.add(spliceSessionId(encodeEventWithoutSession(event), sessionId))

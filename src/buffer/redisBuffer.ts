@@ -3,7 +3,7 @@ import type { Redis } from 'ioredis'
 import type { AnalyticsEvent } from '../core/event.js'
 import type { BufferLogger, ClaimedEvent, EventBuffer, IngestInput, IngestResult, MalformedEntry } from './types.js'
 
-import { createHash, randomBytes, randomUUID } from 'node:crypto'
+import { createHash, randomBytes } from 'node:crypto'
 import os from 'node:os'
 
 import { BufferClosedError, BufferError, BufferFullError, BufferUnavailableError } from './errors.js'
@@ -348,18 +348,15 @@ export class RedisEventBuffer implements EventBuffer {
     const args: (number | string)[] = [queued.length, this.maxLen]
     for (const { input } of queued) {
       const { event, rateLimits, session } = input
-      for (const rule of rateLimits) keys.push(`${this.streamKey}:rl:${rule.key}`)
-      const sessionKeys = session ? (session.previousKey ? 2 : 1) : 0
+      let rule = `${rateLimits.length} ${session ? (session.previousKey ? 2 : 1) : 0} ${session?.idleSeconds ?? 0}`
+      for (const limit of rateLimits) {
+        keys.push(`${this.streamKey}:rl:${limit.key}`)
+        rule += ` ${limit.limit} ${limit.windowSeconds}`
+      }
       if (session) keys.push(`${this.streamKey}:session:${session.key}`)
       if (session?.previousKey) keys.push(`${this.streamKey}:session:${session.previousKey}`)
-      args.push(
-        rateLimits.length,
-        sessionKeys,
-        session ? encodeEventWithoutSession(event) : encodeEvent(event),
-        session?.idleSeconds ?? 0,
-        session ? randomUUID() : '',
-      )
-      for (const rule of rateLimits) args.push(rule.limit, rule.windowSeconds)
+      // A session this event opens is named after it: its id is random and unique already.
+      args.push(rule, session ? encodeEventWithoutSession(event) : encodeEvent(event), event.eventId)
     }
     const sent = this.guard(this.ingestCommand(keys.length, ...keys, ...args), 'ingest').then(
       (replies) => {

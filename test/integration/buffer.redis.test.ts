@@ -78,7 +78,8 @@ describe('ingest', () => {
     const result = accepted(await buffer.ingest({ event, rateLimits: [], session: { idleSeconds: 1800, key: 'site:42:visitor:a' } }))
 
     expect(result.newSession).toBe(true)
-    expect(result.sessionId).toMatch(/^[0-9a-f-]{36}$/)
+    // A new session is named after the event that opens it.
+    expect(result.sessionId).toBe(event.eventId)
     const entries = await storedEntries(buffer)
     expect(entries).toHaveLength(1)
     expect(entries[0]?.id).toBe(result.entryId)
