@@ -109,9 +109,9 @@ export async function createAnalyticsRuntime(payload: Payload, cfg: SanitizedAna
 
   let redis: null | Redis = null
   if (cfg.redisUrl) {
-    // Auto-pipelining sends the commands of concurrent tracking requests in one write: under
-    // load that saves a system call per event, here and on Redis.
-    redis = createFailFastRedis(cfg.redisUrl, { enableAutoPipelining: true })
+    // No auto-pipelining: the buffer already sends the tracking requests that arrive
+    // together as one command, and ioredis's pipelining would only add its own cost to it.
+    redis = createFailFastRedis(cfg.redisUrl)
     redis.on('error', () => undefined) // the buffer and the endpoint report unavailability themselves
     if (!(await waitForReady(redis, 2_000))) logger.warn('analytics: Redis is not reachable yet; tracking answers 503 until it is')
   }

@@ -168,9 +168,9 @@ export async function createIngestListener(options: IngestListenerOptions): Prom
   const ingest = resolveIngestOptions(options, { rateLimits: 'analytics ingest: rateLimits', sessionIdle: 'analytics ingest: sessionIdleSeconds' })
   const geoLookup = options.geoipDatabase ? await openGeoIpReader(options.geoipDatabase) : null
 
-  // Auto-pipelining sends the commands of concurrent requests in one write: under load
-  // that saves a system call per event, on this process and on Redis.
-  const redis: Redis = createFailFastRedis(options.redisUrl, { enableAutoPipelining: true })
+  // No auto-pipelining: the buffer already sends the tracking requests that arrive
+  // together as one command, and ioredis's pipelining would only add its own cost to it.
+  const redis: Redis = createFailFastRedis(options.redisUrl)
   let lastRedisError = 0
   // Without a listener ioredis prints every reconnect failure; log them, throttled.
   redis.on('error', (error: Error) => {
