@@ -43,6 +43,8 @@ export const CLICK_ID_SOURCES = {
 export type ClickId = keyof typeof CLICK_ID_SOURCES
 
 const CLICK_IDS = Object.keys(CLICK_ID_SOURCES) as ClickId[]
+/** A click id's precedence: its place in `CLICK_ID_SOURCES`. */
+const CLICK_ID_RANK: ReadonlyMap<string, number> = new Map(CLICK_IDS.map((name, rank) => [name, rank]))
 
 export interface PageUrl {
   /** The ad click id parameter present (its name only), or null. */
@@ -107,16 +109,43 @@ export function parsePageUrl(url: string): null | PageUrl {
   let clickId: ClickId | null = null
   let sourceParam: null | string = null
 
-  // Most pageviews carry no query string; skip URLSearchParams for them.
+  // Most pageviews carry no query string; skip URLSearchParams for them. Otherwise one pass
+  // over the parameters, keeping the first value of each that matters.
   if (parsed.search.length > 1) {
-    const params = parsed.searchParams
-    utm.source = cleanParam(params.get('utm_source'))
-    utm.medium = cleanParam(params.get('utm_medium'))
-    utm.campaign = cleanParam(params.get('utm_campaign'))
-    utm.term = cleanParam(params.get('utm_term'))
-    utm.content = cleanParam(params.get('utm_content'))
-    sourceParam = utm.source ?? cleanParam(params.get('source')) ?? cleanParam(params.get('ref'))
-    clickId = CLICK_IDS.find((name) => params.has(name)) ?? null
+    let source: null | string = null
+    let ref: null | string = null
+    let clickRank = CLICK_IDS.length
+    for (const [name, value] of parsed.searchParams) {
+      switch (name) {
+        case 'utm_source':
+          utm.source ??= cleanParam(value)
+          break
+        case 'utm_medium':
+          utm.medium ??= cleanParam(value)
+          break
+        case 'utm_campaign':
+          utm.campaign ??= cleanParam(value)
+          break
+        case 'utm_term':
+          utm.term ??= cleanParam(value)
+          break
+        case 'utm_content':
+          utm.content ??= cleanParam(value)
+          break
+        case 'source':
+          source ??= cleanParam(value)
+          break
+        case 'ref':
+          ref ??= cleanParam(value)
+          break
+        default: {
+          const rank = CLICK_ID_RANK.get(name)
+          if (rank !== undefined && rank < clickRank) clickRank = rank
+        }
+      }
+    }
+    sourceParam = utm.source ?? source ?? ref
+    clickId = CLICK_IDS[clickRank] ?? null
     if (clickId !== null && utm.source === null) {
       const implied = CLICK_ID_SOURCES[clickId]
       utm.source = implied.source
