@@ -221,18 +221,26 @@ export function recomputeQuery(args: { events: CollectionTable; pair: SiteDay; s
     const key = EMPTY_KEY_DIMENSIONS.includes(dimension) ? sql`COALESCE(s.${column}, '')` : sql`s.${column}`
     return sql`(${dimension}::text, ${key}::text)`
   })
+  // Two steps, each a plain GROUP BY Postgres can hash: per (dimension, key, visitor), then
+  // per (dimension, key), the visitors counted as groups (null visitor: not counted). A
+  // count(DISTINCT visitor) over the unpivoted sessions would sort them all by three keys
+  // (measured: about a third of the whole recompute).
   const sessionDimensions = rowsBranch(
-    sql`d.${a('dimension')}`,
-    sql`d.${a('key')}`,
+    sql`g.${a('dimension')}`,
+    sql`g.${a('key')}`,
     {
-      bounces: sql`sum(s.${a('bounce')})`,
-      pageviews: sql`sum(s.${a('pageviews')})`,
-      totalDuration: sql`sum(s.${a('duration')})`,
-      visitors: sql`count(DISTINCT s.${a('visitor')})`,
-      visits: sql`count(*)`,
+      bounces: sql`sum(g.${a('bounces')})`,
+      pageviews: sql`sum(g.${a('pageviews')})`,
+      totalDuration: sql`sum(g.${a('duration')})`,
+      visitors: sql`count(g.${a('visitor')})`,
+      visits: sql`sum(g.${a('visits')})`,
     },
-    sql`FROM sess s CROSS JOIN LATERAL (VALUES ${sql.join(sessionKeys, sql`, `)}) AS d(${a('dimension')}, ${a('key')})
-      WHERE d.${a('key')} IS NOT NULL GROUP BY d.${a('dimension')}, d.${a('key')}`,
+    sql`FROM (
+        SELECT d.${a('dimension')}, d.${a('key')}, s.${a('visitor')}, sum(s.${a('bounce')}) AS ${a('bounces')},
+          sum(s.${a('pageviews')}) AS ${a('pageviews')}, sum(s.${a('duration')}) AS ${a('duration')}, count(*) AS ${a('visits')}
+        FROM sess s CROSS JOIN LATERAL (VALUES ${sql.join(sessionKeys, sql`, `)}) AS d(${a('dimension')}, ${a('key')})
+        WHERE d.${a('key')} IS NOT NULL GROUP BY d.${a('dimension')}, d.${a('key')}, s.${a('visitor')}
+      ) g GROUP BY g.${a('dimension')}, g.${a('key')}`,
   )
 
   const pages = rowsBranch(

@@ -7,7 +7,11 @@
  * Environment (set by the test): DATABASE_URI, REDIS_URL, FAULT_KEY_PREFIX, FAULT_BATCH_SIZE,
  * FAULT_MODE (`now`: `payload.analytics.aggregateNow()`, the production path; `direct`:
  * `runAggregation` on a buffer of its own, without the single-run lock, so several workers
- * really claim from the same stream at once), FAULT_CONSUMER, FAULT_CLAIM_IDLE_MS, FAULT_WAIT_GO.
+ * really claim from the same stream at once), FAULT_CONSUMER, FAULT_CLAIM_IDLE_MS, FAULT_WAIT_GO,
+ * FAULT_HOLD_AFTER_ACKS (`now` mode: after that many acknowledged batches, every later ack
+ * prints `[fault-worker] holding <n>` and never returns, so the parent can SIGKILL the worker
+ * while it provably holds claimed batches whose rows are stored but whose entries are not
+ * acknowledged — wherever the machine's load would otherwise have let the kill land).
  */
 import type { EventBuffer } from '../../src/buffer/types.js'
 
@@ -73,6 +77,22 @@ async function main() {
       await buffer.close()
     }
   } else {
+    const holdAfter = process.env.FAULT_HOLD_AFTER_ACKS ? Number(process.env.FAULT_HOLD_AFTER_ACKS) : null
+    if (holdAfter !== null) {
+      // aggregateNow() acks through the runtime's buffer object: wrap its ack in place.
+      const buffer = analytics.buffer
+      const ack = buffer.ack.bind(buffer)
+      let acked = 0
+      buffer.ack = async (ids: string[]) => {
+        if (acked >= holdAfter) {
+          console.log(`[fault-worker] holding ${ids.length}`)
+          return new Promise<void>(() => undefined)
+        }
+        await ack(ids)
+        acked++
+        console.log(`[fault-worker] acked ${ids.length}`)
+      }
+    }
     result = await analytics.aggregateNow()
   }
   const { claimed, daysRecomputed, inserted, skipped } = result

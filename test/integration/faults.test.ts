@@ -156,13 +156,22 @@ describe('aggregation faults', () => {
     expect(events.length).toBeGreaterThan(12_000)
     all.push(...events)
     await payload.analytics!.buffer.append(events)
-    // The production path: aggregateNow() in a worker process, small batches.
-    const worker = spawnWorker({ DATABASE_URI: databaseUri, FAULT_BATCH_SIZE: '100', FAULT_KEY_PREFIX: keyPrefix, FAULT_MODE: 'now', REDIS_URL: redisUrl })
+    // The production path: aggregateNow() in a worker process, small batches. After 10 acked
+    // batches it stops acking (FAULT_HOLD_AFTER_ACKS): the kill lands while it holds claimed
+    // batches already inserted and marked but not acknowledged, however loaded the machine is.
+    const worker = spawnWorker({
+      DATABASE_URI: databaseUri,
+      FAULT_BATCH_SIZE: '100',
+      FAULT_HOLD_AFTER_ACKS: '10',
+      FAULT_KEY_PREFIX: keyPrefix,
+      FAULT_MODE: 'now',
+      REDIS_URL: redisUrl,
+    })
     let atKill: number
     try {
       await waitFor('the worker to boot', () => worker.stdout().includes('[fault-worker] booted'), 45_000)
       worker.go()
-      await waitFor('the worker to insert a few batches', async () => (await countRawEvents(payload)) >= 2_000, 20_000, 10)
+      await waitFor('the worker to hold an inserted, unacknowledged batch', () => worker.stdout().includes('[fault-worker] holding'), 30_000, 10)
       process.kill(worker.child.pid!, 'SIGKILL')
       expect(await worker.exited).toEqual({ code: null, signal: 'SIGKILL' })
       atKill = await countRawEvents(payload)
@@ -170,7 +179,8 @@ describe('aggregation faults', () => {
       await worker.stop()
     }
     // Killed mid-run: some events stored, some not, some claimed and never acknowledged.
-    expect(atKill).toBeGreaterThan(0)
+    expect(worker.stdout().match(/\[fault-worker\] acked/g)).toHaveLength(10)
+    expect(atKill).toBeGreaterThanOrEqual(11 * 100)
     expect(atKill).toBeLessThan(events.length)
     expect(await payload.analytics!.buffer.pending()).toBeGreaterThan(0)
     expect(worker.stdout()).not.toContain('"claimed"')
