@@ -16,6 +16,8 @@ const REDUNDANT_DEFAULT_METRICS = ['nodejs_active_handles_total', 'nodejs_active
 /** A scrape never waits longer than this for the buffer's length. */
 const QUEUE_READ_TIMEOUT_MS = 2_000
 const WARN_INTERVAL_MS = 60_000
+/** Labelled series of accepted events kept at hand (see `eventAccepted`). */
+const MAX_CACHED_SERIES = 10_000
 
 export interface AnalyticsMetricsOptions {
   /** Warnings (the queue length could not be read), throttled. */
@@ -135,6 +137,8 @@ export function createAnalyticsMetrics(options: AnalyticsMetricsOptions = {}): A
     registers,
   })
 
+  const acceptedSeries = new Map<string, { inc(): void }>()
+
   const dbLatencyFn = (operation: DbOperation, seconds: number) => dbLatency.observe({ operation }, seconds)
 
   return {
@@ -144,9 +148,19 @@ export function createAnalyticsMetrics(options: AnalyticsMetricsOptions = {}): A
     },
     dbLatency: dbLatencyFn,
     eventAccepted(type, siteId, tenantId) {
+      // One labelled child per series, looked up by a plain key: prom-client would otherwise
+      // sort and join the labels on every tracked event.
       const typeLabel = eventTypeLabel(type)
-      if (siteLabels) events.inc({ site: String(siteId), tenant: tenantId === null ? '' : String(tenantId), type: typeLabel })
-      else events.inc({ type: typeLabel })
+      const key = siteLabels ? `${typeLabel}\n${siteId}\n${tenantId ?? ''}` : typeLabel
+      let child = acceptedSeries.get(key)
+      if (!child) {
+        child = siteLabels
+          ? events.labels({ site: String(siteId), tenant: tenantId === null ? '' : String(tenantId), type: typeLabel })
+          : events.labels({ type: typeLabel })
+        // A bound for very large portfolios: past it, series are looked up the slow way.
+        if (acceptedSeries.size < MAX_CACHED_SERIES) acceptedSeries.set(key, child)
+      }
+      child.inc()
     },
     eventRejected(reason) {
       rejected.inc({ reason })
