@@ -259,18 +259,20 @@ async function main() {
   const full = await run(payload, databaseUri, redis.url, EVENTS, 50_000)
   const small = SMALL_RUN ? await run(payload, databaseUri, redis.url, Math.round(EVENTS / 4), 90_000) : null
 
-  console.log(
-    JSON.stringify({
-      ...full,
-      correct: full.check.correct && (small?.check.correct ?? true),
-      days: DAYS,
-      sites: SITES,
-      ...(small ? { smallRun: { events: small.events, eventsPerCpuSecond: small.eventsPerCpuSecond, eventsPerSecond: small.eventsPerSecond, peakRssAggregatingMB: small.peakRssAggregatingMB, peakRssMB: small.peakRssMB, check: small.check } } : {}),
-      targetEventsPerSecond: TARGET_EVENTS_PER_SECOND,
-    }),
-  )
+  // Printed after everything is stopped, so no late log line (e.g. the Postgres pool noticing the
+  // server going away) can follow it: the JSON stays the last line.
+  resultLine = JSON.stringify({
+    ...full,
+    correct: full.check.correct && (small?.check.correct ?? true),
+    days: DAYS,
+    sites: SITES,
+    ...(small ? { smallRun: { events: small.events, eventsPerCpuSecond: small.eventsPerCpuSecond, eventsPerSecond: small.eventsPerSecond, peakRssAggregatingMB: small.peakRssAggregatingMB, peakRssMB: small.peakRssMB, check: small.check } } : {}),
+    targetEventsPerSecond: TARGET_EVENTS_PER_SECOND,
+  })
   if (!full.check.correct || (small && !small.check.correct)) process.exitCode = 1
 }
+
+let resultLine: null | string = null
 
 async function cleanup() {
   if (worker?.pid && worker.exitCode === null && worker.signalCode === null) {
@@ -301,6 +303,7 @@ main()
   })
   .finally(async () => {
     await cleanup()
+    if (resultLine) console.log(resultLine)
     // Payload's Postgres adapter keeps a pool client checked out: exit explicitly.
     process.exit(process.exitCode ?? 0)
   })
