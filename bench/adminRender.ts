@@ -147,8 +147,10 @@ try {
     warmRunsMs: warm.map(round),
   }
   log(`cold ${result.coldMedianMs} ms, warm ${result.warmMedianMs} ms (median of ${RUNS}); the sites list: ${result.baselineSitesListMedianMs} ms`)
+  // After everything is stopped, so no shutdown log line can follow it: the JSON is the last line.
+  await app.stop()
   console.log(JSON.stringify(result))
-  await stop(result.pass ? 0 : 1)
+  process.exit(result.pass ? 0 : 1)
 } catch (error) {
   console.error(error)
   await stop(1)
