@@ -84,12 +84,14 @@ async function main() {
       const ack = buffer.ack.bind(buffer)
       let acked = 0
       buffer.ack = async (ids: string[]) => {
-        if (acked >= holdAfter) {
+        // Counted when the ack starts: the aggregation's two lanes may ack at once, and only
+        // the first `holdAfter` may pass (counted after the await, two could both pass as the 10th).
+        acked++
+        if (acked > holdAfter) {
           console.log(`[fault-worker] holding ${ids.length}`)
           return new Promise<void>(() => undefined)
         }
         await ack(ids)
-        acked++
         console.log(`[fault-worker] acked ${ids.length}`)
       }
     }

@@ -171,7 +171,14 @@ describe('aggregation faults', () => {
     try {
       await waitFor('the worker to boot', () => worker.stdout().includes('[fault-worker] booted'), 45_000)
       worker.go()
-      await waitFor('the worker to hold an inserted, unacknowledged batch', () => worker.stdout().includes('[fault-worker] holding'), 30_000, 10)
+      // The first 10 acks all finish (two lanes may have two in flight), every later one holds.
+      const ackedLines = () => worker.stdout().match(/\[fault-worker\] acked/g)?.length ?? 0
+      await waitFor(
+        'the worker to hold an inserted, unacknowledged batch after 10 acks',
+        () => worker.stdout().includes('[fault-worker] holding') && ackedLines() >= 10,
+        30_000,
+        10,
+      )
       process.kill(worker.child.pid!, 'SIGKILL')
       expect(await worker.exited).toEqual({ code: null, signal: 'SIGKILL' })
       atKill = await countRawEvents(payload)
