@@ -33,6 +33,24 @@ export const settingsScopeKey = (scope: Scope, owner: null | number | string): s
   scope === 'global' ? 'global' : `${scope}:${String(owner)}`
 
 /**
+ * A site's own settings row as the request's user may read it (their access applies), or
+ * undefined when there is none or they may not read it.
+ */
+export async function findSiteSettings(req: PayloadRequest, cfg: SanitizedAnalyticsConfig, siteId: number | string): Promise<Record<string, unknown> | undefined> {
+  const { docs } = await req.payload.find({
+    collection: cfg.slugs.settings,
+    depth: 0,
+    limit: 1,
+    overrideAccess: false,
+    pagination: false,
+    req,
+    user: req.user,
+    where: { scopeKey: { equals: settingsScopeKey('site', siteId) } },
+  } as Parameters<typeof req.payload.find>[0])
+  return docs[0] as Record<string, unknown> | undefined
+}
+
+/**
  * Per-site analytics settings, with per-tenant and global rows as defaults. A row's scope
  * and owner are fixed at creation; its `scopeKey` keeps one row per owner.
  */

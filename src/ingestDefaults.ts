@@ -4,7 +4,7 @@
  * the `payload-analytics ingest` command) both read them from here, so a Payload app and
  * a standalone server configured alike behave alike.
  */
-import type { RateLimitOptions } from './types.js'
+import type { MetricsOptions, RateLimitOptions } from './types.js'
 
 /** Prefix of every Redis key and channel. */
 export const DEFAULT_REDIS_KEY_PREFIX = 'analytics:'
@@ -73,5 +73,17 @@ export function resolveIngestOptions(
     },
     sessionIdleSeconds,
     trustProxy: input.trustProxy ?? DEFAULT_TRUST_PROXY,
+  }
+}
+
+/**
+ * The metrics endpoint's options with their defaults, for the plugin and the standalone
+ * ingest server alike. An empty or blank token is no token: it must never open the endpoint.
+ */
+export function resolveMetricsOptions(input: MetricsOptions | undefined): { public: boolean; siteLabels: boolean; token: null | string } {
+  return {
+    public: input?.public ?? false,
+    siteLabels: input?.siteLabels ?? true,
+    token: (input?.token ?? process.env.ANALYTICS_METRICS_TOKEN ?? '').trim() || null,
   }
 }

@@ -5,7 +5,7 @@ import type { AnalyticsPluginOptions, FormSubmissionsOptions, IdType, SanitizedA
 import { DEFAULT_SLUGS } from './constants.js'
 import { DEFAULT_CONVERSION_EVENTS } from './core/eventTypes.js'
 import { relationId } from './core/relationId.js'
-import { DEFAULT_REDIS_KEY_PREFIX, DEFAULT_SESSION_IDLE_MINUTES, resolveIngestOptions } from './ingestDefaults.js'
+import { DEFAULT_REDIS_KEY_PREFIX, DEFAULT_SESSION_IDLE_MINUTES, resolveIngestOptions, resolveMetricsOptions } from './ingestDefaults.js'
 
 const defaultCanManageDefaults: SanitizedAnalyticsConfig['canManageDefaults'] = ({ user }) => {
   const roles = (user as { roles?: unknown }).roles
@@ -139,12 +139,7 @@ export function sanitizeOptions(options: AnalyticsPluginOptions, config: Config)
       },
       { rateLimits: 'payload-plugin-analytics: ingest.rateLimits', sessionIdle: 'payload-plugin-analytics: ingest.sessionIdleMinutes' },
     ),
-    metrics: {
-      public: options.metrics?.public ?? false,
-      siteLabels: options.metrics?.siteLabels ?? true,
-      // An empty or blank token is no token: it must never open the endpoint.
-      token: (options.metrics?.token ?? process.env.ANALYTICS_METRICS_TOKEN ?? '').trim() || null,
-    },
+    metrics: resolveMetricsOptions(options.metrics),
     overrides,
     redisKeyPrefix: options.redisKeyPrefix ?? DEFAULT_REDIS_KEY_PREFIX,
     redisUrl: options.redisUrl ?? process.env.REDIS_URL ?? null,

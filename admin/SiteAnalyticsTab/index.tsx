@@ -6,7 +6,7 @@ import React from 'react'
 
 import type { SanitizedAnalyticsConfig } from '../../src/types.js'
 
-import { settingsScopeKey } from '../../collections/AnalyticsSettings.js'
+import { findSiteSettings } from '../../collections/AnalyticsSettings.js'
 import { canAccessSite } from '../../src/access/siteAccess.js'
 import { getAnalyticsConfig } from '../../src/analyticsConfig.js'
 import { analyticsScriptTag } from '../../src/snippet.js'
@@ -47,24 +47,14 @@ export async function SiteAnalyticsTab({ doc, initPageResult, searchParams }: Do
   if (siteId === undefined || !req.user) return null
 
   const state = parseDashboardState(searchParams)
-  const [result, received, canUpdate, settings] = await Promise.all([
+  const [result, received, canUpdate, settingsDoc] = await Promise.all([
     loadDashboard({ caller: { req }, fixedSite: siteId, payload, state }),
     hasReceivedEvents(req, cfg, siteId),
     canAccessSite(req, cfg, siteId, 'update'),
-    payload.find({
-      collection: cfg.slugs.settings,
-      depth: 0,
-      limit: 1,
-      overrideAccess: false,
-      pagination: false,
-      req,
-      user: req.user,
-      where: { scopeKey: { equals: settingsScopeKey('site', siteId) } },
-    }),
+    findSiteSettings(req, cfg, siteId),
   ])
   const snippet = analyticsScriptTag({ apiRoute: cfg.apiRoute, origin: cfg.scriptOrigin, site: siteId })
   const adminRoute = payload.config.routes.admin
-  const settingsDoc = settings.docs[0]
   const settingsHref = formatAdminURL({
     adminRoute,
     path: settingsDoc ? `/collections/${cfg.slugs.settings}/${String(settingsDoc.id)}` : `/collections/${cfg.slugs.settings}/create`,

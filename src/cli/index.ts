@@ -191,7 +191,7 @@ async function runIngest(args: string[]): Promise<number> {
     metrics: {
       public: values['metrics-public'] ?? false,
       siteLabels: !values['metrics-no-site-labels'],
-      token: values['metrics-token'] ?? process.env.ANALYTICS_METRICS_TOKEN ?? null,
+      token: values['metrics-token'], // without it, ANALYTICS_METRICS_TOKEN (resolveMetricsOptions)
     },
     port: values.port === undefined ? DEFAULT_PORT : wholeNumber(values.port, '--port', 0, 65_535),
     rateLimits: {

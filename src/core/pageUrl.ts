@@ -43,6 +43,14 @@ export const CLICK_ID_SOURCES = {
 export type ClickId = keyof typeof CLICK_ID_SOURCES
 
 const CLICK_IDS = Object.keys(CLICK_ID_SOURCES) as ClickId[]
+/** The UTM query parameters and the tag each fills. */
+const UTM_PARAMS: ReadonlyMap<string, keyof Utm> = new Map([
+  ['utm_source', 'source'],
+  ['utm_medium', 'medium'],
+  ['utm_campaign', 'campaign'],
+  ['utm_term', 'term'],
+  ['utm_content', 'content'],
+])
 /** A click id's precedence: its place in `CLICK_ID_SOURCES`. */
 const CLICK_ID_RANK: ReadonlyMap<string, number> = new Map(CLICK_IDS.map((name, rank) => [name, rank]))
 
@@ -116,33 +124,11 @@ export function parsePageUrl(url: string): null | PageUrl {
     let ref: null | string = null
     let clickRank = CLICK_IDS.length
     for (const [name, value] of parsed.searchParams) {
-      switch (name) {
-        case 'utm_source':
-          utm.source ??= cleanParam(value)
-          break
-        case 'utm_medium':
-          utm.medium ??= cleanParam(value)
-          break
-        case 'utm_campaign':
-          utm.campaign ??= cleanParam(value)
-          break
-        case 'utm_term':
-          utm.term ??= cleanParam(value)
-          break
-        case 'utm_content':
-          utm.content ??= cleanParam(value)
-          break
-        case 'source':
-          source ??= cleanParam(value)
-          break
-        case 'ref':
-          ref ??= cleanParam(value)
-          break
-        default: {
-          const rank = CLICK_ID_RANK.get(name)
-          if (rank !== undefined && rank < clickRank) clickRank = rank
-        }
-      }
+      const tag = UTM_PARAMS.get(name)
+      if (tag) utm[tag] ??= cleanParam(value)
+      else if (name === 'source') source ??= cleanParam(value)
+      else if (name === 'ref') ref ??= cleanParam(value)
+      else clickRank = Math.min(clickRank, CLICK_ID_RANK.get(name) ?? clickRank)
     }
     sourceParam = utm.source ?? source ?? ref
     clickId = CLICK_IDS[clickRank] ?? null

@@ -7,6 +7,8 @@ import UAParser from 'ua-parser-js'
 
 import type { DeviceClass, ScreenClass } from './dimensions.js'
 
+import { boundedMemo } from './boundedMemo.js'
+
 export interface UserAgentInfo {
   /**
    * A headless or scripted browser (HeadlessChrome, PhantomJS…). Always also a bot; kept
@@ -111,27 +113,10 @@ function parse(userAgent: string): ParsedAgent {
 
 /**
  * A process-wide cache of parsed user-agents: a site's traffic comes from a few hundred
- * distinct strings, and the parser's regex cascade costs ~15 µs a call. Bounded in size
- * and in key length so hostile traffic cannot grow it; it lives in memory only and holds
- * nothing per visitor (no IP, no time).
+ * distinct strings, and the parser's regex cascade costs ~15 µs a call. It holds nothing
+ * per visitor (no IP, no time).
  */
-const CACHE_SIZE = 2000
-const MAX_CACHED_LENGTH = 512
-const cache = new Map<string, ParsedAgent>()
-
-function parseCached(userAgent: string): ParsedAgent {
-  if (userAgent.length > MAX_CACHED_LENGTH) return parse(userAgent)
-  const hit = cache.get(userAgent)
-  if (hit) return hit
-  const parsed = parse(userAgent)
-  if (cache.size >= CACHE_SIZE) {
-    // Oldest first: Map keeps insertion order.
-    const oldest = cache.keys().next().value
-    if (oldest !== undefined) cache.delete(oldest)
-  }
-  cache.set(userAgent, parsed)
-  return parsed
-}
+const parseCached = boundedMemo(parse, { maxEntries: 2000, maxKeyLength: 512 })
 
 /**
  * Classifies a user-agent. Device: phone or tablet as the parser recognises it; a desktop

@@ -12,7 +12,7 @@ import type { Redis } from 'ioredis'
 import type { TrustProxy } from '../core/ip.js'
 import type { AnalyticsMetrics } from '../metrics/registry.js'
 import type { EventBuffer } from '../buffer/types.js'
-import type { RateLimitOptions } from '../types.js'
+import type { MetricsOptions, RateLimitOptions } from '../types.js'
 import type { IngestRequest } from './trackHandler.js'
 
 import { createServer } from 'node:http'
@@ -25,7 +25,7 @@ import { openGeoIpReader } from '../core/country.js'
 import { headersFromRecord } from '../core/headers.js'
 import { metricsResponse } from '../endpoints/metrics.js'
 import { trackerScriptResponse } from '../endpoints/script.js'
-import { DEFAULT_REDIS_KEY_PREFIX, resolveIngestOptions } from '../ingestDefaults.js'
+import { DEFAULT_REDIS_KEY_PREFIX, resolveIngestOptions, resolveMetricsOptions } from '../ingestDefaults.js'
 import { createAnalyticsMetrics } from '../metrics/registry.js'
 import { INTERNAL_ERROR, sendJson, sendReply } from './nodeReply.js'
 import { RedisSiteSync, SiteDirectory } from './siteDirectory.js'
@@ -59,7 +59,7 @@ export interface IngestServerOptions {
    * events it accepted.
    * @default { token: process.env.ANALYTICS_METRICS_TOKEN, public: false, siteLabels: true }
    */
-  metrics?: IngestMetricsOptions
+  metrics?: MetricsOptions
   /** 0 picks a free port (see the returned `port`). */
   port: number
   /** @default { perClient: 300 per 60 s, perSite: 100,000 per 60 s } (the plugin's defaults) */
@@ -71,15 +71,6 @@ export interface IngestServerOptions {
   sessionIdleSeconds?: number
   /** As the plugin's `ingest.trustProxy`. @default false */
   trustProxy?: TrustProxy
-}
-
-export interface IngestMetricsOptions {
-  /** Serve the metrics without a token (only on a private network). @default false */
-  public?: boolean
-  /** Label accepted events with `tenant` and `site`, as the plugin's `metrics.siteLabels`. @default true */
-  siteLabels?: boolean
-  /** The bearer token Prometheus sends. @default process.env.ANALYTICS_METRICS_TOKEN */
-  token?: null | string
 }
 
 export interface IngestServer {
@@ -159,11 +150,7 @@ export async function createIngestListener(options: IngestListenerOptions): Prom
   const logger = options.logger ?? consoleLogger
   const keyPrefix = options.keyPrefix ?? DEFAULT_REDIS_KEY_PREFIX
   const { metricsPath, scriptPath, trackPath } = ingestPaths(options.apiRoute)
-  const metricsConfig = {
-    public: options.metrics?.public ?? false,
-    siteLabels: options.metrics?.siteLabels ?? true,
-    token: (options.metrics?.token ?? process.env.ANALYTICS_METRICS_TOKEN ?? '').trim() || null,
-  }
+  const metricsConfig = resolveMetricsOptions(options.metrics)
   const metrics = createAnalyticsMetrics({ logger, siteLabels: metricsConfig.siteLabels })
   const ingest = resolveIngestOptions(options, { rateLimits: 'analytics ingest: rateLimits', sessionIdle: 'analytics ingest: sessionIdleSeconds' })
   const geoLookup = options.geoipDatabase ? await openGeoIpReader(options.geoipDatabase) : null

@@ -8,6 +8,7 @@ import type { IngestSite, SiteDirectory } from './siteDirectory.js'
 
 import { BufferError } from '../buffer/errors.js'
 import { utcDay } from '../buffer/saltStore.js'
+import { boundedMemo } from '../core/boundedMemo.js'
 import { normalizeDomain } from '../core/domain.js'
 import { enrichTrackEvent } from '../core/enrich.js'
 import { isHostnameAllowed } from '../core/hostnameAllowed.js'
@@ -91,35 +92,22 @@ const json = (status: number, body: unknown, headers: Record<string, string> = {
 /** A reply as a fetch `Response`. */
 export const replyToResponse = (reply: TrackReply): Response => new Response(reply.body, { headers: reply.headers, status: reply.status })
 
-/** The hostname of an `Origin` header, or null. */
-const parseOriginHostname = (origin: string): null | string => {
-  try {
-    return normalizeDomain(new URL(origin).hostname)
-  } catch {
-    return null
-  }
-}
-
 /**
- * Origins seen lately and their hostnames: a site's visitors send one or two origins,
- * and parsing a URL costs more than the rest of the CORS check. Bounded, in memory only,
- * and an origin is no personal data.
+ * The hostname of an `Origin` header, memoised: a site's visitors send one or two origins,
+ * and parsing a URL costs more than the rest of the CORS check. An origin is no personal data.
  */
-const ORIGIN_CACHE_SIZE = 1_000
-const MAX_CACHED_ORIGIN_LENGTH = 256
-const originCache = new Map<string, null | string>()
+const parseOriginHostname = boundedMemo(
+  (origin: string): null | string => {
+    try {
+      return normalizeDomain(new URL(origin).hostname)
+    } catch {
+      return null
+    }
+  },
+  { maxEntries: 1_000, maxKeyLength: 256 },
+)
 
-const originHostname = (origin: null | string): null | string => {
-  if (!origin || origin === 'null') return null
-  if (origin.length > MAX_CACHED_ORIGIN_LENGTH) return parseOriginHostname(origin)
-  let hostname = originCache.get(origin)
-  if (hostname === undefined) {
-    hostname = parseOriginHostname(origin)
-    if (originCache.size >= ORIGIN_CACHE_SIZE) originCache.delete(originCache.keys().next().value!)
-    originCache.set(origin, hostname)
-  }
-  return hostname
-}
+const originHostname = (origin: null | string): null | string => (!origin || origin === 'null' ? null : parseOriginHostname(origin))
 
 /** The UTC day of an instant as the salt store names it, worked out once per day rather than per request. */
 function createDayClock() {

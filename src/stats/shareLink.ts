@@ -8,22 +8,12 @@ import type { PayloadRequest } from 'payload'
 import type { SanitizedAnalyticsConfig } from '../types.js'
 import type { SiteId } from './types.js'
 
-import { newShareToken, settingsScopeKey } from '../../collections/AnalyticsSettings.js'
+import { findSiteSettings, newShareToken } from '../../collections/AnalyticsSettings.js'
 import { StatsError, unauthenticated } from './errors.js'
 
 export async function rotateShareToken(req: PayloadRequest, cfg: SanitizedAnalyticsConfig, siteId: SiteId): Promise<{ shareToken: string }> {
   if (!req.user) throw unauthenticated()
-  const { docs } = await req.payload.find({
-    collection: cfg.slugs.settings,
-    depth: 0,
-    limit: 1,
-    overrideAccess: false,
-    pagination: false,
-    req,
-    user: req.user,
-    where: { scopeKey: { equals: settingsScopeKey('site', siteId) } },
-  } as Parameters<typeof req.payload.find>[0])
-  const settings = docs[0] as undefined | { id: number | string; publicDashboard?: boolean | null }
+  const settings = (await findSiteSettings(req, cfg, siteId)) as undefined | { id: number | string; publicDashboard?: boolean | null }
   if (!settings) throw new StatsError('Site not found, or it has no analytics settings.', 404)
   if (!settings.publicDashboard) throw new StatsError('Public sharing is off for this site: turn on its public dashboard first.', 400)
   const shareToken = newShareToken()
