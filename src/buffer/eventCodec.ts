@@ -13,9 +13,15 @@ export const encodeEvent = (event: AnalyticsEvent): string => JSON.stringify(eve
  * 14 significant digits of a number) leaves every other byte as the caller serialised it.
  */
 export function encodeEventWithoutSession(event: AnalyticsEvent): string {
+  const json = JSON.stringify(event)
+  // The enrichers put `sessionId: null` first (`enrichTrackEvent`): cutting it off the text
+  // is cheaper than copying the event without it.
+  if (json.startsWith(NULL_SESSION_HEAD)) return `{${json.slice(NULL_SESSION_HEAD.length)}`
   const { sessionId: _sessionId, ...rest } = event
   return JSON.stringify(rest)
 }
+
+const NULL_SESSION_HEAD = '{"sessionId":null,'
 
 /** What the ingest script does to the output of `encodeEventWithoutSession` (kept in step with it). */
 export function spliceSessionId(jsonWithoutSession: string, sessionId: string): string {

@@ -130,6 +130,8 @@ export function enrichTrackEvent(input: EnrichTrackInput): EnrichTrackResult {
     (request.ip && input.geoLookup ? input.geoLookup(request.ip) : null)
 
   const event: AnalyticsEvent = {
+    // First, so the buffer can cut it off the JSON cheaply (`encodeEventWithoutSession`).
+    sessionId: input.sessionId ?? null,
     browser: agent.browser,
     country,
     device: agent.device,
@@ -139,7 +141,6 @@ export function enrichTrackEvent(input: EnrichTrackInput): EnrichTrackResult {
     path: page.path,
     props: emptyToNull(body.p),
     screen: screenClass(body.w),
-    sessionId: input.sessionId ?? null,
     siteId: site.id,
     source: referrerSource(body.r, page.hostname, site.domain ?? '', page.sourceParam),
     tenantId: site.tenantId,
@@ -184,6 +185,7 @@ export function enrichServerEvent(input: EnrichServerInput): EnrichReject | { ev
 
   return {
     event: {
+      sessionId: input.sessionId ?? null,
       browser: null,
       country: null,
       device: null,
@@ -193,7 +195,6 @@ export function enrichServerEvent(input: EnrichServerInput): EnrichReject | { ev
       path: input.event.path === undefined ? null : normalizePath(input.event.path),
       props: emptyToNull(input.event.props),
       screen: null,
-      sessionId: input.sessionId ?? null,
       siteId: site.id,
       source: null,
       tenantId: site.tenantId,

@@ -3,10 +3,10 @@
  * IP, user-agent) with a random salt that rotates daily and is then deleted. Without the
  * salt the hash cannot be recomputed from a guess, and after deletion not at all.
  */
-import { createHmac, randomBytes } from 'node:crypto'
+import crypto, { randomBytes } from 'node:crypto'
 
 /**
- * Characters kept of the base64url HMAC: 22 characters = 132 bits, collision-free in
+ * Characters kept of the base64url digest: 22 characters = 132 bits, collision-free in
  * practice for any day's visitors of a site, and short enough for cheap index keys.
  */
 export const VISITOR_HASH_LENGTH = 22
@@ -14,8 +14,22 @@ export const VISITOR_HASH_LENGTH = 22
 // A separator that cannot occur in a site id or an IP keeps ("1","2.3…") and ("12",".3…") apart.
 const SEPARATOR = '\n'
 
+/** SHA-256 of a string as base64url, in one call where Node has `crypto.hash` (≥ 20.12; half the cost of a hash object). */
+const sha256 =
+  typeof crypto.hash === 'function'
+    ? (text: string): string => crypto.hash('sha256', text, 'base64url')
+    : (text: string): string => crypto.createHash('sha256').update(text).digest('base64url')
+
+/**
+ * SHA-256 of the secret salt followed by the parts, truncated to 132 bits. The salt is a
+ * secret prefix of fixed form (base64url, so it cannot hold the separator), which keys the
+ * hash; the truncation hides the hash's internal state, so nothing can be appended to a
+ * known input (the length extension that makes HMAC's double hashing necessary for a MAC).
+ * (An HMAC, two hashes each time, cost four times as much: with two per tracked event it was
+ * one of the endpoint's largest costs.)
+ */
 function keyedHash(salt: string, parts: readonly string[]): string {
-  return createHmac('sha256', salt).update(parts.join(SEPARATOR)).digest('base64url').slice(0, VISITOR_HASH_LENGTH)
+  return sha256(`${salt}${SEPARATOR}${parts.join(SEPARATOR)}`).slice(0, VISITOR_HASH_LENGTH)
 }
 
 /** The day's visitor hash of a client on a site. Never reversible; changes with the salt. */

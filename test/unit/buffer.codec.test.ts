@@ -43,6 +43,14 @@ describe('event codec', () => {
     expect(decodeEntry(encodeEvent(event))).toEqual({ event, ok: true })
   })
 
+  test('an enriched event (a null session id first) is spliced the same way, nothing else lost', () => {
+    const { sessionId: _sessionId, ...rest } = event
+    const enriched: AnalyticsEvent = { sessionId: null, ...rest, props: { sessionId: null, x: '{"sessionId":null,' } }
+    const without = encodeEventWithoutSession(enriched)
+    expect(without).not.toContain('"sessionId":null,"browser"')
+    expect(JSON.parse(spliceSessionId(without, 'fresh'))).toEqual({ ...enriched, sessionId: 'fresh' })
+  })
+
   test.each([
     [undefined, 'no event field'],
     ['{oops', 'invalid JSON'],
