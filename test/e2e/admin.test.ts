@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url'
 import { chromium } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 
-import type { StatsResult, StatsTotals } from '../../src/stats/types.js'
+import type { RealtimeResult, StatsResult, StatsTotals } from '../../src/stats/types.js'
 import type { DemoSite } from '../helpers/fixtures.js'
 import type { E2EApp } from '../../scripts/prodApp.js'
 
@@ -436,6 +436,31 @@ describe('share link', () => {
     await visitor.goto(`${app.url}/admin/analytics`)
     await visitor.waitForURL(/\/admin\/login/)
     await anonymous.close()
+  })
+})
+
+describe('realtime', () => {
+  test('the "visitors now" badge counts new visitors at its next refresh, as the realtime API does', async () => {
+    const context = await contextFor(tokens.admin)
+    const page = await context.newPage()
+    // The badge refreshes every 30 s: the page's clock is moved on instead of waiting.
+    await page.clock.install()
+    await openDashboard(page, `/admin/analytics?site=${blog.id}`)
+    const badge = page.locator('[data-testid="analytics-realtime"]')
+    const { body: before } = await api<RealtimeResult>(`/realtime?siteId=${blog.id}`, tokens.admin)
+    expect(await badge.textContent()).toBe(`${before.visitors} ${before.visitors === 1 ? 'visitor' : 'visitors'} now`)
+
+    // Two new visitors of the blog (not yet aggregated: realtime reads the buffer too).
+    await visit(blog, 300, ['/', '/pricing'], false)
+    await visit(blog, 301, ['/blog/launch'], false)
+    const { body: after } = await api<RealtimeResult>(`/realtime?siteId=${blog.id}`, tokens.admin)
+    expect(after.visitors).toBe(before.visitors + 2)
+    // Nothing changes on screen before the refresh…
+    expect(await badge.textContent()).toBe(`${before.visitors} ${before.visitors === 1 ? 'visitor' : 'visitors'} now`)
+    // …and after it the badge says what the API says.
+    await page.clock.fastForward(31_000)
+    await expect.poll(() => badge.textContent()).toBe(`${after.visitors} visitors now`)
+    await context.close()
   })
 })
 
