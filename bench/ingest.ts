@@ -3,7 +3,8 @@
  * one run, driven by autocannon from this process over loopback:
  * - `payload`:    the dev app built for production (`next build dev`, `next start dev`) on a
  *                 fresh embedded Postgres database, POST /api/analytics/track;
- * - `standalone`: `payload-analytics ingest` (src/cli) in its own process, same Redis;
+ * - `standalone`: `payload-analytics ingest` as the package ships it (`npm run build`, then
+ *                 dist/src/cli/index.js) in its own process, same Redis;
  * - `ceiling`:    bench/ceilingServer.ts, a bare node:http server doing one XADD per request;
  * - `payloadCustomServer`: the same Next build behind a custom node:http server that answers
  *                 the ingest routes itself (`createIngestListener`) before Next's router
@@ -22,7 +23,8 @@
  *   BENCH_CONNECTIONS=50   concurrent connections          BENCH_ROUNDS=3   rounds (medians reported)
  *   BENCH_SUBJECTS=payload,standalone,ceiling,payloadCustomServer   which to run (without
  *                          payload, a synthetic site is published to Redis, and no build)
- *   BENCH_REUSE_BUILD=1    skip `next build` when dev/.next exists (quick tries only)
+ *   BENCH_REUSE_BUILD=1    skip `next build` when dev/.next exists, and `npm run build` when
+ *                          dist/ does (quick tries only: a stale build measures old code)
  *   BENCH_CPU_PROFILE=1    run the servers with --cpu-prof; profiles land in the run's temp dir
  *   BENCH_RATE=N           send N req/s instead of as many as possible, to compare the CPU
  *                          each subject spends per request (details.*.cpuUsPerRequest)
@@ -390,13 +392,28 @@ async function startPayload(redisUrl: string): Promise<{ buildSeconds: null | nu
   return { buildSeconds, subject: { name: 'payload', pid: start.child.pid!, streamKey: EVENTS_STREAM, url } }
 }
 
+/** The package as it ships (`npm run build`): the standalone server is measured as `npx payload-analytics ingest` runs it. */
+async function buildPackage(): Promise<string> {
+  const cli = path.join(root, 'dist/src/cli/index.js')
+  if (REUSE_BUILD && existsSync(cli)) {
+    log('reusing the existing package build in dist/ (BENCH_REUSE_BUILD=1)')
+    return cli
+  }
+  log('building the package (npm run build)…')
+  const started = Date.now()
+  const build = startChild('package-build', 'npm', ['run', 'build'], process.env)
+  const code = await new Promise<null | number>((resolve) => build.child.once('exit', resolve))
+  if (code !== 0 || !existsSync(cli)) throw new Error(`npm run build failed (${code}); see ${build.logFile}:\n${build.output().slice(-3_000)}`)
+  log(`package built in ${round1((Date.now() - started) / 1000)} s`)
+  return cli
+}
+
 async function startStandalone(redisUrl: string): Promise<Subject> {
+  const cli = await buildPackage()
   const port = await freePort()
   const args = [
     ...nodeArgs('standalone'),
-    '--import',
-    'tsx',
-    'src/cli/index.ts',
+    cli,
     'ingest',
     '--port',
     String(port),
