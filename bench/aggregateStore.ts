@@ -2,7 +2,7 @@
  * The aggregation's store layer, measured on a fresh embedded Postgres and redis-server:
  *   tsx bench/aggregateStore.ts
  *
- * 1. `insertEvents`: 5,000-event batches (one statement each) into AnalyticsEvents;
+ * 1. `insertEvents`: 5,000-event batches (one COPY each) into AnalyticsEvents;
  * 2. `recomputeDailyStats`: one (site, day) of ~3,300 events, several times;
  * 3. the pipeline (`runAggregation`): BENCH_EVENTS events over 10 sites and 30 days appended
  *    to the Redis buffer, then buffer → events → daily stats, timed, with this process's peak

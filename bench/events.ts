@@ -1,11 +1,13 @@
 /**
  * Generated analytics events for the aggregation benchmarks (bench/aggregate.ts,
- * bench/aggregateStore.ts): deterministic (seeded), sessions of 1–7 events over one UTC day,
+ * bench/aggregateStore.ts): deterministic (seeded) but for their ids, sessions of 1–7 events over one UTC day,
  * a few custom and server events.
  */
 import type { Payload } from 'payload'
 
 import type { AnalyticsEvent } from '../src/core/event.js'
+
+import { uuidv7 } from '../src/core/uuidv7.js'
 
 /** mulberry32 */
 export function prng(seed: number) {
@@ -38,7 +40,12 @@ export function siteDayEvents(site: BenchSite, day: string, count: number, seed:
   const start = Date.parse(`${day}T00:00:00.000Z`)
   const events: AnalyticsEvent[] = []
   let n = 0
-  const id = () => `${String(site.id)}-${day}-${seed}-${n++}`
+  // Ids as the tracker makes them: a UUIDv7 of the time they are made (here: generated,
+  // there: received), so they grow as the events arrive, like in production.
+  const id = () => {
+    n++
+    return uuidv7()
+  }
   while (events.length < count) {
     const [browser, os, device] = pick(BROWSERS)
     const visitorHash = `v${Math.floor(random() * 2_000)}-${day}`

@@ -21,7 +21,7 @@ export interface AggregationObserver {
 }
 
 export interface RunAggregationArgs {
-  /** Events claimed per batch (one INSERT per batch). @default 5000 */
+  /** Events claimed per batch (one COPY per batch). @default 5000 */
   batchSize?: number
   buffer: EventBuffer
   cfg: SanitizedAnalyticsConfig
@@ -60,8 +60,8 @@ export interface AggregationResult {
 /**
  * One aggregation run: buffer → AnalyticsEvents → AnalyticsDailyStats.
  *
- * 1. Until the buffer is drained (or `maxBatches`): claim a batch → insert it in one
- *    statement (`ON CONFLICT (event_id) DO NOTHING`) → mark the (site, day) of EVERY claimed
+ * 1. Until the buffer is drained (or `maxBatches`): claim a batch → insert it idempotently
+ *    (one COPY; a batch holding a stored event by `ON CONFLICT (event_id) DO NOTHING`) → mark the (site, day) of EVERY claimed
  *    event dirty (not only the inserted ones: a redelivered batch whose insert had committed
  *    before a crash still gets its days marked) → ack the batch.
  * 2. Recompute every dirty (site, day) as absolute values from the raw events (serialised

@@ -61,7 +61,7 @@ export interface RetentionOptions {
 
 export interface AggregationOptions {
   /**
-   * Buffered events claimed and inserted per batch (one INSERT statement each).
+   * Buffered events claimed and inserted per batch (one COPY each).
    * @default 5000
    */
   batchSize?: number

@@ -4,7 +4,6 @@
  * The IP and the user-agent are used here and go no further: nothing derived from them
  * but the salted hashes and the coarse browser/OS/device/country leaves this function.
  */
-import { randomUUID } from 'node:crypto'
 
 import type { AnalyticsEvent } from './event.js'
 import type { GeoIpLookup } from './country.js'
@@ -21,6 +20,7 @@ import { referrerSource } from './referrer.js'
 import { classifyUserAgent, screenClass } from './userAgent.js'
 import { clientKey, visitorHash } from './visitorHash.js'
 import { DAY_MS } from './time.js'
+import { uuidv7 } from './uuidv7.js'
 
 /**
  * Why an event was dropped: answered 202 (a bot must not learn it was spotted; a visitor
@@ -135,7 +135,7 @@ export function enrichTrackEvent(input: EnrichTrackInput): EnrichTrackResult {
     browser: agent.browser,
     country,
     device: agent.device,
-    eventId: randomUUID(),
+    eventId: uuidv7(request.now.getTime()),
     hostname: page.hostname,
     os: agent.os,
     path: page.path,
@@ -189,7 +189,8 @@ export function enrichServerEvent(input: EnrichServerInput): EnrichReject | { ev
       browser: null,
       country: null,
       device: null,
-      eventId: randomUUID(),
+      // Made now, not at the (possibly earlier) event time: the id index grows at its end.
+      eventId: uuidv7(input.now.getTime()),
       hostname: null,
       os: null,
       path: input.event.path === undefined ? null : normalizePath(input.event.path),

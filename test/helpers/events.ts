@@ -14,6 +14,7 @@ import type { DemoSite } from './fixtures.js'
 
 import { referenceDailyStats } from '../../src/core/dailyStatsReference.js'
 import { BUILT_IN_EVENT_TYPES } from '../../src/core/eventTypes.js'
+import { uuidv7 } from '../../src/core/uuidv7.js'
 
 // A deterministic event generator with the shapes real traffic has.
 
@@ -81,7 +82,8 @@ export interface GenerateOptions {
 export function generateEvents({ days, seed, sessionsPerDay, sites }: GenerateOptions): AnalyticsEvent[] {
   const r = prng(seed)
   const events: AnalyticsEvent[] = []
-  const eventId = () => `${r.hex(8)}-${r.hex(4)}-4${r.hex(3)}-a${r.hex(3)}-${r.hex(12)}`
+  // UUIDv7 like the real ids (enrich.ts), its random bits from the seeded generator.
+  const randomV4 = () => `${r.hex(8)}-${r.hex(4)}-4${r.hex(3)}-a${r.hex(3)}-${r.hex(12)}`
   for (const site of sites) {
     const people: Person[] = Array.from({ length: 30 }, (_, i) => {
       const profile = r.pick(PROFILES)
@@ -92,7 +94,7 @@ export function generateEvents({ days, seed, sessionsPerDay, sites }: GenerateOp
       browser: null,
       country: null,
       device: null,
-      eventId: eventId(),
+      eventId: uuidv7(ms, randomV4),
       hostname: null,
       os: null,
       path: null,

@@ -154,7 +154,7 @@ describe('runAggregation', () => {
     await expectStatsToEqualReference(all)
   })
 
-  test('a 5,000-event batch is one statement, and events Postgres would refuse are skipped, not fatal', async () => {
+  test('a 5,000-event batch is one timed insert (one COPY), and events Postgres would refuse are skipped, not fatal', async () => {
     const big = generateEvents({ days: ['2026-02-10', '2026-02-11'], seed: 11, sessionsPerDay: [300, 420], sites }).slice(0, 5_000)
     expect(big).toHaveLength(5_000)
     const unknownSite = { ...big[0]!, eventId: 'unknown-site', siteId: 987_654 }
@@ -162,17 +162,21 @@ describe('runAggregation', () => {
     const badSiteId = { ...big[2]!, eventId: 'bad-site-id', siteId: 'not-a-number' }
     const badDevice = { ...big[3]!, device: 'toaster', eventId: 'bad-device', screen: 'huge' } as unknown as AnalyticsEvent
     const nul = { ...big[4]!, eventId: 'nul', path: '/a\u0000b' }
+    const unknownTenant = { ...big[5]!, eventId: 'unknown-tenant', tenantId: 987_654 }
     const latencies: number[] = []
-    const result = await insertEvents(payload, cfg(), [...big, unknownSite, badTimestamp, badSiteId, badDevice, nul], {
+    const result = await insertEvents(payload, cfg(), [...big, unknownSite, badTimestamp, badSiteId, badDevice, nul, unknownTenant], {
       observeDbLatency: (seconds) => latencies.push(seconds),
     })
-    expect(result).toEqual({ inserted: 5_002, skipped: 3 })
+    expect(result).toEqual({ inserted: 5_003, skipped: 3 })
     expect(latencies).toHaveLength(1)
     const { rows } = await db().execute(sql`SELECT device, screen FROM analytics_events WHERE event_id = 'bad-device'`)
     expect(rows).toEqual([{ device: null, screen: null }])
+    const { rows: tenants } = await db().execute(sql`SELECT tenant FROM analytics_events WHERE event_id = 'unknown-tenant'`)
+    expect(tenants).toEqual([{ tenant: null }])
     const stored = [
       { ...badDevice, device: null, screen: null },
       { ...nul, path: '/ab' },
+      { ...unknownTenant, tenantId: null },
     ]
     all.push(...big, ...stored)
     await recomputeDailyStats(payload, cfg(), siteDaysOf([...big, ...stored]))

@@ -67,7 +67,7 @@ describe('enrichTrackEvent', () => {
       browser: 'Chrome',
       country: 'DE',
       device: 'desktop',
-      eventId: expect.stringMatching(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/),
+      eventId: expect.stringMatching(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/),
       hostname: 'www.example.com',
       os: 'Windows',
       path: '/pricing',
@@ -100,9 +100,10 @@ describe('enrichTrackEvent', () => {
     expect(v4).not.toContain('203.0.113')
   })
 
-  it('gives each event a fresh id', () => {
+  it('gives each event a fresh id, time-ordered: a UUIDv7 of the request time', () => {
     const ids = new Set(Array.from({ length: 100 }, () => accepted(enrichTrackEvent(input())).event.eventId))
     expect(ids.size).toBe(100)
+    for (const id of ids) expect(Number.parseInt(id.slice(0, 8) + id.slice(9, 13), 16)).toBe(NOW.getTime())
   })
 
   it('hashes the anonymised IP: same network, same visitor; strict mode widens it', () => {
@@ -282,6 +283,9 @@ describe('enrichServerEvent', () => {
     const days = (n: number) => new Date(NOW.getTime() + n * 86_400_000)
 
     expect(at(days(-2))).toMatchObject({ event: { timestamp: days(-2).toISOString() } })
+    // The id is made at the time of recording, so ids keep growing whatever times are reported.
+    const { eventId } = (at(days(-2)) as { event: { eventId: string } }).event
+    expect(Number.parseInt(eventId.slice(0, 8) + eventId.slice(9, 13), 16)).toBe(NOW.getTime())
     expect(at(minutes(9))).toHaveProperty('event')
     expect(at(minutes(11))).toEqual({ error: 'timestamp is more than 10 minutes in the future', reject: 400 })
     expect(at(days(-29))).toHaveProperty('event')
