@@ -24,7 +24,7 @@ export function arrayLiteral(values: ReadonlyArray<null | number | string>): str
  * NULL, or holds white space, a brace, the delimiter, a quote or a backslash (the cases
  * Postgres's own array output quotes); quoted and escaped otherwise.
  */
-export function arrayElement(text: string): string {
+function arrayElement(text: string): string {
   if (text === '' || QUOTE_WHEN.test(text) || (text.length === 4 && text.toLowerCase() === 'null')) {
     return NEEDS_ESCAPE.test(text) ? `"${text.replace(ESCAPED, '\\$&')}"` : `"${text}"`
   }

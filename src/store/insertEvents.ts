@@ -28,15 +28,21 @@ const INTEGER_ID = /^[1-9]\d{0,17}$/
 const NUMBER_ID = /^-?\d{1,30}(?:\.\d{1,30})?$/
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 
+/** What kind of id a column of this Postgres type holds. */
+const idKind = (sqlType: string): 'integer' | 'numeric' | 'text' | 'uuid' =>
+  /int|serial/i.test(sqlType) ? 'integer' : /numeric|decimal/i.test(sqlType) ? 'numeric' : /uuid/i.test(sqlType) ? 'uuid' : 'text'
+
 /** Whether an id can be stored in a column of this Postgres type without an error (the type read once per batch). */
 function idCheck(sqlType: string): (id: unknown) => boolean {
-  const fits = /int|serial/i.test(sqlType)
-    ? (text: string) => INTEGER_ID.test(text) && (/big/i.test(sqlType) || Number(text) <= 2_147_483_647)
-    : /numeric|decimal/i.test(sqlType)
-      ? (text: string) => NUMBER_ID.test(text)
-      : /uuid/i.test(sqlType)
-        ? (text: string) => UUID.test(text)
-        : (text: string) => text.length > 0
+  const kind = idKind(sqlType)
+  const fits =
+    kind === 'integer'
+      ? (text: string) => INTEGER_ID.test(text) && (/big/i.test(sqlType) || Number(text) <= 2_147_483_647)
+      : kind === 'numeric'
+        ? (text: string) => NUMBER_ID.test(text)
+        : kind === 'uuid'
+          ? (text: string) => UUID.test(text)
+          : (text: string) => text.length > 0
   return (id) => (typeof id === 'number' || typeof id === 'string') && fits(String(id))
 }
 
@@ -71,7 +77,11 @@ type Field = (typeof FIELDS)[number]
 /** An event's values as stored, in `FIELDS` order: text as Postgres reads it for the column, null for NULL. */
 type StoredRow = Array<null | string>
 
+/** Positions in a `StoredRow` of the values the batch is checked and sorted by. */
+const EVENT_ID = FIELDS.indexOf('eventId')
+const SITE = FIELDS.indexOf('site')
 const TENANT = FIELDS.indexOf('tenant')
+const TIMESTAMP = FIELDS.indexOf('timestamp')
 
 /** A text value as stored: null for a non-string, NUL characters removed (Postgres text cannot hold them). */
 const storedText = (value: unknown): null | string =>
@@ -142,6 +152,8 @@ function storedRow(event: AnalyticsEvent, siteFits: (id: unknown) => boolean, te
 interface StoredBatch {
   /** The fields the table has, in `FIELDS` order (no tenant with tenancy off). */
   fields: Field[]
+  /** Their columns, as the COPY's and the INSERT's column list. */
+  columnList: SqlQuery
   /** Events left out before reaching Postgres (see `storedRow`). */
   invalid: number
   /** Whether site ids are numbers (compared as such when sorting). */
@@ -163,10 +175,16 @@ function storedBatch(payload: Payload, cfg: SanitizedAnalyticsConfig, events: re
     const row = storedRow(event, siteFits, tenantFits)
     if (row) rows.push(row)
   }
+  const fields = FIELDS.filter((field) => tenancy || field !== 'tenant')
+  const siteKind = idKind(siteType)
   return {
-    fields: FIELDS.filter((field) => tenancy || field !== 'tenant'),
+    columnList: sql.join(
+      fields.map((field) => table.id(field)),
+      sql`, `,
+    ),
+    fields,
     invalid: events.length - rows.length,
-    numericSites: /int|serial|numeric|decimal/i.test(siteType),
+    numericSites: siteKind === 'integer' || siteKind === 'numeric',
     rows,
     sites: collectionTable(payload, cfg.slugs.sites),
     table,
@@ -231,7 +249,7 @@ const isConflict = (error: unknown): boolean => {
  * that does not exist becomes null.
  */
 async function copyBatch(payload: Payload, batch: StoredBatch): Promise<{ inserted: number; unknownSite: number }> {
-  const { fields, numericSites, rows, table } = batch
+  const { columnList, fields, numericSites, rows, table } = batch
   const known = await existingIds(payload, batch)
   const stored = rows.filter((row) => known.sites.has(row[SITE]!))
   if (known.tenants) for (const row of stored) if (row[TENANT] !== null && !known.tenants.has(row[TENANT]!)) row[TENANT] = null
@@ -243,20 +261,12 @@ async function copyBatch(payload: Payload, batch: StoredBatch): Promise<{ insert
   const rank = new Map(siteIds.map((id, index) => [id, index]))
   const keyed = stored.map((row) => ({ id: row[EVENT_ID]!, rank: rank.get(row[SITE]!)!, row, time: row[TIMESTAMP]! }))
   keyed.sort((x, y) => x.rank - y.rank || (x.time < y.time ? -1 : x.time > y.time ? 1 : x.id < y.id ? -1 : x.id > y.id ? 1 : 0))
-  const columns = sql.join(
-    fields.map((field) => table.id(field)),
-    sql`, `,
-  )
   const data = copyText(
     keyed.map((entry) => entry.row),
     fields.map((field) => FIELDS.indexOf(field)),
   )
-  return { inserted: await copyIn(payload, sql`COPY ${table.ref} (${columns}) FROM STDIN`, data), unknownSite }
+  return { inserted: await copyIn(payload, sql`COPY ${table.ref} (${columnList}) FROM STDIN`, data), unknownSite }
 }
-
-const SITE = FIELDS.indexOf('site')
-const TIMESTAMP = FIELDS.indexOf('timestamp')
-const EVENT_ID = FIELDS.indexOf('eventId')
 
 /** Which of the batch's site ids (and tenant ids) exist, compared as the events' columns hold them. */
 async function existingIds(payload: Payload, batch: StoredBatch): Promise<{ sites: Set<string>; tenants: null | Set<string> }> {
@@ -282,7 +292,7 @@ async function existingIds(payload: Payload, batch: StoredBatch): Promise<{ site
  * of rows really inserted.
  */
 function insertStatement(batch: StoredBatch): SqlQuery {
-  const { fields, rows, sites, table, tenants } = batch
+  const { columnList, fields, rows, sites, table, tenants } = batch
   /** One column of the batch as an array literal: a single text parameter. */
   const column = (field: Field): string => {
     const position = FIELDS.indexOf(field)
@@ -290,10 +300,6 @@ function insertStatement(batch: StoredBatch): SqlQuery {
   }
 
   const c = (field: string) => sql`x.${table.id(field)}`
-  const columnList = sql.join(
-    fields.map((field) => table.id(field)),
-    sql`, `,
-  )
   const selectList = sql.join(
     fields.map((field) => (tenants && field === 'tenant' ? sql`t.${sql.identifier('id')}` : c(field))),
     sql`, `,
