@@ -368,11 +368,7 @@ async function startPayload(redisUrl: string): Promise<{ buildSeconds: null | nu
     log('reusing the existing production build in dev/.next (BENCH_REUSE_BUILD=1)')
   } else {
     log('building the dev app for production (next build dev)…')
-    const started = Date.now()
-    const build = startChild('next-build', bin('next'), ['build', 'dev'], env)
-    const code = await new Promise<null | number>((resolve) => build.child.once('exit', resolve))
-    if (code !== 0) throw new Error(`next build failed (${code}); see ${build.logFile}:\n${build.output().slice(-3_000)}`)
-    buildSeconds = round1((Date.now() - started) / 1000)
+    buildSeconds = await runBuild('next-build', bin('next'), ['build', 'dev'], env, 'next build')
     log(`built in ${buildSeconds} s`)
   }
 
@@ -400,12 +396,19 @@ async function buildPackage(): Promise<string> {
     return cli
   }
   log('building the package (npm run build)…')
-  const started = Date.now()
-  const build = startChild('package-build', 'npm', ['run', 'build'], process.env)
-  const code = await new Promise<null | number>((resolve) => build.child.once('exit', resolve))
-  if (code !== 0 || !existsSync(cli)) throw new Error(`npm run build failed (${code}); see ${build.logFile}:\n${build.output().slice(-3_000)}`)
-  log(`package built in ${round1((Date.now() - started) / 1000)} s`)
+  const seconds = await runBuild('package-build', 'npm', ['run', 'build'], process.env, 'npm run build')
+  if (!existsSync(cli)) throw new Error(`npm run build wrote no ${path.relative(root, cli)}`)
+  log(`package built in ${seconds} s`)
   return cli
+}
+
+/** Run a build step to its end; its duration in seconds, or an error with the end of its log. */
+async function runBuild(name: string, command: string, args: string[], env: NodeJS.ProcessEnv, what: string): Promise<number> {
+  const started = Date.now()
+  const build = startChild(name, command, args, env)
+  const code = await new Promise<null | number>((resolve) => build.child.once('exit', resolve))
+  if (code !== 0) throw new Error(`${what} failed (${code}); see ${build.logFile}:\n${build.output().slice(-3_000)}`)
+  return round1((Date.now() - started) / 1000)
 }
 
 async function startStandalone(redisUrl: string): Promise<Subject> {
