@@ -92,11 +92,18 @@ export async function startPostgres(options: { dataDir?: string; log?: (line: st
     postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200', '-c', 'fsync=off'],
     user: PG_USER,
   })
-  if (!existsSync(path.join(databaseDir, 'PG_VERSION'))) {
-    mkdirSync(path.dirname(databaseDir), { recursive: true })
-    await server.initialise()
+  try {
+    if (!existsSync(path.join(databaseDir, 'PG_VERSION'))) {
+      mkdirSync(path.dirname(databaseDir), { recursive: true })
+      await server.initialise()
+    }
+    await server.start()
+  } catch (error) {
+    // A half-made temporary cluster is of no use to anyone: leave no process or directory behind.
+    await server.stop().catch(() => undefined)
+    if (!persistent) rmSync(databaseDir, { force: true, recursive: true })
+    throw error
   }
-  await server.start()
   const pid = Number(readFileSync(path.join(databaseDir, 'postmaster.pid'), 'utf8').split('\n')[0])
   const uri = (database: string) => `postgres://${PG_USER}:${PG_PASSWORD}@127.0.0.1:${port}/${database}`
   return {
@@ -161,7 +168,14 @@ export async function startRedis(options: { appendonly?: boolean; dataDir?: stri
   const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--daemonize', 'no', '--loglevel', 'warning']
   if (options.appendonly) args.push('--appendonly', 'yes', '--appendfsync', 'everysec')
   const child = spawn(binary, args, { stdio: 'ignore' })
-  await waitForPort(port)
+  try {
+    await waitForPort(port)
+  } catch (error) {
+    // It never listened (a port taken meanwhile, a bad flag): stop it rather than leave it behind.
+    await stopChild(child)
+    if (!options.dataDir) rmSync(dir, { force: true, recursive: true })
+    throw error
+  }
   return {
     pid: child.pid!,
     port,
