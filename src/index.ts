@@ -13,6 +13,7 @@ import { scriptEndpoint } from './endpoints/script.js'
 import { siteActionEndpoints } from './endpoints/siteActions.js'
 import { statsEndpoints } from './endpoints/stats.js'
 import { trackEndpoints } from './endpoints/track.js'
+import { guardDocumentLocks } from './access/documentLocks.js'
 import { wireAdmin } from './adminWiring.js'
 import { wireFormSubmissions, wireSettings, wireSites } from './hooks.js'
 import { sanitizeOptions } from './options.js'
@@ -91,6 +92,7 @@ export const analyticsPlugin =
           `payload-plugin-analytics needs the Postgres adapter (@payloadcms/db-postgres); this project uses "${payload.db.name}".`,
         )
       }
+      guardDocumentLocks(payload, [cfg.slugs.sites])
       const runtime = await createAnalyticsRuntime(payload, cfg)
       payload.analytics = runtime
       const destroy = payload.destroy

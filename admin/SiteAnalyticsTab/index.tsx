@@ -15,6 +15,7 @@ import { DashboardSection } from '../Dashboard/index.js'
 import { loadDashboard } from '../Dashboard/loadDashboard.js'
 import { parseDashboardState } from '../Dashboard/state.js'
 import { EraseSiteData } from '../EraseSiteData/index.client.js'
+import { RecentRejections } from './RecentRejections.js'
 
 /** Whether any event of the site ever arrived: a raw event, or a daily row kept longer. */
 async function hasReceivedEvents(req: PayloadRequest, cfg: SanitizedAnalyticsConfig, siteId: number | string): Promise<boolean> {
@@ -53,6 +54,8 @@ export async function SiteAnalyticsTab({ doc, initPageResult, searchParams }: Do
     canAccessSite(req, cfg, siteId, 'update'),
     findSiteSettings(req, cfg, siteId),
   ])
+  // Why events were refused: for the site's admins only, as anonymous clients may not be told.
+  const rejections = canUpdate && payload.analytics ? await payload.analytics.rejections.recent(siteId).catch(() => null) : null
   const snippet = analyticsScriptTag({ apiRoute: cfg.apiRoute, origin: cfg.scriptOrigin, site: siteId })
   const adminRoute = payload.config.routes.admin
   const settingsHref = formatAdminURL({
@@ -97,6 +100,7 @@ export async function SiteAnalyticsTab({ doc, initPageResult, searchParams }: Do
             {settingsDoc ? 'Edit settings' : 'Create settings for this site'}
           </a>
         </section>
+        {rejections ? <RecentRejections entries={rejections} /> : null}
         {canUpdate ? (
           <section aria-labelledby="pa-erase" className="pa-panel pa-danger">
             <h3 id="pa-erase">Delete all analytics data of this site</h3>
