@@ -7,6 +7,7 @@ import { buildAnalyticsEvents } from '../collections/AnalyticsEvents.js'
 import { buildAnalyticsMonthlyStats } from '../collections/AnalyticsMonthlyStats.js'
 import { buildAnalyticsSalts } from '../collections/AnalyticsSalts.js'
 import { buildAnalyticsSettings } from '../collections/AnalyticsSettings.js'
+import { withoutVersionRoutes } from '../collections/noVersions.js'
 import { buildSites } from '../collections/Sites.js'
 import { metricsEndpoint } from './endpoints/metrics.js'
 import { scriptEndpoint } from './endpoints/script.js'
@@ -55,16 +56,18 @@ export const analyticsPlugin =
 
     if (cfg.sites.pluginOwned) collections.push(buildSites(cfg))
     const sitesIndex = collections.findIndex((collection) => collection.slug === cfg.slugs.sites)
-    collections[sitesIndex] = wireSites(collections[sitesIndex]!, cfg)
+    collections[sitesIndex] = withoutVersionRoutes(wireSites(collections[sitesIndex]!, cfg))
 
     // The collections stay even when disabled, so the database schema does not move.
     const settings = buildAnalyticsSettings(cfg)
     collections.push(
-      buildAnalyticsEvents(cfg),
-      buildAnalyticsDailyStats(cfg),
-      buildAnalyticsMonthlyStats(cfg),
-      cfg.enabled ? wireSettings(settings) : settings,
-      buildAnalyticsSalts(cfg),
+      ...[
+        buildAnalyticsEvents(cfg),
+        buildAnalyticsDailyStats(cfg),
+        buildAnalyticsMonthlyStats(cfg),
+        cfg.enabled ? wireSettings(settings) : settings,
+        buildAnalyticsSalts(cfg),
+      ].map(withoutVersionRoutes),
     )
     config.custom = { ...config.custom, analytics: cfg }
 
