@@ -10,7 +10,7 @@ async function mayUpdate(req: PayloadRequest, slug: string, id: unknown): Promis
   const collection = req.payload.collections[slug as keyof typeof req.payload.collections]
   if (!collection || (typeof id !== 'number' && typeof id !== 'string')) return false
   const access = collection.config.access.update
-  const result: boolean | Where = access ? await access({ id, req }) : Boolean(req.user)
+  const result: boolean | Where = access ? await access({ id: id as never, req }) : Boolean(req.user)
   if (typeof result === 'boolean') return result
   const { totalDocs } = await req.payload.count({ collection: collection.config.slug, overrideAccess: true, req, where: { and: [{ id: { equals: id } }, result] } })
   return totalDocs > 0
