@@ -4,17 +4,15 @@ import type { RejectionEntry } from '../../src/ingest/rejectionLog.js'
 
 /** What each reason means to a site's admin (the metric's `reason` label values). */
 const EXPLANATIONS: Record<string, string> = {
-  automation: 'an automated browser (counted only when the settings say so)',
   'bad-request': 'the event was malformed (e.g. the page URL)',
-  bot: 'a known bot or crawler',
-  dnt: 'the visitor asked not to be tracked (Do-Not-Track / GPC)',
   'excluded-path': 'the page is under an excluded path',
   hostname: 'the page’s hostname is not the site’s domain or an allowed hostname',
   'tracking-disabled': 'tracking is off in the settings',
 }
 
 /**
- * The site's last refused or dropped tracking requests and why. Anonymous clients may be
+ * The site's last refused tracking requests and why (bots and opt-outs are only counted, in
+ * the metrics). Anonymous clients may be
  * answered alike whatever the reason (`ingest.explainRejections`), so this is where the
  * reason shows.
  */

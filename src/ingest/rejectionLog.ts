@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis'
 
 /**
- * The last few tracking requests a known site refused or dropped, and why: what a site's
+ * The last few tracking requests a known site refused, and why: what a site's
  * admins see on its Analytics tab while anonymous clients are told nothing
  * (`ingest.explainRejections` off). No IP, user-agent or path: the reason, the time and,
  * for a hostname refusal, the page's hostname.

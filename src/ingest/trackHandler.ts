@@ -93,6 +93,9 @@ export interface TrackReply {
 const JSON_HEADERS = { 'Cache-Control': 'no-store', 'Content-Type': 'application/json; charset=utf-8' }
 const ACCEPTED_BODY = JSON.stringify({ ok: true })
 
+/** Drops every site sees in normal traffic: counted in the metrics, not listed on the site's tab. */
+const ROUTINE_DROPS: ReadonlySet<string> = new Set<DropReason>(['automation', 'bot', 'dnt'])
+
 /** The drop reason anonymous clients see for every refusal about a site when rejections are not explained. */
 export const IGNORED_REASON = 'ignored'
 /**
@@ -155,13 +158,19 @@ export function createTrackReplyHandler(options: TrackHandlerOptions) {
   const { buffer, explainRejections, observe, rejections, sites } = options
   const dayOf = createDayClock()
 
-  /** A refusal about a known site: kept for its admins, told to the client only when explaining. */
+  /**
+   * A refusal about a known site: told to the client only when explaining, and kept for its
+   * admins when it points at the site's setup (not the bots and opt-outs every site sees,
+   * which would crowd those out; the metrics count them).
+   */
   const refuseForSite = (site: IngestSite, reason: DropReason | RejectReason, pageUrl: string, explained: () => TrackReply): TrackReply => {
-    rejections?.record(site.id, {
-      ...(reason === 'hostname' ? { hostname: parsePageUrl(pageUrl)?.hostname } : {}),
-      reason,
-      time: new Date().toISOString(),
-    })
+    if (!ROUTINE_DROPS.has(reason)) {
+      rejections?.record(site.id, {
+        ...(reason === 'hostname' ? { hostname: parsePageUrl(pageUrl)?.hostname } : {}),
+        reason,
+        time: new Date().toISOString(),
+      })
+    }
     return explainRejections ? explained() : IGNORED
   }
 
