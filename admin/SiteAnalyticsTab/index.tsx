@@ -15,6 +15,7 @@ import { DashboardSection } from '../Dashboard/index.js'
 import { loadDashboard } from '../Dashboard/loadDashboard.js'
 import { parseDashboardState } from '../Dashboard/state.js'
 import { EraseSiteData } from '../EraseSiteData/index.client.js'
+import { EffectiveSettings } from './EffectiveSettings.js'
 import { RecentRejections } from './RecentRejections.js'
 
 /** Whether any event of the site ever arrived: a raw event, or a daily row kept longer. */
@@ -48,12 +49,15 @@ export async function SiteAnalyticsTab({ doc, initPageResult, searchParams }: Do
   if (siteId === undefined || !req.user) return null
 
   const state = parseDashboardState(searchParams)
-  const [result, received, canUpdate, settingsDoc] = await Promise.all([
+  const [result, received, canRead, canUpdate, settingsDoc] = await Promise.all([
     loadDashboard({ caller: { req }, fixedSite: siteId, payload, state }),
     hasReceivedEvents(req, cfg, siteId),
+    canAccessSite(req, cfg, siteId, 'read'),
     canAccessSite(req, cfg, siteId, 'update'),
     findSiteSettings(req, cfg, siteId),
   ])
+  // Defaults applied, from ingestion's own copy: for the site's readers, who may not read the default rows.
+  const effective = canRead ? payload.analytics?.sites.get(String(siteId))?.settings : undefined
   // Why events were refused: for the site's admins only, as anonymous clients may not be told.
   const rejections = canUpdate && payload.analytics ? await payload.analytics.rejections.recent(siteId).catch(() => null) : null
   const snippet = analyticsScriptTag({ apiRoute: cfg.apiRoute, origin: cfg.scriptOrigin, site: siteId })
@@ -96,6 +100,7 @@ export async function SiteAnalyticsTab({ doc, initPageResult, searchParams }: Do
             Tracking on or off, allowed hostnames, excluded paths, IP anonymisation, Do-Not-Track, retention, conversion events and
             the public share link.
           </p>
+          {effective ? <EffectiveSettings settings={effective} /> : null}
           <a className="pa-button" href={settingsHref}>
             {settingsDoc ? 'Edit settings' : 'Create settings for this site'}
           </a>

@@ -18,6 +18,7 @@ import type { IngestServer } from '../../src/ingest/standaloneServer.js'
 import type { DemoSite } from '../helpers/fixtures.js'
 import type { Role } from '../helpers/roles.js'
 
+import { EffectiveSettings } from '../../admin/SiteAnalyticsTab/EffectiveSettings.js'
 import { RecentRejections } from '../../admin/SiteAnalyticsTab/RecentRejections.js'
 import { createTrackApiRoute } from '../../src/exports/next.js'
 import { startIngestServer } from '../../src/ingest/standaloneServer.js'
@@ -257,6 +258,12 @@ describe('4. default settings are read by those who manage them', () => {
     const own = await rest<{ docs: Doc[] }>(payload, 'GET', `/analytics-settings?where[site][equals]=${shop.id}`, as('editor'))
     expect(own.body.docs).toHaveLength(1)
     expect((await rest(payload, 'GET', `/analytics/stats?siteId=${shop.id}&range=7d`, as('editor'))).status).toBe(200)
+    // The site's tab shows the settings in force, Acme's defaults included (retention 60 days, set by
+    // its manager above), though the editor may not read the defaults row itself.
+    const effective = payload.analytics!.sites.get(String(shop.id))!.settings
+    expect(effective.retentionDays).toBe(60)
+    const html = renderToStaticMarkup(React.createElement(EffectiveSettings, { settings: effective }))
+    expect(html).toContain('<th scope="row">Raw event retention</th><td>60 days</td>')
   })
 })
 
