@@ -4,6 +4,7 @@ import { Forbidden } from 'payload'
 
 /** Payload's own collection of edit locks; any logged-in user may write it over REST. */
 const LOCKS = 'payload-locked-documents'
+const GUARDED = Symbol('analytics:guardedLocks')
 
 /** Whether the user may update one document, by that collection's own update access. */
 async function mayUpdate(req: PayloadRequest, slug: string, id: unknown): Promise<boolean> {
@@ -27,6 +28,10 @@ export function guardDocumentLocks(payload: Payload, slugs: readonly string[]): 
   const locks = payload.collections[LOCKS as keyof typeof payload.collections]
   const field = locks?.config.fields.find((candidate) => 'name' in candidate && candidate.name === 'document')
   if (!field || field.type !== 'relationship') return
+  // Once per config: a reloaded app (development) runs onInit again on the same one.
+  const marked = field as { [GUARDED]?: true }
+  if (marked[GUARDED]) return
+  marked[GUARDED] = true
   const validate = field.validate as undefined | Validate
   const guarded: Validate = async (value, options) => {
     const target = value as null | undefined | { relationTo?: string; value?: unknown }
