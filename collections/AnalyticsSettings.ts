@@ -1,12 +1,13 @@
-import type { CollectionBeforeValidateHook, CollectionConfig, Field, PayloadRequest, Where } from 'payload'
+import type { CollectionBeforeValidateHook, CollectionConfig, Field, PayloadRequest, TextFieldSingleValidation } from 'payload'
 
-import { ValidationError } from 'payload'
+import { Forbidden, ValidationError } from 'payload'
 
 import { randomBytes } from 'node:crypto'
 
 import type { SanitizedAnalyticsConfig } from '../src/types.js'
 
-import { canAccessSite, siteScope, whereSiteIn } from '../src/access/siteAccess.js'
+import { mayManageDefaults, mayWriteSettingsOf, settingsRows } from '../src/access/settingsAccess.js'
+import { siteScope } from '../src/access/siteAccess.js'
 import { componentPaths } from '../src/componentPaths.js'
 import { ADMIN_GROUP } from '../src/constants.js'
 import { relationId } from '../src/core/relationId.js'
@@ -27,6 +28,9 @@ const toggle = (name: string, label: string, description: string): Field => ({
 
 /** A random, URL-safe token for the public dashboard link. */
 export const newShareToken = (): string => randomBytes(24).toString('base64url')
+
+/** Set in `req.context` by the rotate action: the next save gives the row a new share token. */
+export const ROTATE_SHARE_TOKEN = 'analytics:rotateShareToken'
 
 /** The unique key of an owner's settings row: `global`, `tenant:<id>` or `site:<id>`. */
 export const settingsScopeKey = (scope: Scope, owner: null | number | string): string =>
@@ -55,22 +59,6 @@ export async function findSiteSettings(req: PayloadRequest, cfg: SanitizedAnalyt
  * and owner are fixed at creation; its `scopeKey` keeps one row per owner.
  */
 export function buildAnalyticsSettings(cfg: SanitizedAnalyticsConfig): CollectionConfig {
-  const canManageDefaults = async (req: PayloadRequest): Promise<boolean> =>
-    req.user ? Boolean(await cfg.canManageDefaults({ req, user: req.user })) : false
-
-  /** Rows this user may change: settings of sites they may update, defaults if allowed. */
-  const writableRows = async ({ req }: { req: PayloadRequest }): Promise<boolean | Where> => {
-    if (!req.user) return false
-    const bySite = whereSiteIn(await siteScope(req, cfg, 'update'))
-    const defaults = await canManageDefaults(req)
-    if (bySite === true && defaults) return true
-    const or: Where[] = []
-    if (bySite === true) or.push({ scope: { equals: 'site' } })
-    else if (bySite !== false) or.push(bySite)
-    if (defaults) or.push({ scope: { not_equals: 'site' } })
-    return or.length ? { or } : false
-  }
-
   const fixScope: CollectionBeforeValidateHook = async ({ collection, data, operation, originalDoc, req }) => {
     if (!data) return data
     // A row belongs to one owner for life: moving it would bypass the owner's access check.
@@ -89,8 +77,26 @@ export function buildAnalyticsSettings(cfg: SanitizedAnalyticsConfig): Collectio
         throw new ValidationError({ collection: collection.slug, errors: [{ message: `${what}: edit those instead.`, path: scope === 'global' ? 'scope' : scope }] })
       }
     }
-    if (data.publicDashboard && !data.shareToken && !originalDoc?.shareToken) data.shareToken = newShareToken()
+    // Tokens come from the server only (the field takes no client value): on the first
+    // public save, and on a rotation, which replaces the token and so revokes every older link.
+    if (scope !== 'site') data.shareToken = null
+    else if (req.context[ROTATE_SHARE_TOKEN] === true || (data.publicDashboard && !data.shareToken)) data.shareToken = newShareToken()
     return data
+  }
+
+  /**
+   * The rights to a row follow from the row as it will be stored (its scope, site and
+   * tenant after `fixScope`), whichever way it comes into being or changes: create,
+   * duplicate (whose access check sees only the request body), update, update by where.
+   * A validator is the one place Payload runs after the collection hooks and tells whether
+   * access applies (`overrideAccess`); a refusal throws, so it answers 403, not 400.
+   */
+  const ownerMayWrite: TextFieldSingleValidation = async (_value, { data, overrideAccess, req }) => {
+    if (overrideAccess) return true as const
+    const row = data as Record<string, unknown>
+    const owner = { scope: (row.scope ?? 'site') as Scope, site: relationId(row.site), tenant: relationId(row.tenant) }
+    if (!(await mayWriteSettingsOf(req, cfg, owner))) throw new Forbidden(req.t)
+    return true as const
   }
 
   const ownerFields: Field[] = [
@@ -128,27 +134,21 @@ export function buildAnalyticsSettings(cfg: SanitizedAnalyticsConfig): Collectio
   const base: CollectionConfig = {
     slug: cfg.slugs.settings,
     access: {
+      // A first answer from the body (the admin's create button, a plain create); the
+      // stored row is checked again by `ownerMayWrite`.
       create: async ({ data, req }) => {
         if (!req.user) return false
         const scope = (data?.scope ?? 'site') as Scope
-        if (scope !== 'site') return canManageDefaults(req)
-        const site = relationId(data?.site)
-        // Without a site yet (the admin's "create" button), allow the form; validation asks for one.
-        if (site !== null) return canAccessSite(req, cfg, site, 'update')
+        if (scope === 'global') return mayManageDefaults(req, cfg, { scope, tenant: null })
+        const owner = relationId(scope === 'tenant' ? data?.tenant : data?.site)
+        if (owner !== null) return mayWriteSettingsOf(req, cfg, { scope, site: scope === 'site' ? owner : null, tenant: scope === 'tenant' ? owner : null })
+        // Without an owner yet (the admin's "create" button), allow the form; validation asks for one.
         const writable = await siteScope(req, cfg, 'update')
-        return writable === true || writable.length > 0
+        return writable === true || writable.length > 0 || (await settingsRows(cfg, 'update')({ req })) !== false
       },
-      delete: writableRows,
-      read: async ({ req }) => {
-        if (!req.user) return false
-        const bySite = whereSiteIn(await siteScope(req, cfg, 'read'))
-        if (bySite === true) return true
-        // Defaults hold no secrets and explain what a site inherits.
-        const or: Where[] = [{ scope: { not_equals: 'site' } }]
-        if (bySite !== false) or.push(bySite)
-        return { or }
-      },
-      update: writableRows,
+      delete: settingsRows(cfg, 'update'),
+      read: settingsRows(cfg, 'read'),
+      update: settingsRows(cfg, 'update'),
     },
     admin: {
       defaultColumns: ['scopeKey', 'site', 'trackingEnabled', 'publicDashboard'],
@@ -158,7 +158,7 @@ export function buildAnalyticsSettings(cfg: SanitizedAnalyticsConfig): Collectio
     },
     fields: [
       ...ownerFields,
-      { name: 'scopeKey', type: 'text', admin: { hidden: true }, index: true, unique: true },
+      { name: 'scopeKey', type: 'text', admin: { hidden: true }, index: true, unique: true, validate: ownerMayWrite },
       toggle('trackingEnabled', 'Tracking', 'Accept events for this site. Inherit: the tenant’s or the global default.'),
       {
         name: 'allowedHostnames',
@@ -220,12 +220,17 @@ export function buildAnalyticsSettings(cfg: SanitizedAnalyticsConfig): Collectio
       {
         name: 'shareToken',
         type: 'text',
+        // No client writes it (REST, GraphQL, the admin form): `fixScope` sets it.
+        access: { create: () => false, update: () => false },
         admin: { condition: (data) => (data.scope ?? 'site') === 'site', hidden: true, readOnly: true },
-        index: true,
+        unique: true,
       },
     ],
     graphQL: false,
     hooks: { beforeValidate: [fixScope] },
+    // A lock is a document of its own that any logged-in user may create; without locks on
+    // settings, nobody can block (or learn of) another tenant's settings through one.
+    lockDocuments: false,
     labels: { plural: 'Settings', singular: 'Settings' },
   }
   return applyOverride(base, cfg.overrides.settings)

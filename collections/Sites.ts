@@ -3,7 +3,6 @@ import type { CollectionConfig } from 'payload'
 import type { SanitizedAnalyticsConfig } from '../src/types.js'
 
 import { ADMIN_GROUP } from '../src/constants.js'
-import { normalizeDomain } from '../src/core/domain.js'
 import { applyOverride } from './applyOverride.js'
 
 /** The minimal sites collection the plugin adds when the host has none. */
@@ -20,8 +19,7 @@ export function buildSites(cfg: SanitizedAnalyticsConfig): CollectionConfig {
       {
         name: cfg.sites.domainField,
         type: 'text',
-        admin: { description: 'The website’s domain, e.g. example.com. Its subdomains are tracked too.' },
-        hooks: { beforeValidate: [({ value }) => (typeof value === 'string' ? normalizeDomain(value) : value)] },
+        admin: { description: 'The website’s domain, e.g. example.com. Its subdomains are tracked too. Stored in one canonical form (lower case, no scheme or port, IDN as punycode), unique across all tenants.' },
         index: true,
         required: true,
         unique: true,

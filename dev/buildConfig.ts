@@ -28,7 +28,19 @@ export interface DevConfigOptions {
   idType?: 'serial' | 'uuid'
 }
 
-type DevUser = { roles?: null | string[] }
+type DevUser = { roles?: null | string[]; tenants?: Array<{ tenant: unknown }> | null }
+
+const idOf = (value: unknown): unknown => (value !== null && typeof value === 'object' && 'id' in value ? (value as { id: unknown }).id : value)
+
+/**
+ * Who manages analytics defaults in the dev app: a super-admin every row; a tenant manager
+ * the defaults of the tenants they belong to (never the global row).
+ */
+const canManageDefaults: NonNullable<AnalyticsPluginOptions['canManageDefaults']> = ({ scope, tenant, user }) => {
+  const { roles, tenants } = user as DevUser
+  if (roles?.includes('super-admin')) return true
+  return scope === 'tenant' && Boolean(roles?.includes('tenant-manager')) && Boolean(tenants?.some((row) => String(idOf(row.tenant)) === String(tenant)))
+}
 
 /**
  * Ingestion rate limits from the environment, for the dev app only (read once, at load):
@@ -108,6 +120,7 @@ export function buildDevConfig(options: DevConfigOptions): Promise<SanitizedConf
         userHasAccessToAllTenants: (user) => Boolean((user as DevUser | null)?.roles?.includes('super-admin')),
       }),
       analyticsPlugin({
+        canManageDefaults,
         defaults: { allowedHostnames: ['localhost'] },
         ...withEnvIngest(options.analytics),
       }),

@@ -135,7 +135,10 @@ export interface UserAuthOperations {
  */
 export interface User {
   id: number;
-  roles: ('super-admin' | 'user')[];
+  /**
+   * Tenant manager: may also manage the analytics defaults of the user’s tenants.
+   */
+  roles: ('super-admin' | 'tenant-manager' | 'user')[];
   tenants?:
     | {
         tenant: number | Tenant;
@@ -512,10 +515,6 @@ export interface PayloadLockedDocument {
     | ({
         relationTo: 'sites';
         value: number | Site;
-      } | null)
-    | ({
-        relationTo: 'analytics-settings';
-        value: number | AnalyticsSetting;
       } | null);
   globalSlug?: string | null;
   user: {

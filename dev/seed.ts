@@ -3,11 +3,12 @@ import type { Payload } from 'payload'
 /** The demo logins `npm run dev` prints. Development only. */
 export const DEMO_USERS = {
   superAdmin: { email: 'admin@example.com', password: 'admin' },
+  tenantManager: { email: 'manager@acme.test', password: 'manager' },
   tenantUser: { email: 'editor@acme.test', password: 'editor' },
 } as const
 
 /**
- * Two tenants, three sites, a super-admin and a user limited to the first tenant.
+ * Two tenants, three sites, a super-admin, and a user and a tenant manager limited to the first tenant.
  * Runs only on an empty database, so restarts keep whatever was changed by hand.
  */
 export async function seedIfEmpty(payload: Payload): Promise<void> {
@@ -32,5 +33,9 @@ export async function seedIfEmpty(payload: Payload): Promise<void> {
     collection: 'users',
     data: { ...DEMO_USERS.tenantUser, roles: ['user'], tenants: [{ tenant: acme.id }] },
   })
-  payload.logger.info('Seeded demo data: 2 tenants, 3 sites, 2 users.')
+  await payload.create({
+    collection: 'users',
+    data: { ...DEMO_USERS.tenantManager, roles: ['tenant-manager'], tenants: [{ tenant: acme.id }] },
+  })
+  payload.logger.info('Seeded demo data: 2 tenants, 3 sites, 3 users.')
 }

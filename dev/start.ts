@@ -89,6 +89,7 @@ async function main() {
   log(`admin:    ${url}/admin   (the first page compiles for a while in dev mode)`)
   log(`login:    ${DEMO_USERS.superAdmin.email} / ${DEMO_USERS.superAdmin.password}   (super-admin)`)
   log(`          ${DEMO_USERS.tenantUser.email} / ${DEMO_USERS.tenantUser.password}   (Acme tenant only)`)
+  log(`          ${DEMO_USERS.tenantManager.email} / ${DEMO_USERS.tenantManager.password}   (Acme tenant manager: also its analytics defaults)`)
   log(`database: ${env.DATABASE_URI?.replace(/:[^:@/]+@/, ':***@')}`)
   log(`redis:    ${env.REDIS_URL ?? 'none (in-process buffer)'}`)
   log('')

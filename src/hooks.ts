@@ -1,8 +1,11 @@
-import type { CollectionAfterChangeHook, CollectionAfterDeleteHook, CollectionConfig, EditConfig, Field, FieldHook, PayloadRequest } from 'payload'
+import type { CollectionAfterChangeHook, CollectionAfterDeleteHook, CollectionBeforeValidateHook, CollectionConfig, EditConfig, Field, FieldHook, PayloadRequest } from 'payload'
+
+import { ValidationError } from 'payload'
 
 import type { SanitizedAnalyticsConfig } from './types.js'
 
 import { componentPaths } from './componentPaths.js'
+import { canonicalDomain } from './core/domain.js'
 import { SITE_TAB_PATH } from './constants.js'
 import { eraseSiteAnalytics } from './erasure.js'
 import { analyticsScriptTag } from './snippet.js'
@@ -32,15 +35,44 @@ const withHooks = (collection: CollectionConfig, hooks: NonNullable<CollectionCo
 }
 
 /**
- * The host's sites collection, with the plugin's parts: erasure before a site is deleted
- * (the rows' foreign keys would otherwise be set to null first), and — when enabled — the
- * read-only tracking snippet and the refresh of ingestion settings.
+ * A site's domain in its one canonical form (`normalizeDomain`), and no other site — of any
+ * tenant — already on that form: `GLOBEX.TEST`, `globex.test.` or `https://globex.test/`
+ * are all `globex.test`, which ingestion resolves to one site only.
+ */
+const canonicalSiteDomain =
+  (cfg: SanitizedAnalyticsConfig): CollectionBeforeValidateHook =>
+  async ({ collection, data, originalDoc, req }) => {
+    const field = cfg.sites.domainField
+    const input = data?.[field]
+    if (!data || typeof input !== 'string') return data
+    const domain = canonicalDomain(input)
+    if (domain === null) {
+      throw new ValidationError({ collection: collection.slug, errors: [{ message: 'Enter a domain such as example.com.', path: field }] })
+    }
+    data[field] = domain
+    const id = (originalDoc as undefined | { id?: number | string })?.id
+    const { totalDocs } = await req.payload.count({
+      collection: collection.slug,
+      overrideAccess: true,
+      req,
+      where: { and: [{ [field]: { equals: domain } }, ...(id === undefined ? [] : [{ id: { not_equals: id } }])] },
+    })
+    if (totalDocs > 0) {
+      throw new ValidationError({ collection: collection.slug, errors: [{ message: `Another site already uses the domain ${domain}.`, path: field }] })
+    }
+    return data
+  }
+
+/**
+ * The host's sites collection, with the plugin's parts: canonical, unique domains; erasure
+ * before a site is deleted (the rows' foreign keys would otherwise be set to null first);
+ * and — when enabled — the read-only tracking snippet and the refresh of ingestion settings.
  */
 export function wireSites(sites: CollectionConfig, cfg: SanitizedAnalyticsConfig): CollectionConfig {
   const eraseOnDelete = async ({ id, req }: { id: number | string; req: PayloadRequest }) => {
     await eraseSiteAnalytics(req.payload, cfg, id, req)
   }
-  if (!cfg.enabled) return withHooks(sites, { beforeDelete: [eraseOnDelete] })
+  if (!cfg.enabled) return withHooks(sites, { beforeDelete: [eraseOnDelete], beforeValidate: [canonicalSiteDomain(cfg)] })
 
   const snippet: FieldHook = ({ data, originalDoc }) => {
     const id = (data?.id ?? originalDoc?.id) as number | string | undefined
@@ -78,7 +110,7 @@ export function wireSites(sites: CollectionConfig, cfg: SanitizedAnalyticsConfig
   }
   return withHooks(
     { ...sites, admin, fields: [...sites.fields, trackingSnippet] },
-    { afterChange: [refreshAfterChange], afterDelete: [refreshAfterDelete], beforeDelete: [eraseOnDelete] },
+    { afterChange: [refreshAfterChange], afterDelete: [refreshAfterDelete], beforeDelete: [eraseOnDelete], beforeValidate: [canonicalSiteDomain(cfg)] },
   )
 }
 

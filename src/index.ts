@@ -7,12 +7,14 @@ import { buildAnalyticsEvents } from '../collections/AnalyticsEvents.js'
 import { buildAnalyticsMonthlyStats } from '../collections/AnalyticsMonthlyStats.js'
 import { buildAnalyticsSalts } from '../collections/AnalyticsSalts.js'
 import { buildAnalyticsSettings } from '../collections/AnalyticsSettings.js'
+import { withoutVersionRoutes } from '../collections/noVersions.js'
 import { buildSites } from '../collections/Sites.js'
 import { metricsEndpoint } from './endpoints/metrics.js'
 import { scriptEndpoint } from './endpoints/script.js'
 import { siteActionEndpoints } from './endpoints/siteActions.js'
 import { statsEndpoints } from './endpoints/stats.js'
 import { trackEndpoints } from './endpoints/track.js'
+import { guardDocumentLocks } from './access/documentLocks.js'
 import { wireAdmin } from './adminWiring.js'
 import { wireFormSubmissions, wireSettings, wireSites } from './hooks.js'
 import { sanitizeOptions } from './options.js'
@@ -54,16 +56,18 @@ export const analyticsPlugin =
 
     if (cfg.sites.pluginOwned) collections.push(buildSites(cfg))
     const sitesIndex = collections.findIndex((collection) => collection.slug === cfg.slugs.sites)
-    collections[sitesIndex] = wireSites(collections[sitesIndex]!, cfg)
+    collections[sitesIndex] = withoutVersionRoutes(wireSites(collections[sitesIndex]!, cfg))
 
     // The collections stay even when disabled, so the database schema does not move.
     const settings = buildAnalyticsSettings(cfg)
     collections.push(
-      buildAnalyticsEvents(cfg),
-      buildAnalyticsDailyStats(cfg),
-      buildAnalyticsMonthlyStats(cfg),
-      cfg.enabled ? wireSettings(settings) : settings,
-      buildAnalyticsSalts(cfg),
+      ...[
+        buildAnalyticsEvents(cfg),
+        buildAnalyticsDailyStats(cfg),
+        buildAnalyticsMonthlyStats(cfg),
+        cfg.enabled ? wireSettings(settings) : settings,
+        buildAnalyticsSalts(cfg),
+      ].map(withoutVersionRoutes),
     )
     config.custom = { ...config.custom, analytics: cfg }
 
@@ -91,6 +95,7 @@ export const analyticsPlugin =
           `payload-plugin-analytics needs the Postgres adapter (@payloadcms/db-postgres); this project uses "${payload.db.name}".`,
         )
       }
+      guardDocumentLocks(payload, [cfg.slugs.sites])
       const runtime = await createAnalyticsRuntime(payload, cfg)
       payload.analytics = runtime
       const destroy = payload.destroy

@@ -27,9 +27,13 @@ export const DEFAULT_SESSION_IDLE_MINUTES = 30
 /** Whether X-Forwarded-For and the IP headers are trusted. */
 export const DEFAULT_TRUST_PROXY: boolean | number = false
 
+/** Whether anonymous clients are told why a tracking request was not counted: in development only. */
+export const defaultExplainRejections = (): boolean => process.env.NODE_ENV !== 'production'
+
 /** The ingestion settings the tracking handler runs with, every default applied. */
 export interface ResolvedIngestOptions {
   countryHeaders: string[]
+  explainRejections: boolean
   geoipDatabase: null | string
   ipHeaders: string[]
   rateLimits: { perClient: RateLimitOptions; perSite: RateLimitOptions }
@@ -44,6 +48,7 @@ export interface ResolvedIngestOptions {
 export function resolveIngestOptions(
   input: {
     countryHeaders?: readonly string[]
+    explainRejections?: boolean
     geoipDatabase?: null | string
     ipHeaders?: readonly string[]
     rateLimits?: { perClient?: RateLimitOptions; perSite?: RateLimitOptions }
@@ -65,6 +70,7 @@ export function resolveIngestOptions(
   }
   return {
     countryHeaders: (input.countryHeaders ?? DEFAULT_INGEST_COUNTRY_HEADERS).map((name) => name.toLowerCase()),
+    explainRejections: input.explainRejections ?? defaultExplainRejections(),
     geoipDatabase: input.geoipDatabase ?? null,
     ipHeaders: (input.ipHeaders ?? DEFAULT_INGEST_IP_HEADERS).map((name) => name.toLowerCase()),
     rateLimits: {

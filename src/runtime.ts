@@ -33,6 +33,7 @@ import { RedisSiteSync, SiteDirectory } from './ingest/siteDirectory.js'
 import { loadIngestSites } from './ingest/siteLoader.js'
 import { createPostgresSaltStore } from './store/postgresSaltStore.js'
 import { createTrackReplyHandler, replyToResponse } from './ingest/trackHandler.js'
+import { createMemoryRejectionLog, createRedisRejectionLog, type RejectionLog } from './ingest/rejectionLog.js'
 import { createMemoryStatsCache, createRedisStatsCache } from './stats/cache.js'
 import { createStatsService } from './stats/service.js'
 
@@ -79,6 +80,8 @@ export interface AnalyticsRuntime {
    */
   reaggregate(request: ReaggregateRequest): Promise<ReaggregateResult>
   redis: null | Redis
+  /** The last refusals of each site, for its Analytics tab (Redis when configured, else this process). */
+  rejections: RejectionLog
   /** Re-read every site and its settings (after a change) and share them with every instance. */
   refreshSites(req?: PayloadRequest): Promise<void>
   salts: SaltStore
@@ -152,6 +155,10 @@ export async function createAnalyticsRuntime(payload: Payload, cfg: SanitizedAna
   const refreshSites = async (req?: PayloadRequest) => {
     const all = await loadIngestSites(payload, cfg, req)
     sites.replaceAll(all)
+    const ambiguous = sites.ambiguousDomains()
+    if (ambiguous.length) {
+      logger.warn(`analytics: events addressed by these domains are refused until one site each claims them: ${ambiguous.slice(0, 5).join(', ')}`)
+    }
     // Settings such as the conversion events change what cached stats say.
     await stats.invalidate('all')
     if (siteSync) {
@@ -178,9 +185,11 @@ export async function createAnalyticsRuntime(payload: Payload, cfg: SanitizedAna
   await loadAtStart(0)
   if (siteSync) await siteSync.subscribe({ initialLoad: sites.size === 0 }).catch((error: Error) => logger.warn(`analytics: site updates from other instances are off: ${error.message}`))
 
+  const rejections = redis ? createRedisRejectionLog(redis, keyPrefix) : createMemoryRejectionLog()
   const handleTrackReply = createTrackReplyHandler({
     buffer,
     countryHeaders: cfg.ingest.countryHeaders,
+    explainRejections: cfg.ingest.explainRejections,
     geoLookup,
     ipHeaders: cfg.ingest.ipHeaders,
     logError: (message) => payload.logger.error(message),
@@ -190,6 +199,7 @@ export async function createAnalyticsRuntime(payload: Payload, cfg: SanitizedAna
       rejected: (reason) => metrics.eventRejected(reason),
     },
     rateLimits: cfg.ingest.rateLimits,
+    rejections,
     salts,
     sessionIdleSeconds: cfg.ingest.sessionIdleSeconds,
     sites,
@@ -248,6 +258,7 @@ export async function createAnalyticsRuntime(payload: Payload, cfg: SanitizedAna
       return result
     },
     redis,
+    rejections,
     refreshSites,
     salts,
     sites,

@@ -90,7 +90,19 @@ export interface RateLimitOptions {
   windowSeconds: number
 }
 
+/** The owner of a default-settings row: the whole installation, or one tenant. */
+export type DefaultsOwner = { scope: 'global'; tenant: null } | { scope: 'tenant'; tenant: number | string }
+
 export interface IngestOptions {
+  /**
+   * Tell anonymous clients why a tracking request was not counted (unknown site, tracking
+   * off, hostname not allowed, excluded path, bot…). Off, every such request gets the same
+   * `202` with `x-analytics-dropped: ignored`, so strangers learn nothing about which sites
+   * exist or how they are set up; the reasons stay in the metrics and on each site's
+   * Analytics tab (recent rejections).
+   * @default true unless NODE_ENV is 'production'
+   */
+  explainRejections?: boolean
   /**
    * Trusted headers with the visitor's country (ISO alpha-2), checked in order — e.g.
    * `['cf-ipcountry']` behind Cloudflare. Only list headers your CDN sets: clients can send any header.
@@ -162,11 +174,12 @@ export interface MetricsOptions {
 
 export interface AnalyticsPluginOptions {
   /**
-   * Who may edit the global and per-tenant default settings. Per-site settings follow the
-   * site: whoever may update the site may update its analytics settings.
-   * @default a user whose `roles` include `super-admin` or `admin`
+   * Who may read and edit default settings: the global row (`scope: 'global'`, `tenant: null`)
+   * or one tenant's row (`scope: 'tenant'` and its id). Per-site settings follow the site:
+   * whoever may update the site may change its analytics settings, whoever may read it may read them.
+   * @default a user whose `roles` include `super-admin` or `admin`, for every default row
    */
-  canManageDefaults?: (args: { req: PayloadRequest; user: TypedUser }) => boolean | Promise<boolean>
+  canManageDefaults?: (args: DefaultsOwner & { req: PayloadRequest; user: TypedUser }) => boolean | Promise<boolean>
   /**
    * Defaults for every site, overridable per tenant and per site in AnalyticsSettings.
    */

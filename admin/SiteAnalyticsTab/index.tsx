@@ -15,6 +15,8 @@ import { DashboardSection } from '../Dashboard/index.js'
 import { loadDashboard } from '../Dashboard/loadDashboard.js'
 import { parseDashboardState } from '../Dashboard/state.js'
 import { EraseSiteData } from '../EraseSiteData/index.client.js'
+import { EffectiveSettings } from './EffectiveSettings.js'
+import { RecentRejections } from './RecentRejections.js'
 
 /** Whether any event of the site ever arrived: a raw event, or a daily row kept longer. */
 async function hasReceivedEvents(req: PayloadRequest, cfg: SanitizedAnalyticsConfig, siteId: number | string): Promise<boolean> {
@@ -47,12 +49,17 @@ export async function SiteAnalyticsTab({ doc, initPageResult, searchParams }: Do
   if (siteId === undefined || !req.user) return null
 
   const state = parseDashboardState(searchParams)
-  const [result, received, canUpdate, settingsDoc] = await Promise.all([
+  const [result, received, canRead, canUpdate, settingsDoc] = await Promise.all([
     loadDashboard({ caller: { req }, fixedSite: siteId, payload, state }),
     hasReceivedEvents(req, cfg, siteId),
+    canAccessSite(req, cfg, siteId, 'read'),
     canAccessSite(req, cfg, siteId, 'update'),
     findSiteSettings(req, cfg, siteId),
   ])
+  // Defaults applied, from ingestion's own copy: for the site's readers, who may not read the default rows.
+  const effective = canRead ? payload.analytics?.sites.get(String(siteId))?.settings : undefined
+  // Why events were refused: for the site's admins only, as anonymous clients may not be told.
+  const rejections = canUpdate && payload.analytics ? await payload.analytics.rejections.recent(siteId).catch(() => null) : null
   const snippet = analyticsScriptTag({ apiRoute: cfg.apiRoute, origin: cfg.scriptOrigin, site: siteId })
   const adminRoute = payload.config.routes.admin
   const settingsHref = formatAdminURL({
@@ -93,10 +100,12 @@ export async function SiteAnalyticsTab({ doc, initPageResult, searchParams }: Do
             Tracking on or off, allowed hostnames, excluded paths, IP anonymisation, Do-Not-Track, retention, conversion events and
             the public share link.
           </p>
+          {effective ? <EffectiveSettings settings={effective} /> : null}
           <a className="pa-button" href={settingsHref}>
             {settingsDoc ? 'Edit settings' : 'Create settings for this site'}
           </a>
         </section>
+        {rejections ? <RecentRejections entries={rejections} /> : null}
         {canUpdate ? (
           <section aria-labelledby="pa-erase" className="pa-panel pa-danger">
             <h3 id="pa-erase">Delete all analytics data of this site</h3>

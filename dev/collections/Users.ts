@@ -1,4 +1,7 @@
-import type { CollectionConfig } from 'payload'
+import type { CollectionConfig, FieldAccess } from 'payload'
+
+/** Only a super-admin hands out roles: otherwise any user could make themselves one. */
+const superAdminOnly: FieldAccess = ({ req }) => Boolean((req.user as null | { roles?: null | string[] })?.roles?.includes('super-admin'))
 
 export const Users: CollectionConfig = {
   slug: 'users',
@@ -8,10 +11,13 @@ export const Users: CollectionConfig = {
     {
       name: 'roles',
       type: 'select',
+      access: { create: superAdminOnly, update: superAdminOnly },
+      admin: { description: 'Tenant manager: may also manage the analytics defaults of the user’s tenants.' },
       defaultValue: ['user'],
       hasMany: true,
       options: [
         { label: 'Super admin', value: 'super-admin' },
+        { label: 'Tenant manager', value: 'tenant-manager' },
         { label: 'User', value: 'user' },
       ],
       required: true,

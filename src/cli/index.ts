@@ -70,6 +70,8 @@ Options:
   --country-header NAME            Trusted CDN header with the visitor's country (e.g.
                                    cf-ipcountry); repeatable (default none)
   --geoip FILE                     Local MaxMind-format country database (.mmdb)
+  --explain-rejections true|false  Tell anonymous clients why an event was not counted
+                                   (default: true unless NODE_ENV=production)
   --rate-limit-per-client N[/SEC]  Events per anonymised client per window
                                    (default ${formatLimit(DEFAULT_RATE_LIMIT_PER_CLIENT)})
   --rate-limit-per-site N[/SEC]    Events per site per window (default ${formatLimit(DEFAULT_RATE_LIMIT_PER_SITE)})
@@ -147,6 +149,7 @@ async function runIngest(args: string[]): Promise<number> {
       'country-header': { multiple: true, type: 'string' },
       geoip: { type: 'string' },
       help: { short: 'h', type: 'boolean' },
+      'explain-rejections': { type: 'string' },
       host: { type: 'string' },
       'ip-header': { multiple: true, type: 'string' },
       'key-prefix': { type: 'string' },
@@ -181,9 +184,13 @@ async function runIngest(args: string[]): Promise<number> {
   const apiRoute = values['api-route']
   if (apiRoute !== undefined && !/^\/[\w./-]*$/.test(apiRoute)) throw new UsageError(`--api-route must be a path like /api, got "${apiRoute}"`, 'ingest')
 
+  const explain = values['explain-rejections']
+  if (explain !== undefined && explain !== 'true' && explain !== 'false') throw new UsageError(`--explain-rejections takes true or false, got "${explain}"`, 'ingest')
+
   const options = {
     apiRoute,
     countryHeaders: (values['country-header'] ?? []).map((name) => headerName(name, '--country-header')),
+    explainRejections: explain === undefined ? undefined : explain === 'true',
     geoipDatabase: geoipDatabase ?? null,
     host: values.host ?? DEFAULT_HOST,
     ipHeaders: values['ip-header']?.map((name) => headerName(name, '--ip-header')),

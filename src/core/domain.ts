@@ -1,10 +1,16 @@
+import { domainToASCII } from 'node:url'
+
 /** Lower-case letters, digits, dots and hyphens, not ending in a dot: what `normalizeDomain` returns unchanged. */
 const BARE_HOSTNAME = /^[a-z0-9.-]*[a-z0-9-]$/
 
+/** Dot-separated labels of letters, digits and inner hyphens: a hostname a site may be stored under. */
+const VALID_HOSTNAME = /^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/
+
 /**
- * The bare hostname of a domain as an editor may type it: `https://WWW.Example.com/path`
- * becomes `www.example.com`. The `www.` stays, since it is a host of its own; matching
- * treats the apex and its subdomains alike anyway.
+ * The one canonical form of a domain, as stored and as looked up: `https://WWW.Bücher.Example:443/path`
+ * becomes `www.xn--bcher-kva.example` — lower case, no scheme, credentials, port, path or
+ * trailing dot, an internationalised name in its ASCII (punycode) form. The `www.` stays,
+ * since it is a host of its own; matching treats the apex and its subdomains alike anyway.
  */
 export function normalizeDomain(input: string): string {
   // Already bare and lower case (a parsed URL's hostname, a stored domain): nothing to
@@ -14,8 +20,20 @@ export function normalizeDomain(input: string): string {
   value = value.replace(/^[a-z][a-z0-9+.-]*:\/\//, '')
   value = value.split(/[/?#]/, 1)[0] ?? ''
   value = value.replace(/^[^@]*@/, '')
-  value = value.replace(/:\d+$/, '')
-  return value.replace(/\.$/, '')
+  value = value.replace(/:\d*$/, '')
+  value = value.replace(/\.+$/, '')
+  // Non-ASCII (an IDN, or full-width look-alikes): the ASCII form, or nothing when invalid.
+  // eslint-disable-next-line no-control-regex
+  return /[^\x00-\x7f]/.test(value) ? domainToASCII(value) : value
+}
+
+/**
+ * A domain as a site may store it — `normalizeDomain`'s form — or null when that is no
+ * hostname at all (empty, spaces, `..`), so two spellings of one domain can never be two sites.
+ */
+export function canonicalDomain(input: string): null | string {
+  const value = normalizeDomain(input)
+  return VALID_HOSTNAME.test(value) ? value : null
 }
 
 /** Whether a page's hostname belongs to a domain: the domain itself or any subdomain. */

@@ -16,7 +16,8 @@ export interface IngestSite extends SiteRef {
  * ingest servers through Redis (`RedisSiteSync`).
  */
 export class SiteDirectory {
-  private byDomain = new Map<string, IngestSite>()
+  /** Every site claiming a domain: more than one makes the domain ambiguous, and unresolved. */
+  private byDomain = new Map<string, IngestSite[]>()
   private byId = new Map<string, IngestSite>()
 
   /** Replace everything (start-up, or a change to defaults that touches every site). */
@@ -35,12 +36,28 @@ export class SiteDirectory {
     const existing = this.byId.get(String(id))
     if (!existing) return
     this.byId.delete(String(id))
-    if (existing.domain && this.byDomain.get(existing.domain) === existing) this.byDomain.delete(existing.domain)
+    if (!existing.domain) return
+    const domain = normalizeDomain(existing.domain)
+    const rest = (this.byDomain.get(domain) ?? []).filter((claim) => claim !== existing)
+    if (rest.length) this.byDomain.set(domain, rest)
+    else this.byDomain.delete(domain)
   }
 
-  /** A site by its id, or by its domain (a script tag may name either). */
+  /**
+   * A site by its id, or by its domain (a script tag may name either). A domain two sites
+   * claim (rows written before domains were canonical) resolves to neither: picking one
+   * would let a site take another's traffic by naming itself alike.
+   */
   get(idOrDomain: string): IngestSite | undefined {
-    return this.byId.get(idOrDomain) ?? this.byDomain.get(normalizeDomain(idOrDomain))
+    const byId = this.byId.get(idOrDomain)
+    if (byId) return byId
+    const claims = this.byDomain.get(normalizeDomain(idOrDomain))
+    return claims?.length === 1 ? claims[0] : undefined
+  }
+
+  /** Domains more than one site claims, for a warning at load. */
+  ambiguousDomains(): string[] {
+    return [...this.byDomain].filter(([, claims]) => claims.length > 1).map(([domain]) => domain)
   }
 
   get size(): number {
@@ -53,7 +70,9 @@ export class SiteDirectory {
 
   private index(site: IngestSite): void {
     this.byId.set(String(site.id), site)
-    if (site.domain) this.byDomain.set(normalizeDomain(site.domain), site)
+    if (!site.domain) return
+    const domain = normalizeDomain(site.domain)
+    this.byDomain.set(domain, [...(this.byDomain.get(domain) ?? []), site])
   }
 }
 

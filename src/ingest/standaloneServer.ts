@@ -29,6 +29,7 @@ import { DEFAULT_REDIS_KEY_PREFIX, resolveIngestOptions, resolveMetricsOptions }
 import { createAnalyticsMetrics } from '../metrics/registry.js'
 import { INTERNAL_ERROR, sendJson, sendReply } from './nodeReply.js'
 import { RedisSiteSync, SiteDirectory } from './siteDirectory.js'
+import { createRedisRejectionLog } from './rejectionLog.js'
 import { createTrackReplyHandler } from './trackHandler.js'
 
 export interface IngestServerLogger {
@@ -42,6 +43,8 @@ export interface IngestServerOptions {
   apiRoute?: string
   /** Trusted headers with the visitor's country, as the plugin's `ingest.countryHeaders`. @default [] */
   countryHeaders?: readonly string[]
+  /** As the plugin's `ingest.explainRejections`. @default true unless NODE_ENV is 'production' */
+  explainRejections?: boolean
   /** A local MaxMind-format `.mmdb` file for the country, as `ingest.geoipDatabase`. */
   geoipDatabase?: null | string
   /** @default '0.0.0.0' */
@@ -217,6 +220,7 @@ export async function createIngestListener(options: IngestListenerOptions): Prom
     const handleTrack = createTrackReplyHandler({
       buffer,
       countryHeaders: ingest.countryHeaders,
+      explainRejections: ingest.explainRejections,
       geoLookup,
       ipHeaders: ingest.ipHeaders,
       logError: (message) => logger.error(message),
@@ -226,6 +230,7 @@ export async function createIngestListener(options: IngestListenerOptions): Prom
         rejected: (reason) => metrics.eventRejected(reason),
       },
       rateLimits: ingest.rateLimits,
+      rejections: createRedisRejectionLog(redis, keyPrefix),
       salts,
       sessionIdleSeconds: ingest.sessionIdleSeconds,
       sites,

@@ -4,6 +4,7 @@ import type { HeaderLookup } from '../core/headers.js'
 import type { TrustProxy } from '../core/ip.js'
 import type { EventBuffer } from '../buffer/types.js'
 import type { SaltStore } from '../buffer/saltStore.js'
+import type { RejectionLog } from './rejectionLog.js'
 import type { IngestSite, SiteDirectory } from './siteDirectory.js'
 
 import { BufferError } from '../buffer/errors.js'
@@ -13,6 +14,7 @@ import { normalizeDomain } from '../core/domain.js'
 import { enrichTrackEvent } from '../core/enrich.js'
 import { isHostnameAllowed } from '../core/hostnameAllowed.js'
 import { clientIp } from '../core/ip.js'
+import { parsePageUrl } from '../core/pageUrl.js'
 import { MAX_BODY_BYTES, parseTrackBody } from '../core/trackSchema.js'
 import { readBodyWithLimit } from './readBody.js'
 import { DAY_MS } from '../core/time.js'
@@ -37,6 +39,12 @@ export interface TrackHandlerOptions {
   buffer: EventBuffer
   /** Trusted headers carrying the visitor's country (only set these if your CDN sets them). */
   countryHeaders: readonly string[]
+  /**
+   * Say why a request about a site was not counted (404 unknown site, 403 tracking off or
+   * hostname, the drop reason). Off: all of those get one answer, `IGNORED`, so strangers
+   * cannot probe which sites exist or how they are configured.
+   */
+  explainRejections: boolean
   geoLookup?: GeoIpLookup | null
   /** Headers with the client IP, trusted only with `trustProxy` (e.g. `cf-connecting-ip`). */
   ipHeaders?: readonly string[]
@@ -49,6 +57,8 @@ export interface TrackHandlerOptions {
     rejected?: (reason: RejectReason) => void
   }
   rateLimits: { perClient: RateLimitOption; perSite: RateLimitOption }
+  /** Where a known site's refusals are kept for its admins. */
+  rejections?: RejectionLog
   salts: SaltStore
   /** Idle time that ends a visit. */
   sessionIdleSeconds: number
@@ -82,6 +92,21 @@ export interface TrackReply {
 
 const JSON_HEADERS = { 'Cache-Control': 'no-store', 'Content-Type': 'application/json; charset=utf-8' }
 const ACCEPTED_BODY = JSON.stringify({ ok: true })
+
+/** Drops every site sees in normal traffic: counted in the metrics, not listed on the site's tab. */
+const ROUTINE_DROPS: ReadonlySet<string> = new Set<DropReason>(['automation', 'bot', 'dnt'])
+
+/** The drop reason anonymous clients see for every refusal about a site when rejections are not explained. */
+export const IGNORED_REASON = 'ignored'
+/**
+ * One answer for an unknown site, tracking off, a hostname not allowed and every drop: no
+ * CORS headers either, since those would tell whether the origin belongs to the site.
+ */
+const IGNORED: TrackReply = {
+  body: JSON.stringify({ dropped: IGNORED_REASON }),
+  headers: { ...JSON_HEADERS, 'x-analytics-dropped': IGNORED_REASON },
+  status: 202,
+}
 
 const json = (status: number, body: unknown, headers: Record<string, string> = {}): TrackReply => ({
   body: JSON.stringify(body),
@@ -130,8 +155,24 @@ function createDayClock() {
  * Next.js Pages API route, which write replies to Node directly.
  */
 export function createTrackReplyHandler(options: TrackHandlerOptions) {
-  const { buffer, observe, sites } = options
+  const { buffer, explainRejections, observe, rejections, sites } = options
   const dayOf = createDayClock()
+
+  /**
+   * A refusal about a known site: told to the client only when explaining, and kept for its
+   * admins when it points at the site's setup (not the bots and opt-outs every site sees,
+   * which would crowd those out; the metrics count them).
+   */
+  const refuseForSite = (site: IngestSite, reason: DropReason | RejectReason, pageUrl: string, explained: () => TrackReply): TrackReply => {
+    if (!ROUTINE_DROPS.has(reason)) {
+      rejections?.record(site.id, {
+        ...(reason === 'hostname' ? { hostname: parsePageUrl(pageUrl)?.hostname } : {}),
+        reason,
+        time: new Date().toISOString(),
+      })
+    }
+    return explainRejections ? explained() : IGNORED
+  }
 
   const reject = (reason: RejectReason, status: number, error: string, extra: Record<string, unknown> = {}, headers: Record<string, string> = {}) => {
     observe?.rejected?.(reason)
@@ -158,7 +199,8 @@ export function createTrackReplyHandler(options: TrackHandlerOptions) {
 
     if (request.method === 'OPTIONS') {
       const cors = corsFor(origin)
-      if (!cors['Access-Control-Allow-Origin']) return json(403, { error: 'Origin is not a tracked site' })
+      // Unexplained, a foreign origin gets the same 204, only without the CORS grant.
+      if (!cors['Access-Control-Allow-Origin'] && explainRejections) return json(403, { error: 'Origin is not a tracked site' })
       return {
         body: null,
         headers: {
@@ -193,7 +235,11 @@ export function createTrackReplyHandler(options: TrackHandlerOptions) {
     const { body } = parsed
 
     const site = sites.get(body.s)
-    if (!site) return reject('unknown-site', 404, `Unknown site "${body.s.slice(0, 64)}"`)
+    if (!site) {
+      if (explainRejections) return reject('unknown-site', 404, `Unknown site "${body.s.slice(0, 64)}"`)
+      observe?.rejected?.('unknown-site')
+      return IGNORED
+    }
     const cors = corsFor(origin, site)
 
     const now = new Date()
@@ -227,12 +273,14 @@ export function createTrackReplyHandler(options: TrackHandlerOptions) {
     })
 
     if ('drop' in result) {
-      observe?.dropped?.(result.drop)
-      return json(202, { dropped: result.drop }, { ...cors, 'x-analytics-dropped': result.drop })
+      const drop = result.drop
+      observe?.dropped?.(drop)
+      return refuseForSite(site, drop, body.u, () => json(202, { dropped: drop }, { ...cors, 'x-analytics-dropped': drop }))
     }
     if ('reject' in result) {
       const reason: RejectReason = result.reject === 400 ? 'bad-request' : site.settings.trackingEnabled ? 'hostname' : 'tracking-disabled'
-      return reject(reason, result.reject, result.error, {}, cors)
+      observe?.rejected?.(reason)
+      return refuseForSite(site, reason, body.u, () => json(result.reject, { error: result.error }, cors))
     }
 
     const { clientKey, event, previousVisitorHash } = result

@@ -8,7 +8,7 @@ import type { PayloadRequest } from 'payload'
 import type { SanitizedAnalyticsConfig } from '../types.js'
 import type { SiteId } from './types.js'
 
-import { findSiteSettings, newShareToken } from '../../collections/AnalyticsSettings.js'
+import { findSiteSettings, ROTATE_SHARE_TOKEN } from '../../collections/AnalyticsSettings.js'
 import { StatsError, unauthenticated } from './errors.js'
 
 export async function rotateShareToken(req: PayloadRequest, cfg: SanitizedAnalyticsConfig, siteId: SiteId): Promise<{ shareToken: string }> {
@@ -16,20 +16,23 @@ export async function rotateShareToken(req: PayloadRequest, cfg: SanitizedAnalyt
   const settings = (await findSiteSettings(req, cfg, siteId)) as undefined | { id: number | string; publicDashboard?: boolean | null }
   if (!settings) throw new StatsError('Site not found, or it has no analytics settings.', 404)
   if (!settings.publicDashboard) throw new StatsError('Public sharing is off for this site: turn on its public dashboard first.', 400)
-  const shareToken = newShareToken()
+  let updated: { shareToken?: null | string }
   try {
-    await req.payload.update({
+    // The token is no client's to write: the collection's hook draws a new one on this flag.
+    updated = (await req.payload.update({
       collection: cfg.slugs.settings,
-      data: { shareToken },
+      context: { [ROTATE_SHARE_TOKEN]: true },
+      data: {},
       id: settings.id,
       overrideAccess: false,
       req,
       user: req.user,
-    } as Parameters<typeof req.payload.update>[0])
+    } as Parameters<typeof req.payload.update>[0])) as { shareToken?: null | string }
   } catch (error) {
     // Readable but not writable for this user.
     if ((error as { status?: number }).status === 403) throw new StatsError('You may not change this site’s settings.', 403)
     throw error
   }
-  return { shareToken }
+  if (!updated.shareToken) throw new StatsError('Public sharing is off for this site: turn on its public dashboard first.', 400)
+  return { shareToken: updated.shareToken }
 }

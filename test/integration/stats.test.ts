@@ -497,7 +497,8 @@ describe('GET /api/analytics/export', () => {
     const domains = ['=HYPERLINK("http://evil.test","x"),more', '+cmd|calc', '-2+3', '@SUM(1)', 'line\nbreak "quoted", ok']
     const created: Array<number | string> = []
     for (const [i, domain] of domains.entries()) {
-      const site = await payload.create({ collection: 'sites', data: { domain, name: `Odd ${i}`, tenant: globex.tenant } as never })
+      // Stored past the sites' hooks, which now refuse such domains: rows from before that rule, or a host's own writes.
+      const site = await payload.db.create({ collection: 'sites', data: { domain, name: `Odd ${i}`, tenant: globex.tenant } })
       created.push(site.id)
     }
     const response = await raw(`/analytics/export?range=month&siteId=${created.join(',')}`, adminToken)

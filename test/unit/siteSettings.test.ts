@@ -2,7 +2,8 @@ import { describe, expect, test } from 'vitest'
 
 import type { SettingsDefaults } from '../../src/core/siteSettings.js'
 
-import { hostnameMatchesDomain, normalizeDomain } from '../../src/core/domain.js'
+import { canonicalDomain, hostnameMatchesDomain, normalizeDomain } from '../../src/core/domain.js'
+import { SiteDirectory } from '../../src/ingest/siteDirectory.js'
 import { resolveSiteSettings } from '../../src/core/siteSettings.js'
 
 const defaults: SettingsDefaults = {
@@ -70,6 +71,29 @@ describe('domains', () => {
   test('normalizeDomain strips scheme, path, port and case', () => {
     expect(normalizeDomain(' https://WWW.Example.com:8443/path?q=1 ')).toBe('www.example.com')
     expect(normalizeDomain('example.com.')).toBe('example.com')
+  })
+
+  test('every spelling of a domain has one canonical form; what is no hostname has none', () => {
+    for (const variant of ['GLOBEX.TEST', 'globex.test.', 'https://globex.test/', 'Globex.Test:443', 'user@globex.test:8080/a?b#c', 'ｇｌｏｂｅｘ.test']) {
+      expect(canonicalDomain(variant), variant).toBe('globex.test')
+    }
+    expect(canonicalDomain('Bücher.Example')).toBe('xn--bcher-kva.example')
+    expect(canonicalDomain('xn--bcher-kva.example')).toBe('xn--bcher-kva.example')
+    for (const invalid of ['', ' ', '..', 'a b.test', '-x.test', 'x_y.test', 'https://']) expect(canonicalDomain(invalid), invalid).toBeNull()
+  })
+
+  test('the site directory resolves a domain only while one site claims it', () => {
+    const site = (id: number, domain: string) => ({ domain, id, settings: resolveSiteSettings({}, defaults), tenantId: null })
+    const directory = new SiteDirectory()
+    directory.replaceAll([site(1, 'globex.test'), site(2, 'acme.test')])
+    expect(directory.get('GLOBEX.TEST')?.id).toBe(1)
+    directory.upsert(site(3, 'Globex.Test.'))
+    expect(directory.get('globex.test')).toBeUndefined()
+    expect(directory.ambiguousDomains()).toEqual(['globex.test'])
+    expect(directory.get('3')?.id).toBe(3)
+    directory.remove(3)
+    expect(directory.get('globex.test')?.id).toBe(1)
+    expect(directory.ambiguousDomains()).toEqual([])
   })
 
   test('a hostname matches its domain and subdomains only', () => {
