@@ -38,7 +38,7 @@ export interface TrackHandlerOptions {
   /** Trusted headers carrying the visitor's country (only set these if your CDN sets them). */
   countryHeaders: readonly string[]
   geoLookup?: GeoIpLookup | null
-  /** Headers with the client IP, trusted only with `trustProxy` (e.g. `cf-connecting-ip`). */
+  /** Single-IP headers set by the operator's proxy (e.g. `cf-connecting-ip`), believed when listed. */
   ipHeaders?: readonly string[]
   /** Errors that are not the client's fault; never given an IP or a user-agent. */
   logError?: (message: string) => void

@@ -302,6 +302,20 @@ describe('refused and dropped requests leave the buffer unchanged', () => {
     expect((await track(pageview(site, 'https://blog.acme.test/'), { ip: newIp() })).status).toBe(202)
   })
 
+  test('a new X-Real-IP or CF-Connecting-IP per request does not escape the per-client limit (trustProxy: 1, no ipHeaders)', async () => {
+    // A plain load balancer appends to X-Forwarded-For and passes other headers through: the
+    // hop count must not make a client-chosen single-IP header the visitor's address.
+    const site = sites['blog.acme.test']!
+    const ip = newIp()
+    const statuses: number[] = []
+    for (let i = 0; i < 25; i++) {
+      const spoof = { 'cf-connecting-ip': `198.51.${i}.9`, 'x-real-ip': `192.0.${i}.7` }
+      statuses.push((await track(pageview(site, 'https://blog.acme.test/'), { headers: spoof, ip })).status)
+    }
+    expect(statuses.filter((status) => status === 202)).toHaveLength(20)
+    expect(statuses.slice(20)).toEqual([429, 429, 429, 429, 429])
+  })
+
   test('GET on the track endpoint → 405', async () => {
     const response = await rawRequest(payload, 'GET', '/analytics/track')
     expect([404, 405]).toContain(response.status)
