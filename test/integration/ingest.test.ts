@@ -316,6 +316,27 @@ describe('refused and dropped requests leave the buffer unchanged', () => {
     expect(statuses.slice(20)).toEqual([429, 429, 429, 429, 429])
   })
 
+  test('look-alike keys are stored as one: bidi override, zero-width, NFC/NFD; a 1,200-character referrer host gives no source', async () => {
+    const site = sites['shop.acme.test']!
+    const urls = [
+      'https://shop.acme.test/caf%C3%A9?utm_source=Caf%C3%A9',
+      'https://shop.acme.test/cafe%CC%81?utm_source=Cafe%CC%81',
+      'https://shop.acme.test/%E2%80%AEcaf%E2%80%8B%C3%A9?utm_source=%E2%80%AECaf%C3%A9%E2%80%8B',
+    ]
+    const before = await streamLength()
+    for (const url of urls) expect((await track(pageview(site, url), { ip: newIp() })).status).toBe(202)
+    const long = await track(pageview(site, 'https://shop.acme.test/long', { r: `https://${'a'.repeat(1_200)}.example.org/` }), { ip: newIp() })
+    expect(long.status).toBe(202)
+    const events = (await streamEvents(redis, keyPrefix)).slice(before)
+    expect(events).toHaveLength(4)
+    expect(new Set(events.slice(0, 3).map((event) => event.path))).toEqual(new Set(['/caf\u00e9']))
+    expect(new Set(events.slice(0, 3).map((event) => event.utmSource))).toEqual(new Set(['Caf\u00e9']))
+    expect(events[3]).toMatchObject({ path: '/long', source: null })
+
+    const page = await expectUnchanged(() => track(pageview(site, `https://${'a'.repeat(1_200)}.shop.acme.test/`), { ip: newIp() }), 400)
+    expect(page.body.error).toMatch(/hostname of at most 253 characters/)
+  })
+
   test('GET on the track endpoint → 405', async () => {
     const response = await rawRequest(payload, 'GET', '/analytics/track')
     expect([404, 405]).toContain(response.status)
