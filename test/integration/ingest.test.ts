@@ -7,6 +7,7 @@ import { inject } from 'vitest'
 
 import type { DemoSite } from '../helpers/fixtures.js'
 
+import { BODY_DEADLINE_MS } from '../../src/ingest/trackHandler.js'
 import { AnalyticsInputError } from '../../src/runtime.js'
 import { demoSites } from '../helpers/fixtures.js'
 import { bootPayload } from '../helpers/payload.js'
@@ -239,6 +240,21 @@ describe('refused and dropped requests leave the buffer unchanged', () => {
     const site = sites['shop.acme.test']!
     const response = await expectUnchanged(() => track(pageview(site, `https://shop.acme.test/${'a'.repeat(9000)}`), { ip: newIp() }), 413)
     expect(response.body.error).toMatch(/too large/)
+  })
+
+  test('a body stream that never ends → 408 within the body deadline (Payload endpoint)', async () => {
+    const never = new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(new TextEncoder().encode('{"s":"1","t":'))
+      },
+    })
+    const started = Date.now()
+    const response = await expectUnchanged(
+      () => rawRequest(payload, 'POST', '/analytics/track', { body: never, headers: { 'content-type': 'text/plain', 'user-agent': CHROME, 'x-forwarded-for': newIp() } }),
+      408,
+    )
+    expect(Date.now() - started).toBeLessThan(BODY_DEADLINE_MS + 1_500)
+    expect(response.body.error).toMatch(/did not arrive within 5 s/)
   })
 
   test('not JSON, wrong types, unknown keys → 400 with a clear message', async () => {
