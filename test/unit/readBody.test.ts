@@ -10,13 +10,13 @@ const stuckBody = (first = '{"s":') => {
   return body
 }
 
-/** A web stream that sends `first` and never closes. */
+/** A web stream that sends `first` and never closes (as a fetch body, an async iterable in Node). */
 const stuckStream = (first = '{"s":') =>
   new ReadableStream<Uint8Array>({
     start(controller) {
       controller.enqueue(new TextEncoder().encode(first))
     },
-  })
+  }) as unknown as AsyncIterable<Uint8Array>
 
 describe('readBodyWithLimit with a guard', () => {
   it('ends a Node body that does not finish by its deadline, and reads a complete one', async () => {
