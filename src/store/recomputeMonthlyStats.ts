@@ -80,7 +80,7 @@ export function recomputeMonthQuery(tables: RollupTables, pair: SiteMonth): SqlQ
 
   const { changed, insertColumns, updates } = statsUpsertColumns(m, 'month', tenancy)
   // The site's tenant as its latest day of the month has it.
-  const tenant = sql`(SELECT ${d.id('tenant')} FROM ${d.ref} WHERE ${inMonth} ORDER BY ${d.id('date')} DESC LIMIT 1)`
+  const tenant = () => sql`(SELECT ${d.id('tenant')} FROM ${d.ref} WHERE ${inMonth} ORDER BY ${d.id('date')} DESC LIMIT 1)`
   const metrics = (prefix: SqlQuery) => sql.join(STATS_METRICS.map((metric) => sql`${prefix}${a(metric)}`), sql`, `)
   const tenantOf = (prefix: SqlQuery) => (tenancy ? sql`, ${prefix}${a('tenant')}` : sql``)
 
@@ -90,7 +90,7 @@ export function recomputeMonthQuery(tables: RollupTables, pair: SiteMonth): SqlQ
         ${sql.join(
           STATS_METRICS.map((metric) => sql`sum(${d.id(metric)}) AS ${a(metric)}`),
           sql`, `,
-        )}${tenancy ? sql`, ${tenant} AS ${a('tenant')}` : sql``}
+        )}${tenancy ? sql`, ${tenant()} AS ${a('tenant')}` : sql``}
       FROM ${d.ref} WHERE ${inMonth}
       GROUP BY 1, 2
     ),
