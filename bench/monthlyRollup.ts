@@ -18,6 +18,8 @@
  * `{ "timedOut": true, "ms": <timeout> }`, a lower bound. A smaller month
  * (BENCH_SMALL_KEYS, default 4,000 keys per dimension) is measured both ways to completion.
  *
+ * Environment (optional): BENCH_KEYS=40000, BENCH_SMALL_KEYS=4000, BENCH_BEFORE_TIMEOUT_S=60,
+ * BENCH_EXPLAIN=1 (print the EXPLAIN ANALYZE of the current statement at each size).
  * Progress goes to stdout; the LAST line is one JSON object. Every process started here is
  * stopped here, by handle, also on failure or Ctrl-C.
  */
