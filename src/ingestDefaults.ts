@@ -12,8 +12,11 @@ export const DEFAULT_REDIS_KEY_PREFIX = 'analytics:'
 /** Trusted country headers: none (a client can send any header; list only your CDN's). */
 export const DEFAULT_INGEST_COUNTRY_HEADERS: readonly string[] = []
 
-/** Single-IP headers read when `trustProxy` is on. */
-export const DEFAULT_INGEST_IP_HEADERS: readonly string[] = ['cf-connecting-ip', 'x-real-ip']
+/**
+ * Single-IP headers trusted as the client's address: none. A client can send any of them;
+ * only the operator knows which one their proxy overwrites on every request.
+ */
+export const DEFAULT_INGEST_IP_HEADERS: readonly string[] = []
 
 /** Accepted events per anonymised client (IPv4 /24, IPv6 /48). */
 export const DEFAULT_RATE_LIMIT_PER_CLIENT: Readonly<RateLimitOptions> = { limit: 300, windowSeconds: 60 }
@@ -24,7 +27,7 @@ export const DEFAULT_RATE_LIMIT_PER_SITE: Readonly<RateLimitOptions> = { limit: 
 /** Minutes of inactivity that end a visit. */
 export const DEFAULT_SESSION_IDLE_MINUTES = 30
 
-/** Whether X-Forwarded-For and the IP headers are trusted. */
+/** Whether X-Forwarded-For is trusted (the single-IP headers are `ipHeaders`' alone). */
 export const DEFAULT_TRUST_PROXY: boolean | number = false
 
 /** Whether anonymous clients are told why a tracking request was not counted: in development only. */

@@ -116,8 +116,10 @@ export interface IngestOptions {
    */
   geoipDatabase?: string
   /**
-   * Single-IP headers set by your proxy (e.g. `cf-connecting-ip`, `x-real-ip`), used only with `trustProxy`.
-   * @default ['cf-connecting-ip', 'x-real-ip']
+   * Single-IP headers your proxy sets on every request, overwriting any the client sent (e.g.
+   * `['cf-connecting-ip']` behind Cloudflare, `['x-real-ip']` behind an nginx that sets it). A listed
+   * header is believed whatever `trustProxy` says, so list only one your proxy always overwrites.
+   * @default []
    */
   ipHeaders?: string[]
   /**
@@ -131,7 +133,7 @@ export interface IngestOptions {
    */
   sessionIdleMinutes?: number
   /**
-   * Whether to trust X-Forwarded-For and `ipHeaders`: `true` (the left-most address is the
+   * Whether to trust X-Forwarded-For (never the single-IP headers: see `ipHeaders`): `true` (the left-most address is the
    * client), a number of proxy hops in front of the app, or `false`. Under Next.js the peer
    * address itself comes from X-Forwarded-For (set by Next or your proxy), as Next exposes no socket.
    * @default false

@@ -18,7 +18,6 @@ import { runExport } from './export.js'
 import { runReaggregate } from './reaggregate.js'
 import { runWorker } from './worker.js'
 import {
-  DEFAULT_INGEST_IP_HEADERS,
   DEFAULT_RATE_LIMIT_PER_CLIENT,
   DEFAULT_RATE_LIMIT_PER_SITE,
   DEFAULT_REDIS_KEY_PREFIX,
@@ -63,10 +62,11 @@ Options:
   --redis-url URL                  Redis the Payload app uses (default $REDIS_URL)
   --key-prefix PREFIX              The plugin's redisKeyPrefix (default ${DEFAULT_REDIS_KEY_PREFIX})
   --api-route PATH                 The Payload app's routes.api (default /api)
-  --trust-proxy false|true|N       Trust X-Forwarded-For / IP headers: not at all, fully,
-                                   or N proxy hops in front of this server (default false)
-  --ip-header NAME                 Single-IP proxy header, used with --trust-proxy;
-                                   repeatable (default ${DEFAULT_INGEST_IP_HEADERS.join(', ')})
+  --trust-proxy false|true|N       Trust X-Forwarded-For: not at all, fully, or N proxy
+                                   hops in front of this server (default false)
+  --ip-header NAME                 Single-IP header your proxy overwrites on every request
+                                   (e.g. cf-connecting-ip), believed as the client's address
+                                   whatever --trust-proxy says; repeatable (default none)
   --country-header NAME            Trusted CDN header with the visitor's country (e.g.
                                    cf-ipcountry); repeatable (default none)
   --geoip FILE                     Local MaxMind-format country database (.mmdb)

@@ -1,16 +1,22 @@
 /**
- * CSV lines as RFC 4180 writes them (comma-separated, CRLF line ends, a field quoted when it
- * holds a comma, a quote, CR or LF, quotes doubled), and safe to open in a spreadsheet: a
- * text cell that a spreadsheet would read as a formula (`=`, `+`, `-`, `@`, tab, CR first)
- * gets a leading apostrophe (OWASP's advice against CSV injection). Numbers are written
- * as numbers and never guarded.
+ * CSV lines as RFC 4180 writes them (comma-separated, CRLF line ends, quotes doubled), and
+ * safe to open in a spreadsheet (OWASP's advice against CSV injection, widened):
+ * - a field is quoted when it holds a comma, a semicolon, a tab, a quote, CR or LF: Excel in
+ *   locales whose list separator is `;` (German, French, …) splits unquoted fields there, so
+ *   a domain like `x;=1+2;` would otherwise become a cell of its own starting with `=`;
+ * - a text cell whose first character that is not white space is a formula sign — `=`, `+`,
+ *   `-`, `@`, or their full-width forms `＝＋－＠`, which spreadsheets fold to ASCII — gets a
+ *   leading apostrophe, as does one starting with a tab, CR or LF: spreadsheets trim leading
+ *   white space before they look for a formula.
+ * Numbers are written as numbers and never guarded.
  */
 import type { ExportRow } from '../stats/types.js'
 
 export type CsvCell = null | number | string | undefined
 
-const NEEDS_QUOTES = /[",\r\n]/
-const FORMULA_START = /^[=+\-@\t\r]/
+const NEEDS_QUOTES = /[",;\t\r\n]/
+/** `\s` covers the Unicode spaces too (NBSP, U+3000), which a spreadsheet may trim as well. */
+const FORMULA_START = /^(?:[\t\r\n]|\s*[=+\-@\uFF1D\uFF0B\uFF0D\uFF20])/
 
 export function csvCell(value: CsvCell): string {
   if (value === null || value === undefined) return ''

@@ -28,7 +28,9 @@
  * - visits = sessions; bounces = Σ bounce(σ); totalDuration = Σ duration(σ);
  * - leads / forms / exports / automationRuns = `lead.created` / `form.submit` /
  *   `export.completed` / `automation.run` events;
- * - aiTokens = Σ value of `ai.usage` events (a missing value counts 0).
+ * - aiTokens = Σ value of `ai.usage` events (a missing value counts 0; each value taken
+ *   within [0, MAX_EVENT_VALUE], the range tracking admits, so events stored before that
+ *   bound count as they would now: `summedValue`).
  * Server-side events (no visitor hash, no session) count in `events` and the typed totals,
  * never in visitors or visits.
  *
@@ -98,6 +100,24 @@ export const COUNTED_EVENT_TYPES = {
 export const SUMMED_EVENT_TYPES = {
   'ai.usage': 'aiTokens',
 } as const satisfies Record<string, StatsMetric>
+
+/**
+ * The largest magnitude of one event's value (`v` on the wire, `value` of a server event): one
+ * AI call's tokens, an order's amount. With the per-site rate limit it bounds every sum: a day
+ * of a site at the default limit holds at most 1.44e17, far inside what Postgres' numeric
+ * columns store and float8 reads hold.
+ */
+export const MAX_EVENT_VALUE = 1_000_000_000
+
+/** An event's value as a summed metric counts it (`aiTokens`): missing = 0, within [0, MAX_EVENT_VALUE]. */
+export const summedValue = (value: null | number | undefined): number => Math.min(Math.max(value ?? 0, 0), MAX_EVENT_VALUE)
+
+/**
+ * The largest value a stats counter is read as. Counters the aggregation writes never come
+ * near it (see `MAX_EVENT_VALUE`); rows written by hand, or before values were bounded, are
+ * read clamped to [0, this], so one site's row can never overflow a sum over many sites.
+ */
+export const MAX_STORED_COUNTER = 1e15
 
 export const PAGEVIEW = 'pageview' satisfies (typeof BUILT_IN_EVENT_TYPES)[number]
 

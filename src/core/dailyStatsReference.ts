@@ -17,6 +17,7 @@ import {
   SESSION_DIMENSION_FIELDS,
   SESSION_DIMENSIONS,
   SUMMED_EVENT_TYPES,
+  summedValue,
 } from './dailyStats.js'
 import { STATS_DIMENSIONS, STATS_METRICS } from './dimensions.js'
 
@@ -109,7 +110,7 @@ function siteDayRows(siteId: string, day: string, unsorted: Ev[]): DailyStatsRow
     const countedMetric = counted[event.type]
     if (countedMetric) total.metrics[countedMetric]++
     const summedMetric = summed[event.type]
-    if (summedMetric) total.metrics[summedMetric] += event.raw.value ?? 0
+    if (summedMetric) total.metrics[summedMetric] += summedValue(event.raw.value)
     if (!NON_CUSTOM_EVENT_TYPES.includes(event.type)) {
       const custom = bucket('event', event.type)
       custom.metrics.events++

@@ -1,5 +1,11 @@
 import { domainToASCII } from 'node:url'
 
+/**
+ * The longest hostname DNS allows (253 characters, dots included). The URL parser takes
+ * longer ones; a page or referrer host beyond it is not a host anyone can visit.
+ */
+export const MAX_HOSTNAME_LENGTH = 253
+
 /** Lower-case letters, digits, dots and hyphens, not ending in a dot: what `normalizeDomain` returns unchanged. */
 const BARE_HOSTNAME = /^[a-z0-9.-]*[a-z0-9-]$/
 

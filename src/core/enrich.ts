@@ -12,6 +12,7 @@ import type { EffectiveSiteSettings } from './siteSettings.js'
 import type { ServerEvent, TrackBody } from './trackSchema.js'
 
 import { countryFromHeaders } from './country.js'
+import { MAX_HOSTNAME_LENGTH } from './domain.js'
 import { isExcludedPath } from './excludedPaths.js'
 import { isHostnameAllowed } from './hostnameAllowed.js'
 import { anonymizeIp } from './ip.js'
@@ -110,7 +111,7 @@ export function enrichTrackEvent(input: EnrichTrackInput): EnrichTrackResult {
   if (!settings.trackingEnabled) return { error: 'Tracking is disabled for this site', reject: 403 }
 
   const page = parsePageUrl(body.u)
-  if (page === null) return { error: 'u: must be an absolute http(s) URL with a hostname', reject: 400 }
+  if (page === null) return { error: `u: must be an absolute http(s) URL with a hostname of at most ${MAX_HOSTNAME_LENGTH} characters`, reject: 400 }
   if (!isHostnameAllowed(page.hostname, site.domain, settings.allowedHostnames)) {
     return { error: `Hostname "${page.hostname}" is not allowed for this site`, reject: 403 }
   }

@@ -86,16 +86,19 @@ function parseForwardedAddress(entry: string): null | string {
 }
 
 /**
- * How far to believe proxy headers: `false` uses the socket address only; `true` trusts
- * them fully (the left-most X-Forwarded-For entry is the client); a number trusts that
- * many proxy hops in front of the app, as Express's `trust proxy` hop count.
+ * How far to believe X-Forwarded-For: `false` uses the socket address only; `true` trusts
+ * it fully (the left-most entry is the client); a number trusts that many proxy hops in
+ * front of the app, as Express's `trust proxy` hop count.
  */
 export type TrustProxy = boolean | number
 
 /**
- * The client's IP address. With `trustProxy` on, the single-IP headers (e.g.
- * `cf-connecting-ip`, `x-real-ip`, in the given order) win, then X-Forwarded-For; with it
- * off, headers are ignored, since any client can send them. Null when nothing valid.
+ * The client's IP address. A single-IP header (e.g. `cf-connecting-ip`) is read only when
+ * it is listed in `ipHeaders` — the operator's statement that their proxy sets it on every
+ * request, overwriting what the client sent — whatever `trustProxy` says: a hop count says
+ * how many X-Forwarded-For entries were appended by proxies, nothing about other headers,
+ * which any client can send. Then X-Forwarded-For as `trustProxy` says, then the socket.
+ * Null when nothing valid.
  */
 export function clientIp(
   socketAddress: null | string | undefined,
@@ -103,14 +106,14 @@ export function clientIp(
   trustProxy: TrustProxy,
   ipHeaders: readonly string[] = [],
 ): null | string {
-  const socket = socketAddress ? parseForwardedAddress(socketAddress) : null
-  if (trustProxy === false || trustProxy === 0) return socket
-
   for (const name of ipHeaders) {
     const value = headers.get(name)
     const ip = value ? parseForwardedAddress(value) : null
     if (ip) return ip
   }
+
+  const socket = socketAddress ? parseForwardedAddress(socketAddress) : null
+  if (trustProxy === false || trustProxy === 0) return socket
 
   const forwarded = headers.get('x-forwarded-for')
   if (!forwarded) return socket

@@ -3,7 +3,8 @@
  * tags and which ad click id was present. The query string itself, and the click id's
  * value (an identifier the ad network can join to a person), are never kept.
  */
-import { stripUnsafeChars, truncate } from './safeText.js'
+import { MAX_HOSTNAME_LENGTH } from './domain.js'
+import { hasUnsafeChars, normalizeKey, truncate } from './safeText.js'
 
 export const MAX_PATH_LENGTH = 1024
 export const MAX_UTM_LENGTH = 256
@@ -71,8 +72,9 @@ export interface PageUrl {
 
 /**
  * A URL path as a dimension key: percent-decoded for readability (`/caf%C3%A9` and
- * `/café` are one page; reserved characters such as `%2F` stay encoded), trailing slashes
- * trimmed except for the root, query and fragment removed, length-limited.
+ * `/café` are one page; reserved characters such as `%2F` stay encoded) and then a key as
+ * `normalizeKey` makes it (NFC, no bidi, zero-width or other format characters), trailing
+ * slashes trimmed except for the root, query and fragment removed, length-limited.
  */
 export function normalizePath(pathname: string): string {
   let path = pathname
@@ -82,7 +84,7 @@ export function normalizePath(pathname: string): string {
     try {
       const decoded = decodeURI(path)
       // A decoded control character would be worse than the encoded form.
-      if (stripUnsafeChars(decoded) === decoded) path = decoded
+      if (!hasUnsafeChars(decoded)) path = normalizeKey(decoded)
     } catch {
       // Malformed escapes: keep the path as sent.
     }
@@ -96,11 +98,14 @@ export function normalizePath(pathname: string): string {
 
 const cleanParam = (value: null | string): null | string => {
   if (value === null) return null
-  const cleaned = truncate(stripUnsafeChars(value).trim(), MAX_UTM_LENGTH)
+  const cleaned = truncate(normalizeKey(value).trim(), MAX_UTM_LENGTH)
   return cleaned === '' ? null : cleaned
 }
 
-/** Parses the page URL the tracker reports. Null unless it is an absolute http(s) URL with a host. */
+/**
+ * Parses the page URL the tracker reports. Null unless it is an absolute http(s) URL with a
+ * host of at most `MAX_HOSTNAME_LENGTH` characters (the URL parser sets no limit).
+ */
 export function parsePageUrl(url: string): null | PageUrl {
   let parsed: URL
   try {
@@ -110,7 +115,7 @@ export function parsePageUrl(url: string): null | PageUrl {
   }
   if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') return null
   const hostname = parsed.hostname.endsWith('.') ? parsed.hostname.slice(0, -1) : parsed.hostname
-  if (hostname === '') return null
+  if (hostname === '' || hostname.length > MAX_HOSTNAME_LENGTH) return null
 
   const path = normalizePath(parsed.pathname)
   const utm: Utm = { campaign: null, content: null, medium: null, source: null, term: null }

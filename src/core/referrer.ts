@@ -3,9 +3,9 @@
  * known display name, else the bare host. Self-referrals are internal navigation and have
  * no source.
  */
-import { hostnameMatchesDomain } from './domain.js'
+import { hostnameMatchesDomain, MAX_HOSTNAME_LENGTH } from './domain.js'
 import { ANDROID_APP_SOURCES, COUNTRY_DOMAIN_SOURCES, KNOWN_SOURCE_HOSTS, SOURCE_ALIASES } from './knownSources.js'
-import { stripUnsafeChars, truncate } from './safeText.js'
+import { normalizeKey, truncate } from './safeText.js'
 
 /** Longest source name kept; matches the UTM value limit. */
 export const MAX_SOURCE_LENGTH = 256
@@ -40,7 +40,7 @@ export function knownSourceForHost(hostname: string): null | string {
  * hosts get their display name (`fb` → `Facebook`), anything else is kept as written.
  */
 export function sourceFromParam(value: string): null | string {
-  const cleaned = truncate(stripUnsafeChars(value).trim(), MAX_SOURCE_LENGTH)
+  const cleaned = truncate(normalizeKey(value).trim(), MAX_SOURCE_LENGTH)
   if (cleaned === '') return null
   const lower = cleaned.toLowerCase()
   const alias = SOURCE_ALIASES.get(lower)
@@ -82,13 +82,14 @@ export function referrerSource(
   }
   if (url.protocol === 'android-app:') {
     const pkg = url.hostname.toLowerCase()
-    return pkg === '' ? null : (ANDROID_APP_SOURCES.get(pkg) ?? truncate(pkg, MAX_SOURCE_LENGTH))
+    return pkg === '' ? null : (ANDROID_APP_SOURCES.get(pkg) ?? truncate(normalizeKey(pkg), MAX_SOURCE_LENGTH))
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') return null
 
   const hostname = url.hostname.endsWith('.') ? url.hostname.slice(0, -1) : url.hostname
   const host = withoutWww(hostname)
-  if (host === '') return null
+  // No real referrer has a longer host: it would only fill the Sources list.
+  if (host === '' || hostname.length > MAX_HOSTNAME_LENGTH) return null
   if (host === withoutWww(pageHostname.toLowerCase()) || hostnameMatchesDomain(host, siteDomain)) return null
   return knownSourceForHost(host) ?? host
 }

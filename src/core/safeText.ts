@@ -13,17 +13,31 @@ const UNSAFE = /[\p{Cc}\p{Cs}]/u
 /** As `UNSAFE`, but tab, line feed and carriage return pass: free text may contain them. */
 const UNSAFE_IN_TEXT = /[^\P{Cc}\t\n\r]|\p{Cs}/u
 
-const UNSAFE_GLOBAL = /[\p{Cc}\p{Cs}]/gu
+/**
+ * What a stored key must not hold: controls and lone surrogates, format characters (`Cf`:
+ * bidi overrides and isolates such as U+202E, zero-width space and joiners, the BOM, the soft
+ * hyphen), and line and paragraph separators. Invisible or reordering, they would make a path
+ * or a source look like another one, or read backwards, in every list that shows it.
+ */
+const NOT_IN_KEYS = /[\p{Cc}\p{Cf}\p{Cs}\p{Zl}\p{Zp}]/gu
+/** Printable ASCII: nothing to normalise, nothing to strip (most keys; a test costs next to nothing). */
+const PRINTABLE_ASCII = /^[\x20-\x7e]*$/
+
+/**
+ * A dimension key (a page path, a source, a UTM value) as it is stored: Unicode NFC, so a
+ * composed and a decomposed `é` are one key, and without the characters of `NOT_IN_KEYS`.
+ * Length limits are the caller's (`truncate` after this). Plain ASCII is returned as is.
+ */
+export function normalizeKey(value: string): string {
+  if (PRINTABLE_ASCII.test(value)) return value
+  return value.normalize('NFC').replace(NOT_IN_KEYS, '')
+}
 
 /** Whether an identifier, URL or key holds a control character or a lone surrogate. */
 export const hasUnsafeChars = (value: string): boolean => UNSAFE.test(value)
 
 /** Whether free text (a prop value) holds a control character other than whitespace, or a lone surrogate. */
 export const hasUnsafeTextChars = (value: string): boolean => UNSAFE_IN_TEXT.test(value)
-
-/** Removes control characters and lone surrogates (for values decoded from a URL). */
-export const stripUnsafeChars = (value: string): string =>
-  UNSAFE.test(value) ? value.replace(UNSAFE_GLOBAL, '') : value
 
 /**
  * Cuts a string to at most `max` UTF-16 units without splitting a surrogate pair, which

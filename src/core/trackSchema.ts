@@ -7,6 +7,9 @@ import * as z from 'zod'
 
 import type { PropValue } from './event.js'
 
+import { MAX_EVENT_VALUE, SUMMED_EVENT_TYPES } from './dailyStats.js'
+
+export { MAX_EVENT_VALUE }
 import { CUSTOM_EVENT_NAME } from './eventTypes.js'
 import { hasUnsafeChars, hasUnsafeTextChars } from './safeText.js'
 
@@ -40,6 +43,18 @@ const safeString = (max: number, what: string) =>
     .refine((value) => !hasUnsafeChars(value), { error: 'must not contain control characters or unpaired surrogates' })
 
 const finiteNumber = z.number({ error: 'must be a finite number' })
+
+const VALUE_RANGE_ERROR = `must be a number between -${MAX_EVENT_VALUE.toLocaleString('en-US')} and ${MAX_EVENT_VALUE.toLocaleString('en-US')}`
+const eventValue = finiteNumber.min(-MAX_EVENT_VALUE, { error: VALUE_RANGE_ERROR }).max(MAX_EVENT_VALUE, { error: VALUE_RANGE_ERROR })
+
+/** Event types whose value is summed into a metric (AI tokens): a count, never below zero. */
+const NON_NEGATIVE_VALUE_TYPES: ReadonlySet<string> = new Set(Object.keys(SUMMED_EVENT_TYPES))
+
+/** The issue of a negative value where the event type's value is a count, or null. */
+function negativeValueIssue(type: string, value: number | undefined, field: string) {
+  if (value === undefined || value >= 0 || !NON_NEGATIVE_VALUE_TYPES.has(type)) return null
+  return { code: 'custom' as const, input: value, message: `must not be negative for ${type} events (it is summed into a count)`, path: [field] }
+}
 
 const PROP_VALUE_ERROR = `must be a string of at most ${MAX_PROP_VALUE_LENGTH} characters (no control characters), a finite number, a boolean or null`
 
@@ -101,13 +116,16 @@ export const trackBodySchema = z.strictObject({
   s: siteIdString,
   t: eventType,
   u: safeString(MAX_URL_LENGTH, 'the page URL (a string)').regex(HTTP_URL, { error: 'must be an http(s) URL' }),
-  v: finiteNumber.optional(),
+  v: eventValue.optional(),
   w: z
     .number({ error: 'must be an integer' })
     .int({ error: 'must be an integer' })
     .min(0, { error: 'must be at least 0' })
     .max(MAX_SCREEN_WIDTH, { error: `must be at most ${MAX_SCREEN_WIDTH}` })
     .optional(),
+}).check((ctx) => {
+  const issue = negativeValueIssue(ctx.value.t, ctx.value.v, 'v')
+  if (issue) ctx.issues.push(issue)
 })
 
 export type TrackBody = z.output<typeof trackBodySchema>
@@ -141,7 +159,10 @@ export const serverEventSchema = z.strictObject({
     .transform((value) => (value instanceof Date ? value : new Date(value)))
     .optional(),
   type: eventType,
-  value: finiteNumber.optional(),
+  value: eventValue.optional(),
+}).check((ctx) => {
+  const issue = negativeValueIssue(ctx.value.type, ctx.value.value, 'value')
+  if (issue) ctx.issues.push(issue)
 })
 
 export type ServerEventInput = z.input<typeof serverEventSchema>

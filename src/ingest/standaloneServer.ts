@@ -49,7 +49,7 @@ export interface IngestServerOptions {
   geoipDatabase?: null | string
   /** @default '0.0.0.0' */
   host?: string
-  /** Single-IP proxy headers, trusted only with `trustProxy`. @default ['cf-connecting-ip', 'x-real-ip'] */
+  /** As the plugin's `ingest.ipHeaders`: single-IP headers your proxy sets, believed when listed. @default [] */
   ipHeaders?: readonly string[]
   /** The Payload app's `redisKeyPrefix`: sites, salts and the stream live under it. @default 'analytics:' */
   keyPrefix?: string

@@ -16,18 +16,31 @@ import { isHostnameAllowed } from '../core/hostnameAllowed.js'
 import { clientIp } from '../core/ip.js'
 import { parsePageUrl } from '../core/pageUrl.js'
 import { MAX_BODY_BYTES, parseTrackBody } from '../core/trackSchema.js'
-import { readBodyWithLimit } from './readBody.js'
+import { createBodyReadGuard, readBodyWithLimit } from './readBody.js'
 import { DAY_MS } from '../core/time.js'
 
 /** Why a request was refused, for the rejected-events metric (a bounded set). */
 export type RejectReason =
   | 'bad-request'
+  | 'body-timeout'
   | 'body-too-large'
+  | 'busy'
   | 'hostname'
   | 'rate-limited'
   | 'tracking-disabled'
   | 'unavailable'
   | 'unknown-site'
+
+/**
+ * How long a tracking body (at most 8 KB, one packet in practice) may take to arrive once
+ * the headers are in: a browser sends it at once. Answered 408 after that.
+ */
+export const BODY_DEADLINE_MS = 5_000
+/**
+ * Bodies being read at once, per handler: with the deadline, what slow or never-ending
+ * bodies can hold (at most 8 KB each). Over it, 503 with Retry-After.
+ */
+export const MAX_BODIES_IN_FLIGHT = 1_000
 
 export interface RateLimitOption {
   /** Accepted events per window. */
@@ -46,7 +59,7 @@ export interface TrackHandlerOptions {
    */
   explainRejections: boolean
   geoLookup?: GeoIpLookup | null
-  /** Headers with the client IP, trusted only with `trustProxy` (e.g. `cf-connecting-ip`). */
+  /** Single-IP headers set by the operator's proxy (e.g. `cf-connecting-ip`), believed when listed. */
   ipHeaders?: readonly string[]
   /** Errors that are not the client's fault; never given an IP or a user-agent. */
   logError?: (message: string) => void
@@ -157,6 +170,7 @@ function createDayClock() {
 export function createTrackReplyHandler(options: TrackHandlerOptions) {
   const { buffer, explainRejections, observe, rejections, sites } = options
   const dayOf = createDayClock()
+  const bodyGuard = createBodyReadGuard({ deadlineMs: BODY_DEADLINE_MS, maxInFlight: MAX_BODIES_IN_FLIGHT })
 
   /**
    * A refusal about a known site: told to the client only when explaining, and kept for its
@@ -218,14 +232,23 @@ export function createTrackReplyHandler(options: TrackHandlerOptions) {
     if (declared > MAX_BODY_BYTES) return reject('body-too-large', 413, `Body too large: at most ${MAX_BODY_BYTES} bytes`)
     let raw: Awaited<ReturnType<typeof readBodyWithLimit>>
     try {
-      raw = await readBodyWithLimit(request.body, MAX_BODY_BYTES)
+      raw = await readBodyWithLimit(request.body, MAX_BODY_BYTES, bodyGuard)
     } catch {
       return reject('bad-request', 400, 'The request body could not be read')
     }
     if (!raw.ok) {
-      return raw.reason === 'size'
-        ? reject('body-too-large', 413, `Body too large: at most ${MAX_BODY_BYTES} bytes`)
-        : reject('bad-request', 400, 'Body is not valid UTF-8')
+      // The rest of the body is left unread: the connection ends after the answer.
+      const close = { Connection: 'close' }
+      switch (raw.reason) {
+        case 'size':
+          return reject('body-too-large', 413, `Body too large: at most ${MAX_BODY_BYTES} bytes`)
+        case 'timeout':
+          return reject('body-timeout', 408, `The request body did not arrive within ${BODY_DEADLINE_MS / 1000} s: send it at once`, {}, close)
+        case 'busy':
+          return reject('busy', 503, 'Too many requests are still sending their bodies: retry shortly', {}, { ...close, 'Retry-After': '5' })
+        case 'encoding':
+          return reject('bad-request', 400, 'Body is not valid UTF-8')
+      }
     }
 
     const parsed = parseTrackBody(raw.text)

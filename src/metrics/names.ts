@@ -36,7 +36,9 @@ export type DbOperation = (typeof DB_OPERATIONS)[number]
 /** Every `RejectReason` of the track handler, listed so the counter can start them at 0. */
 const REQUEST_REJECT_REASONS = [
   'bad-request',
+  'body-timeout',
   'body-too-large',
+  'busy',
   'hostname',
   'rate-limited',
   'tracking-disabled',

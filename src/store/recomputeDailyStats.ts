@@ -10,6 +10,7 @@ import {
   COUNTED_EVENT_TYPES,
   dayBounds,
   EMPTY_KEY_DIMENSIONS,
+  MAX_EVENT_VALUE,
   NON_CUSTOM_EVENT_TYPES,
   PAGEVIEW,
   SESSION_DIMENSION_FIELDS,
@@ -198,7 +199,8 @@ export function recomputeQuery(args: { events: CollectionTable; pair: SiteDay; s
   // Totals: one row, none for a day without events.
   const counted = Object.entries(COUNTED_EVENT_TYPES).map(([type, metric]) => [metric, sql`count(*) FILTER (WHERE ${a('type')} = ${type})`] as const)
   const summed = Object.entries(SUMMED_EVENT_TYPES).map(
-    ([type, metric]) => [metric, sql`COALESCE(sum(${a('value')}) FILTER (WHERE ${a('type')} = ${type}), 0)`] as const,
+    // Each value within [0, MAX_EVENT_VALUE] (`summedValue`): events stored before tracking bounded them count as new ones would.
+    ([type, metric]) => [metric, sql`COALESCE(sum(LEAST(GREATEST(${a('value')}, 0), ${MAX_EVENT_VALUE})) FILTER (WHERE ${a('type')} = ${type}), 0)`] as const,
   )
   const totals = rowsBranch(
     sql`${'total'}`,

@@ -9,7 +9,7 @@ import type { StatsDimension } from '../core/dimensions.js'
 import type { SanitizedAnalyticsConfig } from '../types.js'
 import type { CollectionTable, SqlQuery } from './db.js'
 
-import { PAGEVIEW } from '../core/dailyStats.js'
+import { MAX_STORED_COUNTER, PAGEVIEW } from '../core/dailyStats.js'
 import { STATS_METRICS } from '../core/dimensions.js'
 import { splitByMonths } from '../core/months.js'
 import { collectionTable, drizzleOf, sql } from './db.js'
@@ -98,12 +98,16 @@ export function createStatsStore(payload: Payload, cfg: SanitizedAnalyticsConfig
   }
   const dimensionIs = (dimension: StatsDimension): SqlQuery => sql`= ${dimension}::${t().stats.enumType('dimension')}`
   const dayOf = () => sql`to_char(${t().stats.id('date')} AT TIME ZONE 'UTC', 'YYYY-MM-DD')`
+  // A counter as float8, clamped to [0, MAX_STORED_COUNTER]: a numeric beyond float8's range
+  // (a row written by hand, or summed from values before they were bounded) would fail the
+  // cast, and with it every query over the sites that row belongs to. One row per site and day.
+  const counter = (field: string) => sql`LEAST(GREATEST(${t().stats.id(field)}, 0), ${MAX_STORED_COUNTER})::float8`
   const sums = () => sql.join(
-    COUNTER_FIELDS.map((field) => sql`sum(${t().stats.id(field)}::float8) AS ${a(field)}`),
+    COUNTER_FIELDS.map((field) => sql`sum(${counter(field)}) AS ${a(field)}`),
     sql`, `,
   )
   const plain = () => sql.join(
-    COUNTER_FIELDS.map((field) => sql`${t().stats.id(field)}::float8 AS ${a(field)}`),
+    COUNTER_FIELDS.map((field) => sql`${counter(field)} AS ${a(field)}`),
     sql`, `,
   )
 

@@ -20,6 +20,7 @@ import { afterAll, beforeAll, expect, inject, test } from 'vitest'
 
 import type { DemoSite } from '../helpers/fixtures.js'
 
+import { MAX_EVENT_VALUE } from '../../src/core/dailyStats.js'
 import { AnalyticsInputError } from '../../src/runtime.js'
 import { demoSites } from '../helpers/fixtures.js'
 import { bootPayload } from '../helpers/payload.js'
@@ -187,7 +188,8 @@ function arbitraries(all: DemoSite[]) {
   const propValue = fc.oneof(fc.string({ maxLength: 256 }), fc.double({ noDefaultInfinity: true, noNaN: true }), fc.boolean(), fc.constant(null))
   const props = fc.dictionary(propKey, propValue, { maxKeys: 30 })
   const width = fc.integer({ max: 100_000, min: 0 })
-  const value = fc.double({ noDefaultInfinity: true, noNaN: true })
+  // Valid for any type, ai.usage included (never negative there); values outside are bad-numbers' business.
+  const value = fc.double({ max: MAX_EVENT_VALUE, min: 0, noNaN: true })
 
   /** A structurally valid event for one of the seeded sites (plain object, ASCII unless the generators say otherwise). */
   const eventFor = (of: DemoSite) =>
@@ -477,7 +479,9 @@ function arbitraries(all: DemoSite[]) {
       const ok =
         typeof parsed === 'number' &&
         Number.isFinite(parsed) &&
-        (key === 'v' || (Number.isSafeInteger(parsed) && parsed >= 0 && parsed <= 100_000))
+        (key === 'v'
+          ? Math.abs(parsed) <= MAX_EVENT_VALUE && (parsed >= 0 || e.t !== 'ai.usage')
+          : Number.isSafeInteger(parsed) && parsed >= 0 && parsed <= 100_000)
       allowed = ok ? [202] : [400]
     } catch {
       allowed = [400]

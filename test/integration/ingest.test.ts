@@ -7,6 +7,7 @@ import { inject } from 'vitest'
 
 import type { DemoSite } from '../helpers/fixtures.js'
 
+import { BODY_DEADLINE_MS } from '../../src/ingest/trackHandler.js'
 import { AnalyticsInputError } from '../../src/runtime.js'
 import { demoSites } from '../helpers/fixtures.js'
 import { bootPayload } from '../helpers/payload.js'
@@ -241,6 +242,21 @@ describe('refused and dropped requests leave the buffer unchanged', () => {
     expect(response.body.error).toMatch(/too large/)
   })
 
+  test('a body stream that never ends → 408 within the body deadline (Payload endpoint)', async () => {
+    const never = new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(new TextEncoder().encode('{"s":"1","t":'))
+      },
+    })
+    const started = Date.now()
+    const response = await expectUnchanged(
+      () => rawRequest(payload, 'POST', '/analytics/track', { body: never, headers: { 'content-type': 'text/plain', 'user-agent': CHROME, 'x-forwarded-for': newIp() } }),
+      408,
+    )
+    expect(Date.now() - started).toBeLessThan(BODY_DEADLINE_MS + 1_500)
+    expect(response.body.error).toMatch(/did not arrive within 5 s/)
+  })
+
   test('not JSON, wrong types, unknown keys → 400 with a clear message', async () => {
     const site = sites['shop.acme.test']!
     const bad = await expectUnchanged(() => track(null, { raw: '{"s":', ip: newIp() }), 400)
@@ -300,6 +316,41 @@ describe('refused and dropped requests leave the buffer unchanged', () => {
     expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0)
     // Another client is not affected.
     expect((await track(pageview(site, 'https://blog.acme.test/'), { ip: newIp() })).status).toBe(202)
+  })
+
+  test('a new X-Real-IP or CF-Connecting-IP per request does not escape the per-client limit (trustProxy: 1, no ipHeaders)', async () => {
+    // A plain load balancer appends to X-Forwarded-For and passes other headers through: the
+    // hop count must not make a client-chosen single-IP header the visitor's address.
+    const site = sites['blog.acme.test']!
+    const ip = newIp()
+    const statuses: number[] = []
+    for (let i = 0; i < 25; i++) {
+      const spoof = { 'cf-connecting-ip': `198.51.${i}.9`, 'x-real-ip': `192.0.${i}.7` }
+      statuses.push((await track(pageview(site, 'https://blog.acme.test/'), { headers: spoof, ip })).status)
+    }
+    expect(statuses.filter((status) => status === 202)).toHaveLength(20)
+    expect(statuses.slice(20)).toEqual([429, 429, 429, 429, 429])
+  })
+
+  test('look-alike keys are stored as one: bidi override, zero-width, NFC/NFD; a 1,200-character referrer host gives no source', async () => {
+    const site = sites['shop.acme.test']!
+    const urls = [
+      'https://shop.acme.test/caf%C3%A9?utm_source=Caf%C3%A9',
+      'https://shop.acme.test/cafe%CC%81?utm_source=Cafe%CC%81',
+      'https://shop.acme.test/%E2%80%AEcaf%E2%80%8B%C3%A9?utm_source=%E2%80%AECaf%C3%A9%E2%80%8B',
+    ]
+    const before = await streamLength()
+    for (const url of urls) expect((await track(pageview(site, url), { ip: newIp() })).status).toBe(202)
+    const long = await track(pageview(site, 'https://shop.acme.test/long', { r: `https://${'a'.repeat(1_200)}.example.org/` }), { ip: newIp() })
+    expect(long.status).toBe(202)
+    const events = (await streamEvents(redis, keyPrefix)).slice(before)
+    expect(events).toHaveLength(4)
+    expect(new Set(events.slice(0, 3).map((event) => event.path))).toEqual(new Set(['/caf\u00e9']))
+    expect(new Set(events.slice(0, 3).map((event) => event.utmSource))).toEqual(new Set(['Caf\u00e9']))
+    expect(events[3]).toMatchObject({ path: '/long', source: null })
+
+    const page = await expectUnchanged(() => track(pageview(site, `https://${'a'.repeat(1_200)}.shop.acme.test/`), { ip: newIp() }), 400)
+    expect(page.body.error).toMatch(/hostname of at most 253 characters/)
   })
 
   test('GET on the track endpoint → 405', async () => {

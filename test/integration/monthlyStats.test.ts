@@ -21,13 +21,16 @@ import { STATS_DIMENSIONS } from '../../src/core/dimensions.js'
 import { eraseSiteAnalytics } from '../../src/erasure.js'
 import { insertEvents } from '../../src/store/insertEvents.js'
 import { recomputeDailyStats } from '../../src/store/recomputeDailyStats.js'
-import { recomputeMonthlyStats } from '../../src/store/recomputeMonthlyStats.js'
+import { recomputeMonthlyStats, recomputeMonthQuery, rollupTables, rollupWorkMem } from '../../src/store/recomputeMonthlyStats.js'
 import { createStatsStore } from '../../src/store/statsQueries.js'
 import { generateEvents } from '../helpers/events.js'
 import { demoSites } from '../helpers/fixtures.js'
 import { bootPayload } from '../helpers/payload.js'
 
-type Db = { execute: (query: unknown) => Promise<{ rows: Array<Record<string, unknown>> }> }
+type Db = {
+  execute: (query: unknown) => Promise<{ rows: Array<Record<string, unknown>> }>
+  transaction: <T>(run: (tx: Pick<Db, 'execute'>) => Promise<T>) => Promise<T>
+}
 const dbOf = (payload: Payload) => (payload.db as unknown as { drizzle: Db }).drizzle
 
 const DAY = 86_400_000
@@ -183,5 +186,55 @@ describe('monthly rollup', () => {
     const again = await applyRetention(payload, cfg, { now: new Date('2025-03-10T12:00:00Z') })
     expect(again.monthlyStats.deleted).toBe(0)
     expect(await rollupMismatches()).toEqual([])
+  })
+})
+
+describe('the rollup of a month with many keys', () => {
+  const MONTH = '2025-06-01'
+  const KEYS = 3_000
+
+  test('joins the month’s keys by hashing, never a nested loop over them (the plan is pinned)', async () => {
+    const site = sites[0]!
+    // 3,000 keys in each of three dimensions, each on two days of the month.
+    for (const [dimension, prefix] of [['page', '/p-'], ['source', 's-'], ['utmCampaign', 'c-']] as const) {
+      await dbOf(payload).execute(sql`
+        INSERT INTO analytics_daily_stats (site_id, tenant_id, date, dimension, key, pageviews, visitors, visits)
+        SELECT ${site.id}, ${site.tenant}, ${`${MONTH}T00:00:00Z`}::timestamptz + (d || ' days')::interval,
+          ${dimension}::enum_analytics_daily_stats_dimension, ${prefix}::text || r::text, 2, 1, 1
+        FROM generate_series(1, ${KEYS}) AS r CROSS JOIN LATERAL (VALUES (r % 28), ((r * 7 + 3) % 28)) AS days (d)
+        ON CONFLICT DO NOTHING`)
+    }
+    await recomputeMonthlyStats(payload, cfg, [{ month: MONTH, siteId: site.id }])
+    expect(await monthlyRowCount(sql`site_id = ${site.id} AND month = ${`${MONTH}T00:00:00Z`}::timestamptz`)).toBe(3 * KEYS)
+    await dbOf(payload).execute(sql`ANALYZE analytics_daily_stats`)
+    await dbOf(payload).execute(sql`ANALYZE analytics_monthly_stats`)
+
+    const plan = await dbOf(payload).transaction(async (tx) => {
+      await tx.execute(rollupWorkMem())
+      const { rows } = await tx.execute(sql`EXPLAIN ${recomputeMonthQuery(rollupTables(payload, cfg), { month: MONTH, siteId: site.id })}`)
+      return rows.map((row) => String(row['QUERY PLAN'])).join('\n')
+    })
+    // The sums meet the monthly rows in one hash join on (dimension, key); `IS NOT DISTINCT
+    // FROM` (not hashable) made this a nested loop: quadratic in the month's keys.
+    expect(plan).toMatch(/Hash (Full|Right|Left)? ?Join[^\n]*\n(?:[^\n]*\n)*?\s*Hash Cond: [^\n]*dimension[^\n]*key/)
+    expect(plan).not.toMatch(/Nested Loop/)
+    expect(plan).not.toMatch(/IS NOT DISTINCT FROM/)
+    expect(await rollupMismatches()).toEqual([])
+  })
+
+  test('a NULL key written by other means is summed under "", once, and a NULL-keyed monthly row is stale', async () => {
+    const site = sites[0]!
+    const inMonth = sql`site_id = ${site.id} AND month = ${`${MONTH}T00:00:00Z`}::timestamptz AND dimension = 'page'`
+    await dbOf(payload).execute(sql`
+      INSERT INTO analytics_daily_stats (site_id, tenant_id, date, dimension, key, pageviews)
+      VALUES (${site.id}, ${site.tenant}, ${`${MONTH}T00:00:00Z`}::timestamptz, 'page', NULL, 5)`)
+    await dbOf(payload).execute(sql`
+      INSERT INTO analytics_monthly_stats (site_id, tenant_id, month, dimension, key, pageviews)
+      VALUES (${site.id}, ${site.tenant}, ${`${MONTH}T00:00:00Z`}::timestamptz, 'page', NULL, 99)`)
+    for (let run = 0; run < 2; run++) await recomputeMonthlyStats(payload, cfg, [{ month: MONTH, siteId: site.id }])
+    expect(await monthlyRowCount(sql`${inMonth} AND key IS NULL`)).toBe(0)
+    const [row] = (await dbOf(payload).execute(sql`SELECT pageviews::int AS pageviews FROM analytics_monthly_stats WHERE ${inMonth} AND key = ''`)).rows
+    expect(row?.pageviews).toBe(5)
+    expect(await monthlyRowCount(inMonth)).toBe(KEYS + 1)
   })
 })

@@ -21,10 +21,12 @@ import type { DemoSite } from '../helpers/fixtures.js'
 
 import { freePort } from '../../scripts/services.js'
 import { startIngestServer } from '../../src/ingest/standaloneServer.js'
+import { BODY_DEADLINE_MS } from '../../src/ingest/trackHandler.js'
 import { TRACKER_SCRIPT } from '../../src/tracker/script.generated.js'
 import { demoSites } from '../helpers/fixtures.js'
 import { bootPayload } from '../helpers/payload.js'
 import { rawRequest } from '../helpers/rest.js'
+import { stalledTrackRequest } from '../helpers/stalledBody.js'
 import { streamEvents } from '../helpers/stream.js'
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
@@ -173,6 +175,20 @@ describe('the standalone ingest server', () => {
       request.end()
     })
     expect(answer).toEqual({ closed: true, status: 413 })
+    expect(await streamLength()).toBe(before)
+  })
+
+  test('a body sent slowly or never finished is answered 408 within its deadline, on a raw socket, and the connection closed', async () => {
+    const before = await streamLength()
+    const body = pageview(sites['shop.acme.test']!, 'https://shop.acme.test/slow')
+    const answers = await Promise.all([stalledTrackRequest(server.port, 'content-length', body), stalledTrackRequest(server.port, 'chunked', body)])
+    for (const answer of answers) {
+      expect(answer.response).toMatch(/^HTTP\/1\.1 408 /)
+      expect(answer.response).toMatch(/connection: close/i)
+      expect(answer.response).toContain('"error":"The request body did not arrive within 5 s')
+      expect(answer.ms).toBeGreaterThanOrEqual(BODY_DEADLINE_MS - 100)
+      expect(answer.ms).toBeLessThan(BODY_DEADLINE_MS + 1_500)
+    }
     expect(await streamLength()).toBe(before)
   })
 

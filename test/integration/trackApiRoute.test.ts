@@ -17,9 +17,11 @@ import type { AnalyticsEvent } from '../../src/core/event.js'
 import type { DemoSite } from '../helpers/fixtures.js'
 
 import { createTrackApiRoute } from '../../src/exports/next.js'
+import { BODY_DEADLINE_MS } from '../../src/ingest/trackHandler.js'
 import { demoSites } from '../helpers/fixtures.js'
 import { bootPayload, payloadKey } from '../helpers/payload.js'
 import { rawRequest } from '../helpers/rest.js'
+import { stalledTrackRequest } from '../helpers/stalledBody.js'
 import { streamEvents } from '../helpers/stream.js'
 
 const CHROME = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36'
@@ -104,6 +106,16 @@ describe('the tracking endpoint as a Next.js Pages API route', () => {
 
     const foreign = await post(pageview(sites['globex.test']!, 'https://evil.example/'))
     expect(foreign.status).toBe(403)
+    expect(await streamLength()).toBe(before)
+  })
+
+  test('a body that never finishes is answered 408 within its deadline, and the connection closed', async () => {
+    const before = await streamLength()
+    const port = (server.address() as AddressInfo).port
+    const answer = await stalledTrackRequest(port, 'content-length', pageview(sites['blog.acme.test']!, 'https://blog.acme.test/slow'))
+    expect(answer.response).toMatch(/^HTTP\/1\.1 408 /)
+    expect(answer.response).toContain('did not arrive within 5 s')
+    expect(answer.ms).toBeLessThan(BODY_DEADLINE_MS + 1_500)
     expect(await streamLength()).toBe(before)
   })
 

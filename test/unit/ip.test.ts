@@ -54,7 +54,7 @@ describe('clientIp', () => {
 
   it('uses the socket address and ignores headers when proxies are not trusted', () => {
     expect(clientIp('10.0.0.9', forwarded, false)).toBe('10.0.0.9')
-    expect(clientIp('10.0.0.9', headers({ 'x-real-ip': '1.1.1.1' }), false, ['x-real-ip'])).toBe('10.0.0.9')
+    expect(clientIp('10.0.0.9', headers({ 'x-real-ip': '1.1.1.1' }), false)).toBe('10.0.0.9')
     expect(clientIp('10.0.0.9', forwarded, 0)).toBe('10.0.0.9')
     expect(clientIp('::ffff:10.0.0.9', none, false)).toBe('::ffff:10.0.0.9')
     expect(clientIp(undefined, none, false)).toBeNull()
@@ -87,7 +87,7 @@ describe('clientIp', () => {
     expect(clientIp('10.0.0.9', headers({ 'x-forwarded-for': 'evil' }), 1)).toBe('10.0.0.9')
   })
 
-  it('prefers the configured single-IP headers, in order, when proxies are trusted', () => {
+  it('prefers the configured single-IP headers, in order, whatever trustProxy says', () => {
     const both = headers({
       'cf-connecting-ip': '2001:db8::7',
       'x-forwarded-for': '198.51.100.1',
@@ -95,7 +95,17 @@ describe('clientIp', () => {
     })
     expect(clientIp('10.0.0.9', both, true, ['cf-connecting-ip', 'x-real-ip'])).toBe('2001:db8::7')
     expect(clientIp('10.0.0.9', both, 1, ['x-real-ip', 'cf-connecting-ip'])).toBe('203.0.113.9')
+    expect(clientIp('10.0.0.9', both, false, ['cf-connecting-ip'])).toBe('2001:db8::7')
     expect(clientIp('10.0.0.9', headers({ 'x-real-ip': 'bogus' }), true, ['x-real-ip'])).toBe('10.0.0.9')
+  })
+
+  it('never reads a single-IP header that is not configured, even with proxies trusted', () => {
+    // A plain load balancer appends to X-Forwarded-For and passes X-Real-IP through untouched:
+    // a hop count must not make a client-chosen X-Real-IP the visitor's address.
+    const spoofed = headers({ 'cf-connecting-ip': '192.0.2.1', 'x-forwarded-for': '198.51.100.1', 'x-real-ip': '203.0.113.9' })
+    expect(clientIp('10.0.0.9', spoofed, 1)).toBe('198.51.100.1')
+    expect(clientIp('10.0.0.9', spoofed, true)).toBe('198.51.100.1')
+    expect(clientIp('10.0.0.9', headers({ 'x-real-ip': '203.0.113.9' }), 1)).toBe('10.0.0.9')
   })
 
   it('reads fetch Headers as well', () => {

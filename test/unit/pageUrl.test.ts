@@ -85,6 +85,29 @@ describe('parsePageUrl', () => {
     expect(JSON.stringify(tagged)).not.toContain('SECRET')
   })
 
+  it('makes look-alike paths and UTM values one key: bidi overrides, zero-width characters, NFD', () => {
+    const variants = [
+      'https://example.com/caf%C3%A9?utm_campaign=caf%C3%A9', // composed é
+      'https://example.com/cafe%CC%81?utm_campaign=cafe%CC%81', // e + combining acute (NFD)
+      'https://example.com/caf%E2%80%8B%C3%A9?utm_campaign=caf%E2%80%8B%C3%A9', // zero-width space inside
+      'https://example.com/%E2%80%AEcaf%C3%A9?utm_campaign=%E2%80%AEcaf%C3%A9', // RIGHT-TO-LEFT OVERRIDE first
+      'https://example.com/caf%C3%A9%EF%BB%BF?utm_campaign=%E2%81%A6caf%C3%A9%E2%81%A9', // BOM; an isolate pair
+    ]
+    const parsed = variants.map((url) => parsePageUrl(url)!)
+    expect(new Set(parsed.map((page) => page.path))).toEqual(new Set(['/caf\u00e9']))
+    expect(new Set(parsed.map((page) => page.utm.campaign))).toEqual(new Set(['caf\u00e9']))
+    // A UTM value that was nothing but invisible characters is no value.
+    expect(parsePageUrl('https://example.com/?utm_source=%E2%80%8B%E2%80%AE')?.utm.source).toBeNull()
+  })
+
+  it('refuses a hostname longer than DNS allows (253 characters)', () => {
+    const label = 'a'.repeat(60)
+    const long = `${Array.from({ length: 20 }, () => label).join('.')}.example.com` // ≈ 1,230 characters
+    expect(parsePageUrl(`https://${long}/`)).toBeNull()
+    const longest = `${Array.from({ length: 4 }, () => label).join('.')}.example.com`.slice(-253)
+    expect(parsePageUrl(`https://${longest}/`)?.hostname).toBe(longest)
+  })
+
   it('accepts only absolute http(s) URLs', () => {
     for (const url of ['ftp://example.com/', 'javascript:alert(1)', 'data:text/html,x', '/relative', 'example.com', '', 'http://']) {
       expect(parsePageUrl(url)).toBeNull()

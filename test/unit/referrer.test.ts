@@ -73,6 +73,18 @@ describe('referrerSource', () => {
     expect(source('https://example.com.evil.net/')).toBe('example.com.evil.net')
   })
 
+  it('gives no source for a referrer host longer than DNS allows, so it cannot fill the Sources list', () => {
+    const long = `${'a'.repeat(1_200)}.example.org`
+    expect(source(`https://${long}/`)).toBeNull()
+    expect(source(`https://${'b'.repeat(60)}.example.org/`)).toBe(`${'b'.repeat(60)}.example.org`)
+  })
+
+  it('makes look-alike source parameters one source', () => {
+    const sources = ['Caf\u00e9 News', 'Cafe\u0301 News', '\u202eCaf\u00e9 News', 'Caf\u200b\u00e9 News\u200d'].map((value) => source(undefined, value))
+    expect(new Set(sources)).toEqual(new Set(['Caf\u00e9 News']))
+    expect(sourceFromParam('\u200b\u202e')).toBeNull()
+  })
+
   it('treats missing, empty, invalid and non-web referrers as direct', () => {
     expect(source(undefined)).toBeNull()
     expect(source('')).toBeNull()

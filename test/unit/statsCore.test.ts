@@ -173,13 +173,36 @@ describe('CSV', () => {
     expect(csvLine(['a', 1, null])).toBe('a,1,\r\n')
   })
 
+  test('guards a formula sign after leading white space, and the full-width signs', () => {
+    expect(csvCell(' =1+2')).toBe("' =1+2")
+    expect(csvCell('\n=1+2')).toBe(`"'\n=1+2"`)
+    expect(csvCell('\t@SUM(A1)')).toBe(`"'\t@SUM(A1)"`)
+    expect(csvCell('\u00a0\u3000+cmd')).toBe("'\u00a0\u3000+cmd")
+    for (const sign of ['＝', '＋', '－', '＠']) expect(csvCell(`${sign}1+2`)).toBe(`'${sign}1+2`)
+    expect(csvCell('\r')).toBe(`"'\r"`)
+    // Signs later in the text are harmless; a plain word is left alone.
+    expect(csvCell('a=1')).toBe('a=1')
+    expect(csvCell('   ')).toBe('   ')
+  })
+
+  test('quotes semicolons, so a `;`-separator spreadsheet never splits a cell into a formula', () => {
+    expect(csvCell('x;=1+2;')).toBe('"x;=1+2;"')
+    const line = csvLine(['x;=1+2;', 'a;b', 3])
+    expect(line).toBe('"x;=1+2;","a;b",3\r\n')
+    // Read as Excel reads it in a German locale: `;` separates, quoted fields stay whole.
+    const asSemicolon = parse(line, { delimiter: ';', relax_quotes: true }) as string[][]
+    for (const cell of asSemicolon.flat()) expect(cell.trimStart()).not.toMatch(/^[=+\-@]/)
+    // And as RFC 4180 reads it: every field back intact.
+    expect(parse(line) as string[][]).toEqual([['x;=1+2;', 'a;b', '3']])
+  })
+
   test('a CSV library reads every field back intact', () => {
-    const nasty = ['comma, inside', 'quote " inside', 'new\nline', 'crlf\r\nline', '=SUM(A1:A9)', '+cmd', '-1+1', '@import', 'plain', '']
+    const nasty = ['comma, inside', 'quote " inside', 'new\nline', 'crlf\r\nline', '=SUM(A1:A9)', '+cmd', '-1+1', '@import', 'plain', '', 'semi;colon', ' =1', '＝1']
     const text = nasty.map((value) => csvLine([value, 42])).join('')
     const records = parse(text, { relax_column_count: false }) as string[][]
     expect(records.map((record) => record[1])).toEqual(nasty.map(() => '42'))
     // Formula-like cells come back with their guard, everything else verbatim.
-    expect(records.map((record) => record[0])).toEqual(nasty.map((value) => (/^[=+\-@]/.test(value) ? `'${value}` : value)))
+    expect(records.map((record) => record[0])).toEqual(nasty.map((value) => (/^\s*[=+\-@＝]/.test(value) ? `'${value}` : value)))
   })
 
   test('export rows: Plausible-style rounding, one line per site', () => {

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest'
 
 import {
   MAX_BODY_BYTES,
+  MAX_EVENT_VALUE,
   MAX_PROPS,
   parseServerEvent,
   parseTrackBody,
@@ -114,6 +115,18 @@ describe('parseTrackBody', () => {
     expectError('{"s":"1","t":"pageview","u":"https://a.com/","v":1e999}', /v: must be a finite number/)
   })
 
+  it('bounds the value, and refuses a negative one where it is summed into a count (ai.usage)', () => {
+    expect(MAX_EVENT_VALUE).toBe(1_000_000_000)
+    for (const v of [MAX_EVENT_VALUE, -MAX_EVENT_VALUE, 0, 1830, -12.5]) expect(parseTrackBody(json({ ...valid, t: 'purchase', v })).ok).toBe(true)
+    expect(parseTrackBody(json({ ...valid, t: 'ai.usage', v: MAX_EVENT_VALUE })).ok).toBe(true)
+    // The two values that once broke every "all sites" view, and their negatives.
+    for (const v of [1.7976931348623157e308, 1e308, MAX_EVENT_VALUE + 1, -1e308]) {
+      expectError(json({ ...valid, t: 'purchase', v }), /v: must be a number between -1,000,000,000 and 1,000,000,000/)
+    }
+    expectError(json({ ...valid, t: 'ai.usage', v: -1 }), /v: must not be negative for ai\.usage events/)
+    expectError(json({ ...valid, t: 'ai.usage', v: -1e-9 }), /v: must not be negative/)
+  })
+
   describe('props', () => {
     const withProps = (p: unknown) => json({ ...valid, p })
 
@@ -206,6 +219,11 @@ describe('parseServerEvent', () => {
   })
 
   it('applies the tracker limits', () => {
+    expect(parseServerEvent({ siteId: 1, type: 'ai.usage', value: 1e308 }).ok).toBe(false)
+    expect(parseServerEvent({ siteId: 1, type: 'ai.usage', value: MAX_EVENT_VALUE }).ok).toBe(true)
+    const negative = parseServerEvent({ siteId: 1, type: 'ai.usage', value: -5 })
+    expect(!negative.ok && negative.error).toMatch(/value: must not be negative for ai\.usage events/)
+    expect(parseServerEvent({ siteId: 1, type: 'refund', value: -5 }).ok).toBe(true)
     expect(parseServerEvent({ siteId: 1, type: 'ai.usage', value: Number.POSITIVE_INFINITY }).ok).toBe(false)
     expect(parseServerEvent({ siteId: 1, type: 'ai.usage', value: Number.NaN }).ok).toBe(false)
     expect(parseServerEvent({ siteId: 0, type: 'x' }).ok).toBe(false)
