@@ -1,4 +1,4 @@
-import type { Payload } from 'payload'
+import type { Payload, TextareaField } from 'payload'
 
 import { randomBytes } from 'node:crypto'
 import { Redis } from 'ioredis'
@@ -353,7 +353,7 @@ describe('CORS and the script', () => {
     // Only the Local API without any request has no address to use.
     expect((await payload.findByID({ collection: 'sites', id })).trackingSnippet).toBe(`<script defer data-site="${id}" src="/api/analytics/script.js"></script>`)
 
-    const field = payload.collections.sites.config.fields.find((candidate) => 'name' in candidate && candidate.name === 'trackingSnippet')!
+    const field = payload.collections.sites!.config.fields.find((candidate) => 'name' in candidate && candidate.name === 'trackingSnippet') as TextareaField
     expect(field.admin?.description).toContain(SNIPPET_ORIGIN_WARNING)
   })
 })
