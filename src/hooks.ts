@@ -8,7 +8,7 @@ import { componentPaths } from './componentPaths.js'
 import { canonicalDomain } from './core/domain.js'
 import { SITE_TAB_PATH } from './constants.js'
 import { eraseSiteAnalytics } from './erasure.js'
-import { analyticsScriptTag } from './snippet.js'
+import { analyticsScriptTag, SNIPPET_ORIGIN_WARNING, snippetOrigin } from './snippet.js'
 
 const refresh = async (req: PayloadRequest) => {
   try {
@@ -74,15 +74,19 @@ export function wireSites(sites: CollectionConfig, cfg: SanitizedAnalyticsConfig
   }
   if (!cfg.enabled) return withHooks(sites, { beforeDelete: [eraseOnDelete], beforeValidate: [canonicalSiteDomain(cfg)] })
 
-  const snippet: FieldHook = ({ data, originalDoc }) => {
+  // Absolute even without a configured origin: the admin's own address (see `snippetOrigin`).
+  const snippet: FieldHook = ({ data, originalDoc, req }) => {
     const id = (data?.id ?? originalDoc?.id) as number | string | undefined
-    return id === undefined ? null : analyticsScriptTag({ apiRoute: cfg.apiRoute, origin: cfg.scriptOrigin, site: id })
+    if (id === undefined) return null
+    return analyticsScriptTag({ apiRoute: cfg.apiRoute, origin: snippetOrigin(cfg.scriptOrigin, req?.headers).origin, site: id })
   }
+  const usage = 'Paste into the <head> of this site, or use <AnalyticsScript /> from payload-plugin-analytics/react.'
   const trackingSnippet: Field = {
     name: 'trackingSnippet',
     type: 'textarea',
     admin: {
-      description: 'Paste into the <head> of this site, or use <AnalyticsScript /> from payload-plugin-analytics/react.',
+      // Whether an origin is configured is known at start: the warning stays until one is.
+      description: cfg.scriptOrigin ? usage : `${usage} Warning: ${SNIPPET_ORIGIN_WARNING}`,
       position: 'sidebar',
       readOnly: true,
     },

@@ -7,7 +7,7 @@ import { useTheme } from '@payloadcms/ui'
 import React from 'react'
 import { Area, AreaChart, Bar, BarChart, CartesianGrid, ComposedChart, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts'
 
-import { formatValue } from './metrics.js'
+import { formatValue, seriesValue } from './metrics.js'
 
 /** Series colours per theme: SVG attributes cannot read CSS variables, so the theme picks. */
 const PALETTES = {
@@ -31,18 +31,20 @@ export interface SeriesSpec {
   label: string
 }
 
-type Row = Record<string, number | string>
+type Row = Record<string, null | number | string>
 
 /** Rows of the chart (and of its table): one per period, the previous period's value beside. */
 const rowsOf = (compare: CompareResult, specs: SeriesSpec[]): Row[] =>
   compare.series.map(({ current, previous }) => {
     const row: Row = { label: periodLabel(current.date, compare.interval), previousDate: previous.date }
     for (const spec of specs) {
-      row[spec.key] = current[spec.key]
-      row[`previous_${spec.key}`] = previous[spec.key]
+      row[spec.key] = seriesValue(current, spec.key)
+      row[`previous_${spec.key}`] = seriesValue(previous, spec.key)
     }
     return row
   })
+
+const cell = (value: Row[string] | undefined, format: ValueFormat) => (typeof value === 'number' ? formatValue(value, format) : '–')
 
 /** The text alternative of a chart: the same numbers as a table. */
 export function SeriesTable({ caption, compare, specs, withPrevious }: { caption: string; compare: CompareResult; specs: SeriesSpec[]; withPrevious?: boolean }) {
@@ -74,13 +76,13 @@ export function SeriesTable({ caption, compare, specs, withPrevious }: { caption
               <th scope="row">{row.label}</th>
               {specs.map((spec) => (
                 <td className="pa-num" key={spec.key}>
-                  {formatValue(Number(row[spec.key]), spec.format)}
+                  {cell(row[spec.key], spec.format)}
                 </td>
               ))}
               {withPrevious
                 ? specs.map((spec) => (
                     <td className="pa-num" key={`previous-${spec.key}`}>
-                      {formatValue(Number(row[`previous_${spec.key}`]), spec.format)}
+                      {cell(row[`previous_${spec.key}`], spec.format)}
                     </td>
                   ))
                 : null}
@@ -113,6 +115,9 @@ export const CHART_SERIES: Record<ChartKind, SeriesSpec[]> = {
 /**
  * One of the dashboard's charts. The chart itself is hidden from screen readers
  * (`aria-hidden`): its table (the toggle) is the accessible form of the same numbers.
+ * Lines are straight from period to period (`linear`): a smoothed curve invents slopes
+ * between the measured points. Counts of periods without data are 0 (the series is
+ * zero-filled); ratios there are gaps (`seriesValue`).
  */
 export function SeriesChart({ compare, kind }: { compare: CompareResult; kind: ChartKind }) {
   const { theme } = useTheme()
@@ -125,7 +130,7 @@ export function SeriesChart({ compare, kind }: { compare: CompareResult; kind: C
       contentStyle={{ background: 'var(--theme-elevation-0)', border: '1px solid var(--theme-elevation-150)', color: 'var(--theme-text)' }}
       formatter={(value, name) => {
         const spec = specs.find((candidate) => candidate.label === name || `${candidate.label}, previous period` === name)
-        return [formatValue(Number(value), spec?.format ?? 'count'), name]
+        return [cell(typeof value === 'number' ? value : null, spec?.format ?? 'count'), name]
       }}
     />
   )
@@ -141,9 +146,9 @@ export function SeriesChart({ compare, kind }: { compare: CompareResult; kind: C
         <YAxis allowDecimals={false} width={48} {...axis} />
         {tooltip}
         <Legend />
-        <Line dataKey="previous_visitors" dot={false} isAnimationActive={false} name="Visitors, previous period" stroke={colors.previous} strokeDasharray="4 4" strokeOpacity={0.7} strokeWidth={1.5} type="monotone" />
-        <Line dataKey="visitors" dot={false} isAnimationActive={false} name="Visitors" stroke={colors.primary} strokeWidth={2.5} type="monotone" />
-        <Line dataKey="pageviews" dot={false} isAnimationActive={false} name="Pageviews" stroke={colors.secondary} strokeWidth={2} type="monotone" />
+        <Line dataKey="previous_visitors" dot={false} isAnimationActive={false} name="Visitors, previous period" stroke={colors.previous} strokeDasharray="4 4" strokeOpacity={0.7} strokeWidth={1.5} type="linear" />
+        <Line dataKey="visitors" dot={false} isAnimationActive={false} name="Visitors" stroke={colors.primary} strokeWidth={2.5} type="linear" />
+        <Line dataKey="pageviews" dot={false} isAnimationActive={false} name="Pageviews" stroke={colors.secondary} strokeWidth={2} type="linear" />
       </LineChart>
     )
   } else if (kind === 'leads') {
@@ -156,7 +161,7 @@ export function SeriesChart({ compare, kind }: { compare: CompareResult; kind: C
         {tooltip}
         <Legend />
         <Bar dataKey="leads" fill={colors.primary} isAnimationActive={false} name="Leads" yAxisId="count" />
-        <Line dataKey="conversionRate" dot={false} isAnimationActive={false} name="Conversion rate" stroke={colors.tertiary} strokeWidth={2} type="monotone" yAxisId="rate" />
+        <Line dataKey="conversionRate" dot={false} isAnimationActive={false} name="Conversion rate" stroke={colors.tertiary} strokeWidth={2} type="linear" yAxisId="rate" />
       </ComposedChart>
     )
   } else if (kind === 'activity') {
@@ -178,7 +183,7 @@ export function SeriesChart({ compare, kind }: { compare: CompareResult; kind: C
         {xAxis}
         <YAxis allowDecimals={false} width={56} {...axis} />
         {tooltip}
-        <Area dataKey="aiTokens" fill={colors.tertiary} fillOpacity={0.25} isAnimationActive={false} name="AI tokens" stroke={colors.tertiary} strokeWidth={2} type="monotone" />
+        <Area dataKey="aiTokens" fill={colors.tertiary} fillOpacity={0.25} isAnimationActive={false} name="AI tokens" stroke={colors.tertiary} strokeWidth={2} type="linear" />
       </AreaChart>
     )
   }

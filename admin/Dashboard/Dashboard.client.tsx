@@ -2,6 +2,7 @@
 
 import type { BreakdownRow, RealtimeResult, StatsTotals } from '../../src/stats/types.js'
 import type { DashboardData } from './loadDashboard.js'
+import type { BreakdownList } from './metrics.js'
 import type { DashboardState } from './state.js'
 
 import { usePathname, useRouter } from 'next/navigation.js'
@@ -9,7 +10,7 @@ import React, { useCallback, useEffect, useState, useTransition } from 'react'
 
 import { CHART_SERIES, SeriesChart, SeriesTable, Sparkline } from './Charts.client.js'
 import { RangePicker, SiteSwitcher } from './Controls.client.js'
-import { BREAKDOWN_LISTS, describeChange, formatValue, KPIS } from './metrics.js'
+import { BREAKDOWN_LISTS, describeChange, formatValue, KPIS, RATIO_BASES } from './metrics.js'
 import { dashboardSearch, RANGE_LABELS } from './state.js'
 
 export type DashboardMode = 'admin' | 'share' | 'site'
@@ -50,35 +51,38 @@ function RealtimeBadge({ apiRoute, initial, siteIds }: { apiRoute: string; initi
   )
 }
 
-function RankedList({ keyLabel, rows, title }: { keyLabel: string; rows: BreakdownRow[]; title: string }) {
-  const max = Math.max(1, ...rows.map((row) => row.visitors))
+function RankedList({ list, rows }: { list: BreakdownList; rows: BreakdownRow[] }) {
+  const [ranked] = list.columns
+  const max = Math.max(1, ...rows.map((row) => row[ranked!.field] ?? 0))
   return (
-    <section aria-label={title} className="pa-panel" data-testid="analytics-list">
-      <h3>{title}</h3>
+    <section aria-label={list.title} className="pa-panel" data-breakdown={list.breakdown} data-testid="analytics-list">
+      <h3>{list.title}</h3>
       {rows.length === 0 ? (
         <p className="pa-empty-list">Nothing in this range.</p>
       ) : (
         <table className="pa-table">
           <thead>
             <tr>
-              <th scope="col">{keyLabel}</th>
-              <th className="pa-num" scope="col">
-                Visitors
-              </th>
-              <th className="pa-num" scope="col">
-                Pageviews
-              </th>
+              <th scope="col">{list.keyLabel}</th>
+              {list.columns.map((column) => (
+                <th className="pa-num" data-field={column.field} key={column.field} scope="col" title={column.description}>
+                  {column.label}
+                </th>
+              ))}
             </tr>
           </thead>
           <tbody>
             {rows.map((row) => (
-              <tr key={row.key}>
+              <tr data-key={row.key} key={row.key}>
                 <td className="pa-bar-cell">
-                  <span aria-hidden="true" className="pa-bar" style={{ width: `${(row.visitors / max) * 100}%` }} />
+                  <span aria-hidden="true" className="pa-bar" style={{ width: `${((row[ranked!.field] ?? 0) / max) * 100}%` }} />
                   <span className="pa-bar-label">{row.key || '(none)'}</span>
                 </td>
-                <td className="pa-num">{formatValue(row.visitors, 'count')}</td>
-                <td className="pa-num">{formatValue(row.pageviews, 'count')}</td>
+                {list.columns.map((column) => (
+                  <td className="pa-num" data-field={column.field} key={column.field}>
+                    {formatValue(row[column.field] ?? 0, 'count')}
+                  </td>
+                ))}
               </tr>
             ))}
           </tbody>
@@ -162,8 +166,8 @@ export function Dashboard({ apiRoute, data, mode }: DashboardProps) {
 
         <ul aria-label="Key figures" className="pa-kpis">
           {KPIS.map((kpi) => {
-            const total = compare.totals[kpi.key]
-            const change = describeChange(kpi, total)
+            const base = RATIO_BASES[kpi.key]
+            const change = describeChange(kpi, compare.totals[kpi.key], base && compare.totals[base])
             return (
               <li className="pa-card" data-kpi={kpi.key} data-testid="analytics-kpi" key={kpi.key}>
                 <p className="pa-kpi-label">{kpi.label}</p>
@@ -207,7 +211,7 @@ export function Dashboard({ apiRoute, data, mode }: DashboardProps) {
 
         <div className="pa-lists">
           {BREAKDOWN_LISTS.map((list) => (
-            <RankedList key={list.breakdown} keyLabel={list.keyLabel} rows={stats.breakdowns[list.breakdown] ?? []} title={list.title} />
+            <RankedList key={list.breakdown} list={list} rows={stats.breakdowns[list.breakdown] ?? []} />
           ))}
         </div>
 

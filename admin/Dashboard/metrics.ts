@@ -2,7 +2,7 @@
  * What the dashboard shows and how: KPI cards, chart series, breakdown lists, and number
  * formatting. Pure, shared by the server views and the client components.
  */
-import type { Breakdown, StatsTotalName } from '../../src/stats/types.js'
+import type { Breakdown, BreakdownRow, SeriesPoint, StatsTotalName } from '../../src/stats/types.js'
 
 export type ValueFormat = 'count' | 'decimal' | 'duration' | 'percent'
 
@@ -12,6 +12,23 @@ export interface KpiDefinition {
   key: StatsTotalName
   label: string
   format: ValueFormat
+}
+
+/**
+ * The count each ratio is taken over: a period without any of it has no value of the ratio
+ * (the API answers 0 there, which is not a bounce rate of 0%). Counts are their own base.
+ */
+export const RATIO_BASES: Partial<Record<StatsTotalName, StatsTotalName>> = {
+  avgVisitDuration: 'visits',
+  bounceRate: 'visits',
+  conversionRate: 'visitors',
+  viewsPerVisit: 'visits',
+}
+
+/** A period's value in a chart: null (a gap, not a 0) for a ratio over nothing, e.g. a day without visits. */
+export const seriesValue = (point: SeriesPoint, key: StatsTotalName): null | number => {
+  const base = RATIO_BASES[key]
+  return base && point[base] === 0 ? null : point[key]
 }
 
 /** The KPI cards, in order. */
@@ -27,16 +44,52 @@ export const KPIS: KpiDefinition[] = [
   { format: 'count', higherIsBetter: true, key: 'aiTokens', label: 'AI tokens' },
 ]
 
+/** A number column of a ranked list: which count of the breakdown row, under which header. */
+export interface ListColumn {
+  field: Exclude<keyof BreakdownRow, 'key'>
+  label: string
+  /** What the column counts, where the header alone could be misread (the header's tooltip). */
+  description?: string
+}
+
+export interface BreakdownList {
+  breakdown: Breakdown
+  /** Number columns; the first one sizes the row's bar (the list is ranked by it). */
+  columns: ListColumn[]
+  keyLabel: string
+  title: string
+}
+
+const VISITORS: ListColumn = { field: 'visitors', label: 'Visitors' }
+const PAGEVIEWS: ListColumn = { field: 'pageviews', label: 'Pageviews' }
+
 /** The ranked lists below the charts, with the column header of their keys. */
-export const BREAKDOWN_LISTS: Array<{ breakdown: Breakdown; keyLabel: string; title: string }> = [
-  { breakdown: 'pages', keyLabel: 'Page', title: 'Top pages' },
-  { breakdown: 'entryPages', keyLabel: 'Page', title: 'Entry pages' },
-  { breakdown: 'sources', keyLabel: 'Source', title: 'Sources' },
-  { breakdown: 'utmCampaign', keyLabel: 'Campaign', title: 'UTM campaigns' },
-  { breakdown: 'countries', keyLabel: 'Country', title: 'Countries' },
-  { breakdown: 'browsers', keyLabel: 'Browser', title: 'Browsers' },
-  { breakdown: 'os', keyLabel: 'Operating system', title: 'Operating systems' },
-  { breakdown: 'devices', keyLabel: 'Device', title: 'Devices' },
+export const BREAKDOWN_LISTS: BreakdownList[] = [
+  { breakdown: 'pages', columns: [VISITORS, PAGEVIEWS], keyLabel: 'Page', title: 'Top pages' },
+  {
+    breakdown: 'entryPages',
+    // Not the page's pageviews (Top pages has those): the visits that began there and all their pageviews.
+    columns: [
+      VISITORS,
+      { description: 'Visits that began on this page', field: 'visits', label: 'Visits' },
+      { description: 'Pageviews of the visits that began on this page, on any page', field: 'pageviews', label: 'Views in visits' },
+    ],
+    keyLabel: 'Page',
+    title: 'Entry pages',
+  },
+  { breakdown: 'sources', columns: [VISITORS, PAGEVIEWS], keyLabel: 'Source', title: 'Sources' },
+  { breakdown: 'utmCampaign', columns: [VISITORS, PAGEVIEWS], keyLabel: 'Campaign', title: 'UTM campaigns' },
+  { breakdown: 'countries', columns: [VISITORS, PAGEVIEWS], keyLabel: 'Country', title: 'Countries' },
+  { breakdown: 'browsers', columns: [VISITORS, PAGEVIEWS], keyLabel: 'Browser', title: 'Browsers' },
+  { breakdown: 'os', columns: [VISITORS, PAGEVIEWS], keyLabel: 'Operating system', title: 'Operating systems' },
+  { breakdown: 'devices', columns: [VISITORS, PAGEVIEWS], keyLabel: 'Device', title: 'Devices' },
+  {
+    breakdown: 'events',
+    // Ranked by count: server-side events (no visitor) must not fall off the list.
+    columns: [{ description: 'Times the event was recorded', field: 'events', label: 'Count' }, VISITORS],
+    keyLabel: 'Event',
+    title: 'Custom events',
+  },
 ]
 
 /** Rows per ranked list. */
@@ -68,11 +121,31 @@ export function formatValue(value: number, format: ValueFormat): string {
 
 export type ChangeTone = 'bad' | 'good' | 'neutral'
 
-/** The change badge of a KPI: text for the eye and for screen readers, and its tone. */
+/** A total in the current and the previous period (the compare API's shape). */
+export interface ChangeInput {
+  change: number
+  current: number
+  previous: number
+  relativeChange: null | number
+}
+
+/**
+ * The change badge of a KPI: text for the eye and for screen readers, and its tone. `base`:
+ * for a ratio, the change of the count it is taken over (`RATIO_BASES`). A period without
+ * any of that count (or, for a count, of itself) has no data, and then there is nothing to
+ * compare: "new" when the previous period is empty, the same on every KPI; for a ratio, "no
+ * data" when the current one is. Never a rise or fall against a value that was not measured.
+ */
 export function describeChange(
   kpi: Pick<KpiDefinition, 'format' | 'higherIsBetter'>,
-  change: { change: number; previous: number; relativeChange: null | number },
+  change: ChangeInput,
+  base?: Pick<ChangeInput, 'current' | 'previous'>,
 ): { label: string; text: string; tone: ChangeTone } {
+  const counted = base ?? change
+  if (counted.current === 0 && counted.previous === 0) return { label: 'no data in this or the previous period', text: '±0', tone: 'neutral' }
+  if (counted.previous === 0) return { label: 'no data in the previous period', text: 'new', tone: 'neutral' }
+  // A count that fell to 0 did fall; a ratio over nothing is not a value that fell.
+  if (base && base.current === 0) return { label: 'no data in this period', text: 'no data', tone: 'neutral' }
   if (change.change === 0) return { label: 'no change against the previous period', text: '±0', tone: 'neutral' }
   const up = change.change > 0
   const tone: ChangeTone = up === kpi.higherIsBetter ? 'good' : 'bad'

@@ -63,6 +63,7 @@ export const DASHBOARD_CSS = `
 .pa-link { background: none; border: 0; color: inherit; cursor: pointer; font: inherit; padding: 0; text-align: left; text-decoration: underline; text-underline-offset: 2px }
 .pa-snippet { display: grid; gap: 8px }
 .pa-snippet pre { background: var(--theme-elevation-100); border-radius: var(--style-radius-s, 3px); margin: 0; overflow-x: auto; padding: 10px 12px; white-space: pre-wrap; word-break: break-all }
+.pa-warning { background: var(--theme-warning-100); border-left: 3px solid var(--theme-warning-500); border-radius: var(--style-radius-s, 3px); margin: 0; padding: 8px 12px }
 .pa-steps { margin: 0; padding-left: 20px }
 .pa-danger { border-color: var(--theme-error-500) }
 .pa-widget { display: grid; gap: 12px; margin-bottom: var(--base) }

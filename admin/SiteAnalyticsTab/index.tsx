@@ -9,7 +9,7 @@ import type { SanitizedAnalyticsConfig } from '../../src/types.js'
 import { findSiteSettings } from '../../collections/AnalyticsSettings.js'
 import { canAccessSite } from '../../src/access/siteAccess.js'
 import { getAnalyticsConfig } from '../../src/analyticsConfig.js'
-import { analyticsScriptTag } from '../../src/snippet.js'
+import { analyticsScriptTag, SNIPPET_ORIGIN_WARNING, snippetOrigin } from '../../src/snippet.js'
 import { CopyButton } from '../CopyButton/index.client.js'
 import { DashboardSection } from '../Dashboard/index.js'
 import { loadDashboard } from '../Dashboard/loadDashboard.js'
@@ -60,7 +60,8 @@ export async function SiteAnalyticsTab({ doc, initPageResult, searchParams }: Do
   const effective = canRead ? payload.analytics?.sites.get(String(siteId))?.settings : undefined
   // Why events were refused: for the site's admins only, as anonymous clients may not be told.
   const rejections = canUpdate && payload.analytics ? await payload.analytics.rejections.recent(siteId).catch(() => null) : null
-  const snippet = analyticsScriptTag({ apiRoute: cfg.apiRoute, origin: cfg.scriptOrigin, site: siteId })
+  const origin = snippetOrigin(cfg.scriptOrigin, req.headers)
+  const snippet = analyticsScriptTag({ apiRoute: cfg.apiRoute, origin: origin.origin, site: siteId })
   const adminRoute = payload.config.routes.admin
   const settingsHref = formatAdminURL({
     adminRoute,
@@ -89,6 +90,11 @@ export async function SiteAnalyticsTab({ doc, initPageResult, searchParams }: Do
         <DashboardSection apiRoute={payload.config.routes.api} mode="site" result={result} />
         <section aria-labelledby="pa-snippet" className="pa-panel pa-snippet">
           <h3 id="pa-snippet">Tracking snippet</h3>
+          {origin.configured ? null : (
+            <p className="pa-warning" data-testid="analytics-snippet-warning">
+              <strong>Warning:</strong> {SNIPPET_ORIGIN_WARNING}
+            </p>
+          )}
           <pre data-testid="analytics-snippet">{snippet}</pre>
           <div>
             <CopyButton label="Copy snippet" text={snippet} />

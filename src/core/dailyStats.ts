@@ -41,8 +41,9 @@
  * for `source` where they count under the key '' (Direct / None).
  *
  * `page`: per path of pageviews: pageviews, visitors (distinct hashes), visits (distinct
- * sessions). `exitPage`: per exit(σ): visits (= exits). `event`: per custom event name (a
- * type that is not built in, so never `pageview`): events, visitors (distinct hashes).
+ * sessions). `exitPage`: per exit(σ): visits (= exits), visitors (distinct session
+ * visitors). `event`: per custom event name (a type that is not built in, so never
+ * `pageview`): events, visitors (distinct hashes).
  *
  * Every metric a row does not define is 0. A row's tenant is that of the day's last event.
  * A (site, day) with no raw events keeps whatever rows it has (raw events past their

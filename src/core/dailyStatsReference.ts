@@ -149,7 +149,11 @@ function siteDayRows(siteId: string, day: string, unsorted: Ev[]): DailyStatsRow
       b.metrics.totalDuration += sessionMs // milliseconds until the end, then seconds
     }
     const exit = present(pageviews[pageviews.length - 1]?.raw.path)
-    if (exit) bucket('exitPage', exit).sessions.add(first.session!)
+    if (exit) {
+      const b = bucket('exitPage', exit)
+      b.sessions.add(first.session!)
+      if (first.visitor) b.visitors.add(first.visitor)
+    }
   }
   total.metrics.totalDuration = durationMs
 
@@ -160,7 +164,7 @@ function siteDayRows(siteId: string, day: string, unsorted: Ev[]): DailyStatsRow
     const [dimension, key] = id.split('\u0000') as [StatsDimension, string]
     const metrics = { ...b.metrics }
     // Distinct counts come from the sets; which metrics a dimension defines is in dailyStats.ts.
-    if (dimension !== 'exitPage') metrics.visitors = b.visitors.size
+    metrics.visitors = b.visitors.size
     if (dimension !== 'event') metrics.visits = b.sessions.size
     metrics.totalDuration = metrics.totalDuration / 1000
     rows.push({ day, dimension, key, siteId, tenantId, ...metrics })

@@ -97,8 +97,10 @@ export interface BreakdownRow {
   /** Events under this key (the `events` breakdown: that custom event's count). */
   events?: number
   key: string
+  /** `pages`: the page's own pageviews; session breakdowns (`entryPages`, `sources`, …): all pageviews of those visits. */
   pageviews: number
   visitors: number
+  /** `entryPages` / `exitPages`: the visits that began / ended there. */
   visits: number
 }
 

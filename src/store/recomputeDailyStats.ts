@@ -285,7 +285,7 @@ export function recomputeQuery(args: { events: CollectionTable; pair: SiteDay; s
   const exitPages = rowsBranch(
     sql`${'exitPage'}`,
     a('exit_page'),
-    { visits: sql`count(*)` },
+    { visitors: sql`count(DISTINCT ${a('visitor')})`, visits: sql`count(*)` },
     sql`FROM sess WHERE ${a('exit_page')} IS NOT NULL GROUP BY ${a('exit_page')}`,
   )
   const customEvents = rowsBranch(

@@ -41,7 +41,10 @@ const a = (alias: string) => sql.identifier(alias)
 export interface StatsStore {
   /** Per (site, day): the custom-event counts of the `event` dimension (all names, or the given ones). */
   customEventsByDay(siteIds: SiteKey[], from: string, to: string, names: null | string[]): Promise<Array<{ day: string; events: number; key: string; siteId: string }>>
-  /** Per dimension, its keys ordered by visitors (then visits, pageviews, events, key), at most `limit` each. */
+  /**
+   * Per dimension, its keys ordered by visitors (then visits, pageviews, events, key) — custom
+   * events (`event`) by their count first —, at most `limit` each.
+   */
   topKeys(
     siteIds: SiteKey[],
     from: string,
@@ -159,6 +162,8 @@ export function createStatsStore(payload: Payload, cfg: SanitizedAnalyticsConfig
       }
       // Summed as float8 (exact for whole numbers below 2^53): numeric sums are several times slower.
       const sum = (field: string) => sql`sum(u.${a(field)})`
+      // Custom events rank by count: server-side ones have no visitors and must not fall off the list.
+      const eventsFirst = dimensions.includes('event') ? sql`CASE WHEN u.${a('dimension')} = ${'event'} THEN ${sum('events')} END DESC NULLS LAST,` : sql``
       const query = sql`
         SELECT ${a('dimension')}, ${a('key')}, ${a('visitors')}, ${a('visits')}, ${a('pageviews')}, ${a('events')} FROM (
           SELECT u.${a('dimension')}, u.${a('key')},
@@ -166,7 +171,7 @@ export function createStatsStore(payload: Payload, cfg: SanitizedAnalyticsConfig
             ${sum('pageviews')} AS ${a('pageviews')}, ${sum('events')} AS ${a('events')},
             row_number() OVER (
               PARTITION BY u.${a('dimension')}
-              ORDER BY ${sum('visitors')} DESC, ${sum('visits')} DESC, ${sum('pageviews')} DESC, ${sum('events')} DESC, u.${a('key')} COLLATE "C"
+              ORDER BY ${eventsFirst} ${sum('visitors')} DESC, ${sum('visits')} DESC, ${sum('pageviews')} DESC, ${sum('events')} DESC, u.${a('key')} COLLATE "C"
             ) AS ${a('rank')}
           FROM (${sql.join(parts, sql` UNION ALL `)}) u
           GROUP BY u.${a('dimension')}, u.${a('key')}

@@ -184,7 +184,7 @@ describe('Admin → Analytics', () => {
     expect(rows.sort()).toEqual([String(shop.id), String(blog.id), String(globex.id)].sort())
     // Each has its sparkline, and ranked lists are filled.
     expect(await page.locator('[data-testid="analytics-comparison"] svg.pa-spark').count()).toBe(3)
-    expect(await page.locator('[data-testid="analytics-list"]').count()).toBe(8)
+    expect(await page.locator('[data-testid="analytics-list"]').count()).toBe(9)
     expect(await page.locator('section[aria-label="Top pages"] tbody tr').count()).toBeGreaterThan(1)
     expect(await page.locator('[data-chart="traffic"] svg').count()).toBeGreaterThan(0)
     await shot(page, 'analytics-view.png')
@@ -302,6 +302,40 @@ describe('Admin → Analytics', () => {
     await context.close()
   })
 
+  test('custom events are listed with the counts and visitors the API answers, and Entry pages label their columns for what they count', async () => {
+    const context = await contextFor(tokens.admin)
+    const page = await context.newPage()
+    await openDashboard(page, '/admin/analytics')
+    const { body } = await api<StatsResult>('/stats?range=30d&breakdown=events,entryPages', tokens.admin)
+    const number = (text?: null | string) => Number(text?.replace(/,/g, ''))
+    const rowsOf = (breakdown: string, fields: string[]) =>
+      page.locator(`[data-breakdown="${breakdown}"] tbody tr`).evaluateAll(
+        (rows, names) =>
+          rows.map((row) => [row.getAttribute('data-key'), ...names.map((name) => row.querySelector(`td[data-field="${name}"]`)?.textContent ?? null)]),
+        fields,
+      )
+
+    const events = page.locator('[data-breakdown="events"]')
+    expect(await events.locator('h3').textContent()).toBe('Custom events')
+    expect(await events.locator('thead th').allTextContents()).toEqual(['Event', 'Count', 'Visitors'])
+    expect(body.breakdowns.events!.length).toBeGreaterThan(1)
+    const shownEvents = (await rowsOf('events', ['events', 'visitors'])).map(([key, count, visitors]) => ({ events: number(count), key, visitors: number(visitors) }))
+    expect(shownEvents).toEqual(body.breakdowns.events!.map(({ events: count, key, visitors }) => ({ events: count, key, visitors })))
+
+    // Entry pages: the visits that began on a page and their pageviews, not "Pageviews" like Top pages'.
+    expect(await page.locator('[data-breakdown="entryPages"] thead th').allTextContents()).toEqual(['Page', 'Visitors', 'Visits', 'Views in visits'])
+    expect(await page.locator('[data-breakdown="pages"] thead th').allTextContents()).toEqual(['Page', 'Visitors', 'Pageviews'])
+    const shownEntries = (await rowsOf('entryPages', ['visitors', 'visits', 'pageviews'])).map(([key, visitors, visits, pageviews]) => ({
+      key,
+      pageviews: number(pageviews),
+      visitors: number(visitors),
+      visits: number(visits),
+    }))
+    expect(shownEntries).toEqual(body.breakdowns.entryPages!.map(({ key, pageviews, visitors, visits }) => ({ key, pageviews, visitors, visits })))
+    await page.locator('.pa-lists').screenshot({ path: path.join(SCREENSHOTS, 'analytics-lists.png') })
+    await context.close()
+  })
+
   test('the admin home shows visitors today and over 7 days', async () => {
     const context = await contextFor(tokens.admin)
     const page = await context.newPage()
@@ -321,6 +355,12 @@ describe('Sites → a site → Analytics', () => {
     const context = await contextFor(tokens.admin)
     const page = await context.newPage()
     await page.goto(`${app.url}/admin/collections/sites/${shop.id}`)
+    // The dev app configures no serverURL or scriptOrigin: the snippet takes the admin's own
+    // address (absolute, so it loads when pasted into the site) and says so.
+    const snippetSrc = `src="${app.url}/api/analytics/script.js"`
+    const field = page.locator('#field-trackingSnippet')
+    await expect.poll(() => field.inputValue()).toContain(snippetSrc)
+    expect(await page.locator('.field-type.textarea:has(#field-trackingSnippet) .field-description').textContent()).toContain('No public address of this server is configured')
     await page.click('.doc-tab:has-text("Analytics")')
     await page.waitForURL(new RegExp(`/collections/sites/${shop.id}/analytics`))
     await page.locator('[data-testid="analytics-dashboard"]').waitFor()
@@ -333,6 +373,8 @@ describe('Sites → a site → Analytics', () => {
     expect(await page.locator('select[name="site"]').count()).toBe(0)
     expect(await page.locator('[data-testid="analytics-comparison"]').count()).toBe(0)
     expect(await page.locator('[data-testid="analytics-snippet"]').textContent()).toContain(`data-site="${shop.id}"`)
+    expect(await page.locator('[data-testid="analytics-snippet"]').textContent()).toContain(snippetSrc)
+    expect(await page.locator('[data-testid="analytics-snippet-warning"]').textContent()).toContain('No public address of this server is configured')
     expect(await page.locator('[data-testid="analytics-no-events"]').count()).toBe(0)
 
     // Its range picker keeps the tab.

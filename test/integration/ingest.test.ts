@@ -1,4 +1,4 @@
-import type { Payload } from 'payload'
+import type { Payload, TextareaField } from 'payload'
 
 import { randomBytes } from 'node:crypto'
 import { Redis } from 'ioredis'
@@ -7,11 +7,13 @@ import { inject } from 'vitest'
 
 import type { DemoSite } from '../helpers/fixtures.js'
 
+import { DEMO_USERS } from '../../dev/seed.js'
 import { BODY_DEADLINE_MS } from '../../src/ingest/trackHandler.js'
 import { AnalyticsInputError } from '../../src/runtime.js'
+import { SNIPPET_ORIGIN_WARNING } from '../../src/snippet.js'
 import { demoSites } from '../helpers/fixtures.js'
 import { bootPayload } from '../helpers/payload.js'
-import { rawRequest } from '../helpers/rest.js'
+import { login, rawRequest } from '../helpers/rest.js'
 import { streamEvents, streamRaw } from '../helpers/stream.js'
 
 const CHROME = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36'
@@ -387,9 +389,23 @@ describe('CORS and the script', () => {
     expect(cached.status).toBe(304)
   })
 
-  test('every site document shows its tracking snippet', async () => {
-    const site = await payload.findByID({ collection: 'sites', id: sites['globex.test']!.id })
-    expect(site.trackingSnippet).toBe(`<script defer data-site="${site.id}" src="/api/analytics/script.js"></script>`)
+  test('a site document read over HTTP shows an absolute snippet from the request’s address, with a warning, when no origin is configured', async () => {
+    const id = sites['globex.test']!.id
+    const token = await login(payload, DEMO_USERS.superAdmin.email, DEMO_USERS.superAdmin.password)
+    // The admin behind a TLS-terminating proxy (which sets X-Forwarded-Proto), and directly.
+    const read = async (headers: Record<string, string>) =>
+      (await rawRequest(payload, 'GET', `/sites/${id}`, { headers: { authorization: `JWT ${token}`, ...headers } })).body.trackingSnippet
+    expect(await read({ host: 'cms.example.test', 'x-forwarded-proto': 'https' })).toBe(
+      `<script defer data-site="${id}" src="https://cms.example.test/api/analytics/script.js"></script>`,
+    )
+    expect(await read({ host: 'localhost:3000' })).toBe(`<script defer data-site="${id}" src="http://localhost:3000/api/analytics/script.js"></script>`)
+    // A Host header that is no address does not make its way into the snippet.
+    expect(await read({ host: 'evil.test/x?' })).toBe(`<script defer data-site="${id}" src="/api/analytics/script.js"></script>`)
+    // Only the Local API without any request has no address to use.
+    expect((await payload.findByID({ collection: 'sites', id })).trackingSnippet).toBe(`<script defer data-site="${id}" src="/api/analytics/script.js"></script>`)
+
+    const field = payload.collections.sites!.config.fields.find((candidate) => 'name' in candidate && candidate.name === 'trackingSnippet') as TextareaField
+    expect(field.admin?.description).toContain(SNIPPET_ORIGIN_WARNING)
   })
 })
 

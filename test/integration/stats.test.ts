@@ -101,7 +101,7 @@ function referenceRows(): DailyStatsRow[] {
   return referenceCache.rows
 }
 
-/** A breakdown's rows from the reference rows: summed over the days, ordered by visitors. */
+/** A breakdown's rows from the reference rows: summed over the days, ordered by visitors (custom events by count first). */
 function expectedBreakdown(dimension: DailyStatsRow['dimension'], ids: Array<number | string>, from: string, to: string, limit: number): BreakdownRow[] {
   const byKey = new Map<string, Required<BreakdownRow>>()
   for (const row of referenceRows()) {
@@ -116,7 +116,7 @@ function expectedBreakdown(dimension: DailyStatsRow['dimension'], ids: Array<num
   return [...byKey.values()]
     .sort(
       (a, b) =>
-        b.visitors - a.visitors || b.visits - a.visits || b.pageviews - a.pageviews || b.events - a.events || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0),
+        (dimension === 'event' ? b.events - a.events : 0) || b.visitors - a.visitors || b.visits - a.visits || b.pageviews - a.pageviews || b.events - a.events || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0),
     )
     .slice(0, limit)
 }
@@ -219,7 +219,7 @@ describe('GET /api/analytics/stats', () => {
     await expect(stats.getStats({ siteIds, siteSeriesInterval: 'year' as never }, { overrideAccess: true })).rejects.toMatchObject({ status: 400 })
   })
 
-  test('breakdowns are ordered by visitors and cut at the limit', async () => {
+  test('breakdowns are ordered by visitors (custom events by count) and cut at the limit', async () => {
     const from = addDays(today(), -9)
     const to = today()
     const breakdowns = BREAKDOWN_DIMENSIONS
@@ -234,6 +234,11 @@ describe('GET /api/analytics/stats', () => {
       expect(expected.length, name).toBeGreaterThan(0)
       expect(body.breakdowns[name as keyof typeof breakdowns], name).toEqual(expected)
     }
+    // Exit pages have their visitors (every generated session has one).
+    expect(body.breakdowns.exitPages!.every((row) => row.visitors > 0 && row.visitors <= row.visits)).toBe(true)
+    // Custom events are ranked by how often they were recorded.
+    const counts = body.breakdowns.events!.map((row) => row.events ?? 0)
+    expect(counts).toEqual([...counts].sort((x, y) => y - x))
     // Without a limit: 10 rows at most; all 8 generated paths here.
     const pages = await get<StatsResult>(`/analytics/stats?siteId=${shop.id}&from=${from}&to=${to}&breakdown=pages`, adminToken)
     expect(pages.body.breakdowns.pages).toEqual(expectedBreakdown('page', [shop.id], from, to, 10))

@@ -176,12 +176,12 @@ describe('referenceDailyStats on a hand-computed day', () => {
       row('2026-05-01', 'page', '/contact', { pageviews: 1, visitors: 1, visits: 1 }),
       row('2026-05-01', 'page', '/pricing', { pageviews: 2, visitors: 2, visits: 2 }),
     ])
-    // last pageview of A /contact, B /pricing, C /blog, D /.
+    // last pageview of A /contact, B /pricing, C /blog, D /: each one visit, and its visitor.
     expectSame(of(day1, 'exitPage'), [
-      row('2026-05-01', 'exitPage', '/', { visits: 1 }),
-      row('2026-05-01', 'exitPage', '/blog', { visits: 1 }),
-      row('2026-05-01', 'exitPage', '/contact', { visits: 1 }),
-      row('2026-05-01', 'exitPage', '/pricing', { visits: 1 }),
+      row('2026-05-01', 'exitPage', '/', { visitors: 1, visits: 1 }),
+      row('2026-05-01', 'exitPage', '/blog', { visitors: 1, visits: 1 }),
+      row('2026-05-01', 'exitPage', '/contact', { visitors: 1, visits: 1 }),
+      row('2026-05-01', 'exitPage', '/pricing', { visitors: 1, visits: 1 }),
     ])
     // lead.created is built in: only `signup` is a custom event.
     expectSame(of(day1, 'event'), [row('2026-05-01', 'event', 'signup', { events: 1, visitors: 1 })])
@@ -198,7 +198,7 @@ describe('referenceDailyStats on a hand-computed day', () => {
         row('2026-05-02', 'device', 'desktop', sessions(1, 1, 1, 0, 1)),
         row('2026-05-02', 'entryPage', '/pricing', sessions(1, 1, 1, 0, 1)),
         row('2026-05-02', 'page', '/pricing', { pageviews: 1, visitors: 1, visits: 1 }),
-        row('2026-05-02', 'exitPage', '/pricing', { visits: 1 }),
+        row('2026-05-02', 'exitPage', '/pricing', { visitors: 1, visits: 1 }),
       ],
     )
   })

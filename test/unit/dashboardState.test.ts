@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest'
 
-import { describeChange, formatValue, KPIS } from '../../admin/Dashboard/metrics.js'
+import { BREAKDOWN_LISTS, describeChange, formatValue, KPIS, RATIO_BASES, seriesValue } from '../../admin/Dashboard/metrics.js'
 import { dashboardSearch, parseDashboardState, statsRange } from '../../admin/Dashboard/state.js'
 
 describe('dashboard URL state', () => {
@@ -48,15 +48,77 @@ describe('KPI values and changes', () => {
     expect(formatValue(Number.NaN, 'count')).toBe('–')
   })
 
+  const kpi = (key: string) => KPIS.find((candidate) => candidate.key === key)!
+  const total = (previous: number, current: number) => ({
+    change: current - previous,
+    current,
+    previous,
+    relativeChange: previous === 0 ? null : (current - previous) / previous,
+  })
+
   test('a change is good or bad by what the metric means: fewer bounces is good news', () => {
-    const visitors = KPIS.find((kpi) => kpi.key === 'visitors')!
-    const bounce = KPIS.find((kpi) => kpi.key === 'bounceRate')!
-    expect(describeChange(visitors, { change: 50, previous: 100, relativeChange: 0.5 })).toMatchObject({ text: '↑ 50%', tone: 'good' })
-    expect(describeChange(visitors, { change: -25, previous: 100, relativeChange: -0.25 })).toMatchObject({ text: '↓ 25%', tone: 'bad' })
-    expect(describeChange(bounce, { change: -0.05, previous: 0.5, relativeChange: -0.1 })).toMatchObject({ text: '↓ 5.0 pts', tone: 'good' })
-    expect(describeChange(bounce, { change: 0.1, previous: 0.4, relativeChange: 0.25 })).toMatchObject({ tone: 'bad' })
-    expect(describeChange(visitors, { change: 12, previous: 0, relativeChange: null })).toMatchObject({ text: '↑ new', tone: 'good' })
-    expect(describeChange(visitors, { change: 0, previous: 3, relativeChange: 0 })).toMatchObject({ text: '±0', tone: 'neutral' })
-    expect(describeChange(visitors, { change: 50, previous: 100, relativeChange: 0.5 }).label).toBe('up 50% against the previous period (100)')
+    const [visitors, bounce] = [kpi('visitors'), kpi('bounceRate')]
+    const visits = total(100, 120)
+    expect(describeChange(visitors, total(100, 150))).toMatchObject({ text: '↑ 50%', tone: 'good' })
+    expect(describeChange(visitors, total(100, 75))).toMatchObject({ text: '↓ 25%', tone: 'bad' })
+    expect(describeChange(bounce, total(0.5, 0.45), visits)).toMatchObject({ text: '↓ 5.0 pts', tone: 'good' })
+    expect(describeChange(bounce, total(0.4, 0.5), visits)).toMatchObject({ tone: 'bad' })
+    expect(describeChange(visitors, total(3, 3))).toMatchObject({ text: '±0', tone: 'neutral' })
+    expect(describeChange(visitors, total(100, 150)).label).toBe('up 50% against the previous period (100)')
+    // A count that fell to nothing did fall.
+    expect(describeChange(visitors, total(40, 0))).toMatchObject({ text: '↓ 100%', tone: 'bad' })
+  })
+
+  test('a previous period without data reads "new" on every KPI, never a rise against a ratio that was not measured', () => {
+    // The previous period had no visits: its bounce rate, views per visit, durations and
+    // conversion rate are the API's 0 over nothing, not values to compare with.
+    const previous = { aiTokens: 0, avgVisitDuration: 0, bounceRate: 0, conversionRate: 0, leads: 0, pageviews: 0, viewsPerVisit: 0, visitors: 0, visits: 0 }
+    const current = { aiTokens: 900, avgVisitDuration: 42, bounceRate: 0.6, conversionRate: 0.1, leads: 2, pageviews: 30, viewsPerVisit: 1.5, visitors: 19, visits: 20 }
+    const totals = Object.fromEntries(KPIS.map(({ key }) => [key, total(previous[key as keyof typeof previous], current[key as keyof typeof current])]))
+    for (const card of KPIS) {
+      const base = RATIO_BASES[card.key]
+      const described = describeChange(card, totals[card.key]!, base && totals[base])
+      expect({ [card.key]: described }).toEqual({ [card.key]: { label: 'no data in the previous period', text: 'new', tone: 'neutral' } })
+    }
+    // Nothing in either period: no change at all.
+    expect(describeChange(kpi('bounceRate'), total(0, 0), total(0, 0))).toMatchObject({ text: '±0', tone: 'neutral' })
+    // Visits before, none now: the bounce rate has no value now (not a fall of 60 points).
+    expect(describeChange(kpi('bounceRate'), total(0.6, 0), total(12, 0))).toEqual({ label: 'no data in this period', text: 'no data', tone: 'neutral' })
+    // A real 0% bounce rate over real visits is a change.
+    expect(describeChange(kpi('bounceRate'), total(0.6, 0), total(12, 10))).toMatchObject({ text: '↓ 60.0 pts', tone: 'good' })
+  })
+})
+
+describe('ranked lists', () => {
+  test('Entry pages label their counts for what they count, unlike Top pages', () => {
+    const list = (breakdown: string) => BREAKDOWN_LISTS.find((candidate) => candidate.breakdown === breakdown)!
+    expect(list('pages').columns.map((column) => column.label)).toEqual(['Visitors', 'Pageviews'])
+    const entry = list('entryPages').columns
+    expect(entry.map((column) => column.label)).toEqual(['Visitors', 'Visits', 'Views in visits'])
+    expect(entry.every((column) => column.label !== 'Pageviews')).toBe(true)
+    expect(entry.find((column) => column.field === 'pageviews')!.description).toMatch(/visits that began on this page/)
+  })
+
+  test('custom events are listed with their count (ranked by it) and visitors', () => {
+    const events = BREAKDOWN_LISTS.find((candidate) => candidate.breakdown === 'events')!
+    expect(events.title).toBe('Custom events')
+    expect(events.columns.map((column) => [column.field, column.label])).toEqual([
+      ['events', 'Count'],
+      ['visitors', 'Visitors'],
+    ])
+  })
+})
+
+describe('chart series', () => {
+  test('a day without visits is 0 visitors but no conversion rate or bounce rate (a gap, not a drop to 0)', () => {
+    const day = { aiTokens: 0, automationRuns: 0, avgVisitDuration: 0, bounceRate: 0, conversionRate: 0, conversions: 0, exports: 0, forms: 0, leads: 0, pageviews: 0, viewsPerVisit: 0, visitors: 0, visits: 0 }
+    const empty = { ...day, date: '2026-05-01' }
+    expect(seriesValue(empty, 'visitors')).toBe(0)
+    expect(seriesValue(empty, 'pageviews')).toBe(0)
+    expect(seriesValue(empty, 'conversionRate')).toBeNull()
+    expect(seriesValue(empty, 'bounceRate')).toBeNull()
+    const visited = { ...empty, bounceRate: 0, conversionRate: 0, visitors: 4, visits: 5 }
+    expect(seriesValue(visited, 'conversionRate')).toBe(0)
+    expect(seriesValue(visited, 'bounceRate')).toBe(0)
   })
 })
