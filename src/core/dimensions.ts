@@ -30,6 +30,12 @@ export type DeviceClass = (typeof DEVICE_CLASSES)[number]
 export const SCREEN_CLASSES = ['mobile', 'tablet', 'laptop', 'desktop'] as const
 export type ScreenClass = (typeof SCREEN_CLASSES)[number]
 
+/**
+ * The engagement sums of `page` and `total` rows (definitions: `dailyStats.ts`): time on
+ * page = engagedSeconds / engagedVisits, scroll depth = scrollDepthSum / scrollVisits.
+ */
+export const ENGAGEMENT_METRICS = ['scrollDepthSum', 'scrollVisits', 'engagedSeconds', 'engagedVisits'] as const
+
 /** The additive counters every daily-stats row carries. */
 export const STATS_METRICS = [
   'pageviews',
@@ -43,6 +49,7 @@ export const STATS_METRICS = [
   'exports',
   'automationRuns',
   'aiTokens',
+  ...ENGAGEMENT_METRICS,
 ] as const
 
 export type StatsMetric = (typeof STATS_METRICS)[number]

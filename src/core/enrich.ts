@@ -12,6 +12,7 @@ import type { EffectiveSiteSettings } from './siteSettings.js'
 import type { ServerEvent, TrackBody } from './trackSchema.js'
 
 import { countryFromHeaders } from './country.js'
+import { SCROLL_DEPTH_PROP } from './dailyStats.js'
 import { isExcludedPath } from './excludedPaths.js'
 import { isHostnameAllowed } from './hostnameAllowed.js'
 import { anonymizeIp } from './ip.js'
@@ -139,7 +140,9 @@ export function enrichTrackEvent(input: EnrichTrackInput): EnrichTrackResult {
     hostname: page.hostname,
     os: agent.os,
     path: page.path,
-    props: emptyToNull(body.p),
+    // An engagement keeps its figures in the columns every event has: the engaged seconds
+    // as its value, the scroll depth as its one prop (`dailyStats.ts` reads them there).
+    props: body.d === undefined ? emptyToNull(body.p) : { [SCROLL_DEPTH_PROP]: body.d },
     screen: screenClass(body.w),
     siteId: site.id,
     source: referrerSource(body.r, page.hostname, site.domain ?? '', page.sourceParam),
@@ -151,7 +154,7 @@ export function enrichTrackEvent(input: EnrichTrackInput): EnrichTrackResult {
     utmMedium: page.utm.medium,
     utmSource: page.utm.source,
     utmTerm: page.utm.term,
-    value: body.v ?? null,
+    value: body.e === undefined ? (body.v ?? null) : body.e / 1000,
     visitorHash: visitorHash(input.salt, site.id, anonymizedIp, request.userAgent),
   }
   return {

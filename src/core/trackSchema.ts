@@ -7,7 +7,7 @@ import * as z from 'zod'
 
 import type { PropValue } from './event.js'
 
-import { CUSTOM_EVENT_NAME } from './eventTypes.js'
+import { CUSTOM_EVENT_NAME, ENGAGEMENT } from './eventTypes.js'
 import { hasUnsafeChars, hasUnsafeTextChars } from './safeText.js'
 
 /** Larger bodies are answered 413 before they are decoded. */
@@ -17,6 +17,8 @@ export const MAX_PROPS = 30
 export const MAX_PROP_KEY_LENGTH = 64
 export const MAX_PROP_VALUE_LENGTH = 256
 export const MAX_SCREEN_WIDTH = 100_000
+/** An engagement's engaged time, in milliseconds: under one day. */
+export const MAX_ENGAGED_MS = 24 * 60 * 60 * 1000 - 1
 /** Issues listed in an error response; a hostile body must not produce a huge answer. */
 const MAX_REPORTED_ISSUES = 10
 
@@ -95,7 +97,33 @@ const propsSchema = z
  * The tracker's body: `s` site id, `t` event type, `u` page URL, `r` referrer, `w` window
  * width, `p` props, `v` value. Short keys keep the tracker script small.
  */
+const wholeNumber = (max: number, what: string) =>
+  z
+    .number({ error: `must be ${what}` })
+    .int({ error: `must be ${what}` })
+    .min(0, { error: `must be ${what}` })
+    .max(max, { error: `must be ${what}` })
+
+/**
+ * An `engagement` carries both `d` and `e` and no props or value; any other event neither.
+ * Checked after the fields themselves, so each message names the one field at fault.
+ */
+const engagementFields = (body: { d?: number; e?: number; p?: unknown; t: string; v?: number }, ctx: z.RefinementCtx) => {
+  const engagement = body.t === ENGAGEMENT
+  for (const key of ['d', 'e'] as const) {
+    if (engagement && body[key] === undefined) ctx.addIssue({ code: 'custom', message: `is required for an engagement event`, path: [key] })
+    if (!engagement && body[key] !== undefined) ctx.addIssue({ code: 'custom', message: `is allowed on engagement events only`, path: [key] })
+  }
+  for (const key of ['p', 'v'] as const) {
+    if (engagement && body[key] !== undefined) ctx.addIssue({ code: 'custom', message: `is not allowed on an engagement event`, path: [key] })
+  }
+}
+
 export const trackBodySchema = z.strictObject({
+  /** Engagement only: the deepest scroll position reached on the page, percent of its height. */
+  d: wholeNumber(100, 'a whole percentage from 0 to 100').optional(),
+  /** Engagement only: milliseconds the page was visible and focused since the last engagement sent. */
+  e: wholeNumber(MAX_ENGAGED_MS, `a whole number of milliseconds from 0 to ${MAX_ENGAGED_MS} (under one day)`).optional(),
   p: propsSchema.optional(),
   r: safeString(MAX_URL_LENGTH, 'the referrer URL (a string)').optional(),
   s: siteIdString,
@@ -108,7 +136,7 @@ export const trackBodySchema = z.strictObject({
     .min(0, { error: 'must be at least 0' })
     .max(MAX_SCREEN_WIDTH, { error: `must be at most ${MAX_SCREEN_WIDTH}` })
     .optional(),
-})
+}).superRefine(engagementFields)
 
 export type TrackBody = z.output<typeof trackBodySchema>
 
@@ -140,7 +168,7 @@ export const serverEventSchema = z.strictObject({
     )
     .transform((value) => (value instanceof Date ? value : new Date(value)))
     .optional(),
-  type: eventType,
+  type: eventType.refine((type) => type !== ENGAGEMENT, { error: 'engagement events come from the browser tracker only' }),
   value: finiteNumber.optional(),
 })
 

@@ -81,6 +81,10 @@ export interface StatsTotals {
   forms: number
   leads: number
   pageviews: number
+  /** Percent 0..100 — the average over (page, visit) of the deepest scroll reached; 0 without any. */
+  scrollDepth: number
+  /** Seconds — engaged time ÷ (page, visit) pairs with engaged time; 0 without any. */
+  timeOnPage: number
   viewsPerVisit: number
   visitors: number
   visits: number
@@ -98,6 +102,10 @@ export interface BreakdownRow {
   events?: number
   key: string
   pageviews: number
+  /** Pages only: percent 0..100, the average over visits of the deepest scroll reached on the page; null when none reported one. */
+  scrollDepth?: null | number
+  /** Pages only: seconds, engaged time on the page ÷ visits that engaged with it; null when none did. */
+  timeOnPage?: null | number
   visitors: number
   visits: number
 }

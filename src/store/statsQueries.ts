@@ -29,6 +29,10 @@ export interface TotalCounters {
   totalDuration: number
   visitors: number
   visits: number
+  scrollDepthSum: number
+  scrollVisits: number
+  engagedSeconds: number
+  engagedVisits: number
 }
 
 const COUNTER_FIELDS = STATS_METRICS satisfies ReadonlyArray<keyof TotalCounters>
