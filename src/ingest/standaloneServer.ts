@@ -21,7 +21,7 @@ import { createEventBuffer } from '../buffer/index.js'
 import { createFailFastRedis, waitForReady } from '../buffer/redisClient.js'
 import { createSaltStore } from '../buffer/saltStore.js'
 import { ENDPOINT_PREFIX } from '../constants.js'
-import { openGeoIpReader } from '../core/country.js'
+import { openCountryLookup } from '../core/country.js'
 import { headersFromRecord } from '../core/headers.js'
 import { metricsResponse } from '../endpoints/metrics.js'
 import { trackerScriptResponse } from '../endpoints/script.js'
@@ -153,7 +153,7 @@ export async function createIngestListener(options: IngestListenerOptions): Prom
   const metricsConfig = resolveMetricsOptions(options.metrics)
   const metrics = createAnalyticsMetrics({ logger, siteLabels: metricsConfig.siteLabels })
   const ingest = resolveIngestOptions(options, { rateLimits: 'analytics ingest: rateLimits', sessionIdle: 'analytics ingest: sessionIdleSeconds' })
-  const geoLookup = options.geoipDatabase ? await openGeoIpReader(options.geoipDatabase) : null
+  const geoLookup = await openCountryLookup(options.geoipDatabase, ingest.countryHeaders)
 
   // No auto-pipelining: the buffer already sends the tracking requests that arrive
   // together as one command, and ioredis's pipelining would only add its own cost to it.
