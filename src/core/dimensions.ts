@@ -35,6 +35,7 @@ export type ScreenClass = (typeof SCREEN_CLASSES)[number]
  * page = engagedSeconds / engagedVisits, scroll depth = scrollDepthSum / scrollVisits.
  */
 export const ENGAGEMENT_METRICS = ['scrollDepthSum', 'scrollVisits', 'engagedSeconds', 'engagedVisits'] as const
+export type EngagementMetric = (typeof ENGAGEMENT_METRICS)[number]
 
 /** The additive counters every daily-stats row carries. */
 export const STATS_METRICS = [

@@ -32,7 +32,7 @@ const HTTP_URL = /^https?:\/\//i
 const siteIdString = z.string().regex(SITE_ID, { error: 'must be a site id or domain (letters, digits, ".", "-" or "_")' })
 
 const eventType = z.string({ error: 'must be a string' }).regex(CUSTOM_EVENT_NAME, {
-  error: `must be 'pageview', a built-in event type or a custom name (a letter, then up to 63 letters, digits, ".", "_", ":", "/" or "-")`,
+  error: `must be 'pageview', a built-in event type or a custom name (a letter or digit, then up to 63 letters, digits, spaces, ".", "_", ":", "/" or "-", not ending in a space)`,
 })
 
 const safeString = (max: number, what: string) =>

@@ -17,12 +17,15 @@ import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest'
 
 import type { DailyStatsRow } from '../../src/core/dailyStats.js'
+import type { EngagementMetric } from '../../src/core/dimensions.js'
 import type { AnalyticsEvent } from '../../src/core/event.js'
 import type { BreakdownRow, CompareResult, RealtimeResult, StatsResult, StatsTotals } from '../../src/stats/types.js'
 import type { DemoSite } from '../helpers/fixtures.js'
 
 import { newShareToken } from '../../collections/AnalyticsSettings.js'
 import { referenceDailyStats } from '../../src/core/dailyStatsReference.js'
+import { ENGAGEMENT_METRICS } from '../../src/core/dimensions.js'
+import { breakdownRow } from '../../src/core/statsMath.js'
 import { BREAKDOWN_DIMENSIONS } from '../../src/stats/service.js'
 import { runCli } from '../helpers/cli.js'
 import { generateEvents, recentDays } from '../helpers/events.js'
@@ -74,7 +77,7 @@ function expectedTotals(ids: Array<number | string>, from: string, to: string): 
   const reference = referenceRows().filter(
     (row) => row.dimension === 'total' && ids.map(String).includes(row.siteId) && row.day >= from && row.day <= to,
   )
-  const sum = (metric: 'bounces' | 'totalDuration' | 'visits') => reference.reduce((n, row) => n + row[metric], 0)
+  const sum = (metric: 'bounces' | 'totalDuration' | 'visits' | EngagementMetric) => reference.reduce((n, row) => n + row[metric], 0)
   const visits = sum('visits')
   const pageviews = count('pageview')
   const conversions = events.filter((event) => conversionTypes(event.siteId).includes(event.type)).length
@@ -89,6 +92,8 @@ function expectedTotals(ids: Array<number | string>, from: string, to: string): 
     forms: count('form.submit'),
     leads: count('lead.created'),
     pageviews,
+    scrollDepth: sum('scrollVisits') ? sum('scrollDepthSum') / sum('scrollVisits') : 0,
+    timeOnPage: sum('engagedVisits') ? sum('engagedSeconds') / sum('engagedVisits') : 0,
     viewsPerVisit: visits ? pageviews / visits : 0,
     visitors,
     visits,
@@ -103,14 +108,12 @@ function referenceRows(): DailyStatsRow[] {
 
 /** A breakdown's rows from the reference rows: summed over the days, ordered by visitors. */
 function expectedBreakdown(dimension: DailyStatsRow['dimension'], ids: Array<number | string>, from: string, to: string, limit: number): BreakdownRow[] {
-  const byKey = new Map<string, Required<BreakdownRow>>()
+  const fields = ['events', 'pageviews', 'visitors', 'visits', ...ENGAGEMENT_METRICS] as const
+  const byKey = new Map<string, Parameters<typeof breakdownRow>[1]>()
   for (const row of referenceRows()) {
     if (row.dimension !== dimension || !ids.map(String).includes(row.siteId) || row.day < from || row.day > to) continue
-    const entry = byKey.get(row.key) ?? { events: 0, key: row.key, pageviews: 0, visitors: 0, visits: 0 }
-    entry.events += row.events
-    entry.pageviews += row.pageviews
-    entry.visitors += row.visitors
-    entry.visits += row.visits
+    const entry = byKey.get(row.key) ?? { key: row.key, ...Object.fromEntries(fields.map((field) => [field, 0])) } as Parameters<typeof breakdownRow>[1]
+    for (const field of fields) entry[field] += row[field]
     byKey.set(row.key, entry)
   }
   return [...byKey.values()]
@@ -119,6 +122,13 @@ function expectedBreakdown(dimension: DailyStatsRow['dimension'], ids: Array<num
         b.visitors - a.visitors || b.visits - a.visits || b.pageviews - a.pageviews || b.events - a.events || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0),
     )
     .slice(0, limit)
+    .map((row) => breakdownRow(dimension, row))
+    .map((row) => ({
+      // Sums of fractional seconds over days, added in another order: equal to the last bits.
+      ...row,
+      ...(typeof row.timeOnPage === 'number' ? { timeOnPage: expect.closeTo(row.timeOnPage, 9) as number } : {}),
+      ...(typeof row.scrollDepth === 'number' ? { scrollDepth: expect.closeTo(row.scrollDepth, 9) as number } : {}),
+    }))
 }
 
 function expectTotalsToEqual(actual: StatsTotals, expected: StatsTotals) {
