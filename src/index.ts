@@ -9,7 +9,7 @@ import { buildAnalyticsSalts } from '../collections/AnalyticsSalts.js'
 import { buildAnalyticsSettings } from '../collections/AnalyticsSettings.js'
 import { buildSites } from '../collections/Sites.js'
 import { metricsEndpoint } from './endpoints/metrics.js'
-import { scriptEndpoint } from './endpoints/script.js'
+import { scriptEndpoints } from './endpoints/script.js'
 import { siteActionEndpoints } from './endpoints/siteActions.js'
 import { statsEndpoints } from './endpoints/stats.js'
 import { trackEndpoints } from './endpoints/track.js'
@@ -76,7 +76,7 @@ export const analyticsPlugin =
     config.endpoints = [
       ...(config.endpoints ?? []),
       ...trackEndpoints,
-      scriptEndpoint,
+      ...scriptEndpoints,
       metricsEndpoint(cfg.metrics),
       ...statsEndpoints,
       ...siteActionEndpoints(cfg),

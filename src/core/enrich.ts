@@ -110,7 +110,7 @@ export function enrichTrackEvent(input: EnrichTrackInput): EnrichTrackResult {
   const { body, request, settings, site } = input
   if (!settings.trackingEnabled) return { error: 'Tracking is disabled for this site', reject: 403 }
 
-  const page = parsePageUrl(body.u)
+  const page = parsePageUrl(body.u, body.h === 1)
   if (page === null) return { error: 'u: must be an absolute http(s) URL with a hostname', reject: 400 }
   if (!isHostnameAllowed(page.hostname, site.domain, settings.allowedHostnames)) {
     return { error: `Hostname "${page.hostname}" is not allowed for this site`, reject: 403 }

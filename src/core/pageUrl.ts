@@ -100,8 +100,12 @@ const cleanParam = (value: null | string): null | string => {
   return cleaned === '' ? null : cleaned
 }
 
-/** Parses the page URL the tracker reports. Null unless it is an absolute http(s) URL with a host. */
-export function parsePageUrl(url: string): null | PageUrl {
+/**
+ * Parses the page URL the tracker reports. Null unless it is an absolute http(s) URL with a
+ * host. With `hashRouting` (the tracker's `data-hash`: a single-page app routing by
+ * fragment) the fragment is part of the path: `https://x.org/#/settings` → `/#/settings`.
+ */
+export function parsePageUrl(url: string, hashRouting = false): null | PageUrl {
   let parsed: URL
   try {
     parsed = new URL(url)
@@ -112,7 +116,8 @@ export function parsePageUrl(url: string): null | PageUrl {
   const hostname = parsed.hostname.endsWith('.') ? parsed.hostname.slice(0, -1) : parsed.hostname
   if (hostname === '') return null
 
-  const path = normalizePath(parsed.pathname)
+  const route = hashRouting && parsed.hash.length > 1 ? stripUnsafeChars(parsed.hash) : ''
+  const path = route ? truncate(normalizePath(parsed.pathname) + route, MAX_PATH_LENGTH) : normalizePath(parsed.pathname)
   const utm: Utm = { campaign: null, content: null, medium: null, source: null, term: null }
   let clickId: ClickId | null = null
   let sourceParam: null | string = null

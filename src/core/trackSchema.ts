@@ -124,6 +124,8 @@ export const trackBodySchema = z.strictObject({
   d: wholeNumber(100, 'a whole percentage from 0 to 100').optional(),
   /** Engagement only: milliseconds the page was visible and focused since the last engagement sent. */
   e: wholeNumber(MAX_ENGAGED_MS, `a whole number of milliseconds from 0 to ${MAX_ENGAGED_MS} (under one day)`).optional(),
+  /** Hash-based routing (the tracker's `data-hash`): the URL's fragment is part of the page path. */
+  h: z.literal(1, { error: 'must be 1 (hash-based routing) or absent' }).optional(),
   p: propsSchema.optional(),
   r: safeString(MAX_URL_LENGTH, 'the referrer URL (a string)').optional(),
   s: siteIdString,

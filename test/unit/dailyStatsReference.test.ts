@@ -240,7 +240,7 @@ describe('referenceDailyStats on a hand-computed day', () => {
 describe('engagement on a hand-computed day', () => {
   const E = { ...chromeDE, sessionId: 'E', visitorHash: 'vE' }
   const F = { ...safariFR, sessionId: 'F', visitorHash: 'vF' }
-  const engagement = (session: typeof E, id: string, path: string, time: string, seconds: number, depth?: number): AnalyticsEvent => ({
+  const engagement = (session: Partial<AnalyticsEvent>, id: string, path: string, time: string, seconds: number, depth?: number): AnalyticsEvent => ({
     ...blank,
     ...session,
     eventId: id,
