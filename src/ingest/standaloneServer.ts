@@ -149,7 +149,7 @@ export type IngestListenerOptions = Omit<IngestServerOptions, 'host' | 'port'>
 export async function createIngestListener(options: IngestListenerOptions): Promise<IngestListener> {
   const logger = options.logger ?? consoleLogger
   const keyPrefix = options.keyPrefix ?? DEFAULT_REDIS_KEY_PREFIX
-  const { base, metricsPath, scriptPath, trackPath } = ingestPaths(options.apiRoute)
+  const { base, metricsPath, trackPath } = ingestPaths(options.apiRoute)
   const metricsConfig = resolveMetricsOptions(options.metrics)
   const metrics = createAnalyticsMetrics({ logger, siteLabels: metricsConfig.siteLabels })
   const ingest = resolveIngestOptions(options, { rateLimits: 'analytics ingest: rateLimits', sessionIdle: 'analytics ingest: sessionIdleSeconds' })
