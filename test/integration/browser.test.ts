@@ -8,8 +8,9 @@ import type { Browser, BrowserContext, Page, Request as BrowserRequest } from 'p
 import type { Payload } from 'payload'
 
 import { randomBytes } from 'node:crypto'
-import { existsSync, mkdirSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { createServer } from 'node:http'
+import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { Redis } from 'ioredis'
@@ -24,6 +25,7 @@ import type { RedisHandle } from '../../scripts/services.js'
 import type { IngestServer } from '../../src/ingest/standaloneServer.js'
 
 import { freePort, startRedis } from '../../scripts/services.js'
+import { RedisSiteSync, SiteDirectory } from '../../src/ingest/siteDirectory.js'
 import { startIngestServer } from '../../src/ingest/standaloneServer.js'
 import { analyticsScriptTag } from '../../src/snippet.js'
 import { TRACKER_STUB } from '../../src/tracker/stub.js'
@@ -135,10 +137,18 @@ async function waitForEvents(count: number, timeoutMs = 5_000): Promise<Analytic
   }
 }
 
-/** Let anything the page still has to send go out: network idle, then a little more. */
+/** Track requests the browser made and the endpoint answered, engagement included. */
+const trackCalls = { answered: 0, made: 0 }
+
+/**
+ * Let anything the page still has to send go out: every track request it made answered,
+ * then a little more. (Not "network idle": Chromium reports keepalive fetches, as the
+ * tracker sends, to the page's network tracking as never finishing.)
+ */
 async function settle(page: Page): Promise<void> {
-  await page.waitForLoadState('networkidle')
-  await page.waitForTimeout(500)
+  await page.waitForTimeout(300)
+  await expect.poll(() => trackCalls.answered >= trackCalls.made, { timeout: 5_000 }).toBe(true)
+  await page.waitForTimeout(300)
 }
 
 beforeAll(async () => {
@@ -164,6 +174,7 @@ beforeAll(async () => {
   api = await serveRestApi(payload, {
     observe: (request, response) => {
       if (new URL(request.url).pathname !== TRACK_PATH) return
+      trackCalls.answered++
       const entry = { dropped: response.headers.get('x-analytics-dropped'), headers: request.headers, status: response.status }
       // In arrival order; an engagement report taken out again once its body is read.
       received.push(entry)
@@ -174,6 +185,7 @@ beforeAll(async () => {
   tenantSite = await serveTenantSite({ blog: tag(blog.id), shop: tag(site.id) })
   context = await (await launching).newContext()
   context.on('request', (request) => {
+    if (request.url().startsWith(`${api!.url}${TRACK_PATH}`)) trackCalls.made++
     if (new URL(request.url()).pathname === TRACK_PATH && !isEngagement(request.postData())) trackRequests.push(request)
   })
 })
@@ -398,11 +410,17 @@ describe('engagement and the optional features in headless Chromium', () => {
 
   test('a pageview refused while Redis is down (2 s) is delivered when it is back', async () => {
     const outagePrefix = `o${randomBytes(4).toString('hex')}:`
-    let redisServer: RedisHandle | undefined = await startRedis()
+    // Append-only, so the sites published to it are there again after the restart (the
+    // ingest server reloads its sites from Redis when it reconnects).
+    const dataDir = mkdtempSync(path.join(os.tmpdir(), 'analytics-outage-'))
+    let redisServer: RedisHandle | undefined = await startRedis({ appendonly: true, dataDir })
     let ingest: IngestServer | undefined
     let client: Redis | undefined
     const page = await context.newPage()
     try {
+      client = new Redis(redisServer.url)
+      await new RedisSiteSync(client, new SiteDirectory(), { keyPrefix: outagePrefix }).publish([payload!.analytics!.sites.get(String(site.id))!], { complete: true })
+      client.disconnect()
       ingest = await startIngestServer({
         host: '127.0.0.1',
         keyPrefix: outagePrefix,
@@ -410,7 +428,7 @@ describe('engagement and the optional features in headless Chromium', () => {
         port: 0,
         redisUrl: redisServer.url,
       })
-      ingest.sites.upsert(payload!.analytics!.sites.get(String(site.id))!)
+      expect(ingest.sites.get(String(site.id))).toBeDefined()
       const ingestUrl = `http://127.0.0.1:${ingest.port}`
       const tag = analyticsScriptTag({ origin: api!.url, site: site.id, trackAutomation: true }).replace('<script ', `<script data-api="${ingestUrl}/api/analytics/track" `)
       extraPages.set('/outage', extraPage(tag, '<p>Tracked while Redis is down.</p>'))
@@ -426,7 +444,7 @@ describe('engagement and the optional features in headless Chromium', () => {
       await page.goto(`${tenantSite!.url}/outage`)
       await expect.poll(() => answers, { timeout: 5_000 }).toEqual([503])
       await page.waitForTimeout(Math.max(0, 2000 - (Date.now() - down)))
-      redisServer = await startRedis({ port })
+      redisServer = await startRedis({ appendonly: true, dataDir, port })
 
       client = new Redis(redisServer.url)
       let delivered: AnalyticsEvent[] = []
@@ -439,6 +457,9 @@ describe('engagement and the optional features in headless Chromium', () => {
           { interval: 100, timeout: 10_000 },
         )
         .toBe(1)
+        .catch((error: Error) => {
+          throw new Error(`${error.message}; the ingest server answered ${JSON.stringify(answers)}`)
+        })
       expect(delivered[0]).toMatchObject({ hostname: 'localhost', path: '/outage', siteId: site.id })
       // Refused first, then retried by the tracker until accepted.
       expect(answers[0]).toBe(503)
@@ -450,6 +471,7 @@ describe('engagement and the optional features in headless Chromium', () => {
       client?.disconnect()
       await ingest?.close()
       await redisServer?.stop()
+      rmSync(dataDir, { force: true, recursive: true })
     }
   })
 
