@@ -50,7 +50,11 @@ function RealtimeBadge({ apiRoute, initial, siteIds }: { apiRoute: string; initi
   )
 }
 
-function RankedList({ keyLabel, rows, title }: { keyLabel: string; rows: BreakdownRow[]; title: string }) {
+/** A page's time on page or scroll depth; a dash where no visit reported it. */
+const engagementCell = (value: null | number | undefined, format: 'duration' | 'percent') =>
+  value === null || value === undefined ? '–' : formatValue(format === 'percent' ? value / 100 : value, format)
+
+function RankedList({ engagement, keyLabel, rows, title }: { engagement: boolean; keyLabel: string; rows: BreakdownRow[]; title: string }) {
   const max = Math.max(1, ...rows.map((row) => row.visitors))
   return (
     <section aria-label={title} className="pa-panel" data-testid="analytics-list">
@@ -68,6 +72,16 @@ function RankedList({ keyLabel, rows, title }: { keyLabel: string; rows: Breakdo
               <th className="pa-num" scope="col">
                 Pageviews
               </th>
+              {engagement ? (
+                <>
+                  <th className="pa-num" scope="col" title="Engaged time (page visible and focused) per visit that engaged with the page">
+                    Time on page
+                  </th>
+                  <th className="pa-num" scope="col" title="The deepest scroll reached, averaged over visits">
+                    Scroll depth
+                  </th>
+                </>
+              ) : null}
             </tr>
           </thead>
           <tbody>
@@ -79,6 +93,12 @@ function RankedList({ keyLabel, rows, title }: { keyLabel: string; rows: Breakdo
                 </td>
                 <td className="pa-num">{formatValue(row.visitors, 'count')}</td>
                 <td className="pa-num">{formatValue(row.pageviews, 'count')}</td>
+                {engagement ? (
+                  <>
+                    <td className="pa-num">{engagementCell(row.timeOnPage, 'duration')}</td>
+                    <td className="pa-num">{engagementCell(row.scrollDepth, 'percent')}</td>
+                  </>
+                ) : null}
               </tr>
             ))}
           </tbody>
@@ -207,7 +227,13 @@ export function Dashboard({ apiRoute, data, mode }: DashboardProps) {
 
         <div className="pa-lists">
           {BREAKDOWN_LISTS.map((list) => (
-            <RankedList key={list.breakdown} keyLabel={list.keyLabel} rows={stats.breakdowns[list.breakdown] ?? []} title={list.title} />
+            <RankedList
+              engagement={list.breakdown === 'pages'}
+              key={list.breakdown}
+              keyLabel={list.keyLabel}
+              rows={stats.breakdowns[list.breakdown] ?? []}
+              title={list.title}
+            />
           ))}
         </div>
 

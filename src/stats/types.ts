@@ -170,7 +170,11 @@ export interface ExportRow {
   /** `YYYY-MM-DD..YYYY-MM-DD` */
   period: string
   pageviews: number
+  /** Percent, the average over (page, visit) of the deepest scroll reached. */
+  scrollDepth: number
   siteId: SiteId
+  /** Seconds, engaged time per (page, visit) that engaged. */
+  timeOnPage: number
   viewsPerVisit: number
   visitors: number
   visits: number

@@ -477,6 +477,8 @@ describe('GET /api/analytics/export', () => {
           site: site.domain,
           site_id: String(site.id),
           views_per_visit: String(Math.round(t.viewsPerVisit * 100) / 100),
+          time_on_page: String(Math.round(t.timeOnPage)),
+          scroll_depth: String(Math.round(t.scrollDepth)),
           visit_duration: String(Math.round(t.avgVisitDuration)),
           visitors: String(t.visitors),
           visits: String(t.visits),
@@ -490,7 +492,7 @@ describe('GET /api/analytics/export', () => {
       expect(response.status).toBe(200)
       expect(response.headers.get('content-type')).toBe('text/csv; charset=utf-8')
       expect(response.headers.get('content-disposition')).toBe(`attachment; filename="${range === 'month' ? 'month' : 'year'}-to-date.csv"`)
-      expect(response.text.split('\r\n')[0]).toBe('site,period,visitors,visits,pageviews,bounce_rate,visit_duration,views_per_visit,site_id')
+      expect(response.text.split('\r\n')[0]).toBe('site,period,visitors,visits,pageviews,bounce_rate,visit_duration,views_per_visit,time_on_page,scroll_depth,site_id')
       const rows = parse(response.text, { columns: true }) as Array<Record<string, string>>
       expect(rows).toEqual(expectedFile(range, [shop, blog, globex]))
       expect(rows.some((row) => Number(row.visitors) > 0)).toBe(true)

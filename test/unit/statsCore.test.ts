@@ -189,12 +189,14 @@ describe('CSV', () => {
       domain: 'shop.acme.test',
       pageviews: 120,
       period: '2026-11-01..2026-11-22',
+      scrollDepth: 47.6,
       siteId: 7,
+      timeOnPage: 33.4,
       viewsPerVisit: 2.345,
       visitors: 40,
       visits: 50,
     }
-    expect(exportHeaderLine()).toBe('site,period,visitors,visits,pageviews,bounce_rate,visit_duration,views_per_visit,site_id\r\n')
-    expect(exportCsvLine(row)).toBe('shop.acme.test,2026-11-01..2026-11-22,40,50,120,42,62,2.35,7\r\n')
+    expect(exportHeaderLine()).toBe('site,period,visitors,visits,pageviews,bounce_rate,visit_duration,views_per_visit,time_on_page,scroll_depth,site_id\r\n')
+    expect(exportCsvLine(row)).toBe('shop.acme.test,2026-11-01..2026-11-22,40,50,120,42,62,2.35,33,48,7\r\n')
   })
 })
