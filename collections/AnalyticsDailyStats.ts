@@ -21,7 +21,7 @@ const METRIC_DESCRIPTIONS: Record<(typeof STATS_METRICS)[number], string> = {
   visits: 'Sessions (30 minutes of inactivity end one).',
   scrollDepthSum: 'Sum over visits (per page) of the deepest scroll reached, in percent.',
   scrollVisits: 'Visits (per page) that reported a scroll depth.',
-  engagedSeconds: 'Seconds the page was visible and focused, summed.',
+  engagedMs: 'Milliseconds the page was visible and focused, summed.',
   engagedVisits: 'Visits (per page) with engaged time.',
 }
 

@@ -3,7 +3,7 @@ import * as migration_20261121_231218_analytics_salts from './20261121_231218_an
 import * as migration_20261122_012023_events_plain_site_columns from './20261122_012023_events_plain_site_columns.js';
 import * as migration_20261122_020545_stats_index from './20261122_020545_stats_index.js';
 import * as migration_20261122_023019_monthly_stats from './20261122_023019_monthly_stats.js';
-import * as migration_20261204_115155_engagement from './20261204_115155_engagement.js';
+import * as migration_20261204_122410_engagement from './20261204_122410_engagement.js';
 
 export const migrations = [
   {
@@ -32,8 +32,8 @@ export const migrations = [
     name: '20261122_023019_monthly_stats',
   },
   {
-    up: migration_20261204_115155_engagement.up,
-    down: migration_20261204_115155_engagement.down,
-    name: '20261204_115155_engagement'
+    up: migration_20261204_122410_engagement.up,
+    down: migration_20261204_122410_engagement.down,
+    name: '20261204_122410_engagement'
   },
 ];

@@ -49,9 +49,9 @@
  * events, pageviews, visitors or visits, never make a visit a non-bounce and never start a
  * session of their own. They add, for the engagement events of a session σ on path P:
  * - `page` row of P: scrollDepthSum = Σ over sessions of the maximum scroll depth on P,
- *   scrollVisits = sessions with a scroll depth on P; engagedSeconds = Σ their values on P,
+ *   scrollVisits = sessions with a scroll depth on P; engagedMs = Σ their values on P in whole milliseconds,
  *   engagedVisits = sessions whose engaged seconds on P are above 0. So time on page =
- *   engagedSeconds / engagedVisits and scroll depth = scrollDepthSum / scrollVisits (the
+ *   engagedMs / engagedVisits / 1000 s and scroll depth = scrollDepthSum / scrollVisits (the
  *   average per visit of the maximum reached), as Plausible defines them.
  * - `total` row: the same four sums over every (page, session) pair of the day.
  * - duration(σ) above also adds tail(σ): the engaged seconds of σ's engagement events on

@@ -100,7 +100,7 @@ function siteDayRows(siteId: string, day: string, unsorted: Ev[]): DailyStatsRow
     const entry = perPageSession.get(id) ?? { depth: null, path, ms: 0 }
     const depth = event.raw.props?.[SCROLL_DEPTH_PROP]
     if (typeof depth === 'number') entry.depth = Math.max(entry.depth ?? depth, depth)
-    entry.ms += Math.round((event.raw.value ?? 0) * 1000) // seconds at the end
+    entry.ms += Math.round((event.raw.value ?? 0) * 1000) // whole milliseconds, as the tracker measures them
     perPageSession.set(id, entry)
   }
   const engagementTotal = zeroMetrics()
@@ -110,7 +110,7 @@ function siteDayRows(siteId: string, day: string, unsorted: Ev[]): DailyStatsRow
         metrics.scrollDepthSum += depth
         metrics.scrollVisits++
       }
-      metrics.engagedSeconds += ms
+      metrics.engagedMs += ms
       if (ms > 0) metrics.engagedVisits++
     }
   }
@@ -198,7 +198,6 @@ function siteDayRows(siteId: string, day: string, unsorted: Ev[]): DailyStatsRow
     if (dimension !== 'exitPage') metrics.visitors = b.visitors.size
     if (dimension !== 'event') metrics.visits = b.sessions.size
     metrics.totalDuration = metrics.totalDuration / 1000
-    metrics.engagedSeconds = metrics.engagedSeconds / 1000
     rows.push({ day, dimension, key, siteId, tenantId, ...metrics })
   }
   return rows

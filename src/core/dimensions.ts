@@ -32,9 +32,11 @@ export type ScreenClass = (typeof SCREEN_CLASSES)[number]
 
 /**
  * The engagement sums of `page` and `total` rows (definitions: `dailyStats.ts`): time on
- * page = engagedSeconds / engagedVisits, scroll depth = scrollDepthSum / scrollVisits.
+ * page = engagedMs / engagedVisits / 1000 (seconds), scroll depth = scrollDepthSum / scrollVisits.
  */
-export const ENGAGEMENT_METRICS = ['scrollDepthSum', 'scrollVisits', 'engagedSeconds', 'engagedVisits'] as const
+// Engaged time in whole milliseconds: sums of whole numbers stay exact as float8 (the stats
+// queries sum in float8), so a range's time on page is the same from daily or monthly rows.
+export const ENGAGEMENT_METRICS = ['scrollDepthSum', 'scrollVisits', 'engagedMs', 'engagedVisits'] as const
 export type EngagementMetric = (typeof ENGAGEMENT_METRICS)[number]
 
 /** The additive counters every daily-stats row carries. */

@@ -22,7 +22,7 @@ export const zeroCounters = (): Counters => ({
   automationRuns: 0,
   bounces: 0,
   conversions: 0,
-  engagedSeconds: 0,
+  engagedMs: 0,
   engagedVisits: 0,
   events: 0,
   exports: 0,
@@ -57,7 +57,7 @@ export function totalsOf(c: Counters): StatsTotals {
     leads: c.leads,
     pageviews: c.pageviews,
     scrollDepth: ratio(c.scrollDepthSum, c.scrollVisits),
-    timeOnPage: ratio(c.engagedSeconds, c.engagedVisits),
+    timeOnPage: ratio(c.engagedMs, c.engagedVisits) / 1000,
     viewsPerVisit: ratio(c.pageviews, c.visits),
     visitors: c.visitors,
     visits: c.visits,
@@ -72,12 +72,12 @@ export function breakdownRow(
   dimension: StatsDimension,
   row: Pick<BreakdownRow, 'key' | 'pageviews' | 'visitors' | 'visits'> & Record<'events' | EngagementMetric, number>,
 ): BreakdownRow {
-  const { engagedSeconds, engagedVisits, scrollDepthSum, scrollVisits, ...counts } = row
+  const { engagedMs, engagedVisits, scrollDepthSum, scrollVisits, ...counts } = row
   if (dimension !== 'page') return counts
   return {
     ...counts,
     scrollDepth: scrollVisits > 0 ? scrollDepthSum / scrollVisits : null,
-    timeOnPage: engagedVisits > 0 ? engagedSeconds / engagedVisits : null,
+    timeOnPage: engagedVisits > 0 ? engagedMs / engagedVisits / 1000 : null,
   }
 }
 

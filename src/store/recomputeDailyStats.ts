@@ -193,7 +193,7 @@ export function recomputeQuery(args: { events: CollectionTable; pair: SiteDay; s
   // The day's engagement events with a session and a path: the pages' engagement figures and
   // the last page's reading time of a visit (definitions: `dailyStats.ts`, "Engagement").
   const eng = sql`SELECT NULLIF(${col('sessionId')}, '') COLLATE "C" AS ${a('session')}, NULLIF(${col('path')}, '') COLLATE "C" AS ${a('path')},
-      COALESCE(${col('value')}, 0)::numeric AS ${a('seconds')},
+      round(COALESCE(${col('value')}, 0) * 1000) AS ${a('ms')},
       CASE WHEN jsonb_typeof(${col('props')} -> ${SCROLL_DEPTH_PROP}) = 'number' THEN (${col('props')} ->> ${SCROLL_DEPTH_PROP})::numeric END AS ${a('depth')},
       ${col('timestamp')} AS ${a('ts')}
     FROM ${e.ref} e
@@ -230,7 +230,7 @@ export function recomputeQuery(args: { events: CollectionTable; pair: SiteDay; s
           [
             ['scrollDepthSum', 'depth'],
             ['scrollVisits', 'depth_visits'],
-            ['engagedSeconds', 'seconds'],
+            ['engagedMs', 'ms'],
             ['engagedVisits', 'engaged_visits'],
           ] as const
         ).map(([metric, column]) => [metric, sql`(SELECT COALESCE(${a(column)}, 0) FROM ${a('eng_total')})`]),
@@ -292,7 +292,7 @@ export function recomputeQuery(args: { events: CollectionTable; pair: SiteDay; s
   const bySession = sql`GROUPING(${a('session')}) = 0`
   // Sums over (page, session) pairs of `eng_pages`: per page, and over all pages for the total.
   const engagementSums = sql`sum(${a('depth')}) AS ${a('depth')}, count(${a('depth')}) AS ${a('depth_visits')},
-    sum(${a('seconds')}) AS ${a('seconds')}, count(*) FILTER (WHERE ${a('seconds')} > 0) AS ${a('engaged_visits')}`
+    sum(${a('ms')}) AS ${a('ms')}, count(*) FILTER (WHERE ${a('ms')} > 0) AS ${a('engaged_visits')}`
   // Then joined with the pages' engagement (a page may have engagement but no pageview that day).
   const pv = (name: string) => sql`pv.${a(name)}`
   const en = (name: string) => sql`COALESCE(en.${a(name)}, 0)`
@@ -300,7 +300,7 @@ export function recomputeQuery(args: { events: CollectionTable; pair: SiteDay; s
     sql`${'page'}`,
     sql`COALESCE(pv.${a('path')}, en.${a('path')})`,
     {
-      engagedSeconds: en('seconds'),
+      engagedMs: en('ms'),
       engagedVisits: en('engaged_visits'),
       pageviews: sql`COALESCE(${pv('pageviews')}, 0)`,
       scrollDepthSum: en('depth'),
@@ -346,7 +346,7 @@ export function recomputeQuery(args: { events: CollectionTable; pair: SiteDay; s
     WITH ev AS MATERIALIZED (${countedEvents}),
     eng AS MATERIALIZED (${eng}),
     ${a('eng_pages')} AS MATERIALIZED (
-      SELECT ${a('path')}, ${a('session')}, max(${a('depth')}) AS ${a('depth')}, sum(${a('seconds')}) AS ${a('seconds')}
+      SELECT ${a('path')}, ${a('session')}, max(${a('depth')}) AS ${a('depth')}, sum(${a('ms')}) AS ${a('ms')}
       FROM eng GROUP BY ${a('path')}, ${a('session')}
     ),
     ${a('eng_total')} AS (SELECT ${engagementSums} FROM ${a('eng_pages')}),
@@ -359,7 +359,7 @@ export function recomputeQuery(args: { events: CollectionTable; pair: SiteDay; s
       FROM ev WHERE ${a('session')} IS NOT NULL GROUP BY ${a('session')}
     ),
     ${a('sess_tail')} AS (
-      SELECT g.${a('session')}, sum(g.${a('seconds')}) AS ${a('tail')}
+      SELECT g.${a('session')}, sum(g.${a('ms')}) / 1000 AS ${a('tail')}
       FROM eng g JOIN sess_paths sp ON sp.${a('session')} = g.${a('session')}
         AND g.${a('ts')} >= sp.${a('last_pageview')} AND g.${a('path')} = sp.${a('paths')}[cardinality(sp.${a('paths')})]
       GROUP BY g.${a('session')}

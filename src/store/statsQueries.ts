@@ -31,7 +31,7 @@ export interface TotalCounters {
   visits: number
   scrollDepthSum: number
   scrollVisits: number
-  engagedSeconds: number
+  engagedMs: number
   engagedVisits: number
 }
 

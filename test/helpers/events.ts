@@ -208,7 +208,7 @@ export async function storedDailyStatsRows(payload: Payload): Promise<Array<Dail
   const { rows } = await dbOf(payload).execute(sql`
     SELECT id, site_id, ${tenancy ? sql`tenant_id` : sql`NULL`} AS tenant_id, to_char(date AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day,
       dimension, key, pageviews, visitors, visits, bounces, total_duration, events, leads, forms, exports, automation_runs, ai_tokens,
-      scroll_depth_sum, scroll_visits, engaged_seconds, engaged_visits
+      scroll_depth_sum, scroll_visits, engaged_ms, engaged_visits
     FROM analytics_daily_stats`)
   return rows.map((row) => ({
     aiTokens: Number(row.ai_tokens),
@@ -230,7 +230,7 @@ export async function storedDailyStatsRows(payload: Payload): Promise<Array<Dail
     visits: Number(row.visits),
     scrollDepthSum: Number(row.scroll_depth_sum),
     scrollVisits: Number(row.scroll_visits),
-    engagedSeconds: Number(row.engaged_seconds),
+    engagedMs: Number(row.engaged_ms),
     engagedVisits: Number(row.engaged_visits),
   }))
 }

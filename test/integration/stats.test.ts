@@ -65,7 +65,8 @@ const inRange = (event: AnalyticsEvent, ids: Array<number | string>, from: strin
 
 /** Totals straight from the events; visits, bounces and durations from the reference rows. */
 function expectedTotals(ids: Array<number | string>, from: string, to: string): StatsTotals {
-  const events = all.filter((event) => inRange(event, ids, from, to))
+  // Engagement reports are never events, pageviews or visitors.
+  const events = all.filter((event) => inRange(event, ids, from, to) && event.type !== 'engagement')
   const visitorsPerSiteDay = new Map<string, Set<string>>()
   for (const event of events) {
     if (!event.visitorHash) continue
@@ -93,7 +94,7 @@ function expectedTotals(ids: Array<number | string>, from: string, to: string): 
     leads: count('lead.created'),
     pageviews,
     scrollDepth: sum('scrollVisits') ? sum('scrollDepthSum') / sum('scrollVisits') : 0,
-    timeOnPage: sum('engagedVisits') ? sum('engagedSeconds') / sum('engagedVisits') : 0,
+    timeOnPage: sum('engagedVisits') ? sum('engagedMs') / sum('engagedVisits') / 1000 : 0,
     viewsPerVisit: visits ? pageviews / visits : 0,
     visitors,
     visits,

@@ -285,10 +285,10 @@ describe('engagement on a hand-computed day', () => {
 
   test('pages: scroll depth per visit is its maximum, time on page the engaged seconds per engaged visit', () => {
     // /a: E max 60 + F 80 over 2 visits; engaged 25 + 30 s over 2 visits.
-    expect(find('page', '/a')).toMatchObject({ engagedSeconds: 55, engagedVisits: 2, pageviews: 2, scrollDepthSum: 140, scrollVisits: 2, visits: 2 })
+    expect(find('page', '/a')).toMatchObject({ engagedMs: 55_000, engagedVisits: 2, pageviews: 2, scrollDepthSum: 140, scrollVisits: 2, visits: 2 })
     // /b: E 100 + G 50 over 2 visits; engaged 12.5 s by E only (G reported 0 s).
-    expect(find('page', '/b')).toMatchObject({ engagedSeconds: 12.5, engagedVisits: 1, pageviews: 1, scrollDepthSum: 150, scrollVisits: 2, visits: 1 })
+    expect(find('page', '/b')).toMatchObject({ engagedMs: 12_500, engagedVisits: 1, pageviews: 1, scrollDepthSum: 150, scrollVisits: 2, visits: 1 })
     // The total row: the sums over every (page, visit) pair.
-    expect(find('total', '')).toMatchObject({ engagedSeconds: 67.5, engagedVisits: 3, scrollDepthSum: 290, scrollVisits: 4 })
+    expect(find('total', '')).toMatchObject({ engagedMs: 67_500, engagedVisits: 3, scrollDepthSum: 290, scrollVisits: 4 })
   })
 })
