@@ -70,6 +70,7 @@ Options:
   --country-header NAME            Trusted CDN header with the visitor's country (e.g.
                                    cf-ipcountry); repeatable (default none)
   --geoip FILE                     Local MaxMind-format country database (.mmdb)
+                                   (default: the one bundled with the plugin)
   --rate-limit-per-client N[/SEC]  Events per anonymised client per window
                                    (default ${formatLimit(DEFAULT_RATE_LIMIT_PER_CLIENT)})
   --rate-limit-per-site N[/SEC]    Events per site per window (default ${formatLimit(DEFAULT_RATE_LIMIT_PER_SITE)})

@@ -42,7 +42,7 @@ export interface IngestServerOptions {
   apiRoute?: string
   /** Trusted headers with the visitor's country, as the plugin's `ingest.countryHeaders`. @default [] */
   countryHeaders?: readonly string[]
-  /** A local MaxMind-format `.mmdb` file for the country, as `ingest.geoipDatabase`. */
+  /** A local MaxMind-format `.mmdb` file for the country, as `ingest.geoipDatabase` (without it and country headers: the bundled database). */
   geoipDatabase?: null | string
   /** @default '0.0.0.0' */
   host?: string
