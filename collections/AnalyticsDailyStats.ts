@@ -19,6 +19,10 @@ const METRIC_DESCRIPTIONS: Record<(typeof STATS_METRICS)[number], string> = {
   totalDuration: 'Seconds between the first and last event of every visit, summed.',
   visitors: 'Unique visitors (daily hash).',
   visits: 'Sessions (30 minutes of inactivity end one).',
+  scrollDepthSum: 'Sum over visits (per page) of the deepest scroll reached, in percent.',
+  scrollVisits: 'Visits (per page) that reported a scroll depth.',
+  engagedMs: 'Milliseconds the page was visible and focused, summed.',
+  engagedVisits: 'Visits (per page) with engaged time.',
 }
 
 /** The additive counters of a stats row (daily and monthly rows alike). */

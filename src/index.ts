@@ -10,7 +10,7 @@ import { buildAnalyticsSettings } from '../collections/AnalyticsSettings.js'
 import { withoutVersionRoutes } from '../collections/noVersions.js'
 import { buildSites } from '../collections/Sites.js'
 import { metricsEndpoint } from './endpoints/metrics.js'
-import { scriptEndpoint } from './endpoints/script.js'
+import { scriptEndpoints } from './endpoints/script.js'
 import { siteActionEndpoints } from './endpoints/siteActions.js'
 import { statsEndpoints } from './endpoints/stats.js'
 import { trackEndpoints } from './endpoints/track.js'
@@ -80,7 +80,7 @@ export const analyticsPlugin =
     config.endpoints = [
       ...(config.endpoints ?? []),
       ...trackEndpoints,
-      scriptEndpoint,
+      ...scriptEndpoints,
       metricsEndpoint(cfg.metrics),
       ...statsEndpoints,
       ...siteActionEndpoints(cfg),

@@ -25,7 +25,7 @@ import { createEventBuffer } from './buffer/index.js'
 import { BufferError } from './buffer/errors.js'
 import { createFailFastRedis, waitForReady } from './buffer/redisClient.js'
 import { createSaltStore } from './buffer/saltStore.js'
-import { openGeoIpReader } from './core/country.js'
+import { openCountryLookup } from './core/country.js'
 import { enrichServerEvent } from './core/enrich.js'
 import { createAnalyticsMetrics } from './metrics/registry.js'
 import { parseServerEvent } from './core/trackSchema.js'
@@ -134,7 +134,7 @@ export async function createAnalyticsRuntime(payload: Payload, cfg: SanitizedAna
   const salts = redis ? createSaltStore({ keyPrefix, redis }) : createPostgresSaltStore(payload, cfg)
   const sites = new SiteDirectory()
   const siteSync = redis ? new RedisSiteSync(redis, sites, { keyPrefix }) : null
-  const geoLookup = cfg.ingest.geoipDatabase ? await openGeoIpReader(cfg.ingest.geoipDatabase) : null
+  const geoLookup = await openCountryLookup(cfg.ingest.geoipDatabase, cfg.ingest.countryHeaders)
 
   let cacheWarned = false
   const statsCache = redis

@@ -111,7 +111,9 @@ export interface IngestOptions {
   countryHeaders?: string[]
   /**
    * Path to a local MaxMind-format database (GeoLite2-Country `.mmdb`) for the country when
-   * no header gives it. Read locally; never a remote call.
+   * no header gives it. Read locally; never a remote call. Without it, and without
+   * `countryHeaders`, the IP-to-country database shipped with the plugin is used
+   * (`@ip-location-db/geo-whois-asn-country-mmdb`, data CC BY 4.0 by the NRO).
    * @default undefined
    */
   geoipDatabase?: string

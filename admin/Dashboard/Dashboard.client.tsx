@@ -10,7 +10,7 @@ import React, { useCallback, useEffect, useState, useTransition } from 'react'
 
 import { CHART_SERIES, SeriesChart, SeriesTable, Sparkline } from './Charts.client.js'
 import { RangePicker, SiteSwitcher } from './Controls.client.js'
-import { BREAKDOWN_LISTS, describeChange, formatValue, KPIS, RATIO_BASES } from './metrics.js'
+import { BREAKDOWN_LISTS, columnCell, describeChange, formatValue, KPIS, RATIO_BASES } from './metrics.js'
 import { dashboardSearch, RANGE_LABELS } from './state.js'
 
 export type DashboardMode = 'admin' | 'share' | 'site'
@@ -80,7 +80,7 @@ function RankedList({ list, rows }: { list: BreakdownList; rows: BreakdownRow[] 
                 </td>
                 {list.columns.map((column) => (
                   <td className="pa-num" data-field={column.field} key={column.field}>
-                    {formatValue(row[column.field] ?? 0, 'count')}
+                    {columnCell(row[column.field], column.format)}
                   </td>
                 ))}
               </tr>

@@ -50,6 +50,11 @@ export interface ListColumn {
   label: string
   /** What the column counts, where the header alone could be misread (the header's tooltip). */
   description?: string
+  /**
+   * How its values read (default `count`). A `percent` field holds 0..100. Only `count` columns
+   * treat a missing value as 0; the others show a dash, since "no visit reported it" is not 0 s.
+   */
+  format?: 'count' | 'duration' | 'percent'
 }
 
 export interface BreakdownList {
@@ -65,7 +70,17 @@ const PAGEVIEWS: ListColumn = { field: 'pageviews', label: 'Pageviews' }
 
 /** The ranked lists below the charts, with the column header of their keys. */
 export const BREAKDOWN_LISTS: BreakdownList[] = [
-  { breakdown: 'pages', columns: [VISITORS, PAGEVIEWS], keyLabel: 'Page', title: 'Top pages' },
+  {
+    breakdown: 'pages',
+    columns: [
+      VISITORS,
+      PAGEVIEWS,
+      { description: 'Engaged time (page visible and focused) per visit that engaged with the page', field: 'timeOnPage', format: 'duration', label: 'Time on page' },
+      { description: 'The deepest scroll reached, averaged over visits', field: 'scrollDepth', format: 'percent', label: 'Scroll depth' },
+    ],
+    keyLabel: 'Page',
+    title: 'Top pages',
+  },
   {
     breakdown: 'entryPages',
     // Not the page's pageviews (Top pages has those): the visits that began there and all their pageviews.
@@ -100,6 +115,13 @@ const decimals = new Intl.NumberFormat('en-US', { maximumFractionDigits: 2, mini
 const percents = new Intl.NumberFormat('en-US', { maximumFractionDigits: 1, style: 'percent' })
 
 /** `1234` → `1,234`; `0.4211` (percent) → `42.1%`; `95` (duration, seconds) → `1m 35s`. */
+/** A ranked list's cell: counts read 0 when absent, the other formats a dash (nothing reported). */
+export function columnCell(value: null | number | undefined, format: ListColumn['format'] = 'count'): string {
+  if (format === 'count') return formatValue(value ?? 0, 'count')
+  if (value === null || value === undefined) return '–'
+  return formatValue(format === 'percent' ? value / 100 : value, format)
+}
+
 export function formatValue(value: number, format: ValueFormat): string {
   if (!Number.isFinite(value)) return '–'
   switch (format) {

@@ -4,6 +4,7 @@ import * as migration_20261122_012023_events_plain_site_columns from './20261122
 import * as migration_20261122_020545_stats_index from './20261122_020545_stats_index.js';
 import * as migration_20261122_023019_monthly_stats from './20261122_023019_monthly_stats.js';
 import * as migration_20261204_114750_tenant_isolation from './20261204_114750_tenant_isolation.js';
+import * as migration_20261204_122410_engagement from './20261204_122410_engagement.js';
 
 export const migrations = [
   {
@@ -35,5 +36,10 @@ export const migrations = [
     up: migration_20261204_114750_tenant_isolation.up,
     down: migration_20261204_114750_tenant_isolation.down,
     name: '20261204_114750_tenant_isolation'
+  },
+  {
+    up: migration_20261204_122410_engagement.up,
+    down: migration_20261204_122410_engagement.down,
+    name: '20261204_122410_engagement'
   },
 ];

@@ -70,6 +70,7 @@ Options:
   --country-header NAME            Trusted CDN header with the visitor's country (e.g.
                                    cf-ipcountry); repeatable (default none)
   --geoip FILE                     Local MaxMind-format country database (.mmdb)
+                                   (default: the one bundled with the plugin)
   --explain-rejections true|false  Tell anonymous clients why an event was not counted
                                    (default: true unless NODE_ENV=production)
   --rate-limit-per-client N[/SEC]  Events per anonymised client per window

@@ -2,8 +2,9 @@
  * The visitor's country, from a header a trusted CDN sets or from a local MaxMind-format
  * database. Never a remote call; the full IP is used for the in-memory lookup only.
  */
-import { isIP } from 'node:net'
 import maxmind from 'maxmind'
+import { createRequire } from 'node:module'
+import { isIP } from 'node:net'
 
 import type { CountryResponse, Reader } from 'maxmind'
 
@@ -66,11 +67,32 @@ export async function openGeoIpReader(mmdbPath: string): Promise<GeoIpLookup> {
     const address = unmapIpv4(ip.trim())
     if (isIP(address) === 0) return null
     try {
-      const record = reader.get(address)
-      return normalizeCountryCode(record?.country?.iso_code ?? record?.registered_country?.iso_code)
+      const record = reader.get(address) as (CountryResponse & { country_code?: string }) | null
+      // MaxMind and DB-IP files nest the code; ip-location-db's files hold it as `country_code`.
+      return normalizeCountryCode(record?.country?.iso_code ?? record?.registered_country?.iso_code ?? record?.country_code)
     } catch {
       // An IPv6 address against an IPv4-only database, for one.
       return null
     }
   }
+}
+
+/**
+ * The IP-to-country database shipped with the plugin (an npm dependency, updated with it):
+ * ip-location-db's "geo-whois-asn-country" (GeoFeed, then the five RIRs' WHOIS, then their
+ * ASN data), IPv4 and IPv6 in one `.mmdb`; data under CC BY 4.0 by the NRO (nro.net).
+ */
+export const BUNDLED_GEOIP_DATABASE = '@ip-location-db/geo-whois-asn-country-mmdb/geo-whois-asn-country.mmdb'
+
+/** The file of `BUNDLED_GEOIP_DATABASE` in the installed package. */
+export const bundledGeoIpPath = (): string => createRequire(import.meta.url).resolve(BUNDLED_GEOIP_DATABASE)
+
+/**
+ * The country lookup an ingest path uses: the configured database; without one, the bundled
+ * database, unless country headers are configured (a CDN answers then, and a visitor it does
+ * not place stays unknown rather than guessed from a second source).
+ */
+export async function openCountryLookup(geoipDatabase: null | string | undefined, countryHeaders: readonly string[]): Promise<GeoIpLookup | null> {
+  if (geoipDatabase) return openGeoIpReader(geoipDatabase)
+  return countryHeaders.length > 0 ? null : openGeoIpReader(bundledGeoIpPath())
 }

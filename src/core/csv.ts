@@ -42,6 +42,8 @@ export const EXPORT_COLUMNS = [
   'bounce_rate',
   'visit_duration',
   'views_per_visit',
+  'time_on_page',
+  'scroll_depth',
   'site_id',
 ] as const
 
@@ -59,6 +61,9 @@ export function exportRecord(row: ExportRow): Record<(typeof EXPORT_COLUMNS)[num
     site: row.domain,
     site_id: String(row.siteId),
     views_per_visit: round(row.viewsPerVisit, 2),
+    // Seconds and percent, as visit_duration and bounce_rate.
+    time_on_page: Math.round(row.timeOnPage),
+    scroll_depth: Math.round(row.scrollDepth),
     visit_duration: Math.round(row.avgVisitDuration),
     visitors: row.visitors,
     visits: row.visits,

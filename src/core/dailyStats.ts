@@ -20,7 +20,8 @@
  *   last pageview (none without a pageview or a path);
  * - bounce(σ) = exactly one event in σ and it is a pageview (one pageview, no other event
  *   of the browser);
- * - duration(σ) = last event time − first event time, in seconds (millisecond precision).
+ * - duration(σ) = last event time − first event time, in seconds (millisecond precision),
+ *   plus tail(σ) (see Engagement below).
  *
  * `total` row (key ''):
  * - pageviews = `pageview` events; events = all events;
@@ -44,6 +45,22 @@
  * sessions). `exitPage`: per exit(σ): visits (= exits), visitors (distinct session
  * visitors). `event`: per custom event name (a type that is not built in, so never
  * `pageview`): events, visitors (distinct hashes).
+ *
+ * Engagement. `engagement` events (the tracker's report for a page being left: engaged
+ * seconds in `value`, the deepest scroll position in percent as the prop `scrollDepth`) are
+ * not counted events: everything above reads the other events only, so they never count as
+ * events, pageviews, visitors or visits, never make a visit a non-bounce and never start a
+ * session of their own. They add, for the engagement events of a session σ on path P:
+ * - `page` row of P: scrollDepthSum = Σ over sessions of the maximum scroll depth on P,
+ *   scrollVisits = sessions with a scroll depth on P; engagedMs = Σ their values on P in whole milliseconds,
+ *   engagedVisits = sessions whose engaged seconds on P are above 0. So time on page =
+ *   engagedMs / engagedVisits / 1000 s and scroll depth = scrollDepthSum / scrollVisits (the
+ *   average per visit of the maximum reached), as Plausible defines them.
+ * - `total` row: the same four sums over every (page, session) pair of the day.
+ * - duration(σ) above also adds tail(σ): the engaged seconds of σ's engagement events on
+ *   exit(σ) at or after its last pageview (the last page's own reading time), so a one-page
+ *   visit lasts as long as it was read, not 0 s.
+ * Engagement events without a session or a path are ignored.
  *
  * Every metric a row does not define is 0. A row's tenant is that of the day's last event.
  * A (site, day) with no raw events keeps whatever rows it has (raw events past their
@@ -121,6 +138,11 @@ export const summedValue = (value: null | number | undefined): number => Math.mi
 export const MAX_STORED_COUNTER = 1e15
 
 export const PAGEVIEW = 'pageview' satisfies (typeof BUILT_IN_EVENT_TYPES)[number]
+
+/** The prop of an `engagement` event that holds its scroll depth (percent, 0–100). */
+export const SCROLL_DEPTH_PROP = 'scrollDepth'
+
+export { ENGAGEMENT } from './eventTypes.js'
 
 /** Types that are not custom events (never a key of the `event` dimension). */
 export const NON_CUSTOM_EVENT_TYPES: readonly string[] = BUILT_IN_EVENT_TYPES

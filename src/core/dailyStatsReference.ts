@@ -12,14 +12,16 @@ import {
   COUNTED_EVENT_TYPES,
   dayOfTimestamp,
   EMPTY_KEY_DIMENSIONS,
+  ENGAGEMENT,
   NON_CUSTOM_EVENT_TYPES,
   PAGEVIEW,
+  SCROLL_DEPTH_PROP,
   SESSION_DIMENSION_FIELDS,
   SESSION_DIMENSIONS,
   SUMMED_EVENT_TYPES,
   summedValue,
 } from './dailyStats.js'
-import { STATS_DIMENSIONS, STATS_METRICS } from './dimensions.js'
+import { ENGAGEMENT_METRICS, STATS_DIMENSIONS, STATS_METRICS } from './dimensions.js'
 
 interface Ev {
   eventId: string
@@ -80,7 +82,9 @@ export function referenceDailyStats(events: readonly AnalyticsEvent[]): DailySta
 }
 
 function siteDayRows(siteId: string, day: string, unsorted: Ev[]): DailyStatsRow[] {
-  const events = [...unsorted].sort(byTime)
+  const sorted = [...unsorted].sort(byTime)
+  const events = sorted.filter((event) => event.type !== ENGAGEMENT)
+  const engagements = sorted.filter((event) => event.type === ENGAGEMENT && event.session && present(event.raw.path))
   const buckets = new Map<string, Bucket>()
   const bucket = (dimension: StatsDimension, key: string) => {
     const id = `${dimension}\u0000${key}`
@@ -89,8 +93,33 @@ function siteDayRows(siteId: string, day: string, unsorted: Ev[]): DailyStatsRow
     return found
   }
 
-  // The total row and the event-level dimensions, one event at a time.
-  const total = bucket('total', '')
+  // Engagement per (page, session): the deepest scroll and the engaged milliseconds.
+  const perPageSession = new Map<string, { depth: null | number; path: string; ms: number }>()
+  for (const event of engagements) {
+    const path = present(event.raw.path)!
+    const id = `${path}\u0000${event.session}`
+    const entry = perPageSession.get(id) ?? { depth: null, path, ms: 0 }
+    const depth = event.raw.props?.[SCROLL_DEPTH_PROP]
+    if (typeof depth === 'number') entry.depth = Math.max(entry.depth ?? depth, depth)
+    entry.ms += Math.round((event.raw.value ?? 0) * 1000) // whole milliseconds, as the tracker measures them
+    perPageSession.set(id, entry)
+  }
+  const engagementTotal = zeroMetrics()
+  for (const { depth, path, ms } of perPageSession.values()) {
+    for (const metrics of [bucket('page', path).metrics, engagementTotal]) {
+      if (depth !== null) {
+        metrics.scrollDepthSum += depth
+        metrics.scrollVisits++
+      }
+      metrics.engagedMs += ms
+      if (ms > 0) metrics.engagedVisits++
+    }
+  }
+
+  // The total row and the event-level dimensions, one event at a time (none on a day
+  // without counted events).
+  const total = events.length > 0 ? bucket('total', '') : new Bucket()
+  for (const metric of ENGAGEMENT_METRICS) total.metrics[metric] = engagementTotal[metric]
   const counted = COUNTED_EVENT_TYPES as Record<string, StatsMetric>
   const summed = SUMMED_EVENT_TYPES as Record<string, StatsMetric>
   for (const event of events) {
@@ -132,7 +161,14 @@ function siteDayRows(siteId: string, day: string, unsorted: Ev[]): DailyStatsRow
     const last = list[list.length - 1]!
     const pageviews = list.filter((event) => event.type === PAGEVIEW)
     const bounce = list.length === 1 && first.type === PAGEVIEW ? 1 : 0
-    const sessionMs = last.ms - first.ms
+    // The last page's reading time: its engagement at or after the visit's last pageview.
+    const lastPageview = pageviews[pageviews.length - 1]
+    const tailMs = lastPageview
+      ? engagements
+          .filter((event) => event.session === first.session && event.ms >= lastPageview.ms && present(event.raw.path) === present(lastPageview.raw.path))
+          .reduce((sum, event) => sum + Math.round((event.raw.value ?? 0) * 1000), 0)
+      : 0
+    const sessionMs = last.ms - first.ms + tailMs
     durationMs += sessionMs
     total.metrics.bounces += bounce
 
@@ -157,8 +193,8 @@ function siteDayRows(siteId: string, day: string, unsorted: Ev[]): DailyStatsRow
   }
   total.metrics.totalDuration = durationMs
 
-  const lastEvent = events[events.length - 1]!
-  const tenantId = present(lastEvent.raw.tenantId)
+  const lastEvent = events[events.length - 1]
+  const tenantId = present(lastEvent?.raw.tenantId)
   const rows: DailyStatsRow[] = []
   for (const [id, b] of buckets) {
     const [dimension, key] = id.split('\u0000') as [StatsDimension, string]

@@ -30,6 +30,15 @@ export type DeviceClass = (typeof DEVICE_CLASSES)[number]
 export const SCREEN_CLASSES = ['mobile', 'tablet', 'laptop', 'desktop'] as const
 export type ScreenClass = (typeof SCREEN_CLASSES)[number]
 
+/**
+ * The engagement sums of `page` and `total` rows (definitions: `dailyStats.ts`): time on
+ * page = engagedMs / engagedVisits / 1000 (seconds), scroll depth = scrollDepthSum / scrollVisits.
+ */
+// Engaged time in whole milliseconds: sums of whole numbers stay exact as float8 (the stats
+// queries sum in float8), so a range's time on page is the same from daily or monthly rows.
+export const ENGAGEMENT_METRICS = ['scrollDepthSum', 'scrollVisits', 'engagedMs', 'engagedVisits'] as const
+export type EngagementMetric = (typeof ENGAGEMENT_METRICS)[number]
+
 /** The additive counters every daily-stats row carries. */
 export const STATS_METRICS = [
   'pageviews',
@@ -43,6 +52,7 @@ export const STATS_METRICS = [
   'exports',
   'automationRuns',
   'aiTokens',
+  ...ENGAGEMENT_METRICS,
 ] as const
 
 export type StatsMetric = (typeof STATS_METRICS)[number]

@@ -12,6 +12,7 @@ import type { EffectiveSiteSettings } from './siteSettings.js'
 import type { ServerEvent, TrackBody } from './trackSchema.js'
 
 import { countryFromHeaders } from './country.js'
+import { SCROLL_DEPTH_PROP } from './dailyStats.js'
 import { MAX_HOSTNAME_LENGTH } from './domain.js'
 import { isExcludedPath } from './excludedPaths.js'
 import { isHostnameAllowed } from './hostnameAllowed.js'
@@ -110,7 +111,7 @@ export function enrichTrackEvent(input: EnrichTrackInput): EnrichTrackResult {
   const { body, request, settings, site } = input
   if (!settings.trackingEnabled) return { error: 'Tracking is disabled for this site', reject: 403 }
 
-  const page = parsePageUrl(body.u)
+  const page = parsePageUrl(body.u, body.h === 1)
   if (page === null) return { error: `u: must be an absolute http(s) URL with a hostname of at most ${MAX_HOSTNAME_LENGTH} characters`, reject: 400 }
   if (!isHostnameAllowed(page.hostname, site.domain, settings.allowedHostnames)) {
     return { error: `Hostname "${page.hostname}" is not allowed for this site`, reject: 403 }
@@ -140,7 +141,9 @@ export function enrichTrackEvent(input: EnrichTrackInput): EnrichTrackResult {
     hostname: page.hostname,
     os: agent.os,
     path: page.path,
-    props: emptyToNull(body.p),
+    // An engagement keeps its figures in the columns every event has: the engaged seconds
+    // as its value, the scroll depth as its one prop (`dailyStats.ts` reads them there).
+    props: body.d === undefined ? emptyToNull(body.p) : { [SCROLL_DEPTH_PROP]: body.d },
     screen: screenClass(body.w),
     siteId: site.id,
     source: referrerSource(body.r, page.hostname, site.domain ?? '', page.sourceParam),
@@ -152,7 +155,7 @@ export function enrichTrackEvent(input: EnrichTrackInput): EnrichTrackResult {
     utmMedium: page.utm.medium,
     utmSource: page.utm.source,
     utmTerm: page.utm.term,
-    value: body.v ?? null,
+    value: body.e === undefined ? (body.v ?? null) : body.e / 1000,
     visitorHash: visitorHash(input.salt, site.id, anonymizedIp, request.userAgent),
   }
   return {

@@ -104,9 +104,11 @@ const cleanParam = (value: null | string): null | string => {
 
 /**
  * Parses the page URL the tracker reports. Null unless it is an absolute http(s) URL with a
- * host of at most `MAX_HOSTNAME_LENGTH` characters (the URL parser sets no limit).
+ * host of at most `MAX_HOSTNAME_LENGTH` characters (the URL parser sets no limit). With
+ * `hashRouting` (the tracker's `data-hash`: a single-page app routing by fragment) the fragment
+ * is part of the path: `https://x.org/#/settings` → `/#/settings`.
  */
-export function parsePageUrl(url: string): null | PageUrl {
+export function parsePageUrl(url: string, hashRouting = false): null | PageUrl {
   let parsed: URL
   try {
     parsed = new URL(url)
@@ -117,7 +119,8 @@ export function parsePageUrl(url: string): null | PageUrl {
   const hostname = parsed.hostname.endsWith('.') ? parsed.hostname.slice(0, -1) : parsed.hostname
   if (hostname === '' || hostname.length > MAX_HOSTNAME_LENGTH) return null
 
-  const path = normalizePath(parsed.pathname)
+  const route = hashRouting && parsed.hash.length > 1 ? normalizeKey(parsed.hash) : ''
+  const path = route ? truncate(normalizePath(parsed.pathname) + route, MAX_PATH_LENGTH) : normalizePath(parsed.pathname)
   const utm: Utm = { campaign: null, content: null, medium: null, source: null, term: null }
   let clickId: ClickId | null = null
   let sourceParam: null | string = null

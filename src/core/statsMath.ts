@@ -5,7 +5,8 @@
  * Visitors over several days are the sum of the daily unique visitors (the visitor hash
  * rotates daily, so nobody can be followed across days — as in Plausible).
  */
-import type { Interval, SeriesPoint, StatsTotalName, StatsTotals, TotalChange } from '../stats/types.js'
+import type { BreakdownRow, Interval, SeriesPoint, StatsTotalName, StatsTotals, TotalChange } from '../stats/types.js'
+import type { EngagementMetric, StatsDimension } from './dimensions.js'
 
 import { COUNTED_EVENT_TYPES, PAGEVIEW, SUMMED_EVENT_TYPES } from './dailyStats.js'
 import { STATS_METRICS } from './dimensions.js'
@@ -21,11 +22,15 @@ export const zeroCounters = (): Counters => ({
   automationRuns: 0,
   bounces: 0,
   conversions: 0,
+  engagedMs: 0,
+  engagedVisits: 0,
   events: 0,
   exports: 0,
   forms: 0,
   leads: 0,
   pageviews: 0,
+  scrollDepthSum: 0,
+  scrollVisits: 0,
   totalDuration: 0,
   visitors: 0,
   visits: 0,
@@ -51,9 +56,28 @@ export function totalsOf(c: Counters): StatsTotals {
     forms: c.forms,
     leads: c.leads,
     pageviews: c.pageviews,
+    scrollDepth: ratio(c.scrollDepthSum, c.scrollVisits),
+    timeOnPage: ratio(c.engagedMs, c.engagedVisits) / 1000,
     viewsPerVisit: ratio(c.pageviews, c.visits),
     visitors: c.visitors,
     visits: c.visits,
+  }
+}
+
+/**
+ * A breakdown row as the API reports it from its summed counters: `page` rows also carry
+ * time on page and scroll depth, null when no visit of the range reported them.
+ */
+export function breakdownRow(
+  dimension: StatsDimension,
+  row: Pick<BreakdownRow, 'key' | 'pageviews' | 'visitors' | 'visits'> & Record<'events' | EngagementMetric, number>,
+): BreakdownRow {
+  const { engagedMs, engagedVisits, scrollDepthSum, scrollVisits, ...counts } = row
+  if (dimension !== 'page') return counts
+  return {
+    ...counts,
+    scrollDepth: scrollVisits > 0 ? scrollDepthSum / scrollVisits : null,
+    timeOnPage: engagedVisits > 0 ? engagedMs / engagedVisits / 1000 : null,
   }
 }
 

@@ -10,7 +10,7 @@ import type { PropValue } from './event.js'
 import { MAX_EVENT_VALUE, SUMMED_EVENT_TYPES } from './dailyStats.js'
 
 export { MAX_EVENT_VALUE }
-import { CUSTOM_EVENT_NAME } from './eventTypes.js'
+import { CUSTOM_EVENT_NAME, ENGAGEMENT } from './eventTypes.js'
 import { hasUnsafeChars, hasUnsafeTextChars } from './safeText.js'
 
 /** Larger bodies are answered 413 before they are decoded. */
@@ -20,6 +20,8 @@ export const MAX_PROPS = 30
 export const MAX_PROP_KEY_LENGTH = 64
 export const MAX_PROP_VALUE_LENGTH = 256
 export const MAX_SCREEN_WIDTH = 100_000
+/** An engagement's engaged time, in milliseconds: under one day. */
+export const MAX_ENGAGED_MS = 24 * 60 * 60 * 1000 - 1
 /** Issues listed in an error response; a hostile body must not produce a huge answer. */
 const MAX_REPORTED_ISSUES = 10
 
@@ -33,7 +35,7 @@ const HTTP_URL = /^https?:\/\//i
 const siteIdString = z.string().regex(SITE_ID, { error: 'must be a site id or domain (letters, digits, ".", "-" or "_")' })
 
 const eventType = z.string({ error: 'must be a string' }).regex(CUSTOM_EVENT_NAME, {
-  error: `must be 'pageview', a built-in event type or a custom name (a letter, then up to 63 letters, digits, ".", "_", ":", "/" or "-")`,
+  error: `must be 'pageview', a built-in event type or a custom name (a letter or digit, then up to 63 letters, digits, spaces, ".", "_", ":", "/" or "-", not ending in a space)`,
 })
 
 const safeString = (max: number, what: string) =>
@@ -110,7 +112,35 @@ const propsSchema = z
  * The tracker's body: `s` site id, `t` event type, `u` page URL, `r` referrer, `w` window
  * width, `p` props, `v` value. Short keys keep the tracker script small.
  */
+const wholeNumber = (max: number, what: string) =>
+  z
+    .number({ error: `must be ${what}` })
+    .int({ error: `must be ${what}` })
+    .min(0, { error: `must be ${what}` })
+    .max(max, { error: `must be ${what}` })
+
+/**
+ * An `engagement` carries both `d` and `e` and no props or value; any other event neither.
+ * Checked after the fields themselves, so each message names the one field at fault.
+ */
+const engagementFields = (body: { d?: number; e?: number; p?: unknown; t: string; v?: number }, ctx: z.RefinementCtx) => {
+  const engagement = body.t === ENGAGEMENT
+  for (const key of ['d', 'e'] as const) {
+    if (engagement && body[key] === undefined) ctx.addIssue({ code: 'custom', message: `is required for an engagement event`, path: [key] })
+    if (!engagement && body[key] !== undefined) ctx.addIssue({ code: 'custom', message: `is allowed on engagement events only`, path: [key] })
+  }
+  for (const key of ['p', 'v'] as const) {
+    if (engagement && body[key] !== undefined) ctx.addIssue({ code: 'custom', message: `is not allowed on an engagement event`, path: [key] })
+  }
+}
+
 export const trackBodySchema = z.strictObject({
+  /** Engagement only: the deepest scroll position reached on the page, percent of its height. */
+  d: wholeNumber(100, 'a whole percentage from 0 to 100').optional(),
+  /** Engagement only: milliseconds the page was visible and focused since the last engagement sent. */
+  e: wholeNumber(MAX_ENGAGED_MS, `a whole number of milliseconds from 0 to ${MAX_ENGAGED_MS} (under one day)`).optional(),
+  /** Hash-based routing (the tracker's `data-hash`): the URL's fragment is part of the page path. */
+  h: z.literal(1, { error: 'must be 1 (hash-based routing) or absent' }).optional(),
   p: propsSchema.optional(),
   r: safeString(MAX_URL_LENGTH, 'the referrer URL (a string)').optional(),
   s: siteIdString,
@@ -123,9 +153,10 @@ export const trackBodySchema = z.strictObject({
     .min(0, { error: 'must be at least 0' })
     .max(MAX_SCREEN_WIDTH, { error: `must be at most ${MAX_SCREEN_WIDTH}` })
     .optional(),
-}).check((ctx) => {
-  const issue = negativeValueIssue(ctx.value.t, ctx.value.v, 'v')
-  if (issue) ctx.issues.push(issue)
+}).superRefine((body, ctx) => {
+  engagementFields(body, ctx)
+  const issue = negativeValueIssue(body.t, body.v, 'v')
+  if (issue) ctx.addIssue(issue)
 })
 
 export type TrackBody = z.output<typeof trackBodySchema>
@@ -158,7 +189,7 @@ export const serverEventSchema = z.strictObject({
     )
     .transform((value) => (value instanceof Date ? value : new Date(value)))
     .optional(),
-  type: eventType,
+  type: eventType.refine((type) => type !== ENGAGEMENT, { error: 'engagement events come from the browser tracker only' }),
   value: eventValue.optional(),
 }).check((ctx) => {
   const issue = negativeValueIssue(ctx.value.type, ctx.value.value, 'value')

@@ -126,6 +126,9 @@ export class RedisSiteSync {
   async subscribe(options: { initialLoad?: boolean } = {}): Promise<void> {
     // A subscriber needs the offline queue: it (re)subscribes as soon as it connects.
     this.subscriber = this.redis.duplicate({ enableOfflineQueue: true })
+    // Outages are reported by the main client's handler; without a listener of its own, ioredis
+    // prints "[ioredis] Unhandled error event" for every failed reconnect of this one.
+    this.subscriber.on('error', () => undefined)
     this.subscriber.on('message', (_channel: string, message: string) => {
       const split = message.indexOf(SEPARATOR)
       if (message.slice(0, split) === this.instanceId) return

@@ -21,10 +21,10 @@ import { createEventBuffer } from '../buffer/index.js'
 import { createFailFastRedis, waitForReady } from '../buffer/redisClient.js'
 import { createSaltStore } from '../buffer/saltStore.js'
 import { ENDPOINT_PREFIX } from '../constants.js'
-import { openGeoIpReader } from '../core/country.js'
+import { openCountryLookup } from '../core/country.js'
 import { headersFromRecord } from '../core/headers.js'
 import { metricsResponse } from '../endpoints/metrics.js'
-import { trackerScriptResponse } from '../endpoints/script.js'
+import { TRACKER_FILES, trackerScriptResponse, type TrackerFile } from '../endpoints/script.js'
 import { DEFAULT_REDIS_KEY_PREFIX, resolveIngestOptions, resolveMetricsOptions } from '../ingestDefaults.js'
 import { createAnalyticsMetrics } from '../metrics/registry.js'
 import { INTERNAL_ERROR, sendJson, sendReply } from './nodeReply.js'
@@ -45,7 +45,7 @@ export interface IngestServerOptions {
   countryHeaders?: readonly string[]
   /** As the plugin's `ingest.explainRejections`. @default true unless NODE_ENV is 'production' */
   explainRejections?: boolean
-  /** A local MaxMind-format `.mmdb` file for the country, as `ingest.geoipDatabase`. */
+  /** A local MaxMind-format `.mmdb` file for the country, as `ingest.geoipDatabase` (without it and country headers: the bundled database). */
   geoipDatabase?: null | string
   /** @default '0.0.0.0' */
   host?: string
@@ -87,7 +87,7 @@ export interface IngestServer {
 
 const ingestPaths = (apiRoute = '/api') => {
   const base = `${apiRoute.replace(/\/+$/, '')}${ENDPOINT_PREFIX}`
-  return { metricsPath: `${base}/metrics`, scriptPath: `${base}/script.js`, trackPath: `${base}/track` }
+  return { base, metricsPath: `${base}/metrics`, scriptPath: `${base}/script.js`, trackPath: `${base}/track` }
 }
 const HEALTH_PATH = '/healthz'
 const REDIS_ERROR_LOG_INTERVAL_MS = 30_000
@@ -152,11 +152,11 @@ export type IngestListenerOptions = Omit<IngestServerOptions, 'host' | 'port'>
 export async function createIngestListener(options: IngestListenerOptions): Promise<IngestListener> {
   const logger = options.logger ?? consoleLogger
   const keyPrefix = options.keyPrefix ?? DEFAULT_REDIS_KEY_PREFIX
-  const { metricsPath, scriptPath, trackPath } = ingestPaths(options.apiRoute)
+  const { base, metricsPath, trackPath } = ingestPaths(options.apiRoute)
   const metricsConfig = resolveMetricsOptions(options.metrics)
   const metrics = createAnalyticsMetrics({ logger, siteLabels: metricsConfig.siteLabels })
   const ingest = resolveIngestOptions(options, { rateLimits: 'analytics ingest: rateLimits', sessionIdle: 'analytics ingest: sessionIdleSeconds' })
-  const geoLookup = options.geoipDatabase ? await openGeoIpReader(options.geoipDatabase) : null
+  const geoLookup = await openCountryLookup(options.geoipDatabase, ingest.countryHeaders)
 
   // No auto-pipelining: the buffer already sends the tracking requests that arrive
   // together as one command, and ioredis's pipelining would only add its own cost to it.
@@ -262,9 +262,10 @@ export async function createIngestListener(options: IngestListenerOptions): Prom
         }
         return true
       }
-      if (path === scriptPath) {
+      const file = path.startsWith(`${base}/`) ? path.slice(base.length + 1) : ''
+      if (Object.hasOwn(TRACKER_FILES, file)) {
         if (req.method !== 'GET' && req.method !== 'HEAD') sendJson(res, 405, METHOD_NOT_ALLOWED, ['allow', 'GET, HEAD'])
-        else sendResponse(res, trackerScriptResponse(req.headers['if-none-match'])).catch(() => res.destroy())
+        else sendResponse(res, trackerScriptResponse(req.headers['if-none-match'], file as TrackerFile)).catch(() => res.destroy())
         return true
       }
       return false

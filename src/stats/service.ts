@@ -33,6 +33,7 @@ import { MAX_FUTURE_SKEW_MS } from '../core/enrich.js'
 import { DEFAULT_BREAKDOWN_LIMIT, MAX_BREAKDOWN_LIMIT } from '../core/statsQuerySchema.js'
 import {
   addCounters,
+  breakdownRow,
   buildSeries,
   compareTotals,
   conversionsOf,
@@ -203,7 +204,7 @@ export function createStatsService(deps: StatsServiceDeps): StatsServiceInternal
       const byDimension = new Map<string, BreakdownRow[]>()
       for (const { dimension, ...row } of top) {
         const rows = byDimension.get(dimension) ?? byDimension.set(dimension, []).get(dimension)!
-        rows.push(row)
+        rows.push(breakdownRow(dimension, row))
       }
       return {
         breakdowns: Object.fromEntries(breakdowns.map((name) => [name, byDimension.get(BREAKDOWN_DIMENSIONS[name]) ?? []])),
@@ -310,7 +311,9 @@ export function createStatsService(deps: StatsServiceDeps): StatsServiceInternal
           domain: site.domain,
           pageviews: totals.pageviews,
           period,
+          scrollDepth: totals.scrollDepth,
           siteId: site.id,
+          timeOnPage: totals.timeOnPage,
           viewsPerVisit: totals.viewsPerVisit,
           visitors: totals.visitors,
           visits: totals.visits,

@@ -81,6 +81,10 @@ export interface StatsTotals {
   forms: number
   leads: number
   pageviews: number
+  /** Percent 0..100 — the average over (page, visit) of the deepest scroll reached; 0 without any. */
+  scrollDepth: number
+  /** Seconds — engaged time ÷ (page, visit) pairs with engaged time; 0 without any. */
+  timeOnPage: number
   viewsPerVisit: number
   visitors: number
   visits: number
@@ -99,6 +103,10 @@ export interface BreakdownRow {
   key: string
   /** `pages`: the page's own pageviews; session breakdowns (`entryPages`, `sources`, …): all pageviews of those visits. */
   pageviews: number
+  /** Pages only: percent 0..100, the average over visits of the deepest scroll reached on the page; null when none reported one. */
+  scrollDepth?: null | number
+  /** Pages only: seconds, engaged time on the page ÷ visits that engaged with it; null when none did. */
+  timeOnPage?: null | number
   visitors: number
   /** `entryPages` / `exitPages`: the visits that began / ended there. */
   visits: number
@@ -164,7 +172,11 @@ export interface ExportRow {
   /** `YYYY-MM-DD..YYYY-MM-DD` */
   period: string
   pageviews: number
+  /** Percent, the average over (page, visit) of the deepest scroll reached. */
+  scrollDepth: number
   siteId: SiteId
+  /** Seconds, engaged time per (page, visit) that engaged. */
+  timeOnPage: number
   viewsPerVisit: number
   visitors: number
   visits: number

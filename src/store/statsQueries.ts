@@ -10,7 +10,7 @@ import type { SanitizedAnalyticsConfig } from '../types.js'
 import type { CollectionTable, SqlQuery } from './db.js'
 
 import { MAX_STORED_COUNTER, PAGEVIEW } from '../core/dailyStats.js'
-import { STATS_METRICS } from '../core/dimensions.js'
+import { ENGAGEMENT_METRICS, STATS_METRICS } from '../core/dimensions.js'
 import { splitByMonths } from '../core/months.js'
 import { collectionTable, drizzleOf, sql } from './db.js'
 
@@ -29,12 +29,19 @@ export interface TotalCounters {
   totalDuration: number
   visitors: number
   visits: number
+  scrollDepthSum: number
+  scrollVisits: number
+  engagedMs: number
+  engagedVisits: number
 }
 
 const COUNTER_FIELDS = STATS_METRICS satisfies ReadonlyArray<keyof TotalCounters>
 
-/** The counters a breakdown row reports. */
-const TOP_KEY_FIELDS = ['visitors', 'visits', 'pageviews', 'events'] as const
+/** The counters a breakdown row reports (the engagement sums: 0 but on `page` rows). */
+const TOP_KEY_FIELDS = ['visitors', 'visits', 'pageviews', 'events', ...ENGAGEMENT_METRICS] as const
+
+/** A breakdown row as the store reads it. */
+export type TopKeyRow = { dimension: StatsDimension; key: string } & Record<(typeof TOP_KEY_FIELDS)[number], number>
 
 const a = (alias: string) => sql.identifier(alias)
 
@@ -45,13 +52,7 @@ export interface StatsStore {
    * Per dimension, its keys ordered by visitors (then visits, pageviews, events, key) — custom
    * events (`event`) by their count first —, at most `limit` each.
    */
-  topKeys(
-    siteIds: SiteKey[],
-    from: string,
-    to: string,
-    dimensions: StatsDimension[],
-    limit: number,
-  ): Promise<Array<{ dimension: StatsDimension; events: number; key: string; pageviews: number; visitors: number; visits: number }>>
+  topKeys(siteIds: SiteKey[], from: string, to: string, dimensions: StatsDimension[], limit: number): Promise<TopKeyRow[]>
   /** Per (site, day): the `total` row. Days without one are absent. */
   totalsByDay(siteIds: SiteKey[], from: string, to: string): Promise<Array<TotalCounters & { day: string; siteId: string }>>
   /** Per site: the sum of its `total` rows over the range (sites without rows are absent). */
@@ -165,10 +166,9 @@ export function createStatsStore(payload: Payload, cfg: SanitizedAnalyticsConfig
       // Custom events rank by count: server-side ones have no visitors and must not fall off the list.
       const eventsFirst = dimensions.includes('event') ? sql`CASE WHEN u.${a('dimension')} = ${'event'} THEN ${sum('events')} END DESC NULLS LAST,` : sql``
       const query = sql`
-        SELECT ${a('dimension')}, ${a('key')}, ${a('visitors')}, ${a('visits')}, ${a('pageviews')}, ${a('events')} FROM (
+        SELECT ${a('dimension')}, ${a('key')}, ${sql.join(TOP_KEY_FIELDS.map((field) => a(field)), sql`, `)} FROM (
           SELECT u.${a('dimension')}, u.${a('key')},
-            ${sum('visitors')} AS ${a('visitors')}, ${sum('visits')} AS ${a('visits')},
-            ${sum('pageviews')} AS ${a('pageviews')}, ${sum('events')} AS ${a('events')},
+            ${sql.join(TOP_KEY_FIELDS.map((field) => sql`${sum(field)} AS ${a(field)}`), sql`, `)},
             row_number() OVER (
               PARTITION BY u.${a('dimension')}
               ORDER BY ${eventsFirst} ${sum('visitors')} DESC, ${sum('visits')} DESC, ${sum('pageviews')} DESC, ${sum('events')} DESC, u.${a('key')} COLLATE "C"
@@ -179,23 +179,16 @@ export function createStatsStore(payload: Payload, cfg: SanitizedAnalyticsConfig
       // A year of pages is tens of thousands of groups: room to hash them in memory rather than spill to disk.
       const rows = await drizzleOf(payload).transaction(async (tx) => {
         await tx.execute(sql`SET LOCAL work_mem = '64MB'`)
-        return (await tx.execute(query)).rows as Array<{
-          dimension: StatsDimension
-          events: number
-          key: string
-          pageviews: number
-          visitors: number
-          visits: number
-        }>
+        return (await tx.execute(query)).rows as Array<Record<string, null | number | string>>
       })
-      return rows.map((row) => ({
-        dimension: row.dimension,
-        events: Number(row.events),
-        key: row.key ?? '',
-        pageviews: Number(row.pageviews),
-        visitors: Number(row.visitors),
-        visits: Number(row.visits),
-      }))
+      return rows.map(
+        (row) =>
+          ({
+            ...Object.fromEntries(TOP_KEY_FIELDS.map((field) => [field, Number(row[field])])),
+            dimension: row.dimension as StatsDimension,
+            key: row.key === null ? '' : String(row.key),
+          }) as TopKeyRow,
+      )
     },
 
     async totalsByDay(siteIds, from, to) {

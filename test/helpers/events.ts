@@ -157,7 +157,18 @@ export function generateEvents({ days, seed, sessionsPerDay, sites }: GenerateOp
           events.push(browserEvent('pageview', path, p === 0 && !startsWithCustom))
           if (pageviews > 1 && r.chance(0.3)) events.push(browserEvent(r.pick(CUSTOM), path, false))
           if (pageviews > 1 && r.chance(0.06)) events.push(browserEvent(r.pick(['lead.created', 'form.submit']), path, false))
-          if (!r.chance(0.05)) ms += r.int(1, 400) * 1000 + r.int(0, 999)
+          const gap = r.chance(0.05) ? 0 : r.int(1, 400) * 1000 + r.int(0, 999)
+          // The tracker's engagement for the page being left (once or twice: blur, then hide),
+          // sent before the next pageview; now and then one without a scroll depth.
+          const pageStart = ms
+          for (let n = r.chance(0.6) ? r.int(1, 2) : 0; n > 0; n--) {
+            ms = Math.min(pageStart + gap, ms + r.int(0, Math.max(0, gap - (ms - pageStart))))
+            const engagement = browserEvent('engagement', path, false)
+            engagement.props = r.chance(0.9) ? { scrollDepth: r.int(0, 100) } : null
+            engagement.value = r.chance(0.1) ? 0 : r.int(1, 600_000) / 1000
+            events.push(engagement)
+          }
+          ms = pageStart + gap
         }
         if (onlyCustom) events.push(browserEvent(r.pick(CUSTOM), null, !startsWithCustom))
         // A single-pageview session with a custom event is not a bounce.
@@ -165,7 +176,7 @@ export function generateEvents({ days, seed, sessionsPerDay, sites }: GenerateOp
       }
 
       // Server-side events: no hash, no session.
-      const serverTypes = BUILT_IN_EVENT_TYPES.filter((t) => t !== 'pageview')
+      const serverTypes = BUILT_IN_EVENT_TYPES.filter((t) => t !== 'pageview' && t !== 'engagement')
       for (let n = 0; n < serverTypes.length + r.int(0, 4); n++) {
         // Each type at least once a day, then a few more.
         const type = serverTypes[n] ?? r.pick(serverTypes)
@@ -196,7 +207,8 @@ export async function storedDailyStatsRows(payload: Payload): Promise<Array<Dail
   const tenancy = payload.analytics!.config.tenantsCollection !== null
   const { rows } = await dbOf(payload).execute(sql`
     SELECT id, site_id, ${tenancy ? sql`tenant_id` : sql`NULL`} AS tenant_id, to_char(date AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day,
-      dimension, key, pageviews, visitors, visits, bounces, total_duration, events, leads, forms, exports, automation_runs, ai_tokens
+      dimension, key, pageviews, visitors, visits, bounces, total_duration, events, leads, forms, exports, automation_runs, ai_tokens,
+      scroll_depth_sum, scroll_visits, engaged_ms, engaged_visits
     FROM analytics_daily_stats`)
   return rows.map((row) => ({
     aiTokens: Number(row.ai_tokens),
@@ -216,6 +228,10 @@ export async function storedDailyStatsRows(payload: Payload): Promise<Array<Dail
     totalDuration: Number(row.total_duration),
     visitors: Number(row.visitors),
     visits: Number(row.visits),
+    scrollDepthSum: Number(row.scroll_depth_sum),
+    scrollVisits: Number(row.scroll_visits),
+    engagedMs: Number(row.engaged_ms),
+    engagedVisits: Number(row.engaged_visits),
   }))
 }
 

@@ -56,7 +56,10 @@ export async function serveRestApi(
   payload: Payload,
   options: {
     host?: string
-    /** Sees each request as the endpoint got it, and the answer (headers only: the body is still to be sent). */
+    /**
+     * Sees each request as the endpoint got it (a copy: its body can still be read), and the
+     * answer (headers only: the body is still to be sent).
+     */
     observe?: (request: Request, response: Response) => void
   } = {},
 ): Promise<HttpHandle> {
@@ -69,8 +72,9 @@ export async function serveRestApi(
     void (async () => {
       try {
         const request = toRequest(req, origin)
+        const copy = options.observe && request.body ? request.clone() : request
         const response = await handleEndpoints({ config: payload.config, payloadInstanceCacheKey, request })
-        options.observe?.(request, response)
+        options.observe?.(copy, response)
         await writeResponse(res, response, req.method)
       } catch (error) {
         console.error(`httpServer: ${req.method} ${req.url} failed:`, error)

@@ -93,6 +93,9 @@ describe('runAggregation', () => {
     const people = new Map<string, Set<string>>()
     for (const e of events) if (e.visitorHash) people.set(e.visitorHash.slice(0, e.visitorHash.lastIndexOf(':')), (people.get(e.visitorHash.slice(0, e.visitorHash.lastIndexOf(':'))) ?? new Set()).add(e.timestamp.slice(0, 10)))
     expect([...people.values()].filter((days) => days.size >= 3).length).toBeGreaterThan(10)
+    // Engagement: pages read and scrolled, and visits whose last page's reading time counts.
+    expect(totals.every((row) => row.engagedVisits > 0 && row.scrollVisits > 0 && row.engagedMs > 0)).toBe(true)
+    expect(rows.filter((row) => row.dimension === 'page' && row.engagedVisits > 0).length).toBeGreaterThan(10)
     for (const dimension of ['country', 'browser', 'device', 'utmCampaign', 'event', 'exitPage'] as const) {
       expect(new Set(rows.filter((row) => row.dimension === dimension).map((row) => row.key)).size).toBeGreaterThanOrEqual(2)
     }

@@ -133,6 +133,16 @@ describe('an accepted pageview', () => {
     expect(event).toMatchObject({ props: { plan: 'pro', seats: 3 }, type: 'lead.created', value: 49.5 })
   })
 
+  test('an engagement joins the visit of its pageview, with its seconds as value and its scroll depth as prop', async () => {
+    const site = sites['shop.acme.test']!
+    const ip = newIp()
+    expect((await track(pageview(site, 'https://shop.acme.test/guide'), { ip })).status).toBe(202)
+    const response = await track({ d: 62, e: 8125, s: String(site.id), t: 'engagement', u: 'https://shop.acme.test/guide' }, { ip })
+    expect(response.status).toBe(202)
+    const [view, engagement] = (await streamEvents(redis, keyPrefix)).slice(-2)
+    expect(engagement).toMatchObject({ path: '/guide', props: { scrollDepth: 62 }, sessionId: view!.sessionId, type: 'engagement', value: 8.125 })
+  })
+
   test('a site may be named by its domain in the script tag', async () => {
     const response = await track({ s: 'blog.acme.test', t: 'pageview', u: 'https://blog.acme.test/' }, { ip: newIp() })
     expect(response.status).toBe(202)
@@ -270,6 +280,17 @@ describe('refused and dropped requests leave the buffer unchanged', () => {
     await expectUnchanged(() => track(null, { raw: new Uint8Array([0x7b, 0xff, 0xfe, 0x7d]), ip: newIp() }), 400)
   })
 
+  test('an engagement with a scroll depth beyond 0–100, a day or more of engaged time, or without its figures → 400', async () => {
+    const site = sites['shop.acme.test']!
+    const engagement = { d: 50, e: 5000, s: String(site.id), t: 'engagement', u: 'https://shop.acme.test/' }
+    const deep = await expectUnchanged(() => track({ ...engagement, d: 101 }, { ip: newIp() }), 400)
+    expect(deep.body.error).toMatch(/d: must be a whole percentage from 0 to 100/)
+    const long = await expectUnchanged(() => track({ ...engagement, e: 86_400_000 }, { ip: newIp() }), 400)
+    expect(long.body.error).toMatch(/e: .*under one day/)
+    await expectUnchanged(() => track({ ...engagement, d: undefined }, { ip: newIp() }), 400)
+    await expectUnchanged(() => track({ ...pageview(site), e: 5000 }, { ip: newIp() }), 400)
+  })
+
   test('an unknown site → 404', async () => {
     const response = await expectUnchanged(() => track({ s: '999999', t: 'pageview', u: 'https://shop.acme.test/' }, { ip: newIp() }), 404)
     expect(response.body.error).toMatch(/Unknown site/)
@@ -383,10 +404,21 @@ describe('CORS and the script', () => {
     const response = await rawRequest(payload, 'GET', '/analytics/script.js')
     expect(response.status).toBe(200)
     expect(response.headers.get('content-type')).toMatch(/javascript/)
-    expect(response.text).toContain('sendBeacon')
+    expect(response.text).toContain('keepalive')
     const etag = response.headers.get('etag')!
     const cached = await rawRequest(payload, 'GET', '/analytics/script.js', { headers: { 'if-none-match': etag } })
     expect(cached.status).toBe(304)
+  })
+
+  test('GET /api/analytics/script.full.js serves the tracker with the optional features, with its own ETag', async () => {
+    const full = await rawRequest(payload, 'GET', '/analytics/script.full.js')
+    const standard = await rawRequest(payload, 'GET', '/analytics/script.js')
+    expect(full.status).toBe(200)
+    expect(full.headers.get('content-type')).toMatch(/javascript/)
+    expect(full.text).toContain('Outbound Link: Click')
+    expect(standard.text).not.toContain('Outbound Link: Click')
+    expect(full.headers.get('etag')).not.toBe(standard.headers.get('etag'))
+    expect((await rawRequest(payload, 'GET', '/analytics/script.full.js', { headers: { 'if-none-match': full.headers.get('etag')! } })).status).toBe(304)
   })
 
   test('a site document read over HTTP shows an absolute snippet from the request’s address, with a warning, when no origin is configured', async () => {
@@ -420,7 +452,7 @@ describe('server-side tracking', () => {
   test('bad server events are refused with a clear error and nothing buffered', async () => {
     const before = await streamLength()
     await expect(payload.analytics!.track({ siteId: 999999, type: 'automation.run' })).rejects.toThrow(AnalyticsInputError)
-    await expect(payload.analytics!.track({ siteId: sites['globex.test']!.id, type: 'no spaces allowed' })).rejects.toThrow(/type/)
+    await expect(payload.analytics!.track({ siteId: sites['globex.test']!.id, type: 'trailing space ' })).rejects.toThrow(/type/)
     await expect(
       payload.analytics!.track({ siteId: sites['globex.test']!.id, timestamp: new Date(Date.now() + 3600_000), type: 'export.completed' }),
     ).rejects.toThrow(/future/)

@@ -22,7 +22,7 @@ import type { DemoSite } from '../helpers/fixtures.js'
 import { freePort } from '../../scripts/services.js'
 import { startIngestServer } from '../../src/ingest/standaloneServer.js'
 import { BODY_DEADLINE_MS } from '../../src/ingest/trackHandler.js'
-import { TRACKER_SCRIPT } from '../../src/tracker/script.generated.js'
+import { TRACKER_FULL_SCRIPT, TRACKER_SCRIPT } from '../../src/tracker/script.generated.js'
 import { demoSites } from '../helpers/fixtures.js'
 import { bootPayload } from '../helpers/payload.js'
 import { rawRequest } from '../helpers/rest.js'
@@ -242,6 +242,11 @@ describe('the standalone ingest server', () => {
     const etag = response.headers.get('etag')!
     const again = await fetch(`${baseUrl}/api/analytics/script.js`, { headers: { 'if-none-match': etag } })
     expect(again.status).toBe(304)
+    // And the build with the optional features; nothing else under the prefix is a script.
+    const full = await fetch(`${baseUrl}/api/analytics/script.full.js`)
+    expect(full.status).toBe(200)
+    expect(await full.text()).toBe(TRACKER_FULL_SCRIPT)
+    expect((await fetch(`${baseUrl}/api/analytics/script.other.js`)).status).toBe(404)
   })
 
   test('reports health and answers 404 JSON elsewhere', async () => {

@@ -17,12 +17,15 @@ import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest'
 
 import type { DailyStatsRow } from '../../src/core/dailyStats.js'
+import type { EngagementMetric } from '../../src/core/dimensions.js'
 import type { AnalyticsEvent } from '../../src/core/event.js'
 import type { BreakdownRow, CompareResult, RealtimeResult, StatsResult, StatsTotals } from '../../src/stats/types.js'
 import type { DemoSite } from '../helpers/fixtures.js'
 
 import { newShareToken } from '../../collections/AnalyticsSettings.js'
 import { referenceDailyStats } from '../../src/core/dailyStatsReference.js'
+import { ENGAGEMENT_METRICS } from '../../src/core/dimensions.js'
+import { breakdownRow } from '../../src/core/statsMath.js'
 import { BREAKDOWN_DIMENSIONS } from '../../src/stats/service.js'
 import { runCli } from '../helpers/cli.js'
 import { generateEvents, recentDays } from '../helpers/events.js'
@@ -62,7 +65,8 @@ const inRange = (event: AnalyticsEvent, ids: Array<number | string>, from: strin
 
 /** Totals straight from the events; visits, bounces and durations from the reference rows. */
 function expectedTotals(ids: Array<number | string>, from: string, to: string): StatsTotals {
-  const events = all.filter((event) => inRange(event, ids, from, to))
+  // Engagement reports are never events, pageviews or visitors.
+  const events = all.filter((event) => inRange(event, ids, from, to) && event.type !== 'engagement')
   const visitorsPerSiteDay = new Map<string, Set<string>>()
   for (const event of events) {
     if (!event.visitorHash) continue
@@ -74,7 +78,7 @@ function expectedTotals(ids: Array<number | string>, from: string, to: string): 
   const reference = referenceRows().filter(
     (row) => row.dimension === 'total' && ids.map(String).includes(row.siteId) && row.day >= from && row.day <= to,
   )
-  const sum = (metric: 'bounces' | 'totalDuration' | 'visits') => reference.reduce((n, row) => n + row[metric], 0)
+  const sum = (metric: 'bounces' | 'totalDuration' | 'visits' | EngagementMetric) => reference.reduce((n, row) => n + row[metric], 0)
   const visits = sum('visits')
   const pageviews = count('pageview')
   const conversions = events.filter((event) => conversionTypes(event.siteId).includes(event.type)).length
@@ -89,6 +93,8 @@ function expectedTotals(ids: Array<number | string>, from: string, to: string): 
     forms: count('form.submit'),
     leads: count('lead.created'),
     pageviews,
+    scrollDepth: sum('scrollVisits') ? sum('scrollDepthSum') / sum('scrollVisits') : 0,
+    timeOnPage: sum('engagedVisits') ? sum('engagedMs') / sum('engagedVisits') / 1000 : 0,
     viewsPerVisit: visits ? pageviews / visits : 0,
     visitors,
     visits,
@@ -103,14 +109,12 @@ function referenceRows(): DailyStatsRow[] {
 
 /** A breakdown's rows from the reference rows: summed over the days, ordered by visitors (custom events by count first). */
 function expectedBreakdown(dimension: DailyStatsRow['dimension'], ids: Array<number | string>, from: string, to: string, limit: number): BreakdownRow[] {
-  const byKey = new Map<string, Required<BreakdownRow>>()
+  const fields = ['events', 'pageviews', 'visitors', 'visits', ...ENGAGEMENT_METRICS] as const
+  const byKey = new Map<string, Parameters<typeof breakdownRow>[1]>()
   for (const row of referenceRows()) {
     if (row.dimension !== dimension || !ids.map(String).includes(row.siteId) || row.day < from || row.day > to) continue
-    const entry = byKey.get(row.key) ?? { events: 0, key: row.key, pageviews: 0, visitors: 0, visits: 0 }
-    entry.events += row.events
-    entry.pageviews += row.pageviews
-    entry.visitors += row.visitors
-    entry.visits += row.visits
+    const entry = byKey.get(row.key) ?? { key: row.key, ...Object.fromEntries(fields.map((field) => [field, 0])) } as Parameters<typeof breakdownRow>[1]
+    for (const field of fields) entry[field] += row[field]
     byKey.set(row.key, entry)
   }
   return [...byKey.values()]
@@ -119,6 +123,13 @@ function expectedBreakdown(dimension: DailyStatsRow['dimension'], ids: Array<num
         (dimension === 'event' ? b.events - a.events : 0) || b.visitors - a.visitors || b.visits - a.visits || b.pageviews - a.pageviews || b.events - a.events || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0),
     )
     .slice(0, limit)
+    .map((row) => breakdownRow(dimension, row))
+    .map((row) => ({
+      // Sums of fractional seconds over days, added in another order: equal to the last bits.
+      ...row,
+      ...(typeof row.timeOnPage === 'number' ? { timeOnPage: expect.closeTo(row.timeOnPage, 9) as number } : {}),
+      ...(typeof row.scrollDepth === 'number' ? { scrollDepth: expect.closeTo(row.scrollDepth, 9) as number } : {}),
+    }))
 }
 
 function expectTotalsToEqual(actual: StatsTotals, expected: StatsTotals) {
@@ -472,6 +483,8 @@ describe('GET /api/analytics/export', () => {
           site: site.domain,
           site_id: String(site.id),
           views_per_visit: String(Math.round(t.viewsPerVisit * 100) / 100),
+          time_on_page: String(Math.round(t.timeOnPage)),
+          scroll_depth: String(Math.round(t.scrollDepth)),
           visit_duration: String(Math.round(t.avgVisitDuration)),
           visitors: String(t.visitors),
           visits: String(t.visits),
@@ -485,7 +498,7 @@ describe('GET /api/analytics/export', () => {
       expect(response.status).toBe(200)
       expect(response.headers.get('content-type')).toBe('text/csv; charset=utf-8')
       expect(response.headers.get('content-disposition')).toBe(`attachment; filename="${range === 'month' ? 'month' : 'year'}-to-date.csv"`)
-      expect(response.text.split('\r\n')[0]).toBe('site,period,visitors,visits,pageviews,bounce_rate,visit_duration,views_per_visit,site_id')
+      expect(response.text.split('\r\n')[0]).toBe('site,period,visitors,visits,pageviews,bounce_rate,visit_duration,views_per_visit,time_on_page,scroll_depth,site_id')
       const rows = parse(response.text, { columns: true }) as Array<Record<string, string>>
       expect(rows).toEqual(expectedFile(range, [shop, blog, globex]))
       expect(rows.some((row) => Number(row.visitors) > 0)).toBe(true)

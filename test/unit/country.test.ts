@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 import type { GeoIpLookup } from '../../src/core/country.js'
 
-import { countryFromHeaders, normalizeCountryCode, openGeoIpReader } from '../../src/core/country.js'
+import { countryFromHeaders, normalizeCountryCode, openCountryLookup, openGeoIpReader } from '../../src/core/country.js'
 import { headersFromRecord } from '../../src/core/headers.js'
 
 /*
@@ -163,6 +163,32 @@ describe('openGeoIpReader', () => {
     )
     await expect(openGeoIpReader(path.join(dir, 'not-a-db.mmdb'))).rejects.toThrow(/^Cannot open the GeoIP database/)
     await expect(openGeoIpReader(path.join(dir, 'gzipped.mmdb'))).rejects.toThrow(/gzip/)
+  })
+})
+
+describe('openCountryLookup', () => {
+  it('uses the bundled IP-to-country database when neither a database nor country headers are configured', async () => {
+    const bundled = await openCountryLookup(null, [])
+    expect(bundled).not.toBeNull()
+    // Addresses whose registration is stable: Google DNS, RIPE NCC, the University of Tokyo, NIC.br.
+    expect(bundled!('8.8.8.8')).toBe('US')
+    expect(bundled!('193.0.0.1')).toBe('NL')
+    expect(bundled!('::ffff:193.0.0.1')).toBe('NL')
+    expect(bundled!('2001:4860:4860::8888')).toBe('US')
+    expect(bundled!('133.11.0.1')).toBe('JP')
+    expect(bundled!('200.160.2.3')).toBe('BR')
+    expect(bundled!('127.0.0.1')).toBeNull()
+    expect(bundled!('10.1.2.3')).toBeNull()
+  })
+
+  it('uses a configured database instead of the bundled one', async () => {
+    const configured = await openCountryLookup(path.join(dir, 'test.mmdb'), [])
+    expect(configured!('81.2.69.1')).toBe('GB')
+    expect(configured!('8.8.8.8')).toBeNull()
+  })
+
+  it('leaves the country to the configured headers alone when no database is configured', async () => {
+    expect(await openCountryLookup(undefined, ['cf-ipcountry'])).toBeNull()
   })
 })
 

@@ -236,3 +236,59 @@ describe('referenceDailyStats on a hand-computed day', () => {
     expect(get('event')).toEqual([row('2026-05-01', 'event', 'signup', { events: 1, visitors: 1 })])
   })
 })
+
+describe('engagement on a hand-computed day', () => {
+  const E = { ...chromeDE, sessionId: 'E', visitorHash: 'vE' }
+  const F = { ...safariFR, sessionId: 'F', visitorHash: 'vF' }
+  const engagement = (session: Partial<AnalyticsEvent>, id: string, path: string, time: string, seconds: number, depth?: number): AnalyticsEvent => ({
+    ...blank,
+    ...session,
+    eventId: id,
+    path,
+    props: depth === undefined ? null : { scrollDepth: depth },
+    timestamp: at(time, '2026-06-01'),
+    type: 'engagement',
+    value: seconds,
+  })
+  const rows = referenceDailyStats([
+    // E: /a at 10:00 (read 20 s, scrolled 40 %, then 60 % in a second report of 5 s), /b at
+    // 10:01 (read 12.5 s, 100 %), the last page: the visit lasts 60 + 12.5 = 72.5 s.
+    { ...blank, ...E, eventId: 'e1', path: '/a', timestamp: at('10:00:00.000', '2026-06-01') },
+    engagement(E, 'e2', '/a', '10:00:30.000', 20, 40),
+    engagement(E, 'e3', '/a', '10:00:50.000', 5, 60),
+    { ...blank, ...E, eventId: 'e4', path: '/b', timestamp: at('10:01:00.000', '2026-06-01') },
+    engagement(E, 'e5', '/b', '10:01:20.000', 12.5, 100),
+    // F: one pageview of /a, read 30 s at 80 %: still a bounce, but lasting 30 s, not 0 s.
+    { ...blank, ...F, eventId: 'f1', path: '/a', timestamp: at('11:00:00.000', '2026-06-01') },
+    engagement(F, 'f2', '/a', '11:00:40.000', 30, 80),
+    // G: engagement alone (its pageview was the day before): no visit, no visitor, no event;
+    // its page figures count (0 s engaged: not an engaged visit, but its scroll depth counts).
+    engagement({ ...firefox, sessionId: 'G', visitorHash: 'vG' }, 'g1', '/b', '00:00:05.000', 0, 50),
+  ])
+  const find = (dimension: StatsDimension, key: string) => rows.find((r) => r.dimension === dimension && r.key === key)!
+
+  test('engagement events are not events, pageviews, visitors or visits, and do not end a bounce', () => {
+    const total = find('total', '')
+    expect(total.events).toBe(3)
+    expect(total.pageviews).toBe(3)
+    expect(total.visitors).toBe(2)
+    expect(total.visits).toBe(2)
+    expect(total.bounces).toBe(1)
+    expect(rows.some((r) => r.dimension === 'event')).toBe(false)
+  })
+
+  test('visit duration adds the last page’s engaged time', () => {
+    // E: 60 s between its events + 12.5 s on /b; F: 0 s + 30 s.
+    expect(find('total', '').totalDuration).toBe(72.5 + 30)
+    expect(find('source', '').totalDuration).toBe(102.5)
+  })
+
+  test('pages: scroll depth per visit is its maximum, time on page the engaged seconds per engaged visit', () => {
+    // /a: E max 60 + F 80 over 2 visits; engaged 25 + 30 s over 2 visits.
+    expect(find('page', '/a')).toMatchObject({ engagedMs: 55_000, engagedVisits: 2, pageviews: 2, scrollDepthSum: 140, scrollVisits: 2, visits: 2 })
+    // /b: E 100 + G 50 over 2 visits; engaged 12.5 s by E only (G reported 0 s).
+    expect(find('page', '/b')).toMatchObject({ engagedMs: 12_500, engagedVisits: 1, pageviews: 1, scrollDepthSum: 150, scrollVisits: 2, visits: 1 })
+    // The total row: the sums over every (page, visit) pair.
+    expect(find('total', '')).toMatchObject({ engagedMs: 67_500, engagedVisits: 3, scrollDepthSum: 290, scrollVisits: 4 })
+  })
+})

@@ -111,7 +111,7 @@ describe('ranked lists', () => {
 
 describe('chart series', () => {
   test('a day without visits is 0 visitors but no conversion rate or bounce rate (a gap, not a drop to 0)', () => {
-    const day = { aiTokens: 0, automationRuns: 0, avgVisitDuration: 0, bounceRate: 0, conversionRate: 0, conversions: 0, exports: 0, forms: 0, leads: 0, pageviews: 0, viewsPerVisit: 0, visitors: 0, visits: 0 }
+    const day = { aiTokens: 0, automationRuns: 0, avgVisitDuration: 0, bounceRate: 0, conversionRate: 0, conversions: 0, exports: 0, forms: 0, leads: 0, pageviews: 0, scrollDepth: 0, timeOnPage: 0, viewsPerVisit: 0, visitors: 0, visits: 0 }
     const empty = { ...day, date: '2026-05-01' }
     expect(seriesValue(empty, 'visitors')).toBe(0)
     expect(seriesValue(empty, 'pageviews')).toBe(0)

@@ -233,6 +233,20 @@ describe('enrichTrackEvent', () => {
   })
 })
 
+describe('enrichTrackEvent: engagement and hash routing', () => {
+  it('keeps an engagement’s engaged time as its value (seconds) and its scroll depth as its one prop', () => {
+    const { event } = accepted(enrichTrackEvent(input({ body: body({ d: 55, e: 4250, t: 'engagement', u: 'https://shop.example.com/article?x=1' }) })))
+    expect(event).toMatchObject({ path: '/article', props: { scrollDepth: 55 }, type: 'engagement', value: 4.25 })
+  })
+
+  it('puts the fragment into the path only for hash-routed pages', () => {
+    const url = 'https://shop.example.com/app/#/settings/profile'
+    expect(accepted(enrichTrackEvent(input({ body: body({ h: 1, u: url }) }))).event.path).toBe('/app#/settings/profile')
+    expect(accepted(enrichTrackEvent(input({ body: body({ u: url }) }))).event.path).toBe('/app')
+    expect(accepted(enrichTrackEvent(input({ body: body({ h: 1, u: 'https://shop.example.com/about' }) }))).event.path).toBe('/about')
+  })
+})
+
 describe('enrichServerEvent', () => {
   const site = { domain: 'example.com', id: 7, tenantId: 3 }
   const serverEvent = (input: Record<string, unknown>) => {

@@ -7,6 +7,7 @@ import { csvCell, csvLine, exportCsvLine, exportHeaderLine } from '../../src/cor
 import { parseCompareParams, parseExportParams, parseRealtimeParams, parseStatsParams } from '../../src/core/statsQuerySchema.js'
 import {
   alignSeries,
+  breakdownRow,
   bucketStarts,
   buildSeries,
   compareTotals,
@@ -159,6 +160,24 @@ describe('totals and series', () => {
   })
 })
 
+describe('engagement figures', () => {
+  const page = { engagedMs: 0, engagedVisits: 0, events: 0, key: '/a', pageviews: 9, scrollDepthSum: 0, scrollVisits: 0, visitors: 5, visits: 6 }
+
+  test('a page row divides the sums: seconds per engaged visit, percent per visit with a depth; null without any', () => {
+    expect(breakdownRow('page', { ...page, engagedMs: 95_500, engagedVisits: 2, scrollDepthSum: 150, scrollVisits: 3 })).toEqual({
+      events: 0, key: '/a', pageviews: 9, scrollDepth: 50, timeOnPage: 47.75, visitors: 5, visits: 6,
+    })
+    expect(breakdownRow('page', page)).toMatchObject({ scrollDepth: null, timeOnPage: null })
+    // Other dimensions carry neither.
+    expect(breakdownRow('source', { ...page, engagedMs: 1000, engagedVisits: 1 })).toEqual({ events: 0, key: '/a', pageviews: 9, visitors: 5, visits: 6 })
+  })
+
+  test('totals: 0 rather than undefined without engagement, like every ratio', () => {
+    expect(totalsOf({ ...zeroCounters(), engagedMs: 12_000, engagedVisits: 4, scrollDepthSum: 240, scrollVisits: 3 })).toMatchObject({ scrollDepth: 80, timeOnPage: 3 })
+    expect(totalsOf(zeroCounters())).toMatchObject({ scrollDepth: 0, timeOnPage: 0 })
+  })
+})
+
 describe('CSV', () => {
   test('RFC 4180 quoting and the formula guard', () => {
     expect(csvCell('plain')).toBe('plain')
@@ -212,12 +231,14 @@ describe('CSV', () => {
       domain: 'shop.acme.test',
       pageviews: 120,
       period: '2026-11-01..2026-11-22',
+      scrollDepth: 47.6,
       siteId: 7,
+      timeOnPage: 33.4,
       viewsPerVisit: 2.345,
       visitors: 40,
       visits: 50,
     }
-    expect(exportHeaderLine()).toBe('site,period,visitors,visits,pageviews,bounce_rate,visit_duration,views_per_visit,site_id\r\n')
-    expect(exportCsvLine(row)).toBe('shop.acme.test,2026-11-01..2026-11-22,40,50,120,42,62,2.35,7\r\n')
+    expect(exportHeaderLine()).toBe('site,period,visitors,visits,pageviews,bounce_rate,visit_duration,views_per_visit,time_on_page,scroll_depth,site_id\r\n')
+    expect(exportCsvLine(row)).toBe('shop.acme.test,2026-11-01..2026-11-22,40,50,120,42,62,2.35,33,48,7\r\n')
   })
 })

@@ -40,6 +40,43 @@ describe('parseTrackBody', () => {
     expect(parseTrackBody(json(body)).ok).toBe(true)
   })
 
+  it('accepts the names of the optional tracker features: inner spaces and a leading digit', () => {
+    for (const t of ['Outbound Link: Click', 'File Download', '404']) expect(parseTrackBody(json({ ...valid, p: { url: 'https://x.org/' }, t })).ok).toBe(true)
+    for (const t of [' leading', 'trailing ', '-dash', 'tab\tname']) expectError(json({ ...valid, t }), /^Invalid event: t: /)
+  })
+
+  describe('engagement', () => {
+    const engagement = { ...valid, d: 50, e: 5000, t: 'engagement' }
+
+    it('accepts a scroll depth of 0–100 % and an engaged time under one day', () => {
+      expect(parseTrackBody(json(engagement))).toEqual({ body: engagement, ok: true })
+      expect(parseTrackBody(json({ ...engagement, d: 0, e: 0 })).ok).toBe(true)
+      expect(parseTrackBody(json({ ...engagement, d: 100, e: 86_399_999 })).ok).toBe(true)
+    })
+
+    it('refuses depths and times out of range or not whole', () => {
+      expectError(json({ ...engagement, d: 101 }), /d: must be a whole percentage from 0 to 100/)
+      expectError(json({ ...engagement, d: -1 }), /d: must be a whole percentage/)
+      expectError(json({ ...engagement, d: 50.5 }), /d: must be a whole percentage/)
+      expectError(json({ ...engagement, e: 86_400_000 }), /e: must be a whole number of milliseconds .*under one day/)
+      expectError(json({ ...engagement, e: -5 }), /e: must be a whole number of milliseconds/)
+      expectError(json({ ...engagement, e: '5000' }), /e: must be a whole number of milliseconds/)
+    })
+
+    it('needs both figures on an engagement and allows them nowhere else', () => {
+      expectError(json({ ...valid, e: 5000, t: 'engagement' }), /d: is required for an engagement event/)
+      expectError(json({ ...valid, d: 50, t: 'engagement' }), /e: is required for an engagement event/)
+      expectError(json({ ...valid, d: 50 }), /d: is allowed on engagement events only/)
+      expectError(json({ ...engagement, v: 3 }), /v: is not allowed on an engagement event/)
+      expectError(json({ ...engagement, p: { a: 1 } }), /p: is not allowed on an engagement event/)
+    })
+
+    it('comes from the tracker only, never from server code', () => {
+      const result = parseServerEvent({ siteId: 1, type: 'engagement', value: 5 })
+      expect(!result.ok && result.error).toMatch(/type: engagement events come from the browser tracker only/)
+    })
+  })
+
   it('ignores a leading byte-order mark', () => {
     expect(parseTrackBody(`\uFEFF${json(valid)}`).ok).toBe(true)
   })
@@ -64,7 +101,7 @@ describe('parseTrackBody', () => {
   })
 
   it('names the offending field in the message and lists issues', () => {
-    const result = parseTrackBody(json({ ...valid, t: '1bad name' }))
+    const result = parseTrackBody(json({ ...valid, t: '-bad name' }))
     expect(result.ok).toBe(false)
     if (result.ok) return
     expect(result.error).toMatch(/^Invalid event: t: must be 'pageview', a built-in event type or a custom name/)
@@ -164,7 +201,7 @@ describe('parseTrackBody', () => {
       fc.property(fc.oneof(fc.string(), fc.json(), fc.jsonValue().map((value) => JSON.stringify(value))), (raw) => {
         const result = parseTrackBody(raw)
         if (result.ok) {
-          expect(Object.keys(result.body).every((key) => 'prstuvw'.includes(key))).toBe(true)
+          expect(Object.keys(result.body).every((key) => 'dehprstuvw'.includes(key))).toBe(true)
         } else {
           expect(result.error.length).toBeGreaterThan(0)
           expect([400, 413]).toContain(result.status)
@@ -227,7 +264,7 @@ describe('parseServerEvent', () => {
     expect(parseServerEvent({ siteId: 1, type: 'ai.usage', value: Number.POSITIVE_INFINITY }).ok).toBe(false)
     expect(parseServerEvent({ siteId: 1, type: 'ai.usage', value: Number.NaN }).ok).toBe(false)
     expect(parseServerEvent({ siteId: 0, type: 'x' }).ok).toBe(false)
-    expect(parseServerEvent({ siteId: 1, type: 'has space' }).ok).toBe(false)
+    expect(parseServerEvent({ siteId: 1, type: 'trailing space ' }).ok).toBe(false)
     expect(parseServerEvent({ path: 'no-slash', siteId: 1, type: 'x' }).ok).toBe(false)
     expect(parseServerEvent({ extra: true, siteId: 1, type: 'x' }).ok).toBe(false)
     const props = JSON.parse('{"__proto__":"x"}') as Record<string, unknown>
