@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest'
 
-import { BREAKDOWN_LISTS, describeChange, formatValue, KPIS, RATIO_BASES, seriesValue } from '../../admin/Dashboard/metrics.js'
+import { BREAKDOWN_LISTS, columnCell, describeChange, formatValue, KPIS, RATIO_BASES, seriesValue } from '../../admin/Dashboard/metrics.js'
 import { dashboardSearch, parseDashboardState, statsRange } from '../../admin/Dashboard/state.js'
 
 describe('dashboard URL state', () => {
@@ -92,7 +92,7 @@ describe('KPI values and changes', () => {
 describe('ranked lists', () => {
   test('Entry pages label their counts for what they count, unlike Top pages', () => {
     const list = (breakdown: string) => BREAKDOWN_LISTS.find((candidate) => candidate.breakdown === breakdown)!
-    expect(list('pages').columns.map((column) => column.label)).toEqual(['Visitors', 'Pageviews'])
+    expect(list('pages').columns.map((column) => column.label)).toEqual(['Visitors', 'Pageviews', 'Time on page', 'Scroll depth'])
     const entry = list('entryPages').columns
     expect(entry.map((column) => column.label)).toEqual(['Visitors', 'Visits', 'Views in visits'])
     expect(entry.every((column) => column.label !== 'Pageviews')).toBe(true)
@@ -106,6 +106,16 @@ describe('ranked lists', () => {
       ['events', 'Count'],
       ['visitors', 'Visitors'],
     ])
+  })
+})
+
+describe('ranked list cells', () => {
+  test('a count absent reads 0; a time on page or scroll depth nobody reported reads a dash, not 0', () => {
+    expect(columnCell(undefined)).toBe('0')
+    expect(columnCell(null, 'duration')).toBe('–')
+    expect(columnCell(undefined, 'percent')).toBe('–')
+    expect(columnCell(75, 'duration')).toBe('1m 15s')
+    expect(columnCell(50, 'percent')).toMatch(/^50(\.0)?\s?%$/)
   })
 })
 
