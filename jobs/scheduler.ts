@@ -429,7 +429,7 @@ class Jobs implements AnalyticsJobs {
       claim: async (count) => (closing() ? [] : buffer.claim(count)),
       close: () => buffer.close(),
       ingest: (input) => buffer.ingest(input),
-      recent: (sinceMs, max) => buffer.recent(sinceMs, max),
+      realtime: (siteIds, sinceMs) => buffer.realtime(siteIds, sinceMs),
       get kind() {
         return buffer.kind
       },

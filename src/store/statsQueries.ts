@@ -9,7 +9,6 @@ import type { StatsDimension } from '../core/dimensions.js'
 import type { SanitizedAnalyticsConfig } from '../types.js'
 import type { CollectionTable, SqlQuery } from './db.js'
 
-import { PAGEVIEW } from '../core/dailyStats.js'
 import { STATS_METRICS } from '../core/dimensions.js'
 import { splitByMonths } from '../core/months.js'
 import { collectionTable, drizzleOf, sql } from './db.js'
@@ -53,15 +52,6 @@ export interface StatsStore {
   totalsByDay(siteIds: SiteKey[], from: string, to: string): Promise<Array<TotalCounters & { day: string; siteId: string }>>
   /** Per site: the sum of its `total` rows over the range (sites without rows are absent). */
   totalsBySite(siteIds: SiteKey[], from: string, to: string): Promise<Array<TotalCounters & { siteId: string }>>
-  /**
-   * Raw events since `since`: per (visitor hash, path) the events and pageviews, leaving out
-   * the given event ids (those counted from the buffer already).
-   */
-  recentRawEvents(
-    siteIds: SiteKey[],
-    since: Date,
-    excludeEventIds: string[],
-  ): Promise<Array<{ events: number; pageviews: number; path: null | string; visitor: null | string }>>
 }
 
 export interface StatsStoreOptions {
@@ -116,20 +106,6 @@ export function createStatsStore(payload: Payload, cfg: SanitizedAnalyticsConfig
         SELECT ${s.id('site')} AS site_id, ${dayOf()} AS day, ${s.id('key')} AS key, ${s.id('events')}::float8 AS events
         FROM ${s.ref} WHERE ${statsWhere(siteIds, dimensionIs('event'), from, to)}${keys}`)
       return rows.map((row) => ({ day: row.day, events: Number(row.events), key: row.key, siteId: String(row.site_id) }))
-    },
-
-    async recentRawEvents(siteIds, since, excludeEventIds) {
-      if (siteIds.length === 0) return []
-      const e = t().events
-      const site = sql`${e.id('site')}`
-      const rows = await run<{ events: number; pageviews: number; path: null | string; visitor: null | string }>(sql`
-        SELECT NULLIF(${e.id('visitorHash')}, '') AS visitor, NULLIF(${e.id('path')}, '') AS path,
-          count(*)::float8 AS events, (count(*) FILTER (WHERE ${e.id('type')} = ${PAGEVIEW}))::float8 AS pageviews
-        FROM ${e.ref}
-        WHERE ${siteIn(site, siteIds)} AND ${e.id('timestamp')} >= ${since.toISOString()}::timestamptz
-          AND NOT (${e.id('eventId')} IN (SELECT jsonb_array_elements_text(${JSON.stringify(excludeEventIds)}::jsonb)))
-        GROUP BY 1, 2`)
-      return rows.map((row) => ({ events: Number(row.events), pageviews: Number(row.pageviews), path: row.path, visitor: row.visitor }))
     },
 
     async topKeys(siteIds, from, to, dimensions, limit) {
