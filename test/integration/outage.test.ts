@@ -13,7 +13,16 @@ import { randomBytes } from 'node:crypto'
 import { mkdtempSync, rmSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
+import { createLocalReq } from 'payload'
+import { createElement } from 'react'
+import { renderToStaticMarkup } from 'react-dom/server'
 import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest'
+
+import type { DashboardResult } from '../../admin/Dashboard/loadDashboard.js'
+
+import { currentOutage, loadDashboard } from '../../admin/Dashboard/loadDashboard.js'
+import { OutageNotice } from '../../admin/Dashboard/OutageNotice.js'
+import { parseDashboardState } from '../../admin/Dashboard/state.js'
 
 import { DEMO_USERS } from '../../dev/seed.js'
 import { JOBS_ENV } from '../../jobs/scheduler.js'
@@ -43,6 +52,7 @@ let payload: Payload
 let token: string
 let siteId: number | string
 let domain: string
+let user: Record<string, unknown>
 const key = `outage-${randomBytes(3).toString('hex')}`
 
 beforeAll(async () => {
@@ -53,6 +63,8 @@ beforeAll(async () => {
   // The BullMQ queue and worker too: their clients must stay quiet during an outage as well.
   await payload.analytics!.jobs.start()
   token = await login(payload, DEMO_USERS.superAdmin.email, DEMO_USERS.superAdmin.password)
+  const { docs } = await payload.find({ collection: 'users', where: { email: { equals: DEMO_USERS.superAdmin.email } } })
+  user = { ...docs[0]!, collection: 'users' }
   ;({ domain, id: siteId } = Object.values(await demoSites(payload))[0]!)
 })
 
@@ -64,6 +76,17 @@ afterAll(async () => {
   rmSync(pgDir, { force: true, recursive: true })
   rmSync(redisDir, { force: true, recursive: true })
 })
+
+/**
+ * What the admin shows: the data of the Analytics view (a site's tab loads the same way), and
+ * the notice the view and the home widget put above their figures (or instead of them).
+ */
+async function admin(): Promise<{ dashboard: DashboardResult; notice: string }> {
+  const req = await createLocalReq({ user: user as never }, payload)
+  const dashboard = await loadDashboard({ caller: { req }, payload, state: parseDashboardState({}) })
+  const outage = await currentOutage(payload)
+  return { dashboard, notice: outage ? renderToStaticMarkup(createElement(OutageNotice, { outage })) : '' }
+}
 
 const restAs = (method: 'GET' | 'POST', url: string) => rest(payload, method, url, { token })
 
@@ -103,6 +126,12 @@ describe('Postgres down', () => {
       expect(Number(response.headers.get('retry-after'))).toBeGreaterThan(0)
       // Without any login it stays a 401: nothing to check against the database.
       expect((await rest(payload, 'GET', `/analytics/stats?siteId=${siteId}`)).status).toBe(401)
+      // The admin says why: the Analytics view (and a site's tab, same loader) and the home widget.
+      const shown = await admin()
+      expect(shown.dashboard).toMatchObject({ ok: false, status: 503 })
+      expect(shown.dashboard.ok ? '' : shown.dashboard.message).toMatch(/database \(Postgres\) is not reachable/)
+      expect(shown.notice).toContain('data-testid="analytics-outage"')
+      expect(shown.notice).toMatch(/database \(Postgres\) is not reachable/)
     } finally {
       postgres = await startPostgres({ dataDir: pgDir, port: postgres.port })
     }
@@ -132,6 +161,15 @@ describe('Redis down', () => {
       expect(realtime.body).toMatchObject({ source: 'redis' })
       expect((await restAs('GET', `/analytics/stats?siteId=${siteId}&range=7d`)).status).toBe(200)
       expect((await track()).status).toBe(503)
+      // The admin: figures still shown (Postgres), with the outage above them and no "check the snippet".
+      const shown = await admin()
+      expect(shown.dashboard.ok).toBe(true)
+      if (shown.dashboard.ok) {
+        expect(shown.dashboard.data.outage).toMatchObject({ source: 'redis' })
+        expect(shown.dashboard.data.outage!.message).toMatch(/Redis \(the event buffer\) is not reachable; tracked events are refused/)
+        expect(shown.dashboard.data.realtime).toBeNull()
+      }
+      expect(shown.notice).toMatch(/data-source="redis"/)
       expect(unhandled.filter((line) => line.includes('Unhandled error event'))).toEqual([])
 
       redis = await startRedis({ appendonly: true, dataDir: redisDir, port: redis.port })
@@ -147,5 +185,8 @@ describe('Redis down', () => {
     expect((await payload.analytics!.aggregateNow()).inserted).toBe(1)
     const realtime = await restAs('GET', `/analytics/realtime?siteId=${siteId}`)
     expect(realtime.status).toBe(200)
+    const shown = await admin()
+    expect(shown.dashboard.ok && shown.dashboard.data.outage).toBe(null)
+    expect(shown.notice).not.toContain('analytics-outage')
   })
 })
