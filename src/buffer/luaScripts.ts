@@ -140,10 +140,11 @@ return replies
 /**
  * append — server-side events, all or none.
  *
- * KEYS[1] the stream; KEYS[2..] each event's site realtime index; ARGV[1] the number of
- * events, ARGV[2] max stream length (0: unbounded), ARGV[3..5] the realtime trim (as for
- * ingest); ARGV[6..] three per event: its JSON, its realtime score and member ('' when
- * realtime does not count it).
+ * KEYS[1] the stream; KEYS[2..] the realtime indexes of the sites the events belong to.
+ * ARGV[1] the number of events n, ARGV[2] max stream length (0: unbounded), ARGV[3..5] the
+ * realtime trim (as for ingest), ARGV[6 .. 5 + n] the events' JSON, then three per event
+ * realtime counts (none for old events: a backfill adds nothing to the index): the number
+ * of its index in KEYS, its score and its member.
  * Returns the number appended, or -1 (nothing appended) when they would not fit.
  */
 export const APPEND_LUA = `
@@ -151,13 +152,11 @@ local events = tonumber(ARGV[1])
 local maxLen = tonumber(ARGV[2])
 local indexed = {}
 if maxLen > 0 and redis.call('XLEN', KEYS[1]) + events > maxLen then return -1 end
-for e = 1, events do
-  local a = 3 + 3 * e
-  redis.call('XADD', KEYS[1], '*', 'e', ARGV[a])
-  if ARGV[a + 2] ~= '' then
-    redis.call('ZADD', KEYS[1 + e], ARGV[a + 1], ARGV[a + 2])
-    indexed[KEYS[1 + e]] = true
-  end
+for a = 6, 5 + events do redis.call('XADD', KEYS[1], '*', 'e', ARGV[a]) end
+for a = 6 + events, #ARGV, 3 do
+  local key = KEYS[tonumber(ARGV[a])]
+  redis.call('ZADD', key, ARGV[a + 1], ARGV[a + 2])
+  indexed[key] = true
 end
 ${TRIM_REALTIME_LUA}
 return events

@@ -5,7 +5,7 @@ import type { BufferLogger, ClaimedEvent, EventBuffer, IngestInput, IngestResult
 import { BufferClosedError, BufferFullError } from './errors.js'
 import { decodeEntry, encodeEvent, encodeEventWithoutSession, spliceSessionId } from './eventCodec.js'
 import { assertClaimCount, assertIngestInput } from './ingestInput.js'
-import { parseRealtimeMember, REALTIME_MAX_PER_SITE, REALTIME_WINDOW_MS, realtimeMember } from './realtimeIndex.js'
+import { parseRealtimeMember, REALTIME_MAX_PER_SITE, realtimeCutoff, realtimeMember } from './realtimeIndex.js'
 
 export interface MemoryEventBufferOptions {
   /** @default 60000 — as the Redis buffer: unacked claimed entries are redelivered after this long. */
@@ -194,13 +194,13 @@ export class MemoryEventBuffer implements EventBuffer {
 
   /** The event in its site's realtime index (as the Redis buffer's scripts do), trimmed alike. */
   private index(event: AnalyticsEvent): void {
-    const entry = realtimeMember(event)
+    const cutoff = realtimeCutoff()
+    const entry = realtimeMember(event, cutoff)
     if (!entry) return
     const siteId = String(event.siteId)
     const site = this.realtimeIndex.get(siteId) ?? this.realtimeIndex.set(siteId, new Map()).get(siteId)!
     site.set(event.eventId, { ...parseRealtimeMember(entry.member), at: entry.score })
     // Insertion order is about time order: the oldest are at the front.
-    const cutoff = Date.now() - REALTIME_WINDOW_MS
     for (const [eventId, old] of site) {
       if (old.at >= cutoff && site.size <= REALTIME_MAX_PER_SITE) break
       site.delete(eventId)

@@ -29,12 +29,18 @@ export interface RealtimeEntry {
   visitor: null | string
 }
 
-/** An event's entry in its site's index, or null when realtime would not count it. */
-export function realtimeMember(event: AnalyticsEvent): null | { member: string; score: number } {
+/** The oldest event time (ms) the index keeps now. */
+export const realtimeCutoff = (now = Date.now()): number => now - REALTIME_WINDOW_MS
+
+/**
+ * An event's entry in its site's index, or null when realtime would not count it: not a
+ * pageview and no visitor, or older than `cutoffMs` (a backfill, a replay of old events).
+ */
+export function realtimeMember(event: AnalyticsEvent, cutoffMs: number): null | { member: string; score: number } {
   const pageview = event.type === 'pageview'
   if (!pageview && !event.visitorHash) return null
   const score = Date.parse(event.timestamp)
-  if (!Number.isFinite(score)) return null
+  if (!(score >= cutoffMs)) return null
   return { member: `${event.eventId} ${event.visitorHash || '-'} ${pageview ? 1 : 0} ${event.path ?? ''}`, score }
 }
 

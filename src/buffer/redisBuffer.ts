@@ -12,7 +12,7 @@ import { decodeEntry, encodeEvent, encodeEventWithoutSession } from './eventCode
 import { assertClaimCount, assertIngestInput } from './ingestInput.js'
 import { APPEND_LUA, INGEST_LUA } from './luaScripts.js'
 import { withTimeout } from '../core/time.js'
-import { parseRealtimeMember, REALTIME_MAX_PER_SITE, REALTIME_TTL_MS, REALTIME_WINDOW_MS, realtimeMember } from './realtimeIndex.js'
+import { parseRealtimeMember, REALTIME_MAX_PER_SITE, REALTIME_TTL_MS, realtimeCutoff, realtimeMember } from './realtimeIndex.js'
 import { isFailFast } from './redisClient.js'
 
 export interface RedisEventBufferOptions {
@@ -93,7 +93,7 @@ function eventField(fields: string[]): string | undefined {
 
 const REALTIME_TRIM_EVERY_MS = 1_000
 /** The scripts' realtime trim arguments: oldest score kept, entries kept, expiry (ms). */
-const realtimeTrim = (): number[] => [Date.now() - REALTIME_WINDOW_MS, REALTIME_MAX_PER_SITE, REALTIME_TTL_MS]
+const realtimeTrim = (cutoff: number): number[] => [cutoff, REALTIME_MAX_PER_SITE, REALTIME_TTL_MS]
 
 const errorMessage = (error: unknown): string => (error instanceof Error ? error.message : String(error))
 
@@ -213,16 +213,23 @@ export class RedisEventBuffer implements EventBuffer {
     const chunks: AnalyticsEvent[][] = []
     for (let start = 0; start < events.length; start += APPEND_CHUNK) chunks.push(events.slice(start, start + APPEND_CHUNK))
     // Chunks are sent back to back (pipelined by the client); each chunk is all-or-nothing.
-    const trim = realtimeTrim()
+    const cutoff = realtimeCutoff()
+    const trim = realtimeTrim(cutoff)
     const replies = await this.guard(
       Promise.all(
         chunks.map((chunk) => {
-          const args: (number | string)[] = [chunk.length, this.maxLen, ...trim]
+          const keys = [this.streamKey]
+          const keyNumbers = new Map<string, number>()
+          const indexArgs: (number | string)[] = []
           for (const event of chunk) {
-            const entry = realtimeMember(event)
-            args.push(encodeEvent(event), entry?.score ?? 0, entry?.member ?? '')
+            const entry = realtimeMember(event, cutoff)
+            if (!entry) continue
+            const key = this.realtimeKey(event.siteId)
+            let number = keyNumbers.get(key)
+            if (number === undefined) keyNumbers.set(key, (number = keys.push(key)))
+            indexArgs.push(number, entry.score, entry.member)
           }
-          return this.appendCommand(chunk.length + 1, this.streamKey, ...chunk.map((event) => this.realtimeKey(event.siteId)), ...args)
+          return this.appendCommand(keys.length, ...keys, chunk.length, this.maxLen, ...trim, ...chunk.map(encodeEvent), ...indexArgs)
         }),
       ),
       'append',
@@ -378,7 +385,8 @@ export class RedisEventBuffer implements EventBuffer {
     const keys: string[] = [this.streamKey]
     const now = Date.now()
     let trim = ''
-    const args: (number | string)[] = [queued.length, this.maxLen, ...realtimeTrim(), '']
+    const cutoff = realtimeCutoff(now)
+    const args: (number | string)[] = [queued.length, this.maxLen, ...realtimeTrim(cutoff), '']
     for (const [index, { input }] of queued.entries()) {
       const { event, rateLimits, session } = input
       let rule = `${rateLimits.length} ${session ? (session.previousKey ? 2 : 1) : 0} ${session?.idleSeconds ?? 0}`
@@ -390,7 +398,7 @@ export class RedisEventBuffer implements EventBuffer {
       if (session?.previousKey) keys.push(`${this.streamKey}:session:${session.previousKey}`)
       keys.push(this.realtimeKey(event.siteId))
       if (this.trimDue(event.siteId, now)) trim += ` ${index + 1}`
-      const entry = realtimeMember(event)
+      const entry = realtimeMember(event, cutoff)
       // A session this event opens is named after it: its id is random and unique already.
       args.push(rule, session ? encodeEventWithoutSession(event) : encodeEvent(event), event.eventId, entry?.score ?? 0, entry?.member ?? '')
     }
