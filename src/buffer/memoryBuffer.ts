@@ -199,7 +199,7 @@ export class MemoryEventBuffer implements EventBuffer {
     if (!entry) return
     const siteId = String(event.siteId)
     const site = this.realtimeIndex.get(siteId) ?? this.realtimeIndex.set(siteId, new Map()).get(siteId)!
-    site.set(event.eventId, { ...parseRealtimeMember(entry.member), at: entry.score })
+    site.set(event.eventId, { ...parseRealtimeMember(`${event.eventId} ${entry.member}`), at: entry.score })
     // Insertion order is about time order: the oldest are at the front.
     for (const [eventId, old] of site) {
       if (old.at >= cutoff && site.size <= REALTIME_MAX_PER_SITE) break

@@ -4,7 +4,8 @@
  * asked sites' entries and nothing else, so its cost is that of those sites' last 30
  * minutes, whatever the backlog of the stream.
  *
- * In Redis one sorted set per site, member `<eventId> <visitor or -> <1|0 pageview> <path>`,
+ * In Redis one sorted set per site, member `<entry id> <visitor or -> <1|0 pageview> <path>`
+ * (the stream entry id keeps members unique and costs the caller nothing to send),
  * scored by the event's time (ms); trimmed to the window and to `REALTIME_MAX_PER_SITE`
  * newest entries on every write, and expiring when the site goes quiet.
  */
@@ -41,10 +42,11 @@ export function realtimeMember(event: AnalyticsEvent, cutoffMs: number): null | 
   if (!pageview && !event.visitorHash) return null
   const score = Date.parse(event.timestamp)
   if (!(score >= cutoffMs)) return null
-  return { member: `${event.eventId} ${event.visitorHash || '-'} ${pageview ? 1 : 0} ${event.path ?? ''}`, score }
+  // Without its unique head: the buffer prepends the entry id (the ingest script) or the event id.
+  return { member: `${event.visitorHash || '-'} ${pageview ? 1 : 0} ${event.path ?? ''}`, score }
 }
 
-/** The inverse of `realtimeMember` (the path is last: it may hold spaces). */
+/** A stored member (`<unique id> ` + what `realtimeMember` made) read back; the path is last: it may hold spaces. */
 export function parseRealtimeMember(member: string): RealtimeEntry {
   const first = member.indexOf(' ')
   const second = member.indexOf(' ', first + 1)
