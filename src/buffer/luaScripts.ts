@@ -46,7 +46,7 @@ end`
  *                  the id a session opened by this event gets (the caller passes the
  *                  event's own random id);
  *                  its realtime score and member ('' when realtime does not count it;
- *                  the script puts the entry id first)
+ *                  the script puts the entry id first: a tracked event is appended once)
  *
  * Returns one reply per event: {1, entryId, sessionId or false (nil), newSession 0|1}
  * when it was appended, {0, retryAfterSeconds} when a limit is exhausted, {-1} when the
@@ -143,10 +143,11 @@ return replies
  *
  * KEYS[1] the stream; KEYS[2..] the realtime indexes of the sites the events belong to.
  * ARGV[1] the number of events n, ARGV[2] max stream length (0: unbounded), ARGV[3..5] the
- * realtime trim (as for ingest), ARGV[6 .. 5 + n] the events' JSON, then four per event
- * realtime counts (none for old events: a backfill adds nothing to the index): its number
- * among the n, the number of its index in KEYS, its score and its member (without the
- * entry id the script puts first).
+ * realtime trim (as for ingest), ARGV[6 .. 5 + n] the events' JSON, then three per event
+ * realtime counts (none for old events: a backfill adds nothing to the index): the number
+ * of its index in KEYS, its score and its member headed by the event id — so an event
+ * appended twice (a caller retrying after a timeout) is in the index once, as in the
+ * stored events.
  * Returns the number appended, or -1 (nothing appended) when they would not fit.
  */
 export const APPEND_LUA = `
@@ -154,11 +155,10 @@ local events = tonumber(ARGV[1])
 local maxLen = tonumber(ARGV[2])
 local indexed = {}
 if maxLen > 0 and redis.call('XLEN', KEYS[1]) + events > maxLen then return -1 end
-local ids = {}
-for a = 6, 5 + events do ids[a - 5] = redis.call('XADD', KEYS[1], '*', 'e', ARGV[a]) end
-for a = 6 + events, #ARGV, 4 do
-  local key = KEYS[tonumber(ARGV[a + 1])]
-  redis.call('ZADD', key, ARGV[a + 2], ids[tonumber(ARGV[a])] .. ' ' .. ARGV[a + 3])
+for a = 6, 5 + events do redis.call('XADD', KEYS[1], '*', 'e', ARGV[a]) end
+for a = 6 + events, #ARGV, 3 do
+  local key = KEYS[tonumber(ARGV[a])]
+  redis.call('ZADD', key, ARGV[a + 1], ARGV[a + 2])
   indexed[key] = true
 end
 ${TRIM_REALTIME_LUA}

@@ -4,8 +4,9 @@
  * asked sites' entries and nothing else, so its cost is that of those sites' last 30
  * minutes, whatever the backlog of the stream.
  *
- * In Redis one sorted set per site, member `<entry id> <visitor or -> <1|0 pageview> <path>`
- * (the stream entry id keeps members unique and costs the caller nothing to send),
+ * In Redis one sorted set per site, member `<id> <visitor or -> <1|0 pageview> <path>` — the
+ * id is the stream entry id for a tracked event (appended once; the script has it at no
+ * cost) and the event id for an appended one (a retried append is indexed once) —
  * scored by the event's time (ms); trimmed to the window and to `REALTIME_MAX_PER_SITE`
  * newest entries on every write, and expiring when the site goes quiet.
  */
@@ -42,7 +43,7 @@ export function realtimeMember(event: AnalyticsEvent, cutoffMs: number): null | 
   if (!pageview && !event.visitorHash) return null
   const score = Date.parse(event.timestamp)
   if (!(score >= cutoffMs)) return null
-  // Without its unique head: the buffer prepends the entry id (the ingest script) or the event id.
+  // Without its unique head: the buffer puts the entry id (ingest) or the event id (append) first.
   return { member: `${event.visitorHash || '-'} ${pageview ? 1 : 0} ${event.path ?? ''}`, score }
 }
 

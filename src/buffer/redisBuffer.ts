@@ -221,13 +221,13 @@ export class RedisEventBuffer implements EventBuffer {
           const keys = [this.streamKey]
           const keyNumbers = new Map<string, number>()
           const indexArgs: (number | string)[] = []
-          for (const [index, event] of chunk.entries()) {
+          for (const event of chunk) {
             const entry = realtimeMember(event, cutoff)
             if (!entry) continue
             const key = this.realtimeKey(event.siteId)
             let number = keyNumbers.get(key)
             if (number === undefined) keyNumbers.set(key, (number = keys.push(key)))
-            indexArgs.push(index + 1, number, entry.score, entry.member)
+            indexArgs.push(number, entry.score, `${event.eventId} ${entry.member}`)
           }
           return this.appendCommand(keys.length, ...keys, chunk.length, this.maxLen, ...trim, ...chunk.map(encodeEvent), ...indexArgs)
         }),
