@@ -40,6 +40,7 @@ import type { AnalyticsMetrics } from '../src/metrics/registry.js'
 import type { DirtyDays } from '../src/store/dirtyDays.js'
 import type { SanitizedAnalyticsConfig } from '../src/types.js'
 
+import { waitForReady } from '../src/buffer/redisClient.js'
 import { eraseSiteAnalytics } from '../src/erasure.js'
 import { loadIngestSites } from '../src/ingest/siteLoader.js'
 import { createDirtyDays } from '../src/store/dirtyDays.js'
@@ -64,6 +65,8 @@ export const JOBS_ENV = 'PAYLOAD_ANALYTICS_JOBS'
 const DEFAULT_WAIT_MS = 5 * 60_000
 /** How long `close()` lets a run in progress finish before abandoning it. */
 const DEFAULT_CLOSE_WAIT_MS = 30_000
+/** How long a run waits for Redis to be connected again (after a restart) before failing. */
+const DEFAULT_REDIS_WAIT_MS = 30_000
 /** How long start-up waits for the schedulers to be upserted before going on (Redis down). */
 const SCHEDULE_WAIT_MS = 3_000
 const ERROR_LOG_INTERVAL_MS = 30_000
@@ -172,6 +175,8 @@ export interface CreateJobsArgs {
   payload: Payload
   /** The plugin's fail-fast client (locks, dirty days); null without Redis. Never handed to BullMQ. */
   redis: null | Redis
+  /** How long a run waits for that client to reconnect before failing. @default 30000 */
+  redisWaitMs?: number
   /** The live site directory: each site's raw retention for the aggregation's retention guard. */
   sites: SiteDirectory
 }
@@ -424,7 +429,7 @@ class Jobs implements AnalyticsJobs {
       claim: async (count) => (closing() ? [] : buffer.claim(count)),
       close: () => buffer.close(),
       ingest: (input) => buffer.ingest(input),
-      recent: (sinceMs, max) => buffer.recent(sinceMs, max),
+      realtime: (siteIds, sinceMs) => buffer.realtime(siteIds, sinceMs),
       get kind() {
         return buffer.kind
       },
@@ -455,6 +460,7 @@ class Jobs implements AnalyticsJobs {
   /** Take a lock (null: do not wait), or null when closing or not free in time. */
   private async lease(lock: RunLock, waitMs: null | number) {
     if (this.closing) return null
+    await this.redisReady()
     const lease = waitMs === null ? await lock.tryAcquire() : await lock.acquire({ waitMs })
     // `close()` may have started while we waited: it is not waiting for this run.
     if (lease && this.closing) {
@@ -462,6 +468,19 @@ class Jobs implements AnalyticsJobs {
       return null
     }
     return lease
+  }
+
+  /**
+   * Wait for the plugin's Redis client to be connected. It fails fast by design (tracking
+   * answers 503 at once), but a job has time: right after a Redis restart BullMQ's own
+   * connection may hand over a tick while this client is still reconnecting, and the run
+   * would fail ("Stream isn't writeable…") and lose that tick.
+   */
+  private async redisReady(): Promise<void> {
+    const { redis } = this.args
+    if (!redis || redis.status === 'ready') return
+    const waitMs = this.args.redisWaitMs ?? DEFAULT_REDIS_WAIT_MS
+    if (!(await waitForReady(redis, waitMs))) throw new Error(`analytics: Redis is not reachable (waited ${waitMs} ms); the run is left to the next tick`)
   }
 
   /** One `runAggregation`, the caller holding the lock. */

@@ -5,6 +5,7 @@ import type { AnalyticsPluginOptions, FormSubmissionsOptions, IdType, SanitizedA
 import { DEFAULT_SLUGS } from './constants.js'
 import { DEFAULT_CONVERSION_EVENTS } from './core/eventTypes.js'
 import { relationId } from './core/relationId.js'
+import { checkRedisUrl } from './buffer/redisClient.js'
 import { DEFAULT_REDIS_KEY_PREFIX, DEFAULT_SESSION_IDLE_MINUTES, resolveIngestOptions, resolveMetricsOptions } from './ingestDefaults.js'
 
 const defaultCanManageDefaults: SanitizedAnalyticsConfig['canManageDefaults'] = ({ user }) => {
@@ -23,6 +24,9 @@ const defaultSubmissionSite: Required<FormSubmissionsOptions>['siteId'] = async 
   const loaded = await req.payload.findByID({ collection: 'forms' as CollectionSlug, depth: 0, disableErrors: true, id: formId, req })
   return loaded ? relationId((loaded as unknown as Record<string, unknown>).site) : null
 }
+
+/** The Redis URL, checked at start (a malformed one is a clear error, not a socket path); null without one. */
+const redisUrlOf = (url: string | undefined): null | string => (url ? checkRedisUrl(url) : null)
 
 const positiveInteger = (value: number | undefined, fallback: number, name: string): number => {
   if (value === undefined) return fallback
@@ -142,7 +146,7 @@ export function sanitizeOptions(options: AnalyticsPluginOptions, config: Config)
     metrics: resolveMetricsOptions(options.metrics),
     overrides,
     redisKeyPrefix: options.redisKeyPrefix ?? DEFAULT_REDIS_KEY_PREFIX,
-    redisUrl: options.redisUrl ?? process.env.REDIS_URL ?? null,
+    redisUrl: redisUrlOf(options.redisUrl ?? process.env.REDIS_URL),
     retention: {
       eventsDays,
       runAt,

@@ -17,6 +17,7 @@ import type { AnalyticsMetrics } from './metrics/registry.js'
 import type { SaltStore } from './buffer/saltStore.js'
 import type { ServerEventInput } from './core/trackSchema.js'
 import type { IngestRequest } from './ingest/trackHandler.js'
+import type { SourceHealth } from './sourceHealth.js'
 import type { StatsServiceInternals } from './stats/service.js'
 import type { SanitizedAnalyticsConfig } from './types.js'
 
@@ -35,6 +36,7 @@ import { createPostgresSaltStore } from './store/postgresSaltStore.js'
 import { createTrackReplyHandler, replyToResponse } from './ingest/trackHandler.js'
 import { createMemoryRejectionLog, createRedisRejectionLog, type RejectionLog } from './ingest/rejectionLog.js'
 import { createMemoryStatsCache, createRedisStatsCache } from './stats/cache.js'
+import { createSourceHealth } from './sourceHealth.js'
 import { createStatsService } from './stats/service.js'
 
 /** Raised by `track()` for input a caller must fix; the message says what. */
@@ -69,6 +71,8 @@ export interface AnalyticsRuntime {
   handleTrack(request: IngestRequest, info?: { remoteAddress?: null | string }): Promise<Response>
   /** The same as a plain reply, for handlers that write to a Node response themselves. */
   handleTrackReply: ReturnType<typeof createTrackReplyHandler>
+  /** Whether Postgres and Redis answer (asked when a request failed, and by the admin views). */
+  health: SourceHealth
   /** The aggregation and retention jobs: BullMQ queue and worker, or in-process timers; event hooks. */
   jobs: AnalyticsJobs
   /** This instance's Prometheus metrics (its own registry), served at `/api/analytics/metrics`. */
@@ -250,6 +254,7 @@ export async function createAnalyticsRuntime(payload: Payload, cfg: SanitizedAna
     },
     handleTrack: async (request, info) => replyToResponse(await handleTrackReply(request, info)),
     handleTrackReply,
+    health: createSourceHealth(payload, redis),
     jobs,
     metrics,
     async reaggregate(request) {

@@ -11,6 +11,7 @@ import React, { useCallback, useEffect, useState, useTransition } from 'react'
 import { CHART_SERIES, SeriesChart, SeriesTable, Sparkline } from './Charts.client.js'
 import { RangePicker, SiteSwitcher } from './Controls.client.js'
 import { BREAKDOWN_LISTS, columnCell, describeChange, formatValue, KPIS, RATIO_BASES } from './metrics.js'
+import { OutageNotice } from './OutageNotice.js'
 import { dashboardSearch, RANGE_LABELS } from './state.js'
 
 export type DashboardMode = 'admin' | 'share' | 'site'
@@ -29,20 +30,27 @@ const rangeText = (from: string, to: string) => (from === to ? from : `${from} t
 const isEmpty = (totals: StatsTotals) =>
   totals.pageviews === 0 && totals.visitors === 0 && totals.leads === 0 && totals.aiTokens === 0 && totals.automationRuns === 0 && totals.exports === 0 && totals.forms === 0
 
-/** Visitors now, refreshed every 30 s while the page is open. */
-function RealtimeBadge({ apiRoute, initial, siteIds }: { apiRoute: string; initial: RealtimeResult; siteIds: string }) {
+/** Visitors now, refreshed every 30 s while the page is open; says so when realtime is unavailable (503). */
+function RealtimeBadge({ apiRoute, initial, siteIds }: { apiRoute: string; initial: null | RealtimeResult; siteIds: string }) {
   const [realtime, setRealtime] = useState(initial)
   useEffect(() => setRealtime(initial), [initial])
   useEffect(() => {
     const timer = setInterval(() => {
       const query = siteIds ? `?siteId=${encodeURIComponent(siteIds)}` : ''
       fetch(`${apiRoute}/analytics/realtime${query}`, { credentials: 'include' })
-        .then((response) => (response.ok ? (response.json() as Promise<RealtimeResult>) : null))
-        .then((next) => next && setRealtime(next))
+        .then((response) => (response.ok ? (response.json() as Promise<RealtimeResult>) : response.status === 503 ? null : undefined))
+        .then((next) => next !== undefined && setRealtime(next))
         .catch(() => undefined)
     }, REALTIME_POLL_MS)
     return () => clearInterval(timer)
   }, [apiRoute, siteIds])
+  if (!realtime) {
+    return (
+      <span className="pa-realtime pa-realtime--off" data-testid="analytics-realtime" title="Realtime counts need Redis, which is not reachable">
+        Realtime unavailable
+      </span>
+    )
+  }
   const visitors = realtime.visitors
   return (
     <span className="pa-realtime" data-testid="analytics-realtime" title={`Visitors in the last ${realtime.windowMinutes} minutes`}>
@@ -133,7 +141,7 @@ export function Dashboard({ apiRoute, data, mode }: DashboardProps) {
         ) : null}
         <RangePicker from={stats.range.from} onChange={navigate} state={state} to={stats.range.to} />
         <span className="pa-spacer" />
-        {data.realtime && mode !== 'share' ? <RealtimeBadge apiRoute={apiRoute} initial={data.realtime} siteIds={realtimeSites} /> : null}
+        {mode !== 'share' ? <RealtimeBadge apiRoute={apiRoute} initial={data.realtime} siteIds={realtimeSites} /> : null}
         <button aria-pressed={Boolean(state.table)} className="pa-button" onClick={() => navigate({ table: !state.table })} type="button">
           {state.table ? 'Show charts' : 'Show as tables'}
         </button>
@@ -154,7 +162,8 @@ export function Dashboard({ apiRoute, data, mode }: DashboardProps) {
       </p>
 
       <div className="pa-body">
-        {empty ? (
+        {data.outage ? <OutageNotice outage={data.outage} /> : null}
+        {empty && !data.outage ? (
           <div className="pa-state" data-testid="analytics-empty" role="status">
             <h2>No data for this range yet</h2>
             <p>

@@ -18,6 +18,7 @@ import type {
 } from '../../src/stats/types.js'
 import type { DashboardState } from './state.js'
 import type { StatsError } from '../../src/stats/errors.js'
+import type { SourceOutage } from '../../src/sourceHealth.js'
 
 import { BREAKDOWN_LIMIT, BREAKDOWN_LISTS } from './metrics.js'
 import { statsRange } from './state.js'
@@ -27,6 +28,8 @@ export const SPARKLINE_SITE_LIMIT = 50
 
 export interface DashboardData {
   compare: CompareResult
+  /** A source that is down (Redis: tracking refused, realtime off), shown above the figures. */
+  outage: null | SourceOutage
   /** Query string of the stats endpoints for this view (`/export`, `/realtime`). */
   query: string
   realtime: null | RealtimeResult
@@ -49,6 +52,11 @@ export function statsService(payload: Payload): StatsService {
   const stats = payload.analytics?.stats
   if (!stats) throw new Error('The analytics stats service is not running (is the plugin enabled?).')
   return stats
+}
+
+/** The source of the analytics that is down right now, if any (the dashboards and the home widget say so). */
+export async function currentOutage(payload: Payload): Promise<null | SourceOutage> {
+  return (await payload.analytics?.health.outage().catch(() => null)) ?? null
 }
 
 /**
@@ -153,7 +161,7 @@ export async function loadDashboard({ caller, cookies, fixedSite, payload, state
     // compare's current totals are the stats' own (the service shares them while in flight).
     const sparklinesShown = selected.length > 1 && selected.length <= SPARKLINE_SITE_LIMIT
     const siteSeriesInterval = sparklinesShown ? sparklineInterval(rangeDays(state, new Date())) : undefined
-    const [result, compare, realtime] = await Promise.all([
+    const [result, compare, realtime, outage] = await Promise.all([
       stats.getStats({ ...base, breakdowns: BREAKDOWN_LISTS.map((list) => list.breakdown), limit: BREAKDOWN_LIMIT, siteSeriesInterval }, caller),
       stats.compareStats(base, caller),
       stats.getRealtime({ siteIds: selected }, caller).catch((error: unknown) => {
@@ -161,6 +169,8 @@ export async function loadDashboard({ caller, cookies, fixedSite, payload, state
         if (!isStatsError(error)) payload.logger.warn(`analytics: realtime counts failed: ${(error as Error).message}`)
         return null
       }),
+      // Asked every time: a Redis outage leaves the figures readable but stops them moving.
+      currentOutage(payload),
     ])
     const sparklines: DashboardData['sparklines'] = sparklinesShown
       ? Object.fromEntries(result.sites.map((row) => [String(row.site.id), (row.series ?? []).map((point) => point.visitors)]))
@@ -171,11 +181,14 @@ export async function loadDashboard({ caller, cookies, fixedSite, payload, state
     const query = new URLSearchParams({ from: result.range.from, range: 'custom', to: result.range.to })
     if (siteParam !== undefined || tenant) query.set('siteId', selected.map(String).join(','))
     return {
-      data: { compare, query: query.toString(), realtime, selected, sites, sparklines, state, stats: shown, tenant },
+      data: { compare, outage, query: query.toString(), realtime, selected, sites, sparklines, state, stats: shown, tenant },
       ok: true,
     }
   } catch (error) {
     if (isStatsError(error)) return { message: error.message, ok: false, status: error.status }
+    // An outage is said as one: which source is down, not "try again" and a log line.
+    const outage = await currentOutage(payload)
+    if (outage) return { message: outage.message, ok: false, status: 503 }
     payload.logger.error({ err: error, msg: 'analytics: the dashboard could not load its stats' })
     return { message: 'The analytics could not be loaded. Try again in a moment; if it persists, the server log says why.', ok: false, status: 500 }
   }

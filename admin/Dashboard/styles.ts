@@ -22,6 +22,7 @@ export const DASHBOARD_CSS = `
 .pa-button[aria-pressed='true'] { background: var(--theme-elevation-800); color: var(--theme-elevation-0) }
 .pa-realtime { align-items: center; border: 1px solid var(--theme-elevation-150); border-radius: 999px; display: inline-flex; font-size: 13px; gap: 8px; min-height: 32px; padding: 0 12px }
 .pa-realtime::before { animation: pa-pulse 2s infinite; background: var(--theme-success-500); border-radius: 50%; content: ''; height: 8px; width: 8px }
+.pa-realtime--off::before { animation: none; background: var(--theme-error-500) }
 @keyframes pa-pulse { 50% { opacity: .35 } }
 @media (prefers-reduced-motion: reduce) { .pa-realtime::before { animation: none } }
 .pa-context { color: var(--theme-elevation-600); margin: 0 }

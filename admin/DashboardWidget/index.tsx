@@ -8,8 +8,9 @@ import type { StatsResult } from '../../src/stats/types.js'
 
 import { Sparkline } from '../Dashboard/Charts.client.js'
 import { DashboardStyles } from '../Dashboard/index.js'
-import { statsService } from '../Dashboard/loadDashboard.js'
+import { currentOutage, statsService } from '../Dashboard/loadDashboard.js'
 import { formatValue } from '../Dashboard/metrics.js'
+import { OutageNotice } from '../Dashboard/OutageNotice.js'
 import { ANALYTICS_VIEW_PATH } from '../../src/constants.js'
 import { dashboardSearch } from '../Dashboard/state.js'
 
@@ -26,6 +27,8 @@ export async function DashboardWidget({ payload, user }: Partial<ServerProps>) {
   const href = (search = '') => `${formatAdminURL({ adminRoute, path: ANALYTICS_VIEW_PATH })}${search}`
   let today: StatsResult
   let week: StatsResult
+  // Asked every time: during a Redis outage the counts still load but stop moving.
+  const outage = await currentOutage(payload)
   try {
     const req = await createLocalReq({ user }, payload)
     const stats = statsService(payload)
@@ -38,7 +41,7 @@ export async function DashboardWidget({ payload, user }: Partial<ServerProps>) {
       <section className="pa-panel pa-widget" data-testid="analytics-widget" role="alert">
         <DashboardStyles />
         <h2>Analytics</h2>
-        <p style={{ margin: 0 }}>Visitor counts are unavailable right now.</p>
+        {outage ? <OutageNotice outage={outage} /> : <p style={{ margin: 0 }}>Visitor counts are unavailable right now.</p>}
       </section>
     )
   }
@@ -51,6 +54,7 @@ export async function DashboardWidget({ payload, user }: Partial<ServerProps>) {
         <h2 id="pa-widget-title">Analytics</h2>
         <a href={href()}>Open Analytics →</a>
       </div>
+      {outage ? <OutageNotice outage={outage} /> : null}
       <ul className="pa-kpis">
         <li className="pa-card" data-testid="analytics-widget-today">
           <p className="pa-kpi-label">Visitors today</p>

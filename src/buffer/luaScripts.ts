@@ -7,6 +7,17 @@
  */
 
 /**
+ * Once per realtime index in `indexed` (not once per event): drop entries older than the
+ * window (ARGV[3]), keep the newest ARGV[4], expire the key ARGV[5] ms from now.
+ */
+const TRIM_REALTIME_LUA = `
+for key in pairs(indexed) do
+  redis.call('ZREMRANGEBYSCORE', key, '-inf', '(' .. ARGV[3])
+  redis.call('ZREMRANGEBYRANK', key, 0, -tonumber(ARGV[4]) - 1)
+  redis.call('PEXPIRE', key, ARGV[5])
+end`
+
+/**
  * ingest — for each of a batch of tracked events, in order: rate limits, session and
  * append, atomically. The Redis buffer gathers the events that arrive within one turn of
  * the event loop into one call (one command to encode, send and decode, one script run),
@@ -17,10 +28,15 @@
  * KEYS[2 ..]     each event's keys, event after event: its n rate-limit counters, then its
  *                session key (when it has a session), then the visitor's session key under
  *                yesterday's salt (optional: that session continues when there is none
- *                under the first)
+ *                under the first), then its site's realtime index
  * ARGV[1]        the number of events
  * ARGV[2]        max stream length (0: unbounded)
- * ARGV[3 ..]     three per event:
+ * ARGV[3..5]     the realtime index's trim: entries older than this (ms) go, at most this
+ *                many are kept, and the key expires this many ms after its last write
+ * ARGV[6]        the events (1-based, separated by spaces) whose site index is trimmed
+ *                after the batch: the caller asks for each site at most about once a second,
+ *                so the hot path pays one ZADD per event and the trim only now and then
+ * ARGV[7 ..]     five per event:
  *                  its rule: whole numbers separated by spaces — n (rate limits), m
  *                  (session keys: 0, 1 or 2), session idle seconds, then the limit and the
  *                  window seconds of each of the n counters (the events of a batch mostly
@@ -28,7 +44,9 @@
  *                  the event JSON (with m > 0, without `sessionId`: the script prepends
  *                  the final one);
  *                  the id a session opened by this event gets (the caller passes the
- *                  event's own random id)
+ *                  event's own random id);
+ *                  its realtime score and member ('' when realtime does not count it;
+ *                  the script puts the entry id first: a tracked event is appended once)
  *
  * Returns one reply per event: {1, entryId, sessionId or false (nil), newSession 0|1}
  * when it was appended, {0, retryAfterSeconds} when a limit is exhausted, {-1} when the
@@ -41,8 +59,11 @@ local events = tonumber(ARGV[1])
 local maxLen = tonumber(ARGV[2])
 local replies = {}
 local rules = {}
+local indexed = {}
+local trimAt = {}
+for number in string.gmatch(ARGV[6], '%d+') do trimAt[tonumber(number)] = true end
 local k = 2
-local a = 3
+local a = 7
 
 for e = 1, events do
   local rule = rules[ARGV[a]]
@@ -103,24 +124,43 @@ for e = 1, events do
     end
 
     local id = redis.call('XADD', stream, '*', 'e', json)
+    if ARGV[a + 4] ~= '' then
+      redis.call('ZADD', KEYS[k + n + m], ARGV[a + 3], id .. ' ' .. ARGV[a + 4])
+    end
+    if trimAt[e] then indexed[KEYS[k + n + m]] = true end
     replies[e] = {1, id, sessionId, newSession}
   end
 
-  k = k + n + m
-  a = a + 3
+  k = k + n + m + 1
+  a = a + 5
 end
+${TRIM_REALTIME_LUA}
 return replies
 `
 
 /**
  * append — server-side events, all or none.
  *
- * KEYS[1] the stream; ARGV[1] max stream length (0: unbounded); ARGV[2..] event JSON.
+ * KEYS[1] the stream; KEYS[2..] the realtime indexes of the sites the events belong to.
+ * ARGV[1] the number of events n, ARGV[2] max stream length (0: unbounded), ARGV[3..5] the
+ * realtime trim (as for ingest), ARGV[6 .. 5 + n] the events' JSON, then three per event
+ * realtime counts (none for old events: a backfill adds nothing to the index): the number
+ * of its index in KEYS, its score and its member headed by the event id — so an event
+ * appended twice (a caller retrying after a timeout) is in the index once, as in the
+ * stored events.
  * Returns the number appended, or -1 (nothing appended) when they would not fit.
  */
 export const APPEND_LUA = `
-local maxLen = tonumber(ARGV[1])
-if maxLen > 0 and redis.call('XLEN', KEYS[1]) + #ARGV - 1 > maxLen then return -1 end
-for i = 2, #ARGV do redis.call('XADD', KEYS[1], '*', 'e', ARGV[i]) end
-return #ARGV - 1
+local events = tonumber(ARGV[1])
+local maxLen = tonumber(ARGV[2])
+local indexed = {}
+if maxLen > 0 and redis.call('XLEN', KEYS[1]) + events > maxLen then return -1 end
+for a = 6, 5 + events do redis.call('XADD', KEYS[1], '*', 'e', ARGV[a]) end
+for a = 6 + events, #ARGV, 3 do
+  local key = KEYS[tonumber(ARGV[a])]
+  redis.call('ZADD', key, ARGV[a + 1], ARGV[a + 2])
+  indexed[key] = true
+end
+${TRIM_REALTIME_LUA}
+return events
 `

@@ -1,9 +1,11 @@
 import type { AnalyticsEvent } from '../core/event.js'
+import type { RealtimeEntry } from './realtimeIndex.js'
 import type { BufferLogger, ClaimedEvent, EventBuffer, IngestInput, IngestResult, MalformedEntry } from './types.js'
 
 import { BufferClosedError, BufferFullError } from './errors.js'
 import { decodeEntry, encodeEvent, encodeEventWithoutSession, spliceSessionId } from './eventCodec.js'
 import { assertClaimCount, assertIngestInput } from './ingestInput.js'
+import { parseRealtimeMember, REALTIME_MAX_PER_SITE, realtimeCutoff, realtimeMember } from './realtimeIndex.js'
 
 export interface MemoryEventBufferOptions {
   /** @default 60000 — as the Redis buffer: unacked claimed entries are redelivered after this long. */
@@ -52,6 +54,8 @@ export class MemoryEventBuffer implements EventBuffer {
   private readonly maxKeys: number
   private readonly onMalformed: ((entry: MalformedEntry) => void) | undefined
   private sequence = 0
+  /** Per site, what realtime counts of its recent events, by event id (see `realtimeIndex.ts`). */
+  private readonly realtimeIndex = new Map<string, Map<string, RealtimeEntry & { at: number }>>()
   private readonly sessions = new Map<string, Expiring & { id: string }>()
   /** Ids never delivered, oldest first, from `unreadHead` on (acked ones are skipped). */
   private unread: string[] = []
@@ -84,7 +88,10 @@ export class MemoryEventBuffer implements EventBuffer {
   async append(events: AnalyticsEvent[]): Promise<void> {
     this.assertOpen()
     if (this.entries.size + events.length > this.maxEntries) throw this.fullError()
-    for (const event of events) this.add(encodeEvent(event))
+    for (const event of events) {
+      this.add(encodeEvent(event))
+      this.index(event)
+    }
   }
 
   async claim(count: number): Promise<ClaimedEvent[]> {
@@ -128,6 +135,7 @@ export class MemoryEventBuffer implements EventBuffer {
     this.delivered.clear()
     this.counters.clear()
     this.sessions.clear()
+    this.realtimeIndex.clear()
     this.unread = []
     this.unreadHead = 0
   }
@@ -154,6 +162,7 @@ export class MemoryEventBuffer implements EventBuffer {
       else this.remember(this.counters, rule.key, { count: 1, expiresAt: now + rule.windowSeconds * 1000 })
     }
 
+    this.index(event)
     if (!session) {
       const entryId = this.add(encodeEvent(event))
       return { entryId, newSession: false, sessionId: event.sessionId, status: 'accepted' }
@@ -174,17 +183,29 @@ export class MemoryEventBuffer implements EventBuffer {
     return this.entries.size
   }
 
-  async recent(sinceMs: number, max: number): Promise<AnalyticsEvent[]> {
+  async realtime(siteIds: Array<number | string>, sinceMs: number): Promise<RealtimeEntry[]> {
     this.assertOpen()
-    const events: AnalyticsEvent[] = []
-    // Ids are `<ms>-<seq>` in append order: skip the older ones, decode the rest.
-    for (const [id, json] of this.entries) {
-      if (events.length >= max) break
-      if (Number(id.slice(0, id.indexOf('-'))) < sinceMs) continue
-      const decoded = decodeEntry(json)
-      if (decoded.ok) events.push(decoded.event)
+    const entries: RealtimeEntry[] = []
+    for (const siteId of siteIds) {
+      for (const entry of this.realtimeIndex.get(String(siteId))?.values() ?? []) if (entry.at >= sinceMs) entries.push(entry)
     }
-    return events
+    return entries
+  }
+
+  /** The event in its site's realtime index (as the Redis buffer's scripts do), trimmed alike. */
+  private index(event: AnalyticsEvent): void {
+    const cutoff = realtimeCutoff()
+    const entry = realtimeMember(event, cutoff)
+    if (!entry) return
+    const siteId = String(event.siteId)
+    const site = this.realtimeIndex.get(siteId) ?? this.realtimeIndex.set(siteId, new Map()).get(siteId)!
+    site.set(event.eventId, { ...parseRealtimeMember(`${event.eventId} ${entry.member}`), at: entry.score })
+    // Insertion order is about time order: the oldest are at the front.
+    for (const [eventId, old] of site) {
+      if (old.at >= cutoff && site.size <= REALTIME_MAX_PER_SITE) break
+      site.delete(eventId)
+    }
+    if (site.size === 0) this.realtimeIndex.delete(siteId)
   }
 
   private add(json: string): string {

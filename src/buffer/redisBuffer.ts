@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis'
 
 import type { AnalyticsEvent } from '../core/event.js'
+import type { RealtimeEntry } from './realtimeIndex.js'
 import type { BufferLogger, ClaimedEvent, EventBuffer, IngestInput, IngestResult, MalformedEntry } from './types.js'
 
 import { createHash, randomBytes } from 'node:crypto'
@@ -11,6 +12,7 @@ import { decodeEntry, encodeEvent, encodeEventWithoutSession } from './eventCode
 import { assertClaimCount, assertIngestInput } from './ingestInput.js'
 import { APPEND_LUA, INGEST_LUA } from './luaScripts.js'
 import { withTimeout } from '../core/time.js'
+import { parseRealtimeMember, REALTIME_MAX_PER_SITE, REALTIME_TTL_MS, realtimeCutoff, realtimeMember } from './realtimeIndex.js'
 import { isFailFast } from './redisClient.js'
 
 export interface RedisEventBufferOptions {
@@ -89,13 +91,16 @@ function eventField(fields: string[]): string | undefined {
   return undefined
 }
 
+const REALTIME_TRIM_EVERY_MS = 1_000
+/** The scripts' realtime trim arguments: oldest score kept, entries kept, expiry (ms). */
+const realtimeTrim = (cutoff: number): number[] => [cutoff, REALTIME_MAX_PER_SITE, REALTIME_TTL_MS]
+
 const errorMessage = (error: unknown): string => (error instanceof Error ? error.message : String(error))
 
 const APPEND_CHUNK = 500
 const ACK_CHUNK = 5_000
 const PRUNE_INTERVAL_MS = 60 * 60 * 1000
 const MAX_READ_ROUNDS = 100
-const RECENT_PAGE = 5_000
 /** At most this many tracked events per ingest script call (a bound on the script's run time). */
 const INGEST_BATCH_MAX = 64
 
@@ -115,6 +120,7 @@ interface QueuedIngest {
  * - `<prefix>{<stream>}:rl:<key>`        rate-limit counters
  * - `<prefix>{<stream>}:session:<key>`   session ids
  * - `<prefix>{<stream>}:dead`            copies of malformed entries (capped)
+ * - `<prefix>{<stream>}:rt:<site>`       the site's realtime index (see `realtimeIndex.ts`)
  */
 export class RedisEventBuffer implements EventBuffer {
   readonly kind = 'redis' as const
@@ -139,6 +145,8 @@ export class RedisEventBuffer implements EventBuffer {
   /** Tracked events waiting for the next batch (see `flushIngest`). */
   private ingestQueue: QueuedIngest[] = []
   private lastPrune = 0
+  /** Per site, when this process last asked the ingest script to trim its realtime index. */
+  private readonly lastTrim = new Map<string, number>()
   private readonly logger: BufferLogger | undefined
   private malformed = 0
   private readonly maxLen: number
@@ -202,12 +210,28 @@ export class RedisEventBuffer implements EventBuffer {
   async append(events: AnalyticsEvent[]): Promise<void> {
     this.assertOpen()
     if (events.length === 0) return
-    const chunks: string[][] = []
-    for (let start = 0; start < events.length; start += APPEND_CHUNK)
-      chunks.push(events.slice(start, start + APPEND_CHUNK).map(encodeEvent))
+    const chunks: AnalyticsEvent[][] = []
+    for (let start = 0; start < events.length; start += APPEND_CHUNK) chunks.push(events.slice(start, start + APPEND_CHUNK))
     // Chunks are sent back to back (pipelined by the client); each chunk is all-or-nothing.
+    const cutoff = realtimeCutoff()
+    const trim = realtimeTrim(cutoff)
     const replies = await this.guard(
-      Promise.all(chunks.map((chunk) => this.appendCommand(1, this.streamKey, this.maxLen, ...chunk))),
+      Promise.all(
+        chunks.map((chunk) => {
+          const keys = [this.streamKey]
+          const keyNumbers = new Map<string, number>()
+          const indexArgs: (number | string)[] = []
+          for (const event of chunk) {
+            const entry = realtimeMember(event, cutoff)
+            if (!entry) continue
+            const key = this.realtimeKey(event.siteId)
+            let number = keyNumbers.get(key)
+            if (number === undefined) keyNumbers.set(key, (number = keys.push(key)))
+            indexArgs.push(number, entry.score, `${event.eventId} ${entry.member}`)
+          }
+          return this.appendCommand(keys.length, ...keys, chunk.length, this.maxLen, ...trim, ...chunk.map(encodeEvent), ...indexArgs)
+        }),
+      ),
       'append',
     )
     if (replies.some((reply) => reply === -1)) {
@@ -297,22 +321,36 @@ export class RedisEventBuffer implements EventBuffer {
     return this.guard(this.redis.xlen(this.streamKey), 'pending')
   }
 
-  async recent(sinceMs: number, max: number): Promise<AnalyticsEvent[]> {
+  async realtime(siteIds: Array<number | string>, sinceMs: number): Promise<RealtimeEntry[]> {
     this.assertOpen()
-    const events: AnalyticsEvent[] = []
-    let start = `${Math.max(0, Math.floor(sinceMs))}-0`
-    // Stream ids start with the append time: XRANGE from there, in pages.
-    while (events.length < max) {
-      const count = Math.min(RECENT_PAGE, max - events.length)
-      const page = parseEntries(await this.guard(this.redis.xrange(this.streamKey, start, '+', 'COUNT', count), 'recent'))
-      for (const entry of page) {
-        const decoded = entry.fields ? decodeEntry(eventField(entry.fields)) : null
-        if (decoded?.ok) events.push(decoded.event)
-      }
-      if (page.length < count) break
-      start = `(${page[page.length - 1]!.id}`
+    if (siteIds.length === 0) return []
+    // One round trip for every asked site; each set holds that site's last 30 minutes only.
+    const pipeline = this.redis.pipeline()
+    for (const siteId of siteIds) pipeline.zrangebyscore(this.realtimeKey(siteId), Math.floor(sinceMs), '+inf')
+    const replies = await this.guard(pipeline.exec(), 'realtime')
+    const entries: RealtimeEntry[] = []
+    for (const [error, members] of replies ?? []) {
+      if (error) throw new BufferUnavailableError(`analytics buffer: realtime failed: ${errorMessage(error)}`, { cause: error })
+      for (const member of members as string[]) entries.push(parseRealtimeMember(member))
     }
-    return events
+    return entries
+  }
+
+  /**
+   * Whether the ingest script should trim this site's realtime index (and renew its expiry)
+   * now: at most once a second per site and process. Between two trims the index only
+   * grows by that second's events, and its expiry is 10 minutes longer than the window.
+   */
+  private trimDue(siteId: number | string, now: number): boolean {
+    const key = String(siteId)
+    if (now - (this.lastTrim.get(key) ?? 0) < REALTIME_TRIM_EVERY_MS) return false
+    this.lastTrim.set(key, now)
+    return true
+  }
+
+  /** The realtime index of a site (the stream's hash tag: the ingest script writes both). */
+  private realtimeKey(siteId: number | string): string {
+    return `${this.streamKey}:rt:${String(siteId)}`
   }
 
   private assertOpen(): void {
@@ -345,8 +383,11 @@ export class RedisEventBuffer implements EventBuffer {
     if (queued.length === 0) return
     this.ingestQueue = []
     const keys: string[] = [this.streamKey]
-    const args: (number | string)[] = [queued.length, this.maxLen]
-    for (const { input } of queued) {
+    const now = Date.now()
+    let trim = ''
+    const cutoff = realtimeCutoff(now)
+    const args: (number | string)[] = [queued.length, this.maxLen, ...realtimeTrim(cutoff), '']
+    for (const [index, { input }] of queued.entries()) {
       const { event, rateLimits, session } = input
       let rule = `${rateLimits.length} ${session ? (session.previousKey ? 2 : 1) : 0} ${session?.idleSeconds ?? 0}`
       for (const limit of rateLimits) {
@@ -355,9 +396,13 @@ export class RedisEventBuffer implements EventBuffer {
       }
       if (session) keys.push(`${this.streamKey}:session:${session.key}`)
       if (session?.previousKey) keys.push(`${this.streamKey}:session:${session.previousKey}`)
+      keys.push(this.realtimeKey(event.siteId))
+      if (this.trimDue(event.siteId, now)) trim += ` ${index + 1}`
+      const entry = realtimeMember(event, cutoff)
       // A session this event opens is named after it: its id is random and unique already.
-      args.push(rule, session ? encodeEventWithoutSession(event) : encodeEvent(event), event.eventId)
+      args.push(rule, session ? encodeEventWithoutSession(event) : encodeEvent(event), event.eventId, entry?.score ?? 0, entry?.member ?? '')
     }
+    args[5] = trim
     const sent = this.guard(this.ingestCommand(keys.length, ...keys, ...args), 'ingest').then(
       (replies) => {
         for (let index = 0; index < queued.length; index += 1) {

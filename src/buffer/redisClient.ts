@@ -24,9 +24,43 @@ export const FAIL_FAST_REDIS_OPTIONS = {
   retryStrategy: (times: number) => Math.min(50 * 2 ** times, 2_000),
 } satisfies RedisOptions
 
-/** A client with `FAIL_FAST_REDIS_OPTIONS` (overridable) for the buffer and the salt store. */
+/** A client with `FAIL_FAST_REDIS_OPTIONS` (overridable) for the buffer and the salt store; the URL is checked first. */
 export function createFailFastRedis(url: string, overrides: RedisOptions = {}): Redis {
-  return new Redis(url, { ...FAIL_FAST_REDIS_OPTIONS, ...overrides })
+  return new Redis(checkRedisUrl(url), { ...FAIL_FAST_REDIS_OPTIONS, ...overrides })
+}
+
+/** A Redis URL with its password replaced by `***`, for logs and error messages. */
+export const redactRedisUrl = (url: string): string => url.replace(/\/\/([^:@/]*):[^@/]*@/, '//$1:***@')
+
+/**
+ * The one check of a Redis URL, made when the plugin's options are resolved (and by every
+ * client the plugin creates): `redis://[user:password@]host[:port][/0]`, `rediss://…` (TLS),
+ * or the absolute path of a unix socket. ioredis takes anything else — `redis//host`,
+ * `http://host` — as a socket path and fails later with a confusing error, so those are
+ * refused here with one that says what is wrong. A database index other than 0 is refused
+ * too: Redis Cluster has only database 0, and an index the server does not have would have
+ * ioredis fall back to database 0 without a word. Share a Redis with `redisKeyPrefix` instead.
+ */
+export function checkRedisUrl(url: string): string {
+  const invalid = (why: string) =>
+    new TypeError(
+      `payload-plugin-analytics: invalid REDIS_URL "${redactRedisUrl(url)}" (the redisUrl option or REDIS_URL): ${why}. ` +
+        'Expected redis://[user:password@]host[:port], rediss://… for TLS, or the absolute path of a unix socket.',
+    )
+  if (url.startsWith('/')) return url
+  let parsed: URL
+  try {
+    parsed = new URL(url)
+  } catch {
+    throw invalid('not a URL')
+  }
+  if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') throw invalid(`the scheme must be redis: or rediss:, not ${parsed.protocol}`)
+  if (!parsed.hostname) throw invalid('no host')
+  const db = parsed.pathname.replace(/^\/+/, '')
+  if (db !== '' && db !== '0') {
+    throw invalid(`database "${db}" is not supported: only database 0 (Redis Cluster has no other); give each app its own redisKeyPrefix to share a Redis`)
+  }
+  return url
 }
 
 /**

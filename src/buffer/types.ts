@@ -1,4 +1,5 @@
 import type { AnalyticsEvent } from '../core/event.js'
+import type { RealtimeEntry } from './realtimeIndex.js'
 
 /**
  * A fixed-window counter: at most `limit` accepted events per `windowSeconds`, the window
@@ -124,11 +125,12 @@ export interface EventBuffer {
    */
   pending(): Promise<number>
   /**
-   * Events appended at or after `sinceMs` (epoch ms, the buffer's clock) and not yet
-   * acknowledged, oldest first, at most `max`; nothing is claimed. For live counts of what
-   * the aggregation has not stored yet (the realtime stats). Malformed entries are skipped.
+   * What realtime counts of the given sites' events whose time is at or after `sinceMs`
+   * (at most the last 30 minutes), aggregated or not: read from the per-site realtime
+   * index written as events are accepted, so the cost is those sites' recent traffic, never
+   * the backlog (see `realtimeIndex.ts`).
    */
-  recent(sinceMs: number, max: number): Promise<AnalyticsEvent[]>
+  realtime(siteIds: Array<number | string>, sinceMs: number): Promise<RealtimeEntry[]>
 }
 
 /** Minimal logger; Payload's `payload.logger` (pino) fits. */

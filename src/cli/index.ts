@@ -13,6 +13,7 @@ import type { TrustProxy } from '../core/ip.js'
 import type { IngestServer } from '../ingest/standaloneServer.js'
 import type { RateLimitOptions } from '../types.js'
 
+import { checkRedisUrl } from '../buffer/redisClient.js'
 import { startIngestServer } from '../ingest/standaloneServer.js'
 import { runExport } from './export.js'
 import { runReaggregate } from './reaggregate.js'
@@ -174,7 +175,11 @@ async function runIngest(args: string[]): Promise<number> {
 
   const redisUrl = values['redis-url'] ?? process.env.REDIS_URL
   if (!redisUrl) throw new UsageError('no Redis: pass --redis-url or set REDIS_URL (the Redis the Payload app uses)', 'ingest')
-  if (!/^rediss?:\/\//.test(redisUrl)) throw new UsageError(`--redis-url must start with redis:// or rediss://, got "${redisUrl}"`, 'ingest')
+  try {
+    checkRedisUrl(redisUrl)
+  } catch (error) {
+    throw new UsageError(`--redis-url: ${(error as Error).message}`, 'ingest')
+  }
   const keyPrefix = values['key-prefix'] ?? DEFAULT_REDIS_KEY_PREFIX
   if (!keyPrefix) throw new UsageError('--key-prefix must not be empty', 'ingest')
   const geoipDatabase = values.geoip

@@ -4,6 +4,7 @@ import type { SanitizedAnalyticsConfig } from '../types.js'
 
 import { canAccessSite } from '../access/siteAccess.js'
 import { ENDPOINT_PREFIX } from '../constants.js'
+import { outageBehind, outageResponse, presentsCredentials } from './outage.js'
 
 const NO_STORE = { 'Cache-Control': 'no-store' }
 const json = (body: unknown, status = 200) => Response.json(body, { headers: NO_STORE, status })
@@ -20,7 +21,21 @@ const idParam = (req: PayloadRequest): null | string => {
  */
 export function siteActionEndpoints(cfg: SanitizedAnalyticsConfig): Endpoint[] {
   const erase: PayloadHandler = async (req) => {
-    if (!req.user) return json({ error: 'Log in to delete analytics data.' }, 401)
+    try {
+      return await eraseNow(req)
+    } catch (error) {
+      const outage = await outageBehind(req, error)
+      if (outage) return outageResponse(outage, NO_STORE)
+      throw error
+    }
+  }
+
+  const eraseNow = async (req: PayloadRequest): Promise<Response> => {
+    if (!req.user) {
+      // A valid login Payload could not read (the database is down) is an outage, not a 401.
+      const outage = presentsCredentials(req) ? await outageBehind(req, null) : null
+      return outage ? outageResponse(outage, NO_STORE) : json({ error: 'Log in to delete analytics data.' }, 401)
+    }
     const id = idParam(req)
     // "Not found" for sites the user may not update: the answer does not say whether one exists.
     if (!id || !(await canAccessSite(req, cfg, id, 'update'))) return json({ error: 'Site not found.' }, 404)

@@ -9,6 +9,7 @@ import { parseCompareParams, parseExportParams, parseRealtimeParams, parseStatsP
 import { StatsInputError } from '../core/statsRange.js'
 import { badQuery, StatsError } from '../stats/errors.js'
 import { rotateShareToken } from '../stats/shareLink.js'
+import { outageBehind, outageResponse, presentsCredentials } from './outage.js'
 
 /** Per user (or per share link), and live data: no shared or stored copies. */
 const PRIVATE = { 'Cache-Control': 'private, no-store' }
@@ -17,7 +18,11 @@ const json = (body: unknown, status = 200): Response => Response.json(body, { he
 
 const searchParams = (req: PayloadRequest): URLSearchParams => req.searchParams ?? new URL(req.url ?? '', 'http://localhost').searchParams
 
-/** Thin handlers: parse → service → respond; the caller's mistakes as JSON 4xx, bugs as a logged 500. */
+/**
+ * Thin handlers: parse → service → respond; the caller's mistakes as JSON 4xx, an outage of
+ * Postgres or Redis as a 503 with Retry-After (also when it made a valid login unreadable,
+ * which Payload reports as no user), bugs as a logged 500.
+ */
 const handle =
   (run: (req: PayloadRequest, stats: NonNullable<PayloadRequest['payload']['analytics']>['stats']) => Promise<Response>): PayloadHandler =>
   async (req) => {
@@ -26,8 +31,11 @@ const handle =
     try {
       return await run(req, runtime.stats)
     } catch (error) {
-      if (error instanceof StatsError) return json({ error: error.message }, error.status)
       if (error instanceof StatsInputError) return json({ error: error.message }, 400)
+      const refused = error instanceof StatsError && !(error.status === 401 && presentsCredentials(req))
+      const outage = refused ? null : await outageBehind(req, error)
+      if (outage) return outageResponse(outage, PRIVATE)
+      if (error instanceof StatsError) return json({ error: error.message }, error.status)
       req.payload.logger.error({ err: error, msg: 'analytics: stats request failed' })
       return json({ error: 'Internal error while reading analytics' }, 500)
     }

@@ -126,8 +126,9 @@ export class RedisSiteSync {
   async subscribe(options: { initialLoad?: boolean } = {}): Promise<void> {
     // A subscriber needs the offline queue: it (re)subscribes as soon as it connects.
     this.subscriber = this.redis.duplicate({ enableOfflineQueue: true })
-    // Outages are reported by the main client's handler; without a listener of its own, ioredis
-    // prints "[ioredis] Unhandled error event" for every failed reconnect of this one.
+    // Without a listener ioredis prints "[ioredis] Unhandled error event" for every failed
+    // reconnect during an outage. It resubscribes by itself, and the periodic reload catches
+    // up on announcements missed meanwhile, so there is nothing to do but keep quiet.
     this.subscriber.on('error', () => undefined)
     this.subscriber.on('message', (_channel: string, message: string) => {
       const split = message.indexOf(SEPARATOR)

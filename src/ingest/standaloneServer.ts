@@ -18,7 +18,7 @@ import type { IngestRequest } from './trackHandler.js'
 import { createServer } from 'node:http'
 
 import { createEventBuffer } from '../buffer/index.js'
-import { createFailFastRedis, waitForReady } from '../buffer/redisClient.js'
+import { createFailFastRedis, redactRedisUrl, waitForReady } from '../buffer/redisClient.js'
 import { createSaltStore } from '../buffer/saltStore.js'
 import { ENDPOINT_PREFIX } from '../constants.js'
 import { openCountryLookup } from '../core/country.js'
@@ -180,7 +180,7 @@ export async function createIngestListener(options: IngestListenerOptions): Prom
 
   try {
     const ready = await waitForReady(redis, options.redisConnectWaitMs ?? 5_000)
-    if (!ready) logger.warn(`Redis at ${redactUrl(options.redisUrl)} is not reachable yet; tracking (and /healthz) answer 503 until it is`)
+    if (!ready) logger.warn(`Redis at ${redactRedisUrl(options.redisUrl)} is not reachable yet; tracking (and /healthz) answer 503 until it is`)
 
     buffer = await createEventBuffer({ keyPrefix, logger, redis })
     metrics.setQueueSource(buffer.pending.bind(buffer))
@@ -339,6 +339,3 @@ export async function startIngestServer(options: IngestServerOptions): Promise<I
 }
 
 /** A Redis URL without its password, for logs. */
-function redactUrl(url: string): string {
-  return url.replace(/\/\/([^:@/]*):[^@/]*@/, '//$1:***@')
-}

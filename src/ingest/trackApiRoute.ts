@@ -7,6 +7,8 @@ import { headersFromRecord } from '../core/headers.js'
 import { INTERNAL_ERROR, sendJson, sendReply } from './nodeReply.js'
 
 const STARTING = Buffer.from(JSON.stringify({ error: 'Analytics is starting, retry shortly' }))
+/** How long a failed boot is reported before the next attempt. */
+const DEFAULT_BOOT_RETRY_MS = 30_000
 
 /**
  * `POST|OPTIONS /api/analytics/track` as a Next.js **Pages API route** of the Payload app.
@@ -30,17 +32,31 @@ const STARTING = Buffer.from(JSON.stringify({ error: 'Analytics is starting, ret
 export function createTrackApiRoute(
   config: Promise<SanitizedConfig> | SanitizedConfig,
   options: {
+    /**
+     * After a failed boot (wrong database credentials, database gone), requests are answered
+     * 503 with the reason for this long before Payload is booted again: one attempt per
+     * interval, however many requests arrive. @default 30000
+     */
+    bootRetryMs?: number
     /** The `getPayload` cache key, when the app boots Payload under one other than the default. */
     key?: string
   } = {},
 ) {
+  const bootRetryMs = options.bootRetryMs ?? DEFAULT_BOOT_RETRY_MS
   let payload: null | Payload = null
   let booting: null | Promise<Payload> = null
+  let failed: { body: Buffer; retryAt: number } | null = null
   const load = (): Promise<Payload> => {
-    booting ??= getPayload({ config, ...(options.key ? { key: options.key } : {}) }).then(
-      (instance) => (payload = instance),
+    booting ??= Promise.resolve(config)
+      .then((resolved) => getPayload({ config: quietFailedInit(resolved), ...(options.key ? { key: options.key } : {}) }))
+      .then(
+      (instance) => {
+        failed = null
+        return (payload = instance)
+      },
       (error: unknown) => {
-        booting = null // try again on the next request
+        failed = { body: Buffer.from(JSON.stringify({ error: startupFailure(error) })), retryAt: Date.now() + bootRetryMs }
+        booting = null
         throw error
       },
     )
@@ -48,10 +64,15 @@ export function createTrackApiRoute(
   }
 
   return async function trackApiRoute(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (!payload && failed && Date.now() < failed.retryAt) {
+      sendJson(res, 503, failed.body, ['retry-after', String(Math.ceil((failed.retryAt - Date.now()) / 1000))])
+      return
+    }
     const instance = payload ?? (await load().catch(() => null))
     const runtime = instance?.analytics
     if (!runtime) {
-      sendJson(res, 503, STARTING, ['retry-after', '5'])
+      if (failed) sendJson(res, 503, failed.body, ['retry-after', String(Math.ceil(bootRetryMs / 1000))])
+      else sendJson(res, 503, STARTING, ['retry-after', '5'])
       return
     }
     try {
@@ -67,4 +88,42 @@ export function createTrackApiRoute(
       else res.destroy()
     }
   }
+}
+
+/**
+ * Why Payload could not start, for the 503 body: the kind of configuration error when it is
+ * recognisable, otherwise the error's first line — with any URL (which may carry a password)
+ * and quoted names (users, databases) left out.
+ */
+export function startupFailure(error: unknown): string {
+  const message = (error instanceof Error ? error.message : String(error)).split('\n')[0] ?? ''
+  const known: Array<[RegExp, string]> = [
+    [/password authentication failed|authentication failed|no pg_hba\.conf entry|role .* does not exist/i, 'the database refused the login: check the user and password of the database URL'],
+    [/database .* does not exist/i, 'the database named in the database URL does not exist'],
+    [/ECONNREFUSED|ETIMEDOUT|EHOSTUNREACH|timeout expired|Connection terminated/i, 'the database is not reachable: check the host and port of the database URL and that it is running'],
+    [/ENOTFOUND|EAI_AGAIN/i, 'the database host of the database URL is not found'],
+  ]
+  const reason = known.find(([pattern]) => pattern.test(message))?.[1] ??
+    message.replace(/[a-z][\w+.-]*:\/\/\S+/gi, '<url>').replace(/"[^"]*"/g, '"…"').slice(0, 200)
+  return `Analytics is unavailable: Payload could not start (${reason}). This is a configuration error; the next attempt is made automatically.`
+}
+
+const guarded = new WeakSet<object>()
+
+/**
+ * The Postgres adapter rejects a promise of its own (`initializing`) that nothing awaits when
+ * it cannot connect: each failed boot would add an unhandled rejection (which ends a plain
+ * Node process) to the error `getPayload` already reports. Mark it handled, once per config.
+ */
+function quietFailedInit(config: SanitizedConfig): SanitizedConfig {
+  const db = config.db as unknown as { init: (...args: unknown[]) => { initializing?: Promise<unknown> } }
+  if (guarded.has(db)) return config
+  guarded.add(db)
+  const init = db.init
+  db.init = (...args) => {
+    const adapter = init(...args)
+    adapter.initializing?.catch(() => undefined)
+    return adapter
+  }
+  return config
 }

@@ -1,7 +1,7 @@
 /**
  * The stats query service (`payload.analytics.stats`): the one place that turns a stats
- * request into SQL over AnalyticsDailyStats (and the buffer plus the raw events of the
- * last minutes for realtime). The REST endpoints, the admin views, the exports and the CLI
+ * request into SQL over AnalyticsDailyStats (and realtime into a read of the buffer's
+ * per-site realtime index). The REST endpoints, the admin views, the exports and the CLI
  * all call it.
  */
 import type { Payload } from 'payload'
@@ -29,7 +29,7 @@ import type {
 } from './types.js'
 
 import { isBuiltInEventType } from '../core/eventTypes.js'
-import { MAX_FUTURE_SKEW_MS } from '../core/enrich.js'
+import { REALTIME_WINDOW_MINUTES, REALTIME_WINDOW_MS } from '../buffer/realtimeIndex.js'
 import { DEFAULT_BREAKDOWN_LIMIT, MAX_BREAKDOWN_LIMIT } from '../core/statsQuerySchema.js'
 import {
   addCounters,
@@ -65,9 +65,6 @@ export const BREAKDOWN_DIMENSIONS = {
   utmTerm: 'utmTerm',
 } as const satisfies Record<Breakdown, StatsDimension>
 
-export const REALTIME_WINDOW_MINUTES = 30
-/** Buffered events read for realtime at most (the buffer is normally a few minutes of traffic). */
-const REALTIME_MAX_BUFFERED = 200_000
 /** Sites per query of the portfolio export: memory stays flat in the number of sites. */
 const EXPORT_CHUNK = 200
 
@@ -257,33 +254,24 @@ export function createStatsService(deps: StatsServiceDeps): StatsServiceInternal
     const limit = query.limit ?? DEFAULT_BREAKDOWN_LIMIT
     if (!Number.isInteger(limit) || limit < 1 || limit > MAX_BREAKDOWN_LIMIT) throw badQuery(`limit: a whole number from 1 to ${MAX_BREAKDOWN_LIMIT}`)
     const chosen = await sites.resolve(caller, query.siteIds)
-    const siteIds = new Set(idsOf(chosen))
     const at = now()
-    const since = at.getTime() - REALTIME_WINDOW_MINUTES * 60_000
-    // Events are appended at most MAX_FUTURE_SKEW_MS before their own time.
-    const buffered = siteIds.size ? await deps.buffer.recent(since - MAX_FUTURE_SKEW_MS, REALTIME_MAX_BUFFERED) : []
+    // The asked sites' realtime index holds their last 30 minutes, aggregated or not.
+    const entries = await deps.buffer.realtime(
+      chosen.map((site) => site.id),
+      at.getTime() - REALTIME_WINDOW_MS,
+    )
     const visitors = new Set<string>()
     const pages = new Map<string, { pageviews: number; visitors: Set<string> }>()
     let pageviews = 0
-    const count = (visitor: null | string, path: null | string, views: number) => {
+    for (const { pageview, path, visitor } of entries) {
       if (visitor) visitors.add(visitor)
-      if (views === 0) return
-      pageviews += views
-      if (!path) return
+      if (!pageview) continue
+      pageviews += 1
+      if (!path) continue
       const page = pages.get(path) ?? pages.set(path, { pageviews: 0, visitors: new Set() }).get(path)!
-      page.pageviews += views
+      page.pageviews += 1
       if (visitor) page.visitors.add(visitor)
     }
-    const seen = new Set<string>()
-    for (const event of buffered) {
-      const time = Date.parse(event.timestamp)
-      if (!siteIds.has(String(event.siteId)) || time < since || seen.has(event.eventId)) continue
-      seen.add(event.eventId)
-      count(event.visitorHash || null, event.path || null, event.type === 'pageview' ? 1 : 0)
-    }
-    // An event may be in the buffer and already stored (a run in flight): counted once, from the buffer.
-    const stored = await store.recentRawEvents([...siteIds], new Date(since), [...seen])
-    for (const row of stored) count(row.visitor, row.path, row.pageviews)
     const topPages = [...pages]
       .map(([key, page]) => ({ key, pageviews: page.pageviews, visitors: page.visitors.size }))
       .sort((x, y) => y.visitors - x.visitors || y.pageviews - x.pageviews || (x.key < y.key ? -1 : x.key > y.key ? 1 : 0))

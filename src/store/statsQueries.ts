@@ -1,6 +1,6 @@
 /**
  * The SQL of the stats API, over AnalyticsDailyStats, its monthly rollup for the whole
- * months of breakdown ranges (and, for realtime, the raw events of the last minutes). Read-only; every value is a bound parameter. The date column holds
+ * months of breakdown ranges. Read-only; every value is a bound parameter. The date column holds
  * the UTC day's midnight; `(site, dimension, date)` is indexed for these range scans.
  */
 import type { Payload } from 'payload'
@@ -57,15 +57,6 @@ export interface StatsStore {
   totalsByDay(siteIds: SiteKey[], from: string, to: string): Promise<Array<TotalCounters & { day: string; siteId: string }>>
   /** Per site: the sum of its `total` rows over the range (sites without rows are absent). */
   totalsBySite(siteIds: SiteKey[], from: string, to: string): Promise<Array<TotalCounters & { siteId: string }>>
-  /**
-   * Raw events since `since`: per (visitor hash, path) the events and pageviews, leaving out
-   * the given event ids (those counted from the buffer already).
-   */
-  recentRawEvents(
-    siteIds: SiteKey[],
-    since: Date,
-    excludeEventIds: string[],
-  ): Promise<Array<{ events: number; pageviews: number; path: null | string; visitor: null | string }>>
 }
 
 export interface StatsStoreOptions {
@@ -124,20 +115,6 @@ export function createStatsStore(payload: Payload, cfg: SanitizedAnalyticsConfig
         SELECT ${s.id('site')} AS site_id, ${dayOf()} AS day, ${s.id('key')} AS key, ${s.id('events')}::float8 AS events
         FROM ${s.ref} WHERE ${statsWhere(siteIds, dimensionIs('event'), from, to)}${keys}`)
       return rows.map((row) => ({ day: row.day, events: Number(row.events), key: row.key, siteId: String(row.site_id) }))
-    },
-
-    async recentRawEvents(siteIds, since, excludeEventIds) {
-      if (siteIds.length === 0) return []
-      const e = t().events
-      const site = sql`${e.id('site')}`
-      const rows = await run<{ events: number; pageviews: number; path: null | string; visitor: null | string }>(sql`
-        SELECT NULLIF(${e.id('visitorHash')}, '') AS visitor, NULLIF(${e.id('path')}, '') AS path,
-          count(*)::float8 AS events, (count(*) FILTER (WHERE ${e.id('type')} = ${PAGEVIEW}))::float8 AS pageviews
-        FROM ${e.ref}
-        WHERE ${siteIn(site, siteIds)} AND ${e.id('timestamp')} >= ${since.toISOString()}::timestamptz
-          AND NOT (${e.id('eventId')} IN (SELECT jsonb_array_elements_text(${JSON.stringify(excludeEventIds)}::jsonb)))
-        GROUP BY 1, 2`)
-      return rows.map((row) => ({ events: Number(row.events), pageviews: Number(row.pageviews), path: row.path, visitor: row.visitor }))
     },
 
     async topKeys(siteIds, from, to, dimensions, limit) {

@@ -398,7 +398,7 @@ describe('promtool', () => {
 
   promtoolTest(`check rules accepts prometheus/alerts.yml${skipNote}`, () => {
     const { output, status } = promtool(['check', 'rules', 'prometheus/alerts.yml'])
-    expect(output).toContain('SUCCESS: 4 rules found')
+    expect(output).toContain('SUCCESS: 5 rules found')
     expect(status).toBe(0)
   })
 
@@ -437,6 +437,8 @@ describe('the alert rules', () => {
     expect(rules).toMatch(/histogram_quantile\(0\.95, sum by \(job, le\) \(rate\(analytics_db_latency_seconds_bucket\[5m\]\)\)\) > 2\n[\s\S]*?severity: critical/)
     expect(rules).toMatch(/increase\(analytics_events_total\[1h\]\)\) == 0\n[\s\S]*?severity: critical/)
     expect(rules).toMatch(/absent\(analytics_events_total\)\n\s+for: 1h\n\s+labels:\n\s+severity: critical/)
-    expect(rules.match(/^\s+runbook: /gm)).toHaveLength(4)
+    // Sustained refusals because the buffer is down (issue 19): the outage admins must hear about.
+    expect(rules).toMatch(/rate\(analytics_events_rejected_total\{reason="unavailable"\}\[2m\]\)\) > 0\n\s+for: 5m\n\s+labels:\n\s+severity: critical/)
+    expect(rules.match(/^\s+runbook: /gm)).toHaveLength(5)
   })
 })

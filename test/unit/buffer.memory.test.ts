@@ -265,22 +265,33 @@ describe('createEventBuffer', () => {
   })
 })
 
-describe('recent (realtime reads)', () => {
-  test('unacknowledged events appended since a time, oldest first, bounded, without claiming them', async () => {
+describe('realtime index', () => {
+  test('the asked sites\' events of the window, acknowledged or not, without claiming them; other sites never read', async () => {
     const buffer = new MemoryEventBuffer()
-    const old = makeEvent()
-    await buffer.append([old])
+    await buffer.append([makeEvent({ path: '/old', visitorHash: 'a' })])
     advance(60_000)
     const since = Date.now()
-    const fresh = [makeEvent(), makeEvent(), makeEvent()]
-    await buffer.append(fresh)
-    expect((await buffer.recent(since, 10)).map((e) => e.eventId)).toEqual(fresh.map((e) => e.eventId))
-    expect(await buffer.recent(since, 2)).toHaveLength(2)
-    expect(await buffer.recent(0, 10)).toHaveLength(4)
-    // Reading claims nothing; acknowledged events are gone from it.
+    await buffer.append([
+      makeEvent({ path: '/a b', visitorHash: 'a' }),
+      makeEvent({ path: null, type: 'signup', visitorHash: 'b' }),
+      makeEvent({ siteId: 8, visitorHash: 'c' }),
+      // A server event without a visitor: nothing realtime counts.
+      makeEvent({ type: 'ai.usage', value: 5, visitorHash: null }),
+    ])
+    expect(await buffer.realtime([7], since)).toEqual([
+      { at: expect.any(Number), pageview: true, path: '/a b', visitor: 'a' },
+      { at: expect.any(Number), pageview: false, path: null, visitor: 'b' },
+    ])
+    expect(await buffer.realtime([7], 0)).toHaveLength(3)
+    expect(await buffer.realtime([8, 9], since)).toMatchObject([{ visitor: 'c' }])
+    // Reading claims nothing, and aggregated (acknowledged) events still count.
     const claimed = await buffer.claim(10)
-    expect(claimed).toHaveLength(4)
-    await buffer.ack(claimed.slice(1, 2).map((c) => c.id))
-    expect((await buffer.recent(since, 10)).map((e) => e.eventId)).toEqual([fresh[1]!.eventId, fresh[2]!.eventId])
+    expect(claimed).toHaveLength(5)
+    await buffer.ack(claimed.map((c) => c.id))
+    expect(await buffer.realtime([7], since)).toHaveLength(2)
+    // Past the window they are gone.
+    advance(31 * 60_000)
+    await buffer.ingest({ event: makeEvent({ visitorHash: 'd' }), rateLimits: [] })
+    expect(await buffer.realtime([7], 0)).toMatchObject([{ visitor: 'd' }])
   })
 })
