@@ -9,7 +9,7 @@ import type { StatsDimension } from '../core/dimensions.js'
 import type { SanitizedAnalyticsConfig } from '../types.js'
 import type { CollectionTable, SqlQuery } from './db.js'
 
-import { MAX_STORED_COUNTER, PAGEVIEW } from '../core/dailyStats.js'
+import { MAX_STORED_COUNTER } from '../core/dailyStats.js'
 import { ENGAGEMENT_METRICS, STATS_METRICS } from '../core/dimensions.js'
 import { splitByMonths } from '../core/months.js'
 import { collectionTable, drizzleOf, sql } from './db.js'
