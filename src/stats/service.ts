@@ -8,6 +8,7 @@ import type { Payload } from 'payload'
 
 import type { EventBuffer } from '../buffer/types.js'
 import type { StatsDimension } from '../core/dimensions.js'
+import type { KpiMetric, Kpis } from '../core/kpis.js'
 import type { Counters } from '../core/statsMath.js'
 import type { StatsStore } from '../store/statsQueries.js'
 import type { SanitizedAnalyticsConfig } from '../types.js'
@@ -30,6 +31,7 @@ import type {
 
 import { isBuiltInEventType } from '../core/eventTypes.js'
 import { MAX_FUTURE_SKEW_MS } from '../core/enrich.js'
+import { computeKpis, KPI_METRICS } from '../core/kpis.js'
 import { DEFAULT_BREAKDOWN_LIMIT, MAX_BREAKDOWN_LIMIT } from '../core/statsQuerySchema.js'
 import {
   addCounters,
@@ -40,7 +42,17 @@ import {
   totalsOf,
   zeroCounters,
 } from '../core/statsMath.js'
-import { checkCustom, checkWithinRetention, dayOf, previousRange, resolveRange, StatsInputError } from '../core/statsRange.js'
+import {
+  addDays,
+  checkCustom,
+  checkWithinRetention,
+  dayOf,
+  eachDay,
+  firstRetainedDay,
+  previousRange,
+  resolveRange,
+  StatsInputError,
+} from '../core/statsRange.js'
 import { createStatsStore } from '../store/statsQueries.js'
 import { createCallerSites } from './callerSites.js'
 import { badQuery } from './errors.js'
@@ -180,6 +192,37 @@ export function createStatsService(deps: StatsServiceDeps): StatsServiceInternal
   const idsOf = (chosen: StatsSite[]) => chosen.map((site) => String(site.id)).sort()
   const today = () => dayOf(now().getTime())
 
+  /** The ranges the KPIs need besides the request's: the previous period, and the current month's complete days. */
+  const kpiRangesOf = (range: ResolvedRange) => {
+    const day = today()
+    const monthStart = `${day.slice(0, 7)}-01`
+    const retained = firstRetainedDay(day, statsDays)
+    return {
+      month: day.slice(0, 7),
+      // Up to yesterday: today is not over; none when today is the 1st. Never before the retention.
+      monthDays: day === monthStart ? null : { from: monthStart < retained ? retained : monthStart, to: addDays(day, -1) },
+      previous: previousRange(range),
+    }
+  }
+
+  async function kpisOf(siteIds: string[], range: ResolvedRange, ranges: ReturnType<typeof kpiRangesOf>): Promise<Kpis> {
+    const [current, previous, month] = await Promise.all([
+      aggregate(siteIds, range),
+      aggregate(siteIds, ranges.previous),
+      ranges.monthDays ? aggregate(siteIds, ranges.monthDays) : null,
+    ])
+    const daily = (byDay: ReadonlyMap<string, Counters>, days: string[]) =>
+      Object.fromEntries(KPI_METRICS.map((name) => [name, days.map((day) => byDay.get(day)?.[name] ?? 0)])) as Record<KpiMetric, number[]>
+    const dates = eachDay(range.from, range.to)
+    return computeKpis({
+      current: daily(current.byDay, dates),
+      dates,
+      month: { days: daily(month?.byDay ?? new Map(), ranges.monthDays ? eachDay(ranges.monthDays.from, ranges.monthDays.to) : []), month: ranges.month },
+      previousRange: { from: ranges.previous.from, to: ranges.previous.to },
+      previousTotals: Object.fromEntries(KPI_METRICS.map((name) => [name, previous.total[name]])) as Record<KpiMetric, number>,
+    })
+  }
+
   async function getStats(query: StatsQuery, caller: StatsCaller): Promise<StatsResult> {
     const { interval, limit } = checkQuery(query)
     const siteSeries = query.siteSeriesInterval
@@ -188,9 +231,20 @@ export function createStatsService(deps: StatsServiceDeps): StatsServiceInternal
     const chosen = await sites.resolve(caller, query.siteIds)
     const breakdowns = [...new Set(query.breakdowns ?? [])].sort()
     const siteIds = idsOf(chosen)
-    const key = { breakdowns, from: range.from, interval, limit: breakdowns.length ? limit : 0, name: range.name, siteSeries: siteSeries ?? null, to: range.to }
+    const kpiRanges = query.kpis ? kpiRangesOf(range) : null
+    const key = {
+      breakdowns,
+      from: range.from,
+      interval,
+      // The projection's month moves with "today", not with the range.
+      kpis: kpiRanges ? { days: kpiRanges.monthDays, month: kpiRanges.month } : null,
+      limit: breakdowns.length ? limit : 0,
+      name: range.name,
+      siteSeries: siteSeries ?? null,
+      to: range.to,
+    }
     return cached('stats', key, siteIds, async () => {
-      const [aggregated, top] = await Promise.all([
+      const [aggregated, top, kpis] = await Promise.all([
         aggregate(siteIds, range),
         store.topKeys(
           siteIds,
@@ -199,6 +253,7 @@ export function createStatsService(deps: StatsServiceDeps): StatsServiceInternal
           breakdowns.map((name) => BREAKDOWN_DIMENSIONS[name]),
           limit,
         ),
+        kpiRanges ? kpisOf(siteIds, range, kpiRanges) : undefined,
       ])
       const byDimension = new Map<string, BreakdownRow[]>()
       for (const { dimension, ...row } of top) {
@@ -208,6 +263,7 @@ export function createStatsService(deps: StatsServiceDeps): StatsServiceInternal
       return {
         breakdowns: Object.fromEntries(breakdowns.map((name) => [name, byDimension.get(BREAKDOWN_DIMENSIONS[name]) ?? []])),
         interval,
+        ...(kpis ? { kpis } : {}),
         range,
         series: buildSeries(aggregated.byDay, range.from, range.to, interval),
         sites: chosen.map((site) => ({

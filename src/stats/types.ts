@@ -7,6 +7,8 @@
  */
 import type { PayloadRequest } from 'payload'
 
+import type { Kpis } from '../core/kpis.js'
+
 /** Named date ranges; `custom` needs `from` and `to`. Month/year are "to date". */
 export const NAMED_RANGES = ['today', '7d', '30d', 'month', 'year', 'custom'] as const
 export type NamedRange = (typeof NAMED_RANGES)[number]
@@ -41,6 +43,8 @@ export interface StatsQuery {
   /** Inclusive, `YYYY-MM-DD`; required with `range: 'custom'`. */
   from?: string
   interval?: Interval
+  /** Also the KPIs (growth, trend, moving average, month projection) in `kpis`. */
+  kpis?: boolean
   /** Rows per breakdown, ordered by visitors. */
   limit?: number
   range?: NamedRange
@@ -111,6 +115,8 @@ export interface StatsSite {
 export interface StatsResult {
   breakdowns: Partial<Record<Breakdown, BreakdownRow[]>>
   interval: Interval
+  /** With `kpis: true` only: growth, trend, 7-day moving average and month projection of the daily series. */
+  kpis?: Kpis
   range: ResolvedRange
   series: SeriesPoint[]
   /** One row per site (site comparison), in the order of `sites`. */
