@@ -2,6 +2,7 @@ import type { Config } from 'payload'
 
 import type { AnalyticsPluginOptions } from './types.js'
 
+import { buildAnalyticsAuditLog } from '../collections/AnalyticsAuditLog.js'
 import { buildAnalyticsDailyStats } from '../collections/AnalyticsDailyStats.js'
 import { buildAnalyticsEvents } from '../collections/AnalyticsEvents.js'
 import { buildAnalyticsMonthlyStats } from '../collections/AnalyticsMonthlyStats.js'
@@ -29,6 +30,7 @@ export { STATS_DIMENSIONS, STATS_METRICS } from './core/dimensions.js'
 export { resolveSiteSettings, type EffectiveSiteSettings } from './core/siteSettings.js'
 export { getAnalyticsConfig } from './analyticsConfig.js'
 export { eraseSiteAnalytics } from './erasure.js'
+export { audit, type AuditAction, type AuditActor, type AuditEntry, type AuditVia } from './audit.js'
 export { DEFAULT_SLUGS } from './constants.js'
 export { AnalyticsInputError, type AnalyticsRuntime } from './runtime.js'
 export { analyticsScriptTag, scriptUrl, type ScriptTagOptions } from './snippet.js'
@@ -64,6 +66,7 @@ export const analyticsPlugin =
       buildAnalyticsMonthlyStats(cfg),
       cfg.enabled ? wireSettings(settings) : settings,
       buildAnalyticsSalts(cfg),
+      buildAnalyticsAuditLog(cfg),
     )
     config.custom = { ...config.custom, analytics: cfg }
 

@@ -144,6 +144,7 @@ export function sanitizeOptions(options: AnalyticsPluginOptions, config: Config)
     redisKeyPrefix: options.redisKeyPrefix ?? DEFAULT_REDIS_KEY_PREFIX,
     redisUrl: options.redisUrl ?? process.env.REDIS_URL ?? null,
     retention: {
+      auditDays: positiveInteger(options.retention?.auditDays, 90, 'retention.auditDays'),
       eventsDays,
       runAt,
       statsDays: positiveInteger(options.retention?.statsDays, 365, 'retention.statsDays'),
@@ -158,6 +159,7 @@ export function sanitizeOptions(options: AnalyticsPluginOptions, config: Config)
       tenantField,
     },
     slugs: {
+      auditLog: (overrides.auditLog?.slug ?? DEFAULT_SLUGS.auditLog) as CollectionSlug,
       dailyStats: (overrides.dailyStats?.slug ?? DEFAULT_SLUGS.dailyStats) as CollectionSlug,
       events: (overrides.events?.slug ?? DEFAULT_SLUGS.events) as CollectionSlug,
       monthlyStats: (overrides.monthlyStats?.slug ?? DEFAULT_SLUGS.monthlyStats) as CollectionSlug,

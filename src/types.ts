@@ -42,6 +42,11 @@ export interface SitesOptions {
 
 export interface RetentionOptions {
   /**
+   * Days audit-log rows are kept (deleted by the daily retention job).
+   * @default 90
+   */
+  auditDays?: number
+  /**
    * Days raw events are kept (sites may lower or raise it in their settings).
    * @default 30
    */
@@ -239,6 +244,8 @@ export interface AnalyticsPluginOptions {
    * @default {}
    */
   overrides?: {
+    /** The read-only audit log (admins only by default: change `access.read` here). */
+    auditLog?: CollectionOverride
     dailyStats?: CollectionOverride
     events?: CollectionOverride
     /** The hidden monthly rollup of the daily stats (breakdowns over long ranges read it). */
@@ -310,6 +317,7 @@ export interface SanitizedAnalyticsConfig {
   }
   /** Slugs are typed as the host's `CollectionSlug` so the code type-checks in hosts with generated types. */
   slugs: {
+    auditLog: CollectionSlug
     dailyStats: CollectionSlug
     events: CollectionSlug
     monthlyStats: CollectionSlug

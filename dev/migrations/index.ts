@@ -3,6 +3,7 @@ import * as migration_20261121_231218_analytics_salts from './20261121_231218_an
 import * as migration_20261122_012023_events_plain_site_columns from './20261122_012023_events_plain_site_columns.js';
 import * as migration_20261122_020545_stats_index from './20261122_020545_stats_index.js';
 import * as migration_20261122_023019_monthly_stats from './20261122_023019_monthly_stats.js';
+import * as migration_20261204_115123_audit_log from './20261204_115123_audit_log.js';
 
 export const migrations = [
   {
@@ -28,6 +29,11 @@ export const migrations = [
   {
     up: migration_20261122_023019_monthly_stats.up,
     down: migration_20261122_023019_monthly_stats.down,
-    name: '20261122_023019_monthly_stats'
+    name: '20261122_023019_monthly_stats',
+  },
+  {
+    up: migration_20261204_115123_audit_log.up,
+    down: migration_20261204_115123_audit_log.down,
+    name: '20261204_115123_audit_log'
   },
 ];

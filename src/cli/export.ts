@@ -10,6 +10,7 @@ import { parseArgs } from 'node:util'
 import type { ExportFormat } from '../core/statsQuerySchema.js'
 import type { StatsService } from '../stats/types.js'
 
+import { audit } from '../audit.js'
 import { exportCsvLine, exportHeaderLine, exportRecord } from '../core/csv.js'
 import { EXPORT_FORMATS } from '../core/statsQuerySchema.js'
 import { runWithAnalytics } from './loadPayload.js'
@@ -124,7 +125,7 @@ export async function runExport(args: string[]): Promise<number> {
   if (!/^[\w-]{1,64}$/.test(site)) return usage(`--site must be a site id or all, got "${site}"`)
   const outDir = path.resolve(process.cwd(), values.out ?? '.')
 
-  return runWithAnalytics('export', { config: values.config, usage }, async (analytics) => {
+  return runWithAnalytics('export', { config: values.config, usage }, async (analytics, { payload }) => {
     try {
       const stats = analytics.stats
       const siteIds = site === 'all' ? undefined : [site]
@@ -148,6 +149,13 @@ export async function runExport(args: string[]): Promise<number> {
           range,
           siteIds,
           stats,
+        })
+        await audit(payload, {
+          action: 'export',
+          actor: { type: 'cli' },
+          details: { file: path.basename(file), format, range, sites: siteIds ?? 'all', written: rows },
+          siteId: siteIds?.[0] ?? null,
+          via: 'cli',
         })
         console.log(`export: wrote ${file} (${rows} site${rows === 1 ? '' : 's'}) in ${((Date.now() - started) / 1000).toFixed(1)} s`)
       }

@@ -3,6 +3,7 @@ import type { Endpoint, PayloadHandler, PayloadRequest } from 'payload'
 import type { SanitizedAnalyticsConfig } from '../types.js'
 
 import { canAccessSite } from '../access/siteAccess.js'
+import { audit, viaOf } from '../audit.js'
 import { ENDPOINT_PREFIX } from '../constants.js'
 
 const NO_STORE = { 'Cache-Control': 'no-store' }
@@ -31,6 +32,7 @@ export function siteActionEndpoints(cfg: SanitizedAnalyticsConfig): Endpoint[] {
     if (!runtime) return json({ error: 'Analytics is starting, retry shortly' }, 503)
     const siteId = req.payload.db.defaultIDType === 'number' ? Number(id) : id
     const result = await runtime.eraseSite(siteId)
+    await audit(req.payload, { action: 'erase', details: { erased: result }, req, siteId, via: viaOf(req) })
     req.payload.logger.info(`analytics: ${String(req.user.id)} erased the analytics data of site ${id}`)
     return json({ erased: result, ok: true })
   }

@@ -3,6 +3,7 @@ import type { Endpoint, PayloadHandler, PayloadRequest } from 'payload'
 import type { ExportFormat } from '../core/statsQuerySchema.js'
 import type { ExportRow, StatsCaller, StatsQuery } from '../stats/types.js'
 
+import { audit, viaOf } from '../audit.js'
 import { ENDPOINT_PREFIX } from '../constants.js'
 import { exportCsvLine, exportHeaderLine, exportRecord } from '../core/csv.js'
 import { parseCompareParams, parseExportParams, parseRealtimeParams, parseStatsParams } from '../core/statsQuerySchema.js'
@@ -89,6 +90,13 @@ const exportHandler = handle(async (req, stats) => {
   // The first row before the answer starts: access and parameter errors are still a 4xx.
   const first = await rows.next()
   const period = first.done ? null : parsePeriod(first.value.period)
+  await audit(req.payload, {
+    action: 'export',
+    details: { format, from: period?.from ?? null, range: query.range ?? null, sites: query.siteIds ?? 'all', to: period?.to ?? null },
+    req,
+    siteId: query.siteIds?.length === 1 ? query.siteIds[0] : null,
+    via: viaOf(req),
+  })
   return new Response(exportStream(first, rows, format), {
     headers: {
       ...PRIVATE,
