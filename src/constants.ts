@@ -7,6 +7,8 @@ export const DEFAULT_SLUGS = {
   dailyStats: 'analytics-daily-stats',
   events: 'analytics-events',
   monthlyStats: 'analytics-monthly-stats',
+  reportDeliveries: 'analytics-report-deliveries',
+  reports: 'analytics-reports',
   salts: 'analytics-salts',
   settings: 'analytics-settings',
   sites: 'sites',

@@ -6,11 +6,14 @@ import { buildAnalyticsAuditLog } from '../collections/AnalyticsAuditLog.js'
 import { buildAnalyticsDailyStats } from '../collections/AnalyticsDailyStats.js'
 import { buildAnalyticsEvents } from '../collections/AnalyticsEvents.js'
 import { buildAnalyticsMonthlyStats } from '../collections/AnalyticsMonthlyStats.js'
+import { buildAnalyticsReportDeliveries } from '../collections/AnalyticsReportDeliveries.js'
+import { buildAnalyticsReports } from '../collections/AnalyticsReports.js'
 import { buildAnalyticsSalts } from '../collections/AnalyticsSalts.js'
 import { buildAnalyticsSettings } from '../collections/AnalyticsSettings.js'
 import { buildSites } from '../collections/Sites.js'
 import { metricsEndpoint } from './endpoints/metrics.js'
 import { scriptEndpoint } from './endpoints/script.js'
+import { reportEndpoints } from './endpoints/reports.js'
 import { siteActionEndpoints } from './endpoints/siteActions.js'
 import { statsEndpoints } from './endpoints/stats.js'
 import { trackEndpoints } from './endpoints/track.js'
@@ -67,6 +70,8 @@ export const analyticsPlugin =
       cfg.enabled ? wireSettings(settings) : settings,
       buildAnalyticsSalts(cfg),
       buildAnalyticsAuditLog(cfg),
+      buildAnalyticsReports(cfg),
+      buildAnalyticsReportDeliveries(cfg),
     )
     config.custom = { ...config.custom, analytics: cfg }
 
@@ -83,6 +88,7 @@ export const analyticsPlugin =
       metricsEndpoint(cfg.metrics),
       ...statsEndpoints,
       ...siteActionEndpoints(cfg),
+      ...reportEndpoints(cfg),
     ]
     config.admin = wireAdmin(config.admin)
 

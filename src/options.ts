@@ -163,6 +163,8 @@ export function sanitizeOptions(options: AnalyticsPluginOptions, config: Config)
       dailyStats: (overrides.dailyStats?.slug ?? DEFAULT_SLUGS.dailyStats) as CollectionSlug,
       events: (overrides.events?.slug ?? DEFAULT_SLUGS.events) as CollectionSlug,
       monthlyStats: (overrides.monthlyStats?.slug ?? DEFAULT_SLUGS.monthlyStats) as CollectionSlug,
+      reportDeliveries: DEFAULT_SLUGS.reportDeliveries as CollectionSlug,
+      reports: (overrides.reports?.slug ?? DEFAULT_SLUGS.reports) as CollectionSlug,
       salts: DEFAULT_SLUGS.salts as CollectionSlug,
       settings: (overrides.settings?.slug ?? DEFAULT_SLUGS.settings) as CollectionSlug,
       sites: sitesSlug as CollectionSlug,

@@ -34,6 +34,7 @@ import { loadIngestSites } from './ingest/siteLoader.js'
 import { createPostgresSaltStore } from './store/postgresSaltStore.js'
 import { createTrackReplyHandler, replyToResponse } from './ingest/trackHandler.js'
 import { createMemoryStatsCache, createRedisStatsCache } from './stats/cache.js'
+import { createReportsService, type ReportsService } from './reports/service.js'
 import { createStatsService } from './stats/service.js'
 
 /** Raised by `track()` for input a caller must fix; the message says what. */
@@ -79,6 +80,8 @@ export interface AnalyticsRuntime {
    */
   reaggregate(request: ReaggregateRequest): Promise<ReaggregateResult>
   redis: null | Redis
+  /** Scheduled reports: `runDue()` sends what is due (the job system calls it every minute). */
+  reports: ReportsService
   /** Re-read every site and its settings (after a change) and share them with every instance. */
   refreshSites(req?: PayloadRequest): Promise<void>
   salts: SaltStore
@@ -196,6 +199,7 @@ export async function createAnalyticsRuntime(payload: Payload, cfg: SanitizedAna
     trustProxy: cfg.ingest.trustProxy,
   })
 
+  const reports = createReportsService({ cfg, payload, stats })
   const jobs = createAnalyticsJobs({
     buffer,
     cfg,
@@ -203,6 +207,7 @@ export async function createAnalyticsRuntime(payload: Payload, cfg: SanitizedAna
     metrics,
     payload,
     redis,
+    reportsTick: () => reports.runDue(),
     sites,
   })
   // Whichever instance rewrote daily stats invalidates the cached results of those sites.
@@ -249,6 +254,7 @@ export async function createAnalyticsRuntime(payload: Payload, cfg: SanitizedAna
     },
     redis,
     refreshSites,
+    reports,
     salts,
     sites,
     stats,

@@ -250,6 +250,8 @@ export interface AnalyticsPluginOptions {
     events?: CollectionOverride
     /** The hidden monthly rollup of the daily stats (breakdowns over long ranges read it). */
     monthlyStats?: CollectionOverride
+    /** Scheduled reports. */
+    reports?: CollectionOverride
     settings?: CollectionOverride
     sites?: CollectionOverride
   }
@@ -321,6 +323,8 @@ export interface SanitizedAnalyticsConfig {
     dailyStats: CollectionSlug
     events: CollectionSlug
     monthlyStats: CollectionSlug
+    reportDeliveries: CollectionSlug
+    reports: CollectionSlug
     salts: CollectionSlug
     settings: CollectionSlug
     sites: CollectionSlug
