@@ -4,6 +4,7 @@ import * as migration_20261122_012023_events_plain_site_columns from './20261122
 import * as migration_20261122_020545_stats_index from './20261122_020545_stats_index.js';
 import * as migration_20261122_023019_monthly_stats from './20261122_023019_monthly_stats.js';
 import * as migration_20261204_115123_audit_log from './20261204_115123_audit_log.js';
+import * as migration_20261204_121348_reports from './20261204_121348_reports.js';
 
 export const migrations = [
   {
@@ -34,6 +35,11 @@ export const migrations = [
   {
     up: migration_20261204_115123_audit_log.up,
     down: migration_20261204_115123_audit_log.down,
-    name: '20261204_115123_audit_log'
+    name: '20261204_115123_audit_log',
+  },
+  {
+    up: migration_20261204_121348_reports.up,
+    down: migration_20261204_121348_reports.down,
+    name: '20261204_121348_reports'
   },
 ];

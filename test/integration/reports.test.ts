@@ -59,7 +59,7 @@ beforeAll(async () => {
   })
   await new Promise<void>((resolve) => smtp.listen(port, '127.0.0.1', resolve))
   payload = await bootPayload({
-    analytics: { redisKeyPrefix: `reports${Date.now()}:`, redisUrl: inject('redisUrl'), retention: { eventsDays: 365 } },
+    analytics: { redisKeyPrefix: `reports${Date.now()}:`, redisUrl: inject('redisUrl'), retention: { eventsDays: 365 }, scriptOrigin: 'https://analytics.acme.test' },
     smtpUrl: `smtp://127.0.0.1:${port}`,
   })
   sites = await demoSites(payload)
@@ -126,7 +126,8 @@ describe('email reports', () => {
     expect(html).toContain('Acme Agency')
     expect(html).toContain('background:#ff6600')
     expect(html).toContain('src="https://acme.test/logo.png"')
-    expect(mail.headers.get('list-unsubscribe')).toBeTruthy()
+    // mailparser gathers the List-* headers under `list`.
+    expect((mail.headers.get('list') as { unsubscribe?: { url?: string } } | undefined)?.unsubscribe?.url).toMatch(/^https:\/\/analytics\.acme\.test\/api\/analytics\/reports\/unsubscribe\?token=/)
 
     // Attachments: the daily series as CSV, the whole report as JSON.
     const csv = mail.attachments.find((a) => a.filename?.endsWith('.csv'))!
@@ -268,7 +269,7 @@ describe('webhook reports', () => {
     await crashing.runDue({ now: new Date('2026-11-01T06:00:10Z') })
     expect(received).toHaveLength(1)
     expect(await deliveriesOf(report.id)).toMatchObject([{ attempts: 1, status: 'pending' }])
-    // The app is back: the pending delivery is taken over and sent again, recognisably.
+    // The app is back (staleMs 0: the dead sender's lease is over): the pending delivery is taken over and sent again, recognisably.
     await service().runDue({ now: new Date('2026-11-01T06:05:00Z') })
     expect(received).toHaveLength(2)
     expect(received[1]!.headers['idempotency-key']).toBe(received[0]!.headers['idempotency-key'])
@@ -276,5 +277,17 @@ describe('webhook reports', () => {
     // Nothing further for that occurrence.
     await service().runDue({ now: new Date('2026-11-01T06:10:00Z') })
     expect(received).toHaveLength(2)
+  })
+
+  test('two instances ticking at once send an occurrence once', async () => {
+    const report = await hookReport('hook twice')
+    received.length = 0
+    answers = []
+    const now = new Date('2026-11-01T06:00:10Z')
+    // The default staleness: a pending delivery is another instance's until 10 minutes pass.
+    const instance = () => service({ staleMs: 10 * 60_000 })
+    await Promise.all([instance().runDue({ now }), instance().runDue({ now }), instance().runDue({ now })])
+    expect(received).toHaveLength(1)
+    expect(await deliveriesOf(report.id)).toMatchObject([{ attempts: 1, status: 'sent' }])
   })
 })
