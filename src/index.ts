@@ -2,6 +2,7 @@ import type { Config } from 'payload'
 
 import type { AnalyticsPluginOptions } from './types.js'
 
+import { buildAnalyticsAlerts } from '../collections/AnalyticsAlerts.js'
 import { buildAnalyticsAuditLog } from '../collections/AnalyticsAuditLog.js'
 import { buildAnalyticsDailyStats } from '../collections/AnalyticsDailyStats.js'
 import { buildAnalyticsEvents } from '../collections/AnalyticsEvents.js'
@@ -72,6 +73,7 @@ export const analyticsPlugin =
       buildAnalyticsAuditLog(cfg),
       buildAnalyticsReports(cfg),
       buildAnalyticsReportDeliveries(cfg),
+      buildAnalyticsAlerts(cfg),
     )
     config.custom = { ...config.custom, analytics: cfg }
 

@@ -159,6 +159,7 @@ export function sanitizeOptions(options: AnalyticsPluginOptions, config: Config)
       tenantField,
     },
     slugs: {
+      alerts: DEFAULT_SLUGS.alerts as CollectionSlug,
       auditLog: (overrides.auditLog?.slug ?? DEFAULT_SLUGS.auditLog) as CollectionSlug,
       dailyStats: (overrides.dailyStats?.slug ?? DEFAULT_SLUGS.dailyStats) as CollectionSlug,
       events: (overrides.events?.slug ?? DEFAULT_SLUGS.events) as CollectionSlug,

@@ -207,7 +207,10 @@ export async function createAnalyticsRuntime(payload: Payload, cfg: SanitizedAna
     metrics,
     payload,
     redis,
-    reportsTick: () => reports.runDue(),
+    reportsTick: async () => {
+      await reports.runDue()
+      await reports.checkAlerts()
+    },
     sites,
   })
   // Whichever instance rewrote daily stats invalidates the cached results of those sites.

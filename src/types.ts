@@ -319,6 +319,7 @@ export interface SanitizedAnalyticsConfig {
   }
   /** Slugs are typed as the host's `CollectionSlug` so the code type-checks in hosts with generated types. */
   slugs: {
+    alerts: CollectionSlug
     auditLog: CollectionSlug
     dailyStats: CollectionSlug
     events: CollectionSlug

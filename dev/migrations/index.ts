@@ -5,6 +5,7 @@ import * as migration_20261122_020545_stats_index from './20261122_020545_stats_
 import * as migration_20261122_023019_monthly_stats from './20261122_023019_monthly_stats.js';
 import * as migration_20261204_115123_audit_log from './20261204_115123_audit_log.js';
 import * as migration_20261204_121348_reports from './20261204_121348_reports.js';
+import * as migration_20261204_122505_alerts from './20261204_122505_alerts.js';
 
 export const migrations = [
   {
@@ -40,6 +41,11 @@ export const migrations = [
   {
     up: migration_20261204_121348_reports.up,
     down: migration_20261204_121348_reports.down,
-    name: '20261204_121348_reports'
+    name: '20261204_121348_reports',
+  },
+  {
+    up: migration_20261204_122505_alerts.up,
+    down: migration_20261204_122505_alerts.down,
+    name: '20261204_122505_alerts'
   },
 ];

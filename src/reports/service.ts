@@ -18,7 +18,9 @@ import { audit } from '../audit.js'
 import { ENDPOINT_PREFIX } from '../constants.js'
 import { relationId } from '../core/relationId.js'
 import { dueOccurrence, reportRange, type ReportRange, type ReportSchedule } from '../core/reportSchedule.js'
-import { signWebhook, unsubscribeToken, WEBHOOK_HEADERS } from '../core/signing.js'
+import { unsubscribeToken } from '../core/signing.js'
+import { postWebhookAttempt, sendEmailAttempt } from './channels.js'
+import { createAlertChecker } from './alerts.js'
 import { createDeliveries } from './deliveries.js'
 import { renderReportCsv, renderReportHtml, renderReportJson, reportSubject } from './render.js'
 
@@ -144,24 +146,6 @@ export function createReportsService(deps: ReportsServiceDeps) {
   const unsubscribeUrl = (report: ReportDoc, email: string) =>
     `${cfg.scriptOrigin}${cfg.apiRoute}${ENDPOINT_PREFIX}/reports/unsubscribe?token=${encodeURIComponent(unsubscribeToken(payload.secret, report.id, email))}`
 
-  /** The body every webhook gets: the report, signed over `<timestamp>.<body>`. */
-  async function postWebhook(url: string, secret: string, body: string, idempotencyKey: string) {
-    const timestamp = Math.floor(Date.now() / 1000)
-    const response = await httpFetch(url, {
-      body,
-      headers: {
-        'content-type': 'application/json',
-        [WEBHOOK_HEADERS.idempotencyKey]: idempotencyKey,
-        [WEBHOOK_HEADERS.signature]: signWebhook(secret, timestamp, body),
-        [WEBHOOK_HEADERS.timestamp]: String(timestamp),
-      },
-      method: 'POST',
-      signal: AbortSignal.timeout(15_000),
-    })
-    await response.arrayBuffer().catch(() => undefined)
-    return { error: response.ok ? undefined : `HTTP ${response.status}`, ok: response.ok, status: response.status }
-  }
-
   /** Deliver one occurrence of a report to each recipient and the webhook (each once). */
   async function deliverReport(report: ReportDoc, data: ReportData, occurrence: Date): Promise<ReportRun['deliveries']> {
     const results: ReportRun['deliveries'] = []
@@ -176,21 +160,22 @@ export function createReportsService(deps: ReportsServiceDeps) {
       const email = recipient.email.toLowerCase()
       const link = unsubscribeUrl(report, email)
       const outcome = await deliveries.deliver({ ...base, channel: 'email', key: keyOf(`email:${email}`), recipient: email }, async () => {
-        await payload.sendEmail({
+        return sendEmailAttempt(payload, {
           attachments,
           headers: { 'List-Unsubscribe': `<${link}>`, 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' },
           html: renderReportHtml(data, { unsubscribeUrl: link }),
           subject: reportSubject(data),
           to: email,
         })
-        return { ok: true }
       })
       results.push({ channel: 'email', outcome, recipient: email })
     }
     const url = report.webhook?.url
     if (url) {
       const body = JSON.stringify({ report: data, type: 'analytics.report' })
-      const outcome = await deliveries.deliver({ ...base, channel: 'webhook', key: keyOf('webhook'), recipient: null }, (key) => postWebhook(url, report.webhook?.secret ?? '', body, key))
+      const outcome = await deliveries.deliver({ ...base, channel: 'webhook', key: keyOf('webhook'), recipient: null }, (key) =>
+        postWebhookAttempt(httpFetch, { secret: report.webhook?.secret ?? '', url }, body, key),
+      )
       results.push({ channel: 'webhook', outcome, recipient: null })
     }
     return results
@@ -236,7 +221,14 @@ export function createReportsService(deps: ReportsServiceDeps) {
     return runs
   }
 
-  return { buildReport, runDue }
+  const alerts = createAlertChecker({ cfg, deliveries, fetch: httpFetch, payload, stats })
+
+  return {
+    buildReport,
+    /** Check every enabled traffic alert now; returns those that fired. */
+    checkAlerts: (options: { now?: Date } = {}) => alerts.check(options.now ?? clock()),
+    runDue,
+  }
 }
 
 export type ReportsService = ReturnType<typeof createReportsService>

@@ -77,6 +77,8 @@ export const BREAKDOWN_DIMENSIONS = {
 } as const satisfies Record<Breakdown, StatsDimension>
 
 export const REALTIME_WINDOW_MINUTES = 30
+/** The longest window `getRealtime` reads (the drop alert's 12 hours). */
+export const MAX_REALTIME_WINDOW_MINUTES = 12 * 60
 /** Buffered events read for realtime at most (the buffer is normally a few minutes of traffic). */
 const REALTIME_MAX_BUFFERED = 200_000
 /** Sites per query of the portfolio export: memory stays flat in the number of sites. */
@@ -308,13 +310,17 @@ export function createStatsService(deps: StatsServiceDeps): StatsServiceInternal
     })
   }
 
-  async function getRealtime(query: { limit?: number; siteIds?: SiteId[] }, caller: StatsCaller): Promise<RealtimeResult> {
+  async function getRealtime(query: { limit?: number; siteIds?: SiteId[]; windowMinutes?: number }, caller: StatsCaller): Promise<RealtimeResult> {
+    const windowMinutes = query.windowMinutes ?? REALTIME_WINDOW_MINUTES
+    if (!Number.isInteger(windowMinutes) || windowMinutes < 1 || windowMinutes > MAX_REALTIME_WINDOW_MINUTES) {
+      throw badQuery(`windowMinutes: a whole number from 1 to ${MAX_REALTIME_WINDOW_MINUTES}`)
+    }
     const limit = query.limit ?? DEFAULT_BREAKDOWN_LIMIT
     if (!Number.isInteger(limit) || limit < 1 || limit > MAX_BREAKDOWN_LIMIT) throw badQuery(`limit: a whole number from 1 to ${MAX_BREAKDOWN_LIMIT}`)
     const chosen = await sites.resolve(caller, query.siteIds)
     const siteIds = new Set(idsOf(chosen))
     const at = now()
-    const since = at.getTime() - REALTIME_WINDOW_MINUTES * 60_000
+    const since = at.getTime() - windowMinutes * 60_000
     // Events are appended at most MAX_FUTURE_SKEW_MS before their own time.
     const buffered = siteIds.size ? await deps.buffer.recent(since - MAX_FUTURE_SKEW_MS, REALTIME_MAX_BUFFERED) : []
     const visitors = new Set<string>()
@@ -343,7 +349,7 @@ export function createStatsService(deps: StatsServiceDeps): StatsServiceInternal
       .map(([key, page]) => ({ key, pageviews: page.pageviews, visitors: page.visitors.size }))
       .sort((x, y) => y.visitors - x.visitors || y.pageviews - x.pageviews || (x.key < y.key ? -1 : x.key > y.key ? 1 : 0))
       .slice(0, limit)
-    return { generatedAt: at.toISOString(), pageviews, topPages, visitors: visitors.size, windowMinutes: REALTIME_WINDOW_MINUTES }
+    return { generatedAt: at.toISOString(), pageviews, topPages, visitors: visitors.size, windowMinutes }
   }
 
   async function* exportRows(query: StatsQuery, caller: StatsCaller): AsyncGenerator<ExportRow> {

@@ -178,8 +178,8 @@ export interface StatsService {
   compareStats(query: CompareQuery, caller: StatsCaller): Promise<CompareResult>
   /** Streams rows site by site; never holds the whole portfolio in memory. */
   exportRows(query: StatsQuery, caller: StatsCaller): AsyncIterable<ExportRow>
-  /** `limit`: top pages (default 10). */
-  getRealtime(query: { limit?: number; siteIds?: SiteId[] }, caller: StatsCaller): Promise<RealtimeResult>
+  /** `limit`: top pages (default 10). `windowMinutes`: the last 30 minutes by default, up to 12 hours (from code only: the alerts). */
+  getRealtime(query: { limit?: number; siteIds?: SiteId[]; windowMinutes?: number }, caller: StatsCaller): Promise<RealtimeResult>
   getStats(query: StatsQuery, caller: StatsCaller): Promise<StatsResult>
   /** Sites the caller may read (the site switcher's list). */
   readableSites(caller: StatsCaller): Promise<StatsSite[]>

@@ -10,11 +10,12 @@ import type { Payload } from 'payload'
 
 import { parse } from 'csv-parse/sync'
 import { simpleParser } from 'mailparser'
-import { createHmac } from 'node:crypto'
+import { createHmac, randomUUID } from 'node:crypto'
 import { createServer, type IncomingMessage, type Server } from 'node:http'
 import { SMTPServer } from 'smtp-server'
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest'
 
+import type { AnalyticsEvent } from '../../src/core/event.js'
 import type { StatsResult } from '../../src/stats/types.js'
 import type { DemoSite } from '../helpers/fixtures.js'
 
@@ -31,6 +32,7 @@ let sites: Record<string, DemoSite>
 let adminToken: string
 let smtp: SMTPServer
 const mails: ParsedMail[] = []
+let events: AnalyticsEvent[] = []
 
 const DAYS = ['2026-10-19', '2026-10-20', '2026-10-21', '2026-10-22', '2026-10-23', '2026-10-24', '2026-10-25']
 
@@ -64,7 +66,7 @@ beforeAll(async () => {
   })
   sites = await demoSites(payload)
   adminToken = await login(payload, DEMO_USERS.superAdmin.email, DEMO_USERS.superAdmin.password)
-  const events = generateEvents({ days: DAYS, seed: 81, sessionsPerDay: [8, 16], sites: [sites['shop.acme.test']!, sites['blog.acme.test']!, sites['globex.test']!] })
+  events = generateEvents({ days: DAYS, seed: 81, sessionsPerDay: [8, 16], sites: [sites['shop.acme.test']!, sites['blog.acme.test']!, sites['globex.test']!] })
   await payload.analytics!.buffer.append(events)
   await payload.analytics!.aggregateNow()
 })
@@ -289,5 +291,50 @@ describe('webhook reports', () => {
     await Promise.all([instance().runDue({ now }), instance().runDue({ now }), instance().runDue({ now })])
     expect(received).toHaveLength(1)
     expect(await deliveriesOf(report.id)).toMatchObject([{ attempts: 1, status: 'sent' }])
+  })
+})
+
+describe('traffic alerts', () => {
+  test('a spike (last 30 min ≥ threshold) and a drop (last 12 h < threshold) fire at most once per 12 hours', async () => {
+    const globex = sites['globex.test']!
+    const blog = sites['blog.acme.test']!
+    const template = events.find((event) => String(event.siteId) === String(globex.id) && event.type === 'pageview')!
+    const fresh = ['a', 'b', 'c'].map((visitor) => ({
+      ...template,
+      eventId: randomUUID(),
+      sessionId: `alert-${visitor}`,
+      timestamp: new Date(Date.now() - 5 * 60_000).toISOString(),
+      visitorHash: `alert-${visitor}`,
+    }))
+    await payload.analytics!.buffer.append(fresh)
+    const alert = (name: string, site: DemoSite, kind: 'drop' | 'spike', threshold: number) =>
+      payload.create({ collection: 'analytics-alerts', data: { kind, name, recipients: [{ email: 'ops@example.com' }], site: site.id, threshold } as never })
+    const spike = await alert('Spike', globex, 'spike', 3)
+    await alert('Quiet spike', globex, 'spike', 4)
+    const drop = await alert('Drop', blog, 'drop', 1000)
+    take()
+
+    const reports = payload.analytics!.reports
+    const other = createReportsService({ cfg: payload.analytics!.config, payload, stats: payload.analytics!.stats })
+    const t0 = new Date()
+    // Two instances check at the same moment: each alert fires once.
+    const [first, second] = await Promise.all([reports.checkAlerts({ now: t0 }), other.checkAlerts({ now: t0 })])
+    const fired = [...first, ...second].map((f) => [f.alertId, f.kind, f.visitors])
+    expect(fired.sort()).toEqual([[spike.id, 'spike', 3], [drop.id, 'drop', 0]].sort())
+    const mailsNow = take()
+    expect(mailsNow.map((m) => m.subject).sort()).toEqual([
+      'Drop: Traffic drop on blog.acme.test: 0 visitors in the last 12 hours (threshold 1000).',
+      'Spike: Traffic spike on globex.test: 3 visitors in the last 30 minutes (threshold 3).',
+    ])
+    // Still above / below the thresholds, but within 12 hours: silent.
+    expect(await reports.checkAlerts({ now: new Date(t0.getTime() + 60 * 60_000) })).toEqual([])
+    expect(await reports.checkAlerts({ now: new Date(t0.getTime() + 12 * 60 * 60_000 - 60_000) })).toEqual([])
+    expect(take()).toEqual([])
+    // 12 hours later: once more each.
+    const later = await reports.checkAlerts({ now: new Date(t0.getTime() + 12 * 60 * 60_000) })
+    expect(later.map((f) => f.alertId).sort()).toEqual([spike.id, drop.id].sort())
+    expect(take()).toHaveLength(2)
+    const audited = await payload.find({ collection: 'analytics-audit-log', pagination: false, where: { action: { equals: 'alert.send' } } })
+    expect(audited.docs).toHaveLength(4)
   })
 })

@@ -1,6 +1,7 @@
 import { createHmac } from 'node:crypto'
 import { describe, expect, test } from 'vitest'
 
+import { alertFires } from '../../src/core/alerts.js'
 import { cronPattern, dueOccurrence, localDay, nextOccurrence, reportRange } from '../../src/core/reportSchedule.js'
 import { backoffMs, readUnsubscribeToken, signWebhook, unsubscribeToken, verifyWebhook } from '../../src/core/signing.js'
 
@@ -69,5 +70,12 @@ describe('signing', () => {
     const [, address, signature] = token.split('.')
     expect(readUnsubscribeToken('k', `8.${address}.${signature}`)).toBeNull()
     expect(readUnsubscribeToken('k', 'garbage')).toBeNull()
+  })
+})
+
+describe('alerts', () => {
+  test('a spike fires at the threshold, a drop only below it', () => {
+    expect([alertFires('spike', 9, 10), alertFires('spike', 10, 10), alertFires('spike', 11, 10)]).toEqual([false, true, true])
+    expect([alertFires('drop', 9, 10), alertFires('drop', 10, 10), alertFires('drop', 0, 1)]).toEqual([true, false, true])
   })
 })
