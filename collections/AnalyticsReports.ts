@@ -1,9 +1,10 @@
-import type { CollectionAfterChangeHook, CollectionAfterDeleteHook, CollectionBeforeValidateHook, CollectionConfig, Field, PayloadRequest } from 'payload'
+import type { CollectionAfterChangeHook, CollectionAfterDeleteHook, CollectionBeforeDeleteHook, CollectionBeforeValidateHook, CollectionConfig, Field, PayloadRequest } from 'payload'
 
-import { ValidationError } from 'payload'
+import { Forbidden, ValidationError } from 'payload'
 
 import type { SanitizedAnalyticsConfig } from '../src/types.js'
 
+import { firstRefused } from '../src/access/actions.js'
 import { siteScope, whereSiteIn } from '../src/access/siteAccess.js'
 import { audit, changedFields, viaOf } from '../src/audit.js'
 import { ADMIN_GROUP } from '../src/constants.js'
@@ -56,9 +57,9 @@ export function buildAnalyticsReports(cfg: SanitizedAnalyticsConfig): Collection
     // The Local API without a user is trusted code.
     if (req.user) {
       if (tenant !== null && !(await canManageDefaults(req))) errors.push({ message: 'Only admins may schedule a tenant’s reports.', path: 'tenant' })
-      const scope = await siteScope(req, cfg, 'update')
-      const refused = scope === true ? [] : sites.filter((id) => !scope.some((allowed) => String(allowed) === String(id)))
-      if (refused.length) errors.push({ message: `You may not report on site ${refused.join(', ')}.`, path: 'sites' })
+      // `access.manageReports` (default: may update the site), for every site of the report.
+      const refused = await firstRefused(req, cfg, 'manageReports', sites)
+      if (refused !== null) errors.push({ message: `You may not report on site ${String(refused)}.`, path: 'sites' })
     }
     if (errors.length) throw new ValidationError({ collection: cfg.slugs.reports, errors })
     return data
@@ -76,6 +77,12 @@ export function buildAnalyticsReports(cfg: SanitizedAnalyticsConfig): Collection
       via: viaOf(req),
     })
     return doc
+  }
+  const checkDelete: CollectionBeforeDeleteHook = async ({ id, req }) => {
+    if (!req.user) return
+    const doc = (await req.payload.findByID({ collection: cfg.slugs.reports, depth: 0, id, overrideAccess: true, req })) as { sites?: unknown[] | null }
+    const refused = await firstRefused(req, cfg, 'manageReports', (doc.sites ?? []).map(relationId).filter((site) => site !== null))
+    if (refused !== null) throw new Forbidden(req.t)
   }
   const auditDelete: CollectionAfterDeleteHook = async ({ doc, req }) => {
     await audit(req.payload, { action: 'report.delete', details: { name: doc.name, report: doc.id }, req, via: viaOf(req) })
@@ -146,7 +153,7 @@ export function buildAnalyticsReports(cfg: SanitizedAnalyticsConfig): Collection
       { name: 'lastOccurrenceAt', type: 'date', admin: { position: 'sidebar', readOnly: true } },
     ],
     graphQL: false,
-    hooks: { afterChange: [auditChange], afterDelete: [auditDelete], beforeValidate: [checkReport] },
+    hooks: { afterChange: [auditChange], afterDelete: [auditDelete], beforeDelete: [checkDelete], beforeValidate: [checkReport] },
     labels: { plural: 'Reports', singular: 'Report' },
   }
   return applyOverride(base, cfg.overrides.reports)

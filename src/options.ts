@@ -115,6 +115,7 @@ export function sanitizeOptions(options: AnalyticsPluginOptions, config: Config)
     throw new Error(`payload-plugin-analytics: formSubmissions.collection "${formSubmissionsSlug}" does not exist (add the form-builder plugin before this one).`)
   }
   return {
+    access: { ...options.access },
     aggregation: {
       batchSize: positiveInteger(aggregation.batchSize, 5_000, 'aggregation.batchSize'),
       intervalMs,

@@ -1,5 +1,6 @@
 import type { CollectionConfig, CollectionSlug, Field, PayloadRequest, TypedUser } from 'payload'
 
+import type { ActionAccess } from './access/actions.js'
 import type { IpAnonymization } from './core/siteSettings.js'
 import type { ResolvedIngestOptions } from './ingestDefaults.js'
 
@@ -165,7 +166,36 @@ export interface MetricsOptions {
   token?: string
 }
 
+/** Who may do what, per site (see `mayAct`). Each receives the request, its user and the site id. */
+export interface AccessOptions {
+  /**
+   * Erase a site's analytics data (REST, the site tab's button).
+   * @default whoever may update the site
+   */
+  erase?: ActionAccess
+  /**
+   * Export analytics (REST, the dashboard's Export button, the CLI with `--as`).
+   * @default whoever may read the site
+   */
+  export?: ActionAccess
+  /**
+   * Create, change and delete scheduled reports covering the site (REST, admin, Local API with `overrideAccess: false`).
+   * @default whoever may update the site
+   */
+  manageReports?: ActionAccess
+  /**
+   * Connect data sources and imports of the site (for the features that add them).
+   * @default whoever may update the site
+   */
+  manageSources?: ActionAccess
+}
+
 export interface AnalyticsPluginOptions {
+  /**
+   * Role-aware access per action and site.
+   * @default read the site to export it; update it to erase, manage reports or sources
+   */
+  access?: AccessOptions
   /**
    * Who may edit the global and per-tenant default settings. Per-site settings follow the
    * site: whoever may update the site may update its analytics settings.
@@ -280,6 +310,8 @@ export interface AnalyticsPluginOptions {
 
 /** Options with every default applied, resolved once by `analyticsPlugin`. */
 export interface SanitizedAnalyticsConfig {
+  /** The host's rules; an absent one means the default (`mayAct`). */
+  access: AccessOptions
   aggregation: {
     batchSize: number
     /** `intervalMinutes` in whole milliseconds (≥ 1000). */

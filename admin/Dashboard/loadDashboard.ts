@@ -19,6 +19,8 @@ import type {
 import type { DashboardState } from './state.js'
 import type { StatsError } from '../../src/stats/errors.js'
 
+import { firstRefused } from '../../src/access/actions.js'
+import { getAnalyticsConfig } from '../../src/analyticsConfig.js'
 import { BREAKDOWN_LIMIT, BREAKDOWN_LISTS } from './metrics.js'
 import { statsRange } from './state.js'
 
@@ -26,6 +28,8 @@ import { statsRange } from './state.js'
 export const SPARKLINE_SITE_LIMIT = 50
 
 export interface DashboardData {
+  /** Whether the Export button shows: `access.export` allows every site in view (never on a share page). */
+  canExport: boolean
   compare: CompareResult
   /** Query string of the stats endpoints for this view (`/export`, `/realtime`). */
   query: string
@@ -153,7 +157,7 @@ export async function loadDashboard({ caller, cookies, fixedSite, payload, state
     // compare's current totals are the stats' own (the service shares them while in flight).
     const sparklinesShown = selected.length > 1 && selected.length <= SPARKLINE_SITE_LIMIT
     const siteSeriesInterval = sparklinesShown ? sparklineInterval(rangeDays(state, new Date())) : undefined
-    const [result, compare, realtime] = await Promise.all([
+    const [result, compare, realtime, canExport] = await Promise.all([
       stats.getStats({ ...base, breakdowns: BREAKDOWN_LISTS.map((list) => list.breakdown), limit: BREAKDOWN_LIMIT, siteSeriesInterval }, caller),
       stats.compareStats(base, caller),
       stats.getRealtime({ siteIds: selected }, caller).catch((error: unknown) => {
@@ -161,6 +165,7 @@ export async function loadDashboard({ caller, cookies, fixedSite, payload, state
         if (!isStatsError(error)) payload.logger.warn(`analytics: realtime counts failed: ${(error as Error).message}`)
         return null
       }),
+      'req' in caller ? firstRefused(caller.req, getAnalyticsConfig(payload.config), 'export', selected).then((refused) => refused === null) : false,
     ])
     const sparklines: DashboardData['sparklines'] = sparklinesShown
       ? Object.fromEntries(result.sites.map((row) => [String(row.site.id), (row.series ?? []).map((point) => point.visitors)]))
@@ -171,7 +176,7 @@ export async function loadDashboard({ caller, cookies, fixedSite, payload, state
     const query = new URLSearchParams({ from: result.range.from, range: 'custom', to: result.range.to })
     if (siteParam !== undefined || tenant) query.set('siteId', selected.map(String).join(','))
     return {
-      data: { compare, query: query.toString(), realtime, selected, sites, sparklines, state, stats: shown, tenant },
+      data: { canExport, compare, query: query.toString(), realtime, selected, sites, sparklines, state, stats: shown, tenant },
       ok: true,
     }
   } catch (error) {

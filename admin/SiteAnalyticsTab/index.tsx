@@ -7,7 +7,7 @@ import React from 'react'
 import type { SanitizedAnalyticsConfig } from '../../src/types.js'
 
 import { findSiteSettings } from '../../collections/AnalyticsSettings.js'
-import { canAccessSite } from '../../src/access/siteAccess.js'
+import { mayAct } from '../../src/access/actions.js'
 import { getAnalyticsConfig } from '../../src/analyticsConfig.js'
 import { analyticsScriptTag } from '../../src/snippet.js'
 import { CopyButton } from '../CopyButton/index.client.js'
@@ -47,10 +47,11 @@ export async function SiteAnalyticsTab({ doc, initPageResult, searchParams }: Do
   if (siteId === undefined || !req.user) return null
 
   const state = parseDashboardState(searchParams)
-  const [result, received, canUpdate, settingsDoc] = await Promise.all([
+  const [result, received, canErase, settingsDoc] = await Promise.all([
     loadDashboard({ caller: { req }, fixedSite: siteId, payload, state }),
     hasReceivedEvents(req, cfg, siteId),
-    canAccessSite(req, cfg, siteId, 'update'),
+    // `access.erase`: the button is not shown to users the endpoint would refuse.
+    mayAct(req, cfg, 'erase', siteId),
     findSiteSettings(req, cfg, siteId),
   ])
   const snippet = analyticsScriptTag({ apiRoute: cfg.apiRoute, origin: cfg.scriptOrigin, site: siteId })
@@ -97,7 +98,7 @@ export async function SiteAnalyticsTab({ doc, initPageResult, searchParams }: Do
             {settingsDoc ? 'Edit settings' : 'Create settings for this site'}
           </a>
         </section>
-        {canUpdate ? (
+        {canErase ? (
           <section aria-labelledby="pa-erase" className="pa-panel pa-danger">
             <h3 id="pa-erase">Delete all analytics data of this site</h3>
             <p style={{ margin: '0 0 8px' }}>

@@ -2,6 +2,7 @@ import type { Endpoint, PayloadHandler, PayloadRequest } from 'payload'
 
 import type { SanitizedAnalyticsConfig } from '../types.js'
 
+import { mayAct } from '../access/actions.js'
 import { canAccessSite } from '../access/siteAccess.js'
 import { audit, viaOf } from '../audit.js'
 import { ENDPOINT_PREFIX } from '../constants.js'
@@ -23,8 +24,10 @@ export function siteActionEndpoints(cfg: SanitizedAnalyticsConfig): Endpoint[] {
   const erase: PayloadHandler = async (req) => {
     if (!req.user) return json({ error: 'Log in to delete analytics data.' }, 401)
     const id = idParam(req)
-    // "Not found" for sites the user may not update: the answer does not say whether one exists.
-    if (!id || !(await canAccessSite(req, cfg, id, 'update'))) return json({ error: 'Site not found.' }, 404)
+    // "Not found" for sites the user may not read: the answer does not say whether one exists.
+    if (!id || !(await canAccessSite(req, cfg, id, 'read'))) return json({ error: 'Site not found.' }, 404)
+    // `access.erase` (default: may update the site); readable but not erasable is a 403.
+    if (!(await mayAct(req, cfg, 'erase', id))) return json({ error: 'You may not erase this site’s analytics data.' }, 403)
     // Update access may be "every site" (a super-admin): the site must still exist.
     const { totalDocs } = await req.payload.count({ collection: cfg.slugs.sites, overrideAccess: false, req, user: req.user, where: { id: { equals: id } } })
     if (totalDocs === 0) return json({ error: 'Site not found.' }, 404)
