@@ -11,7 +11,11 @@ import type { Payload } from 'payload'
 import { parse } from 'csv-parse/sync'
 import { simpleParser } from 'mailparser'
 import { createHmac, randomUUID } from 'node:crypto'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer, type IncomingMessage, type Server } from 'node:http'
+import os from 'node:os'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { SMTPServer } from 'smtp-server'
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest'
 
@@ -22,6 +26,7 @@ import type { DemoSite } from '../helpers/fixtures.js'
 import { DEMO_USERS } from '../../dev/seed.js'
 import { createReportsService } from '../../src/reports/service.js'
 import { freePort } from '../../scripts/services.js'
+import { runCli } from '../helpers/cli.js'
 import { generateEvents } from '../helpers/events.js'
 import { demoSites } from '../helpers/fixtures.js'
 import { bootPayload } from '../helpers/payload.js'
@@ -31,6 +36,8 @@ let payload: Payload
 let sites: Record<string, DemoSite>
 let adminToken: string
 let smtp: SMTPServer
+let smtpUrl: string
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 const mails: ParsedMail[] = []
 let events: AnalyticsEvent[] = []
 
@@ -62,7 +69,7 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => smtp.listen(port, '127.0.0.1', resolve))
   payload = await bootPayload({
     analytics: { redisKeyPrefix: `reports${Date.now()}:`, redisUrl: inject('redisUrl'), retention: { eventsDays: 365 }, scriptOrigin: 'https://analytics.acme.test' },
-    smtpUrl: `smtp://127.0.0.1:${port}`,
+    smtpUrl: (smtpUrl = `smtp://127.0.0.1:${port}`),
   })
   sites = await demoSites(payload)
   adminToken = await login(payload, DEMO_USERS.superAdmin.email, DEMO_USERS.superAdmin.password)
@@ -337,4 +344,38 @@ describe('traffic alerts', () => {
     const audited = await payload.find({ collection: 'analytics-audit-log', pagination: false, where: { action: { equals: 'alert.send' } } })
     expect(audited.docs).toHaveLength(4)
   })
+})
+
+describe('CLI', () => {
+  test('reports run --dry-run lists what is due and sends nothing; reports run sends it once', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'analytics-reports-cli-'))
+    try {
+      writeFileSync(path.join(dir, 'package.json'), '{ "type": "module" }\n')
+      const databaseUri = (payload.db as unknown as { poolOptions: { connectionString: string } }).poolOptions.connectionString
+      writeFileSync(
+        path.join(dir, 'payload.config.ts'),
+        `import { buildDevConfig } from ${JSON.stringify(path.join(root, 'dev/buildConfig.ts'))}\n` +
+          `export default buildDevConfig({ databaseUri: ${JSON.stringify(databaseUri)}, push: false, seed: false, smtpUrl: ${JSON.stringify(smtpUrl)}, analytics: { redisUrl: undefined } })\n`,
+      )
+      // Due now: monthly, its first occurrence after startsAt has passed.
+      const report = await payload.create({
+        collection: 'analytics-reports',
+        data: { dayOfMonth: 1, frequency: 'monthly', hour: 0, name: 'CLI', range: 'lastMonth', recipients: [{ email: 'cli@example.com' }], sites: [sites['globex.test']!.id], startsAt: new Date(Date.now() - 40 * 86_400_000).toISOString(), timeZone: 'UTC' } as never,
+      })
+      take()
+      const config = path.join(dir, 'payload.config.ts')
+      const dry = await runCli(['reports', 'run', '--dry-run', '--config', config], 90_000)
+      expect(dry.code, dry.stderr).toBe(0)
+      expect(dry.stdout).toContain(`reports: report ${String(report.id)} (`)
+      expect(dry.stdout).toContain(': would be sent')
+      expect(take()).toEqual([])
+      const run = await runCli(['reports', 'run', '--config', config], 90_000)
+      expect(run.code, run.stderr).toBe(0)
+      expect(run.stdout).toContain('email cli@example.com: sent')
+      expect(take().map((mail) => recipientsOf(mail)[0])).toEqual(['cli@example.com'])
+      expect((await runCli(['reports', 'send'], 30_000)).code).toBe(2)
+    } finally {
+      rmSync(dir, { force: true, recursive: true })
+    }
+  }, 240_000)
 })
