@@ -6,7 +6,7 @@
  * delivery once across every instance (a unique delivery key in Postgres), retried and logged.
  * A missed occurrence (the app was down) is sent once when the app is back, and says so.
  */
-import type { Payload } from 'payload'
+import type { Payload, PayloadRequest } from 'payload'
 
 import type { ReportSection } from '../../collections/AnalyticsReports.js'
 import type { StatsService } from '../stats/types.js'
@@ -14,7 +14,7 @@ import type { SanitizedAnalyticsConfig } from '../types.js'
 import type { DeliveryOptions, DeliveryOutcome } from './deliveries.js'
 import type { ReportData } from './render.js'
 
-import { audit } from '../audit.js'
+import { audit, viaOf } from '../audit.js'
 import { ENDPOINT_PREFIX } from '../constants.js'
 import { relationId } from '../core/relationId.js'
 import { dueOccurrence, reportRange, type ReportRange, type ReportSchedule } from '../core/reportSchedule.js'
@@ -147,10 +147,10 @@ export function createReportsService(deps: ReportsServiceDeps) {
     `${cfg.scriptOrigin}${cfg.apiRoute}${ENDPOINT_PREFIX}/reports/unsubscribe?token=${encodeURIComponent(unsubscribeToken(payload.secret, report.id, email))}`
 
   /** Deliver one occurrence of a report to each recipient and the webhook (each once). */
-  async function deliverReport(report: ReportDoc, data: ReportData, occurrence: Date): Promise<ReportRun['deliveries']> {
+  async function deliverReport(report: ReportDoc, data: ReportData, occurrence: Date, occurrenceKey = occurrence.toISOString()): Promise<ReportRun['deliveries']> {
     const results: ReportRun['deliveries'] = []
     const base = { kind: 'report' as const, missed: data.missed, occurrence, source: String(report.id) }
-    const keyOf = (channel: string) => `report:${String(report.id)}:${occurrence.toISOString()}:${channel}`
+    const keyOf = (channel: string) => `report:${String(report.id)}:${occurrenceKey}:${channel}`
     const attachments = [
       ...(report.attachments?.includes('csv') ? [{ content: renderReportCsv(data), contentType: 'text/csv', filename: `report-${data.range.from}-to-${data.range.to}.csv` }] : []),
       ...(report.attachments?.includes('json') ? [{ content: renderReportJson(data), contentType: 'application/json', filename: `report-${data.range.from}-to-${data.range.to}.json` }] : []),
@@ -221,6 +221,24 @@ export function createReportsService(deps: ReportsServiceDeps) {
     return runs
   }
 
+  /**
+   * "Send now": the report for the occurrence `now` (its range as if scheduled then), delivered
+   * at once — its own delivery keys (`…:manual:<now>`), so the schedule is not touched.
+   */
+  async function sendNow(report: ReportDoc, options: { now?: Date; req?: PayloadRequest } = {}): Promise<ReportRun | null> {
+    const now = options.now ?? clock()
+    const data = await buildReport(report, now, false)
+    if (!data) return null
+    const deliveriesDone = await deliverReport(report, data, now, `manual:${now.toISOString()}`)
+    await audit(payload, {
+      action: 'report.send',
+      details: { deliveries: deliveriesDone.map((d) => ({ channel: d.channel, status: d.outcome.status })), manual: true, report: report.id },
+      req: options.req,
+      via: options.req ? viaOf(options.req) : 'local',
+    })
+    return { deliveries: deliveriesDone, missed: false, occurrence: now.toISOString(), range: data.range, reportId: report.id }
+  }
+
   const alerts = createAlertChecker({ cfg, deliveries, fetch: httpFetch, payload, stats })
 
   return {
@@ -228,6 +246,7 @@ export function createReportsService(deps: ReportsServiceDeps) {
     /** Check every enabled traffic alert now; returns those that fired. */
     checkAlerts: (options: { now?: Date } = {}) => alerts.check(options.now ?? clock()),
     runDue,
+    sendNow,
   }
 }
 

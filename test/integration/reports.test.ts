@@ -379,3 +379,36 @@ describe('CLI', () => {
     }
   }, 240_000)
 })
+
+describe('send now and preview', () => {
+  test('the report’s managers preview it and send it at once; others get 401/404', async () => {
+    const editor = await login(payload, DEMO_USERS.tenantUser.email, DEMO_USERS.tenantUser.password)
+    const mine = await payload.create({
+      collection: 'analytics-reports',
+      data: { enabled: false, frequency: 'weekly', name: 'Shop now', range: 'monthToDate', recipients: [{ email: 'now@example.com' }], sites: [sites['shop.acme.test']!.id], timeZone: 'UTC' } as never,
+    })
+    const theirs = await payload.create({
+      collection: 'analytics-reports',
+      data: { enabled: false, frequency: 'weekly', name: 'Globex', range: 'monthToDate', sites: [sites['globex.test']!.id], timeZone: 'UTC' } as never,
+    })
+    take()
+    const headers = { Authorization: `JWT ${editor}` }
+    const preview = await rawRequest(payload, 'GET', `/analytics/reports/${mine.id}/preview`, { headers })
+    expect(preview.status).toBe(200)
+    expect(preview.headers.get('content-type')).toContain('text/html')
+    expect(preview.text).toContain('Shop now')
+    expect(preview.text).toContain('data-metric="visitors"')
+    expect(take()).toEqual([])
+
+    const sent = await rawRequest(payload, 'POST', `/analytics/reports/${mine.id}/send`, { headers })
+    expect(sent.status).toBe(200)
+    expect(take().map((mail) => recipientsOf(mail)[0])).toEqual(['now@example.com'])
+    const audited = await payload.find({ collection: 'analytics-audit-log', sort: '-createdAt', where: { action: { equals: 'report.send' } } })
+    expect(audited.docs[0]).toMatchObject({ actorEmail: DEMO_USERS.tenantUser.email, details: { manual: true, report: mine.id } })
+
+    expect((await rawRequest(payload, 'POST', `/analytics/reports/${theirs.id}/send`, { headers })).status).toBe(404)
+    expect((await rawRequest(payload, 'GET', `/analytics/reports/${theirs.id}/preview`, { headers })).status).toBe(404)
+    expect((await rawRequest(payload, 'POST', `/analytics/reports/${mine.id}/send`)).status).toBe(401)
+    expect(take()).toEqual([])
+  })
+})
