@@ -16,6 +16,17 @@ export const REPORT_SECTIONS = ['kpis', 'series', 'pages', 'sources', 'conversio
 export type ReportSection = (typeof REPORT_SECTIONS)[number]
 export const REPORT_ATTACHMENTS = ['csv', 'json'] as const
 
+/** An http(s) URL, or nothing. */
+export const webhookUrl = (value: unknown): string | true => {
+  if (value === null || value === undefined || value === '') return true
+  try {
+    const url = new URL(String(value))
+    return url.protocol === 'https:' || url.protocol === 'http:' ? true : 'An http:// or https:// URL'
+  } catch {
+    return 'An http:// or https:// URL'
+  }
+}
+
 const label = (value: string) => value.replace(/([A-Z])/g, ' $1').replace(/^./, (c) => c.toUpperCase())
 
 /**
@@ -135,7 +146,7 @@ export function buildAnalyticsReports(cfg: SanitizedAnalyticsConfig): Collection
         name: 'webhook',
         type: 'group',
         fields: [
-          { name: 'url', type: 'text', admin: { description: 'JSON POST signed with HMAC-SHA256 (see the README).' } },
+          { name: 'url', type: 'text', admin: { description: 'JSON POST signed with HMAC-SHA256 (see the README).' }, validate: webhookUrl },
           { name: 'secret', type: 'text', admin: { description: 'Signing secret shared with the receiver.' } },
         ],
       },

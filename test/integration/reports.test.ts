@@ -187,6 +187,7 @@ describe('email reports', () => {
     await bad({ timeZone: 'Mars/Olympus' }, /not an IANA time zone/)
     await bad({ cron: '0 9 * *', frequency: 'cron' }, /five fields/)
     await bad({ sites: [sites['globex.test']!.id] }, /You may not report on site/)
+    await bad({ webhook: { url: 'file:///etc/passwd' } }, /An http:\/\/ or https:\/\/ URL/)
     expect((await payload.count({ collection: 'analytics-reports', where: { name: { equals: 'x' } } })).totalDocs).toBe(0)
     const ok = await rest(payload, 'POST', '/analytics-reports', { body: { ...base, name: 'mine' }, token: editor })
     expect(ok.status).toBe(201)
