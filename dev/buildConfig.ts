@@ -10,6 +10,7 @@ import { Tenants } from './collections/Tenants.js'
 import { Users } from './collections/Users.js'
 import { migrations } from './migrations/index.js'
 import { seedIfEmpty } from './seed.js'
+import { smtpEmailAdapter } from './smtpEmail.js'
 
 const dirname = path.dirname(fileURLToPath(import.meta.url))
 
@@ -26,6 +27,8 @@ export interface DevConfigOptions {
   plugins?: Config['plugins']
   /** Ids of every collection: serial numbers (the default) or uuids (tests of text ids). */
   idType?: 'serial' | 'uuid'
+  /** SMTP server for email (`smtp://host:port`). @default process.env.SMTP_URL; none: Payload's console email */
+  smtpUrl?: string
 }
 
 type DevUser = { roles?: null | string[]; tenants?: Array<{ tenant: unknown }> | null }
@@ -103,6 +106,7 @@ export function buildDevConfig(options: DevConfigOptions): Promise<SanitizedConf
     },
     // Fresh copies: plugins add fields to collections, so one config object per build.
     collections: [Users, Tenants, Sites, ...(options.collections ?? [])].map((collection) => ({ ...collection, fields: [...collection.fields] })),
+    email: (options.smtpUrl ?? process.env.SMTP_URL) ? smtpEmailAdapter((options.smtpUrl ?? process.env.SMTP_URL)!) : undefined,
     db: postgresAdapter({
       idType: options.idType ?? 'serial',
       migrationDir: path.resolve(dirname, 'migrations'),

@@ -66,6 +66,12 @@ export interface RetentionRunOptions extends StoreOptions {
 }
 
 export interface RetentionResult {
+  auditLog: {
+    batches: number
+    deleted: number
+    /** Rows created before this instant were deleted (`retention.auditDays` before now). */
+    before: string
+  }
   dailyStats: {
     /** DELETE statements that removed rows. */
     batches: number
@@ -211,7 +217,17 @@ export async function applyRetention(payload: Payload, cfg: SanitizedAnalyticsCo
     WITH d AS (DELETE FROM ${salts.ref} WHERE ${salts.id('day')} < ${yesterday} RETURNING 1)
     SELECT count(*)::int AS n FROM d`)
 
+  // The audit log: rows older than `retention.auditDays` (whole instants, through the createdAt index).
+  const auditLog = collectionTable(payload, cfg.slugs.auditLog)
+  const auditBefore = new Date(now.getTime() - cfg.retention.auditDays * DAY_MS)
+  const auditResult = await deleteInBatches(
+    auditLog.ref,
+    sql`${auditLog.id('createdAt')} < ${auditBefore.toISOString()}::timestamptz`,
+    auditLog.id('createdAt'),
+  )
+
   return {
+    auditLog: { ...auditResult, before: auditBefore.toISOString() },
     dailyStats: statsResult,
     durationMs: Date.now() - started,
     events: eventsResult,

@@ -54,6 +54,9 @@ export const QUEUE_NAME = 'analytics'
 /** Job scheduler ids, which are also the job names. */
 export const AGGREGATE_JOB = 'aggregate'
 export const RETENTION_JOB = 'retention'
+export const REPORTS_JOB = 'reports'
+/** How often due reports are looked for. */
+export const REPORTS_INTERVAL_MS = 60_000
 
 /**
  * Set by the CLI before it boots Payload: `manual` starts nothing at boot (no scheduler
@@ -177,6 +180,11 @@ export interface CreateJobsArgs {
   redis: null | Redis
   /** How long a run waits for that client to reconnect before failing. @default 30000 */
   redisWaitMs?: number
+  /**
+   * Sends the due reports (and alerts); scheduled every minute when given. Each delivery is
+   * made once across instances by its own unique key, so ticks may overlap.
+   */
+  reportsTick?: () => Promise<unknown>
   /** The live site directory: each site's raw retention for the aggregation's retention guard. */
   sites: SiteDirectory
 }
@@ -217,6 +225,8 @@ class Jobs implements AnalyticsJobs {
   private readonly listeners = new Map<JobEvent, Set<(payload: never) => void>>()
   private readonly retentionLock: RunLock
   private retentionTimer: NodeJS.Timeout | null = null
+  private reportsRun: null | Promise<unknown> = null
+  private reportsTimer: NodeJS.Timeout | null = null
   private scheduling: null | Promise<void> = null
   private timerRun: null | Promise<unknown> = null
   private worker: null | Worker = null
@@ -343,6 +353,7 @@ class Jobs implements AnalyticsJobs {
     // after the first start, not in the middle of the boot.
     await queue.upsertJobScheduler(AGGREGATE_JOB, { every, startDate: Date.now() + every }, { name: AGGREGATE_JOB, opts: KEEP_JOBS })
     await queue.upsertJobScheduler(RETENTION_JOB, { pattern: `${minute} ${hour} * * *`, tz: 'UTC' }, { name: RETENTION_JOB, opts: KEEP_JOBS })
+    if (this.args.reportsTick) await queue.upsertJobScheduler(REPORTS_JOB, { every: REPORTS_INTERVAL_MS }, { name: REPORTS_JOB, opts: KEEP_JOBS })
   }
 
   async startWorker(): Promise<void> {
@@ -370,6 +381,10 @@ class Jobs implements AnalyticsJobs {
       const outcome = await this.retention('scheduled', null, {})
       return outcome ? { dailyStats: outcome.dailyStats.deleted, events: outcome.events.deleted, salts: outcome.salts.deleted } : { skipped: true }
     }
+    if (job.name === REPORTS_JOB && this.args.reportsTick) {
+      await this.track(this.args.reportsTick())
+      return { done: true }
+    }
     throw new Error(`analytics: unknown job "${job.name}"`)
   }
 
@@ -384,6 +399,16 @@ class Jobs implements AnalyticsJobs {
           .finally(() => (this.timerRun = null))
       }, cfg.aggregation.intervalMs)
       this.aggregationTimer.unref()
+    }
+    const { reportsTick } = this.args
+    if (reportsTick && !this.reportsTimer) {
+      this.reportsTimer = setInterval(() => {
+        if (this.reportsRun || this.closing) return
+        this.reportsRun = this.track(reportsTick())
+          .catch((error: unknown) => logger.error(`analytics: reports failed: ${messageOf(error)}`))
+          .finally(() => (this.reportsRun = null))
+      }, REPORTS_INTERVAL_MS)
+      this.reportsTimer.unref()
     }
     if (!this.retentionTimer) {
       const arm = () => {
@@ -405,6 +430,7 @@ class Jobs implements AnalyticsJobs {
     this.closing = true
     if (this.aggregationTimer) clearInterval(this.aggregationTimer)
     if (this.retentionTimer) clearTimeout(this.retentionTimer)
+    if (this.reportsTimer) clearInterval(this.reportsTimer)
     // Runs stop claiming new batches (see `stoppable`) and finish the ones in flight plus
     // the recompute of their days; past the deadline they are abandoned: unacknowledged
     // entries are redelivered and dirty marks kept, so the next run completes the work.

@@ -3,9 +3,13 @@ export const ADMIN_GROUP = 'Analytics'
 
 /** Default collection slugs. Hosts may rename them through `overrides.<name>.slug`. */
 export const DEFAULT_SLUGS = {
+  alerts: 'analytics-alerts',
+  auditLog: 'analytics-audit-log',
   dailyStats: 'analytics-daily-stats',
   events: 'analytics-events',
   monthlyStats: 'analytics-monthly-stats',
+  reportDeliveries: 'analytics-report-deliveries',
+  reports: 'analytics-reports',
   salts: 'analytics-salts',
   settings: 'analytics-settings',
   sites: 'sites',

@@ -4,8 +4,10 @@ import { ValidationError } from 'payload'
 
 import type { SanitizedAnalyticsConfig } from './types.js'
 
+import { audit, changedFields, viaOf } from './audit.js'
 import { componentPaths } from './componentPaths.js'
 import { canonicalDomain } from './core/domain.js'
+import { relationId } from './core/relationId.js'
 import { SITE_TAB_PATH } from './constants.js'
 import { eraseSiteAnalytics } from './erasure.js'
 import { analyticsScriptTag, SNIPPET_ORIGIN_WARNING, snippetOrigin } from './snippet.js'
@@ -71,6 +73,7 @@ const canonicalSiteDomain =
 export function wireSites(sites: CollectionConfig, cfg: SanitizedAnalyticsConfig): CollectionConfig {
   const eraseOnDelete = async ({ id, req }: { id: number | string; req: PayloadRequest }) => {
     await eraseSiteAnalytics(req.payload, cfg, id, req)
+    await audit(req.payload, { action: 'erase', details: { reason: 'site deleted' }, req, siteId: id, via: viaOf(req) })
   }
   if (!cfg.enabled) return withHooks(sites, { beforeDelete: [eraseOnDelete], beforeValidate: [canonicalSiteDomain(cfg)] })
 
@@ -118,9 +121,46 @@ export function wireSites(sites: CollectionConfig, cfg: SanitizedAnalyticsConfig
   )
 }
 
-/** Settings changes refresh ingestion too. */
+type SettingsDoc = Record<string, unknown> & { publicDashboard?: boolean | null; scopeKey?: string; shareToken?: null | string }
+
+/**
+ * One audit row per settings change: turning the public dashboard on or off and a new share
+ * token are the share-link actions; any other change is `settings.update` (field names only:
+ * the values, and above all the token, stay out of the log).
+ */
+const auditSettingsChange: CollectionAfterChangeHook = async ({ doc, operation, previousDoc, req }) => {
+  const after = doc as SettingsDoc
+  const before = (previousDoc ?? {}) as SettingsDoc
+  const changed = operation === 'create' ? [] : changedFields(before, after)
+  if (operation === 'update' && changed.length === 0) return doc
+  const action =
+    operation === 'create'
+      ? 'settings.create'
+      : Boolean(before.publicDashboard) !== Boolean(after.publicDashboard)
+        ? after.publicDashboard
+          ? 'share.enable'
+          : 'share.disable'
+        : changed.includes('shareToken')
+          ? 'share.rotate'
+          : 'settings.update'
+  await audit(req.payload, {
+    action,
+    details: { changed: changed.filter((name) => name !== 'shareToken'), scope: after.scopeKey },
+    req,
+    siteId: relationId(after.site),
+    via: viaOf(req),
+  })
+  return doc
+}
+
+const auditSettingsDelete: CollectionAfterDeleteHook = async ({ doc, req }) => {
+  const row = doc as SettingsDoc
+  await audit(req.payload, { action: 'settings.delete', details: { scope: row.scopeKey }, req, siteId: relationId(row.site), via: viaOf(req) })
+}
+
+/** Settings changes refresh ingestion too, and are audited. */
 export const wireSettings = (settings: CollectionConfig): CollectionConfig =>
-  withHooks(settings, { afterChange: [refreshAfterChange], afterDelete: [refreshAfterDelete] })
+  withHooks(settings, { afterChange: [refreshAfterChange, auditSettingsChange], afterDelete: [refreshAfterDelete, auditSettingsDelete] })
 
 /** `form.submit` for every new form-builder submission; never fails the submission itself. */
 export function wireFormSubmissions(collection: CollectionConfig, cfg: SanitizedAnalyticsConfig): CollectionConfig {

@@ -2,14 +2,19 @@ import type { Config } from 'payload'
 
 import type { AnalyticsPluginOptions } from './types.js'
 
+import { buildAnalyticsAlerts } from '../collections/AnalyticsAlerts.js'
+import { buildAnalyticsAuditLog } from '../collections/AnalyticsAuditLog.js'
 import { buildAnalyticsDailyStats } from '../collections/AnalyticsDailyStats.js'
 import { buildAnalyticsEvents } from '../collections/AnalyticsEvents.js'
 import { buildAnalyticsMonthlyStats } from '../collections/AnalyticsMonthlyStats.js'
+import { buildAnalyticsReportDeliveries } from '../collections/AnalyticsReportDeliveries.js'
+import { buildAnalyticsReports } from '../collections/AnalyticsReports.js'
 import { buildAnalyticsSalts } from '../collections/AnalyticsSalts.js'
 import { buildAnalyticsSettings } from '../collections/AnalyticsSettings.js'
 import { withoutVersionRoutes } from '../collections/noVersions.js'
 import { buildSites } from '../collections/Sites.js'
 import { metricsEndpoint } from './endpoints/metrics.js'
+import { reportEndpoints } from './endpoints/reports.js'
 import { scriptEndpoints } from './endpoints/script.js'
 import { siteActionEndpoints } from './endpoints/siteActions.js'
 import { statsEndpoints } from './endpoints/stats.js'
@@ -31,6 +36,7 @@ export { STATS_DIMENSIONS, STATS_METRICS } from './core/dimensions.js'
 export { resolveSiteSettings, type EffectiveSiteSettings } from './core/siteSettings.js'
 export { getAnalyticsConfig } from './analyticsConfig.js'
 export { eraseSiteAnalytics } from './erasure.js'
+export { audit, type AuditAction, type AuditActor, type AuditEntry, type AuditVia } from './audit.js'
 export { DEFAULT_SLUGS } from './constants.js'
 export { AnalyticsInputError, type AnalyticsRuntime } from './runtime.js'
 export { analyticsScriptTag, scriptUrl, type ScriptTagOptions } from './snippet.js'
@@ -67,6 +73,10 @@ export const analyticsPlugin =
         buildAnalyticsMonthlyStats(cfg),
         cfg.enabled ? wireSettings(settings) : settings,
         buildAnalyticsSalts(cfg),
+        buildAnalyticsAuditLog(cfg),
+        buildAnalyticsReports(cfg),
+        buildAnalyticsReportDeliveries(cfg),
+        buildAnalyticsAlerts(cfg),
       ].map(withoutVersionRoutes),
     )
     config.custom = { ...config.custom, analytics: cfg }
@@ -84,6 +94,7 @@ export const analyticsPlugin =
       metricsEndpoint(cfg.metrics),
       ...statsEndpoints,
       ...siteActionEndpoints(cfg),
+      ...reportEndpoints(cfg),
     ]
     config.admin = wireAdmin(config.admin)
 

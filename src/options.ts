@@ -119,6 +119,7 @@ export function sanitizeOptions(options: AnalyticsPluginOptions, config: Config)
     throw new Error(`payload-plugin-analytics: formSubmissions.collection "${formSubmissionsSlug}" does not exist (add the form-builder plugin before this one).`)
   }
   return {
+    access: { ...options.access },
     aggregation: {
       batchSize: positiveInteger(aggregation.batchSize, 5_000, 'aggregation.batchSize'),
       intervalMs,
@@ -148,6 +149,7 @@ export function sanitizeOptions(options: AnalyticsPluginOptions, config: Config)
     redisKeyPrefix: options.redisKeyPrefix ?? DEFAULT_REDIS_KEY_PREFIX,
     redisUrl: redisUrlOf(options.redisUrl ?? process.env.REDIS_URL),
     retention: {
+      auditDays: positiveInteger(options.retention?.auditDays, 90, 'retention.auditDays'),
       eventsDays,
       runAt,
       statsDays: positiveInteger(options.retention?.statsDays, 365, 'retention.statsDays'),
@@ -162,9 +164,13 @@ export function sanitizeOptions(options: AnalyticsPluginOptions, config: Config)
       tenantField,
     },
     slugs: {
+      alerts: DEFAULT_SLUGS.alerts as CollectionSlug,
+      auditLog: (overrides.auditLog?.slug ?? DEFAULT_SLUGS.auditLog) as CollectionSlug,
       dailyStats: (overrides.dailyStats?.slug ?? DEFAULT_SLUGS.dailyStats) as CollectionSlug,
       events: (overrides.events?.slug ?? DEFAULT_SLUGS.events) as CollectionSlug,
       monthlyStats: (overrides.monthlyStats?.slug ?? DEFAULT_SLUGS.monthlyStats) as CollectionSlug,
+      reportDeliveries: DEFAULT_SLUGS.reportDeliveries as CollectionSlug,
+      reports: (overrides.reports?.slug ?? DEFAULT_SLUGS.reports) as CollectionSlug,
       salts: DEFAULT_SLUGS.salts as CollectionSlug,
       settings: (overrides.settings?.slug ?? DEFAULT_SLUGS.settings) as CollectionSlug,
       sites: sitesSlug as CollectionSlug,

@@ -36,6 +36,7 @@ import { createPostgresSaltStore } from './store/postgresSaltStore.js'
 import { createTrackReplyHandler, replyToResponse } from './ingest/trackHandler.js'
 import { createMemoryRejectionLog, createRedisRejectionLog, type RejectionLog } from './ingest/rejectionLog.js'
 import { createMemoryStatsCache, createRedisStatsCache } from './stats/cache.js'
+import { createReportsService, type ReportsService } from './reports/service.js'
 import { createSourceHealth } from './sourceHealth.js'
 import { createStatsService } from './stats/service.js'
 
@@ -86,6 +87,8 @@ export interface AnalyticsRuntime {
   redis: null | Redis
   /** The last refusals of each site, for its Analytics tab (Redis when configured, else this process). */
   rejections: RejectionLog
+  /** Scheduled reports: `runDue()` sends what is due (the job system calls it every minute). */
+  reports: ReportsService
   /** Re-read every site and its settings (after a change) and share them with every instance. */
   refreshSites(req?: PayloadRequest): Promise<void>
   salts: SaltStore
@@ -210,6 +213,7 @@ export async function createAnalyticsRuntime(payload: Payload, cfg: SanitizedAna
     trustProxy: cfg.ingest.trustProxy,
   })
 
+  const reports = createReportsService({ cfg, payload, stats })
   const jobs = createAnalyticsJobs({
     buffer,
     cfg,
@@ -217,6 +221,10 @@ export async function createAnalyticsRuntime(payload: Payload, cfg: SanitizedAna
     metrics,
     payload,
     redis,
+    reportsTick: async () => {
+      await reports.runDue()
+      await reports.checkAlerts()
+    },
     sites,
   })
   // Whichever instance rewrote daily stats invalidates the cached results of those sites.
@@ -265,6 +273,7 @@ export async function createAnalyticsRuntime(payload: Payload, cfg: SanitizedAna
     redis,
     rejections,
     refreshSites,
+    reports,
     salts,
     sites,
     stats,

@@ -1,5 +1,6 @@
 import type { CollectionConfig, CollectionSlug, Field, PayloadRequest, TypedUser } from 'payload'
 
+import type { ActionAccess } from './access/actions.js'
 import type { IpAnonymization } from './core/siteSettings.js'
 import type { ResolvedIngestOptions } from './ingestDefaults.js'
 
@@ -41,6 +42,11 @@ export interface SitesOptions {
 }
 
 export interface RetentionOptions {
+  /**
+   * Days audit-log rows are kept (deleted by the daily retention job).
+   * @default 90
+   */
+  auditDays?: number
   /**
    * Days raw events are kept (sites may lower or raise it in their settings).
    * @default 30
@@ -176,7 +182,36 @@ export interface MetricsOptions {
   token?: string
 }
 
+/** Who may do what, per site (see `mayAct`). Each receives the request, its user and the site id. */
+export interface AccessOptions {
+  /**
+   * Erase a site's analytics data (REST, the site tab's button).
+   * @default whoever may update the site
+   */
+  erase?: ActionAccess
+  /**
+   * Export analytics (REST, the dashboard's Export button, the CLI with `--as`).
+   * @default whoever may read the site
+   */
+  export?: ActionAccess
+  /**
+   * Create, change and delete scheduled reports covering the site (REST, admin, Local API with `overrideAccess: false`).
+   * @default whoever may update the site
+   */
+  manageReports?: ActionAccess
+  /**
+   * Connect data sources and imports of the site (for the features that add them).
+   * @default whoever may update the site
+   */
+  manageSources?: ActionAccess
+}
+
 export interface AnalyticsPluginOptions {
+  /**
+   * Role-aware access per action and site.
+   * @default read the site to export it; update it to erase, manage reports or sources
+   */
+  access?: AccessOptions
   /**
    * Who may read and edit default settings: the global row (`scope: 'global'`, `tenant: null`)
    * or one tenant's row (`scope: 'tenant'` and its id). Per-site settings follow the site:
@@ -256,10 +291,14 @@ export interface AnalyticsPluginOptions {
    * @default {}
    */
   overrides?: {
+    /** The read-only audit log (admins only by default: change `access.read` here). */
+    auditLog?: CollectionOverride
     dailyStats?: CollectionOverride
     events?: CollectionOverride
     /** The hidden monthly rollup of the daily stats (breakdowns over long ranges read it). */
     monthlyStats?: CollectionOverride
+    /** Scheduled reports. */
+    reports?: CollectionOverride
     settings?: CollectionOverride
     sites?: CollectionOverride
   }
@@ -288,6 +327,8 @@ export interface AnalyticsPluginOptions {
 
 /** Options with every default applied, resolved once by `analyticsPlugin`. */
 export interface SanitizedAnalyticsConfig {
+  /** The host's rules; an absent one means the default (`mayAct`). */
+  access: AccessOptions
   aggregation: {
     batchSize: number
     /** `intervalMinutes` in whole milliseconds (≥ 1000). */
@@ -327,9 +368,13 @@ export interface SanitizedAnalyticsConfig {
   }
   /** Slugs are typed as the host's `CollectionSlug` so the code type-checks in hosts with generated types. */
   slugs: {
+    alerts: CollectionSlug
+    auditLog: CollectionSlug
     dailyStats: CollectionSlug
     events: CollectionSlug
     monthlyStats: CollectionSlug
+    reportDeliveries: CollectionSlug
+    reports: CollectionSlug
     salts: CollectionSlug
     settings: CollectionSlug
     sites: CollectionSlug

@@ -145,7 +145,7 @@ export function Dashboard({ apiRoute, data, mode }: DashboardProps) {
         <button aria-pressed={Boolean(state.table)} className="pa-button" onClick={() => navigate({ table: !state.table })} type="button">
           {state.table ? 'Show charts' : 'Show as tables'}
         </button>
-        {mode !== 'share' ? (
+        {mode !== 'share' && data.canExport ? (
           <a className="pa-button" data-testid="analytics-export" download href={`${apiRoute}/analytics/export?format=csv&${data.query}`}>
             Export CSV
           </a>

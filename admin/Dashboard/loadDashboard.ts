@@ -20,6 +20,8 @@ import type { DashboardState } from './state.js'
 import type { StatsError } from '../../src/stats/errors.js'
 import type { SourceOutage } from '../../src/sourceHealth.js'
 
+import { firstRefused } from '../../src/access/actions.js'
+import { getAnalyticsConfig } from '../../src/analyticsConfig.js'
 import { BREAKDOWN_LIMIT, BREAKDOWN_LISTS } from './metrics.js'
 import { statsRange } from './state.js'
 
@@ -27,6 +29,8 @@ import { statsRange } from './state.js'
 export const SPARKLINE_SITE_LIMIT = 50
 
 export interface DashboardData {
+  /** Whether the Export button shows: `access.export` allows every site in view (never on a share page). */
+  canExport: boolean
   compare: CompareResult
   /** A source that is down (Redis: tracking refused, realtime off), shown above the figures. */
   outage: null | SourceOutage
@@ -161,7 +165,7 @@ export async function loadDashboard({ caller, cookies, fixedSite, payload, state
     // compare's current totals are the stats' own (the service shares them while in flight).
     const sparklinesShown = selected.length > 1 && selected.length <= SPARKLINE_SITE_LIMIT
     const siteSeriesInterval = sparklinesShown ? sparklineInterval(rangeDays(state, new Date())) : undefined
-    const [result, compare, realtime, outage] = await Promise.all([
+    const [result, compare, realtime, outage, canExport] = await Promise.all([
       stats.getStats({ ...base, breakdowns: BREAKDOWN_LISTS.map((list) => list.breakdown), limit: BREAKDOWN_LIMIT, siteSeriesInterval }, caller),
       stats.compareStats(base, caller),
       stats.getRealtime({ siteIds: selected }, caller).catch((error: unknown) => {
@@ -171,6 +175,7 @@ export async function loadDashboard({ caller, cookies, fixedSite, payload, state
       }),
       // Asked every time: a Redis outage leaves the figures readable but stops them moving.
       currentOutage(payload),
+      'req' in caller ? firstRefused(caller.req, getAnalyticsConfig(payload.config), 'export', selected).then((refused) => refused === null) : false,
     ])
     const sparklines: DashboardData['sparklines'] = sparklinesShown
       ? Object.fromEntries(result.sites.map((row) => [String(row.site.id), (row.series ?? []).map((point) => point.visitors)]))
@@ -181,7 +186,7 @@ export async function loadDashboard({ caller, cookies, fixedSite, payload, state
     const query = new URLSearchParams({ from: result.range.from, range: 'custom', to: result.range.to })
     if (siteParam !== undefined || tenant) query.set('siteId', selected.map(String).join(','))
     return {
-      data: { compare, outage, query: query.toString(), realtime, selected, sites, sparklines, state, stats: shown, tenant },
+      data: { canExport, compare, outage, query: query.toString(), realtime, selected, sites, sparklines, state, stats: shown, tenant },
       ok: true,
     }
   } catch (error) {

@@ -7,6 +7,7 @@ import React from 'react'
 import type { SanitizedAnalyticsConfig } from '../../src/types.js'
 
 import { findSiteSettings } from '../../collections/AnalyticsSettings.js'
+import { mayAct } from '../../src/access/actions.js'
 import { canAccessSite } from '../../src/access/siteAccess.js'
 import { getAnalyticsConfig } from '../../src/analyticsConfig.js'
 import { analyticsScriptTag, SNIPPET_ORIGIN_WARNING, snippetOrigin } from '../../src/snippet.js'
@@ -49,11 +50,13 @@ export async function SiteAnalyticsTab({ doc, initPageResult, searchParams }: Do
   if (siteId === undefined || !req.user) return null
 
   const state = parseDashboardState(searchParams)
-  const [result, received, canRead, canUpdate, settingsDoc] = await Promise.all([
+  const [result, received, canRead, canUpdate, canErase, settingsDoc] = await Promise.all([
     loadDashboard({ caller: { req }, fixedSite: siteId, payload, state }),
     hasReceivedEvents(req, cfg, siteId),
     canAccessSite(req, cfg, siteId, 'read'),
     canAccessSite(req, cfg, siteId, 'update'),
+    // `access.erase`: the button is not shown to users the endpoint would refuse.
+    mayAct(req, cfg, 'erase', siteId),
     findSiteSettings(req, cfg, siteId),
   ])
   // Defaults applied, from ingestion's own copy: for the site's readers, who may not read the default rows.
@@ -112,7 +115,7 @@ export async function SiteAnalyticsTab({ doc, initPageResult, searchParams }: Do
           </a>
         </section>
         {rejections ? <RecentRejections entries={rejections} /> : null}
-        {canUpdate ? (
+        {canErase ? (
           <section aria-labelledby="pa-erase" className="pa-panel pa-danger">
             <h3 id="pa-erase">Delete all analytics data of this site</h3>
             <p style={{ margin: '0 0 8px' }}>

@@ -4,7 +4,10 @@ import * as migration_20261122_012023_events_plain_site_columns from './20261122
 import * as migration_20261122_020545_stats_index from './20261122_020545_stats_index.js';
 import * as migration_20261122_023019_monthly_stats from './20261122_023019_monthly_stats.js';
 import * as migration_20261204_114750_tenant_isolation from './20261204_114750_tenant_isolation.js';
+import * as migration_20261204_115123_audit_log from './20261204_115123_audit_log.js';
+import * as migration_20261204_121348_reports from './20261204_121348_reports.js';
 import * as migration_20261204_122410_engagement from './20261204_122410_engagement.js';
+import * as migration_20261204_122505_alerts from './20261204_122505_alerts.js';
 
 export const migrations = [
   {
@@ -35,11 +38,26 @@ export const migrations = [
   {
     up: migration_20261204_114750_tenant_isolation.up,
     down: migration_20261204_114750_tenant_isolation.down,
-    name: '20261204_114750_tenant_isolation'
+    name: '20261204_114750_tenant_isolation',
+  },
+  {
+    up: migration_20261204_115123_audit_log.up,
+    down: migration_20261204_115123_audit_log.down,
+    name: '20261204_115123_audit_log',
+  },
+  {
+    up: migration_20261204_121348_reports.up,
+    down: migration_20261204_121348_reports.down,
+    name: '20261204_121348_reports',
   },
   {
     up: migration_20261204_122410_engagement.up,
     down: migration_20261204_122410_engagement.down,
-    name: '20261204_122410_engagement'
+    name: '20261204_122410_engagement',
+  },
+  {
+    up: migration_20261204_122505_alerts.up,
+    down: migration_20261204_122505_alerts.down,
+    name: '20261204_122505_alerts'
   },
 ];

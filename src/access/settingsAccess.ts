@@ -13,6 +13,9 @@ export interface SettingsOwner {
   tenant: null | number | string
 }
 
+/** The owner of the global default row; whoever may manage it is an analytics admin (audit log, deliveries, every report). */
+export const GLOBAL_DEFAULTS: DefaultsOwner = { scope: 'global', tenant: null }
+
 /** Whether the request's user may manage one default row (the global one, or one tenant's). */
 export async function mayManageDefaults(req: PayloadRequest, cfg: SanitizedAnalyticsConfig, owner: DefaultsOwner): Promise<boolean> {
   if (!req.user) return false

@@ -7,9 +7,13 @@ import { createWriteStream, mkdirSync, renameSync, rmSync } from 'node:fs'
 import path from 'node:path'
 import { parseArgs } from 'node:util'
 
-import type { ExportFormat } from '../core/statsQuerySchema.js'
-import type { StatsService } from '../stats/types.js'
+import type { CollectionSlug, Payload, PayloadRequest, TypedUser } from 'payload'
 
+import type { ExportFormat } from '../core/statsQuerySchema.js'
+import type { StatsCaller, StatsService } from '../stats/types.js'
+
+import { firstRefused } from '../access/actions.js'
+import { audit } from '../audit.js'
 import { exportCsvLine, exportHeaderLine, exportRecord } from '../core/csv.js'
 import { EXPORT_FORMATS } from '../core/statsQuerySchema.js'
 import { runWithAnalytics } from './loadPayload.js'
@@ -34,6 +38,8 @@ Options:
   --site ID|all        One site, or every site (default all)
   --out DIR            Directory to write to, created if missing (default .)
   --format csv|json    File format (default csv)
+  --as EMAIL           Export as this user: only sites they may read and export
+                       (access.export); default: every site
   --config FILE        The Payload config (default: as the Payload CLI finds it)
   -h, --help           Show this help
 
@@ -61,6 +67,8 @@ export async function writeExportFile(args: {
   file: string
   format: ExportFormat
   onRow?: (written: number) => void
+  /** Whose access applies. @default trusted (every site) */
+  caller?: StatsCaller
   range: ExportRange
   siteIds?: Array<number | string>
   stats: StatsService
@@ -73,7 +81,7 @@ export async function writeExportFile(args: {
   let written = 0
   try {
     await write(args.format === 'csv' ? exportHeaderLine() : '[')
-    for await (const row of args.stats.exportRows({ range: args.range, siteIds: args.siteIds }, { overrideAccess: true })) {
+    for await (const row of args.stats.exportRows({ range: args.range, siteIds: args.siteIds }, args.caller ?? { overrideAccess: true })) {
       await write(args.format === 'csv' ? exportCsvLine(row) : `${written === 0 ? '\n' : ',\n'}${JSON.stringify(exportRecord(row))}`)
       args.onRow?.(++written)
     }
@@ -89,14 +97,26 @@ export async function writeExportFile(args: {
   }
 }
 
+/** A request as the user with this email (of the admin's auth collection), for access checks. */
+async function userRequest(payload: Payload, email: string): Promise<null | PayloadRequest> {
+  const collection = payload.config.admin.user as CollectionSlug
+  const { docs } = await payload.find({ collection, depth: 0, limit: 1, overrideAccess: true, where: { email: { equals: email } } })
+  const user = docs[0]
+  if (!user) return null
+  // Loaded here: the CLI's other commands (the standalone ingest server) never load Payload.
+  const { createLocalReq } = await import('payload')
+  return createLocalReq({ user: { ...user, collection } as unknown as TypedUser }, payload)
+}
+
 export async function runExport(args: string[]): Promise<number> {
-  let values: { config?: string; format?: string; help?: boolean; out?: string; range?: string[]; site?: string }
+  let values: { as?: string; config?: string; format?: string; help?: boolean; out?: string; range?: string[]; site?: string }
   let positionals: string[]
   try {
     ;({ positionals, values } = parseArgs({
       allowPositionals: true,
       args,
       options: {
+        as: { type: 'string' },
         config: { type: 'string' },
         format: { type: 'string' },
         help: { short: 'h', type: 'boolean' },
@@ -124,11 +144,20 @@ export async function runExport(args: string[]): Promise<number> {
   if (!/^[\w-]{1,64}$/.test(site)) return usage(`--site must be a site id or all, got "${site}"`)
   const outDir = path.resolve(process.cwd(), values.out ?? '.')
 
-  return runWithAnalytics('export', { config: values.config, usage }, async (analytics) => {
+  return runWithAnalytics('export', { config: values.config, usage }, async (analytics, { payload }) => {
     try {
       const stats = analytics.stats
       const siteIds = site === 'all' ? undefined : [site]
-      const total = site === 'all' ? (await stats.readableSites({ overrideAccess: true })).length : 1
+      // `--as <email>`: that user's access (the sites they may read, and `access.export`).
+      const as = values.as === undefined ? null : await userRequest(payload, values.as)
+      if (values.as !== undefined && !as) return usage(`--as: no user with the email "${values.as}"`)
+      const caller: StatsCaller = as ? { req: as } : { overrideAccess: true }
+      const readable = await stats.readableSites(caller)
+      if (as) {
+        const refused = await firstRefused(as, analytics.config, 'export', siteIds ?? readable.map((s) => s.id))
+        if (refused !== null) return usage(`${values.as} may not export the analytics of site ${String(refused)}`)
+      }
+      const total = site === 'all' ? readable.length : 1
       mkdirSync(outDir, { recursive: true })
       for (const range of ranges) {
         const file = path.join(outDir, `${FILE_STEM[range]}.${format}`)
@@ -145,9 +174,18 @@ export async function runExport(args: string[]): Promise<number> {
             lastReport = written
             process.stderr.write(`export: ${path.basename(file)}: ${written}/${total} sites\n`)
           },
+          caller,
           range,
           siteIds,
           stats,
+        })
+        await audit(payload, {
+          action: 'export',
+          actor: as ? undefined : { type: 'cli' },
+          req: as ?? undefined,
+          details: { file: path.basename(file), format, range, sites: siteIds ?? 'all', written: rows },
+          siteId: siteIds?.[0] ?? null,
+          via: 'cli',
         })
         console.log(`export: wrote ${file} (${rows} site${rows === 1 ? '' : 's'}) in ${((Date.now() - started) / 1000).toFixed(1)} s`)
       }

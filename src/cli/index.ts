@@ -16,6 +16,7 @@ import type { RateLimitOptions } from '../types.js'
 import { checkRedisUrl } from '../buffer/redisClient.js'
 import { startIngestServer } from '../ingest/standaloneServer.js'
 import { runExport } from './export.js'
+import { runReports } from './reports.js'
 import { runReaggregate } from './reaggregate.js'
 import { runWorker } from './worker.js'
 import {
@@ -42,6 +43,7 @@ Commands:
                 (for aggregation.worker: 'external'), booting Payload
   reaggregate   Recompute the daily stats of a site or all sites for a
                 date range from the raw events, booting Payload
+  reports run   Send the scheduled reports that are due (--dry-run: list them)
   export        Write the month-to-date / year-to-date portfolio files
                 (CSV or JSON) of one site or all, booting Payload
 
@@ -275,6 +277,7 @@ async function main(argv: string[]): Promise<number> {
   if (command === 'worker') return runWorker(rest)
   if (command === 'reaggregate') return runReaggregate(rest)
   if (command === 'export') return runExport(rest)
+  if (command === 'reports') return runReports(rest)
   throw new UsageError(command.startsWith('-') ? `unknown option "${command}"` : `unknown command "${command}"`, '')
 }
 

@@ -73,6 +73,7 @@ const statsShape = {
   breakdown: breakdowns,
   from: day('from'),
   interval: enumOf('interval', INTERVALS),
+  kpis: enumOf('kpis', ['true', 'false']).transform((value) => (value === undefined ? undefined : value === 'true')),
   limit,
   range: enumOf('range', NAMED_RANGES),
   siteId: siteIds,
@@ -90,7 +91,7 @@ const schemas = {
   ),
   realtime: z.strictObject({ limit, siteId: siteIds }, { error: (issue) => unknownParameters(issue, 'siteId, limit') }),
   stats: z.strictObject(statsShape, {
-    error: (issue) => unknownParameters(issue, 'siteId, range, from, to, interval, breakdown, limit'),
+    error: (issue) => unknownParameters(issue, 'siteId, range, from, to, interval, breakdown, limit, kpis'),
   }),
 }
 

@@ -2,7 +2,9 @@ import type { Endpoint, PayloadHandler, PayloadRequest } from 'payload'
 
 import type { SanitizedAnalyticsConfig } from '../types.js'
 
+import { mayAct } from '../access/actions.js'
 import { canAccessSite } from '../access/siteAccess.js'
+import { audit, viaOf } from '../audit.js'
 import { ENDPOINT_PREFIX } from '../constants.js'
 import { outageBehind, outageResponse, presentsCredentials } from './outage.js'
 
@@ -37,8 +39,10 @@ export function siteActionEndpoints(cfg: SanitizedAnalyticsConfig): Endpoint[] {
       return outage ? outageResponse(outage, NO_STORE) : json({ error: 'Log in to delete analytics data.' }, 401)
     }
     const id = idParam(req)
-    // "Not found" for sites the user may not update: the answer does not say whether one exists.
-    if (!id || !(await canAccessSite(req, cfg, id, 'update'))) return json({ error: 'Site not found.' }, 404)
+    // "Not found" for sites the user may not read: the answer does not say whether one exists.
+    if (!id || !(await canAccessSite(req, cfg, id, 'read'))) return json({ error: 'Site not found.' }, 404)
+    // `access.erase` (default: may update the site); readable but not erasable is a 403.
+    if (!(await mayAct(req, cfg, 'erase', id))) return json({ error: 'You may not erase this site’s analytics data.' }, 403)
     // Update access may be "every site" (a super-admin): the site must still exist.
     const { totalDocs } = await req.payload.count({ collection: cfg.slugs.sites, overrideAccess: false, req, user: req.user, where: { id: { equals: id } } })
     if (totalDocs === 0) return json({ error: 'Site not found.' }, 404)
@@ -46,6 +50,7 @@ export function siteActionEndpoints(cfg: SanitizedAnalyticsConfig): Endpoint[] {
     if (!runtime) return json({ error: 'Analytics is starting, retry shortly' }, 503)
     const siteId = req.payload.db.defaultIDType === 'number' ? Number(id) : id
     const result = await runtime.eraseSite(siteId)
+    await audit(req.payload, { action: 'erase', details: { erased: result }, req, siteId, via: viaOf(req) })
     req.payload.logger.info(`analytics: ${String(req.user.id)} erased the analytics data of site ${id}`)
     return json({ erased: result, ok: true })
   }

@@ -3,6 +3,9 @@ import type { Endpoint, PayloadHandler, PayloadRequest } from 'payload'
 import type { ExportFormat } from '../core/statsQuerySchema.js'
 import type { ExportRow, StatsCaller, StatsQuery } from '../stats/types.js'
 
+import { firstRefused } from '../access/actions.js'
+import { canAccessSite } from '../access/siteAccess.js'
+import { audit, viaOf } from '../audit.js'
 import { ENDPOINT_PREFIX } from '../constants.js'
 import { exportCsvLine, exportHeaderLine, exportRecord } from '../core/csv.js'
 import { parseCompareParams, parseExportParams, parseRealtimeParams, parseStatsParams } from '../core/statsQuerySchema.js'
@@ -93,10 +96,24 @@ export function exportStream(first: IteratorResult<ExportRow>, rows: AsyncIterat
 
 const exportHandler = handle(async (req, stats) => {
   const { format, ...query } = parseExportParams(searchParams(req))
+  // `access.export`, for every site the file would hold (after the parameters are checked).
+  const siteIds = query.siteIds ?? (await stats.readableSites(userCaller(req))).map((site) => site.id)
+  const refused = await firstRefused(req, req.payload.analytics!.config, 'export', siteIds)
+  if (refused !== null) {
+    // A site the user may not even read stays "not found" (the service says so below).
+    if (await canAccessSite(req, req.payload.analytics!.config, refused, 'read')) throw new StatsError(`You may not export the analytics of site ${String(refused)}.`, 403)
+  }
   const rows = stats.exportRows(query, userCaller(req))[Symbol.asyncIterator]()
   // The first row before the answer starts: access and parameter errors are still a 4xx.
   const first = await rows.next()
   const period = first.done ? null : parsePeriod(first.value.period)
+  await audit(req.payload, {
+    action: 'export',
+    details: { format, from: period?.from ?? null, range: query.range ?? null, sites: query.siteIds ?? 'all', to: period?.to ?? null },
+    req,
+    siteId: query.siteIds?.length === 1 ? query.siteIds[0] : null,
+    via: viaOf(req),
+  })
   return new Response(exportStream(first, rows, format), {
     headers: {
       ...PRIVATE,

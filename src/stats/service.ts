@@ -8,6 +8,7 @@ import type { Payload } from 'payload'
 
 import type { EventBuffer } from '../buffer/types.js'
 import type { StatsDimension } from '../core/dimensions.js'
+import type { KpiMetric, Kpis } from '../core/kpis.js'
 import type { Counters } from '../core/statsMath.js'
 import type { StatsStore } from '../store/statsQueries.js'
 import type { SanitizedAnalyticsConfig } from '../types.js'
@@ -29,7 +30,8 @@ import type {
 } from './types.js'
 
 import { isBuiltInEventType } from '../core/eventTypes.js'
-import { REALTIME_WINDOW_MINUTES, REALTIME_WINDOW_MS } from '../buffer/realtimeIndex.js'
+import { REALTIME_WINDOW_MINUTES } from '../buffer/realtimeIndex.js'
+import { computeKpis, KPI_METRICS } from '../core/kpis.js'
 import { DEFAULT_BREAKDOWN_LIMIT, MAX_BREAKDOWN_LIMIT } from '../core/statsQuerySchema.js'
 import {
   addCounters,
@@ -41,7 +43,17 @@ import {
   totalsOf,
   zeroCounters,
 } from '../core/statsMath.js'
-import { checkCustom, checkWithinRetention, dayOf, previousRange, resolveRange, StatsInputError } from '../core/statsRange.js'
+import {
+  addDays,
+  checkCustom,
+  checkWithinRetention,
+  dayOf,
+  eachDay,
+  firstRetainedDay,
+  previousRange,
+  resolveRange,
+  StatsInputError,
+} from '../core/statsRange.js'
 import { createStatsStore } from '../store/statsQueries.js'
 import { createCallerSites } from './callerSites.js'
 import { badQuery } from './errors.js'
@@ -65,6 +77,8 @@ export const BREAKDOWN_DIMENSIONS = {
   utmTerm: 'utmTerm',
 } as const satisfies Record<Breakdown, StatsDimension>
 
+/** The longest window `getRealtime` reads (the drop alert's 12 hours). */
+export const MAX_REALTIME_WINDOW_MINUTES = 12 * 60
 /** Sites per query of the portfolio export: memory stays flat in the number of sites. */
 const EXPORT_CHUNK = 200
 
@@ -178,6 +192,37 @@ export function createStatsService(deps: StatsServiceDeps): StatsServiceInternal
   const idsOf = (chosen: StatsSite[]) => chosen.map((site) => String(site.id)).sort()
   const today = () => dayOf(now().getTime())
 
+  /** The ranges the KPIs need besides the request's: the previous period, and the current month's complete days. */
+  const kpiRangesOf = (range: ResolvedRange) => {
+    const day = today()
+    const monthStart = `${day.slice(0, 7)}-01`
+    const retained = firstRetainedDay(day, statsDays)
+    return {
+      month: day.slice(0, 7),
+      // Up to yesterday: today is not over; none when today is the 1st. Never before the retention.
+      monthDays: day === monthStart ? null : { from: monthStart < retained ? retained : monthStart, to: addDays(day, -1) },
+      previous: previousRange(range),
+    }
+  }
+
+  async function kpisOf(siteIds: string[], range: ResolvedRange, ranges: ReturnType<typeof kpiRangesOf>): Promise<Kpis> {
+    const [current, previous, month] = await Promise.all([
+      aggregate(siteIds, range),
+      aggregate(siteIds, ranges.previous),
+      ranges.monthDays ? aggregate(siteIds, ranges.monthDays) : null,
+    ])
+    const daily = (byDay: ReadonlyMap<string, Counters>, days: string[]) =>
+      Object.fromEntries(KPI_METRICS.map((name) => [name, days.map((day) => byDay.get(day)?.[name] ?? 0)])) as Record<KpiMetric, number[]>
+    const dates = eachDay(range.from, range.to)
+    return computeKpis({
+      current: daily(current.byDay, dates),
+      dates,
+      month: { days: daily(month?.byDay ?? new Map(), ranges.monthDays ? eachDay(ranges.monthDays.from, ranges.monthDays.to) : []), month: ranges.month },
+      previousRange: { from: ranges.previous.from, to: ranges.previous.to },
+      previousTotals: Object.fromEntries(KPI_METRICS.map((name) => [name, previous.total[name]])) as Record<KpiMetric, number>,
+    })
+  }
+
   async function getStats(query: StatsQuery, caller: StatsCaller): Promise<StatsResult> {
     const { interval, limit } = checkQuery(query)
     const siteSeries = query.siteSeriesInterval
@@ -186,9 +231,20 @@ export function createStatsService(deps: StatsServiceDeps): StatsServiceInternal
     const chosen = await sites.resolve(caller, query.siteIds)
     const breakdowns = [...new Set(query.breakdowns ?? [])].sort()
     const siteIds = idsOf(chosen)
-    const key = { breakdowns, from: range.from, interval, limit: breakdowns.length ? limit : 0, name: range.name, siteSeries: siteSeries ?? null, to: range.to }
+    const kpiRanges = query.kpis ? kpiRangesOf(range) : null
+    const key = {
+      breakdowns,
+      from: range.from,
+      interval,
+      // The projection's month moves with "today", not with the range.
+      kpis: kpiRanges ? { days: kpiRanges.monthDays, month: kpiRanges.month } : null,
+      limit: breakdowns.length ? limit : 0,
+      name: range.name,
+      siteSeries: siteSeries ?? null,
+      to: range.to,
+    }
     return cached('stats', key, siteIds, async () => {
-      const [aggregated, top] = await Promise.all([
+      const [aggregated, top, kpis] = await Promise.all([
         aggregate(siteIds, range),
         store.topKeys(
           siteIds,
@@ -197,6 +253,7 @@ export function createStatsService(deps: StatsServiceDeps): StatsServiceInternal
           breakdowns.map((name) => BREAKDOWN_DIMENSIONS[name]),
           limit,
         ),
+        kpiRanges ? kpisOf(siteIds, range, kpiRanges) : undefined,
       ])
       const byDimension = new Map<string, BreakdownRow[]>()
       for (const { dimension, ...row } of top) {
@@ -206,6 +263,7 @@ export function createStatsService(deps: StatsServiceDeps): StatsServiceInternal
       return {
         breakdowns: Object.fromEntries(breakdowns.map((name) => [name, byDimension.get(BREAKDOWN_DIMENSIONS[name]) ?? []])),
         interval,
+        ...(kpis ? { kpis } : {}),
         range,
         series: buildSeries(aggregated.byDay, range.from, range.to, interval),
         sites: chosen.map((site) => ({
@@ -250,33 +308,47 @@ export function createStatsService(deps: StatsServiceDeps): StatsServiceInternal
     })
   }
 
-  async function getRealtime(query: { limit?: number; siteIds?: SiteId[] }, caller: StatsCaller): Promise<RealtimeResult> {
+  async function getRealtime(query: { limit?: number; siteIds?: SiteId[]; windowMinutes?: number }, caller: StatsCaller): Promise<RealtimeResult> {
+    const windowMinutes = query.windowMinutes ?? REALTIME_WINDOW_MINUTES
+    if (!Number.isInteger(windowMinutes) || windowMinutes < 1 || windowMinutes > MAX_REALTIME_WINDOW_MINUTES) {
+      throw badQuery(`windowMinutes: a whole number from 1 to ${MAX_REALTIME_WINDOW_MINUTES}`)
+    }
     const limit = query.limit ?? DEFAULT_BREAKDOWN_LIMIT
     if (!Number.isInteger(limit) || limit < 1 || limit > MAX_BREAKDOWN_LIMIT) throw badQuery(`limit: a whole number from 1 to ${MAX_BREAKDOWN_LIMIT}`)
     const chosen = await sites.resolve(caller, query.siteIds)
     const at = now()
-    // The asked sites' realtime index holds their last 30 minutes, aggregated or not.
-    const entries = await deps.buffer.realtime(
-      chosen.map((site) => site.id),
-      at.getTime() - REALTIME_WINDOW_MS,
-    )
+    // The asked sites' realtime index holds their last 30 minutes, aggregated or not. A longer
+    // window (the drop alert's) reads what lies before that from the stored raw events: the two
+    // never overlap in time, so no event counts twice, and visitors are merged by their hash.
+    const indexSince = at.getTime() - Math.min(windowMinutes, REALTIME_WINDOW_MINUTES) * 60_000
+    const [entries, stored] = await Promise.all([
+      deps.buffer.realtime(
+        chosen.map((site) => site.id),
+        indexSince,
+      ),
+      windowMinutes > REALTIME_WINDOW_MINUTES
+        ? store.rawEventsBetween(idsOf(chosen), new Date(at.getTime() - windowMinutes * 60_000), new Date(indexSince))
+        : [],
+    ])
     const visitors = new Set<string>()
     const pages = new Map<string, { pageviews: number; visitors: Set<string> }>()
     let pageviews = 0
-    for (const { pageview, path, visitor } of entries) {
+    const count = (visitor: null | string, path: null | string, views: number) => {
       if (visitor) visitors.add(visitor)
-      if (!pageview) continue
-      pageviews += 1
-      if (!path) continue
+      if (views === 0) return
+      pageviews += views
+      if (!path) return
       const page = pages.get(path) ?? pages.set(path, { pageviews: 0, visitors: new Set() }).get(path)!
-      page.pageviews += 1
+      page.pageviews += views
       if (visitor) page.visitors.add(visitor)
     }
+    for (const { pageview, path, visitor } of entries) count(visitor, path, pageview ? 1 : 0)
+    for (const row of stored) count(row.visitor, row.path, row.pageviews)
     const topPages = [...pages]
       .map(([key, page]) => ({ key, pageviews: page.pageviews, visitors: page.visitors.size }))
       .sort((x, y) => y.visitors - x.visitors || y.pageviews - x.pageviews || (x.key < y.key ? -1 : x.key > y.key ? 1 : 0))
       .slice(0, limit)
-    return { generatedAt: at.toISOString(), pageviews, topPages, visitors: visitors.size, windowMinutes: REALTIME_WINDOW_MINUTES }
+    return { generatedAt: at.toISOString(), pageviews, topPages, visitors: visitors.size, windowMinutes }
   }
 
   async function* exportRows(query: StatsQuery, caller: StatsCaller): AsyncGenerator<ExportRow> {

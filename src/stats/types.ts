@@ -7,6 +7,8 @@
  */
 import type { PayloadRequest } from 'payload'
 
+import type { Kpis } from '../core/kpis.js'
+
 /** Named date ranges; `custom` needs `from` and `to`. Month/year are "to date". */
 export const NAMED_RANGES = ['today', '7d', '30d', 'month', 'year', 'custom'] as const
 export type NamedRange = (typeof NAMED_RANGES)[number]
@@ -41,6 +43,8 @@ export interface StatsQuery {
   /** Inclusive, `YYYY-MM-DD`; required with `range: 'custom'`. */
   from?: string
   interval?: Interval
+  /** Also the KPIs (growth, trend, moving average, month projection) in `kpis`. */
+  kpis?: boolean
   /** Rows per breakdown, ordered by visitors. */
   limit?: number
   range?: NamedRange
@@ -121,6 +125,8 @@ export interface StatsSite {
 export interface StatsResult {
   breakdowns: Partial<Record<Breakdown, BreakdownRow[]>>
   interval: Interval
+  /** With `kpis: true` only: growth, trend, 7-day moving average and month projection of the daily series. */
+  kpis?: Kpis
   range: ResolvedRange
   series: SeriesPoint[]
   /** One row per site (site comparison), in the order of `sites`. */
@@ -186,8 +192,8 @@ export interface StatsService {
   compareStats(query: CompareQuery, caller: StatsCaller): Promise<CompareResult>
   /** Streams rows site by site; never holds the whole portfolio in memory. */
   exportRows(query: StatsQuery, caller: StatsCaller): AsyncIterable<ExportRow>
-  /** `limit`: top pages (default 10). */
-  getRealtime(query: { limit?: number; siteIds?: SiteId[] }, caller: StatsCaller): Promise<RealtimeResult>
+  /** `limit`: top pages (default 10). `windowMinutes`: the last 30 minutes by default, up to 12 hours (from code only: the alerts). */
+  getRealtime(query: { limit?: number; siteIds?: SiteId[]; windowMinutes?: number }, caller: StatsCaller): Promise<RealtimeResult>
   getStats(query: StatsQuery, caller: StatsCaller): Promise<StatsResult>
   /** Sites the caller may read (the site switcher's list). */
   readableSites(caller: StatsCaller): Promise<StatsSite[]>

@@ -9,7 +9,7 @@ import type { StatsDimension } from '../core/dimensions.js'
 import type { SanitizedAnalyticsConfig } from '../types.js'
 import type { CollectionTable, SqlQuery } from './db.js'
 
-import { MAX_STORED_COUNTER } from '../core/dailyStats.js'
+import { MAX_STORED_COUNTER, PAGEVIEW } from '../core/dailyStats.js'
 import { ENGAGEMENT_METRICS, STATS_METRICS } from '../core/dimensions.js'
 import { splitByMonths } from '../core/months.js'
 import { collectionTable, drizzleOf, sql } from './db.js'
@@ -57,6 +57,11 @@ export interface StatsStore {
   totalsByDay(siteIds: SiteKey[], from: string, to: string): Promise<Array<TotalCounters & { day: string; siteId: string }>>
   /** Per site: the sum of its `total` rows over the range (sites without rows are absent). */
   totalsBySite(siteIds: SiteKey[], from: string, to: string): Promise<Array<TotalCounters & { siteId: string }>>
+  /**
+   * Stored raw events in [from, to): per (visitor hash, path) the pageviews. For realtime windows
+   * longer than the buffer's realtime index (the drop alert's 12 hours), before that index begins.
+   */
+  rawEventsBetween(siteIds: SiteKey[], from: Date, to: Date): Promise<Array<{ pageviews: number; path: null | string; visitor: null | string }>>
 }
 
 export interface StatsStoreOptions {
@@ -115,6 +120,19 @@ export function createStatsStore(payload: Payload, cfg: SanitizedAnalyticsConfig
         SELECT ${s.id('site')} AS site_id, ${dayOf()} AS day, ${s.id('key')} AS key, ${s.id('events')}::float8 AS events
         FROM ${s.ref} WHERE ${statsWhere(siteIds, dimensionIs('event'), from, to)}${keys}`)
       return rows.map((row) => ({ day: row.day, events: Number(row.events), key: row.key, siteId: String(row.site_id) }))
+    },
+
+    async rawEventsBetween(siteIds, from, to) {
+      if (siteIds.length === 0) return []
+      const e = t().events
+      const rows = await run<{ pageviews: number; path: null | string; visitor: null | string }>(sql`
+        SELECT NULLIF(${e.id('visitorHash')}, '') AS visitor, NULLIF(${e.id('path')}, '') AS path,
+          (count(*) FILTER (WHERE ${e.id('type')} = ${PAGEVIEW}))::float8 AS pageviews
+        FROM ${e.ref}
+        WHERE ${siteIn(sql`${e.id('site')}`, siteIds)}
+          AND ${e.id('timestamp')} >= ${from.toISOString()}::timestamptz AND ${e.id('timestamp')} < ${to.toISOString()}::timestamptz
+        GROUP BY 1, 2`)
+      return rows.map((row) => ({ pageviews: Number(row.pageviews), path: row.path, visitor: row.visitor }))
     },
 
     async topKeys(siteIds, from, to, dimensions, limit) {

@@ -21,10 +21,12 @@ import type { EngagementMetric } from '../../src/core/dimensions.js'
 import type { AnalyticsEvent } from '../../src/core/event.js'
 import type { BreakdownRow, CompareResult, RealtimeResult, StatsResult, StatsTotals } from '../../src/stats/types.js'
 import type { DemoSite } from '../helpers/fixtures.js'
+import type { KpiMetric } from '../../src/core/kpis.js'
 
 import { newShareToken } from '../../collections/AnalyticsSettings.js'
 import { referenceDailyStats } from '../../src/core/dailyStatsReference.js'
 import { ENGAGEMENT_METRICS } from '../../src/core/dimensions.js'
+import { daysInMonth, KPI_METRICS, linearTrend, movingAverage, projectMonth } from '../../src/core/kpis.js'
 import { breakdownRow } from '../../src/core/statsMath.js'
 import { BREAKDOWN_DIMENSIONS } from '../../src/stats/service.js'
 import { runCli } from '../helpers/cli.js'
@@ -262,6 +264,36 @@ describe('GET /api/analytics/stats', () => {
     const todayOnly = await get<StatsResult>(`/analytics/stats?siteId=${globex.id}&range=today`, adminToken)
     expect(todayOnly.body.series).toHaveLength(1)
     expectTotalsToEqual(todayOnly.body.totals, expectedTotals([globex.id], today(), today()))
+  })
+
+  test('kpis=true adds growth, trend, moving average and month projection of the true daily figures', async () => {
+    const from = addDays(today(), -9)
+    const to = today()
+    const ids = [shop.id, globex.id]
+    const { body, status } = await get<StatsResult>(`/analytics/stats?siteId=${shop.id},${globex.id}&from=${from}&to=${to}&kpis=true`, adminToken)
+    expect(status).toBe(200)
+    const kpis = body.kpis!
+    expect(kpis.dates).toEqual(days(from, to))
+    expect(kpis.previousRange).toEqual({ from: addDays(from, -10), to: addDays(from, -1) })
+    const daily = (metric: KpiMetric, dates: string[]) => dates.map((date) => expectedTotals(ids, date, date)[metric])
+    for (const metric of KPI_METRICS) {
+      const values = daily(metric, kpis.dates)
+      const { growth, movingAverage: average, projection, trend } = kpis.metrics[metric]
+      expect(growth.current, metric).toBe(expectedTotals(ids, from, to)[metric])
+      expect(growth.previous, metric).toBe(expectedTotals(ids, addDays(from, -10), addDays(from, -1))[metric])
+      expect(trend, metric).toEqual(linearTrend(values))
+      expect(average, metric).toEqual(movingAverage(values))
+      // The month's complete days (the 1st to yesterday), when two are over.
+      const monthStart = `${today().slice(0, 8)}01`
+      const complete = monthStart < today() ? days(monthStart, addDays(today(), -1)) : []
+      expect(projection, metric).toEqual(projectMonth(today().slice(0, 7), daily(metric, complete), daysInMonth(today().slice(0, 7))))
+    }
+    // The events cover the last 10 days: visitors grew from nothing and the series has a trend.
+    expect(kpis.metrics.visitors.growth.previous).toBe(0)
+    expect(kpis.metrics.visitors.trend.r2).not.toBeNull()
+    // Without the parameter, no KPIs.
+    const plain = await get<StatsResult>(`/analytics/stats?siteId=${shop.id}&from=${from}&to=${to}`, adminToken)
+    expect(plain.body.kpis).toBeUndefined()
   })
 
   test('bad parameters are a 400 with a message, never data or a 500', async () => {
