@@ -469,7 +469,11 @@ class Jobs implements AnalyticsJobs {
     const { cfg, logger, metrics, payload } = this.args
     this.emit('aggregation:start', { source })
     try {
+      // Each site's zone read fresh once per run (two queries), never from a half-loaded directory.
+      const { timeZones } = await this.siteSettings()
+      const timeZoneOf = (siteId: number | string) => timeZones.get(String(siteId)) ?? cfg.defaults.timeZone
       const dirty = withoutExpiredDays(this.dirty, this.retentionDaysOf, {
+        timeZoneOf,
         onExpired: (pairs) => {
           logger.warn(`analytics: ${pairs.length} site-day(s) past their raw retention got late events; their statistics are kept as they were`)
           this.emit('aggregation:expired-days', { pairs })
@@ -484,6 +488,7 @@ class Jobs implements AnalyticsJobs {
           log: { info: (message) => logger.info(message), warn: (message) => logger.warn(message) },
           observe: { dbLatency: (seconds, operation) => metrics.dbLatency(operation, seconds) },
           payload,
+          timeZoneOf,
         }),
       )
       metrics.statsRowsWritten(result.rowsWritten)
@@ -496,10 +501,14 @@ class Jobs implements AnalyticsJobs {
     }
   }
 
-  /** The effective raw retention of every site, read fresh from the database (never a half-loaded directory). */
-  private async siteRetention(): Promise<{ ids: Array<number | string>; retention: Map<string, number> }> {
+  /** The effective raw retention and time zone of every site, read fresh from the database (never a half-loaded directory). */
+  private async siteSettings(): Promise<{ ids: Array<number | string>; retention: Map<string, number>; timeZones: Map<string, string> }> {
     const sites = await loadIngestSites(this.args.payload, this.args.cfg)
-    return { ids: sites.map((site) => site.id), retention: new Map(sites.map((site) => [String(site.id), site.settings.retentionDays])) }
+    return {
+      ids: sites.map((site) => site.id),
+      retention: new Map(sites.map((site) => [String(site.id), site.settings.retentionDays])),
+      timeZones: new Map(sites.map((site) => [String(site.id), site.settings.timeZone])),
+    }
   }
 
   private async retention(source: JobSource, waitMs: null | number, options: ApplyRetentionOptions): Promise<RetentionResult | null> {
@@ -511,12 +520,13 @@ class Jobs implements AnalyticsJobs {
     }
     try {
       const run = async () => {
-        const { retention } = await this.siteRetention()
+        const { retention, timeZones } = await this.siteSettings()
         return applyRetention(payload, cfg, {
           batchSize: options.batchSize,
           now: options.now,
           observeDbLatency: (seconds) => metrics.dbLatency('retention', seconds),
           siteRetentionDays: retention,
+          siteTimeZones: timeZones,
         })
       }
       const result = await this.track(run())
@@ -554,13 +564,14 @@ class Jobs implements AnalyticsJobs {
 
   async reaggregate(request: ReaggregateRequest): Promise<ReaggregateResult> {
     validateRange(request.from, request.to)
-    const { ids, retention } = await this.siteRetention()
+    const { ids, retention, timeZones } = await this.siteSettings()
     return this.track(
       reaggregate(this.args.payload, this.args.cfg, {
         ...request,
         observeDbLatency: (seconds, operation) => this.args.metrics.dbLatency(operation, seconds),
         siteIds: ids,
         siteRetentionDays: retention,
+        siteTimeZones: timeZones,
       }),
     )
   }
