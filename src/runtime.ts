@@ -147,6 +147,10 @@ export async function createAnalyticsRuntime(payload: Payload, cfg: SanitizedAna
     cfg,
     conversionEvents: (siteId) => sites.get(String(siteId))?.settings.conversionEvents ?? cfg.defaults.conversionEvents,
     payload,
+    siteTimeZone: (siteId) => {
+      const settings = sites.get(String(siteId))?.settings
+      return { state: settings?.timeZoneState ?? null, timeZone: settings?.timeZone ?? cfg.defaults.timeZone }
+    },
   })
 
   const refreshSites = async (req?: PayloadRequest) => {

@@ -7,7 +7,7 @@ import type { Payload, PayloadRequest } from 'payload'
 
 import type {
   CompareResult,
-  Interval,
+  DayInterval,
   RealtimeResult,
   SiteId,
   StatsCaller,
@@ -60,7 +60,7 @@ const isStatsError = (error: unknown): error is StatsError =>
   error instanceof Error && error.name === 'StatsError' && typeof (error as { status?: unknown }).status === 'number'
 
 /** Sparklines stay legible: daily up to two months, then weekly, then monthly. */
-const sparklineInterval = (days: number): Interval => (days <= 62 ? 'day' : days <= 190 ? 'week' : 'month')
+const sparklineInterval = (days: number): DayInterval => (days <= 62 ? 'day' : days <= 190 ? 'week' : 'month')
 const daysBetween = (from: string, to: string) => Math.round((Date.parse(to) - Date.parse(from)) / 86_400_000) + 1
 
 /** Days a range covers (UTC), known before the service resolves it. */

@@ -37,6 +37,7 @@ export const EXPORT_COLUMNS = [
   'visit_duration',
   'views_per_visit',
   'site_id',
+  'time_zone',
 ] as const
 
 const round = (value: number, digits: number): number => {
@@ -52,6 +53,7 @@ export function exportRecord(row: ExportRow): Record<(typeof EXPORT_COLUMNS)[num
     period: row.period,
     site: row.domain,
     site_id: String(row.siteId),
+    time_zone: row.timeZone,
     views_per_visit: round(row.viewsPerVisit, 2),
     visit_duration: Math.round(row.avgVisitDuration),
     visitors: row.visitors,

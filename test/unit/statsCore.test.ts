@@ -190,11 +190,12 @@ describe('CSV', () => {
       pageviews: 120,
       period: '2026-11-01..2026-11-22',
       siteId: 7,
+      timeZone: 'America/New_York',
       viewsPerVisit: 2.345,
       visitors: 40,
       visits: 50,
     }
-    expect(exportHeaderLine()).toBe('site,period,visitors,visits,pageviews,bounce_rate,visit_duration,views_per_visit,site_id\r\n')
-    expect(exportCsvLine(row)).toBe('shop.acme.test,2026-11-01..2026-11-22,40,50,120,42,62,2.35,7\r\n')
+    expect(exportHeaderLine()).toBe('site,period,visitors,visits,pageviews,bounce_rate,visit_duration,views_per_visit,site_id,time_zone\r\n')
+    expect(exportCsvLine(row)).toBe('shop.acme.test,2026-11-01..2026-11-22,40,50,120,42,62,2.35,7,America/New_York\r\n')
   })
 })
