@@ -20,6 +20,7 @@ import type { IngestRequest } from './ingest/trackHandler.js'
 import type { StatsServiceInternals } from './stats/service.js'
 import type { SanitizedAnalyticsConfig } from './types.js'
 
+import { needsRezone } from '../jobs/rezone.js'
 import { createAnalyticsJobs, JOBS_ENV } from '../jobs/scheduler.js'
 import { createEventBuffer } from './buffer/index.js'
 import { BufferError } from './buffer/errors.js'
@@ -35,6 +36,9 @@ import { createPostgresSaltStore } from './store/postgresSaltStore.js'
 import { createTrackReplyHandler, replyToResponse } from './ingest/trackHandler.js'
 import { createMemoryStatsCache, createRedisStatsCache } from './stats/cache.js'
 import { createStatsService } from './stats/service.js'
+
+/** How long after a settings change its time-zone recompute starts (the change's transaction commits first). */
+const REZONE_DELAY_MS = 1_000
 
 /** Raised by `track()` for input a caller must fix; the message says what. */
 export class AnalyticsInputError extends Error {
@@ -153,9 +157,17 @@ export async function createAnalyticsRuntime(payload: Payload, cfg: SanitizedAna
     },
   })
 
+  let jobsRef: AnalyticsJobs | null = null
   const refreshSites = async (req?: PayloadRequest) => {
     const all = await loadIngestSites(payload, cfg, req)
     sites.replaceAll(all)
+    // A change of time zone: its recompute in the background, once the change is committed
+    // (a hook's refresh runs inside the change's transaction; the job reads committed rows).
+    const rezone = all.filter(needsRezone).map((site) => site.id)
+    if (jobsRef && rezone.length > 0 && process.env[JOBS_ENV] !== 'manual') {
+      const jobsNow = jobsRef
+      setTimeout(() => void jobsNow.rezone(rezone), REZONE_DELAY_MS).unref()
+    }
     // Settings such as the conversion events change what cached stats say.
     await stats.invalidate('all')
     if (siteSync) {
@@ -209,12 +221,22 @@ export async function createAnalyticsRuntime(payload: Payload, cfg: SanitizedAna
     redis,
     sites,
   })
+  jobsRef = jobs
+  // The rows are in the new zone: its state reaches every instance's directory, cached stats go.
+  jobs.on('rezone:end', ({ siteId }) => {
+    void stats.invalidate([siteId])
+    void refreshSites().catch((error: Error) => logger.warn(`analytics: could not refresh the sites after a change of time zone: ${error.message}`))
+  })
   // Whichever instance rewrote daily stats invalidates the cached results of those sites.
   jobs.on('aggregation:end', ({ result }) => void stats.invalidate(result.recomputed.map((pair) => pair.siteId)))
   jobs.on('retention:end', () => void stats.invalidate('all'))
 
   // The CLI boots Payload with this set and starts only what its command needs.
-  if (process.env[JOBS_ENV] !== 'manual') await jobs.start()
+  if (process.env[JOBS_ENV] !== 'manual') {
+    await jobs.start()
+    const pending = [...sites.all()].filter(needsRezone).map((site) => site.id)
+    if (pending.length > 0) void jobs.rezone(pending)
+  }
 
   return {
     async aggregateNow(options) {

@@ -49,7 +49,7 @@ export interface TimeZoneState {
   previous: null | string
   /** Recompute of the days from `since` on: site-days done of total. */
   progress: { done: number; total: number }
-  /** The first local day in `applied`; null: every day. */
+  /** The first local day recomputed in `applied` (every day from it on is in `applied`). */
   since: null | string
 }
 

@@ -99,7 +99,7 @@ export function describeTimeZone(siteId: SiteId, zone: { state: null | TimeZoneS
   return {
     previousTimeZone: state?.previous ?? null,
     recomputing: state && state.progress.done < state.progress.total ? { ...state.progress } : null,
-    since: state?.since ?? null,
+    since: state?.previous ? state.since : null,
     siteId,
     timeZone,
   }
