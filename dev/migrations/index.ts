@@ -3,6 +3,7 @@ import * as migration_20261121_231218_analytics_salts from './20261121_231218_an
 import * as migration_20261122_012023_events_plain_site_columns from './20261122_012023_events_plain_site_columns.js';
 import * as migration_20261122_020545_stats_index from './20261122_020545_stats_index.js';
 import * as migration_20261122_023019_monthly_stats from './20261122_023019_monthly_stats.js';
+import * as migration_20261204_115207_site_time_zone from './20261204_115207_site_time_zone.js';
 
 export const migrations = [
   {
@@ -28,6 +29,11 @@ export const migrations = [
   {
     up: migration_20261122_023019_monthly_stats.up,
     down: migration_20261122_023019_monthly_stats.down,
-    name: '20261122_023019_monthly_stats'
+    name: '20261122_023019_monthly_stats',
+  },
+  {
+    up: migration_20261204_115207_site_time_zone.up,
+    down: migration_20261204_115207_site_time_zone.down,
+    name: '20261204_115207_site_time_zone'
   },
 ];
