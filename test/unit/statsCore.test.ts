@@ -80,7 +80,7 @@ describe('query parameters', () => {
     bad(parseStatsParams, 'limit=1001', /limit: at most 1000/)
     bad(parseStatsParams, 'limit=ten', /limit: a whole number/)
     bad(parseStatsParams, 'from=yesterday&to=2026-11-01', /from: not a day/)
-    bad(parseStatsParams, 'interval=hour', /interval: one of day, week, month/)
+    bad(parseStatsParams, 'interval=minute', /interval: one of hour, day, week, month/)
     bad(parseStatsParams, 'range=forever', /range: one of today/)
     bad(parseStatsParams, 'range=7d&range=30d', /range: give it once/)
     bad(parseStatsParams, 'siteId=1;DROP', /siteId: not a site id/)
