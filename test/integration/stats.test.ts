@@ -256,7 +256,8 @@ describe('GET /api/analytics/stats', () => {
       ['breakdown=referrers', /breakdown: one of/],
       ['breakdown=pages&limit=100000', /limit: at most 1000/],
       ['limit=0&breakdown=pages', /limit: at least 1/],
-      ['interval=hour', /interval: one of day, week, month/],
+      ['interval=minute', /interval: one of hour, day, week, month/],
+      ['interval=hour&range=30d', /interval=hour: a range of up to 7 days/],
       ['siteId=%27%3B--', /siteId: not a site id/],
       ['groupBy=day', /unknown parameter groupBy/],
     ]
@@ -466,6 +467,7 @@ describe('GET /api/analytics/export', () => {
           period: `${from}..${to}`,
           site: site.domain,
           site_id: String(site.id),
+          time_zone: 'UTC',
           views_per_visit: String(Math.round(t.viewsPerVisit * 100) / 100),
           visit_duration: String(Math.round(t.avgVisitDuration)),
           visitors: String(t.visitors),
@@ -480,7 +482,7 @@ describe('GET /api/analytics/export', () => {
       expect(response.status).toBe(200)
       expect(response.headers.get('content-type')).toBe('text/csv; charset=utf-8')
       expect(response.headers.get('content-disposition')).toBe(`attachment; filename="${range === 'month' ? 'month' : 'year'}-to-date.csv"`)
-      expect(response.text.split('\r\n')[0]).toBe('site,period,visitors,visits,pageviews,bounce_rate,visit_duration,views_per_visit,site_id')
+      expect(response.text.split('\r\n')[0]).toBe('site,period,visitors,visits,pageviews,bounce_rate,visit_duration,views_per_visit,site_id,time_zone')
       const rows = parse(response.text, { columns: true }) as Array<Record<string, string>>
       expect(rows).toEqual(expectedFile(range, [shop, blog, globex]))
       expect(rows.some((row) => Number(row.visitors) > 0)).toBe(true)
@@ -489,7 +491,7 @@ describe('GET /api/analytics/export', () => {
     expect(single.headers.get('content-disposition')).toBe('attachment; filename="month-to-date.json"')
     const expected = expectedFile('month', [shop])[0]!
     expect(JSON.parse(single.text)).toEqual([
-      Object.fromEntries(Object.entries(expected).map(([key, value]) => [key, ['period', 'site', 'site_id'].includes(key) ? value : Number(value)])),
+      Object.fromEntries(Object.entries(expected).map(([key, value]) => [key, ['period', 'site', 'site_id', 'time_zone'].includes(key) ? value : Number(value)])),
     ])
   })
 
