@@ -155,7 +155,13 @@ export async function loadDashboard({ caller, cookies, fixedSite, payload, state
     const siteSeriesInterval = sparklinesShown ? sparklineInterval(rangeDays(state, new Date())) : undefined
     const [result, compare, realtime] = await Promise.all([
       stats.getStats({ ...base, breakdowns: BREAKDOWN_LISTS.map((list) => list.breakdown), limit: BREAKDOWN_LIMIT, siteSeriesInterval }, caller),
-      stats.compareStats(base, caller),
+      // Today by hour, against yesterday's hours; sites in several zones have no common hours: by day.
+      state.range === 'today'
+        ? stats.compareStats({ ...base, interval: 'hour' }, caller).catch((error: unknown) => {
+            if (isStatsError(error) && error.status === 400) return stats.compareStats(base, caller)
+            throw error
+          })
+        : stats.compareStats(base, caller),
       stats.getRealtime({ siteIds: selected }, caller).catch((error: unknown) => {
         // The realtime badge is a nicety: a dashboard without it is still a dashboard.
         if (!isStatsError(error)) payload.logger.warn(`analytics: realtime counts failed: ${(error as Error).message}`)
