@@ -111,14 +111,14 @@ export interface ApplyRetentionOptions {
 export interface ReaggregateRequest {
   /** (site, day) pairs recomputed at once. @default 2 */
   concurrency?: number
-  /** First UTC day, `YYYY-MM-DD`. */
+  /** First local day (each site's zone), `YYYY-MM-DD`. */
   from: string
   /** "Now", for the raw-retention boundary (tests). */
   now?: Date
   onProgress?: (progress: ReaggregateProgress) => void
   /** A site id, or `'all'`. */
   site: 'all' | number | string
-  /** Last UTC day (included), `YYYY-MM-DD`. */
+  /** Last local day (included), `YYYY-MM-DD`. */
   to: string
 }
 

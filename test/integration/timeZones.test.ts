@@ -15,6 +15,7 @@ import type { AnalyticsEvent } from '../../src/core/event.js'
 import type { SanitizedAnalyticsConfig } from '../../src/types.js'
 import type { DemoSite } from '../helpers/fixtures.js'
 
+import { loadDashboard } from '../../admin/Dashboard/loadDashboard.js'
 import { siteDaysOf } from '../../src/core/dailyStats.js'
 import { uuidv7 } from '../../src/core/uuidv7.js'
 import { insertEvents } from '../../src/store/insertEvents.js'
@@ -383,6 +384,20 @@ describe('local days', () => {
     const after = (await stats.getStats({ from: today, interval: 'hour', siteIds: [site.id], to: today }, { overrideAccess: true })).series.find((point) => point.date === label)!
     expect(after.pageviews).toBe(before.pageviews + 1)
     eventsOf.get(String(site.id))!.push(...live)
+  })
+
+  test('the Analytics view shows today by local hour against yesterday\'s hours', async () => {
+    const site = sites[0]!
+    const one = await loadDashboard({ caller: { overrideAccess: true }, payload, state: { range: 'today', site: String(site.id) } })
+    if (!one.ok) throw new Error(one.message)
+    expect(one.data.compare.interval).toBe('hour')
+    const today = localDay(Date.now(), site.timeZone)
+    expect(one.data.compare.series.map((pair) => pair.current.date)).toEqual(hoursOfDay(today, site.timeZone))
+    expect(one.data.compare.previousRange.to).toBe(localDay(Date.parse(`${today}T12:00:00Z`) - DAY, 'UTC'))
+    // Sites in three zones have no common hours: by day.
+    const all = await loadDashboard({ caller: { overrideAccess: true }, payload, state: { range: 'today' } })
+    if (!all.ok) throw new Error(all.message)
+    expect(all.data.compare.interval).toBe('day')
   })
 
   test('the portfolio export gives each site its own month- and year-to-date', async () => {
