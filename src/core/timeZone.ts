@@ -21,7 +21,7 @@ export class TimeZoneError extends Error {
 
 // Offset strings (`+05:30`) are accepted by newer Intl but read the other way round by
 // POSIX-style zone parsers: only names.
-const ZONE_NAME = /^[A-Za-z][A-Za-z0-9_+\-]*(?:\/[A-Za-z0-9_+\-]+)*$/
+const ZONE_NAME = /^[A-Za-z][A-Za-z0-9_+-]*(?:\/[A-Za-z0-9_+-]+)*$/
 
 const known = (): Map<string, string> => {
   const names = typeof Intl.supportedValuesOf === 'function' ? Intl.supportedValuesOf('timeZone') : []
