@@ -23,14 +23,12 @@ import type { StoreOptions } from '../src/store/db.js'
 import type { SanitizedAnalyticsConfig } from '../src/types.js'
 
 import { addDays, todayIn } from '../src/core/statsRange.js'
-import { localDayOf, localMidnight, UTC } from '../src/core/timeZone.js'
+import { appliedTimeZone } from '../src/core/siteSettings.js'
+import { localDayOf, localMidnight } from '../src/core/timeZone.js'
 import { loadIngestSites } from '../src/ingest/siteLoader.js'
 import { collectionTable, drizzleOf, sql } from '../src/store/db.js'
 import { reaggregate } from './reaggregate.js'
 import { firstKeptDay } from './retention.js'
-
-/** The zone a site's rows are in now: its state's, or UTC (every day was a UTC day before zones existed). */
-export const appliedTimeZone = (state: null | TimeZoneState): string => state?.applied ?? UTC
 
 /** Whether a site's rows are not (all) in its zone yet: a change not started, or one left unfinished. */
 export const needsRezone = (site: Pick<IngestSite, 'settings'>): boolean => {

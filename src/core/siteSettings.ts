@@ -3,7 +3,7 @@
  * defaults, which inherit from the plugin options. This module holds only the pure
  * resolution; the rows come from the AnalyticsSettings collection.
  */
-import { checkTimeZone, isTimeZone } from './timeZone.js'
+import { checkTimeZone, isTimeZone, UTC } from './timeZone.js'
 
 export const SETTINGS_SCOPES = ['global', 'tenant', 'site'] as const
 export type SettingsScope = (typeof SETTINGS_SCOPES)[number]
@@ -52,6 +52,9 @@ export interface TimeZoneState {
   /** The first local day recomputed in `applied` (every day from it on is in `applied`). */
   since: null | string
 }
+
+/** The zone a site's rows are in now: its state's, or UTC (every day was a UTC day before zones existed). */
+export const appliedTimeZone = (state: null | TimeZoneState | undefined): string => state?.applied ?? UTC
 
 /** The settings in force for one site. */
 export interface EffectiveSiteSettings {

@@ -34,6 +34,7 @@ import type {
 } from './types.js'
 
 import { isBuiltInEventType } from '../core/eventTypes.js'
+import { appliedTimeZone } from '../core/siteSettings.js'
 import { MAX_FUTURE_SKEW_MS } from '../core/enrich.js'
 import { DEFAULT_BREAKDOWN_LIMIT, MAX_BREAKDOWN_LIMIT } from '../core/statsQuerySchema.js'
 import {
@@ -95,7 +96,7 @@ export interface StatsServiceDeps {
 export function describeTimeZone(siteId: SiteId, zone: { state: null | TimeZoneState; timeZone: string }): SiteTimeZone {
   const { state, timeZone } = zone
   // A change not yet picked up by the recompute job: its figures are still in the old zone.
-  if (state && state.applied !== timeZone) return { previousTimeZone: state.applied, recomputing: { done: 0, total: 0 }, since: null, siteId, timeZone }
+  if (appliedTimeZone(state) !== timeZone) return { previousTimeZone: appliedTimeZone(state), recomputing: { done: 0, total: 0 }, since: null, siteId, timeZone }
   return {
     previousTimeZone: state?.previous ?? null,
     recomputing: state && state.progress.done < state.progress.total ? { ...state.progress } : null,

@@ -322,6 +322,8 @@ describe('local days', () => {
       const result = await stats.getStats({ range: 'today', siteIds: [site.id] }, { overrideAccess: true })
       expect(result.range).toMatchObject({ from: today, to: today })
       expect(result.totals.pageviews).toBe(truthByDay(eventsOf.get(String(site.id))!, site.timeZone).get(today)?.pageviews ?? 0)
+      const realtime = await stats.getRealtime({ siteIds: [site.id] }, { overrideAccess: true })
+      expect([realtime.timeZone, realtime.siteTimeZones[0]?.timeZone]).toEqual([site.timeZone, site.timeZone])
     }
     const all = await stats.getStats({ from: '2026-11-01', interval: 'day', siteIds: sites.map((site) => site.id), to: '2026-11-01' }, { overrideAccess: true })
     const sum = sites.reduce((n, site) => n + (truthByDay(eventsOf.get(String(site.id))!, site.timeZone).get('2026-11-01')?.pageviews ?? 0), 0)
@@ -453,5 +455,18 @@ describe('a change of zone', () => {
       SELECT (SELECT sum(pageviews) FROM analytics_monthly_stats WHERE site_id = ${site.id} AND dimension = 'total')::int AS monthly,
         (SELECT sum(pageviews) FROM analytics_daily_stats WHERE site_id = ${site.id} AND dimension = 'total')::int AS daily`)
     expect(rows[0]!.monthly).toBe(rows[0]!.daily)
+  })
+
+  test('retention deletes raw events in whole local days of the site', async () => {
+    const site = sites[0]! // America/New_York, 30 days of raw events
+    const events = eventsOf.get(String(site.id))!
+    // New York's today is 2026-11-30: the first kept day is 2026-10-31, from 04:00 UTC.
+    const now = new Date('2026-12-01T03:00:00.000Z')
+    const kept = events.filter((event) => localDay(Date.parse(event.timestamp), NEW_YORK) >= '2026-10-31')
+    // A cut at UTC midnight would keep New York's evening of 30 October: the test tells them apart.
+    expect(events.filter((event) => event.timestamp >= '2026-10-31').length).toBeGreaterThan(kept.length)
+    await payload.analytics!.applyRetention({ now })
+    const { rows } = await dbOf(payload).execute(sql`SELECT count(*)::int AS n FROM analytics_events WHERE site = ${site.id}`)
+    expect(Number(rows[0]!.n)).toBe(kept.length)
   })
 })
