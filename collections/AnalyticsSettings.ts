@@ -11,7 +11,7 @@ import { componentPaths } from '../src/componentPaths.js'
 import { ADMIN_GROUP } from '../src/constants.js'
 import { relationId } from '../src/core/relationId.js'
 import { IP_ANONYMIZATION_MODES, SETTINGS_SCOPES, TOGGLE_VALUES } from '../src/core/siteSettings.js'
-import { checkTimeZone } from '../src/core/timeZone.js'
+import { checkTimeZone, isTimeZone } from '../src/core/timeZone.js'
 import { timeZoneNote } from '../src/core/timeZoneNote.js'
 import { applyOverride } from './applyOverride.js'
 
@@ -208,8 +208,14 @@ export function buildAnalyticsSettings(cfg: SanitizedAnalyticsConfig): Collectio
           placeholder: 'inherit',
         },
         hooks: {
-          // One spelling per zone (`america/new_york` → `America/New_York`), so a change of case is no change of zone.
-          beforeChange: [({ value }) => (typeof value === 'string' && value.trim() && value.trim() !== 'inherit' ? checkTimeZone(value.trim()) : null)],
+          // One spelling per zone (`america/new_york` → `America/New_York`), so a change of case is
+          // no change of zone. Runs before `validate`: a bad name is left for it to refuse.
+          beforeChange: [
+            ({ value }) => {
+              if (typeof value !== 'string' || !value.trim() || value.trim() === 'inherit') return null
+              return isTimeZone(value.trim()) ? checkTimeZone(value.trim()) : value
+            },
+          ],
         },
         label: 'Time zone',
         validate: (value: unknown) => {

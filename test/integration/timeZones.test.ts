@@ -20,8 +20,10 @@ import { siteDaysOf } from '../../src/core/dailyStats.js'
 import { uuidv7 } from '../../src/core/uuidv7.js'
 import { insertEvents } from '../../src/store/insertEvents.js'
 import { recomputeDailyStats } from '../../src/store/recomputeDailyStats.js'
+import { DEMO_USERS } from '../../dev/seed.js'
 import { demoSites } from '../helpers/fixtures.js'
 import { bootPayload } from '../helpers/payload.js'
+import { login, rest } from '../helpers/rest.js'
 
 type Db = { execute: (query: unknown) => Promise<{ rows: Array<Record<string, unknown>> }> }
 const dbOf = (payload: Payload) => (payload.db as unknown as { drizzle: Db }).drizzle
@@ -244,9 +246,29 @@ afterAll(async () => {
 describe('local days', () => {
   test('a site zone is an IANA name: anything else is refused with a clear message, nothing stored', async () => {
     const settings = cfg.slugs.settings
-    await expect(payload.create({ collection: settings, data: { scope: 'global', timeZone: 'Mars/Olympus' } as never })).rejects.toThrow(/unknown time zone "Mars\/Olympus"/)
-    await expect(payload.create({ collection: settings, data: { scope: 'global', timeZone: '+05:30' } as never })).rejects.toThrow(/not an IANA time zone name/)
+    const refusal = (timeZone: string) =>
+      payload.create({ collection: settings, data: { scope: 'global', timeZone } as never }).then(
+        () => 'stored',
+        (error: { data?: unknown; name: string }) => `${error.name}: ${JSON.stringify(error.data)}`,
+      )
+    expect(await refusal('Mars/Olympus')).toMatch(/^ValidationError: .*unknown time zone \\"Mars\/Olympus\\"/)
+    expect(await refusal('+05:30')).toMatch(/^ValidationError: .*not an IANA time zone name/)
     expect((await payload.find({ collection: settings, where: { scope: { equals: 'global' } } })).totalDocs).toBe(0)
+    // Over REST: a 400 with the field's message, and the user cannot write the zone state.
+    const token = await login(payload, DEMO_USERS.superAdmin.email, DEMO_USERS.superAdmin.password)
+    const bad = await rest<{ errors: Array<{ data?: { errors?: Array<{ message: string }> } }> }>(payload, 'POST', `/${settings}`, {
+      body: { scope: 'global', timeZone: 'Europe/Atlantis' },
+      token,
+    })
+    expect(bad.status).toBe(400)
+    expect(JSON.stringify(bad.body)).toMatch(/unknown time zone \\"Europe\/Atlantis\\"/)
+    const forged = await rest<{ doc: { id: number; timeZoneState?: unknown } }>(payload, 'POST', `/${settings}`, {
+      body: { scope: 'global', timeZoneState: { applied: 'UTC', previous: null, progress: { done: 0, total: 0 }, since: null } },
+      token,
+    })
+    expect(forged.status).toBe(201)
+    expect(forged.body.doc.timeZoneState ?? null).toBeNull()
+    await payload.delete({ collection: settings, id: forged.body.doc.id })
     // Spelling is made canonical.
     const row = await payload.create({ collection: settings, data: { scope: 'global', timeZone: 'europe/paris' } as never })
     expect((row as unknown as { timeZone: string }).timeZone).toBe('Europe/Paris')
@@ -455,6 +477,27 @@ describe('a change of zone', () => {
       SELECT (SELECT sum(pageviews) FROM analytics_monthly_stats WHERE site_id = ${site.id} AND dimension = 'total')::int AS monthly,
         (SELECT sum(pageviews) FROM analytics_daily_stats WHERE site_id = ${site.id} AND dimension = 'total')::int AS daily`)
     expect(rows[0]!.monthly).toBe(rows[0]!.daily)
+  })
+
+  test('a change interrupted half-way (a restart) is finished by the next run', async () => {
+    const site = sites[2]! // Lord Howe
+    const before = await dailyTotals(site.id)
+    // As a crash would leave it: the state written, a few days recomputed, and a day's rows wrong meanwhile.
+    await dbOf(payload).execute(sql`
+      UPDATE analytics_settings SET time_zone_state = jsonb_set(time_zone_state, '{progress}', '{"done": 2, "total": 40}')
+      WHERE scope_key = ${`site:${String(site.id)}`}`)
+    const recent = RECENT_DAYS[3]!
+    await dbOf(payload).execute(sql`
+      UPDATE analytics_daily_stats SET pageviews = pageviews + 500
+      WHERE site_id = ${site.id} AND dimension = 'total' AND date = ${`${recent}T00:00:00.000Z`}::timestamptz`)
+    await payload.analytics!.refreshSites()
+    const pending = await payload.analytics!.stats.getStats({ range: 'today', siteIds: [site.id] }, { overrideAccess: true })
+    expect(pending.siteTimeZones[0]!.recomputing).toEqual({ done: 2, total: 40 })
+    await payload.analytics!.jobs.rezone([site.id])
+    await payload.analytics!.refreshSites()
+    expect(await dailyTotals(site.id)).toEqual(before)
+    const done = await payload.analytics!.stats.getStats({ range: 'today', siteIds: [site.id] }, { overrideAccess: true })
+    expect(done.siteTimeZones[0]!.recomputing).toBeNull()
   })
 
   test('retention deletes raw events in whole local days of the site', async () => {
