@@ -62,6 +62,7 @@ export async function hourlyTotals(payload: Payload, cfg: SanitizedAnalyticsConf
     ...Object.entries(COUNTED_EVENT_TYPES).map(([type, metric]) => sql`count(*) FILTER (WHERE ${a('type')} = ${type})::float8 AS ${a(metric)}`),
     ...Object.entries(SUMMED_EVENT_TYPES).map(([type, metric]) => sql`COALESCE(sum(${a('value')}) FILTER (WHERE ${a('type')} = ${type}), 0)::float8 AS ${a(metric)}`),
   ]
+  // The site column is compared as it is (no cast), so the (site, timestamp) index serves the range.
   const query = sql`
     WITH buf AS (
       SELECT * FROM jsonb_to_recordset(${JSON.stringify(buffered)}::jsonb)
@@ -71,7 +72,7 @@ export async function hourlyTotals(payload: Payload, cfg: SanitizedAnalyticsConf
       SELECT ${e.id('site')}::text AS ${a('site')}, ${e.id('type')} AS ${a('type')}, NULLIF(${e.id('visitorHash')}, '') AS ${a('visitor')},
         NULLIF(${e.id('sessionId')}, '') AS ${a('session')}, ${e.id('timestamp')} AS ${a('ts')}, ${e.id('value')}::float8 AS ${a('value')}
       FROM ${e.ref}
-      WHERE ${e.id('site')}::text IN (${sql.join(
+      WHERE ${e.id('site')} IN (${sql.join(
         [...sites].map((id) => sql`${id}`),
         sql`, `,
       )}) AND ${inRange}
