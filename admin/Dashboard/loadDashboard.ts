@@ -155,8 +155,9 @@ export async function loadDashboard({ caller, cookies, fixedSite, payload, state
     const siteSeriesInterval = sparklinesShown ? sparklineInterval(rangeDays(state, new Date())) : undefined
     const [result, compare, realtime] = await Promise.all([
       stats.getStats({ ...base, breakdowns: BREAKDOWN_LISTS.map((list) => list.breakdown), limit: BREAKDOWN_LIMIT, siteSeriesInterval }, caller),
-      // Today by hour, against yesterday's hours; sites in several zones have no common hours: by day.
-      state.range === 'today'
+      // One day (today, or a custom day such as yesterday) by hour, against the day before's
+      // hours; sites in several zones have no common hours: by day.
+      state.range === 'today' || (state.range === 'custom' && state.from !== undefined && state.from === state.to)
         ? stats.compareStats({ ...base, interval: 'hour' }, caller).catch((error: unknown) => {
             if (isStatsError(error) && error.status === 400) return stats.compareStats(base, caller)
             throw error

@@ -418,6 +418,11 @@ describe('local days', () => {
     const today = localDay(Date.now(), site.timeZone)
     expect(one.data.compare.series.map((pair) => pair.current.date)).toEqual(hoursOfDay(today, site.timeZone))
     expect(one.data.compare.previousRange.to).toBe(localDay(Date.parse(`${today}T12:00:00Z`) - DAY, 'UTC'))
+    // Yesterday (a custom day) too.
+    const yesterday = localDay(Date.parse(`${today}T12:00:00Z`) - DAY, 'UTC')
+    const custom = await loadDashboard({ caller: { overrideAccess: true }, payload, state: { from: yesterday, range: 'custom', site: String(site.id), to: yesterday } })
+    if (!custom.ok) throw new Error(custom.message)
+    expect(custom.data.compare.series.map((pair) => pair.current.date)).toEqual(hoursOfDay(yesterday, site.timeZone))
     // Sites in three zones have no common hours: by day.
     const all = await loadDashboard({ caller: { overrideAccess: true }, payload, state: { range: 'today' } })
     if (!all.ok) throw new Error(all.message)
@@ -498,6 +503,25 @@ describe('a change of zone', () => {
     expect(await dailyTotals(site.id)).toEqual(before)
     const done = await payload.analytics!.stats.getStats({ range: 'today', siteIds: [site.id] }, { overrideAccess: true })
     expect(done.siteTimeZones[0]!.recomputing).toBeNull()
+  })
+
+  test('a zone inherited from the global default: the site gets a settings row holding its state', async () => {
+    const created = await payload.create({ collection: 'sites', data: { domain: 'tokyo.example.test', name: 'Tokyo', tenant: sites[0]!.tenant } as never })
+    const global = await payload.create({ collection: cfg.slugs.settings, data: { scope: 'global', timeZone: 'Asia/Tokyo' } as never })
+    await payload.analytics!.refreshSites()
+    await payload.analytics!.jobs.rezone([created.id])
+    await payload.analytics!.refreshSites()
+    const { docs } = await payload.find({ collection: cfg.slugs.settings, where: { scopeKey: { equals: `site:${String(created.id)}` } } })
+    expect(docs).toHaveLength(1)
+    expect((docs[0] as unknown as { timeZone: null | string; timeZoneStatus: string }).timeZone ?? null).toBeNull()
+    expect((docs[0] as unknown as { timeZoneStatus: string }).timeZoneStatus).toBe("Every day's figures are in Asia/Tokyo.")
+    const result = await payload.analytics!.stats.getStats({ range: 'today', siteIds: [created.id] }, { overrideAccess: true })
+    expect(result.siteTimeZones).toEqual([{ previousTimeZone: null, recomputing: null, since: null, siteId: created.id, timeZone: 'Asia/Tokyo' }])
+    // Sites with a zone of their own keep it.
+    expect(payload.analytics!.sites.get(String(sites[0]!.id))!.settings.timeZone).toBe(NEW_YORK)
+    await payload.delete({ collection: cfg.slugs.settings, id: global.id })
+    await payload.delete({ collection: 'sites', id: created.id })
+    await payload.analytics!.refreshSites()
   })
 
   test('retention deletes raw events in whole local days of the site', async () => {
