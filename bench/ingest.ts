@@ -478,6 +478,7 @@ async function publishSyntheticSite(redis: RedisClient): Promise<void> {
       excludedPaths: [],
       ipAnonymization: 'standard',
       respectDoNotTrack: true,
+      timeZone: 'UTC',
       retentionDays: 30,
       trackAutomation: false,
       trackingEnabled: true,

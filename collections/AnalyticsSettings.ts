@@ -12,6 +12,8 @@ import { componentPaths } from '../src/componentPaths.js'
 import { ADMIN_GROUP } from '../src/constants.js'
 import { relationId } from '../src/core/relationId.js'
 import { IP_ANONYMIZATION_MODES, SETTINGS_SCOPES, TOGGLE_VALUES } from '../src/core/siteSettings.js'
+import { checkTimeZone, isTimeZone } from '../src/core/timeZone.js'
+import { timeZoneNote } from '../src/core/timeZoneNote.js'
 import { applyOverride } from './applyOverride.js'
 
 export type Scope = (typeof SETTINGS_SCOPES)[number]
@@ -197,6 +199,49 @@ export function buildAnalyticsSettings(cfg: SanitizedAnalyticsConfig): Collectio
         admin: { description: `Days raw events are kept; daily statistics stay ${cfg.retention.statsDays} days. Empty: inherit (plugin default ${cfg.retention.eventsDays}).` },
         label: 'Raw event retention (days)',
         min: 1,
+      },
+      {
+        name: 'timeZone',
+        type: 'text',
+        admin: {
+          description: `IANA time zone (Europe/Paris, America/New_York): days and months of the statistics are this zone's. Empty: inherit (plugin default ${cfg.defaults.timeZone}). A change recomputes, in the background, every day raw events still cover.`,
+          placeholder: 'inherit',
+        },
+        hooks: {
+          // One spelling per zone (`america/new_york` → `America/New_York`), so a change of case is
+          // no change of zone. Runs before `validate`: a bad name is left for it to refuse.
+          beforeChange: [
+            ({ value }) => {
+              if (typeof value !== 'string' || !value.trim() || value.trim() === 'inherit') return null
+              return isTimeZone(value.trim()) ? checkTimeZone(value.trim()) : value
+            },
+          ],
+        },
+        label: 'Time zone',
+        validate: (value: unknown) => {
+          if (value === null || value === undefined || value === '' || value === 'inherit') return true
+          try {
+            checkTimeZone(typeof value === 'string' ? value.trim() : value)
+            return true
+          } catch (error) {
+            return `Time zone: ${(error as Error).message}`
+          }
+        },
+      },
+      {
+        // Written by the plugin only (a change of zone and its recompute): never by a user.
+        name: 'timeZoneState',
+        type: 'json',
+        access: { create: () => false, update: () => false },
+        admin: { hidden: true },
+      },
+      {
+        name: 'timeZoneStatus',
+        type: 'textarea',
+        admin: { condition: (data) => (data.scope ?? 'site') === 'site', readOnly: true },
+        hooks: { afterRead: [({ data }) => timeZoneNote(data?.timeZoneState)] },
+        label: 'Time zone of the figures',
+        virtual: true,
       },
       {
         name: 'conversionEvents',

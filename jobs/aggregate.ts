@@ -1,7 +1,7 @@
 import type { Payload } from 'payload'
 
 import type { EventBuffer } from '../src/buffer/types.js'
-import type { SiteDay } from '../src/core/dailyStats.js'
+import type { SiteDay, TimeZoneOf } from '../src/core/dailyStats.js'
 import type { DbOperation } from '../src/store/db.js'
 import type { DirtyDays } from '../src/store/dirtyDays.js'
 import type { SanitizedAnalyticsConfig } from '../src/types.js'
@@ -39,6 +39,11 @@ export interface RunAggregationArgs {
   maxBatches?: number
   observe?: AggregationObserver
   payload: Payload
+  /**
+   * Each site's time zone (days are local days), read once per run by the caller — never
+   * per event. @default every site in `defaults.timeZone`
+   */
+  timeZoneOf?: TimeZoneOf
 }
 
 export interface AggregationResult {
@@ -61,7 +66,7 @@ export interface AggregationResult {
  * One aggregation run: buffer → AnalyticsEvents → AnalyticsDailyStats.
  *
  * 1. Until the buffer is drained (or `maxBatches`): claim a batch → insert it idempotently
- *    (one COPY; a batch holding a stored event by `ON CONFLICT (event_id) DO NOTHING`) → mark the (site, day) of EVERY claimed
+ *    (one COPY; a batch holding a stored event by `ON CONFLICT (event_id) DO NOTHING`) → mark the (site, local day) of EVERY claimed
  *    event dirty (not only the inserted ones: a redelivered batch whose insert had committed
  *    before a crash still gets its days marked) → ack the batch.
  * 2. Recompute every dirty (site, day) as absolute values from the raw events (serialised
@@ -79,7 +84,8 @@ export async function runAggregation(args: RunAggregationArgs): Promise<Aggregat
   const batchSize = args.batchSize ?? 5_000
   const maxBatches = args.maxBatches ?? 400
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new TypeError('runAggregation: batchSize must be a whole number ≥ 1')
-  const store = { concurrency: args.concurrency, observeDbLatency: args.observe?.dbLatency }
+  const timeZoneOf: TimeZoneOf = args.timeZoneOf ?? (() => cfg.defaults.timeZone)
+  const store = { concurrency: args.concurrency, observeDbLatency: args.observe?.dbLatency, timeZoneOf }
   const started = Date.now()
   const result: AggregationResult = { claimed: 0, daysRecomputed: 0, durationMs: 0, inserted: 0, recomputed: [], rowsWritten: 0, skipped: 0 }
 
@@ -98,7 +104,7 @@ export async function runAggregation(args: RunAggregationArgs): Promise<Aggregat
       if (claimed.length === 0) break
       const events = claimed.map((entry) => entry.event)
       const { inserted, skipped } = await insertEvents(payload, cfg, events, store)
-      await dirty.mark(siteDaysOf(events))
+      await dirty.mark(siteDaysOf(events, timeZoneOf))
       await buffer.ack(claimed.map((entry) => entry.id))
       result.claimed += claimed.length
       result.inserted += inserted

@@ -29,9 +29,11 @@ export interface ReaggregateProgress {
 }
 
 export interface ReaggregateOptions extends StoreOptions {
+  /** Days without raw events lose their rows (a change of zone; see `RecomputeOptions`). @default false */
+  clearEmptyDays?: boolean
   /** (site, day) pairs recomputed at once, each on its own connection. @default 2 */
   concurrency?: number
-  /** First UTC day, `YYYY-MM-DD`. */
+  /** First local day (each site's zone), `YYYY-MM-DD`. */
   from: string
   /** "Now", for the retention boundary (tests). @default new Date() */
   now?: Date
@@ -43,7 +45,9 @@ export interface ReaggregateOptions extends StoreOptions {
   siteRetentionDays?: ReadonlyMap<string, number>
   /** Every site id (of the sites collection). */
   siteIds: ReadonlyArray<number | string>
-  /** Last UTC day (included), `YYYY-MM-DD`. */
+  /** Each site's time zone: `from`/`to` and the days between are its local days. Others: `defaults.timeZone`. */
+  siteTimeZones?: ReadonlyMap<string, string>
+  /** Last local day (included), `YYYY-MM-DD`. */
   to: string
 }
 
@@ -118,8 +122,9 @@ export async function reaggregate(payload: Payload, cfg: SanitizedAnalyticsConfi
   const pairs: SiteDay[] = []
   let beyondRetention = 0
   let earliestKept: null | string = null
+  const timeZoneOf = (siteId: number | string) => options.siteTimeZones?.get(String(siteId)) ?? cfg.defaults.timeZone
   for (const siteId of sites) {
-    const kept = firstKeptDay(options.siteRetentionDays?.get(String(siteId)) ?? cfg.retention.eventsDays, now)
+    const kept = firstKeptDay(options.siteRetentionDays?.get(String(siteId)) ?? cfg.retention.eventsDays, now, timeZoneOf(siteId))
     if (earliestKept === null || kept < earliestKept) earliestKept = kept
     for (const day of days) {
       if (day < kept) beyondRetention++
@@ -142,7 +147,12 @@ export async function reaggregate(payload: Payload, cfg: SanitizedAnalyticsConfi
   options.onProgress?.({ done: 0, total: pairs.length })
   for (let i = 0; i < pairs.length; i += CHUNK) {
     const chunk = pairs.slice(i, i + CHUNK)
-    const recomputed = await recomputeDailyStats(payload, cfg, chunk, { concurrency: options.concurrency ?? 2, observeDbLatency: options.observeDbLatency })
+    const recomputed = await recomputeDailyStats(payload, cfg, chunk, {
+      clearEmptyDays: options.clearEmptyDays,
+      concurrency: options.concurrency ?? 2,
+      observeDbLatency: options.observeDbLatency,
+      timeZoneOf,
+    })
     result.recomputed += recomputed.daysRecomputed
     result.rowsWritten += recomputed.rowsWritten
     result.rowsDeleted += recomputed.rowsDeleted

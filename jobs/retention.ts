@@ -1,12 +1,13 @@
 import type { Payload } from 'payload'
 
-import type { SiteDay } from '../src/core/dailyStats.js'
+import type { SiteDay, TimeZoneOf } from '../src/core/dailyStats.js'
 import type { DirtyDays } from '../src/store/dirtyDays.js'
 import type { SqlName, SqlQuery, StoreOptions } from '../src/store/db.js'
 import type { SanitizedAnalyticsConfig } from '../src/types.js'
 
 import { monthOf } from '../src/core/months.js'
 import { DAY_MS } from '../src/core/time.js'
+import { localDayOf, localMidnight, UTC } from '../src/core/timeZone.js'
 import { collectionTable, drizzleOf, sql, timed } from '../src/store/db.js'
 import { recomputeMonthIn, rollupTables } from '../src/store/recomputeMonthlyStats.js'
 
@@ -15,12 +16,12 @@ import { recomputeMonthIn, rollupTables } from '../src/store/recomputeMonthlySta
 export const utcDayOf = (date: Date): string => date.toISOString().slice(0, 10)
 
 /**
- * The first UTC day still kept when data is kept `days` days: raw events (or statistics) of
- * earlier days are deleted, in whole days. With 30 days on 2026-11-21 that is 2026-10-22:
- * the 30 days before today are kept, and today.
+ * The first day still kept when data is kept `days` days, a local day of the site's zone:
+ * raw events (or statistics) of earlier days are deleted, in whole local days. With 30 days
+ * on 2026-11-21 that is 2026-10-22: the 30 days before today are kept, and today.
  */
-export function firstKeptDay(days: number, now: Date = new Date()): string {
-  const today = Date.parse(`${utcDayOf(now)}T00:00:00.000Z`)
+export function firstKeptDay(days: number, now: Date = new Date(), timeZone: string = UTC): string {
+  const today = Date.parse(`${localDayOf(now.getTime(), timeZone)}T00:00:00.000Z`)
   return utcDayOf(new Date(today - days * DAY_MS))
 }
 
@@ -37,7 +38,7 @@ export type RetentionDaysOf = (siteId: number | string) => number
 export function withoutExpiredDays(
   dirty: DirtyDays,
   retentionDaysOf: RetentionDaysOf,
-  options: { now?: () => Date; onExpired?: (pairs: SiteDay[]) => void } = {},
+  options: { now?: () => Date; onExpired?: (pairs: SiteDay[]) => void; timeZoneOf?: TimeZoneOf } = {},
 ): DirtyDays {
   return {
     clear: (days) => dirty.clear(days),
@@ -45,7 +46,7 @@ export function withoutExpiredDays(
     async list() {
       const listed = await dirty.list()
       const now = options.now?.() ?? new Date()
-      const expired = listed.filter((pair) => pair.day < firstKeptDay(retentionDaysOf(pair.siteId), now))
+      const expired = listed.filter((pair) => pair.day < firstKeptDay(retentionDaysOf(pair.siteId), now, options.timeZoneOf?.(pair.siteId)))
       if (expired.length === 0) return listed
       await dirty.clear(expired)
       options.onExpired?.(expired.map(({ day, siteId }) => ({ day, siteId })))
@@ -63,6 +64,8 @@ export interface RetentionRunOptions extends StoreOptions {
   now?: Date
   /** Effective raw-event retention of each site (`retentionDays` of its settings); others get `cfg.retention.eventsDays`. */
   siteRetentionDays?: ReadonlyMap<string, number>
+  /** Each site's time zone (days are its local days); others are in `defaults.timeZone`. */
+  siteTimeZones?: ReadonlyMap<string, string>
 }
 
 export interface RetentionResult {
@@ -105,7 +108,7 @@ export interface RetentionResult {
  * Delete what is past its retention, in bounded batches (`DELETE … WHERE id IN (SELECT id …
  * LIMIT n)`, each its own short transaction, so a large delete never holds many row locks
  * or one long transaction):
- * - raw events of every UTC day before each site's first kept day (`retentionDays` of its
+ * - raw events of every local day (the site's zone) before each site's first kept day (`retentionDays` of its
  *   settings, else `retention.eventsDays`), site by site through the `(site, timestamp)`
  *   index, oldest first, so at most one day of a site is partly deleted at any moment (and
  *   the aggregation does not recompute such days: `withoutExpiredDays`);
@@ -157,18 +160,21 @@ export async function applyRetention(payload: Payload, cfg: SanitizedAnalyticsCo
 
   // Raw events.
   const events = collectionTable(payload, cfg.slugs.events)
-  const defaultFirstKept = firstKeptDay(cfg.retention.eventsDays, now)
+  const defaultFirstKept = firstKeptDay(cfg.retention.eventsDays, now, cfg.defaults.timeZone)
   const eventsResult = { batches: 0, deleted: 0, firstKeptDay: defaultFirstKept, sites: 0 }
   // Every site id found in the events, also of sites deleted without the plugin's hook (the
   // column is a plain id, not a foreign key): those have no settings, so the default retention.
   const eventSites = await distinctSites(events.ref, events.id('site'))
   eventsResult.sites = eventSites.length
   const before = (day: string) => sql`${`${day}T00:00:00.000Z`}::timestamptz`
+  const zoneOf = (site: number | string) => options.siteTimeZones?.get(String(site)) ?? cfg.defaults.timeZone
   for (const site of eventSites) {
     const days = options.siteRetentionDays?.get(String(site)) ?? cfg.retention.eventsDays
+    // Whole local days: everything before the local midnight that starts the first kept day.
+    const cutoff = localMidnight(firstKeptDay(days, now, zoneOf(site)), zoneOf(site))
     const { batches, deleted } = await deleteInBatches(
       events.ref,
-      sql`${events.id('site')} = ${site} AND ${events.id('timestamp')} < ${before(firstKeptDay(days, now))}`,
+      sql`${events.id('site')} = ${site} AND ${events.id('timestamp')} < ${cutoff.toISOString()}::timestamptz`,
       events.id('timestamp'),
     )
     eventsResult.batches += batches
@@ -177,12 +183,12 @@ export async function applyRetention(payload: Payload, cfg: SanitizedAnalyticsCo
 
   // Daily statistics.
   const stats = collectionTable(payload, cfg.slugs.dailyStats)
-  const statsFirstKept = firstKeptDay(cfg.retention.statsDays, now)
+  const statsFirstKept = firstKeptDay(cfg.retention.statsDays, now, cfg.defaults.timeZone)
   const statsResult = { batches: 0, deleted: 0, firstKeptDay: statsFirstKept }
   for (const site of await distinctSites(stats.ref, stats.id('site'))) {
     const { batches, deleted } = await deleteInBatches(
       stats.ref,
-      sql`${stats.id('site')} = ${site} AND ${stats.id('date')} < ${before(statsFirstKept)}`,
+      sql`${stats.id('site')} = ${site} AND ${stats.id('date')} < ${before(firstKeptDay(cfg.retention.statsDays, now, zoneOf(site)))}`,
       stats.id('date'),
     )
     statsResult.batches += batches
@@ -197,15 +203,16 @@ export async function applyRetention(payload: Payload, cfg: SanitizedAnalyticsCo
   const monthlyResult = { batches: 0, deleted: 0, firstKeptMonth: monthOf(statsFirstKept), recomputed: 0 }
   const monthlySites = await distinctSites(monthly.ref, monthly.id('site'))
   for (const site of monthlySites) {
+    const siteFirstKept = firstKeptDay(cfg.retention.statsDays, now, zoneOf(site))
     const { batches, deleted } = await deleteInBatches(
       monthly.ref,
-      sql`${monthly.id('site')} = ${site} AND ${monthly.id('month')} < ${before(monthlyResult.firstKeptMonth)}`,
+      sql`${monthly.id('site')} = ${site} AND ${monthly.id('month')} < ${before(monthOf(siteFirstKept))}`,
       monthly.id('month'),
     )
     monthlyResult.batches += batches
     monthlyResult.deleted += deleted
-    if (statsFirstKept !== monthlyResult.firstKeptMonth) {
-      await timed(options, 'retention', () => db.transaction((tx) => recomputeMonthIn(tx, rollup, { month: statsFirstKept, siteId: site })))
+    if (siteFirstKept !== monthOf(siteFirstKept)) {
+      await timed(options, 'retention', () => db.transaction((tx) => recomputeMonthIn(tx, rollup, { month: siteFirstKept, siteId: site })))
       monthlyResult.recomputed++
     }
   }

@@ -35,7 +35,8 @@ import type { RetentionResult } from './retention.js'
 import type { RunLock } from './runLock.js'
 import type { EventBuffer } from '../src/buffer/types.js'
 import type { SiteDay } from '../src/core/dailyStats.js'
-import type { SiteDirectory } from '../src/ingest/siteDirectory.js'
+import type { TimeZoneState } from '../src/core/siteSettings.js'
+import type { IngestSite, SiteDirectory } from '../src/ingest/siteDirectory.js'
 import type { AnalyticsMetrics } from '../src/metrics/registry.js'
 import type { DirtyDays } from '../src/store/dirtyDays.js'
 import type { SanitizedAnalyticsConfig } from '../src/types.js'
@@ -47,6 +48,7 @@ import { createDirtyDays } from '../src/store/dirtyDays.js'
 import { runAggregation } from './aggregate.js'
 import { reaggregate, validateRange } from './reaggregate.js'
 import { applyRetention, withoutExpiredDays } from './retention.js'
+import { needsRezone, rezoneSite } from './rezone.js'
 import { createRunLock } from './runLock.js'
 
 /** The BullMQ queue's name (its keys live under `<redisKeyPrefix>bull:analytics:`). */
@@ -92,6 +94,9 @@ export interface JobEventMap {
   'retention:end': { result: RetentionResult; source: JobSource }
   'retention:error': { error: unknown; source: JobSource }
   'retention:skipped': { reason: 'closing' | 'locked'; source: JobSource }
+  /** A site's rows were brought into its new time zone (`jobs/rezone.ts`). */
+  'rezone:end': { siteId: number | string; state: TimeZoneState }
+  'rezone:error': { error: unknown; siteId: number | string }
 }
 export type JobEvent = keyof JobEventMap
 
@@ -112,14 +117,14 @@ export interface ApplyRetentionOptions {
 export interface ReaggregateRequest {
   /** (site, day) pairs recomputed at once. @default 2 */
   concurrency?: number
-  /** First UTC day, `YYYY-MM-DD`. */
+  /** First local day (each site's zone), `YYYY-MM-DD`. */
   from: string
   /** "Now", for the raw-retention boundary (tests). */
   now?: Date
   onProgress?: (progress: ReaggregateProgress) => void
   /** A site id, or `'all'`. */
   site: 'all' | number | string
-  /** Last UTC day (included), `YYYY-MM-DD`. */
+  /** Last local day (included), `YYYY-MM-DD`. */
   to: string
 }
 
@@ -158,6 +163,12 @@ export interface AnalyticsJobs {
   readonly queue: null | Queue
   /** Recompute the daily stats of a site (or all) over a range of days from the raw events. */
   reaggregate(request: ReaggregateRequest): Promise<ReaggregateResult>
+  /**
+   * Bring these sites' rows into their time zone after a change (`jobs/rezone.ts`), one site
+   * after the other in this process; resolves when they are done (a site already queued is
+   * not queued twice). Failures are logged and emitted (`rezone:error`), never thrown.
+   */
+  rezone(siteIds: ReadonlyArray<number | string>): Promise<void>
   /** Upsert the job schedulers (BullMQ) or arm the timers (no Redis); idempotent. */
   schedule(): Promise<void>
   /** What boot does (unless `PAYLOAD_ANALYTICS_JOBS=manual`): `schedule()`, plus `startWorker()` when the worker is inline. */
@@ -230,6 +241,8 @@ class Jobs implements AnalyticsJobs {
   private scheduling: null | Promise<void> = null
   private timerRun: null | Promise<unknown> = null
   private worker: null | Worker = null
+  private readonly rezoning = new Map<string, Promise<void>>()
+  private rezoneQueue: Promise<void> = Promise.resolve()
 
   constructor(private readonly args: CreateJobsArgs) {
     const { cfg, redis } = args
@@ -456,6 +469,7 @@ class Jobs implements AnalyticsJobs {
       close: () => buffer.close(),
       ingest: (input) => buffer.ingest(input),
       realtime: (siteIds, sinceMs) => buffer.realtime(siteIds, sinceMs),
+      recent: (sinceMs, max) => buffer.recent(sinceMs, max),
       get kind() {
         return buffer.kind
       },
@@ -514,7 +528,14 @@ class Jobs implements AnalyticsJobs {
     const { cfg, logger, metrics, payload } = this.args
     this.emit('aggregation:start', { source })
     try {
+      // Each site's zone read fresh once per run (two queries), never from a half-loaded directory.
+      const { sites, timeZones } = await this.siteSettings()
+      // A change of zone not picked up yet (or one interrupted by a restart): its recompute, in the background.
+      const pending = sites.filter(needsRezone).map((site) => site.id)
+      if (pending.length > 0) void this.rezone(pending)
+      const timeZoneOf = (siteId: number | string) => timeZones.get(String(siteId)) ?? cfg.defaults.timeZone
       const dirty = withoutExpiredDays(this.dirty, this.retentionDaysOf, {
+        timeZoneOf,
         onExpired: (pairs) => {
           logger.warn(`analytics: ${pairs.length} site-day(s) past their raw retention got late events; their statistics are kept as they were`)
           this.emit('aggregation:expired-days', { pairs })
@@ -529,6 +550,7 @@ class Jobs implements AnalyticsJobs {
           log: { info: (message) => logger.info(message), warn: (message) => logger.warn(message) },
           observe: { dbLatency: (seconds, operation) => metrics.dbLatency(operation, seconds) },
           payload,
+          timeZoneOf,
         }),
       )
       metrics.statsRowsWritten(result.rowsWritten)
@@ -541,10 +563,15 @@ class Jobs implements AnalyticsJobs {
     }
   }
 
-  /** The effective raw retention of every site, read fresh from the database (never a half-loaded directory). */
-  private async siteRetention(): Promise<{ ids: Array<number | string>; retention: Map<string, number> }> {
+  /** The effective raw retention and time zone of every site, read fresh from the database (never a half-loaded directory). */
+  private async siteSettings(): Promise<{ ids: Array<number | string>; retention: Map<string, number>; sites: IngestSite[]; timeZones: Map<string, string> }> {
     const sites = await loadIngestSites(this.args.payload, this.args.cfg)
-    return { ids: sites.map((site) => site.id), retention: new Map(sites.map((site) => [String(site.id), site.settings.retentionDays])) }
+    return {
+      ids: sites.map((site) => site.id),
+      sites,
+      retention: new Map(sites.map((site) => [String(site.id), site.settings.retentionDays])),
+      timeZones: new Map(sites.map((site) => [String(site.id), site.settings.timeZone])),
+    }
   }
 
   private async retention(source: JobSource, waitMs: null | number, options: ApplyRetentionOptions): Promise<RetentionResult | null> {
@@ -556,12 +583,13 @@ class Jobs implements AnalyticsJobs {
     }
     try {
       const run = async () => {
-        const { retention } = await this.siteRetention()
+        const { retention, timeZones } = await this.siteSettings()
         return applyRetention(payload, cfg, {
           batchSize: options.batchSize,
           now: options.now,
           observeDbLatency: (seconds) => metrics.dbLatency('retention', seconds),
           siteRetentionDays: retention,
+          siteTimeZones: timeZones,
         })
       }
       const result = await this.track(run())
@@ -599,15 +627,44 @@ class Jobs implements AnalyticsJobs {
 
   async reaggregate(request: ReaggregateRequest): Promise<ReaggregateResult> {
     validateRange(request.from, request.to)
-    const { ids, retention } = await this.siteRetention()
+    const { ids, retention, timeZones } = await this.siteSettings()
     return this.track(
       reaggregate(this.args.payload, this.args.cfg, {
         ...request,
         observeDbLatency: (seconds, operation) => this.args.metrics.dbLatency(operation, seconds),
         siteIds: ids,
         siteRetentionDays: retention,
+        siteTimeZones: timeZones,
       }),
     )
+  }
+
+  rezone(siteIds: ReadonlyArray<number | string>): Promise<void> {
+    const { cfg, logger, metrics, payload } = this.args
+    const runs = siteIds.map((siteId) => {
+      const key = String(siteId)
+      const queued = this.rezoning.get(key)
+      if (queued || this.closing) return queued ?? Promise.resolve()
+      // One site at a time: a change of the global default queues every site.
+      const run = (this.rezoneQueue = this.rezoneQueue.then(async () => {
+        if (this.closing) return
+        try {
+          const result = await this.track(rezoneSite(payload, cfg, siteId, { observeDbLatency: (seconds, operation) => metrics.dbLatency(operation, seconds) }))
+          if (result.state) {
+            logger.info(`analytics: site ${key}'s figures are now in ${result.state.applied} (${result.state.progress.total} days recomputed)`)
+            this.emit('rezone:end', { siteId, state: result.state })
+          }
+        } catch (error) {
+          logger.error(`analytics: recomputing site ${key} in its new time zone failed: ${messageOf(error)} (retried by the next aggregation run)`)
+          this.emit('rezone:error', { error, siteId })
+        } finally {
+          this.rezoning.delete(key)
+        }
+      }))
+      this.rezoning.set(key, run)
+      return run
+    })
+    return Promise.all(runs).then(() => undefined)
   }
 
   async eraseSite(siteId: number | string, options: EraseSiteOptions = {}): Promise<EraseSiteResult> {

@@ -6,6 +6,7 @@ import { DEFAULT_SLUGS } from './constants.js'
 import { DEFAULT_CONVERSION_EVENTS } from './core/eventTypes.js'
 import { relationId } from './core/relationId.js'
 import { checkRedisUrl } from './buffer/redisClient.js'
+import { checkTimeZone, UTC } from './core/timeZone.js'
 import { DEFAULT_REDIS_KEY_PREFIX, DEFAULT_SESSION_IDLE_MINUTES, resolveIngestOptions, resolveMetricsOptions } from './ingestDefaults.js'
 
 const defaultCanManageDefaults: SanitizedAnalyticsConfig['canManageDefaults'] = ({ user }) => {
@@ -34,6 +35,14 @@ const positiveInteger = (value: number | undefined, fallback: number, name: stri
     throw new Error(`payload-plugin-analytics: ${name} must be a positive whole number, got ${String(value)}`)
   }
   return value
+}
+
+const defaultTimeZone = (zone: string | undefined): string => {
+  try {
+    return checkTimeZone(zone ?? UTC)
+  } catch (error) {
+    throw new Error(`payload-plugin-analytics: defaults.timeZone: ${(error as Error).message}`)
+  }
 }
 
 const findField = (fields: Field[], name: string): Field | undefined => {
@@ -132,6 +141,7 @@ export function sanitizeOptions(options: AnalyticsPluginOptions, config: Config)
       excludedPaths: options.defaults?.excludedPaths ?? [],
       ipAnonymization: options.defaults?.ipAnonymization ?? 'standard',
       respectDoNotTrack: options.defaults?.respectDoNotTrack ?? true,
+      timeZone: defaultTimeZone(options.defaults?.timeZone),
       trackAutomation: options.defaults?.trackAutomation ?? false,
       trackingEnabled: options.defaults?.trackingEnabled ?? true,
     },

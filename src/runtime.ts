@@ -21,6 +21,7 @@ import type { SourceHealth } from './sourceHealth.js'
 import type { StatsServiceInternals } from './stats/service.js'
 import type { SanitizedAnalyticsConfig } from './types.js'
 
+import { needsRezone } from '../jobs/rezone.js'
 import { createAnalyticsJobs, JOBS_ENV } from '../jobs/scheduler.js'
 import { createEventBuffer } from './buffer/index.js'
 import { BufferError } from './buffer/errors.js'
@@ -39,6 +40,9 @@ import { createMemoryStatsCache, createRedisStatsCache } from './stats/cache.js'
 import { createReportsService, type ReportsService } from './reports/service.js'
 import { createSourceHealth } from './sourceHealth.js'
 import { createStatsService } from './stats/service.js'
+
+/** How long after a settings change its time-zone recompute starts (the change's transaction commits first). */
+const REZONE_DELAY_MS = 1_000
 
 /** Raised by `track()` for input a caller must fix; the message says what. */
 export class AnalyticsInputError extends Error {
@@ -157,14 +161,26 @@ export async function createAnalyticsRuntime(payload: Payload, cfg: SanitizedAna
     cfg,
     conversionEvents: (siteId) => sites.get(String(siteId))?.settings.conversionEvents ?? cfg.defaults.conversionEvents,
     payload,
+    siteTimeZone: (siteId) => {
+      const settings = sites.get(String(siteId))?.settings
+      return { state: settings?.timeZoneState ?? null, timeZone: settings?.timeZone ?? cfg.defaults.timeZone }
+    },
   })
 
+  let jobsRef: AnalyticsJobs | null = null
   const refreshSites = async (req?: PayloadRequest) => {
     const all = await loadIngestSites(payload, cfg, req)
     sites.replaceAll(all)
     const ambiguous = sites.ambiguousDomains()
     if (ambiguous.length) {
       logger.warn(`analytics: events addressed by these domains are refused until one site each claims them: ${ambiguous.slice(0, 5).join(', ')}`)
+    }
+    // A change of time zone: its recompute in the background, once the change is committed
+    // (a hook's refresh runs inside the change's transaction; the job reads committed rows).
+    const rezone = all.filter(needsRezone).map((site) => site.id)
+    if (jobsRef && rezone.length > 0 && process.env[JOBS_ENV] !== 'manual') {
+      const jobsNow = jobsRef
+      setTimeout(() => void jobsNow.rezone(rezone), REZONE_DELAY_MS).unref()
     }
     // Settings such as the conversion events change what cached stats say.
     await stats.invalidate('all')
@@ -227,12 +243,22 @@ export async function createAnalyticsRuntime(payload: Payload, cfg: SanitizedAna
     },
     sites,
   })
+  jobsRef = jobs
+  // The rows are in the new zone: its state reaches every instance's directory, cached stats go.
+  jobs.on('rezone:end', ({ siteId }) => {
+    void stats.invalidate([siteId])
+    void refreshSites().catch((error: Error) => logger.warn(`analytics: could not refresh the sites after a change of time zone: ${error.message}`))
+  })
   // Whichever instance rewrote daily stats invalidates the cached results of those sites.
   jobs.on('aggregation:end', ({ result }) => void stats.invalidate(result.recomputed.map((pair) => pair.siteId)))
   jobs.on('retention:end', () => void stats.invalidate('all'))
 
   // The CLI boots Payload with this set and starts only what its command needs.
-  if (process.env[JOBS_ENV] !== 'manual') await jobs.start()
+  if (process.env[JOBS_ENV] !== 'manual') {
+    await jobs.start()
+    const pending = [...sites.all()].filter(needsRezone).map((site) => site.id)
+    if (pending.length > 0) void jobs.rezone(pending)
+  }
 
   return {
     async aggregateNow(options) {

@@ -250,6 +250,13 @@ export interface AnalyticsPluginOptions {
      */
     respectDoNotTrack?: boolean
     /**
+     * IANA time zone of every site without one of its own (tenant or site settings): daily
+     * figures are the site's local days, monthly figures its local months. Raw events keep
+     * UTC timestamps.
+     * @default 'UTC'
+     */
+    timeZone?: string
+    /**
      * Count visits from automated browsers (`navigator.webdriver`).
      * @default false
      */

@@ -18,8 +18,10 @@ const PALETTES = {
 const dayFormat = new Intl.DateTimeFormat('en-US', { day: 'numeric', month: 'short', timeZone: 'UTC' })
 const monthFormat = new Intl.DateTimeFormat('en-US', { month: 'short', timeZone: 'UTC', year: 'numeric' })
 
-/** A period's label: `Nov 3`, `Week of Nov 3`, `Nov 2026`. */
+/** A period's label: `14:00` (the site's local hour), `Nov 3`, `Week of Nov 3`, `Nov 2026`. */
 export function periodLabel(date: string, interval: Interval): string {
+  // `2026-11-01T01:00-04:00`: the local clock hour is in the label itself.
+  if (interval === 'hour') return date.slice(11, 16)
   const when = new Date(`${date}T00:00:00Z`)
   if (interval === 'month') return monthFormat.format(when)
   return interval === 'week' ? `Week of ${dayFormat.format(when)}` : dayFormat.format(when)

@@ -7,7 +7,7 @@ import type { Payload, PayloadRequest } from 'payload'
 
 import type {
   CompareResult,
-  Interval,
+  DayInterval,
   RealtimeResult,
   SiteId,
   StatsCaller,
@@ -72,7 +72,7 @@ const isStatsError = (error: unknown): error is StatsError =>
   error instanceof Error && error.name === 'StatsError' && typeof (error as { status?: unknown }).status === 'number'
 
 /** Sparklines stay legible: daily up to two months, then weekly, then monthly. */
-const sparklineInterval = (days: number): Interval => (days <= 62 ? 'day' : days <= 190 ? 'week' : 'month')
+const sparklineInterval = (days: number): DayInterval => (days <= 62 ? 'day' : days <= 190 ? 'week' : 'month')
 const daysBetween = (from: string, to: string) => Math.round((Date.parse(to) - Date.parse(from)) / 86_400_000) + 1
 
 /** Days a range covers (UTC), known before the service resolves it. */
@@ -167,7 +167,14 @@ export async function loadDashboard({ caller, cookies, fixedSite, payload, state
     const siteSeriesInterval = sparklinesShown ? sparklineInterval(rangeDays(state, new Date())) : undefined
     const [result, compare, realtime, outage, canExport] = await Promise.all([
       stats.getStats({ ...base, breakdowns: BREAKDOWN_LISTS.map((list) => list.breakdown), limit: BREAKDOWN_LIMIT, siteSeriesInterval }, caller),
-      stats.compareStats(base, caller),
+      // One day (today, or a custom day such as yesterday) by hour, against the day before's
+      // hours; sites in several zones have no common hours: by day.
+      state.range === 'today' || (state.range === 'custom' && state.from !== undefined && state.from === state.to)
+        ? stats.compareStats({ ...base, interval: 'hour' }, caller).catch((error: unknown) => {
+            if (isStatsError(error) && error.status === 400) return stats.compareStats(base, caller)
+            throw error
+          })
+        : stats.compareStats(base, caller),
       stats.getRealtime({ siteIds: selected }, caller).catch((error: unknown) => {
         // The realtime badge is a nicety: a dashboard without it is still a dashboard.
         if (!isStatsError(error)) payload.logger.warn(`analytics: realtime counts failed: ${(error as Error).message}`)

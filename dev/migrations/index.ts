@@ -5,6 +5,7 @@ import * as migration_20261122_020545_stats_index from './20261122_020545_stats_
 import * as migration_20261122_023019_monthly_stats from './20261122_023019_monthly_stats.js';
 import * as migration_20261204_114750_tenant_isolation from './20261204_114750_tenant_isolation.js';
 import * as migration_20261204_115123_audit_log from './20261204_115123_audit_log.js';
+import * as migration_20261204_115207_site_time_zone from './20261204_115207_site_time_zone.js';
 import * as migration_20261204_121348_reports from './20261204_121348_reports.js';
 import * as migration_20261204_122410_engagement from './20261204_122410_engagement.js';
 import * as migration_20261204_122505_alerts from './20261204_122505_alerts.js';
@@ -44,6 +45,11 @@ export const migrations = [
     up: migration_20261204_115123_audit_log.up,
     down: migration_20261204_115123_audit_log.down,
     name: '20261204_115123_audit_log',
+  },
+  {
+    up: migration_20261204_115207_site_time_zone.up,
+    down: migration_20261204_115207_site_time_zone.down,
+    name: '20261204_115207_site_time_zone',
   },
   {
     up: migration_20261204_121348_reports.up,

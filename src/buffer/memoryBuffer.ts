@@ -183,6 +183,19 @@ export class MemoryEventBuffer implements EventBuffer {
     return this.entries.size
   }
 
+  async recent(sinceMs: number, max: number): Promise<AnalyticsEvent[]> {
+    this.assertOpen()
+    const events: AnalyticsEvent[] = []
+    // Ids are `<ms>-<seq>` in append order: skip the older ones, decode the rest.
+    for (const [id, json] of this.entries) {
+      if (events.length >= max) break
+      if (Number(id.slice(0, id.indexOf('-'))) < sinceMs) continue
+      const decoded = decodeEntry(json)
+      if (decoded.ok) events.push(decoded.event)
+    }
+    return events
+  }
+
   async realtime(siteIds: Array<number | string>, sinceMs: number): Promise<RealtimeEntry[]> {
     this.assertOpen()
     const entries: RealtimeEntry[] = []

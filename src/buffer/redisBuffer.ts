@@ -101,6 +101,7 @@ const APPEND_CHUNK = 500
 const ACK_CHUNK = 5_000
 const PRUNE_INTERVAL_MS = 60 * 60 * 1000
 const MAX_READ_ROUNDS = 100
+const RECENT_PAGE = 5_000
 /** At most this many tracked events per ingest script call (a bound on the script's run time). */
 const INGEST_BATCH_MAX = 64
 
@@ -319,6 +320,24 @@ export class RedisEventBuffer implements EventBuffer {
   async pending(): Promise<number> {
     this.assertOpen()
     return this.guard(this.redis.xlen(this.streamKey), 'pending')
+  }
+
+  async recent(sinceMs: number, max: number): Promise<AnalyticsEvent[]> {
+    this.assertOpen()
+    const events: AnalyticsEvent[] = []
+    let start = `${Math.max(0, Math.floor(sinceMs))}-0`
+    // Stream ids start with the append time: XRANGE from there, in pages.
+    while (events.length < max) {
+      const count = Math.min(RECENT_PAGE, max - events.length)
+      const page = parseEntries(await this.guard(this.redis.xrange(this.streamKey, start, '+', 'COUNT', count), 'recent'))
+      for (const entry of page) {
+        const decoded = entry.fields ? decodeEntry(eventField(entry.fields)) : null
+        if (decoded?.ok) events.push(decoded.event)
+      }
+      if (page.length < count) break
+      start = `(${page[page.length - 1]!.id}`
+    }
+    return events
   }
 
   async realtime(siteIds: Array<number | string>, sinceMs: number): Promise<RealtimeEntry[]> {

@@ -131,6 +131,13 @@ export interface EventBuffer {
    * the backlog (see `realtimeIndex.ts`).
    */
   realtime(siteIds: Array<number | string>, sinceMs: number): Promise<RealtimeEntry[]>
+  /**
+   * Events appended at or after `sinceMs` (epoch ms, the buffer's clock) and not yet
+   * acknowledged, oldest first, at most `max`; nothing is claimed. For the hourly series, whose
+   * current hour counts what the aggregation has not stored yet (visits and conversions need
+   * the whole event, which the realtime index does not keep). Malformed entries are skipped.
+   */
+  recent(sinceMs: number, max: number): Promise<AnalyticsEvent[]>
 }
 
 /** Minimal logger; Payload's `payload.logger` (pino) fits. */

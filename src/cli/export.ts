@@ -27,7 +27,7 @@ export const EXPORT_HELP = `Usage: ${BIN} export [--range month|year] [--site <i
 
 Writes the portfolio files: one row per site with its domain, the period, visitors, visits,
 pageviews, bounce rate (%), visit duration (s) and views per visit — month-to-date.csv
-and/or year-to-date.csv (UTC days, up to and including today). The same rows as
+and/or year-to-date.csv (each site's own local days, up to and including its today). The same rows as
 GET /api/analytics/export, read from the daily statistics. Progress goes to stderr.
 
 Payload is booted with your project's config, found like the Payload CLI finds it:

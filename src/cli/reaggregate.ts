@@ -13,7 +13,7 @@ const BIN = 'payload-analytics'
 
 export const REAGGREGATE_HELP = `Usage: ${BIN} reaggregate --site <id|all> --from <YYYY-MM-DD> --to <YYYY-MM-DD> [options]
 
-Recomputes the daily statistics of one site (or every site) for every UTC day from --from to
+Recomputes the daily statistics of one site (or every site) for every local day (the site's time zone) from --from to
 --to (both included) from the raw events, exactly as the aggregation job does. Idempotent:
 run it as often as you like, also while the app and its aggregation are running. Days older
 than a site's raw-event retention have no raw events any more: their statistics are left as
@@ -25,8 +25,8 @@ path, src/, the project root). .env files are loaded first.
 
 Options:
   --site ID|all        The site's id, or all to cover every site
-  --from YYYY-MM-DD    First day (UTC)
-  --to YYYY-MM-DD      Last day (UTC), included
+  --from YYYY-MM-DD    First day (each site's local day)
+  --to YYYY-MM-DD      Last day (local), included
   --config FILE        The Payload config (default: as the Payload CLI finds it)
   --concurrency N      Site-days recomputed at once, each on its own connection (default 2)
   -h, --help           Show this help

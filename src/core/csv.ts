@@ -45,6 +45,7 @@ export const EXPORT_COLUMNS = [
   'time_on_page',
   'scroll_depth',
   'site_id',
+  'time_zone',
 ] as const
 
 const round = (value: number, digits: number): number => {
@@ -60,6 +61,7 @@ export function exportRecord(row: ExportRow): Record<(typeof EXPORT_COLUMNS)[num
     period: row.period,
     site: row.domain,
     site_id: String(row.siteId),
+    time_zone: row.timeZone,
     views_per_visit: round(row.viewsPerVisit, 2),
     // Seconds and percent, as visit_duration and bounce_rate.
     time_on_page: Math.round(row.timeOnPage),

@@ -1,11 +1,12 @@
 /**
- * The product's metric definitions: how one site's raw events of one UTC day become its
+ * The product's metric definitions: how one site's raw events of one local day become its
  * rows in AnalyticsDailyStats. The SQL of the aggregation (`src/store/recomputeDailyStats.ts`)
  * and the reference implementation the tests check it against
  * (`src/core/dailyStatsReference.ts`) both follow this comment; change all three together.
  *
  * Scope. A (site, day) is recomputed from that site's events whose timestamp falls in the
- * UTC day [day 00:00, next day 00:00). Everything below is counted within that scope: a
+ * site's local day [day 00:00, next day 00:00) of its time zone (23 or 25 hours when clocks
+ * change; `timeZone.ts`). Everything below is counted within that scope: a
  * visit that crosses midnight is a visit on both days, each day seeing its own part.
  *
  * Normalisation. An empty string counts as absent (null) for every text field. A
@@ -71,6 +72,7 @@ import type { StatsDimension, StatsMetric } from './dimensions.js'
 
 import { BUILT_IN_EVENT_TYPES } from './eventTypes.js'
 import { DAY_MS } from './time.js'
+import { localDayBounds, localDayMemo, UTC } from './timeZone.js'
 
 /** The dimensions whose key is a property of the session (its first event, or its entry page). */
 export const SESSION_DIMENSIONS = [
@@ -149,7 +151,7 @@ export const NON_CUSTOM_EVENT_TYPES: readonly string[] = BUILT_IN_EVENT_TYPES
 
 /** One row of AnalyticsDailyStats, as the aggregation computes it. */
 export type DailyStatsRow = {
-  /** UTC day, `YYYY-MM-DD`. */
+  /** The site's local day, `YYYY-MM-DD`. */
   day: string
   dimension: StatsDimension
   key: string
@@ -167,13 +169,16 @@ export function isDay(day: string): boolean {
 }
 
 /**
- * The instants a day covers, [start, end). UTC for now; a per-site time zone would change
- * only this function and `dayOfTimestamp`.
+ * The instants a local day of a time zone covers, [start, end): 24 hours, or 23/25 on the
+ * days clocks change (`timeZone.ts`).
  */
-export function dayBounds(day: string): { end: Date; start: Date } {
+export function dayBounds(day: string, timeZone: string = UTC): { end: Date; start: Date } {
   if (!isDay(day)) throw new TypeError(`analytics: not a day (YYYY-MM-DD): ${day}`)
-  const start = Date.parse(`${day}T00:00:00.000Z`)
-  return { end: new Date(start + DAY_MS), start: new Date(start) }
+  if (timeZone === UTC) {
+    const start = Date.parse(`${day}T00:00:00.000Z`)
+    return { end: new Date(start + DAY_MS), start: new Date(start) }
+  }
+  return localDayBounds(day, timeZone)
 }
 
 /**
@@ -221,11 +226,20 @@ export function parseSiteDayKey(key: string): null | { day: string; siteId: stri
   return isDay(day) ? { day, siteId: key.slice(0, at) } : null
 }
 
-/** The distinct (site, day) pairs of some events (events without a valid timestamp are left out). */
-export function siteDaysOf(events: Iterable<Pick<AnalyticsEvent, 'siteId' | 'timestamp'>>): SiteDay[] {
+/** A site's IANA time zone (its effective settings). */
+export type TimeZoneOf = (siteId: number | string) => string
+
+/**
+ * The distinct (site, local day) pairs of some events, each in its site's zone (UTC without
+ * `timeZoneOf`); events without a valid timestamp are left out.
+ */
+export function siteDaysOf(events: Iterable<Pick<AnalyticsEvent, 'siteId' | 'timestamp'>>, timeZoneOf?: TimeZoneOf): SiteDay[] {
   const seen = new Map<string, SiteDay>()
+  const localDay = localDayMemo()
   for (const event of events) {
-    const day = dayOfTimestamp(event.timestamp)
+    const timeZone = timeZoneOf?.(event.siteId) ?? UTC
+    const timestamp = timeZone === UTC ? null : normalizeTimestamp(event.timestamp)
+    const day = timeZone === UTC ? dayOfTimestamp(event.timestamp) : timestamp && localDay(Date.parse(timestamp), timeZone)
     if (!day) continue
     const pair = { day, siteId: event.siteId }
     const key = siteDayKey(pair)

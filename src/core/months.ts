@@ -1,5 +1,5 @@
 /**
- * UTC calendar months of the monthly stats rollup: a month is named by its first day
+ * Calendar months of the monthly stats rollup (a site's local months: its days are local days): a month is named by its first day
  * (`YYYY-MM-01`), and a range of days splits into whole months (read from the monthly rows)
  * and the partial months at either end (read from the daily rows).
  */

@@ -3,6 +3,7 @@
  * defaults, which inherit from the plugin options. This module holds only the pure
  * resolution; the rows come from the AnalyticsSettings collection.
  */
+import { checkTimeZone, isTimeZone, UTC } from './timeZone.js'
 
 export const SETTINGS_SCOPES = ['global', 'tenant', 'site'] as const
 export type SettingsScope = (typeof SETTINGS_SCOPES)[number]
@@ -28,9 +29,32 @@ export interface SettingsRow {
   respectDoNotTrack?: null | Toggle
   retentionDays?: null | number
   shareToken?: null | string
+  /** An IANA zone name; empty or `inherit`: the next level up. */
+  timeZone?: null | string
+  /** Site rows only, written by the plugin: see `TimeZoneState`. */
+  timeZoneState?: null | TimeZoneState
   trackAutomation?: null | Toggle
   trackingEnabled?: null | Toggle
 }
+
+/**
+ * What a site's daily rows are computed in, written by the plugin when the site's zone
+ * changes (`jobs/rezone.ts`): the days that raw events still cover are recomputed in the
+ * new zone; older days keep the zone they were computed in.
+ */
+export interface TimeZoneState {
+  /** The zone the daily rows are computed in, from `since` on. */
+  applied: string
+  /** The zone of the days before `since`; null when no older day is in another zone. */
+  previous: null | string
+  /** Recompute of the days from `since` on: site-days done of total. */
+  progress: { done: number; total: number }
+  /** The first local day recomputed in `applied` (every day from it on is in `applied`). */
+  since: null | string
+}
+
+/** The zone a site's rows are in now: its state's, or UTC (every day was a UTC day before zones existed). */
+export const appliedTimeZone = (state: null | TimeZoneState | undefined): string => state?.applied ?? UTC
 
 /** The settings in force for one site. */
 export interface EffectiveSiteSettings {
@@ -47,12 +71,16 @@ export interface EffectiveSiteSettings {
   /** Days raw events are kept. */
   retentionDays: number
   shareToken: null | string
+  /** The site's IANA time zone: its days and months are local days and months. */
+  timeZone: string
+  /** The state of the site's rollups (null: never changed; they are in `timeZone`, or UTC before it existed). */
+  timeZoneState: null | TimeZoneState
   /** Count visits from automated browsers (`navigator.webdriver`); off by default. */
   trackAutomation: boolean
   trackingEnabled: boolean
 }
 
-export type SettingsDefaults = Omit<EffectiveSiteSettings, 'publicDashboard' | 'shareToken'>
+export type SettingsDefaults = Omit<EffectiveSiteSettings, 'publicDashboard' | 'shareToken' | 'timeZoneState'>
 
 const toggle = (levels: Array<null | SettingsRow | undefined>, key: keyof SettingsRow, fallback: boolean): boolean => {
   for (const row of levels) {
@@ -83,6 +111,9 @@ export function resolveSiteSettings(
   const ipAnonymization = levels
     .map((row) => row?.ipAnonymization)
     .find((mode): mode is IpAnonymization => mode === 'standard' || mode === 'strict')
+  // A zone that is not a name Node knows (edited in the database, or a zone dropped from
+  // the tz database) is skipped rather than failing every site: the next level up applies.
+  const timeZone = levels.map((row) => row?.timeZone).find((zone): zone is string => typeof zone === 'string' && zone !== '' && zone !== 'inherit' && isTimeZone(zone))
   const retentionDays = levels
     .map((row) => row?.retentionDays)
     .find((days): days is number => typeof days === 'number' && days > 0)
@@ -96,6 +127,8 @@ export function resolveSiteSettings(
     respectDoNotTrack: toggle(levels, 'respectDoNotTrack', defaults.respectDoNotTrack),
     retentionDays: retentionDays ?? defaults.retentionDays,
     shareToken: rows.site?.publicDashboard ? (rows.site.shareToken ?? null) : null,
+    timeZone: timeZone ? checkTimeZone(timeZone) : defaults.timeZone,
+    timeZoneState: rows.site?.timeZoneState ?? null,
     trackAutomation: toggle(levels, 'trackAutomation', defaults.trackAutomation),
     trackingEnabled: toggle(levels, 'trackingEnabled', defaults.trackingEnabled),
   }

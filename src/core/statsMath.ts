@@ -5,7 +5,7 @@
  * Visitors over several days are the sum of the daily unique visitors (the visitor hash
  * rotates daily, so nobody can be followed across days — as in Plausible).
  */
-import type { BreakdownRow, Interval, SeriesPoint, StatsTotalName, StatsTotals, TotalChange } from '../stats/types.js'
+import type { BreakdownRow, DayInterval as Interval, Interval as AnyInterval, SeriesPoint, StatsTotalName, StatsTotals, TotalChange } from '../stats/types.js'
 import type { EngagementMetric, StatsDimension } from './dimensions.js'
 
 import { COUNTED_EVENT_TYPES, PAGEVIEW, SUMMED_EVENT_TYPES } from './dailyStats.js'
@@ -144,8 +144,9 @@ export function buildSeries(byDay: ReadonlyMap<string, Counters>, from: string, 
 /** A zero point at `date` (pads the shorter of two aligned series). */
 export const zeroPoint = (date: string): SeriesPoint => ({ date, ...totalsOf(zeroCounters()) })
 
-/** The start of the bucket after the one starting at `date`. */
-export function nextBucketStart(date: string, interval: Interval): string {
+/** The start of the bucket after the one starting at `date` (an hour's: the next hour's first instant, in UTC). */
+export function nextBucketStart(date: string, interval: AnyInterval): string {
+  if (interval === 'hour') return new Date(Date.parse(date) + 3_600_000).toISOString()
   if (interval === 'day') return addDays(date, 1)
   if (interval === 'week') return addDays(bucketStart(date, 'week', '0000-01-01'), 7)
   const [year, month] = date.split('-').map(Number) as [number, number]
@@ -157,7 +158,7 @@ export function nextBucketStart(date: string, interval: Interval): string {
  * months the two ranges may have a different number of buckets: the shorter is padded
  * with zero points that continue its own dates.
  */
-export function alignSeries(current: SeriesPoint[], previous: SeriesPoint[], interval: Interval): Array<{ current: SeriesPoint; previous: SeriesPoint }> {
+export function alignSeries(current: SeriesPoint[], previous: SeriesPoint[], interval: AnyInterval): Array<{ current: SeriesPoint; previous: SeriesPoint }> {
   const pad = (series: SeriesPoint[], length: number): SeriesPoint[] => {
     const padded = [...series]
     while (padded.length < length) {

@@ -1,17 +1,18 @@
 /**
- * Date ranges of the stats API: named ranges resolved against "today" (UTC), custom ranges
- * checked, the previous range of equal length, and the bound the stats retention sets.
- * Pure: the caller passes the clock.
+ * Date ranges of the stats API: named ranges resolved against "today" in a time zone (the
+ * site's), custom ranges checked, the previous range of equal length, and the bound the
+ * stats retention sets. Days are local days of that zone. Pure: the caller passes the clock.
  */
 import type { NamedRange, ResolvedRange } from '../stats/types.js'
 
 import { isDay } from './dailyStats.js'
 import { DAY_MS } from './time.js'
+import { localDayOf, UTC } from './timeZone.js'
 
 /** The range used when a request names none. */
 export const DEFAULT_RANGE: NamedRange = '30d'
 
-/** A request's range may end this many days after today (UTC): "today" of a visitor east of UTC. */
+/** A request's range may end this many days after today: "today" of a visitor east of the site. */
 export const MAX_FUTURE_DAYS = 1
 
 /** A stats request that cannot be served; the message says why (the API answers 400). */
@@ -49,12 +50,16 @@ export interface RangeRequest {
   to?: string
 }
 
+/** Today in a time zone. */
+export const todayIn = (now: Date, timeZone: string = UTC): string => localDayOf(now.getTime(), timeZone)
+
 /**
- * The concrete days of a request. `from`/`to` without a name mean `custom`; a named range
- * other than `custom` ignores neither silently: giving dates with it is an error.
+ * The concrete days of a request, local days of `timeZone`. `from`/`to` without a name mean
+ * `custom`; a named range other than `custom` ignores neither silently: giving dates with it
+ * is an error.
  */
-export function resolveRange(request: RangeRequest, now: Date, statsDays: number): ResolvedRange {
-  const today = dayOf(now.getTime())
+export function resolveRange(request: RangeRequest, now: Date, statsDays: number, timeZone: string = UTC): ResolvedRange {
+  const today = todayIn(now, timeZone)
   const name: NamedRange = request.range ?? (request.from !== undefined || request.to !== undefined ? 'custom' : DEFAULT_RANGE)
   if (name !== 'custom' && (request.from !== undefined || request.to !== undefined)) {
     throw new StatsInputError(`from/to go with range=custom (or no range), not with range=${name}`)

@@ -1,4 +1,4 @@
-/** Milliseconds in a (UTC) day: days here are UTC days, without daylight saving. */
+/** Milliseconds in 24 hours: arithmetic on day labels (`YYYY-MM-DD`); a local day may be 23 or 25 hours (`timeZone.ts`). */
 export const DAY_MS = 24 * 60 * 60 * 1000
 
 /**

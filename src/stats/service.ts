@@ -9,6 +9,7 @@ import type { Payload } from 'payload'
 import type { EventBuffer } from '../buffer/types.js'
 import type { StatsDimension } from '../core/dimensions.js'
 import type { KpiMetric, Kpis } from '../core/kpis.js'
+import type { TimeZoneState } from '../core/siteSettings.js'
 import type { Counters } from '../core/statsMath.js'
 import type { StatsStore } from '../store/statsQueries.js'
 import type { SanitizedAnalyticsConfig } from '../types.js'
@@ -18,10 +19,14 @@ import type {
   BreakdownRow,
   CompareQuery,
   CompareResult,
+  DayInterval,
   ExportRow,
+  Interval,
   RealtimeResult,
   ResolvedRange,
+  SeriesPoint,
   SiteId,
+  SiteTimeZone,
   StatsCaller,
   StatsQuery,
   StatsResult,
@@ -31,7 +36,9 @@ import type {
 
 import { isBuiltInEventType } from '../core/eventTypes.js'
 import { REALTIME_WINDOW_MINUTES } from '../buffer/realtimeIndex.js'
+import { MAX_FUTURE_SKEW_MS } from '../core/enrich.js'
 import { computeKpis, KPI_METRICS } from '../core/kpis.js'
+import { appliedTimeZone } from '../core/siteSettings.js'
 import { DEFAULT_BREAKDOWN_LIMIT, MAX_BREAKDOWN_LIMIT } from '../core/statsQuerySchema.js'
 import {
   addCounters,
@@ -43,21 +50,13 @@ import {
   totalsOf,
   zeroCounters,
 } from '../core/statsMath.js'
-import {
-  addDays,
-  checkCustom,
-  checkWithinRetention,
-  dayOf,
-  eachDay,
-  firstRetainedDay,
-  previousRange,
-  resolveRange,
-  StatsInputError,
-} from '../core/statsRange.js'
+import { addDays, checkCustom, checkWithinRetention, daysInRange, eachDay, firstRetainedDay, previousRange, resolveRange, StatsInputError, todayIn } from '../core/statsRange.js'
+import { localHours, localMidnight } from '../core/timeZone.js'
+import { hourlyTotals } from '../store/hourlyStats.js'
 import { createStatsStore } from '../store/statsQueries.js'
 import { createCallerSites } from './callerSites.js'
 import { badQuery } from './errors.js'
-import { BREAKDOWNS, INTERVALS } from './types.js'
+import { BREAKDOWNS, DAY_INTERVALS, INTERVALS, MAX_HOURLY_DAYS } from './types.js'
 
 /** The stats dimension behind each public breakdown name. */
 export const BREAKDOWN_DIMENSIONS = {
@@ -77,6 +76,8 @@ export const BREAKDOWN_DIMENSIONS = {
   utmTerm: 'utmTerm',
 } as const satisfies Record<Breakdown, StatsDimension>
 
+/** Buffered events the hourly series reads at most (the buffer is normally a few minutes of traffic). */
+const HOURLY_MAX_BUFFERED = 200_000
 /** The longest window `getRealtime` reads (the drop alert's 12 hours). */
 export const MAX_REALTIME_WINDOW_MINUTES = 12 * 60
 /** Sites per query of the portfolio export: memory stays flat in the number of sites. */
@@ -91,7 +92,23 @@ export interface StatsServiceDeps {
   /** The clock ("today", the realtime window). @default () => new Date() */
   now?: () => Date
   payload: Payload
+  /** A site's time zone and the state of its rollups (its effective settings). @default `defaults.timeZone`, no change */
+  siteTimeZone?: (siteId: SiteId) => { state: null | TimeZoneState; timeZone: string }
   store?: StatsStore
+}
+
+/** What a site's answer says about its zone (see `SiteTimeZone`). */
+export function describeTimeZone(siteId: SiteId, zone: { state: null | TimeZoneState; timeZone: string }): SiteTimeZone {
+  const { state, timeZone } = zone
+  // A change not yet picked up by the recompute job: its figures are still in the old zone.
+  if (appliedTimeZone(state) !== timeZone) return { previousTimeZone: appliedTimeZone(state), recomputing: { done: 0, total: 0 }, since: null, siteId, timeZone }
+  return {
+    previousTimeZone: state?.previous ?? null,
+    recomputing: state && state.progress.done < state.progress.total ? { ...state.progress } : null,
+    since: state?.previous ? state.since : null,
+    siteId,
+    timeZone,
+  }
 }
 
 export interface StatsServiceInternals extends StatsService {
@@ -123,6 +140,49 @@ export function createStatsService(deps: StatsServiceDeps): StatsServiceInternal
   const now = deps.now ?? (() => new Date())
   const sites = createCallerSites(payload, cfg)
   const statsDays = cfg.retention.statsDays
+  const siteTimeZone = deps.siteTimeZone ?? (() => ({ state: null, timeZone: cfg.defaults.timeZone }))
+  const zonesOf = (chosen: StatsSite[]): SiteTimeZone[] => chosen.map((site) => describeTimeZone(site.id, siteTimeZone(site.id)))
+
+  /**
+   * The zone a request's range is read in: the sites' zone, or — sites in several zones — the
+   * one whose "today" is latest, so that no site's today is cut off. Day D of the answer is
+   * then the sum of every site's own local day D.
+   */
+  const rangeZone = (zones: SiteTimeZone[]): string => {
+    const at = now()
+    let chosen = cfg.defaults.timeZone
+    let latest = ''
+    for (const zone of [...new Set(zones.map((z) => z.timeZone))].sort()) {
+      const today = todayIn(at, zone)
+      if (today > latest) [chosen, latest] = [zone, today]
+    }
+    return chosen
+  }
+
+  /** An hourly series needs one zone (hours of different zones do not line up) and a short range. */
+  const checkHourly = (range: ResolvedRange, zones: SiteTimeZone[]) => {
+    if (new Set(zones.map((zone) => zone.timeZone)).size > 1) {
+      throw badQuery(`interval=hour: the sites are in different time zones (${[...new Set(zones.map((zone) => zone.timeZone))].join(', ')}); ask for one zone's sites at a time`)
+    }
+    if (daysInRange(range.from, range.to) > MAX_HOURLY_DAYS) throw badQuery(`interval=hour: a range of up to ${MAX_HOURLY_DAYS} days (${range.from}..${range.to} has ${daysInRange(range.from, range.to)})`)
+  }
+
+  /** Local hours of a range from the raw events and the buffer (see `hourlyStats.ts`). */
+  async function hourlySeries(siteIds: string[], range: ResolvedRange, timeZone: string): Promise<SeriesPoint[]> {
+    const start = localMidnight(range.from, timeZone)
+    const end = localMidnight(addDays(range.to, 1), timeZone)
+    const hours = localHours(start, end, timeZone)
+    const buffered = end.getTime() > now().getTime() - 2 * 86_400_000 ? await deps.buffer.recent(start.getTime() - MAX_FUTURE_SKEW_MS, HOURLY_MAX_BUFFERED) : []
+    const counts = await hourlyTotals(payload, cfg, {
+      buffered,
+      conversionTypes: new Map(siteIds.map((id) => [id, deps.conversionEvents(id)])),
+      end,
+      hourDays: hours.map((hour) => daysInRange(range.from, hour.label.slice(0, 10))),
+      hourStarts: hours.map((hour) => hour.start),
+      siteIds,
+    })
+    return hours.map((hour, index) => ({ date: hour.label, ...totalsOf(counts.get(index) ?? zeroCounters()) }))
+  }
 
   const checkQuery = (query: StatsQuery) => {
     if (query.interval !== undefined && !INTERVALS.includes(query.interval)) throw badQuery(`interval: one of ${INTERVALS.join(', ')}`)
@@ -131,7 +191,7 @@ export function createStatsService(deps: StatsServiceDeps): StatsServiceInternal
     }
     const limit = query.limit ?? DEFAULT_BREAKDOWN_LIMIT
     if (!Number.isInteger(limit) || limit < 1 || limit > MAX_BREAKDOWN_LIMIT) throw badQuery(`limit: a whole number from 1 to ${MAX_BREAKDOWN_LIMIT}`)
-    return { interval: query.interval ?? 'day', limit }
+    return { interval: (query.interval ?? 'day') as Interval, limit }
   }
 
   /**
@@ -190,11 +250,11 @@ export function createStatsService(deps: StatsServiceDeps): StatsServiceInternal
   }
 
   const idsOf = (chosen: StatsSite[]) => chosen.map((site) => String(site.id)).sort()
-  const today = () => dayOf(now().getTime())
 
   /** The ranges the KPIs need besides the request's: the previous period, and the current month's complete days. */
-  const kpiRangesOf = (range: ResolvedRange) => {
-    const day = today()
+  const kpiRangesOf = (range: ResolvedRange, timeZone: string) => {
+    // The month being projected is the sites' own: "today" in their zone.
+    const day = todayIn(now(), timeZone)
     const monthStart = `${day.slice(0, 7)}-01`
     const retained = firstRetainedDay(day, statsDays)
     return {
@@ -226,12 +286,16 @@ export function createStatsService(deps: StatsServiceDeps): StatsServiceInternal
   async function getStats(query: StatsQuery, caller: StatsCaller): Promise<StatsResult> {
     const { interval, limit } = checkQuery(query)
     const siteSeries = query.siteSeriesInterval
-    if (siteSeries !== undefined && !INTERVALS.includes(siteSeries)) throw badQuery(`siteSeriesInterval: one of ${INTERVALS.join(', ')}`)
-    const range = asBadQuery(() => resolveRange(query, now(), statsDays))
+    if (siteSeries !== undefined && !DAY_INTERVALS.includes(siteSeries)) throw badQuery(`siteSeriesInterval: one of ${DAY_INTERVALS.join(', ')}`)
+    // The sites first: their zone says which days a named range is.
     const chosen = await sites.resolve(caller, query.siteIds)
+    const zones = zonesOf(chosen)
+    const timeZone = rangeZone(zones)
+    const range = asBadQuery(() => resolveRange(query, now(), statsDays, timeZone))
+    if (interval === 'hour') checkHourly(range, zones)
     const breakdowns = [...new Set(query.breakdowns ?? [])].sort()
     const siteIds = idsOf(chosen)
-    const kpiRanges = query.kpis ? kpiRangesOf(range) : null
+    const kpiRanges = query.kpis ? kpiRangesOf(range, timeZone) : null
     const key = {
       breakdowns,
       from: range.from,
@@ -241,9 +305,12 @@ export function createStatsService(deps: StatsServiceDeps): StatsServiceInternal
       limit: breakdowns.length ? limit : 0,
       name: range.name,
       siteSeries: siteSeries ?? null,
+      timeZone,
       to: range.to,
     }
-    return cached('stats', key, siteIds, async () => {
+    // Hours are live (the buffer): never cached.
+    const maybeCached = interval === 'hour' ? (compute: () => Promise<StatsResult>) => compute() : (compute: () => Promise<StatsResult>) => cached('stats', key, siteIds, compute)
+    return maybeCached(async () => {
       const [aggregated, top, kpis] = await Promise.all([
         aggregate(siteIds, range),
         store.topKeys(
@@ -265,13 +332,14 @@ export function createStatsService(deps: StatsServiceDeps): StatsServiceInternal
         interval,
         ...(kpis ? { kpis } : {}),
         range,
-        series: buildSeries(aggregated.byDay, range.from, range.to, interval),
+        series: interval === 'hour' ? await hourlySeries(siteIds, range, timeZone) : buildSeries(aggregated.byDay, range.from, range.to, interval),
+        siteTimeZones: zones,
         sites: chosen.map((site) => ({
           ...(siteSeries ? { series: buildSeries(aggregated.bySiteDay.get(String(site.id)) ?? new Map(), range.from, range.to, siteSeries) } : {}),
           site,
           totals: totalsOf(aggregated.bySite.get(String(site.id)) ?? zeroCounters()),
         })),
-        timeZone: 'UTC',
+        timeZone,
         totals: totalsOf(aggregated.total),
       }
     })
@@ -279,30 +347,36 @@ export function createStatsService(deps: StatsServiceDeps): StatsServiceInternal
 
   async function compareStats(query: CompareQuery, caller: StatsCaller): Promise<CompareResult> {
     const { interval } = checkQuery({ ...query, breakdowns: undefined, limit: undefined })
-    const range = asBadQuery(() => resolveRange(query, now(), statsDays))
+    const chosen = await sites.resolve(caller, query.siteIds)
+    const zones = zonesOf(chosen)
+    const timeZone = rangeZone(zones)
+    const range = asBadQuery(() => resolveRange(query, now(), statsDays, timeZone))
     const previous: ResolvedRange = asBadQuery(() => {
       if (query.compareFrom === undefined && query.compareTo === undefined) return previousRange(range)
       const explicit = checkCustom(query.compareFrom, query.compareTo, 'compareFrom', 'compareTo')
-      checkWithinRetention(explicit, today(), statsDays)
+      checkWithinRetention(explicit, todayIn(now(), timeZone), statsDays)
       return explicit
     })
-    const chosen = await sites.resolve(caller, query.siteIds)
+    if (interval === 'hour') {
+      checkHourly(range, zones)
+      checkHourly(previous, zones)
+    }
     const siteIds = idsOf(chosen)
-    const key = { from: range.from, interval, name: range.name, previous: [previous.from, previous.to], to: range.to }
-    return cached('compare', key, siteIds, async () => {
+    const key = { from: range.from, interval, name: range.name, previous: [previous.from, previous.to], timeZone, to: range.to }
+    const maybeCached = interval === 'hour' ? (compute: () => Promise<CompareResult>) => compute() : (compute: () => Promise<CompareResult>) => cached('compare', key, siteIds, compute)
+    return maybeCached(async () => {
       const [current, before] = await Promise.all([aggregate(siteIds, range), aggregate(siteIds, previous)])
-      const series = alignSeries(
-        buildSeries(current.byDay, range.from, range.to, interval),
-        buildSeries(before.byDay, previous.from, previous.to, interval),
-        interval,
-      )
+      const seriesOf = (aggregated: Aggregated, of: ResolvedRange) =>
+        interval === 'hour' ? hourlySeries(siteIds, of, timeZone) : Promise.resolve(buildSeries(aggregated.byDay, of.from, of.to, interval as DayInterval))
+      const series = alignSeries(await seriesOf(current, range), await seriesOf(before, previous), interval)
       return {
         interval,
         previousRange: previous,
         range,
         series,
+        siteTimeZones: zones,
         sites: chosen,
-        timeZone: 'UTC',
+        timeZone,
         totals: compareTotals(totalsOf(current.total), totalsOf(before.total)),
       }
     })
@@ -348,22 +422,34 @@ export function createStatsService(deps: StatsServiceDeps): StatsServiceInternal
       .map(([key, page]) => ({ key, pageviews: page.pageviews, visitors: page.visitors.size }))
       .sort((x, y) => y.visitors - x.visitors || y.pageviews - x.pageviews || (x.key < y.key ? -1 : x.key > y.key ? 1 : 0))
       .slice(0, limit)
-    return { generatedAt: at.toISOString(), pageviews, topPages, visitors: visitors.size, windowMinutes }
+    const zones = zonesOf(chosen)
+    return { generatedAt: at.toISOString(), pageviews, siteTimeZones: zones, timeZone: rangeZone(zones), topPages, visitors: visitors.size, windowMinutes }
   }
 
+  /**
+   * The portfolio rows: each site's range in its own zone (month-to-date is its own
+   * calendar month up to its own today), sites of one zone read together.
+   */
   async function* exportRows(query: StatsQuery, caller: StatsCaller): AsyncGenerator<ExportRow> {
-    const range = asBadQuery(() => resolveRange(query, now(), statsDays))
+    const at = now()
+    // Bad parameters answer 400 before any access check or read.
+    asBadQuery(() => resolveRange(query, at, statsDays, cfg.defaults.timeZone))
     const chosen = await sites.resolve(caller, query.siteIds)
-    const period = `${range.from}..${range.to}`
+    const rangeIn = new Map<string, ResolvedRange>()
+    const rangeOf = (timeZone: string) => rangeIn.get(timeZone) ?? rangeIn.set(timeZone, asBadQuery(() => resolveRange(query, at, statsDays, timeZone))).get(timeZone)!
     for (let start = 0; start < chosen.length; start += EXPORT_CHUNK) {
       const chunk = chosen.slice(start, start + EXPORT_CHUNK)
-      const rows = await store.totalsBySite(
-        chunk.map((site) => site.id),
-        range.from,
-        range.to,
-      )
-      const bySite = new Map(rows.map((row) => [row.siteId, row]))
+      const zoneOf = new Map(chunk.map((site) => [String(site.id), siteTimeZone(site.id).timeZone]))
+      const bySite = new Map<string, Awaited<ReturnType<StatsStore['totalsBySite']>>[number]>()
+      for (const timeZone of new Set(zoneOf.values())) {
+        const range = rangeOf(timeZone)
+        const ids = chunk.filter((site) => zoneOf.get(String(site.id)) === timeZone).map((site) => site.id)
+        for (const row of await store.totalsBySite(ids, range.from, range.to)) bySite.set(row.siteId, row)
+      }
       for (const site of chunk) {
+        const timeZone = zoneOf.get(String(site.id))!
+        const range = rangeOf(timeZone)
+        const period = `${range.from}..${range.to}`
         const totals = totalsOf({ ...zeroCounters(), ...bySite.get(String(site.id)), conversions: 0 })
         yield {
           avgVisitDuration: totals.avgVisitDuration,
@@ -374,6 +460,7 @@ export function createStatsService(deps: StatsServiceDeps): StatsServiceInternal
           scrollDepth: totals.scrollDepth,
           siteId: site.id,
           timeOnPage: totals.timeOnPage,
+          timeZone,
           viewsPerVisit: totals.viewsPerVisit,
           visitors: totals.visitors,
           visits: totals.visits,

@@ -3,7 +3,9 @@
  * exports and the CLI ask for and get back. One service (`payload.analytics.stats`)
  * implements it; nothing else turns a stats request into SQL.
  *
- * Days are UTC days, written `YYYY-MM-DD`; every result says which time zone it used.
+ * Days are local days of the sites' time zones, written `YYYY-MM-DD` (with several sites in
+ * different zones, day D is the sum of each site's own day D); every result says which
+ * zone(s) it used.
  */
 import type { PayloadRequest } from 'payload'
 
@@ -13,8 +15,15 @@ import type { Kpis } from '../core/kpis.js'
 export const NAMED_RANGES = ['today', '7d', '30d', 'month', 'year', 'custom'] as const
 export type NamedRange = (typeof NAMED_RANGES)[number]
 
-export const INTERVALS = ['day', 'week', 'month'] as const
+/** Series made of whole days (read from the daily rows). */
+export const DAY_INTERVALS = ['day', 'week', 'month'] as const
+export type DayInterval = (typeof DAY_INTERVALS)[number]
+
+/** `hour`: local clock hours, for ranges of up to `MAX_HOURLY_DAYS` days, read from the raw events and the buffer. */
+export const INTERVALS = ['hour', ...DAY_INTERVALS] as const
 export type Interval = (typeof INTERVALS)[number]
+
+export const MAX_HOURLY_DAYS = 7
 
 /** Breakdowns a caller may ask for (public names; each maps to one stats dimension). */
 export const BREAKDOWNS = [
@@ -54,7 +63,7 @@ export interface StatsQuery {
    * sparklines: one call for every site instead of one per site). From code only, not a
    * REST parameter.
    */
-  siteSeriesInterval?: Interval
+  siteSeriesInterval?: DayInterval
   /** Inclusive, `YYYY-MM-DD`. */
   to?: string
 }
@@ -96,7 +105,11 @@ export interface StatsTotals {
 
 export type StatsTotalName = keyof StatsTotals
 
-/** One point of the time series: the period starting at `date` (zero-filled when empty). */
+/**
+ * One point of the time series: the period starting at `date` (zero-filled when empty). By
+ * hour, `date` is the local clock hour with its UTC offset (`2026-11-01T01:00-04:00`), so a
+ * repeated hour at the end of DST is two points.
+ */
 export interface SeriesPoint extends StatsTotals {
   date: string
 }
@@ -116,6 +129,21 @@ export interface BreakdownRow {
   visits: number
 }
 
+/**
+ * The zone of one site's figures. After a change of zone, the days from `since` on are in
+ * `timeZone`; older days (past the raw retention, so not recomputed) stay in
+ * `previousTimeZone`.
+ */
+export interface SiteTimeZone {
+  previousTimeZone: null | string
+  /** While the days raw events cover are being recomputed in the new zone: site-days done of total. */
+  recomputing: null | { done: number; total: number }
+  /** The first day in `timeZone` (null: every day). */
+  since: null | string
+  siteId: SiteId
+  timeZone: string
+}
+
 export interface StatsSite {
   domain: string
   id: SiteId
@@ -131,7 +159,10 @@ export interface StatsResult {
   series: SeriesPoint[]
   /** One row per site (site comparison), in the order of `sites`. */
   sites: Array<{ series?: SeriesPoint[]; site: StatsSite; totals: StatsTotals }>
-  timeZone: 'UTC'
+  /** Each site's zone, in the order of `sites`. */
+  siteTimeZones: SiteTimeZone[]
+  /** The zone the range was read in: the sites' zone, or with several zones the one whose "today" is latest. */
+  timeZone: string
   /** Across all the sites of the request. */
   totals: StatsTotals
 }
@@ -157,7 +188,8 @@ export interface CompareResult {
   /** Aligned position by position (day 1 with day 1, …). */
   series: Array<{ current: SeriesPoint; previous: SeriesPoint }>
   sites: StatsSite[]
-  timeZone: 'UTC'
+  siteTimeZones: SiteTimeZone[]
+  timeZone: string
   totals: Record<StatsTotalName, TotalChange>
 }
 
@@ -165,6 +197,9 @@ export interface RealtimeResult {
   generatedAt: string
   pageviews: number
   topPages: Array<{ key: string; pageviews: number; visitors: number }>
+  siteTimeZones: SiteTimeZone[]
+  /** The window is the last minutes whatever the zone; the zone says how to read `generatedAt` locally. */
+  timeZone: string
   visitors: number
   windowMinutes: number
 }
@@ -183,6 +218,8 @@ export interface ExportRow {
   siteId: SiteId
   /** Seconds, engaged time per (page, visit) that engaged. */
   timeOnPage: number
+  /** The site's zone: `period` is its local days (month- or year-to-date of its own calendar). */
+  timeZone: string
   viewsPerVisit: number
   visitors: number
   visits: number

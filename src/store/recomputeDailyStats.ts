@@ -1,6 +1,6 @@
 import type { Payload } from 'payload'
 
-import type { SiteDay } from '../core/dailyStats.js'
+import type { SiteDay, TimeZoneOf } from '../core/dailyStats.js'
 import type { StatsMetric } from '../core/dimensions.js'
 import type { SanitizedAnalyticsConfig } from '../types.js'
 import type { CollectionTable, SqlName, SqlQuery, StoreOptions } from './db.js'
@@ -28,10 +28,19 @@ import { lockSiteMonth, recomputeMonthIn, rollupTables, siteMonthLockKey } from 
 
 export interface RecomputeOptions extends StoreOptions {
   /**
+   * A day without raw events loses its rows too (a change of time zone: the day's rows were
+   * computed in the previous zone, and no event falls in it in the new one). Only for days
+   * whose raw events are all still kept.
+   * @default false
+   */
+  clearEmptyDays?: boolean
+  /**
    * (site, month) groups recomputed at once, each on its own connection and transaction.
    * @default 2
    */
   concurrency?: number
+  /** Each site's time zone: its days are local days. @default every site in `defaults.timeZone` */
+  timeZoneOf?: TimeZoneOf
 }
 
 export interface RecomputeResult {
@@ -64,7 +73,7 @@ const SESSION_ATTRIBUTE_ALIASES = { ...EVENT_TEXT_ALIASES, device: 'device' } as
 const a = (alias: string) => sql.identifier(alias)
 
 /**
- * Recompute the daily statistics of (site, UTC day) pairs as absolute values from the raw
+ * Recompute the daily statistics of (site, local day) pairs as absolute values from the raw
  * events (definitions: `src/core/dailyStats.ts`).
  *
  * The pairs of one (site, month) share one transaction: the advisory lock of the (site,
@@ -89,6 +98,7 @@ export async function recomputeDailyStats(
   days: readonly SiteDay[],
   options?: RecomputeOptions,
 ): Promise<RecomputeResult> {
+  const timeZoneOf = options?.timeZoneOf ?? (() => cfg.defaults.timeZone)
   const unique = new Map<string, SiteDay>()
   for (const pair of days) {
     dayBounds(pair.day) // throws for a malformed day before anything is written
@@ -133,7 +143,9 @@ export async function recomputeDailyStats(
         for (const pair of group.days) {
           const lockKey = `${stats.name}|${siteDayKey(pair)}`
           await timed(options, 'recompute', () => tx.execute(sql`SELECT pg_advisory_xact_lock(hashtextextended(${lockKey}, 0))`))
-          const { rows } = await timed(options, 'recompute', () => tx.execute(recomputeQuery({ events, pair, stats, tenancy })))
+          const { rows } = await timed(options, 'recompute', () =>
+            tx.execute(recomputeQuery({ clearEmpty: options?.clearEmptyDays ?? false, events, pair, stats, tenancy, timeZone: timeZoneOf(pair.siteId) })),
+          )
           const day = rows[0] as { deleted: number; written: number }
           totals.written += Number(day.written)
           totals.deleted += Number(day.deleted)
@@ -174,9 +186,17 @@ function rowsBranch(
   return sql`SELECT ${dimension}::text, ${key}::text, ${sql.join(values, sql`, `)} ${rest}`
 }
 
-export function recomputeQuery(args: { events: CollectionTable; pair: SiteDay; stats: CollectionTable; tenancy: boolean }): SqlQuery {
+export function recomputeQuery(args: {
+  clearEmpty?: boolean
+  events: CollectionTable
+  pair: SiteDay
+  stats: CollectionTable
+  tenancy: boolean
+  /** The site's zone: the day's events are those of its local day. @default 'UTC' */
+  timeZone?: string
+}): SqlQuery {
   const { events: e, pair, stats, tenancy } = args
-  const { end, start } = dayBounds(pair.day)
+  const { end, start } = dayBounds(pair.day, args.timeZone)
   const siteId = String(pair.siteId)
   const pageview = sql`${a('type')} = ${PAGEVIEW}`
   const col = (field: string) => sql`e.${e.id(field)}`
@@ -348,7 +368,9 @@ export function recomputeQuery(args: { events: CollectionTable; pair: SiteDay; s
   const { changed, insertColumns, updates } = statsUpsertColumns(stats, 'date', tenancy)
   const metricNames = STATS_METRICS.map((metric) => sql`r.${a(metric)}`)
   const tenant = sql`(SELECT ${a('tenant')} FROM ev ORDER BY ${a('ts')} DESC, ${a('eid')} COLLATE "C" DESC LIMIT 1)`
-  const day = sql`${start.toISOString()}::timestamptz`
+  // The row's date is the local day's label (its UTC midnight), whatever the zone: months and
+  // ranges of local days are then plain comparisons of labels.
+  const day = sql`${`${pair.day}T00:00:00.000Z`}::timestamptz`
 
   return sql`
     WITH ev AS MATERIALIZED (${countedEvents}),
@@ -403,7 +425,7 @@ export function recomputeQuery(args: { events: CollectionTable; pair: SiteDay; s
     gone AS (
       DELETE FROM ${stats.ref} d
       WHERE d.${stats.id('site')} = ${siteId} AND d.${stats.id('date')} = ${day}
-        AND EXISTS (SELECT 1 FROM ev)
+        ${args.clearEmpty ? sql`` : sql`AND EXISTS (SELECT 1 FROM ev)`}
         AND NOT EXISTS (
           SELECT 1 FROM r WHERE r.${a('dimension')} = d.${stats.id('dimension')}::text AND r.${a('key')} = d.${stats.id('key')}
         )

@@ -1,7 +1,7 @@
 /**
  * The SQL of the stats API, over AnalyticsDailyStats, its monthly rollup for the whole
  * months of breakdown ranges. Read-only; every value is a bound parameter. The date column holds
- * the UTC day's midnight; `(site, dimension, date)` is indexed for these range scans.
+ * the label of the site's local day (its date at 00:00 UTC); `(site, dimension, date)` is indexed for these range scans.
  */
 import type { Payload } from 'payload'
 

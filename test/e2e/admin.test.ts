@@ -284,7 +284,7 @@ describe('Admin → Analytics', () => {
     const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid="analytics-export"]')])
     const file = readFileSync((await download.path())!, 'utf8')
     const [header, ...lines] = file.trim().split('\r\n')
-    expect(header).toBe('site,period,visitors,visits,pageviews,bounce_rate,visit_duration,views_per_visit,time_on_page,scroll_depth,site_id')
+    expect(header).toBe('site,period,visitors,visits,pageviews,bounce_rate,visit_duration,views_per_visit,time_on_page,scroll_depth,site_id,time_zone')
     const { body: week } = await api<StatsResult>('/stats?range=7d', tokens.admin)
     expect(lines).toHaveLength(3)
     for (const { site, totals } of week.sites) {

@@ -304,7 +304,8 @@ describe('GET /api/analytics/stats', () => {
       ['breakdown=referrers', /breakdown: one of/],
       ['breakdown=pages&limit=100000', /limit: at most 1000/],
       ['limit=0&breakdown=pages', /limit: at least 1/],
-      ['interval=hour', /interval: one of day, week, month/],
+      ['interval=minute', /interval: one of hour, day, week, month/],
+      ['interval=hour&range=30d', /interval=hour: a range of up to 7 days/],
       ['siteId=%27%3B--', /siteId: not a site id/],
       ['groupBy=day', /unknown parameter groupBy/],
     ]
@@ -514,6 +515,7 @@ describe('GET /api/analytics/export', () => {
           period: `${from}..${to}`,
           site: site.domain,
           site_id: String(site.id),
+          time_zone: 'UTC',
           views_per_visit: String(Math.round(t.viewsPerVisit * 100) / 100),
           time_on_page: String(Math.round(t.timeOnPage)),
           scroll_depth: String(Math.round(t.scrollDepth)),
@@ -530,7 +532,7 @@ describe('GET /api/analytics/export', () => {
       expect(response.status).toBe(200)
       expect(response.headers.get('content-type')).toBe('text/csv; charset=utf-8')
       expect(response.headers.get('content-disposition')).toBe(`attachment; filename="${range === 'month' ? 'month' : 'year'}-to-date.csv"`)
-      expect(response.text.split('\r\n')[0]).toBe('site,period,visitors,visits,pageviews,bounce_rate,visit_duration,views_per_visit,time_on_page,scroll_depth,site_id')
+      expect(response.text.split('\r\n')[0]).toBe('site,period,visitors,visits,pageviews,bounce_rate,visit_duration,views_per_visit,time_on_page,scroll_depth,site_id,time_zone')
       const rows = parse(response.text, { columns: true }) as Array<Record<string, string>>
       expect(rows).toEqual(expectedFile(range, [shop, blog, globex]))
       expect(rows.some((row) => Number(row.visitors) > 0)).toBe(true)
@@ -539,7 +541,7 @@ describe('GET /api/analytics/export', () => {
     expect(single.headers.get('content-disposition')).toBe('attachment; filename="month-to-date.json"')
     const expected = expectedFile('month', [shop])[0]!
     expect(JSON.parse(single.text)).toEqual([
-      Object.fromEntries(Object.entries(expected).map(([key, value]) => [key, ['period', 'site', 'site_id'].includes(key) ? value : Number(value)])),
+      Object.fromEntries(Object.entries(expected).map(([key, value]) => [key, ['period', 'site', 'site_id', 'time_zone'].includes(key) ? value : Number(value)])),
     ])
   })
 

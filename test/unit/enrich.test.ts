@@ -23,6 +23,8 @@ const settings = (overrides: Partial<EffectiveSiteSettings> = {}): EffectiveSite
   respectDoNotTrack: true,
   retentionDays: 30,
   shareToken: null,
+  timeZone: 'UTC',
+  timeZoneState: null,
   trackAutomation: false,
   trackingEnabled: true,
   ...overrides,

@@ -94,6 +94,7 @@ describe('analyticsPlugin', () => {
 
   test('bad options fail at config time with the option’s name', () => {
     expect(() => analyticsPlugin({ retention: { eventsDays: 0 } })(host())).toThrow(/retention.eventsDays/)
+    expect(() => analyticsPlugin({ defaults: { timeZone: 'Europe/Atlantis' } })(host())).toThrow(/defaults.timeZone: unknown time zone "Europe\/Atlantis"/)
     expect(() => analyticsPlugin({ sites: { tenantsCollection: 'orgs' } })(host())).toThrow(/"orgs" does not exist/)
     // A malformed Redis URL is refused at start, not taken as a unix socket path later.
     expect(() => analyticsPlugin({ redisUrl: 'redis//cache.internal:6379' })(host())).toThrow(/invalid REDIS_URL "redis\/\/cache.internal:6379"/)

@@ -13,6 +13,7 @@ const defaults: SettingsDefaults = {
   ipAnonymization: 'standard',
   respectDoNotTrack: true,
   retentionDays: 30,
+  timeZone: 'UTC',
   trackAutomation: false,
   trackingEnabled: true,
 }

@@ -81,7 +81,7 @@ describe('query parameters', () => {
     bad(parseStatsParams, 'limit=1001', /limit: at most 1000/)
     bad(parseStatsParams, 'limit=ten', /limit: a whole number/)
     bad(parseStatsParams, 'from=yesterday&to=2026-11-01', /from: not a day/)
-    bad(parseStatsParams, 'interval=hour', /interval: one of day, week, month/)
+    bad(parseStatsParams, 'interval=minute', /interval: one of hour, day, week, month/)
     bad(parseStatsParams, 'range=forever', /range: one of today/)
     bad(parseStatsParams, 'range=7d&range=30d', /range: give it once/)
     bad(parseStatsParams, 'siteId=1;DROP', /siteId: not a site id/)
@@ -234,11 +234,12 @@ describe('CSV', () => {
       scrollDepth: 47.6,
       siteId: 7,
       timeOnPage: 33.4,
+      timeZone: 'America/New_York',
       viewsPerVisit: 2.345,
       visitors: 40,
       visits: 50,
     }
-    expect(exportHeaderLine()).toBe('site,period,visitors,visits,pageviews,bounce_rate,visit_duration,views_per_visit,time_on_page,scroll_depth,site_id\r\n')
-    expect(exportCsvLine(row)).toBe('shop.acme.test,2026-11-01..2026-11-22,40,50,120,42,62,2.35,33,48,7\r\n')
+    expect(exportHeaderLine()).toBe('site,period,visitors,visits,pageviews,bounce_rate,visit_duration,views_per_visit,time_on_page,scroll_depth,site_id,time_zone\r\n')
+    expect(exportCsvLine(row)).toBe('shop.acme.test,2026-11-01..2026-11-22,40,50,120,42,62,2.35,33,48,7,America/New_York\r\n')
   })
 })
