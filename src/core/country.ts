@@ -5,6 +5,7 @@
 import maxmind from 'maxmind'
 import { createRequire } from 'node:module'
 import { isIP } from 'node:net'
+import path from 'node:path'
 
 import type { CountryResponse, Reader } from 'maxmind'
 
@@ -84,8 +85,14 @@ export async function openGeoIpReader(mmdbPath: string): Promise<GeoIpLookup> {
  */
 export const BUNDLED_GEOIP_DATABASE = '@ip-location-db/geo-whois-asn-country-mmdb/geo-whois-asn-country.mmdb'
 
-/** The file of `BUNDLED_GEOIP_DATABASE` in the installed package. */
-export const bundledGeoIpPath = (): string => createRequire(import.meta.url).resolve(BUNDLED_GEOIP_DATABASE)
+/**
+ * The file of `BUNDLED_GEOIP_DATABASE` in the installed package. Found through the package's
+ * `package.json`: a bundler (Next's Turbopack) follows a `require.resolve` of the `.mmdb` itself
+ * and fails on a file type it cannot bundle.
+ */
+export const bundledGeoIpPath = (): string =>
+  // A literal, so a bundler can resolve it at build time (it cannot follow a computed one).
+  path.join(path.dirname(createRequire(import.meta.url).resolve('@ip-location-db/geo-whois-asn-country-mmdb/package.json')), path.basename(BUNDLED_GEOIP_DATABASE))
 
 /**
  * The country lookup an ingest path uses: the configured database; without one, the bundled
