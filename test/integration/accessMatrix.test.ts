@@ -289,7 +289,7 @@ const shopReport = async () => (await create('analytics-reports', { name: `Matri
 async function unsubscribeCall(method: 'GET' | 'POST', role: Role): Promise<number> {
   const email = `m${unique()}@acme.test`
   const id = (await create('analytics-reports', { name: `Matrix ${unique()}`, recipients: [{ email }], sites: [shop().id] })).id
-  const headers = tokens[role] ? { authorization: `JWT ${tokens[role]}` } : {}
+  const headers: Record<string, string> = tokens[role] ? { authorization: `JWT ${tokens[role]}` } : {}
   const subscribed = async () => ((await find('analytics-reports', id))!.recipients as Array<{ unsubscribed?: boolean }>)[0]!.unsubscribed !== true
   const forged = unsubscribeToken('not-the-secret', id, email)
   const refused = (await rawRequest(payload, method, `/analytics/reports/unsubscribe?token=${encodeURIComponent(forged)}`, { headers })).status
@@ -384,7 +384,7 @@ describe('the table covers every surface', () => {
   test('GraphQL is not served by this host, and the plugin’s collections stay out of it anyway', async () => {
     const answer = await rest(payload, 'POST', '/graphql', { body: { query: '{ Sites { docs { id } } }' }, token: tokens.admin })
     expect(answer.status).toBe(404)
-    for (const slug of ['analytics-events', 'analytics-daily-stats', 'analytics-monthly-stats', 'analytics-settings', 'analytics-salts']) {
+    for (const slug of ['analytics-events', 'analytics-daily-stats', 'analytics-monthly-stats', 'analytics-settings', 'analytics-salts', 'analytics-audit-log', 'analytics-report-deliveries', 'analytics-reports', 'analytics-alerts']) {
       expect(payload.collections[slug as 'sites']!.config.graphQL, slug).toBe(false)
     }
   })
