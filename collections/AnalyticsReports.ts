@@ -1,4 +1,4 @@
-import type { CollectionAfterChangeHook, CollectionAfterDeleteHook, CollectionBeforeDeleteHook, CollectionBeforeValidateHook, CollectionConfig, Field, PayloadRequest } from 'payload'
+import type { CollectionAfterChangeHook, CollectionAfterDeleteHook, CollectionBeforeDeleteHook, CollectionBeforeValidateHook, CollectionConfig, Field, PayloadRequest, Where } from 'payload'
 
 import { Forbidden, ValidationError } from 'payload'
 
@@ -39,10 +39,23 @@ const label = (value: string) => value.replace(/([A-Z])/g, ' $1').replace(/^./, 
  */
 export function buildAnalyticsReports(cfg: SanitizedAnalyticsConfig): CollectionConfig {
 
-  const byUpdatableSites = async ({ req }: { req: PayloadRequest }) => {
+  /**
+   * The reports whose every site the user may update. Payload's `in` on a hasMany matches a
+   * report with ANY site in the scope, which would show another tenant's recipients and webhook
+   * secret to whoever may update one of its sites: the reports with a site outside are excluded.
+   */
+  const byUpdatableSites = async ({ req }: { req: PayloadRequest }): Promise<boolean | Where> => {
     if (!req.user) return false
     if (await mayManageDefaults(req, cfg, GLOBAL_DEFAULTS)) return true
-    return whereSiteIn(await siteScope(req, cfg, 'update'), 'sites')
+    const scope = await siteScope(req, cfg, 'update')
+    const anySite = whereSiteIn(scope, 'sites')
+    if (typeof anySite === 'boolean' || scope === true) return anySite
+    const allowed = new Set(scope.map(String))
+    const { docs } = await req.payload.find({ collection: cfg.slugs.reports, depth: 0, overrideAccess: true, pagination: false, req, select: { sites: true }, where: anySite } as Parameters<typeof req.payload.find>[0])
+    const partly = (docs as Array<{ id: number | string; sites?: unknown[] | null }>)
+      .filter((doc) => (doc.sites ?? []).some((site) => !allowed.has(String(relationId(site)))))
+      .map((doc) => doc.id)
+    return partly.length ? { and: [anySite, { id: { not_in: partly } }] } : anySite
   }
 
   const checkReport: CollectionBeforeValidateHook = async ({ data, originalDoc, req }) => {

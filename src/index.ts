@@ -106,7 +106,7 @@ export const analyticsPlugin =
           `payload-plugin-analytics needs the Postgres adapter (@payloadcms/db-postgres); this project uses "${payload.db.name}".`,
         )
       }
-      guardDocumentLocks(payload, [cfg.slugs.sites])
+      guardDocumentLocks(payload, [cfg.slugs.sites, cfg.slugs.reports, cfg.slugs.alerts])
       const runtime = await createAnalyticsRuntime(payload, cfg)
       payload.analytics = runtime
       const destroy = payload.destroy

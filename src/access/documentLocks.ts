@@ -19,8 +19,8 @@ async function mayUpdate(req: PayloadRequest, slug: string, id: unknown): Promis
 
 /**
  * A lock over REST or GraphQL only on a document the user may update, for the collections
- * given (the sites collection: the plugin's own ones take no locks at all). Otherwise a user
- * of one tenant could lock — and so block or probe — another tenant's site. Payload adds
+ * given (the sites, reports and alerts: the plugin's other ones take no locks at all).
+ * Otherwise a user of one tenant could lock — and so block or probe — another tenant's document. Payload adds
  * this collection after the plugins have run, so its field is wrapped once Payload is up;
  * the admin's own locking writes through the database adapter and is not affected.
  */

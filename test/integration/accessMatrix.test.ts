@@ -16,6 +16,7 @@ import type { Role } from '../helpers/roles.js'
 
 import { loadDashboard } from '../../admin/Dashboard/loadDashboard.js'
 import { DEMO_USERS } from '../../dev/seed.js'
+import { unsubscribeToken } from '../../src/core/signing.js'
 import { demoSites } from '../helpers/fixtures.js'
 import { bootPayload } from '../helpers/payload.js'
 import { rawRequest, rest } from '../helpers/rest.js'
@@ -172,6 +173,59 @@ const SUBJECTS: Subject[] = [
     slug: 'sites',
     update: { body: { name: 'Changed' }, changed: (doc) => doc.name === 'Changed' },
   },
+  {
+    // Who did what: read by those who may manage the global defaults (the super-admin, not a
+    // tenant manager); written by the plugin's audit() only, never over REST.
+    cells: readOnly(only('admin')),
+    createBody: async () => ({ action: 'export', actorType: 'user' }),
+    duplicateBody: async () => ({}),
+    make: async () => (await create('analytics-audit-log', { action: `matrix.${unique()}`, actorType: 'system', site: String(shop().id) })).id,
+    name: 'analytics-audit-log',
+    slug: 'analytics-audit-log',
+    update: { body: { action: 'changed' }, changed: (doc) => doc.action === 'changed' },
+  },
+  {
+    // Delivery bookkeeping of reports and alerts: read by the super-admin, written by the plugin only.
+    cells: readOnly(only('admin')),
+    createBody: async () => ({ channel: 'email', idempotencyKey: unique(), key: unique(), kind: 'report', occurrence: new Date().toISOString() }),
+    duplicateBody: async () => ({ key: unique() }),
+    make: async () =>
+      (await create('analytics-report-deliveries', { channel: 'email', idempotencyKey: unique(), key: unique(), kind: 'report', occurrence: new Date().toISOString(), source: '1' })).id,
+    name: 'analytics-report-deliveries',
+    slug: 'analytics-report-deliveries',
+    update: { body: { status: 'changed' }, changed: (doc) => doc.status === 'changed' },
+  },
+  {
+    // A report on the shop: read and changed by whoever may update all of its sites (manageReports).
+    cells: readWrite(acme, acme, acme, acme),
+    createBody: async () => ({ name: 'Created', sites: [shop().id] }),
+    duplicateBody: async () => ({ name: `Copy ${unique()}` }),
+    make: async () => (await create('analytics-reports', { name: `Matrix ${unique()}`, sites: [shop().id] })).id,
+    name: 'analytics-reports',
+    slug: 'analytics-reports',
+    update: { body: { name: 'Changed' }, changed: (doc) => doc.name === 'Changed' },
+  },
+  {
+    // A report on Acme's shop and Globex's site: only for whoever may update both — here the
+    // super-admin; Acme's users (and Globex's editor) neither see nor change it.
+    cells: readWrite(only('admin'), only('admin'), only('admin'), only('admin')),
+    createBody: async () => ({ name: 'Created', sites: [shop().id, sites['globex.test']!.id] }),
+    duplicateBody: async () => ({ name: `Copy ${unique()}` }),
+    make: async () => (await create('analytics-reports', { name: `Matrix ${unique()}`, sites: [shop().id, sites['globex.test']!.id] })).id,
+    name: 'analytics-reports (Acme’s and Globex’s sites)',
+    slug: 'analytics-reports',
+    update: { body: { name: 'Changed' }, changed: (doc) => doc.name === 'Changed' },
+  },
+  {
+    // An alert on the shop: read and changed by whoever may update the site.
+    cells: readWrite(acme, acme, acme, acme),
+    createBody: async () => ({ kind: 'spike', name: 'Created', site: shop().id, threshold: 10 }),
+    duplicateBody: async () => ({ name: `Copy ${unique()}` }),
+    make: async () => (await create('analytics-alerts', { kind: 'spike', name: `Matrix ${unique()}`, site: shop().id, threshold: 10 })).id,
+    name: 'analytics-alerts',
+    slug: 'analytics-alerts',
+    update: { body: { threshold: 77 }, changed: (doc) => doc.threshold === 77 },
+  },
 ]
 
 /** The collections that are not the plugin's, each with why the table leaves it out. */
@@ -226,6 +280,22 @@ async function shopShareToken(): Promise<string> {
   if (row?.shareToken) return row.shareToken as string
   if (row) await payload.delete({ collection: 'analytics-settings', id: row.id })
   return (await create('analytics-settings', { publicDashboard: true, scope: 'site', site: shop().id })).shareToken as string
+}
+
+/** A fresh report on the shop, with no recipients (so sending it reaches nobody). */
+const shopReport = async () => (await create('analytics-reports', { name: `Matrix ${unique()}`, sites: [shop().id] })).id
+
+/** A forged token must answer 400 and leave the recipient subscribed; then the signed one unsubscribes: its status. */
+async function unsubscribeCall(method: 'GET' | 'POST', role: Role): Promise<number> {
+  const email = `m${unique()}@acme.test`
+  const id = (await create('analytics-reports', { name: `Matrix ${unique()}`, recipients: [{ email }], sites: [shop().id] })).id
+  const headers: Record<string, string> = tokens[role] ? { authorization: `JWT ${tokens[role]}` } : {}
+  const subscribed = async () => ((await find('analytics-reports', id))!.recipients as Array<{ unsubscribed?: boolean }>)[0]!.unsubscribed !== true
+  const forged = unsubscribeToken('not-the-secret', id, email)
+  const refused = (await rawRequest(payload, method, `/analytics/reports/unsubscribe?token=${encodeURIComponent(forged)}`, { headers })).status
+  if (refused !== 400 || !(await subscribed())) return refused === 400 ? -1 : refused
+  const { status } = await rawRequest(payload, method, `/analytics/reports/unsubscribe?token=${encodeURIComponent(unsubscribeToken(payload.secret, id, email))}`, { headers })
+  return status === 200 && !(await subscribed()) ? status : -status
 }
 
 afterAll(async () => {
@@ -314,7 +384,7 @@ describe('the table covers every surface', () => {
   test('GraphQL is not served by this host, and the plugin’s collections stay out of it anyway', async () => {
     const answer = await rest(payload, 'POST', '/graphql', { body: { query: '{ Sites { docs { id } } }' }, token: tokens.admin })
     expect(answer.status).toBe(404)
-    for (const slug of ['analytics-events', 'analytics-daily-stats', 'analytics-monthly-stats', 'analytics-settings', 'analytics-salts']) {
+    for (const slug of ['analytics-events', 'analytics-daily-stats', 'analytics-monthly-stats', 'analytics-settings', 'analytics-salts', 'analytics-audit-log', 'analytics-report-deliveries', 'analytics-reports', 'analytics-alerts']) {
       expect(payload.collections[slug as 'sites']!.config.graphQL, slug).toBe(false)
     }
   })
@@ -356,6 +426,7 @@ const ENDPOINTS: Record<string, EndpointRow> = {
     statuses: same(204),
   },
   'get /analytics/script.js': { call: (role) => get('/analytics/script.js', role), statuses: same(200) },
+  'get /analytics/script.full.js': { call: (role) => get('/analytics/script.full.js', role), statuses: same(200) },
   // A scrape token, never a user's login: without one configured, closed to everyone.
   'get /analytics/metrics': { call: (role) => get('/analytics/metrics', role), statuses: same(401) },
   'get /analytics/stats': { call: (role) => get(`/analytics/stats?siteId=${shop().id}`, role), statuses: userStatuses(200) },
@@ -382,6 +453,14 @@ const ENDPOINTS: Record<string, EndpointRow> = {
     statuses: userStatuses(200),
   },
   'post /analytics/sites/:id/erase': { call: (role) => post(`/analytics/sites/${shop().id}/erase`, role), statuses: userStatuses(200) },
+  // A report on the shop without recipients: previewed and sent by whoever may manage it (a
+  // report Globex's editor may not read is 404 to them, as a site is).
+  'get /analytics/reports/:id/preview': { call: async (role) => get(`/analytics/reports/${await shopReport()}/preview`, role), statuses: userStatuses(200) },
+  'post /analytics/reports/:id/send': { call: async (role) => post(`/analytics/reports/${await shopReport()}/send`, role), statuses: userStatuses(200) },
+  // The signed token is the credential, a login changes nothing: a forged one is refused, and
+  // only a valid one unsubscribes its address.
+  'get /analytics/reports/unsubscribe': { call: (role) => unsubscribeCall('GET', role), statuses: same(200) },
+  'post /analytics/reports/unsubscribe': { call: (role) => unsubscribeCall('POST', role), statuses: same(200) },
 }
 
 /** Root endpoints that are not the plugin's. */
