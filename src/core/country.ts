@@ -3,9 +3,10 @@
  * database. Never a remote call; the full IP is used for the in-memory lookup only.
  */
 import maxmind from 'maxmind'
-import { createRequire } from 'node:module'
+import { existsSync } from 'node:fs'
 import { isIP } from 'node:net'
 import path from 'node:path'
+import { fileURLToPath } from 'node:url'
 
 import type { CountryResponse, Reader } from 'maxmind'
 
@@ -86,13 +87,22 @@ export async function openGeoIpReader(mmdbPath: string): Promise<GeoIpLookup> {
 export const BUNDLED_GEOIP_DATABASE = '@ip-location-db/geo-whois-asn-country-mmdb/geo-whois-asn-country.mmdb'
 
 /**
- * The file of `BUNDLED_GEOIP_DATABASE` in the installed package. Found through the package's
- * `package.json`: a bundler (Next's Turbopack) follows a `require.resolve` of the `.mmdb` itself
- * and fails on a file type it cannot bundle.
+ * The file of `BUNDLED_GEOIP_DATABASE` in the installed package, or null when it is not there.
+ * Looked up in the `node_modules` folders above this module and above the working directory,
+ * not with `require.resolve`: a bundler (Next's Turbopack) turns that into a module id, or
+ * fails on a file type it cannot bundle.
  */
-export const bundledGeoIpPath = (): string =>
-  // A literal, so a bundler can resolve it at build time (it cannot follow a computed one).
-  path.join(path.dirname(createRequire(import.meta.url).resolve('@ip-location-db/geo-whois-asn-country-mmdb/package.json')), path.basename(BUNDLED_GEOIP_DATABASE))
+export function bundledGeoIpPath(): null | string {
+  const file = path.join('node_modules', ...BUNDLED_GEOIP_DATABASE.split('/'))
+  const here = import.meta.url.startsWith('file:') ? path.dirname(fileURLToPath(import.meta.url)) : null
+  for (const start of [here, process.cwd()]) {
+    for (let dir = start; dir; dir = path.dirname(dir) === dir ? null : path.dirname(dir)) {
+      const candidate = path.join(dir, file)
+      if (existsSync(candidate)) return candidate
+    }
+  }
+  return null
+}
 
 /**
  * The country lookup an ingest path uses: the configured database; without one, the bundled
@@ -101,5 +111,6 @@ export const bundledGeoIpPath = (): string =>
  */
 export async function openCountryLookup(geoipDatabase: null | string | undefined, countryHeaders: readonly string[]): Promise<GeoIpLookup | null> {
   if (geoipDatabase) return openGeoIpReader(geoipDatabase)
-  return countryHeaders.length > 0 ? null : openGeoIpReader(bundledGeoIpPath())
+  const bundled = countryHeaders.length > 0 ? null : bundledGeoIpPath()
+  return bundled ? openGeoIpReader(bundled) : null
 }
