@@ -68,6 +68,8 @@ function RankedList({ list, rows }: { list: BreakdownList; rows: BreakdownRow[] 
       {rows.length === 0 ? (
         <p className="pa-empty-list">Nothing in this range.</p>
       ) : (
+        // Scrolls on its own on a narrow screen (Top pages has four number columns) instead of widening the page.
+        <div className="pa-table-scroll">
         <table className="pa-table">
           <thead>
             <tr>
@@ -95,6 +97,7 @@ function RankedList({ list, rows }: { list: BreakdownList; rows: BreakdownRow[] 
             ))}
           </tbody>
         </table>
+        </div>
       )}
     </section>
   )

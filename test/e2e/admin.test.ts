@@ -288,7 +288,8 @@ describe('Admin → Analytics', () => {
     const { body: week } = await api<StatsResult>('/stats?range=7d', tokens.admin)
     expect(lines).toHaveLength(3)
     for (const { site, totals } of week.sites) {
-      const line = lines.find((candidate) => candidate.endsWith(`,${site.id}`))
+      const siteIdColumn = header!.split(',').indexOf('site_id')
+      const line = lines.find((candidate) => candidate.split(',')[siteIdColumn] === String(site.id))
       expect(line, `a row for ${site.domain}`).toBeDefined()
       const [domain, period, visitors, visits, pageviews] = line!.split(',')
       expect([domain, period, Number(visitors), Number(visits), Number(pageviews)]).toEqual([
@@ -324,7 +325,7 @@ describe('Admin → Analytics', () => {
 
     // Entry pages: the visits that began on a page and their pageviews, not "Pageviews" like Top pages'.
     expect(await page.locator('[data-breakdown="entryPages"] thead th').allTextContents()).toEqual(['Page', 'Visitors', 'Visits', 'Views in visits'])
-    expect(await page.locator('[data-breakdown="pages"] thead th').allTextContents()).toEqual(['Page', 'Visitors', 'Pageviews'])
+    expect(await page.locator('[data-breakdown="pages"] thead th').allTextContents()).toEqual(['Page', 'Visitors', 'Pageviews', 'Time on page', 'Scroll depth'])
     const shownEntries = (await rowsOf('entryPages', ['visitors', 'visits', 'pageviews'])).map(([key, visitors, visits, pageviews]) => ({
       key,
       pageviews: number(pageviews),
