@@ -460,6 +460,20 @@ export interface AnalyticsSetting {
    */
   retentionDays?: number | null;
   /**
+   * IANA time zone (Europe/Paris, America/New_York): days and months of the statistics are this zone's. Empty: inherit (plugin default UTC). A change recomputes, in the background, every day raw events still cover.
+   */
+  timeZone?: string | null;
+  timeZoneState?:
+    | {
+        [k: string]: unknown;
+      }
+    | unknown[]
+    | string
+    | number
+    | boolean
+    | null;
+  timeZoneStatus?: string | null;
+  /**
    * Event types that count as conversions (the conversion rate). Empty: inherit (lead.created, form.submit).
    */
   conversionEvents?: string[] | null;
@@ -698,6 +712,9 @@ export interface AnalyticsSettingsSelect<T extends boolean = true> {
   respectDoNotTrack?: T;
   trackAutomation?: T;
   retentionDays?: T;
+  timeZone?: T;
+  timeZoneState?: T;
+  timeZoneStatus?: T;
   conversionEvents?: T;
   publicDashboard?: T;
   shareToken?: T;
