@@ -42,17 +42,13 @@ import { buildDevConfig } from '../dev/buildConfig.js'
 import { JOBS_ENV } from '../jobs/scheduler.js'
 import { startPostgres, startRedis } from '../scripts/services.js'
 import { benchDays, benchSites, siteDayEvents } from './events.js'
+import { envNumber } from './envNumber.js'
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 // This process only appends to the buffer: no scheduler, no inline worker.
 process.env[JOBS_ENV] = 'manual'
 process.env.NEXT_TELEMETRY_DISABLED = '1'
 
-const envNumber = (name: string, fallback: number): number => {
-  const value = Number(process.env[name] ?? fallback)
-  if (!Number.isInteger(value) || value <= 0) throw new Error(`${name} must be a positive integer`)
-  return value
-}
 const EVENTS = envNumber('BENCH_EVENTS', 1_000_000)
 const BATCH_SIZE = envNumber('BENCH_BATCH_SIZE', 5_000)
 const SMALL_RUN = process.env.BENCH_SMALL_RUN !== '0'

@@ -39,15 +39,11 @@ import { STATS_METRICS } from '../src/core/dimensions.js'
 import { monthOf, nextMonth } from '../src/core/months.js'
 import { recomputeMonthlyStats, recomputeMonthQuery, rollupTables, rollupWorkMem } from '../src/store/recomputeMonthlyStats.js'
 import { statsUpsertColumns } from '../src/store/statsUpsert.js'
+import { envNumber } from './envNumber.js'
 
 process.env[JOBS_ENV] = 'manual'
 process.env.NEXT_TELEMETRY_DISABLED = '1'
 
-const envNumber = (name: string, fallback: number): number => {
-  const value = Number(process.env[name] ?? fallback)
-  if (!Number.isInteger(value) || value <= 0) throw new Error(`${name} must be a positive integer`)
-  return value
-}
 const KEYS = envNumber('BENCH_KEYS', 40_000)
 const SMALL_KEYS = envNumber('BENCH_SMALL_KEYS', 4_000)
 const BEFORE_TIMEOUT_MS = envNumber('BENCH_BEFORE_TIMEOUT_S', 60) * 1000

@@ -46,15 +46,11 @@ import { recomputeMonthlyStats } from '../src/store/recomputeMonthlyStats.js'
 import { createStatsStore } from '../src/store/statsQueries.js'
 import { freePort, startPostgres, startRedis } from '../scripts/services.js'
 import { listen } from '../test/helpers/httpServer.js'
+import { envNumber } from './envNumber.js'
 
 process.env[JOBS_ENV] = 'manual'
 process.env.NEXT_TELEMETRY_DISABLED = '1'
 
-const envNumber = (name: string, fallback: number): number => {
-  const value = Number(process.env[name] ?? fallback)
-  if (!Number.isInteger(value) || value <= 0) throw new Error(`${name} must be a positive integer`)
-  return value
-}
 const ITERATIONS = envNumber('BENCH_ITERATIONS', 40)
 const DAYS_PER_STEP = envNumber('BENCH_DAYS_PER_STEP', 30)
 const DAYS = 365
