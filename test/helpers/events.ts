@@ -66,6 +66,32 @@ const ENTRY_SOURCES = [
   { source: 'Bing', utm: { campaign: null, content: null, medium: 'cpc', source: 'bing', term: 'analytics' } },
 ] as const
 
+/** An event of a site with every dimension empty: what a test then fills in. */
+export const blankEvent = (site: DemoSite, type: string, timestamp: string, eventId: string): AnalyticsEvent => ({
+  browser: null,
+  country: null,
+  device: null,
+  eventId,
+  hostname: null,
+  os: null,
+  path: null,
+  props: null,
+  screen: null,
+  sessionId: null,
+  siteId: site.id,
+  source: null,
+  tenantId: site.tenant,
+  timestamp,
+  type,
+  utmCampaign: null,
+  utmContent: null,
+  utmMedium: null,
+  utmSource: null,
+  utmTerm: null,
+  value: null,
+  visitorHash: null,
+})
+
 export interface GenerateOptions {
   days: string[]
   seed: number
@@ -90,30 +116,7 @@ export function generateEvents({ days, seed, sessionsPerDay, sites }: GenerateOp
       return { ...profile, country: r.pick(COUNTRIES), id: `${String(site.id)}-${i}` }
     })
     const hashOf = (person: Person, ms: number) => `h:${person.id}:${new Date(ms).toISOString().slice(0, 10)}`
-    const base = (type: string, ms: number): AnalyticsEvent => ({
-      browser: null,
-      country: null,
-      device: null,
-      eventId: uuidv7(ms, randomV4),
-      hostname: null,
-      os: null,
-      path: null,
-      props: null,
-      screen: null,
-      sessionId: null,
-      siteId: site.id,
-      source: null,
-      tenantId: site.tenant,
-      timestamp: new Date(ms).toISOString(),
-      type,
-      utmCampaign: null,
-      utmContent: null,
-      utmMedium: null,
-      utmSource: null,
-      utmTerm: null,
-      value: null,
-      visitorHash: null,
-    })
+    const base = (type: string, ms: number): AnalyticsEvent => blankEvent(site, type, new Date(ms).toISOString(), uuidv7(ms, randomV4))
 
     for (const day of days) {
       const dayStart = Date.parse(`${day}T00:00:00.000Z`)

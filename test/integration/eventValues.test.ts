@@ -24,6 +24,7 @@ import { recomputeDailyStats } from '../../src/store/recomputeDailyStats.js'
 import { demoSites } from '../helpers/fixtures.js'
 import { bootPayload } from '../helpers/payload.js'
 import { login, rawRequest, rest } from '../helpers/rest.js'
+import { blankEvent } from '../helpers/events.js'
 
 type Db = { execute: (query: unknown) => Promise<{ rows: Array<Record<string, unknown>> }> }
 const dbOf = (payload: Payload) => (payload.db as unknown as { drizzle: Db }).drizzle
@@ -38,28 +39,8 @@ let globex: DemoSite
 let token: string
 
 const event = (site: DemoSite, type: string, value: null | number, extra: Partial<AnalyticsEvent> = {}): AnalyticsEvent => ({
-  browser: null,
-  country: null,
-  device: null,
-  eventId: uuidv7(),
-  hostname: null,
-  os: null,
-  path: null,
-  props: null,
-  screen: null,
-  sessionId: null,
-  siteId: site.id,
-  source: null,
-  tenantId: site.tenant,
-  timestamp: `${today}T10:00:00.000Z`,
-  type,
-  utmCampaign: null,
-  utmContent: null,
-  utmMedium: null,
-  utmSource: null,
-  utmTerm: null,
+  ...blankEvent(site, type, `${today}T10:00:00.000Z`, uuidv7()),
   value,
-  visitorHash: null,
   ...extra,
 })
 

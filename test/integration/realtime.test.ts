@@ -18,6 +18,7 @@ import { JOBS_ENV } from '../../jobs/scheduler.js'
 import { demoSites } from '../helpers/fixtures.js'
 import { bootPayload } from '../helpers/payload.js'
 import { login, rawRequest, rest } from '../helpers/rest.js'
+import { blankEvent } from '../helpers/events.js'
 
 process.env[JOBS_ENV] = 'manual'
 
@@ -46,27 +47,14 @@ function eventsOf(site: DemoSite, count: number): AnalyticsEvent[] {
   return Array.from({ length: count }, (_, index) => {
     const old = index % 50 === 0
     return {
-      browser: null,
-      country: null,
-      device: null,
-      eventId: randomUUID(),
+      ...blankEvent(
+        site,
+        index % 5 === 4 ? 'signup' : 'pageview',
+        new Date(old ? now - 45 * 60_000 : now - Math.floor((index / count) * 25 * 60_000)).toISOString(),
+        randomUUID(),
+      ),
       hostname: site.domain,
-      os: null,
       path: `/p${index % 37}`,
-      props: null,
-      screen: null,
-      sessionId: null,
-      siteId: site.id,
-      source: null,
-      tenantId: site.tenant,
-      timestamp: new Date(old ? now - 45 * 60_000 : now - Math.floor((index / count) * 25 * 60_000)).toISOString(),
-      type: index % 5 === 4 ? 'signup' : 'pageview',
-      utmCampaign: null,
-      utmContent: null,
-      utmMedium: null,
-      utmSource: null,
-      utmTerm: null,
-      value: null,
       visitorHash: `v${index % 1_111}`,
     }
   })
