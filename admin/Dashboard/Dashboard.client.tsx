@@ -33,8 +33,11 @@ const isEmpty = (totals: StatsTotals) =>
 /** Visitors now, refreshed every 30 s while the page is open; says so when realtime is unavailable (503). */
 function RealtimeBadge({ apiRoute, initial, siteIds }: { apiRoute: string; initial: null | RealtimeResult; siteIds: string }) {
   const [realtime, setRealtime] = useState(initial)
+  // Server-rendered first: `data-live` says the refresh timer runs (the page has hydrated).
+  const [live, setLive] = useState(false)
   useEffect(() => setRealtime(initial), [initial])
   useEffect(() => {
+    setLive(true)
     const timer = setInterval(() => {
       const query = siteIds ? `?siteId=${encodeURIComponent(siteIds)}` : ''
       fetch(`${apiRoute}/analytics/realtime${query}`, { credentials: 'include' })
@@ -46,14 +49,14 @@ function RealtimeBadge({ apiRoute, initial, siteIds }: { apiRoute: string; initi
   }, [apiRoute, siteIds])
   if (!realtime) {
     return (
-      <span className="pa-realtime pa-realtime--off" data-testid="analytics-realtime" title="Realtime counts need Redis, which is not reachable">
+      <span className="pa-realtime pa-realtime--off" data-live={live || undefined} data-testid="analytics-realtime" title="Realtime counts need Redis, which is not reachable">
         Realtime unavailable
       </span>
     )
   }
   const visitors = realtime.visitors
   return (
-    <span className="pa-realtime" data-testid="analytics-realtime" title={`Visitors in the last ${realtime.windowMinutes} minutes`}>
+    <span className="pa-realtime" data-live={live || undefined} data-testid="analytics-realtime" title={`Visitors in the last ${realtime.windowMinutes} minutes`}>
       {formatValue(visitors, 'count')} {visitors === 1 ? 'visitor' : 'visitors'} now
     </span>
   )

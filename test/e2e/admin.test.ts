@@ -500,7 +500,8 @@ describe('realtime', () => {
     expect(after.visitors).toBe(before.visitors + 2)
     // Nothing changes on screen before the refresh…
     expect(await badge.textContent()).toBe(`${before.visitors} ${before.visitors === 1 ? 'visitor' : 'visitors'} now`)
-    // …and after it the badge says what the API says.
+    // …and after it the badge says what the API says (once hydrated: its timer runs from then).
+    await page.locator('[data-testid="analytics-realtime"][data-live="true"]').waitFor()
     await page.clock.fastForward(31_000)
     await expect.poll(() => badge.textContent()).toBe(`${after.visitors} visitors now`)
     await context.close()
