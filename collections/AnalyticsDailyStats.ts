@@ -74,7 +74,7 @@ export function buildAnalyticsDailyStats(cfg: SanitizedAnalyticsConfig): Collect
     defaultSort: '-date',
     fields: [
       ...ownershipFields(cfg, { indexTenant: true }),
-      { name: 'date', type: 'date', required: true, admin: { date: { pickerAppearance: 'dayOnly' }, description: 'The UTC day.' } },
+      { name: 'date', type: 'date', required: true, admin: { date: { pickerAppearance: 'dayOnly' }, description: "The site's local day (its date at 00:00 UTC)." } },
       dimensionField(),
       keyField(),
       { type: 'row', fields: metricFields.slice(0, 5) },

@@ -26,7 +26,7 @@ export function buildAnalyticsMonthlyStats(cfg: SanitizedAnalyticsConfig): Colle
     defaultSort: '-month',
     fields: [
       ...ownershipFields(cfg, { indexTenant: true }),
-      { name: 'month', type: 'date', required: true, admin: { date: { pickerAppearance: 'dayOnly' }, description: 'The first UTC day of the month.' } },
+      { name: 'month', type: 'date', required: true, admin: { date: { pickerAppearance: 'dayOnly' }, description: "The first day of the site's local month (its date at 00:00 UTC)." } },
       dimensionField(),
       keyField(),
       { type: 'row', fields: metricFields.slice(0, 5) },

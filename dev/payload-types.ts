@@ -269,7 +269,7 @@ export interface AnalyticsDailyStat {
   site: number | Site;
   tenant?: (number | null) | Tenant;
   /**
-   * The UTC day.
+   * The site's local day (its date at 00:00 UTC).
    */
   date: string;
   dimension:
@@ -348,7 +348,7 @@ export interface AnalyticsMonthlyStat {
   site: number | Site;
   tenant?: (number | null) | Tenant;
   /**
-   * The first UTC day of the month.
+   * The first day of the site's local month (its date at 00:00 UTC).
    */
   month: string;
   dimension:

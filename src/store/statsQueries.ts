@@ -37,8 +37,10 @@ export interface TotalCounters {
 
 const COUNTER_FIELDS = STATS_METRICS satisfies ReadonlyArray<keyof TotalCounters>
 
+/** The counters breakdown rows are ranked by. */
+const RANK_FIELDS = ['visitors', 'visits', 'pageviews', 'events'] as const
 /** The counters a breakdown row reports (the engagement sums: 0 but on `page` rows). */
-const TOP_KEY_FIELDS = ['visitors', 'visits', 'pageviews', 'events', ...ENGAGEMENT_METRICS] as const
+const TOP_KEY_FIELDS = [...RANK_FIELDS, ...ENGAGEMENT_METRICS] as const
 
 /** A breakdown row as the store reads it. */
 export type TopKeyRow = { dimension: StatsDimension; key: string } & Record<(typeof TOP_KEY_FIELDS)[number], number>
@@ -111,6 +113,49 @@ export function createStatsStore(payload: Payload, cfg: SanitizedAnalyticsConfig
     sql`, `,
   )
 
+  /**
+   * The rows of a range as UNION ALL parts: whole months from the monthly rollup (≈ 12 rows
+   * per key over a year instead of 365), the partial months at either end from the daily
+   * rows — the same sums. `dimensions` and `where` narrow both tables alike.
+   */
+  const rangeParts = (
+    siteIds: SiteKey[],
+    from: string,
+    to: string,
+    dimensions: (table: CollectionTable) => SqlQuery,
+    fields: readonly string[],
+    where: (table: CollectionTable) => SqlQuery = () => sql`TRUE`,
+  ): SqlQuery[] => {
+    const { monthly: m, stats: s } = t()
+    const columns = (table: CollectionTable) =>
+      sql`${table.id('dimension')}::text AS ${a('dimension')}, ${table.id('key')} AS ${a('key')}, ${sql.join(
+        fields.map((field) => sql`${table.id(field)}::float8 AS ${a(field)}`),
+        sql`, `,
+      )}`
+    const split = monthlyRollup ? splitByMonths(from, to) : { days: [{ from, to }], months: null }
+    const parts = split.days.map((range) => sql`SELECT ${columns(s)} FROM ${s.ref} WHERE ${statsWhere(siteIds, dimensions(s), range.from, range.to)} AND ${where(s)}`)
+    if (split.months) {
+      parts.push(sql`SELECT ${columns(m)} FROM ${m.ref} WHERE ${siteIn(sql`${m.id('site')}`, siteIds)} AND ${m.id('dimension')} ${dimensions(m)}
+        AND ${m.id('month')} >= ${`${split.months.from}T00:00:00.000Z`}::timestamptz AND ${m.id('month')} <= ${`${split.months.to}T00:00:00.000Z`}::timestamptz AND ${where(m)}`)
+    }
+    return parts
+  }
+
+  /** The engagement sums of some pages over a range (by the unique index's key lookups). */
+  const pageEngagement = async (siteIds: SiteKey[], from: string, to: string, pages: string[]) => {
+    const keyIn = (table: CollectionTable) => {
+      const named = pages.filter((page) => page !== '')
+      const listed = named.length ? sql`${table.id('key')} IN (${sql.join(named.map((page) => sql`${page}`), sql`, `)})` : sql`FALSE`
+      return pages.includes('') ? sql`(${listed} OR ${table.id('key')} IS NULL)` : listed
+    }
+    const page = (table: CollectionTable) => sql`= ${'page'}::${table.enumType('dimension')}`
+    const parts = rangeParts(siteIds, from, to, page, ENGAGEMENT_METRICS, keyIn)
+    const rows = await run<Record<string, null | number | string>>(sql`
+      SELECT COALESCE(u.${a('key')}, '') AS ${a('key')}, ${sql.join(ENGAGEMENT_METRICS.map((field) => sql`sum(u.${a(field)}) AS ${a(field)}`), sql`, `)}
+      FROM (${sql.join(parts, sql` UNION ALL `)}) u GROUP BY 1`)
+    return new Map(rows.map((row) => [String(row.key), row]))
+  }
+
   return {
     async customEventsByDay(siteIds, from, to, names) {
       if (siteIds.length === 0 || names?.length === 0) return []
@@ -137,33 +182,22 @@ export function createStatsStore(payload: Payload, cfg: SanitizedAnalyticsConfig
 
     async topKeys(siteIds, from, to, dimensions, limit) {
       if (siteIds.length === 0 || dimensions.length === 0) return []
-      const { monthly: m, stats: s } = t()
       const inDimensions = (table: CollectionTable) =>
         sql`IN (${sql.join(
           dimensions.map((dimension) => sql`${dimension}::${table.enumType('dimension')}`),
           sql`, `,
         )})`
-      const columns = (table: CollectionTable) =>
-        sql`${table.id('dimension')}::text AS ${a('dimension')}, ${table.id('key')} AS ${a('key')}, ${sql.join(
-          TOP_KEY_FIELDS.map((field) => sql`${table.id(field)}::float8 AS ${a(field)}`),
-          sql`, `,
-        )}`
-      // Whole months come from the monthly rollup (≈ 12 rows per key over a year instead of
-      // 365), the partial months at either end from the daily rows: the same sums.
-      const split = monthlyRollup ? splitByMonths(from, to) : { days: [{ from, to }], months: null }
-      const parts = split.days.map((range) => sql`SELECT ${columns(s)} FROM ${s.ref} WHERE ${statsWhere(siteIds, inDimensions(s), range.from, range.to)}`)
-      if (split.months) {
-        parts.push(sql`SELECT ${columns(m)} FROM ${m.ref} WHERE ${siteIn(sql`${m.id('site')}`, siteIds)} AND ${m.id('dimension')} ${inDimensions(m)}
-          AND ${m.id('month')} >= ${`${split.months.from}T00:00:00.000Z`}::timestamptz AND ${m.id('month')} <= ${`${split.months.to}T00:00:00.000Z`}::timestamptz`)
-      }
+      // Ranked on the four counters only: the engagement sums (page rows only) are read after,
+      // for the ranked pages alone — summing them over every key of a year doubled the cost.
+      const parts = rangeParts(siteIds, from, to, inDimensions, RANK_FIELDS)
       // Summed as float8 (exact for whole numbers below 2^53): numeric sums are several times slower.
       const sum = (field: string) => sql`sum(u.${a(field)})`
       // Custom events rank by count: server-side ones have no visitors and must not fall off the list.
       const eventsFirst = dimensions.includes('event') ? sql`CASE WHEN u.${a('dimension')} = ${'event'} THEN ${sum('events')} END DESC NULLS LAST,` : sql``
       const query = sql`
-        SELECT ${a('dimension')}, ${a('key')}, ${sql.join(TOP_KEY_FIELDS.map((field) => a(field)), sql`, `)} FROM (
+        SELECT ${a('dimension')}, ${a('key')}, ${sql.join(RANK_FIELDS.map((field) => a(field)), sql`, `)} FROM (
           SELECT u.${a('dimension')}, u.${a('key')},
-            ${sql.join(TOP_KEY_FIELDS.map((field) => sql`${sum(field)} AS ${a(field)}`), sql`, `)},
+            ${sql.join(RANK_FIELDS.map((field) => sql`${sum(field)} AS ${a(field)}`), sql`, `)},
             row_number() OVER (
               PARTITION BY u.${a('dimension')}
               ORDER BY ${eventsFirst} ${sum('visitors')} DESC, ${sum('visits')} DESC, ${sum('pageviews')} DESC, ${sum('events')} DESC, u.${a('key')} COLLATE "C"
@@ -176,12 +210,15 @@ export function createStatsStore(payload: Payload, cfg: SanitizedAnalyticsConfig
         await tx.execute(sql`SET LOCAL work_mem = '64MB'`)
         return (await tx.execute(query)).rows as Array<Record<string, null | number | string>>
       })
+      const keyOf = (row: Record<string, null | number | string>) => (row.key === null ? '' : String(row.key))
+      const pages = rows.filter((row) => row.dimension === 'page').map(keyOf)
+      const engagement = pages.length ? await pageEngagement(siteIds, from, to, pages) : new Map<string, Record<string, null | number | string>>()
       return rows.map(
         (row) =>
           ({
-            ...Object.fromEntries(TOP_KEY_FIELDS.map((field) => [field, Number(row[field])])),
+            ...Object.fromEntries(TOP_KEY_FIELDS.map((field) => [field, Number((row.dimension === 'page' ? engagement.get(keyOf(row)) : undefined)?.[field] ?? row[field] ?? 0)])),
             dimension: row.dimension as StatsDimension,
-            key: row.key === null ? '' : String(row.key),
+            key: keyOf(row),
           }) as TopKeyRow,
       )
     },
