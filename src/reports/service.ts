@@ -13,6 +13,7 @@ import type { StatsService } from '../stats/types.js'
 import type { SanitizedAnalyticsConfig } from '../types.js'
 import type { DeliveryOptions, DeliveryOutcome } from './deliveries.js'
 import type { ReportData } from './render.js'
+import type { HostLookup } from './webhookTarget.js'
 
 import { audit, viaOf } from '../audit.js'
 import { ENDPOINT_PREFIX } from '../constants.js'
@@ -54,6 +55,8 @@ export interface ReportsServiceDeps extends DeliveryOptions {
   cfg: SanitizedAnalyticsConfig
   /** The webhook's HTTP client. @default globalThis.fetch */
   fetch?: typeof fetch
+  /** Resolves webhook hosts before each send. @default the system resolver */
+  lookup?: HostLookup
   /** The clock. @default () => new Date() */
   now?: () => Date
   payload: Payload
@@ -174,7 +177,7 @@ export function createReportsService(deps: ReportsServiceDeps) {
     if (url) {
       const body = JSON.stringify({ report: data, type: 'analytics.report' })
       const outcome = await deliveries.deliver({ ...base, channel: 'webhook', key: keyOf('webhook'), recipient: null }, (key) =>
-        postWebhookAttempt(httpFetch, { secret: report.webhook?.secret ?? '', url }, body, key),
+        postWebhookAttempt(httpFetch, { secret: report.webhook?.secret ?? '', url }, body, key, { allowPrivate: cfg.reports.allowPrivateWebhooks, lookup: deps.lookup }),
       )
       results.push({ channel: 'webhook', outcome, recipient: null })
     }
@@ -239,7 +242,7 @@ export function createReportsService(deps: ReportsServiceDeps) {
     return { deliveries: deliveriesDone, missed: false, occurrence: now.toISOString(), range: data.range, reportId: report.id }
   }
 
-  const alerts = createAlertChecker({ cfg, deliveries, fetch: httpFetch, payload, stats })
+  const alerts = createAlertChecker({ cfg, deliveries, fetch: httpFetch, lookup: deps.lookup, payload, stats })
 
   return {
     buildReport,
