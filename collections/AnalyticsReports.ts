@@ -21,6 +21,7 @@ import { GLOBAL_DEFAULTS, mayManageDefaults } from '../src/access/settingsAccess
 import { relationId } from '../src/core/relationId.js'
 import { checkSchedule, REPORT_FREQUENCIES, REPORT_RANGES, ReportScheduleError, WEEKDAYS } from '../src/core/reportSchedule.js'
 import { webhookTargetError } from '../src/reports/webhookTarget.js'
+import { brandingFields } from './AnalyticsSettings.js'
 import { applyOverride } from './applyOverride.js'
 
 export const REPORT_SECTIONS = ['kpis', 'series', 'pages', 'sources', 'conversions'] as const
@@ -204,12 +205,8 @@ export function buildAnalyticsReports(cfg: SanitizedAnalyticsConfig): Collection
       {
         name: 'branding',
         type: 'group',
-        admin: { description: 'White label: the name, logo and accent colour the email shows (e.g. the tenant’s).' },
-        fields: [
-          { name: 'name', type: 'text' },
-          { name: 'logoUrl', type: 'text' },
-          { name: 'accentColor', type: 'text', validate: (value: unknown) => !value || /^#[0-9a-fA-F]{6}$/.test(String(value)) || 'A colour like #1a73e8' },
-        ],
+        admin: { description: 'White label of this report’s email. Empty: its tenant’s branding (Settings of the tenant), then the global one.' },
+        fields: brandingFields(),
       },
       { name: 'startsAt', type: 'date', admin: { description: 'Occurrences from this time on (default: when the report was created).', position: 'sidebar' } },
       { name: 'lastOccurrenceAt', type: 'date', admin: { position: 'sidebar', readOnly: true } },
