@@ -16,6 +16,7 @@ import type { SanitizedAnalyticsConfig } from '../src/types.js'
 
 import { firstRefused, mayAct } from '../src/access/actions.js'
 import { audit, changedFields, viaOf } from '../src/audit.js'
+import { componentPaths } from '../src/componentPaths.js'
 import { ADMIN_GROUP } from '../src/constants.js'
 import { GLOBAL_DEFAULTS, mayManageDefaults } from '../src/access/settingsAccess.js'
 import { relationId } from '../src/core/relationId.js'
@@ -207,6 +208,11 @@ export function buildAnalyticsReports(cfg: SanitizedAnalyticsConfig): Collection
         type: 'group',
         admin: { description: 'White label of this report’s email. Empty: its tenant’s branding (Settings of the tenant), then the global one.' },
         fields: brandingFields(),
+      },
+      {
+        name: 'reportActions',
+        type: 'ui',
+        admin: { components: { Field: componentPaths.reportActions }, position: 'sidebar' },
       },
       { name: 'startsAt', type: 'date', admin: { description: 'Occurrences from this time on (default: when the report was created).', position: 'sidebar' } },
       { name: 'lastOccurrenceAt', type: 'date', admin: { position: 'sidebar', readOnly: true } },

@@ -17,7 +17,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { SMTPServer } from 'smtp-server'
-import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest'
+import { afterAll, beforeAll, describe, expect, inject, onTestFinished, test } from 'vitest'
 
 import type { AnalyticsEvent } from '../../src/core/event.js'
 import type { StatsResult } from '../../src/stats/types.js'
@@ -418,6 +418,14 @@ describe('CLI', () => {
         `import { buildDevConfig } from ${JSON.stringify(path.join(root, 'dev/buildConfig.ts'))}\n` +
           `export default buildDevConfig({ databaseUri: ${JSON.stringify(databaseUri)}, push: false, seed: false, smtpUrl: ${JSON.stringify(smtpUrl)}, analytics: { redisUrl: undefined } })\n`,
       )
+      // This process's own every-minute tick would otherwise race the CLI for the report (and
+      // win now and then, leaving the CLI nothing due): it sits this test out.
+      const reportsService = payload.analytics!.reports
+      const runDue = reportsService.runDue
+      reportsService.runDue = async () => []
+      onTestFinished(() => {
+        reportsService.runDue = runDue
+      })
       // Due now: monthly, its first occurrence after startsAt has passed.
       const report = await payload.create({
         collection: 'analytics-reports',
