@@ -8,7 +8,7 @@ import { canAccessSite, siteScope, whereSiteIn } from '../src/access/siteAccess.
 import { ADMIN_GROUP } from '../src/constants.js'
 import { ALERT_KINDS } from '../src/core/alerts.js'
 import { relationId } from '../src/core/relationId.js'
-import { webhookUrl } from './AnalyticsReports.js'
+import { webhookUrlValidator } from './AnalyticsReports.js'
 
 /**
  * Traffic alerts per site: a spike (visitors in the last 30 minutes at or above the
@@ -48,7 +48,7 @@ export function buildAnalyticsAlerts(cfg: SanitizedAnalyticsConfig): CollectionC
         name: 'webhook',
         type: 'group',
         fields: [
-          { name: 'url', type: 'text', validate: webhookUrl },
+          { name: 'url', type: 'text', validate: webhookUrlValidator(cfg) },
           { name: 'secret', type: 'text' },
         ],
       },

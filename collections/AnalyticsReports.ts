@@ -1,32 +1,48 @@
-import type { CollectionAfterChangeHook, CollectionAfterDeleteHook, CollectionBeforeDeleteHook, CollectionBeforeValidateHook, CollectionConfig, Field, PayloadRequest, Where } from 'payload'
+import type {
+  CollectionAfterChangeHook,
+  CollectionAfterDeleteHook,
+  CollectionBeforeDeleteHook,
+  CollectionBeforeValidateHook,
+  CollectionConfig,
+  Field,
+  PayloadRequest,
+  TextFieldSingleValidation,
+  Where,
+} from 'payload'
 
 import { Forbidden, ValidationError } from 'payload'
 
 import type { SanitizedAnalyticsConfig } from '../src/types.js'
 
-import { firstRefused } from '../src/access/actions.js'
-import { siteScope, whereSiteIn } from '../src/access/siteAccess.js'
+import { firstRefused, mayAct } from '../src/access/actions.js'
 import { audit, changedFields, viaOf } from '../src/audit.js'
+import { componentPaths } from '../src/componentPaths.js'
 import { ADMIN_GROUP } from '../src/constants.js'
 import { GLOBAL_DEFAULTS, mayManageDefaults } from '../src/access/settingsAccess.js'
 import { relationId } from '../src/core/relationId.js'
 import { checkSchedule, REPORT_FREQUENCIES, REPORT_RANGES, ReportScheduleError, WEEKDAYS } from '../src/core/reportSchedule.js'
+import { webhookTargetError } from '../src/reports/webhookTarget.js'
+import { brandingFields } from './AnalyticsSettings.js'
 import { applyOverride } from './applyOverride.js'
 
 export const REPORT_SECTIONS = ['kpis', 'series', 'pages', 'sources', 'conversions'] as const
 export type ReportSection = (typeof REPORT_SECTIONS)[number]
 export const REPORT_ATTACHMENTS = ['csv', 'json'] as const
 
-/** An http(s) URL, or nothing. */
-export const webhookUrl = (value: unknown): string | true => {
-  if (value === null || value === undefined || value === '') return true
-  try {
-    const url = new URL(String(value))
-    return url.protocol === 'https:' || url.protocol === 'http:' ? true : 'An http:// or https:// URL'
-  } catch {
-    return 'An http:// or https:// URL'
+/**
+ * A webhook URL field's check: an http(s) URL (or nothing) whose host is not an internal
+ * address unless `reports.allowPrivateWebhooks` is on. Host names are resolved on save only
+ * (not while typing), and only when the URL changed, so the plugin's own bookkeeping updates
+ * never wait on DNS.
+ */
+export const webhookUrlValidator =
+  (cfg: SanitizedAnalyticsConfig): TextFieldSingleValidation =>
+  async (value, { event, previousValue }) => {
+    if (value === null || value === undefined || value === '') return true
+    const changed = value !== previousValue
+    const error = await webhookTargetError(String(value), { allowPrivate: cfg.reports.allowPrivateWebhooks, lookup: changed && event !== 'onChange' ? undefined : false })
+    return error ?? true
   }
-}
 
 const label = (value: string) => value.replace(/([A-Z])/g, ' $1').replace(/^./, (c) => c.toUpperCase())
 
@@ -40,22 +56,44 @@ const label = (value: string) => value.replace(/([A-Z])/g, ' $1').replace(/^./, 
 export function buildAnalyticsReports(cfg: SanitizedAnalyticsConfig): CollectionConfig {
 
   /**
-   * The reports whose every site the user may update. Payload's `in` on a hasMany matches a
-   * report with ANY site in the scope, which would show another tenant's recipients and webhook
-   * secret to whoever may update one of its sites: the reports with a site outside are excluded.
+   * The reports the user may manage: `access.manageReports` (default: may update the site)
+   * allows every site of it, and a tenant
+   * report's tenant is one whose defaults they manage. Decided per report (Payload's `in` on a
+   * hasMany matches a report with ANY site in the scope, which would show another tenant's
+   * recipients and webhook secret to whoever may update one of its sites; and a tenant report
+   * may have no sites of its own, which no site filter matches).
    */
-  const byUpdatableSites = async ({ req }: { req: PayloadRequest }): Promise<boolean | Where> => {
+  const manageableReports = async ({ req }: { req: PayloadRequest }): Promise<boolean | Where> => {
     if (!req.user) return false
     if (await mayManageDefaults(req, cfg, GLOBAL_DEFAULTS)) return true
-    const scope = await siteScope(req, cfg, 'update')
-    const anySite = whereSiteIn(scope, 'sites')
-    if (typeof anySite === 'boolean' || scope === true) return anySite
-    const allowed = new Set(scope.map(String))
-    const { docs } = await req.payload.find({ collection: cfg.slugs.reports, depth: 0, overrideAccess: true, pagination: false, req, select: { sites: true }, where: anySite } as Parameters<typeof req.payload.find>[0])
-    const partly = (docs as Array<{ id: number | string; sites?: unknown[] | null }>)
-      .filter((doc) => (doc.sites ?? []).some((site) => !allowed.has(String(relationId(site)))))
-      .map((doc) => doc.id)
-    return partly.length ? { and: [anySite, { id: { not_in: partly } }] } : anySite
+    const sitesAllowed = new Map<string, Promise<boolean>>()
+    const mayManageSite = (site: unknown) => {
+      const id = relationId(site)
+      if (id === null) return Promise.resolve(false)
+      if (!sitesAllowed.has(String(id))) sitesAllowed.set(String(id), mayAct(req, cfg, 'manageReports', id))
+      return sitesAllowed.get(String(id))!
+    }
+    const { docs } = await req.payload.find({
+      collection: cfg.slugs.reports,
+      depth: 0,
+      overrideAccess: true,
+      pagination: false,
+      req,
+      select: { sites: true, ...(cfg.tenantsCollection ? { tenant: true } : {}) },
+    } as Parameters<typeof req.payload.find>[0])
+    const tenants = new Map<string, Promise<boolean>>()
+    const managesTenant = (tenant: number | string) => {
+      const key = String(tenant)
+      if (!tenants.has(key)) tenants.set(key, mayManageDefaults(req, cfg, { scope: 'tenant', tenant }))
+      return tenants.get(key)!
+    }
+    const ids: Array<number | string> = []
+    for (const doc of docs as Array<{ id: number | string; sites?: unknown[] | null; tenant?: unknown }>) {
+      const tenant = relationId(doc.tenant)
+      if (!(await Promise.all((doc.sites ?? []).map(mayManageSite))).every(Boolean)) continue
+      if (tenant === null ? (doc.sites ?? []).length > 0 : await managesTenant(tenant)) ids.push(doc.id)
+    }
+    return ids.length ? { id: { in: ids } } : false
   }
 
   const checkReport: CollectionBeforeValidateHook = async ({ data, originalDoc, req }) => {
@@ -133,9 +171,9 @@ export function buildAnalyticsReports(cfg: SanitizedAnalyticsConfig): Collection
     slug: cfg.slugs.reports,
     access: {
       create: ({ req }) => Boolean(req.user),
-      delete: byUpdatableSites,
-      read: byUpdatableSites,
-      update: byUpdatableSites,
+      delete: manageableReports,
+      read: manageableReports,
+      update: manageableReports,
     },
     admin: { defaultColumns: ['name', 'frequency', 'range', 'enabled', 'lastOccurrenceAt'], group: ADMIN_GROUP, useAsTitle: 'name' },
     fields: [
@@ -161,19 +199,20 @@ export function buildAnalyticsReports(cfg: SanitizedAnalyticsConfig): Collection
         name: 'webhook',
         type: 'group',
         fields: [
-          { name: 'url', type: 'text', admin: { description: 'JSON POST signed with HMAC-SHA256 (see the README).' }, validate: webhookUrl },
+          { name: 'url', type: 'text', admin: { description: 'JSON POST signed with HMAC-SHA256 (see the README).' }, validate: webhookUrlValidator(cfg) },
           { name: 'secret', type: 'text', admin: { description: 'Signing secret shared with the receiver.' } },
         ],
       },
       {
         name: 'branding',
         type: 'group',
-        admin: { description: 'White label: the name, logo and accent colour the email shows (e.g. the tenant’s).' },
-        fields: [
-          { name: 'name', type: 'text' },
-          { name: 'logoUrl', type: 'text' },
-          { name: 'accentColor', type: 'text', validate: (value: unknown) => !value || /^#[0-9a-fA-F]{6}$/.test(String(value)) || 'A colour like #1a73e8' },
-        ],
+        admin: { description: 'White label of this report’s email. Empty: its tenant’s branding (Settings of the tenant), then the global one.' },
+        fields: brandingFields(),
+      },
+      {
+        name: 'reportActions',
+        type: 'ui',
+        admin: { components: { Field: componentPaths.reportActions }, position: 'sidebar' },
       },
       { name: 'startsAt', type: 'date', admin: { description: 'Occurrences from this time on (default: when the report was created).', position: 'sidebar' } },
       { name: 'lastOccurrenceAt', type: 'date', admin: { position: 'sidebar', readOnly: true } },

@@ -10,6 +10,7 @@ import { mayManageDefaults, mayWriteSettingsOf, settingsRows } from '../src/acce
 import { siteScope } from '../src/access/siteAccess.js'
 import { componentPaths } from '../src/componentPaths.js'
 import { ADMIN_GROUP } from '../src/constants.js'
+import { isAccentColor, isLogoUrl } from '../src/core/branding.js'
 import { relationId } from '../src/core/relationId.js'
 import { IP_ANONYMIZATION_MODES, SETTINGS_SCOPES, TOGGLE_VALUES } from '../src/core/siteSettings.js'
 import { checkTimeZone, isTimeZone } from '../src/core/timeZone.js'
@@ -17,6 +18,13 @@ import { timeZoneNote } from '../src/core/timeZoneNote.js'
 import { applyOverride } from './applyOverride.js'
 
 export type Scope = (typeof SETTINGS_SCOPES)[number]
+
+/** A white label's fields (tenant and global settings; a report's own override them). Fresh objects per use: Payload sanitizes fields in place. */
+export const brandingFields = (): Field[] => [
+  { name: 'name', type: 'text', admin: { description: 'Shown as the sender’s brand, e.g. your agency or the tenant.' } },
+  { name: 'logoUrl', type: 'text', admin: { description: 'An http(s) image URL, shown 32 px high.' }, validate: (value: unknown) => !value || isLogoUrl(value) || 'An http:// or https:// image URL' },
+  { name: 'accentColor', type: 'text', admin: { description: 'Header and headings, e.g. #1a73e8.' }, validate: (value: unknown) => !value || isAccentColor(value) || 'A colour like #1a73e8' },
+]
 
 const toggle = (name: string, label: string, description: string): Field => ({
   name,
@@ -249,6 +257,16 @@ export function buildAnalyticsSettings(cfg: SanitizedAnalyticsConfig): Collectio
         admin: { description: `Event types that count as conversions (the conversion rate). Empty: inherit (${cfg.defaults.conversionEvents.join(', ')}).` },
         hasMany: true,
         label: 'Conversion events',
+      },
+      {
+        name: 'branding',
+        type: 'group',
+        admin: {
+          condition: (data) => (data.scope ?? 'site') !== 'site',
+          description: 'White label of the report emails and public share pages of this tenant’s sites (global: of every site). Empty: inherit.',
+        },
+        fields: brandingFields(),
+        label: 'Branding',
       },
       {
         name: 'publicDashboard',

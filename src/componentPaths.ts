@@ -6,6 +6,7 @@ export const componentPaths = {
   dashboardWidget: `${PACKAGE_NAME}/rsc#DashboardWidget`,
   navLink: `${PACKAGE_NAME}/client#AnalyticsNavLink`,
   pipelineNotice: `${PACKAGE_NAME}/rsc#PipelineNotice`,
+  reportActions: `${PACKAGE_NAME}/rsc#ReportActions`,
   shareDashboard: `${PACKAGE_NAME}/rsc#ShareDashboard`,
   shareLinkField: `${PACKAGE_NAME}/client#ShareLinkField`,
   siteAnalyticsTab: `${PACKAGE_NAME}/rsc#SiteAnalyticsTab`,

@@ -158,6 +158,7 @@ export function sanitizeOptions(options: AnalyticsPluginOptions, config: Config)
     overrides,
     redisKeyPrefix: options.redisKeyPrefix ?? DEFAULT_REDIS_KEY_PREFIX,
     redisUrl: redisUrlOf(options.redisUrl ?? process.env.REDIS_URL),
+    reports: { allowPrivateWebhooks: options.reports?.allowPrivateWebhooks ?? false },
     retention: {
       auditDays: positiveInteger(options.retention?.auditDays, 90, 'retention.auditDays'),
       eventsDays,

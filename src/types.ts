@@ -41,6 +41,16 @@ export interface SitesOptions {
   tenantsCollection?: false | string
 }
 
+export interface ReportsOptions {
+  /**
+   * Let report and alert webhooks reach loopback, private, link-local and other internal
+   * addresses (a receiver on your own network, or a local one in tests). Off, such a URL is
+   * refused when saved and again, after resolving its host, before every send.
+   * @default false
+   */
+  allowPrivateWebhooks?: boolean
+}
+
 export interface RetentionOptions {
   /**
    * Days audit-log rows are kept (deleted by the daily retention job).
@@ -320,6 +330,8 @@ export interface AnalyticsPluginOptions {
    * @default 'analytics:'
    */
   redisKeyPrefix?: string
+  /** Scheduled reports and traffic alerts. */
+  reports?: ReportsOptions
   /** How long data is kept. */
   retention?: RetentionOptions
   /**
@@ -356,6 +368,7 @@ export interface SanitizedAnalyticsConfig {
   overrides: NonNullable<AnalyticsPluginOptions['overrides']>
   redisKeyPrefix: string
   redisUrl: null | string
+  reports: Required<ReportsOptions>
   retention: Required<RetentionOptions>
   /** The host's REST route prefix, usually `/api`. */
   apiRoute: string

@@ -9,6 +9,8 @@ import { usePathname, useRouter } from 'next/navigation.js'
 import React, { useCallback, useEffect, useState, useTransition } from 'react'
 
 import { CHART_SERIES, SeriesChart, SeriesTable, Sparkline } from './Charts.client.js'
+import { KpiNotes } from './KpiNotes.js'
+import { cardNotes } from './kpiWording.js'
 import { RangePicker, SiteSwitcher } from './Controls.client.js'
 import { BREAKDOWN_LISTS, columnCell, describeChange, formatValue, KPIS, RATIO_BASES } from './metrics.js'
 import { OutageNotice } from './OutageNotice.js'
@@ -192,6 +194,7 @@ export function Dashboard({ apiRoute, data, mode }: DashboardProps) {
                 <span aria-label={change.label} className={`pa-change pa-change--${change.tone}`} data-tone={change.tone} title={change.label}>
                   {change.text}
                 </span>
+                <KpiNotes notes={cardNotes(stats.kpis, kpi.key)} />
               </li>
             )
           })}

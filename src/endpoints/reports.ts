@@ -4,10 +4,8 @@ import type { ReportDoc } from '../reports/service.js'
 
 import type { SanitizedAnalyticsConfig } from '../types.js'
 
-import { firstRefused } from '../access/actions.js'
 import { ENDPOINT_PREFIX } from '../constants.js'
-import { mayManageDefaults } from '../access/settingsAccess.js'
-import { relationId } from '../core/relationId.js'
+import { findManageableReport } from '../reports/manageable.js'
 import { renderReportHtml } from '../reports/render.js'
 import { readUnsubscribeToken } from '../core/signing.js'
 
@@ -43,18 +41,8 @@ export function reportEndpoints(cfg: SanitizedAnalyticsConfig): Endpoint[] {
   }
   /** The report the user may manage (`access.manageReports` on each of its sites), or an error response. */
   const manageable = async (req: PayloadRequest): Promise<Response | ReportDoc> => {
-    if (!req.user) return Response.json({ error: 'Log in to use reports.' }, { status: 401 })
-    const id = req.routeParams?.id
-    const report =
-      typeof id === 'string' && /^[\w-]{1,64}$/.test(id)
-        ? ((await req.payload.findByID({ collection: cfg.slugs.reports, depth: 0, disableErrors: true, id, overrideAccess: false, req, user: req.user })) as null | ReportDoc)
-        : null
-    if (!report) return Response.json({ error: 'Report not found.' }, { status: 404 })
-    const sites = (report.sites ?? []).map(relationId).filter((site) => site !== null)
-    const tenant = relationId(report.tenant)
-    if (tenant !== null && !(await mayManageDefaults(req, cfg, { scope: 'tenant', tenant }))) return Response.json({ error: 'You may not send this report.' }, { status: 403 })
-    if ((await firstRefused(req, cfg, 'manageReports', sites)) !== null) return Response.json({ error: 'You may not send this report.' }, { status: 403 })
-    return report
+    const found = await findManageableReport(req, cfg, req.routeParams?.id)
+    return 'report' in found ? found.report : Response.json({ error: found.error }, { status: found.status })
   }
 
   /** `GET /api/analytics/reports/:id/preview`: the email as it would go out now (HTML). */

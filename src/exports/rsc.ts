@@ -1,5 +1,6 @@
 export { AnalyticsView } from '../../admin/AnalyticsView/index.js'
 export { DashboardWidget } from '../../admin/DashboardWidget/index.js'
 export { PipelineNotice } from '../../admin/PipelineNotice/index.js'
+export { ReportActions } from '../../admin/ReportActions/index.js'
 export { ShareDashboard } from '../../admin/ShareDashboard/index.js'
 export { SiteAnalyticsTab } from '../../admin/SiteAnalyticsTab/index.js'

@@ -10,6 +10,7 @@ import type { AlertKind } from '../core/alerts.js'
 import type { StatsService } from '../stats/types.js'
 import type { SanitizedAnalyticsConfig } from '../types.js'
 import type { Deliveries, DeliveryOutcome } from './deliveries.js'
+import type { HostLookup } from './webhookTarget.js'
 
 import { audit } from '../audit.js'
 import { ALERT_QUIET_MS, ALERT_WINDOW_MINUTES, alertFires } from '../core/alerts.js'
@@ -34,7 +35,7 @@ export interface AlertFired {
   visitors: number
 }
 
-export function createAlertChecker(deps: { cfg: SanitizedAnalyticsConfig; deliveries: Deliveries; fetch: typeof fetch; payload: Payload; stats: StatsService }) {
+export function createAlertChecker(deps: { cfg: SanitizedAnalyticsConfig; deliveries: Deliveries; fetch: typeof fetch; lookup?: HostLookup; payload: Payload; stats: StatsService }) {
   const { cfg, deliveries, payload, stats } = deps
 
   /** Take the right to fire now: only if the last firing is 12 hours old (compare-and-set). */
@@ -77,7 +78,7 @@ export function createAlertChecker(deps: { cfg: SanitizedAnalyticsConfig; delive
         const url = alert.webhook?.url
         if (url) {
           const body = JSON.stringify({ alert: { id: alert.id, kind: alert.kind, name: alert.name, threshold: alert.threshold }, firedAt: now.toISOString(), site: { domain, id: siteId }, type: 'analytics.alert', visitors })
-          outcomes.push(await deliveries.deliver({ ...base, channel: 'webhook', key: keyOf('webhook'), recipient: null }, (key) => postWebhookAttempt(deps.fetch, { secret: alert.webhook?.secret ?? '', url }, body, key)))
+          outcomes.push(await deliveries.deliver({ ...base, channel: 'webhook', key: keyOf('webhook'), recipient: null }, (key) => postWebhookAttempt(deps.fetch, { secret: alert.webhook?.secret ?? '', url }, body, key, { allowPrivate: cfg.reports.allowPrivateWebhooks, lookup: deps.lookup })))
         }
         await audit(payload, { action: 'alert.send', actor: { type: 'system' }, details: { alert: alert.id, kind: alert.kind, threshold: alert.threshold, visitors }, siteId, via: 'job' })
         fired.push({ alertId: alert.id, deliveries: outcomes, kind: alert.kind, visitors })

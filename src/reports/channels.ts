@@ -5,8 +5,10 @@
 import type { Payload, SendEmailOptions } from 'payload'
 
 import type { AttemptResult } from './deliveries.js'
+import type { WebhookTargetOptions } from './webhookTarget.js'
 
 import { signWebhook, WEBHOOK_HEADERS } from '../core/signing.js'
+import { webhookTargetError } from './webhookTarget.js'
 
 export async function sendEmailAttempt(payload: Payload, message: SendEmailOptions): Promise<AttemptResult> {
   await payload.sendEmail(message)
@@ -18,7 +20,11 @@ export async function postWebhookAttempt(
   webhook: { secret: string; url: string },
   body: string,
   idempotencyKey: string,
+  target: WebhookTargetOptions,
 ): Promise<AttemptResult> {
+  // Resolved again before each send: the host may point elsewhere than when the URL was saved.
+  const refused = await webhookTargetError(webhook.url, target)
+  if (refused) return { error: refused, final: true, ok: false }
   const timestamp = Math.floor(Date.now() / 1000)
   const response = await httpFetch(webhook.url, {
     body,
@@ -29,6 +35,8 @@ export async function postWebhookAttempt(
       [WEBHOOK_HEADERS.timestamp]: String(timestamp),
     },
     method: 'POST',
+    // A redirect is an answer, not a new target: following it could lead into the internal network.
+    redirect: 'manual',
     signal: AbortSignal.timeout(15_000),
   })
   await response.arrayBuffer().catch(() => undefined)

@@ -29,6 +29,8 @@ export interface DeliveryTarget {
 /** One try: ok, or the answer's status / the error. */
 export interface AttemptResult {
   error?: string
+  /** Not worth another try (e.g. a refused webhook target): the delivery fails now. */
+  final?: boolean
   ok: boolean
   status?: number
 }
@@ -112,6 +114,7 @@ export function createDeliveries(payload: Payload, cfg: SanitizedAnalyticsConfig
         return { attempts: attempt, idempotencyKey: claimed.idempotencyKey, status: 'sent' }
       }
       await update(claimed.id, { error: (result.error ?? '').slice(0, 500) || null, responseStatus: result.status ?? null })
+      if (result.final) break
     }
     await update(claimed.id, { status: 'failed' })
     return { attempts: attempt, idempotencyKey: claimed.idempotencyKey, status: 'failed' }

@@ -3,20 +3,16 @@
  * and inline styles only, no scripts, no external CSS), a CSV of the daily series and a JSON
  * of the whole report. Pure: the data comes from the stats service.
  */
+import type { Branding } from '../core/branding.js'
 import type { Kpis } from '../core/kpis.js'
 import type { BreakdownRow, SeriesPoint, StatsSite, StatsTotals, TotalChange } from '../stats/types.js'
 
 import { csvLine } from '../core/csv.js'
 
-export interface ReportBranding {
-  accentColor: string
-  logoUrl: null | string
-  name: string
-}
 
 /** Everything a report says; also the JSON attachment and the webhook's body (`report`). */
 export interface ReportData {
-  branding: ReportBranding
+  branding: Branding
   /** `kpis` section: growth, trend and projection of each KPI metric. */
   kpis: Kpis | null
   /** Sent later than planned (the app was down at the time). */

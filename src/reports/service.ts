@@ -9,12 +9,16 @@
 import type { Payload, PayloadRequest } from 'payload'
 
 import type { ReportSection } from '../../collections/AnalyticsReports.js'
+import type { BrandingRow } from '../core/branding.js'
 import type { StatsService } from '../stats/types.js'
 import type { SanitizedAnalyticsConfig } from '../types.js'
 import type { DeliveryOptions, DeliveryOutcome } from './deliveries.js'
 import type { ReportData } from './render.js'
+import type { HostLookup } from './webhookTarget.js'
 
 import { audit, viaOf } from '../audit.js'
+import { defaultBrandingRows } from '../branding.js'
+import { resolveBranding } from '../core/branding.js'
 import { ENDPOINT_PREFIX } from '../constants.js'
 import { relationId } from '../core/relationId.js'
 import { dueOccurrence, reportRange, type ReportRange, type ReportSchedule } from '../core/reportSchedule.js'
@@ -24,12 +28,10 @@ import { createAlertChecker } from './alerts.js'
 import { createDeliveries } from './deliveries.js'
 import { renderReportCsv, renderReportHtml, renderReportJson, reportSubject } from './render.js'
 
-export const DEFAULT_ACCENT = '#1f6feb'
-
 /** A report document as stored (depth 0). */
 export interface ReportDoc {
   attachments?: null | string[]
-  branding?: null | { accentColor?: null | string; logoUrl?: null | string; name?: null | string }
+  branding?: BrandingRow | null
   createdAt: string
   cron?: null | string
   dayOfMonth?: null | number
@@ -54,6 +56,8 @@ export interface ReportsServiceDeps extends DeliveryOptions {
   cfg: SanitizedAnalyticsConfig
   /** The webhook's HTTP client. @default globalThis.fetch */
   fetch?: typeof fetch
+  /** Resolves webhook hosts before each send. @default the system resolver */
+  lookup?: HostLookup
   /** The clock. @default () => new Date() */
   now?: () => Date
   payload: Payload
@@ -105,6 +109,15 @@ export function createReportsService(deps: ReportsServiceDeps) {
     return [...new Set([...own, ...docs.map((doc) => doc.id)])]
   }
 
+  /** The tenant whose branding a report wears: its own tenant, else the one tenant all its sites belong to. */
+  function tenantOf(report: ReportDoc, siteIds: ReadonlyArray<number | string>): null | number | string {
+    const own = relationId(report.tenant)
+    if (own !== null || !cfg.tenantsCollection) return own
+    const tenants = new Set(siteIds.map((id) => payload.analytics?.sites.get(String(id))?.tenantId ?? null).map((id) => (id === null ? null : String(id))))
+    const [only] = [...tenants]
+    return tenants.size === 1 && only !== undefined ? only : null
+  }
+
   /** The report's figures for one occurrence, read through `getStats`. */
   async function buildReport(report: ReportDoc, occurrence: Date, missed: boolean): Promise<null | ReportData> {
     const siteIds = await siteIdsOf(report)
@@ -124,11 +137,7 @@ export function createReportsService(deps: ReportsServiceDeps) {
       { overrideAccess: true },
     )
     return {
-      branding: {
-        accentColor: report.branding?.accentColor || DEFAULT_ACCENT,
-        logoUrl: report.branding?.logoUrl || null,
-        name: report.branding?.name || 'Analytics',
-      },
+      branding: resolveBranding([report.branding, ...(await defaultBrandingRows(payload, cfg, tenantOf(report, siteIds)))]),
       kpis: result.kpis ?? null,
       missed,
       occurrence: occurrence.toISOString(),
@@ -174,7 +183,7 @@ export function createReportsService(deps: ReportsServiceDeps) {
     if (url) {
       const body = JSON.stringify({ report: data, type: 'analytics.report' })
       const outcome = await deliveries.deliver({ ...base, channel: 'webhook', key: keyOf('webhook'), recipient: null }, (key) =>
-        postWebhookAttempt(httpFetch, { secret: report.webhook?.secret ?? '', url }, body, key),
+        postWebhookAttempt(httpFetch, { secret: report.webhook?.secret ?? '', url }, body, key, { allowPrivate: cfg.reports.allowPrivateWebhooks, lookup: deps.lookup }),
       )
       results.push({ channel: 'webhook', outcome, recipient: null })
     }
@@ -239,7 +248,7 @@ export function createReportsService(deps: ReportsServiceDeps) {
     return { deliveries: deliveriesDone, missed: false, occurrence: now.toISOString(), range: data.range, reportId: report.id }
   }
 
-  const alerts = createAlertChecker({ cfg, deliveries, fetch: httpFetch, payload, stats })
+  const alerts = createAlertChecker({ cfg, deliveries, fetch: httpFetch, lookup: deps.lookup, payload, stats })
 
   return {
     buildReport,

@@ -132,9 +132,19 @@ describe('access.manageReports', () => {
 
     const adminReq = await requestAs(DEMO_USERS.superAdmin.email)
     const created = await payload.create({ collection: 'analytics-reports', data: report(blog) as never, overrideAccess: false, req: adminReq, user: adminReq.user })
-    // The editor can see it (they may update the site) but not delete it.
+    // The editor may update the site, yet neither sees the report (its recipients and webhook
+    // secret), nor changes, deletes, previews or sends it.
+    // (No report at all is theirs: Payload answers a listing with 403 then.)
+    await expect(payload.find({ collection: 'analytics-reports', overrideAccess: false, req: editorReq, user: editorReq.user })).rejects.toMatchObject({ status: 403 })
+    expect((await rest(payload, 'GET', `/analytics-reports/${created.id}`, { token: editorToken })).status).toBe(403)
     await expect(payload.delete({ collection: 'analytics-reports', id: created.id, overrideAccess: false, req: editorReq, user: editorReq.user })).rejects.toThrow()
+    await expect(
+      payload.update({ collection: 'analytics-reports', data: { name: 'Mine now' } as never, id: created.id, overrideAccess: false, req: editorReq, user: editorReq.user }),
+    ).rejects.toThrow()
     expect((await rest(payload, 'DELETE', `/analytics-reports/${created.id}`, { token: editorToken })).status).toBe(403)
-    expect((await payload.count({ collection: 'analytics-reports' })).totalDocs).toBe(1)
+    expect((await rawRequest(payload, 'GET', `/analytics/reports/${created.id}/preview`, { headers: { Authorization: `JWT ${editorToken}` } })).status).toBe(404)
+    expect((await rawRequest(payload, 'POST', `/analytics/reports/${created.id}/send`, { headers: { Authorization: `JWT ${editorToken}` } })).status).toBe(404)
+    expect((await rawRequest(payload, 'GET', `/analytics/reports/${created.id}/preview`, { headers: { Authorization: `JWT ${adminToken}` } })).status).toBe(200)
+    expect((await payload.findByID({ collection: 'analytics-reports', id: created.id })).name).toBe('Weekly')
   })
 })

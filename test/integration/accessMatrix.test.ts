@@ -217,6 +217,18 @@ const SUBJECTS: Subject[] = [
     update: { body: { name: 'Changed' }, changed: (doc) => doc.name === 'Changed' },
   },
   {
+    // A report on every site of Acme (its tenant, no sites of its own): for whoever manages
+    // Acme's defaults — its tenant manager, who reads back what they created, and the
+    // super-admin; not Acme's editor, who may update the sites but not speak for the tenant.
+    cells: readWrite(only('manager', 'admin'), only('manager', 'admin'), only('manager', 'admin'), only('manager', 'admin')),
+    createBody: async () => ({ name: 'Created', tenant: tenants.acme }),
+    duplicateBody: async () => ({ name: `Copy ${unique()}` }),
+    make: async () => (await create('analytics-reports', { name: `Matrix ${unique()}`, tenant: tenants.acme })).id,
+    name: 'analytics-reports (Acme’s tenant)',
+    slug: 'analytics-reports',
+    update: { body: { name: 'Changed' }, changed: (doc) => doc.name === 'Changed' },
+  },
+  {
     // An alert on the shop: read and changed by whoever may update the site.
     cells: readWrite(acme, acme, acme, acme),
     createBody: async () => ({ kind: 'spike', name: 'Created', site: shop().id, threshold: 10 }),

@@ -17,13 +17,16 @@ import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { SMTPServer } from 'smtp-server'
-import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest'
+import { afterAll, beforeAll, describe, expect, inject, onTestFinished, test } from 'vitest'
 
 import type { AnalyticsEvent } from '../../src/core/event.js'
 import type { StatsResult } from '../../src/stats/types.js'
 import type { DemoSite } from '../helpers/fixtures.js'
 
 import { DEMO_USERS } from '../../dev/seed.js'
+import { siteBranding } from '../../src/branding.js'
+import { DEFAULT_BRANDING } from '../../src/core/branding.js'
+import { renderReportHtml } from '../../src/reports/render.js'
 import { createReportsService } from '../../src/reports/service.js'
 import { freePort } from '../../scripts/services.js'
 import { runCli } from '../helpers/cli.js'
@@ -68,7 +71,8 @@ beforeAll(async () => {
   })
   await new Promise<void>((resolve) => smtp.listen(port, '127.0.0.1', resolve))
   payload = await bootPayload({
-    analytics: { redisKeyPrefix: `reports${Date.now()}:`, redisUrl: inject('redisUrl'), retention: { eventsDays: 365 }, scriptOrigin: 'https://analytics.acme.test' },
+    // The webhook receivers below listen on 127.0.0.1, which production refuses by default.
+    analytics: { redisKeyPrefix: `reports${Date.now()}:`, redisUrl: inject('redisUrl'), reports: { allowPrivateWebhooks: true }, retention: { eventsDays: 365 }, scriptOrigin: 'https://analytics.acme.test' },
     smtpUrl: (smtpUrl = `smtp://127.0.0.1:${port}`),
   })
   sites = await demoSites(payload)
@@ -84,13 +88,17 @@ afterAll(async () => {
 })
 
 describe('email reports', () => {
-  test('weekly on Monday 09:00 in Berlin: sent once per occurrence across the DST change, with the stats API’s figures, branded, unsubscribable, late when missed', async () => {
+  test('weekly on Monday 09:00 in Berlin: sent once per occurrence across the DST change, with the stats API’s figures, in the tenant’s branding, unsubscribable, late when missed', async () => {
     const shop = sites['shop.acme.test']!
+    // The tenant's white label, set once in its settings: its reports wear it.
+    await payload.create({
+      collection: 'analytics-settings',
+      data: { branding: { accentColor: '#ff6600', logoUrl: 'https://acme.test/logo.png', name: 'Acme Agency' }, scope: 'tenant', tenant: shop.tenant } as never,
+    })
     const report = await payload.create({
       collection: 'analytics-reports',
       data: {
         attachments: ['csv', 'json'],
-        branding: { accentColor: '#ff6600', logoUrl: 'https://acme.test/logo.png', name: 'Acme Agency' },
         frequency: 'weekly',
         hour: 9,
         name: 'Weekly traffic',
@@ -130,7 +138,7 @@ describe('email reports', () => {
     expect(number(figure(html, 'pageviews'))).toBe(api.body.totals.pageviews)
     expect(number(figure(html, 'conversions'))).toBe(api.body.totals.conversions)
     expect(figure(html, 'bounceRate')).toBe(`${(api.body.totals.bounceRate * 100).toFixed(1)}%`)
-    // No scripts; the tenant's branding.
+    // No scripts; the tenant's branding (from its settings, not the report).
     expect(html).not.toMatch(/<script/i)
     expect(html).toContain('Acme Agency')
     expect(html).toContain('background:#ff6600')
@@ -176,6 +184,30 @@ describe('email reports', () => {
     await payload.update({ collection: 'analytics-reports', data: { enabled: false } as never, id: report.id })
   })
 
+  test('white label: a report wears its own branding over its tenant’s, field by field; the share page of a tenant’s site shows the tenant’s; other tenants keep the default', async () => {
+    // Set by the Berlin test above: Acme's branding in its tenant settings.
+    const shop = sites['shop.acme.test']!
+    const globex = sites['globex.test']!
+    const cfg = payload.analytics!.config
+    expect(await siteBranding(payload, cfg, shop.id)).toEqual({ accentColor: '#ff6600', logoUrl: 'https://acme.test/logo.png', name: 'Acme Agency' })
+    expect(await siteBranding(payload, cfg, globex.id)).toEqual(DEFAULT_BRANDING)
+    const reports = payload.analytics!.reports
+    // A report on Acme's sites (no tenant field): the one tenant of its sites; its own name wins.
+    const own = await payload.create({ collection: 'analytics-reports', data: { branding: { name: 'Shop team' }, enabled: false, name: 'Own', range: 'lastWeek', sites: [shop.id], timeZone: 'UTC' } as never })
+    const ownData = await reports.buildReport(own as never, new Date('2026-10-26T08:00:00Z'), false)
+    expect(ownData!.branding).toEqual({ accentColor: '#ff6600', logoUrl: 'https://acme.test/logo.png', name: 'Shop team' })
+    const html = renderReportHtml(ownData!)
+    expect(html).toContain('Shop team')
+    expect(html).toContain('background:#ff6600')
+    // Globex's report: nobody's brand but the plugin's.
+    const theirs = await payload.create({ collection: 'analytics-reports', data: { enabled: false, name: 'Globex', range: 'lastWeek', sites: [globex.id], timeZone: 'UTC' } as never })
+    expect((await reports.buildReport(theirs as never, new Date('2026-10-26T08:00:00Z'), false))!.branding).toEqual(DEFAULT_BRANDING)
+    // A bad colour or logo is refused on save.
+    await expect(payload.create({ collection: 'analytics-settings', data: { branding: { accentColor: 'red', logoUrl: 'javascript:alert(1)' }, scope: 'tenant', tenant: globex.tenant } as never })).rejects.toMatchObject({
+      data: { errors: expect.arrayContaining([expect.objectContaining({ message: 'An http:// or https:// image URL' }), expect.objectContaining({ message: 'A colour like #1a73e8' })]) },
+    })
+  })
+
   test('bad schedules and foreign sites are refused with a message; nothing stored', async () => {
     const editor = await login(payload, DEMO_USERS.tenantUser.email, DEMO_USERS.tenantUser.password)
     const base = { frequency: 'weekly', name: 'x', range: 'lastWeek', sites: [sites['shop.acme.test']!.id], timeZone: 'Europe/Berlin' }
@@ -219,7 +251,7 @@ describe('webhook reports', () => {
     await new Promise<void>((resolve) => receiver.close(() => resolve()))
   })
 
-  const hookReport = async (name: string) =>
+  const hookReport = async (name: string, target = url) =>
     payload.create({
       collection: 'analytics-reports',
       data: {
@@ -232,7 +264,7 @@ describe('webhook reports', () => {
         sites: [sites['globex.test']!.id],
         startsAt: '2026-10-15T00:00:00.000Z',
         timeZone: 'UTC',
-        webhook: { secret: 'whsec_test', url },
+        webhook: { secret: 'whsec_test', url: target },
       } as never,
     })
   const deliveriesOf = async (reportId: number | string) =>
@@ -287,6 +319,34 @@ describe('webhook reports', () => {
     // Nothing further for that occurrence.
     await service().runDue({ now: new Date('2026-11-01T06:10:00Z') })
     expect(received).toHaveLength(2)
+  })
+
+  test('internal targets: refused on save and, resolved again, before each send — unless reports.allowPrivateWebhooks', async () => {
+    const cfg = payload.analytics!.config
+    const viaLocalhost = url.replace('127.0.0.1', 'localhost')
+    // As a host without the option (the default): the running config's flag, off for this part.
+    cfg.reports.allowPrivateWebhooks = false
+    try {
+      await expect(hookReport('refused literal', 'http://169.254.169.254/latest')).rejects.toMatchObject({
+        data: { errors: [{ message: expect.stringMatching(/169\.254\.169\.254, a loopback, private or link-local address; set reports\.allowPrivateWebhooks/), path: 'webhook.url' }] },
+      })
+      // A name is resolved: localhost is 127.0.0.1.
+      const response = await rest(payload, 'POST', '/analytics-reports', { body: { name: 'refused name', sites: [sites['globex.test']!.id], webhook: { url: viaLocalhost } }, token: adminToken })
+      expect(response.status).toBe(400)
+      expect(JSON.stringify(response.body)).toMatch(/The webhook URL reaches localhost \((127\.0\.0\.1|::1)\)/)
+      expect((await payload.count({ collection: 'analytics-reports', where: { name: { like: 'refused' } } })).totalDocs).toBe(0)
+    } finally {
+      cfg.reports.allowPrivateWebhooks = true
+    }
+    // Saved while allowed; an instance that refuses internal targets sends nothing there, and logs why.
+    const report = await hookReport('hook refused at send', viaLocalhost)
+    received.length = 0
+    await service({ cfg: { ...cfg, reports: { allowPrivateWebhooks: false } } }).runDue({ now: new Date('2026-11-01T06:00:10Z') })
+    expect(received).toHaveLength(0)
+    const rows = (await payload.find({ collection: 'analytics-report-deliveries', where: { source: { equals: String(report.id) } } })).docs
+    expect(rows).toMatchObject([{ attempts: 1, status: 'failed' }])
+    expect(String((rows[0] as { error?: string }).error)).toMatch(/^The webhook URL reaches localhost/)
+    await payload.update({ collection: 'analytics-reports', data: { enabled: false } as never, id: report.id })
   })
 
   test('two instances ticking at once send an occurrence once', async () => {
@@ -358,6 +418,14 @@ describe('CLI', () => {
         `import { buildDevConfig } from ${JSON.stringify(path.join(root, 'dev/buildConfig.ts'))}\n` +
           `export default buildDevConfig({ databaseUri: ${JSON.stringify(databaseUri)}, push: false, seed: false, smtpUrl: ${JSON.stringify(smtpUrl)}, analytics: { redisUrl: undefined } })\n`,
       )
+      // This process's own every-minute tick would otherwise race the CLI for the report (and
+      // win now and then, leaving the CLI nothing due): it sits this test out.
+      const reportsService = payload.analytics!.reports
+      const runDue = reportsService.runDue
+      reportsService.runDue = async () => []
+      onTestFinished(() => {
+        reportsService.runDue = runDue
+      })
       // Due now: monthly, its first occurrence after startsAt has passed.
       const report = await payload.create({
         collection: 'analytics-reports',
