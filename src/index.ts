@@ -6,6 +6,8 @@ import { buildAnalyticsAlerts } from '../collections/AnalyticsAlerts.js'
 import { buildAnalyticsAuditLog } from '../collections/AnalyticsAuditLog.js'
 import { buildAnalyticsDailyStats } from '../collections/AnalyticsDailyStats.js'
 import { buildAnalyticsEvents } from '../collections/AnalyticsEvents.js'
+import { buildAnalyticsImportedStats } from '../collections/AnalyticsImportedStats.js'
+import { buildAnalyticsImports } from '../collections/AnalyticsImports.js'
 import { buildAnalyticsMonthlyStats } from '../collections/AnalyticsMonthlyStats.js'
 import { buildAnalyticsReportDeliveries } from '../collections/AnalyticsReportDeliveries.js'
 import { buildAnalyticsReports } from '../collections/AnalyticsReports.js'
@@ -77,6 +79,8 @@ export const analyticsPlugin =
         buildAnalyticsReports(cfg),
         buildAnalyticsReportDeliveries(cfg),
         buildAnalyticsAlerts(cfg),
+        buildAnalyticsImports(cfg),
+        buildAnalyticsImportedStats(cfg),
       ].map(withoutVersionRoutes),
     )
     config.custom = { ...config.custom, analytics: cfg }
