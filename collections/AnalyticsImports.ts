@@ -30,7 +30,8 @@ export function buildAnalyticsImports(cfg: SanitizedAnalyticsConfig): Collection
   const removeRows: CollectionAfterDeleteHook = async ({ doc, req }) => {
     const site = relationId((doc as { site?: unknown }).site)
     const rows = await deleteImportedRows(req.payload, doc.id)
-    await audit(req.payload, {
+    // A run abandoned by the plugin itself (bad data: nothing was imported) is no user's action.
+    if (req.context.analyticsQuiet) return    await audit(req.payload, {
       action: 'import.delete',
       details: { import: doc.id, rowsDeleted: rows, source: doc.source },
       req,

@@ -24,6 +24,7 @@
  *   this import already holds that day's totals.
  * - `mode: 'replace'` (default): each (day, breakdown) given replaces this import's rows of it,
  *   so a resumed run can write a day again. `mode: 'add'`: adds to them (a file read in parts).
+ * A day's totals get their engagement sums (time on page, scroll depth) from its `pages` rows.
  * Skipped days come back in `skipped` with the reason; nothing is thrown for them. Bad figures
  * (not a day, a negative or non-finite number, a key over 2,000 characters) throw
  * `ImportDataError` before anything is written. Writes of one site are serialised (an
@@ -257,6 +258,23 @@ export async function writeImportedDays(payload: Payload, input: WriteImportedDa
           STATS_METRICS.map((name) => sql`${t.id(name)} = ${t.ref}.${t.id(name)} + excluded.${t.id(name)}`),
           sql`, `,
         )}`)
+    }
+    // A total row's engagement sums are those of the day's pages (`dailyStats.ts`): set them
+    // from this import's page rows of the days written, whichever call brought which.
+    const engagementDays = [...new Set(chosen.filter((row) => row.dimension === 'page' || row.dimension === 'total').map((row) => row.day))]
+    if (engagementDays.length) {
+      const fields = ['scrollDepthSum', 'scrollVisits', 'engagedMs', 'engagedVisits'] as const
+      await tx.execute(sql`UPDATE ${t.ref} SET ${sql.join(
+        fields.map((name) => sql`${t.id(name)} = pages.${sql.identifier(name)}`),
+        sql`, `,
+      )}
+        FROM (SELECT ${t.id('date')} AS day, ${sql.join(
+          fields.map((name) => sql`sum(${t.id(name)}) AS ${sql.identifier(name)}`),
+          sql`, `,
+        )} FROM ${t.ref}
+          WHERE ${t.id('importId')} = ${importId} AND ${t.id('dimension')} = ${'page'}::${t.enumType('dimension')} AND ${t.id('date')} = ANY(${stamps(engagementDays)}::timestamptz[])
+          GROUP BY ${t.id('date')}) pages
+        WHERE ${t.id('importId')} = ${importId} AND ${total(t)} AND ${t.id('date')} = pages.day`)
     }
     return { daysWritten: [...withTotals].filter((day) => allowed.has(day)).sort(), rowsWritten: chosen.length, skipped: skipped.sort((x, y) => (x.day < y.day ? -1 : 1)) }
   })
