@@ -31,12 +31,15 @@ export function buildAnalyticsImports(cfg: SanitizedAnalyticsConfig): Collection
     const site = relationId((doc as { site?: unknown }).site)
     const rows = await deleteImportedRows(req.payload, doc.id)
     // A run abandoned by the plugin itself (bad data: nothing was imported) is no user's action.
-    if (req.context.analyticsQuiet) return    await audit(req.payload, {
+    if (req.context.analyticsQuiet) return
+    const cli = req.context.analyticsVia === 'cli'
+    await audit(req.payload, {
       action: 'import.delete',
+      ...(cli && !req.user ? { actor: { type: 'cli' as const } } : {}),
       details: { import: doc.id, rowsDeleted: rows, source: doc.source },
       req,
       siteId: site,
-      via: req.context.analyticsVia === 'cli' ? 'cli' : viaOf(req),
+      via: cli ? 'cli' : viaOf(req),
     })
   }
 

@@ -19,6 +19,7 @@ import { metricsEndpoint } from './endpoints/metrics.js'
 import { reportEndpoints } from './endpoints/reports.js'
 import { scriptEndpoints } from './endpoints/script.js'
 import { siteActionEndpoints } from './endpoints/siteActions.js'
+import { importEndpoints } from './endpoints/imports.js'
 import { statsEndpoints } from './endpoints/stats.js'
 import { trackEndpoints } from './endpoints/track.js'
 import { guardDocumentLocks } from './access/documentLocks.js'
@@ -98,6 +99,7 @@ export const analyticsPlugin =
       metricsEndpoint(cfg.metrics),
       ...statsEndpoints,
       ...siteActionEndpoints(cfg),
+      ...importEndpoints(cfg),
       ...reportEndpoints(cfg),
     ]
     config.admin = wireAdmin(config.admin)
