@@ -6,6 +6,8 @@ import { buildAnalyticsAlerts } from '../collections/AnalyticsAlerts.js'
 import { buildAnalyticsAuditLog } from '../collections/AnalyticsAuditLog.js'
 import { buildAnalyticsDailyStats } from '../collections/AnalyticsDailyStats.js'
 import { buildAnalyticsEvents } from '../collections/AnalyticsEvents.js'
+import { buildAnalyticsImportedStats } from '../collections/AnalyticsImportedStats.js'
+import { buildAnalyticsImports } from '../collections/AnalyticsImports.js'
 import { buildAnalyticsMonthlyStats } from '../collections/AnalyticsMonthlyStats.js'
 import { buildAnalyticsReportDeliveries } from '../collections/AnalyticsReportDeliveries.js'
 import { buildAnalyticsReports } from '../collections/AnalyticsReports.js'
@@ -17,6 +19,7 @@ import { metricsEndpoint } from './endpoints/metrics.js'
 import { reportEndpoints } from './endpoints/reports.js'
 import { scriptEndpoints } from './endpoints/script.js'
 import { siteActionEndpoints } from './endpoints/siteActions.js'
+import { importEndpoints } from './endpoints/imports.js'
 import { statsEndpoints } from './endpoints/stats.js'
 import { trackEndpoints } from './endpoints/track.js'
 import { guardDocumentLocks } from './access/documentLocks.js'
@@ -77,6 +80,8 @@ export const analyticsPlugin =
         buildAnalyticsReports(cfg),
         buildAnalyticsReportDeliveries(cfg),
         buildAnalyticsAlerts(cfg),
+        buildAnalyticsImports(cfg),
+        buildAnalyticsImportedStats(cfg),
       ].map(withoutVersionRoutes),
     )
     config.custom = { ...config.custom, analytics: cfg }
@@ -94,6 +99,7 @@ export const analyticsPlugin =
       metricsEndpoint(cfg.metrics),
       ...statsEndpoints,
       ...siteActionEndpoints(cfg),
+      ...importEndpoints(cfg),
       ...reportEndpoints(cfg),
     ]
     config.admin = wireAdmin(config.admin)

@@ -98,7 +98,7 @@ export async function writeExportFile(args: {
 }
 
 /** A request as the user with this email (of the admin's auth collection), for access checks. */
-async function userRequest(payload: Payload, email: string): Promise<null | PayloadRequest> {
+export async function userRequest(payload: Payload, email: string): Promise<null | PayloadRequest> {
   const collection = payload.config.admin.user as CollectionSlug
   const { docs } = await payload.find({ collection, depth: 0, limit: 1, overrideAccess: true, where: { email: { equals: email } } })
   const user = docs[0]

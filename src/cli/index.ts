@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * `payload-analytics`: the plugin's command line. `ingest` runs the standalone ingest
- * server; `worker`, `reaggregate` and `export` boot Payload with the host's config.
+ * server; `worker`, `reaggregate`, `export` and `import` boot Payload with the host's config.
  * Exit codes: 0 success (also after a graceful SIGINT/SIGTERM), 1 failure, 2 bad usage.
  */
 import { existsSync, readFileSync } from 'node:fs'
@@ -16,6 +16,7 @@ import type { RateLimitOptions } from '../types.js'
 import { checkRedisUrl } from '../buffer/redisClient.js'
 import { startIngestServer } from '../ingest/standaloneServer.js'
 import { runExport } from './export.js'
+import { runImport, runPlausibleExport } from './imports.js'
 import { runReports } from './reports.js'
 import { runReaggregate } from './reaggregate.js'
 import { runWorker } from './worker.js'
@@ -46,6 +47,10 @@ Commands:
   reports run   Send the scheduled reports that are due (--dry-run: list them)
   export        Write the month-to-date / year-to-date portfolio files
                 (CSV or JSON) of one site or all, booting Payload
+  export plausible
+                Write a site's figures as a Plausible CSV export (ZIP)
+  import        Import a Plausible CSV export into a site (import plausible-csv),
+                list a site's imports, delete one
 
 Options:
   -h, --help     Show this help (or a command's: ${BIN} <command> --help)
@@ -276,7 +281,8 @@ async function main(argv: string[]): Promise<number> {
   if (command === 'ingest') return runIngest(rest)
   if (command === 'worker') return runWorker(rest)
   if (command === 'reaggregate') return runReaggregate(rest)
-  if (command === 'export') return runExport(rest)
+  if (command === 'export') return rest[0] === 'plausible' ? runPlausibleExport(rest.slice(1)) : runExport(rest)
+  if (command === 'import') return runImport(rest)
   if (command === 'reports') return runReports(rest)
   throw new UsageError(command.startsWith('-') ? `unknown option "${command}"` : `unknown command "${command}"`, '')
 }
