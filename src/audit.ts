@@ -23,6 +23,9 @@ export type AuditAction =
   | 'share.disable'
   | 'share.enable'
   | 'share.rotate'
+  | 'source.create'
+  | 'source.delete'
+  | 'source.update'
 
 export type AuditVia = 'admin' | 'cli' | 'job' | 'local' | 'rest'
 

@@ -10,7 +10,9 @@ import { buildAnalyticsMonthlyStats } from '../collections/AnalyticsMonthlyStats
 import { buildAnalyticsReportDeliveries } from '../collections/AnalyticsReportDeliveries.js'
 import { buildAnalyticsReports } from '../collections/AnalyticsReports.js'
 import { buildAnalyticsSalts } from '../collections/AnalyticsSalts.js'
+import { buildAnalyticsSearchStats } from '../collections/AnalyticsSearchStats.js'
 import { buildAnalyticsSettings } from '../collections/AnalyticsSettings.js'
+import { buildAnalyticsSources } from '../collections/AnalyticsSources.js'
 import { withoutVersionRoutes } from '../collections/noVersions.js'
 import { buildSites } from '../collections/Sites.js'
 import { metricsEndpoint } from './endpoints/metrics.js'
@@ -77,6 +79,8 @@ export const analyticsPlugin =
         buildAnalyticsReports(cfg),
         buildAnalyticsReportDeliveries(cfg),
         buildAnalyticsAlerts(cfg),
+        buildAnalyticsSources(cfg),
+        buildAnalyticsSearchStats(cfg),
       ].map(withoutVersionRoutes),
     )
     config.custom = { ...config.custom, analytics: cfg }
@@ -106,7 +110,7 @@ export const analyticsPlugin =
           `payload-plugin-analytics needs the Postgres adapter (@payloadcms/db-postgres); this project uses "${payload.db.name}".`,
         )
       }
-      guardDocumentLocks(payload, [cfg.slugs.sites, cfg.slugs.reports, cfg.slugs.alerts])
+      guardDocumentLocks(payload, [cfg.slugs.sites, cfg.slugs.reports, cfg.slugs.alerts, cfg.slugs.sources])
       const runtime = await createAnalyticsRuntime(payload, cfg)
       payload.analytics = runtime
       const destroy = payload.destroy
