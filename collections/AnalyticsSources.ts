@@ -139,6 +139,7 @@ export function buildAnalyticsSources(cfg: SanitizedAnalyticsConfig): Collection
       { name: 'status', type: 'select', admin: { position: 'sidebar', readOnly: true }, defaultValue: 'new', options: SOURCE_STATUSES.map((value) => ({ label: value, value })) },
       { name: 'lastRunAt', type: 'date', admin: { position: 'sidebar', readOnly: true } },
       { name: 'lastError', type: 'text', admin: { position: 'sidebar', readOnly: true } },
+      { name: 'failedRuns', type: 'number', admin: { description: 'Runs in a row with a failed site (0: the last run went well).', position: 'sidebar', readOnly: true }, defaultValue: 0 },
       { name: 'lastSummary', type: 'json', admin: { hidden: true } },
     ],
     graphQL: false,

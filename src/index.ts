@@ -19,6 +19,7 @@ import { metricsEndpoint } from './endpoints/metrics.js'
 import { reportEndpoints } from './endpoints/reports.js'
 import { scriptEndpoints } from './endpoints/script.js'
 import { siteActionEndpoints } from './endpoints/siteActions.js'
+import { sourceEndpoints } from './endpoints/sources.js'
 import { statsEndpoints } from './endpoints/stats.js'
 import { trackEndpoints } from './endpoints/track.js'
 import { guardDocumentLocks } from './access/documentLocks.js'
@@ -99,6 +100,7 @@ export const analyticsPlugin =
       ...statsEndpoints,
       ...siteActionEndpoints(cfg),
       ...reportEndpoints(cfg),
+      ...sourceEndpoints(cfg),
     ]
     config.admin = wireAdmin(config.admin)
 
