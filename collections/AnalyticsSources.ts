@@ -14,6 +14,8 @@ import { secretBoxOf } from '../src/sources/credentials.js'
 import { applyOverride } from './applyOverride.js'
 import { webhookUrl } from './AnalyticsReports.js'
 
+const HIDDEN_FIELDS = new Set(['credentialSealed', 'ownerId'])
+
 type SourceDoc = { id: number | string; ownerId?: null | string; sites?: Array<{ site?: unknown }> | null }
 
 const siteIdsOf = (doc: { sites?: Array<{ site?: unknown }> | null }) => (doc.sites ?? []).map((row) => relationId(row.site)).filter((id) => id !== null)
@@ -84,7 +86,8 @@ export function buildAnalyticsSources(cfg: SanitizedAnalyticsConfig): Collection
   // Status bookkeeping by the sync is not a user's change.
   const auditChange: CollectionAfterChangeHook = async ({ context, doc, operation, previousDoc, req }) => {
     if (context.analyticsInternal) return doc
-    const changed = operation === 'create' ? [] : changedFields(previousDoc ?? {}, doc)
+    // The sealed form and the owner are bookkeeping: a new credential is named `credential`.
+    const changed = operation === 'create' ? [] : changedFields(previousDoc ?? {}, doc).filter((name) => !HIDDEN_FIELDS.has(name))
     if (context.credentialChanged && !changed.includes('credential')) changed.push('credential')
     if (operation === 'update' && changed.length === 0) return doc
     await audit(req.payload, {

@@ -1,6 +1,6 @@
 /**
  * One run over the external sources: every connection, every site it maps, the days due
- * (the nightly run: yesterday for Matomo and Plausible, GSC's lagging days D-7…D-2 that are
+ * (the nightly run: yesterday for Matomo and Plausible, GSC's lagging days D-4…D-2 that are
  * not yet final; a backfill: the days asked for). Each (connection, site) succeeds or fails
  * on its own — an error is caught, reported with its reason and retried by the next run,
  * never stopping the others. Writes are idempotent per (site, day), so a run killed midway
@@ -90,9 +90,17 @@ export interface SourceDoc {
   status?: SourceStatus
 }
 
+/**
+ * GSC's nightly window starts this many days back: D-2 and D-3 (the lag), and D-4 so a day
+ * still partial the night before is fetched again (days stored final are skipped).
+ */
+const GSC_NIGHTLY_FROM = 4
+/** Sites of one connection synced at once (each property has its own pacer). */
+const SITE_CONCURRENCY = 4
+
 /** Days a nightly run covers, per kind (GSC reports with a lag of two to three days). */
 export function nightlyDays(kind: SourceKind, today: string): string[] {
-  return kind === 'gsc' ? eachDay(addDays(today, -7), addDays(today, -2)) : [addDays(today, -1)]
+  return kind === 'gsc' ? eachDay(addDays(today, -GSC_NIGHTLY_FROM), addDays(today, -2)) : [addDays(today, -1)]
 }
 
 const CONNECTORS: Record<SourceKind, (context: SiteSyncContext) => Promise<{ days: number; rows: number }>> = {
@@ -127,7 +135,6 @@ export async function runSources(payload: Payload, cfg: SanitizedAnalyticsConfig
   for (const source of sources) {
     const entries = planned.filter((entry) => entry.source === source)
     if (entries.length === 0) continue
-    const results: SourceSiteOutcome[] = []
     let credential: null | string = null
     // Not set up yet (no key, not connected): skipped. Set up but unusable: failed.
     let skipReason: null | string = null
@@ -139,7 +146,7 @@ export async function runSources(payload: Payload, cfg: SanitizedAnalyticsConfig
       failReason = safeMessage(error)
     }
     let reconnect = source.status === 'reconnect' && source.kind === 'gsc'
-    for (const entry of entries) {
+    const syncEntry = async (entry: (typeof entries)[number]): Promise<SourceSiteOutcome> => {
       const days = daysOf(source.kind)
       const base = { kind: source.kind, siteId: entry.siteId, sourceId: source.id, sourceName: source.name }
       let outcome: SourceSiteOutcome
@@ -172,9 +179,19 @@ export async function runSources(payload: Payload, cfg: SanitizedAnalyticsConfig
           payload.logger.warn(`analytics: source "${source.name}" (${source.kind}) failed for site ${String(entry.siteId)}: ${outcome.reason}`)
         }
       }
-      results.push(outcome)
       options.onOutcome?.(outcome)
+      return outcome
     }
+    // A few sites at a time, results kept in the connection's order of sites.
+    const results: SourceSiteOutcome[] = new Array(entries.length)
+    let next = 0
+    const worker = async () => {
+      while (next < entries.length) {
+        const index = next++
+        results[index] = await syncEntry(entries[index]!)
+      }
+    }
+    await Promise.all(Array.from({ length: Math.min(SITE_CONCURRENCY, entries.length) }, worker))
     outcomes.push(...results)
     await recordRun(payload, cfg, source, results, reconnect)
   }

@@ -110,7 +110,9 @@ describe('source connections', () => {
 
     // Globex's editor neither sees nor changes it.
     expect((await rest(payload, 'GET', `/analytics-sources/${id}`, { token: tokens.otherEditor })).status).toBe(404)
-    expect((await rest(payload, 'PATCH', `/analytics-sources/${id}`, { body: { name: 'x' }, token: tokens.otherEditor })).status).toBe(404)
+    expect([403, 404]).toContain((await rest(payload, 'PATCH', `/analytics-sources/${id}`, { body: { name: 'x' }, token: tokens.otherEditor })).status)
+    expect([403, 404]).toContain((await rest(payload, 'DELETE', `/analytics-sources/${id}`, { token: tokens.otherEditor })).status)
+    expect((await payload.findByID({ collection: 'analytics-sources', id })).name).toBe('Matomo 2')
     // Nor maps a source to Acme's site.
     const foreign = await rest(payload, 'POST', '/analytics-sources', { body: { kind: 'gsc', name: 'G', sites: [{ remoteId: 'sc-domain:x.test', site: shop().id }] }, token: tokens.otherEditor })
     expect(foreign.status).toBe(400)
@@ -220,9 +222,8 @@ describe('Google Search Console', () => {
     expect(sent).toHaveLength(8)
     const refreshes = google.requests.slice(before).filter((request) => request.path === '/token')
     expect(refreshes).toHaveLength(2)
-    // 1200 a minute: at least 50 ms apart.
-    const gaps = sent.slice(1).map((request, i) => request.at - sent[i]!.at)
-    expect(Math.min(...gaps)).toBeGreaterThanOrEqual(45)
+    // 1200 a minute: 8 requests take at least 7 × 50 ms (unpaced, they take a few ms).
+    expect(sent.at(-1)!.at - sent[0]!.at).toBeGreaterThanOrEqual(7 * 50 - 15)
     expect(totalsOf(await storedRows(site.id))[0]).toMatchObject({ clicks: fixtureTotals(property, '2026-10-05').clicks })
     await payload.delete({ collection: 'analytics-sources', id })
   }, 60_000)
@@ -251,7 +252,7 @@ describe('Google Search Console', () => {
     const id = await gscSource('Google (partial)', [{ remoteId: property, site: site.id }])
     await payload.analytics!.sources.run({ kind: 'gsc', now, retry: FAST_RETRY, siteId: site.id })
     const first = totalsOf(await storedRows(site.id))
-    expect(first.map((row) => [row.date, row.final])).toEqual(eachDay('2026-11-03', '2026-11-08').map((day) => [day, day < '2026-11-07']))
+    expect(first.map((row) => [row.date, row.final])).toEqual(eachDay('2026-11-06', '2026-11-08').map((day) => [day, day < '2026-11-07']))
     // Next night Google has finished those days: only the unfinished ones (and the new day) are asked for.
     google.behaviours.set(property, {})
     const before = google.requests.length
@@ -294,7 +295,7 @@ describe('the nightly run', () => {
     for (const [i, siteId] of created.entries()) {
       const totals = totalsOf(await storedRows(siteId))
       if ([3, 11, 22, 33, 44].includes(i)) expect(totals).toHaveLength(0)
-      else expect(totals.map((row) => [row.date, row.clicks])).toEqual(eachDay('2026-10-23', '2026-10-28').map((day) => [day, fixtureTotals(property(i), day).clicks]))
+      else expect(totals.map((row) => [row.date, row.clicks])).toEqual(eachDay('2026-10-26', '2026-10-28').map((day) => [day, fixtureTotals(property(i), day).clicks]))
     }
     const doc = await payload.findByID({ collection: 'analytics-sources', id: healthy })
     expect(doc).toMatchObject({ failedRuns: 1, status: 'failing' })

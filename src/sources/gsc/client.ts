@@ -41,15 +41,22 @@ export function createGscClient(deps: GscClientDeps) {
     const url = `${deps.apiUrl}/sites/${encodeURIComponent(property)}/searchAnalytics/query`
     let refreshed = false
     for (let attempt = 0; ; attempt++) {
-      await deps.pacer.wait(property)
+      // The token first: its refresh must not eat into the paced slot.
       const token = await deps.accessToken(false)
+      await deps.pacer.wait(property)
       let response: Response
       try {
         response = await fetch(url, { body: JSON.stringify(body), headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, method: 'POST' })
       } catch (error) {
         throw new SourceError(`Search Console did not answer (${(error as Error).message})`, 'network')
       }
-      if (response.ok) return (await response.json()) as QueryAnswer
+      if (response.ok) {
+        try {
+          return (await response.json()) as QueryAnswer
+        } catch {
+          throw new SourceError(`Search Console answered ${response.status} with a body that is not JSON for ${property}`, 'remote', response.status)
+        }
+      }
       const answer = (await response.json().catch(() => ({}))) as GoogleError
       if (response.status === 401 && !refreshed) {
         refreshed = true

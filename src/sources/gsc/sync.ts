@@ -13,7 +13,8 @@ import { createGscClient } from './client.js'
 import { refreshAccessToken } from './oauth.js'
 
 const pacers = new WeakMap<SanitizedAnalyticsConfig, Pacer>()
-const tokens = new WeakMap<SanitizedAnalyticsConfig, Map<string, { accessToken: string; expiresAt: number; refreshToken: string }>>()
+type HeldToken = { refreshToken: string; token: Promise<{ accessToken: string; expiresAt: number }> }
+const tokens = new WeakMap<SanitizedAnalyticsConfig, Map<string, HeldToken>>()
 
 /** Forget a connection's access token (after it was reconnected to another account). */
 export function forgetGscToken(cfg: SanitizedAnalyticsConfig, sourceId: number | string): void {
@@ -30,12 +31,20 @@ export async function syncGscSite(context: SiteSyncContext): Promise<{ days: num
   let cache = tokens.get(cfg)
   if (!cache) tokens.set(cfg, (cache = new Map()))
   const key = String(source.id)
+  // One refresh in flight per connection, shared by its sites synced at once: a refused
+  // grant is asked for once, and every site waiting on it learns it from the same answer.
   const accessToken = async (fresh: boolean): Promise<string> => {
-    const held = cache.get(key)
-    if (!fresh && held && held.refreshToken === credential && held.expiresAt > Date.now()) return held.accessToken
-    const token = await refreshAccessToken(google, credential)
-    cache.set(key, { ...token, refreshToken: credential })
-    return token.accessToken
+    let held = cache.get(key)
+    if (fresh || !held || held.refreshToken !== credential) {
+      held = { refreshToken: credential, token: refreshAccessToken(google, credential) }
+      cache.set(key, held)
+      const failed = held
+      held.token.catch(() => cache.get(key) === failed && cache.delete(key))
+    }
+    const token = await held.token
+    if (token.expiresAt > Date.now()) return token.accessToken
+    cache.delete(key)
+    return accessToken(true)
   }
   const client = createGscClient({ accessToken, apiUrl: google.apiUrl, pacer, retry: context.retry })
   const days = context.days
