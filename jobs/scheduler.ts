@@ -57,6 +57,7 @@ export const QUEUE_NAME = 'analytics'
 export const AGGREGATE_JOB = 'aggregate'
 export const RETENTION_JOB = 'retention'
 export const REPORTS_JOB = 'reports'
+export const SOURCES_JOB = 'sources'
 /** How often due reports are looked for. */
 export const REPORTS_INTERVAL_MS = 60_000
 
@@ -198,6 +199,8 @@ export interface CreateJobsArgs {
   reportsTick?: () => Promise<unknown>
   /** The live site directory: each site's raw retention for the aggregation's retention guard. */
   sites: SiteDirectory
+  /** The nightly run over the external sources, at `sources.runAt` (UTC), once across instances. */
+  sourcesTick?: () => Promise<unknown>
 }
 
 const sleep = (ms: number) =>
@@ -238,6 +241,8 @@ class Jobs implements AnalyticsJobs {
   private retentionTimer: NodeJS.Timeout | null = null
   private reportsRun: null | Promise<unknown> = null
   private reportsTimer: NodeJS.Timeout | null = null
+  private readonly sourcesLock: RunLock
+  private sourcesTimer: NodeJS.Timeout | null = null
   private scheduling: null | Promise<void> = null
   private timerRun: null | Promise<unknown> = null
   private worker: null | Worker = null
@@ -253,6 +258,7 @@ class Jobs implements AnalyticsJobs {
       )
     this.aggregationLock = createRunLock({ key: `${cfg.redisKeyPrefix}lock:aggregate`, onLost, redis })
     this.retentionLock = createRunLock({ key: `${cfg.redisKeyPrefix}lock:retention`, onLost, redis })
+    this.sourcesLock = createRunLock({ key: `${cfg.redisKeyPrefix}lock:sources`, onLost, redis })
     // One per process: marks of a failed run stay for the next one (in Redis they are shared anyway).
     this.dirty = createDirtyDays({ keyPrefix: cfg.redisKeyPrefix, redis })
   }
@@ -366,6 +372,10 @@ class Jobs implements AnalyticsJobs {
     // after the first start, not in the middle of the boot.
     await queue.upsertJobScheduler(AGGREGATE_JOB, { every, startDate: Date.now() + every }, { name: AGGREGATE_JOB, opts: KEEP_JOBS })
     await queue.upsertJobScheduler(RETENTION_JOB, { pattern: `${minute} ${hour} * * *`, tz: 'UTC' }, { name: RETENTION_JOB, opts: KEEP_JOBS })
+    if (this.args.sourcesTick) {
+      const [sourcesHour, sourcesMinute] = cfg.sources.runAt.split(':').map(Number)
+      await queue.upsertJobScheduler(SOURCES_JOB, { pattern: `${sourcesMinute} ${sourcesHour} * * *`, tz: 'UTC' }, { name: SOURCES_JOB, opts: KEEP_JOBS })
+    }
     if (this.args.reportsTick) await queue.upsertJobScheduler(REPORTS_JOB, { every: REPORTS_INTERVAL_MS }, { name: REPORTS_JOB, opts: KEEP_JOBS })
   }
 
@@ -393,6 +403,12 @@ class Jobs implements AnalyticsJobs {
     if (job.name === RETENTION_JOB) {
       const outcome = await this.retention('scheduled', null, {})
       return outcome ? { dailyStats: outcome.dailyStats.deleted, events: outcome.events.deleted, salts: outcome.salts.deleted } : { skipped: true }
+    }
+    if (job.name === SOURCES_JOB && this.args.sourcesTick) {
+      // In the background: a night over hundreds of sites must not hold the worker (and so
+      // the aggregation) for its length. The lock keeps it to one run across instances.
+      void this.sources().catch((error: unknown) => this.args.logger.error(`analytics: the sources run failed: ${messageOf(error)}`))
+      return { started: true }
     }
     if (job.name === REPORTS_JOB && this.args.reportsTick) {
       await this.track(this.args.reportsTick())
@@ -423,6 +439,20 @@ class Jobs implements AnalyticsJobs {
       }, REPORTS_INTERVAL_MS)
       this.reportsTimer.unref()
     }
+    const { sourcesTick } = this.args
+    if (sourcesTick && !this.sourcesTimer) {
+      const armSources = () => {
+        this.sourcesTimer = setTimeout(() => {
+          void this.sources()
+            .catch((error: unknown) => logger.error(`analytics: the sources run failed: ${messageOf(error)}`))
+            .finally(() => {
+              if (!this.closing) armSources()
+            })
+        }, msUntilNext(cfg.sources.runAt))
+        this.sourcesTimer.unref()
+      }
+      armSources()
+    }
     if (!this.retentionTimer) {
       const arm = () => {
         this.retentionTimer = setTimeout(() => {
@@ -444,6 +474,7 @@ class Jobs implements AnalyticsJobs {
     if (this.aggregationTimer) clearInterval(this.aggregationTimer)
     if (this.retentionTimer) clearTimeout(this.retentionTimer)
     if (this.reportsTimer) clearInterval(this.reportsTimer)
+    if (this.sourcesTimer) clearTimeout(this.sourcesTimer)
     // Runs stop claiming new batches (see `stoppable`) and finish the ones in flight plus
     // the recompute of their days; past the deadline they are abandoned: unacknowledged
     // entries are redelivered and dirty marks kept, so the next run completes the work.
@@ -492,6 +523,19 @@ class Jobs implements AnalyticsJobs {
     }
     try {
       return await this.aggregateLocked(source)
+    } finally {
+      await lease.release()
+    }
+  }
+
+  /** The nightly sources run under its own lock; skipped when another instance is running it. */
+  private async sources(): Promise<void> {
+    const tick = this.args.sourcesTick
+    if (!tick) return
+    const lease = await this.lease(this.sourcesLock, null)
+    if (!lease) return
+    try {
+      await this.track(tick())
     } finally {
       await lease.release()
     }

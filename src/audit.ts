@@ -25,6 +25,9 @@ export type AuditAction =
   | 'share.disable'
   | 'share.enable'
   | 'share.rotate'
+  | 'source.create'
+  | 'source.delete'
+  | 'source.update'
 
 export type AuditVia = 'admin' | 'cli' | 'job' | 'local' | 'rest'
 

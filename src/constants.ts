@@ -13,8 +13,10 @@ export const DEFAULT_SLUGS = {
   reportDeliveries: 'analytics-report-deliveries',
   reports: 'analytics-reports',
   salts: 'analytics-salts',
+  searchStats: 'analytics-search-stats',
   settings: 'analytics-settings',
   sites: 'sites',
+  sources: 'analytics-sources',
 } as const
 
 /** Where the plugin's REST endpoints live, below the host's `routes.api` (usually `/api`). */

@@ -12,7 +12,9 @@ import { buildAnalyticsMonthlyStats } from '../collections/AnalyticsMonthlyStats
 import { buildAnalyticsReportDeliveries } from '../collections/AnalyticsReportDeliveries.js'
 import { buildAnalyticsReports } from '../collections/AnalyticsReports.js'
 import { buildAnalyticsSalts } from '../collections/AnalyticsSalts.js'
+import { buildAnalyticsSearchStats } from '../collections/AnalyticsSearchStats.js'
 import { buildAnalyticsSettings } from '../collections/AnalyticsSettings.js'
+import { buildAnalyticsSources } from '../collections/AnalyticsSources.js'
 import { withoutVersionRoutes } from '../collections/noVersions.js'
 import { buildSites } from '../collections/Sites.js'
 import { metricsEndpoint } from './endpoints/metrics.js'
@@ -20,6 +22,7 @@ import { reportEndpoints } from './endpoints/reports.js'
 import { scriptEndpoints } from './endpoints/script.js'
 import { siteActionEndpoints } from './endpoints/siteActions.js'
 import { importEndpoints } from './endpoints/imports.js'
+import { sourceEndpoints } from './endpoints/sources.js'
 import { statsEndpoints } from './endpoints/stats.js'
 import { trackEndpoints } from './endpoints/track.js'
 import { guardDocumentLocks } from './access/documentLocks.js'
@@ -82,6 +85,8 @@ export const analyticsPlugin =
         buildAnalyticsAlerts(cfg),
         buildAnalyticsImports(cfg),
         buildAnalyticsImportedStats(cfg),
+        buildAnalyticsSources(cfg),
+        buildAnalyticsSearchStats(cfg),
       ].map(withoutVersionRoutes),
     )
     config.custom = { ...config.custom, analytics: cfg }
@@ -101,6 +106,7 @@ export const analyticsPlugin =
       ...siteActionEndpoints(cfg),
       ...importEndpoints(cfg),
       ...reportEndpoints(cfg),
+      ...sourceEndpoints(cfg),
     ]
     config.admin = wireAdmin(config.admin)
 
@@ -112,7 +118,7 @@ export const analyticsPlugin =
           `payload-plugin-analytics needs the Postgres adapter (@payloadcms/db-postgres); this project uses "${payload.db.name}".`,
         )
       }
-      guardDocumentLocks(payload, [cfg.slugs.sites, cfg.slugs.reports, cfg.slugs.alerts])
+      guardDocumentLocks(payload, [cfg.slugs.sites, cfg.slugs.reports, cfg.slugs.alerts, cfg.slugs.sources])
       const runtime = await createAnalyticsRuntime(payload, cfg)
       payload.analytics = runtime
       const destroy = payload.destroy

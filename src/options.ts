@@ -1,6 +1,6 @@
 import type { CollectionConfig, CollectionSlug, Config, Field } from 'payload'
 
-import type { AnalyticsPluginOptions, FormSubmissionsOptions, IdType, SanitizedAnalyticsConfig } from './types.js'
+import type { AnalyticsPluginOptions, FormSubmissionsOptions, IdType, SanitizedAnalyticsConfig, SourcesOptions } from './types.js'
 
 import { DEFAULT_SLUGS } from './constants.js'
 import { DEFAULT_CONVERSION_EVENTS } from './core/eventTypes.js'
@@ -84,6 +84,38 @@ const detectTenantsCollection = (sites: CollectionConfig | undefined, tenantFiel
   return null
 }
 
+const timeOfDay = (value: unknown, name: string): string => {
+  if (typeof value !== 'string' || !/^(?:[01]\d|2[0-3]):[0-5]\d$/.test(value)) {
+    throw new Error(`payload-plugin-analytics: ${name} must be a UTC time of day written HH:MM, got ${String(value)}`)
+  }
+  return value
+}
+
+const GOOGLE_ENDPOINTS = {
+  apiUrl: 'https://www.googleapis.com/webmasters/v3',
+  authUrl: 'https://accounts.google.com/o/oauth2/v2/auth',
+  tokenUrl: 'https://oauth2.googleapis.com/token',
+}
+
+function resolveSourcesOptions(options: SourcesOptions | undefined, config: Config): SanitizedAnalyticsConfig['sources'] {
+  const google = options?.google
+  if (google && (!google.clientId || !google.clientSecret)) throw new Error('payload-plugin-analytics: sources.google needs a clientId and a clientSecret')
+  return {
+    encryptionKey: options?.encryptionKey ?? config.secret ?? '',
+    google: google
+      ? {
+          ...GOOGLE_ENDPOINTS,
+          ...google.endpoints,
+          clientId: google.clientId,
+          clientSecret: google.clientSecret,
+          requestsPerMinute: positiveInteger(google.requestsPerMinute, 600, 'sources.google.requestsPerMinute'),
+        }
+      : null,
+    plausibleRequestsPerHour: positiveInteger(options?.plausibleRequestsPerHour, 500, 'sources.plausibleRequestsPerHour'),
+    runAt: timeOfDay(options?.runAt ?? '02:00', 'sources.runAt'),
+  }
+}
+
 /** Apply every default once; the rest of the plugin reads only the sanitized config. */
 export function sanitizeOptions(options: AnalyticsPluginOptions, config: Config): SanitizedAnalyticsConfig {
   const sitesSlug = options.sites?.collection ?? DEFAULT_SLUGS.sites
@@ -114,10 +146,7 @@ export function sanitizeOptions(options: AnalyticsPluginOptions, config: Config)
   if (worker !== 'inline' && worker !== 'external') {
     throw new Error(`payload-plugin-analytics: aggregation.worker must be 'inline' or 'external', got ${String(worker)}`)
   }
-  const runAt = options.retention?.runAt ?? '03:15'
-  if (typeof runAt !== 'string' || !/^(?:[01]\d|2[0-3]):[0-5]\d$/.test(runAt)) {
-    throw new Error(`payload-plugin-analytics: retention.runAt must be a UTC time of day written HH:MM, got ${String(runAt)}`)
-  }
+  const runAt = timeOfDay(options.retention?.runAt ?? '03:15', 'retention.runAt')
   const ingest = options.ingest ?? {}
   const formSubmissionsSlug = options.formSubmissions === false ? null : (options.formSubmissions?.collection ?? 'form-submissions')
   const formSubmissions =
@@ -166,6 +195,7 @@ export function sanitizeOptions(options: AnalyticsPluginOptions, config: Config)
       statsDays: positiveInteger(options.retention?.statsDays, 365, 'retention.statsDays'),
     },
     apiRoute: config.routes?.api ?? '/api',
+    sources: resolveSourcesOptions(options.sources, config),
     scriptOrigin: (options.scriptOrigin ?? config.serverURL ?? '').replace(/\/+$/, ''),
     sites: {
       collection: sitesSlug as CollectionSlug,
@@ -185,8 +215,10 @@ export function sanitizeOptions(options: AnalyticsPluginOptions, config: Config)
       reportDeliveries: DEFAULT_SLUGS.reportDeliveries as CollectionSlug,
       reports: (overrides.reports?.slug ?? DEFAULT_SLUGS.reports) as CollectionSlug,
       salts: DEFAULT_SLUGS.salts as CollectionSlug,
+      searchStats: DEFAULT_SLUGS.searchStats as CollectionSlug,
       settings: (overrides.settings?.slug ?? DEFAULT_SLUGS.settings) as CollectionSlug,
       sites: sitesSlug as CollectionSlug,
+      sources: (overrides.sources?.slug ?? DEFAULT_SLUGS.sources) as CollectionSlug,
     },
     tenantIdType: tenantsCollection ? idTypeOf(config, tenantsCollection) : null,
     tenantsCollection,

@@ -38,6 +38,7 @@ import { createTrackReplyHandler, replyToResponse } from './ingest/trackHandler.
 import { createMemoryRejectionLog, createRedisRejectionLog, type RejectionLog } from './ingest/rejectionLog.js'
 import { createMemoryStatsCache, createRedisStatsCache } from './stats/cache.js'
 import { createReportsService, type ReportsService } from './reports/service.js'
+import { createSourcesService, type SourcesService } from './sources/service.js'
 import { createSourceHealth } from './sourceHealth.js'
 import { createStatsService } from './stats/service.js'
 
@@ -97,6 +98,8 @@ export interface AnalyticsRuntime {
   refreshSites(req?: PayloadRequest): Promise<void>
   salts: SaltStore
   sites: SiteDirectory
+  /** External sources (Search Console, Matomo, Plausible): the nightly run, or a backfill. */
+  sources: SourcesService
   /**
    * The stats query service: totals, series, breakdowns, comparisons, realtime, exports —
    * what the REST API, the admin views and the CLI read. Results are cached (Redis, 5 min)
@@ -230,6 +233,7 @@ export async function createAnalyticsRuntime(payload: Payload, cfg: SanitizedAna
   })
 
   const reports = createReportsService({ cfg, payload, stats })
+  const sources = createSourcesService({ cfg, metrics, payload })
   const jobs = createAnalyticsJobs({
     buffer,
     cfg,
@@ -242,6 +246,7 @@ export async function createAnalyticsRuntime(payload: Payload, cfg: SanitizedAna
       await reports.checkAlerts()
     },
     sites,
+    sourcesTick: () => sources.run(),
   })
   jobsRef = jobs
   // The rows are in the new zone: its state reaches every instance's directory, cached stats go.
@@ -302,6 +307,7 @@ export async function createAnalyticsRuntime(payload: Payload, cfg: SanitizedAna
     reports,
     salts,
     sites,
+    sources,
     stats,
     async track(input) {
       // Server-side events are counted like the tracker's, under the same reasons.

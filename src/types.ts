@@ -216,6 +216,46 @@ export interface AccessOptions {
   manageSources?: ActionAccess
 }
 
+/** Google Search Console: the OAuth client of the host's Google Cloud project. */
+export interface GoogleSourceOptions {
+  /** The OAuth client's id (type "Web application"). */
+  clientId: string
+  /** The OAuth client's secret. */
+  clientSecret: string
+  /**
+   * Google's endpoints, replaceable for a proxy or a test server.
+   * @default { authUrl: 'https://accounts.google.com/o/oauth2/v2/auth', tokenUrl: 'https://oauth2.googleapis.com/token', apiUrl: 'https://www.googleapis.com/webmasters/v3' }
+   */
+  endpoints?: { apiUrl?: string; authUrl?: string; tokenUrl?: string }
+  /**
+   * Requests per minute per property, under Google's per-site quota (1,200 a minute).
+   * @default 600
+   */
+  requestsPerMinute?: number
+}
+
+/** External sources: Google Search Console, Matomo, the Plausible Stats API. */
+export interface SourcesOptions {
+  /**
+   * Key material for the connections' credentials (AES-256-GCM, key derived with HKDF).
+   * Changing it makes stored credentials unreadable (reconnect them).
+   * @default the Payload `secret`
+   */
+  encryptionKey?: string
+  /** Google Search Console's OAuth client; without it GSC connections cannot be made. */
+  google?: GoogleSourceOptions
+  /**
+   * Plausible Stats API requests per hour per connection (Plausible allows 600).
+   * @default 500
+   */
+  plausibleRequestsPerHour?: number
+  /**
+   * UTC time of day (HH:MM) of the nightly run over every site with a source.
+   * @default '02:00'
+   */
+  runAt?: string
+}
+
 export interface AnalyticsPluginOptions {
   /**
    * Role-aware access per action and site.
@@ -318,6 +358,8 @@ export interface AnalyticsPluginOptions {
     reports?: CollectionOverride
     settings?: CollectionOverride
     sites?: CollectionOverride
+    /** Connections to external sources. */
+    sources?: CollectionOverride
   }
   /**
    * Redis connection URL for the event buffer, the job queue and the stats cache. Without
@@ -342,6 +384,8 @@ export interface AnalyticsPluginOptions {
   scriptOrigin?: string
   /** Where the tracked websites live. */
   sites?: SitesOptions
+  /** External sources (Search Console, Matomo, Plausible's Stats API) and their nightly run. */
+  sources?: SourcesOptions
 }
 
 /** Options with every default applied, resolved once by `analyticsPlugin`. */
@@ -386,6 +430,13 @@ export interface SanitizedAnalyticsConfig {
     pluginOwned: boolean
     tenantField: string
   }
+  sources: {
+    /** The resolved key material (never logged). */
+    encryptionKey: string
+    google: null | { apiUrl: string; authUrl: string; clientId: string; clientSecret: string; requestsPerMinute: number; tokenUrl: string }
+    plausibleRequestsPerHour: number
+    runAt: string
+  }
   /** Slugs are typed as the host's `CollectionSlug` so the code type-checks in hosts with generated types. */
   slugs: {
     alerts: CollectionSlug
@@ -398,8 +449,10 @@ export interface SanitizedAnalyticsConfig {
     reportDeliveries: CollectionSlug
     reports: CollectionSlug
     salts: CollectionSlug
+    searchStats: CollectionSlug
     settings: CollectionSlug
     sites: CollectionSlug
+    sources: CollectionSlug
   }
   /** Slug of the tenants collection, or null when sites have no tenant. */
   tenantsCollection: CollectionSlug | null

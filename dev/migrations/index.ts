@@ -9,14 +9,8 @@ import * as migration_20261204_115207_site_time_zone from './20261204_115207_sit
 import * as migration_20261204_121348_reports from './20261204_121348_reports.js';
 import * as migration_20261204_122410_engagement from './20261204_122410_engagement.js';
 import * as migration_20261204_122505_alerts from './20261204_122505_alerts.js';
-    up: migration_20261204_145210_imports.up,
-    down: migration_20261204_145210_imports.down,
-    name: '20261204_145210_imports',
-  },
-  {
-    up: migration_20261204_150212_tenant_branding.up,
-    down: migration_20261204_150212_tenant_branding.down,
-    name: '20261204_150212_tenant_branding'
+import * as migration_20261204_145210_imports from './20261204_145210_imports.js';
+import * as migration_20261204_150212_tenant_branding from './20261204_150212_tenant_branding.js';
 
 export const migrations = [
   {
@@ -75,14 +69,13 @@ export const migrations = [
     name: '20261204_122505_alerts',
   },
   {
-<<<<<<< HEAD
+    up: migration_20261204_145210_imports.up,
+    down: migration_20261204_145210_imports.down,
+    name: '20261204_145210_imports',
+  },
+  {
     up: migration_20261204_150212_tenant_branding.up,
     down: migration_20261204_150212_tenant_branding.down,
     name: '20261204_150212_tenant_branding'
-=======
-    up: migration_20261204_145210_imports.up,
-    down: migration_20261204_145210_imports.down,
-    name: '20261204_145210_imports'
->>>>>>> imports
   },
 ];

@@ -25,6 +25,10 @@ export const METRIC_NAMES = {
   aggregationDuration: 'analytics_aggregation_duration_seconds',
   /** Gauge: Unix time of this instance's last successful aggregation run (0 before the first). */
   aggregationLastSuccess: 'analytics_aggregation_last_success_timestamp_seconds',
+  /** Counter of a site's sync by an external source (nightly or `sources sync`); labels `source` (gsc, matomo, plausible), `status` (ok, skipped, failed). */
+  sourceRuns: 'analytics_source_runs_total',
+  /** Gauge: runs in a row in which a connection of that kind failed, its worst connection (0: the last run went well); label `source`. */
+  sourceFailingRuns: 'analytics_source_failing_runs',
 } as const
 
 export type MetricName = (typeof METRIC_NAMES)[keyof typeof METRIC_NAMES]

@@ -53,6 +53,10 @@ export interface AnalyticsMetrics {
   setQueueSource(pending: () => Promise<number>): void
   /** Daily-stats rows written (inserted or replaced) by a recomputation. */
   statsRowsWritten(count: number): void
+  /** One site's sync by an external source, and how it ended. */
+  sourceRun(source: string, status: 'failed' | 'ok' | 'skipped'): void
+  /** Runs in a row the worst connection of a kind has failed. */
+  sourceFailingRuns(source: string, runs: number): void
   /** Times `fn` as `operation`, whether it succeeds or throws, and returns its result. */
   timeDb<T>(operation: DbOperation, fn: () => Promise<T>): Promise<T>
 }
@@ -104,6 +108,18 @@ export function createAnalyticsMetrics(options: AnalyticsMetricsOptions = {}): A
     registers,
   })
 
+  const sourceRuns = new Counter({
+    help: 'Sites synced from an external source (Search Console, Matomo, Plausible), by source kind and outcome.',
+    labelNames: ['source', 'status'],
+    name: METRIC_NAMES.sourceRuns,
+    registers,
+  })
+  const sourceFailing = new Gauge({
+    help: 'Runs in a row in which a connection of this kind failed (its worst connection; 0 when the last run went well). Take max() across instances.',
+    labelNames: ['source'],
+    name: METRIC_NAMES.sourceFailingRuns,
+    registers,
+  })
   const lastSuccess = new Gauge({
     help: 'Unix time of the last successful aggregation run on this instance (0 before the first); take max() across instances.',
     name: METRIC_NAMES.aggregationLastSuccess,
@@ -168,6 +184,12 @@ export function createAnalyticsMetrics(options: AnalyticsMetricsOptions = {}): A
     registry,
     setQueueSource(pending) {
       queueSource = pending
+    },
+    sourceFailingRuns(source, runs) {
+      sourceFailing.set({ source }, runs)
+    },
+    sourceRun(source, status) {
+      sourceRuns.inc({ source, status })
     },
     statsRowsWritten(count) {
       if (count > 0) dailyStats.inc(count)

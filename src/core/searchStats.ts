@@ -1,0 +1,68 @@
+/**
+ * Search Console's daily figures as we keep them. Positions are stored as
+ * impression-weighted sums so a range's average position (and CTR) is computed from sums,
+ * never by averaging averages.
+ */
+import { alpha2OfAlpha3 } from './countryAlpha3.js'
+
+export const SEARCH_DIMENSIONS = ['total', 'query', 'page', 'country', 'device'] as const
+export type SearchDimension = (typeof SEARCH_DIMENSIONS)[number]
+
+/** Rows kept per breakdown and day: enough for top lists, bounded for a site with millions of queries. */
+export const SEARCH_TOP_ROWS = 250
+
+export interface SearchRow {
+  clicks: number
+  dimension: SearchDimension
+  impressions: number
+  key: string
+  positionSum: number
+}
+
+/** One row of a `searchAnalytics.query` answer. */
+export interface GscApiRow {
+  clicks: number
+  ctr?: number
+  impressions: number
+  keys?: string[]
+  position: number
+}
+
+/** Google's device names (DESKTOP, MOBILE, TABLET) as our device keys. */
+const deviceKey = (value: string) => value.toLowerCase()
+
+/** Google's country codes are ISO 3166-1 alpha-3, lower case; ours are alpha-2 (unknown: empty). */
+const countryKey = (value: string) => alpha2OfAlpha3(value) ?? ''
+
+const KEY_OF: Record<Exclude<SearchDimension, 'total'>, (value: string) => string> = {
+  country: countryKey,
+  device: deviceKey,
+  page: (value) => value,
+  query: (value) => value,
+}
+
+/** A breakdown's API rows as stored rows: mapped keys, merged when two map to one, top N by clicks then impressions. */
+export function searchRowsOf(dimension: Exclude<SearchDimension, 'total'>, rows: readonly GscApiRow[], limit = SEARCH_TOP_ROWS): SearchRow[] {
+  const merged = new Map<string, SearchRow>()
+  for (const row of rows) {
+    const key = KEY_OF[dimension](row.keys?.[0] ?? '')
+    const into = merged.get(key) ?? { clicks: 0, dimension, impressions: 0, key, positionSum: 0 }
+    into.clicks += row.clicks
+    into.impressions += row.impressions
+    into.positionSum += row.position * row.impressions
+    merged.set(key, into)
+  }
+  return [...merged.values()].sort((a, b) => b.clicks - a.clicks || b.impressions - a.impressions || a.key.localeCompare(b.key)).slice(0, limit)
+}
+
+/** The day's totals row (an answer without dimensions has at most one row). */
+export function searchTotalOf(rows: readonly GscApiRow[]): SearchRow {
+  const row = rows[0]
+  return { clicks: row?.clicks ?? 0, dimension: 'total', impressions: row?.impressions ?? 0, key: '', positionSum: row ? row.position * row.impressions : 0 }
+}
+
+/** CTR and average position of summed figures (0 without impressions). */
+export const searchRatios = (sums: { clicks: number; impressions: number; positionSum: number }) => ({
+  ctr: sums.impressions > 0 ? sums.clicks / sums.impressions : 0,
+  position: sums.impressions > 0 ? sums.positionSum / sums.impressions : 0,
+})
