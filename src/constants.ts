@@ -18,6 +18,9 @@ export const DEFAULT_SLUGS = {
 /** Where the plugin's REST endpoints live, below the host's `routes.api` (usually `/api`). */
 export const ENDPOINT_PREFIX = '/analytics'
 
+/** Where Plausible's trackers send events (`POST /api/event`), below the host's `routes.api`. */
+export const PLAUSIBLE_EVENT_PATH = '/event'
+
 /** The package name, used in component paths for the host's import map. */
 export const PACKAGE_NAME = 'payload-plugin-analytics'
 

@@ -34,7 +34,8 @@ import { parseServerEvent } from './core/trackSchema.js'
 import { RedisSiteSync, SiteDirectory } from './ingest/siteDirectory.js'
 import { loadIngestSites } from './ingest/siteLoader.js'
 import { createPostgresSaltStore } from './store/postgresSaltStore.js'
-import { createTrackReplyHandler, replyToResponse } from './ingest/trackHandler.js'
+import { createPlausibleEventHandler } from './ingest/plausibleEventHandler.js'
+import { createIngestCore, createTrackReplyHandler, replyToResponse } from './ingest/trackHandler.js'
 import { createMemoryRejectionLog, createRedisRejectionLog, type RejectionLog } from './ingest/rejectionLog.js'
 import { createMemoryStatsCache, createRedisStatsCache } from './stats/cache.js'
 import { createReportsService, type ReportsService } from './reports/service.js'
@@ -73,6 +74,10 @@ export interface AnalyticsRuntime {
    * days, after draining the buffer so its buffered events go too.
    */
   eraseSite(siteId: number | string, options?: EraseSiteOptions): Promise<EraseSiteResult>
+  /** Plausible's Events API (`POST /api/event`) over the same pipeline as `handleTrack`. */
+  handleEvent(request: IngestRequest, info?: { remoteAddress?: null | string }): Promise<Response>
+  /** The same as a plain reply, for handlers that write to a Node response themselves. */
+  handleEventReply: ReturnType<typeof createPlausibleEventHandler>
   handleTrack(request: IngestRequest, info?: { remoteAddress?: null | string }): Promise<Response>
   /** The same as a plain reply, for handlers that write to a Node response themselves. */
   handleTrackReply: ReturnType<typeof createTrackReplyHandler>
@@ -209,7 +214,7 @@ export async function createAnalyticsRuntime(payload: Payload, cfg: SanitizedAna
   if (siteSync) await siteSync.subscribe({ initialLoad: sites.size === 0 }).catch((error: Error) => logger.warn(`analytics: site updates from other instances are off: ${error.message}`))
 
   const rejections = redis ? createRedisRejectionLog(redis, keyPrefix) : createMemoryRejectionLog()
-  const handleTrackReply = createTrackReplyHandler({
+  const ingestCore = createIngestCore({
     buffer,
     countryHeaders: cfg.ingest.countryHeaders,
     explainRejections: cfg.ingest.explainRejections,
@@ -228,6 +233,8 @@ export async function createAnalyticsRuntime(payload: Payload, cfg: SanitizedAna
     sites,
     trustProxy: cfg.ingest.trustProxy,
   })
+  const handleTrackReply = createTrackReplyHandler(ingestCore)
+  const handleEventReply = createPlausibleEventHandler(ingestCore)
 
   const reports = createReportsService({ cfg, payload, stats })
   const jobs = createAnalyticsJobs({
@@ -286,6 +293,8 @@ export async function createAnalyticsRuntime(payload: Payload, cfg: SanitizedAna
       await stats.invalidate([siteId])
       return result
     },
+    handleEvent: async (request, info) => replyToResponse(await handleEventReply(request, info)),
+    handleEventReply,
     handleTrack: async (request, info) => replyToResponse(await handleTrackReply(request, info)),
     handleTrackReply,
     health: createSourceHealth(payload, redis),
