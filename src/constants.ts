@@ -4,6 +4,7 @@ export const ADMIN_GROUP = 'Analytics'
 /** Default collection slugs. Hosts may rename them through `overrides.<name>.slug`. */
 export const DEFAULT_SLUGS = {
   alerts: 'analytics-alerts',
+  apiKeys: 'analytics-api-keys',
   auditLog: 'analytics-audit-log',
   dailyStats: 'analytics-daily-stats',
   events: 'analytics-events',

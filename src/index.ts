@@ -3,6 +3,7 @@ import type { Config } from 'payload'
 import type { AnalyticsPluginOptions } from './types.js'
 
 import { buildAnalyticsAlerts } from '../collections/AnalyticsAlerts.js'
+import { buildAnalyticsApiKeys } from '../collections/AnalyticsApiKeys.js'
 import { buildAnalyticsAuditLog } from '../collections/AnalyticsAuditLog.js'
 import { buildAnalyticsDailyStats } from '../collections/AnalyticsDailyStats.js'
 import { buildAnalyticsEvents } from '../collections/AnalyticsEvents.js'
@@ -14,6 +15,7 @@ import { buildAnalyticsSettings } from '../collections/AnalyticsSettings.js'
 import { withoutVersionRoutes } from '../collections/noVersions.js'
 import { buildSites } from '../collections/Sites.js'
 import { metricsEndpoint } from './endpoints/metrics.js'
+import { plausibleApiEndpoints } from './endpoints/plausibleApi.js'
 import { reportEndpoints } from './endpoints/reports.js'
 import { scriptEndpoints } from './endpoints/script.js'
 import { siteActionEndpoints } from './endpoints/siteActions.js'
@@ -77,6 +79,7 @@ export const analyticsPlugin =
         buildAnalyticsReports(cfg),
         buildAnalyticsReportDeliveries(cfg),
         buildAnalyticsAlerts(cfg),
+        buildAnalyticsApiKeys(cfg),
       ].map(withoutVersionRoutes),
     )
     config.custom = { ...config.custom, analytics: cfg }
@@ -93,6 +96,7 @@ export const analyticsPlugin =
       ...scriptEndpoints,
       metricsEndpoint(cfg.metrics),
       ...statsEndpoints,
+      ...plausibleApiEndpoints,
       ...siteActionEndpoints(cfg),
       ...reportEndpoints(cfg),
     ]

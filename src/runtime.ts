@@ -34,6 +34,7 @@ import { parseServerEvent } from './core/trackSchema.js'
 import { RedisSiteSync, SiteDirectory } from './ingest/siteDirectory.js'
 import { loadIngestSites } from './ingest/siteLoader.js'
 import { createPostgresSaltStore } from './store/postgresSaltStore.js'
+import { createApiKeyAuth, type ApiKeyAuth } from './apiKeys/authenticate.js'
 import { createPlausibleEventHandler } from './ingest/plausibleEventHandler.js'
 import { createIngestCore, createTrackReplyHandler, replyToResponse } from './ingest/trackHandler.js'
 import { createMemoryRejectionLog, createRedisRejectionLog, type RejectionLog } from './ingest/rejectionLog.js'
@@ -65,6 +66,8 @@ export interface AnalyticsRuntime {
   aggregateNow(options?: AggregateNowOptions): Promise<AggregationResult>
   /** Delete raw events, daily stats and salts past their retention now (bounded batches). */
   applyRetention(options?: ApplyRetentionOptions): Promise<RetentionResult>
+  /** `Authorization: Bearer <key>` for the read APIs (the API keys collection). */
+  apiKeys: ApiKeyAuth
   buffer: EventBuffer
   /** Stops the jobs (a run in progress finishes its batch and recompute, or is abandoned after 30 s), then the buffer and Redis. */
   close(): Promise<void>
@@ -279,6 +282,7 @@ export async function createAnalyticsRuntime(payload: Payload, cfg: SanitizedAna
       await stats.invalidate('all')
       return result
     },
+    apiKeys: createApiKeyAuth({ cfg, payload, redis }),
     buffer,
     async close() {
       if (retryTimer) clearTimeout(retryTimer)

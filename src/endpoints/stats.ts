@@ -10,6 +10,7 @@ import { ENDPOINT_PREFIX } from '../constants.js'
 import { exportCsvLine, exportHeaderLine, exportRecord } from '../core/csv.js'
 import { parseCompareParams, parseExportParams, parseRealtimeParams, parseStatsParams } from '../core/statsQuerySchema.js'
 import { StatsInputError } from '../core/statsRange.js'
+import { isRefusal } from '../apiKeys/authenticate.js'
 import { badQuery, StatsError } from '../stats/errors.js'
 import { rotateShareToken } from '../stats/shareLink.js'
 import { outageBehind, outageResponse, presentsCredentials } from './outage.js'
@@ -17,7 +18,7 @@ import { outageBehind, outageResponse, presentsCredentials } from './outage.js'
 /** Per user (or per share link), and live data: no shared or stored copies. */
 const PRIVATE = { 'Cache-Control': 'private, no-store' }
 
-const json = (body: unknown, status = 200): Response => Response.json(body, { headers: PRIVATE, status })
+const json = (body: unknown, status = 200, headers: Record<string, string> = {}): Response => Response.json(body, { headers: { ...PRIVATE, ...headers }, status })
 
 const searchParams = (req: PayloadRequest): URLSearchParams => req.searchParams ?? new URL(req.url ?? '', 'http://localhost').searchParams
 
@@ -27,11 +28,16 @@ const searchParams = (req: PayloadRequest): URLSearchParams => req.searchParams 
  * which Payload reports as no user), bugs as a logged 500.
  */
 const handle =
-  (run: (req: PayloadRequest, stats: NonNullable<PayloadRequest['payload']['analytics']>['stats']) => Promise<Response>): PayloadHandler =>
+  (run: (req: PayloadRequest, stats: NonNullable<PayloadRequest['payload']['analytics']>['stats']) => Promise<Response>, options: { apiKeys?: boolean } = {}): PayloadHandler =>
   async (req) => {
     const runtime = req.payload.analytics
     if (!runtime) return Response.json({ error: 'Analytics is starting, retry shortly' }, { headers: { 'Retry-After': '5' }, status: 503 })
     try {
+      // A read may be made with an API key (`stats:read`) instead of a login: it reads as the key's owner.
+      if (options.apiKeys && !req.user) {
+        const key = await runtime.apiKeys.authenticate(req, 'stats:read')
+        if (key && isRefusal(key)) return json({ error: key.error }, key.status, key.headers)
+      }
       return await run(req, runtime.stats)
     } catch (error) {
       if (error instanceof StatsInputError) return json({ error: error.message }, 400)
@@ -48,10 +54,10 @@ const userCaller = (req: PayloadRequest): StatsCaller => ({ req })
 const shareCaller = (req: PayloadRequest): StatsCaller => ({ shareToken: String(req.routeParams?.token ?? '') })
 
 const statsHandler = (caller: (req: PayloadRequest) => StatsCaller) =>
-  handle(async (req, stats) => json(await stats.getStats(parseStatsParams(searchParams(req)), caller(req))))
+  handle(async (req, stats) => json(await stats.getStats(parseStatsParams(searchParams(req)), caller(req))), { apiKeys: caller === userCaller })
 
 const compareHandler = (caller: (req: PayloadRequest) => StatsCaller) =>
-  handle(async (req, stats) => json(await stats.compareStats(parseCompareParams(searchParams(req)), caller(req))))
+  handle(async (req, stats) => json(await stats.compareStats(parseCompareParams(searchParams(req)), caller(req))), { apiKeys: caller === userCaller })
 
 /** `month-to-date.csv`, `year-to-date.csv`, or the range's days. */
 export function exportFileName(query: Pick<StatsQuery, 'range'>, period: { from: string; to: string } | null, format: ExportFormat): string {
@@ -94,7 +100,8 @@ export function exportStream(first: IteratorResult<ExportRow>, rows: AsyncIterat
   })
 }
 
-const exportHandler = handle(async (req, stats) => {
+const exportHandler = handle(
+  async (req, stats) => {
   const { format, ...query } = parseExportParams(searchParams(req))
   // `access.export`, for every site the file would hold (after the parameters are checked).
   const siteIds = query.siteIds ?? (await stats.readableSites(userCaller(req))).map((site) => site.id)
@@ -122,14 +129,16 @@ const exportHandler = handle(async (req, stats) => {
     },
     status: 200,
   })
-})
+  },
+  { apiKeys: true },
+)
 
 const parsePeriod = (period: string): { from: string; to: string } => {
   const [from = '', to = ''] = period.split('..')
   return { from, to }
 }
 
-const realtimeHandler = handle(async (req, stats) => json(await stats.getRealtime(parseRealtimeParams(searchParams(req)), userCaller(req))))
+const realtimeHandler = handle(async (req, stats) => json(await stats.getRealtime(parseRealtimeParams(searchParams(req)), userCaller(req))), { apiKeys: true })
 
 /** `POST /api/analytics/share/rotate?siteId=`: a new share token for the site; the old link stops working. */
 const rotateHandler = handle(async (req) => {
