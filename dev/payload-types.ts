@@ -75,6 +75,11 @@ export interface Config {
     'analytics-monthly-stats': AnalyticsMonthlyStat;
     'analytics-settings': AnalyticsSetting;
     'analytics-salts': AnalyticsSalt;
+    'analytics-audit-log': AnalyticsAuditLog;
+    'analytics-reports': AnalyticsReport;
+    'analytics-report-deliveries': AnalyticsReportDelivery;
+    'analytics-alerts': AnalyticsAlert;
+    'analytics-api-keys': AnalyticsApiKey;
     'payload-kv': PayloadKv;
     'payload-locked-documents': PayloadLockedDocument;
     'payload-preferences': PayloadPreference;
@@ -90,6 +95,11 @@ export interface Config {
     'analytics-monthly-stats': AnalyticsMonthlyStatsSelect<false> | AnalyticsMonthlyStatsSelect<true>;
     'analytics-settings': AnalyticsSettingsSelect<false> | AnalyticsSettingsSelect<true>;
     'analytics-salts': AnalyticsSaltsSelect<false> | AnalyticsSaltsSelect<true>;
+    'analytics-audit-log': AnalyticsAuditLogSelect<false> | AnalyticsAuditLogSelect<true>;
+    'analytics-reports': AnalyticsReportsSelect<false> | AnalyticsReportsSelect<true>;
+    'analytics-report-deliveries': AnalyticsReportDeliveriesSelect<false> | AnalyticsReportDeliveriesSelect<true>;
+    'analytics-alerts': AnalyticsAlertsSelect<false> | AnalyticsAlertsSelect<true>;
+    'analytics-api-keys': AnalyticsApiKeysSelect<false> | AnalyticsApiKeysSelect<true>;
     'payload-kv': PayloadKvSelect<false> | PayloadKvSelect<true>;
     'payload-locked-documents': PayloadLockedDocumentsSelect<false> | PayloadLockedDocumentsSelect<true>;
     'payload-preferences': PayloadPreferencesSelect<false> | PayloadPreferencesSelect<true>;
@@ -186,7 +196,7 @@ export interface Site {
   name: string;
   domain: string;
   /**
-   * Paste into the <head> of this site, or use <AnalyticsScript /> from payload-plugin-analytics/react.
+   * Paste into the <head> of this site, or use <AnalyticsScript /> from payload-plugin-analytics/react. Warning: No public address of this server is configured (serverURL in the Payload config, or the analytics plugin’s scriptOrigin), so this snippet uses the address this admin was opened at. If sites reach this server at another address, set one of them.
    */
   trackingSnippet?: string | null;
   updatedAt: string;
@@ -336,6 +346,22 @@ export interface AnalyticsDailyStat {
    * Sum of the values of ai.usage events.
    */
   aiTokens: number;
+  /**
+   * Sum over visits (per page) of the deepest scroll reached, in percent.
+   */
+  scrollDepthSum: number;
+  /**
+   * Visits (per page) that reported a scroll depth.
+   */
+  scrollVisits: number;
+  /**
+   * Milliseconds the page was visible and focused, summed.
+   */
+  engagedMs: number;
+  /**
+   * Visits (per page) with engaged time.
+   */
+  engagedVisits: number;
 }
 /**
  * Monthly sums of the daily statistics, for long ranges.
@@ -415,6 +441,22 @@ export interface AnalyticsMonthlyStat {
    * Sum of the values of ai.usage events.
    */
   aiTokens: number;
+  /**
+   * Sum over visits (per page) of the deepest scroll reached, in percent.
+   */
+  scrollDepthSum: number;
+  /**
+   * Visits (per page) that reported a scroll depth.
+   */
+  scrollVisits: number;
+  /**
+   * Milliseconds the page was visible and focused, summed.
+   */
+  engagedMs: number;
+  /**
+   * Visits (per page) with engaged time.
+   */
+  engagedVisits: number;
 }
 /**
  * Tracking, privacy and sharing settings per site, with tenant and global defaults.
@@ -495,6 +537,221 @@ export interface AnalyticsSalt {
   salt: string;
 }
 /**
+ * Who did what and when (kept 90 days). Read-only.
+ *
+ * This interface was referenced by `Config`'s JSON-Schema
+ * via the `definition` "analytics-audit-log".
+ */
+export interface AnalyticsAuditLog {
+  id: number;
+  /**
+   * What was done, e.g. export, share.rotate, erase, settings.update.
+   */
+  action: string;
+  /**
+   * A logged-in user, the command line, or the plugin itself (scheduled reports and alerts).
+   */
+  actorType: 'user' | 'cli' | 'system';
+  /**
+   * Auth collection of the user.
+   */
+  actorCollection?: string | null;
+  /**
+   * Id of the user.
+   */
+  actorId?: string | null;
+  actorEmail?: string | null;
+  /**
+   * Where: rest, admin, cli, local (code), job.
+   */
+  via?: string | null;
+  /**
+   * Id of the site (sites) concerned, if one.
+   */
+  site?: string | null;
+  /**
+   * What else identifies the action (ranges, changed field names, recipients count…); never secrets.
+   */
+  details?:
+    | {
+        [k: string]: unknown;
+      }
+    | unknown[]
+    | string
+    | number
+    | boolean
+    | null;
+  updatedAt: string;
+  createdAt: string;
+}
+/**
+ * This interface was referenced by `Config`'s JSON-Schema
+ * via the `definition` "analytics-reports".
+ */
+export interface AnalyticsReport {
+  id: number;
+  name: string;
+  enabled?: boolean | null;
+  /**
+   * The sites reported on (or a whole tenant below).
+   */
+  sites?: (number | Site)[] | null;
+  /**
+   * Every site of this tenant (admins only).
+   */
+  tenant?: (number | null) | Tenant;
+  frequency: 'weekly' | 'monthly' | 'cron';
+  weekday?: ('monday' | 'tuesday' | 'wednesday' | 'thursday' | 'friday' | 'saturday' | 'sunday') | null;
+  dayOfMonth?: number | null;
+  /**
+   * Local hour (0–23) in the time zone below.
+   */
+  hour?: number | null;
+  /**
+   * Five fields: minute hour day-of-month month weekday.
+   */
+  cron?: string | null;
+  /**
+   * IANA time zone of the schedule and of the report’s days, e.g. Europe/Berlin.
+   */
+  timeZone: string;
+  range: 'lastWeek' | 'lastMonth' | 'monthToDate' | 'yearToDate';
+  sections?: ('kpis' | 'series' | 'pages' | 'sources' | 'conversions')[] | null;
+  attachments?: ('csv' | 'json')[] | null;
+  recipients?:
+    | {
+        email: string;
+        /**
+         * Set by the recipient’s unsubscribe link.
+         */
+        unsubscribed?: boolean | null;
+        id?: string | null;
+      }[]
+    | null;
+  webhook?: {
+    /**
+     * JSON POST signed with HMAC-SHA256 (see the README).
+     */
+    url?: string | null;
+    /**
+     * Signing secret shared with the receiver.
+     */
+    secret?: string | null;
+  };
+  /**
+   * White label: the name, logo and accent colour the email shows (e.g. the tenant’s).
+   */
+  branding?: {
+    name?: string | null;
+    logoUrl?: string | null;
+    accentColor?: string | null;
+  };
+  /**
+   * Occurrences from this time on (default: when the report was created).
+   */
+  startsAt?: string | null;
+  lastOccurrenceAt?: string | null;
+  updatedAt: string;
+  createdAt: string;
+}
+/**
+ * This interface was referenced by `Config`'s JSON-Schema
+ * via the `definition` "analytics-report-deliveries".
+ */
+export interface AnalyticsReportDelivery {
+  id: number;
+  key: string;
+  /**
+   * report or alert
+   */
+  kind: string;
+  /**
+   * Id of the report, or the site of an alert.
+   */
+  source?: string | null;
+  occurrence: string;
+  missed?: boolean | null;
+  /**
+   * email or webhook
+   */
+  channel: string;
+  recipient?: string | null;
+  /**
+   * pending, sent, failed
+   */
+  status: string;
+  attempts: number;
+  responseStatus?: number | null;
+  error?: string | null;
+  idempotencyKey: string;
+  sentAt?: string | null;
+  updatedAt: string;
+  createdAt: string;
+}
+/**
+ * This interface was referenced by `Config`'s JSON-Schema
+ * via the `definition` "analytics-alerts".
+ */
+export interface AnalyticsAlert {
+  id: number;
+  name: string;
+  enabled?: boolean | null;
+  site: number | Site;
+  /**
+   * Spike: visitors in the last 30 minutes ≥ threshold. Drop: visitors in the last 12 hours < threshold.
+   */
+  kind: 'spike' | 'drop';
+  threshold: number;
+  recipients?:
+    | {
+        email: string;
+        id?: string | null;
+      }[]
+    | null;
+  webhook?: {
+    url?: string | null;
+    secret?: string | null;
+  };
+  lastFiredAt?: string | null;
+  updatedAt: string;
+  createdAt: string;
+}
+/**
+ * Keys for the Stats and Sites APIs (Bearer tokens). The secret is shown once, in the answer to the create call; only its hash is kept.
+ *
+ * This interface was referenced by `Config`'s JSON-Schema
+ * via the `definition` "analytics-api-keys".
+ */
+export interface AnalyticsApiKey {
+  id: number;
+  name: string;
+  /**
+   * Whose access the key reads with (its maker).
+   */
+  user?: (number | null) | User;
+  scopes: ('stats:read' | 'sites:read')[];
+  /**
+   * Only these sites (of those the owner may read). Empty: every site the owner may read.
+   */
+  sites?: (number | Site)[] | null;
+  /**
+   * Requests per hour (set by admins).
+   */
+  hourlyLimit: number;
+  /**
+   * The secret’s first characters, to tell keys apart.
+   */
+  prefix?: string | null;
+  secretHash?: string | null;
+  lastUsedAt?: string | null;
+  /**
+   * A revoked key opens nothing, at once.
+   */
+  revoked?: boolean | null;
+  updatedAt: string;
+  createdAt: string;
+}
+/**
  * This interface was referenced by `Config`'s JSON-Schema
  * via the `definition` "payload-kv".
  */
@@ -529,6 +786,14 @@ export interface PayloadLockedDocument {
     | ({
         relationTo: 'sites';
         value: number | Site;
+      } | null)
+    | ({
+        relationTo: 'analytics-reports';
+        value: number | AnalyticsReport;
+      } | null)
+    | ({
+        relationTo: 'analytics-alerts';
+        value: number | AnalyticsAlert;
       } | null);
   globalSlug?: string | null;
   user: {
@@ -673,6 +938,10 @@ export interface AnalyticsDailyStatsSelect<T extends boolean = true> {
   exports?: T;
   automationRuns?: T;
   aiTokens?: T;
+  scrollDepthSum?: T;
+  scrollVisits?: T;
+  engagedMs?: T;
+  engagedVisits?: T;
 }
 /**
  * This interface was referenced by `Config`'s JSON-Schema
@@ -695,6 +964,10 @@ export interface AnalyticsMonthlyStatsSelect<T extends boolean = true> {
   exports?: T;
   automationRuns?: T;
   aiTokens?: T;
+  scrollDepthSum?: T;
+  scrollVisits?: T;
+  engagedMs?: T;
+  engagedVisits?: T;
 }
 /**
  * This interface was referenced by `Config`'s JSON-Schema
@@ -728,6 +1001,129 @@ export interface AnalyticsSettingsSelect<T extends boolean = true> {
 export interface AnalyticsSaltsSelect<T extends boolean = true> {
   day?: T;
   salt?: T;
+}
+/**
+ * This interface was referenced by `Config`'s JSON-Schema
+ * via the `definition` "analytics-audit-log_select".
+ */
+export interface AnalyticsAuditLogSelect<T extends boolean = true> {
+  action?: T;
+  actorType?: T;
+  actorCollection?: T;
+  actorId?: T;
+  actorEmail?: T;
+  via?: T;
+  site?: T;
+  details?: T;
+  updatedAt?: T;
+  createdAt?: T;
+}
+/**
+ * This interface was referenced by `Config`'s JSON-Schema
+ * via the `definition` "analytics-reports_select".
+ */
+export interface AnalyticsReportsSelect<T extends boolean = true> {
+  name?: T;
+  enabled?: T;
+  sites?: T;
+  tenant?: T;
+  frequency?: T;
+  weekday?: T;
+  dayOfMonth?: T;
+  hour?: T;
+  cron?: T;
+  timeZone?: T;
+  range?: T;
+  sections?: T;
+  attachments?: T;
+  recipients?:
+    | T
+    | {
+        email?: T;
+        unsubscribed?: T;
+        id?: T;
+      };
+  webhook?:
+    | T
+    | {
+        url?: T;
+        secret?: T;
+      };
+  branding?:
+    | T
+    | {
+        name?: T;
+        logoUrl?: T;
+        accentColor?: T;
+      };
+  startsAt?: T;
+  lastOccurrenceAt?: T;
+  updatedAt?: T;
+  createdAt?: T;
+}
+/**
+ * This interface was referenced by `Config`'s JSON-Schema
+ * via the `definition` "analytics-report-deliveries_select".
+ */
+export interface AnalyticsReportDeliveriesSelect<T extends boolean = true> {
+  key?: T;
+  kind?: T;
+  source?: T;
+  occurrence?: T;
+  missed?: T;
+  channel?: T;
+  recipient?: T;
+  status?: T;
+  attempts?: T;
+  responseStatus?: T;
+  error?: T;
+  idempotencyKey?: T;
+  sentAt?: T;
+  updatedAt?: T;
+  createdAt?: T;
+}
+/**
+ * This interface was referenced by `Config`'s JSON-Schema
+ * via the `definition` "analytics-alerts_select".
+ */
+export interface AnalyticsAlertsSelect<T extends boolean = true> {
+  name?: T;
+  enabled?: T;
+  site?: T;
+  kind?: T;
+  threshold?: T;
+  recipients?:
+    | T
+    | {
+        email?: T;
+        id?: T;
+      };
+  webhook?:
+    | T
+    | {
+        url?: T;
+        secret?: T;
+      };
+  lastFiredAt?: T;
+  updatedAt?: T;
+  createdAt?: T;
+}
+/**
+ * This interface was referenced by `Config`'s JSON-Schema
+ * via the `definition` "analytics-api-keys_select".
+ */
+export interface AnalyticsApiKeysSelect<T extends boolean = true> {
+  name?: T;
+  user?: T;
+  scopes?: T;
+  sites?: T;
+  hourlyLimit?: T;
+  prefix?: T;
+  secretHash?: T;
+  lastUsedAt?: T;
+  revoked?: T;
+  updatedAt?: T;
+  createdAt?: T;
 }
 /**
  * This interface was referenced by `Config`'s JSON-Schema
