@@ -116,7 +116,8 @@ export function parsePlausibleEvent(raw: string): ParsePlausibleEventResult {
     body.v = amount
     kept[REVENUE_CURRENCY_PROP] = currency
   }
-  if (Object.keys(kept).length) body.p = kept
+  // An engagement carries the page's props in Plausible's tracker; ours keeps them on the pageview only.
+  if (Object.keys(kept).length && name !== ENGAGEMENT) body.p = kept
 
   if (name === ENGAGEMENT) {
     // Plausible's tracker reports the scroll depth as a percentage and the engaged time in ms.
