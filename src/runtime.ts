@@ -41,6 +41,7 @@ import { createMemoryRejectionLog, createRedisRejectionLog, type RejectionLog } 
 import { createMemoryStatsCache, createRedisStatsCache } from './stats/cache.js'
 import { createReportsService, type ReportsService } from './reports/service.js'
 import { createSourceHealth } from './sourceHealth.js'
+import { effectiveGoals } from './core/goals.js'
 import { createStatsService } from './stats/service.js'
 
 /** How long after a settings change its time-zone recompute starts (the change's transaction commits first). */
@@ -168,7 +169,10 @@ export async function createAnalyticsRuntime(payload: Payload, cfg: SanitizedAna
     cache: statsCache,
     cfg,
     conversionEvents: (siteId) => sites.get(String(siteId))?.settings.conversionEvents ?? cfg.defaults.conversionEvents,
+    funnels: (siteId) => sites.get(String(siteId))?.settings.funnels ?? [],
+    goals: (siteId) => sites.get(String(siteId))?.settings.goals ?? effectiveGoals([], cfg.defaults.conversionEvents),
     payload,
+    rawRetentionDays: (siteId) => sites.get(String(siteId))?.settings.retentionDays ?? cfg.retention.eventsDays,
     siteTimeZone: (siteId) => {
       const settings = sites.get(String(siteId))?.settings
       return { state: settings?.timeZoneState ?? null, timeZone: settings?.timeZone ?? cfg.defaults.timeZone }

@@ -10,6 +10,7 @@ import * as migration_20261204_121348_reports from './20261204_121348_reports.js
 import * as migration_20261204_122410_engagement from './20261204_122410_engagement.js';
 import * as migration_20261204_122505_alerts from './20261204_122505_alerts.js';
 import * as migration_20261204_150513_api_keys from './20261204_150513_api_keys.js';
+import * as migration_20261204_151237_explore_goals_funnels from './20261204_151237_explore_goals_funnels.js';
 
 export const migrations = [
   {
@@ -70,6 +71,11 @@ export const migrations = [
   {
     up: migration_20261204_150513_api_keys.up,
     down: migration_20261204_150513_api_keys.down,
-    name: '20261204_150513_api_keys'
+    name: '20261204_150513_api_keys',
+  },
+  {
+    up: migration_20261204_151237_explore_goals_funnels.up,
+    down: migration_20261204_151237_explore_goals_funnels.down,
+    name: '20261204_151237_explore_goals_funnels'
   },
 ];

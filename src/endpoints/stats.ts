@@ -8,7 +8,7 @@ import { canAccessSite } from '../access/siteAccess.js'
 import { audit, viaOf } from '../audit.js'
 import { ENDPOINT_PREFIX } from '../constants.js'
 import { exportCsvLine, exportHeaderLine, exportRecord } from '../core/csv.js'
-import { parseCompareParams, parseExportParams, parseRealtimeParams, parseStatsParams } from '../core/statsQuerySchema.js'
+import { parseCompareParams, parseExportParams, parseFunnelParams, parseRealtimeParams, parseStatsParams } from '../core/statsQuerySchema.js'
 import { StatsInputError } from '../core/statsRange.js'
 import { isRefusal } from '../apiKeys/authenticate.js'
 import { badQuery, StatsError } from '../stats/errors.js'
@@ -116,7 +116,7 @@ const exportHandler = handle(
   const period = first.done ? null : parsePeriod(first.value.period)
   await audit(req.payload, {
     action: 'export',
-    details: { format, from: period?.from ?? null, range: query.range ?? null, sites: query.siteIds ?? 'all', to: period?.to ?? null },
+    details: { filters: query.filters ?? [], format, from: period?.from ?? null, range: query.range ?? null, sites: query.siteIds ?? 'all', to: period?.to ?? null },
     req,
     siteId: query.siteIds?.length === 1 ? query.siteIds[0] : null,
     via: viaOf(req),
@@ -138,6 +138,9 @@ const parsePeriod = (period: string): { from: string; to: string } => {
   return { from, to }
 }
 
+/** `GET /api/analytics/funnel?siteId=&funnel=|steps=`: one site's funnel (docs/explore.md). */
+const funnelHandler = handle(async (req, stats) => json(await stats.getFunnel(parseFunnelParams(searchParams(req)), userCaller(req))), { apiKeys: true })
+
 const realtimeHandler = handle(async (req, stats) => json(await stats.getRealtime(parseRealtimeParams(searchParams(req)), userCaller(req))), { apiKeys: true })
 
 /** `POST /api/analytics/share/rotate?siteId=`: a new share token for the site; the old link stops working. */
@@ -149,13 +152,14 @@ const rotateHandler = handle(async (req) => {
 })
 
 /**
- * The stats API: `stats`, `compare`, `realtime`, `export` for logged-in users (the sites
+ * The stats API: `stats`, `compare`, `realtime`, `funnel`, `export` for logged-in users (the sites
  * their sites collection lets them read), and the public share link's `stats` and `compare`.
  */
 export const statsEndpoints: Endpoint[] = [
   { handler: statsHandler(userCaller), method: 'get', path: `${ENDPOINT_PREFIX}/stats` },
   { handler: compareHandler(userCaller), method: 'get', path: `${ENDPOINT_PREFIX}/compare` },
   { handler: realtimeHandler, method: 'get', path: `${ENDPOINT_PREFIX}/realtime` },
+  { handler: funnelHandler, method: 'get', path: `${ENDPOINT_PREFIX}/funnel` },
   { handler: exportHandler, method: 'get', path: `${ENDPOINT_PREFIX}/export` },
   { handler: statsHandler(shareCaller), method: 'get', path: `${ENDPOINT_PREFIX}/share/:token/stats` },
   { handler: compareHandler(shareCaller), method: 'get', path: `${ENDPOINT_PREFIX}/share/:token/compare` },
