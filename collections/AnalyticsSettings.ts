@@ -15,7 +15,28 @@ import { relationId } from '../src/core/relationId.js'
 import { IP_ANONYMIZATION_MODES, SETTINGS_SCOPES, TOGGLE_VALUES } from '../src/core/siteSettings.js'
 import { checkTimeZone, isTimeZone } from '../src/core/timeZone.js'
 import { timeZoneNote } from '../src/core/timeZoneNote.js'
+import { parseFunnels, parseGoals } from '../src/core/goals.js'
 import { applyOverride } from './applyOverride.js'
+
+/** The row's own goals, which its funnels' steps must name; null when it inherits them (checked when resolved). */
+const ownGoals = (value: unknown) => {
+  try {
+    const goals = parseGoals(value)
+    return goals.length ? goals : null
+  } catch {
+    return null
+  }
+}
+
+/** A JSON list checked by its parser: true, or the parser's message for the form. */
+const checkedList = (parse: () => unknown): string | true => {
+  try {
+    parse()
+    return true
+  } catch (error) {
+    return (error as Error).message
+  }
+}
 
 export type Scope = (typeof SETTINGS_SCOPES)[number]
 
@@ -267,6 +288,24 @@ export function buildAnalyticsSettings(cfg: SanitizedAnalyticsConfig): Collectio
         },
         fields: brandingFields(),
         label: 'Branding',
+      },
+      {
+        name: 'goals',
+        type: 'json',
+        admin: {
+          description:
+            'Goals, a JSON list: `{ "event": "signup" }`, `{ "name": "Read the blog", "page": "/blog/**" }` (`*` one segment, `**` any depth), optionally with `"prop": { "key": "plan", "value": "pro" }`. Empty: inherit (none anywhere: one goal per conversion event).',
+        },
+        label: 'Goals',
+        validate: (value: unknown) => checkedList(() => parseGoals(value)),
+      },
+      {
+        name: 'funnels',
+        type: 'json',
+        admin: { description: 'Funnels, a JSON list: `{ "name": "Signup", "steps": ["Visit pricing", "signup"] }` — 2 to 8 goal names, in order within one visit. Empty: inherit.' },
+        label: 'Funnels',
+        validate: (value: unknown, { siblingData }: { siblingData: Record<string, unknown> }) =>
+          checkedList(() => parseFunnels(value, ownGoals(siblingData.goals))),
       },
       {
         name: 'publicDashboard',

@@ -81,6 +81,7 @@ export interface Config {
     'analytics-alerts': AnalyticsAlert;
     'analytics-imports': AnalyticsImport;
     'analytics-imported-stats': AnalyticsImportedStat;
+    'analytics-api-keys': AnalyticsApiKey;
     'payload-kv': PayloadKv;
     'payload-locked-documents': PayloadLockedDocument;
     'payload-preferences': PayloadPreference;
@@ -102,6 +103,7 @@ export interface Config {
     'analytics-alerts': AnalyticsAlertsSelect<false> | AnalyticsAlertsSelect<true>;
     'analytics-imports': AnalyticsImportsSelect<false> | AnalyticsImportsSelect<true>;
     'analytics-imported-stats': AnalyticsImportedStatsSelect<false> | AnalyticsImportedStatsSelect<true>;
+    'analytics-api-keys': AnalyticsApiKeysSelect<false> | AnalyticsApiKeysSelect<true>;
     'payload-kv': PayloadKvSelect<false> | PayloadKvSelect<true>;
     'payload-locked-documents': PayloadLockedDocumentsSelect<false> | PayloadLockedDocumentsSelect<true>;
     'payload-preferences': PayloadPreferencesSelect<false> | PayloadPreferencesSelect<true>;
@@ -817,6 +819,37 @@ export interface AnalyticsImport {
     collection?: string | null;
     email?: string | null;
   };
+ * Keys for the Stats and Sites APIs (Bearer tokens). The secret is shown once, in the answer to the create call; only its hash is kept.
+ *
+ * This interface was referenced by `Config`'s JSON-Schema
+ * via the `definition` "analytics-api-keys".
+ */
+export interface AnalyticsApiKey {
+  id: number;
+  name: string;
+  /**
+   * Whose access the key reads with (its maker).
+   */
+  user?: (number | null) | User;
+  scopes: ('stats:read' | 'sites:read')[];
+  /**
+   * Only these sites (of those the owner may read). Empty: every site the owner may read.
+   */
+  sites?: (number | Site)[] | null;
+  /**
+   * Requests per hour (set by admins).
+   */
+  hourlyLimit: number;
+  /**
+   * The secret’s first characters, to tell keys apart.
+   */
+  prefix?: string | null;
+  secretHash?: string | null;
+  lastUsedAt?: string | null;
+  /**
+   * A revoked key opens nothing, at once.
+   */
+  revoked?: boolean | null;
   updatedAt: string;
   createdAt: string;
 }
@@ -1315,6 +1348,18 @@ export interface AnalyticsImportsSelect<T extends boolean = true> {
         collection?: T;
         email?: T;
       };
+ * via the `definition` "analytics-api-keys_select".
+ */
+export interface AnalyticsApiKeysSelect<T extends boolean = true> {
+  name?: T;
+  user?: T;
+  scopes?: T;
+  sites?: T;
+  hourlyLimit?: T;
+  prefix?: T;
+  secretHash?: T;
+  lastUsedAt?: T;
+  revoked?: T;
   updatedAt?: T;
   createdAt?: T;
 }

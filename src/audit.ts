@@ -11,6 +11,8 @@ import { relationId } from './core/relationId.js'
 /** The actions the plugin records (hosts may record their own names too). */
 export type AuditAction =
   | 'alert.send'
+  | 'apikey.create'
+  | 'apikey.revoke'
   | 'erase'
   | 'export'
   | 'import'

@@ -4,6 +4,7 @@ export const ADMIN_GROUP = 'Analytics'
 /** Default collection slugs. Hosts may rename them through `overrides.<name>.slug`. */
 export const DEFAULT_SLUGS = {
   alerts: 'analytics-alerts',
+  apiKeys: 'analytics-api-keys',
   auditLog: 'analytics-audit-log',
   dailyStats: 'analytics-daily-stats',
   events: 'analytics-events',
@@ -21,6 +22,9 @@ export const DEFAULT_SLUGS = {
 
 /** Where the plugin's REST endpoints live, below the host's `routes.api` (usually `/api`). */
 export const ENDPOINT_PREFIX = '/analytics'
+
+/** Where Plausible's trackers send events (`POST /api/event`), below the host's `routes.api`. */
+export const PLAUSIBLE_EVENT_PATH = '/event'
 
 /** The package name, used in component paths for the host's import map. */
 export const PACKAGE_NAME = 'payload-plugin-analytics'

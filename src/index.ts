@@ -3,6 +3,7 @@ import type { Config } from 'payload'
 import type { AnalyticsPluginOptions } from './types.js'
 
 import { buildAnalyticsAlerts } from '../collections/AnalyticsAlerts.js'
+import { buildAnalyticsApiKeys } from '../collections/AnalyticsApiKeys.js'
 import { buildAnalyticsAuditLog } from '../collections/AnalyticsAuditLog.js'
 import { buildAnalyticsDailyStats } from '../collections/AnalyticsDailyStats.js'
 import { buildAnalyticsEvents } from '../collections/AnalyticsEvents.js'
@@ -18,6 +19,7 @@ import { buildAnalyticsSources } from '../collections/AnalyticsSources.js'
 import { withoutVersionRoutes } from '../collections/noVersions.js'
 import { buildSites } from '../collections/Sites.js'
 import { metricsEndpoint } from './endpoints/metrics.js'
+import { plausibleApiEndpoints } from './endpoints/plausibleApi.js'
 import { reportEndpoints } from './endpoints/reports.js'
 import { scriptEndpoints } from './endpoints/script.js'
 import { siteActionEndpoints } from './endpoints/siteActions.js'
@@ -87,6 +89,7 @@ export const analyticsPlugin =
         buildAnalyticsImportedStats(cfg),
         buildAnalyticsSources(cfg),
         buildAnalyticsSearchStats(cfg),
+        buildAnalyticsApiKeys(cfg),
       ].map(withoutVersionRoutes),
     )
     config.custom = { ...config.custom, analytics: cfg }
@@ -103,6 +106,7 @@ export const analyticsPlugin =
       ...scriptEndpoints,
       metricsEndpoint(cfg.metrics),
       ...statsEndpoints,
+      ...plausibleApiEndpoints,
       ...siteActionEndpoints(cfg),
       ...importEndpoints(cfg),
       ...reportEndpoints(cfg),

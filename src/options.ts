@@ -206,6 +206,7 @@ export function sanitizeOptions(options: AnalyticsPluginOptions, config: Config)
     },
     slugs: {
       alerts: DEFAULT_SLUGS.alerts as CollectionSlug,
+      apiKeys: DEFAULT_SLUGS.apiKeys as CollectionSlug,
       auditLog: (overrides.auditLog?.slug ?? DEFAULT_SLUGS.auditLog) as CollectionSlug,
       dailyStats: (overrides.dailyStats?.slug ?? DEFAULT_SLUGS.dailyStats) as CollectionSlug,
       events: (overrides.events?.slug ?? DEFAULT_SLUGS.events) as CollectionSlug,
@@ -221,6 +222,7 @@ export function sanitizeOptions(options: AnalyticsPluginOptions, config: Config)
       sources: (overrides.sources?.slug ?? DEFAULT_SLUGS.sources) as CollectionSlug,
     },
     tenantIdType: tenantsCollection ? idTypeOf(config, tenantsCollection) : null,
+    usersCollection: (config.admin?.user ?? 'users') as CollectionSlug,
     tenantsCollection,
   }
 }

@@ -34,12 +34,15 @@ import { parseServerEvent } from './core/trackSchema.js'
 import { RedisSiteSync, SiteDirectory } from './ingest/siteDirectory.js'
 import { loadIngestSites } from './ingest/siteLoader.js'
 import { createPostgresSaltStore } from './store/postgresSaltStore.js'
-import { createTrackReplyHandler, replyToResponse } from './ingest/trackHandler.js'
+import { createApiKeyAuth, type ApiKeyAuth } from './apiKeys/authenticate.js'
+import { createPlausibleEventHandler } from './ingest/plausibleEventHandler.js'
+import { createIngestCore, createTrackReplyHandler, replyToResponse } from './ingest/trackHandler.js'
 import { createMemoryRejectionLog, createRedisRejectionLog, type RejectionLog } from './ingest/rejectionLog.js'
 import { createMemoryStatsCache, createRedisStatsCache } from './stats/cache.js'
 import { createReportsService, type ReportsService } from './reports/service.js'
 import { createSourcesService, type SourcesService } from './sources/service.js'
 import { createSourceHealth } from './sourceHealth.js'
+import { effectiveGoals } from './core/goals.js'
 import { createStatsService } from './stats/service.js'
 
 /** How long after a settings change its time-zone recompute starts (the change's transaction commits first). */
@@ -65,6 +68,8 @@ export interface AnalyticsRuntime {
   aggregateNow(options?: AggregateNowOptions): Promise<AggregationResult>
   /** Delete raw events, daily stats and salts past their retention now (bounded batches). */
   applyRetention(options?: ApplyRetentionOptions): Promise<RetentionResult>
+  /** `Authorization: Bearer <key>` for the read APIs (the API keys collection). */
+  apiKeys: ApiKeyAuth
   buffer: EventBuffer
   /** Stops the jobs (a run in progress finishes its batch and recompute, or is abandoned after 30 s), then the buffer and Redis. */
   close(): Promise<void>
@@ -74,6 +79,10 @@ export interface AnalyticsRuntime {
    * days, after draining the buffer so its buffered events go too.
    */
   eraseSite(siteId: number | string, options?: EraseSiteOptions): Promise<EraseSiteResult>
+  /** Plausible's Events API (`POST /api/event`) over the same pipeline as `handleTrack`. */
+  handleEvent(request: IngestRequest, info?: { remoteAddress?: null | string }): Promise<Response>
+  /** The same as a plain reply, for handlers that write to a Node response themselves. */
+  handleEventReply: ReturnType<typeof createPlausibleEventHandler>
   handleTrack(request: IngestRequest, info?: { remoteAddress?: null | string }): Promise<Response>
   /** The same as a plain reply, for handlers that write to a Node response themselves. */
   handleTrackReply: ReturnType<typeof createTrackReplyHandler>
@@ -163,7 +172,10 @@ export async function createAnalyticsRuntime(payload: Payload, cfg: SanitizedAna
     cache: statsCache,
     cfg,
     conversionEvents: (siteId) => sites.get(String(siteId))?.settings.conversionEvents ?? cfg.defaults.conversionEvents,
+    funnels: (siteId) => sites.get(String(siteId))?.settings.funnels ?? [],
+    goals: (siteId) => sites.get(String(siteId))?.settings.goals ?? effectiveGoals([], cfg.defaults.conversionEvents),
     payload,
+    rawRetentionDays: (siteId) => sites.get(String(siteId))?.settings.retentionDays ?? cfg.retention.eventsDays,
     siteTimeZone: (siteId) => {
       const settings = sites.get(String(siteId))?.settings
       return { state: settings?.timeZoneState ?? null, timeZone: settings?.timeZone ?? cfg.defaults.timeZone }
@@ -212,7 +224,7 @@ export async function createAnalyticsRuntime(payload: Payload, cfg: SanitizedAna
   if (siteSync) await siteSync.subscribe({ initialLoad: sites.size === 0 }).catch((error: Error) => logger.warn(`analytics: site updates from other instances are off: ${error.message}`))
 
   const rejections = redis ? createRedisRejectionLog(redis, keyPrefix) : createMemoryRejectionLog()
-  const handleTrackReply = createTrackReplyHandler({
+  const ingestCore = createIngestCore({
     buffer,
     countryHeaders: cfg.ingest.countryHeaders,
     explainRejections: cfg.ingest.explainRejections,
@@ -231,6 +243,8 @@ export async function createAnalyticsRuntime(payload: Payload, cfg: SanitizedAna
     sites,
     trustProxy: cfg.ingest.trustProxy,
   })
+  const handleTrackReply = createTrackReplyHandler(ingestCore)
+  const handleEventReply = createPlausibleEventHandler(ingestCore)
 
   const reports = createReportsService({ cfg, payload, stats })
   const sources = createSourcesService({ cfg, metrics, payload })
@@ -277,6 +291,7 @@ export async function createAnalyticsRuntime(payload: Payload, cfg: SanitizedAna
       await stats.invalidate('all')
       return result
     },
+    apiKeys: createApiKeyAuth({ cfg, payload, redis }),
     buffer,
     async close() {
       if (retryTimer) clearTimeout(retryTimer)
@@ -291,6 +306,8 @@ export async function createAnalyticsRuntime(payload: Payload, cfg: SanitizedAna
       await stats.invalidate([siteId])
       return result
     },
+    handleEvent: async (request, info) => replyToResponse(await handleEventReply(request, info)),
+    handleEventReply,
     handleTrack: async (request, info) => replyToResponse(await handleTrackReply(request, info)),
     handleTrackReply,
     health: createSourceHealth(payload, redis),

@@ -440,6 +440,7 @@ export interface SanitizedAnalyticsConfig {
   /** Slugs are typed as the host's `CollectionSlug` so the code type-checks in hosts with generated types. */
   slugs: {
     alerts: CollectionSlug
+    apiKeys: CollectionSlug
     auditLog: CollectionSlug
     dailyStats: CollectionSlug
     events: CollectionSlug
@@ -458,6 +459,8 @@ export interface SanitizedAnalyticsConfig {
   tenantsCollection: CollectionSlug | null
   /** Kind of the tenants' ids (the raw events' plain `tenant` column); null without tenancy. */
   tenantIdType: IdType | null
+  /** The admin's auth collection (`admin.user`): API keys belong to its users. */
+  usersCollection: CollectionSlug
 }
 
 /** How a collection's ids are stored: numbers (serial or custom number ids) or text (uuid, custom text ids). */

@@ -11,6 +11,8 @@ import * as migration_20261204_122410_engagement from './20261204_122410_engagem
 import * as migration_20261204_122505_alerts from './20261204_122505_alerts.js';
 import * as migration_20261204_145210_imports from './20261204_145210_imports.js';
 import * as migration_20261204_150212_tenant_branding from './20261204_150212_tenant_branding.js';
+import * as migration_20261204_150513_api_keys from './20261204_150513_api_keys.js';
+import * as migration_20261204_151237_explore_goals_funnels from './20261204_151237_explore_goals_funnels.js';
 
 export const migrations = [
   {
@@ -76,6 +78,16 @@ export const migrations = [
   {
     up: migration_20261204_150212_tenant_branding.up,
     down: migration_20261204_150212_tenant_branding.down,
-    name: '20261204_150212_tenant_branding'
+    name: '20261204_150212_tenant_branding',
+  },
+  {
+    up: migration_20261204_150513_api_keys.up,
+    down: migration_20261204_150513_api_keys.down,
+    name: '20261204_150513_api_keys',
+  },
+  {
+    up: migration_20261204_151237_explore_goals_funnels.up,
+    down: migration_20261204_151237_explore_goals_funnels.down,
+    name: '20261204_151237_explore_goals_funnels'
   },
 ];

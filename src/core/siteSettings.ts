@@ -3,6 +3,9 @@
  * defaults, which inherit from the plugin options. This module holds only the pure
  * resolution; the rows come from the AnalyticsSettings collection.
  */
+import type { Funnel, Goal } from './goals.js'
+
+import { effectiveGoals, parseFunnels, parseGoals } from './goals.js'
 import { checkTimeZone, isTimeZone, UTC } from './timeZone.js'
 
 export const SETTINGS_SCOPES = ['global', 'tenant', 'site'] as const
@@ -24,6 +27,10 @@ export interface SettingsRow {
   allowedHostnames?: null | string[]
   conversionEvents?: null | string[]
   excludedPaths?: null | string[]
+  /** Funnels: `[{ name, steps: [goal names] }]` (`goals.ts`). */
+  funnels?: unknown
+  /** Goals: `[{ name?, event }]` or `[{ name?, page, prop? }]` (`goals.ts`). */
+  goals?: unknown
   ipAnonymization?: 'inherit' | IpAnonymization | null
   publicDashboard?: boolean | null
   respectDoNotTrack?: null | Toggle
@@ -63,6 +70,10 @@ export interface EffectiveSiteSettings {
   conversionEvents: string[]
   /** Path patterns (`/admin`, `/preview/*`) whose pageviews are dropped. */
   excludedPaths: string[]
+  /** Saved funnels, their steps among `goals`. */
+  funnels: Funnel[]
+  /** The goals: the most specific level's list, or one per conversion event type. */
+  goals: Goal[]
   ipAnonymization: IpAnonymization
   /** Public read-only dashboard through `shareToken`; never inherited. */
   publicDashboard: boolean
@@ -80,7 +91,17 @@ export interface EffectiveSiteSettings {
   trackingEnabled: boolean
 }
 
-export type SettingsDefaults = Omit<EffectiveSiteSettings, 'publicDashboard' | 'shareToken' | 'timeZoneState'>
+export type SettingsDefaults = Omit<EffectiveSiteSettings, 'funnels' | 'goals' | 'publicDashboard' | 'shareToken' | 'timeZoneState'>
+
+/** A level's list, or null when it sets none or one that does not parse (stored before a check, or by hand): the next level applies. */
+const parsedList = <T>(value: unknown, parse: (value: unknown) => T[]): null | T[] => {
+  try {
+    const list = parse(value)
+    return list.length > 0 ? list : null
+  } catch {
+    return null
+  }
+}
 
 const toggle = (levels: Array<null | SettingsRow | undefined>, key: keyof SettingsRow, fallback: boolean): boolean => {
   for (const row of levels) {
@@ -118,10 +139,16 @@ export function resolveSiteSettings(
     .map((row) => row?.retentionDays)
     .find((days): days is number => typeof days === 'number' && days > 0)
 
+  const conversions = [...(conversionEvents ?? defaults.conversionEvents)]
+  const goals = effectiveGoals(levels.map((row) => parsedList(row?.goals, parseGoals)).find((list) => list !== null) ?? [], conversions)
+  const funnels = levels.map((row) => parsedList(row?.funnels, (value) => parseFunnels(value, goals))).find((list) => list !== null) ?? []
+
   return {
     allowedHostnames: union(levels, defaults.allowedHostnames, 'allowedHostnames'),
-    conversionEvents: [...(conversionEvents ?? defaults.conversionEvents)],
+    conversionEvents: conversions,
     excludedPaths: union(levels, defaults.excludedPaths, 'excludedPaths'),
+    funnels,
+    goals,
     ipAnonymization: ipAnonymization ?? defaults.ipAnonymization,
     publicDashboard: rows.site?.publicDashboard === true && Boolean(rows.site.shareToken),
     respectDoNotTrack: toggle(levels, 'respectDoNotTrack', defaults.respectDoNotTrack),

@@ -6,9 +6,11 @@
  */
 import * as z from 'zod'
 
-import type { Breakdown, CompareQuery, StatsQuery } from '../stats/types.js'
+import type { Breakdown, CompareQuery, FunnelQuery, StatsQuery } from '../stats/types.js'
 
 import { BREAKDOWNS, INTERVALS, NAMED_RANGES } from '../stats/types.js'
+import { parseFilters, PROP_PREFIX } from './filters.js'
+import { MAX_FUNNEL_STEPS } from './goals.js'
 import { StatsInputError } from './statsRange.js'
 
 export const DEFAULT_BREAKDOWN_LIMIT = 10
@@ -49,11 +51,34 @@ const siteIds = z
 const enumOf = <T extends readonly [string, ...string[]]>(name: string, values: T) =>
   one(name).pipe(z.enum(values, { error: `${name}: one of ${values.join(', ')}` }).optional())
 
+/** Besides the rollups' breakdowns: goals, a custom property's values, the property keys. */
+const GOALS_BREAKDOWN = 'goals'
+const PROP_KEYS_BREAKDOWN = 'propKeys'
+const breakdownError = `breakdown: one of ${BREAKDOWNS.join(', ')}, ${GOALS_BREAKDOWN}, ${PROP_KEYS_BREAKDOWN}, ${PROP_PREFIX}<key>`
 const breakdowns = z
   .array(z.string())
   .transform(list)
-  .pipe(z.array(z.enum(BREAKDOWNS, { error: `breakdown: one of ${BREAKDOWNS.join(', ')}` })))
-  .transform((values): Breakdown[] | undefined => (values.length ? [...new Set(values)] : undefined))
+  .pipe(
+    z.array(
+      z.string().refine((value) => (BREAKDOWNS as readonly string[]).includes(value) || value === GOALS_BREAKDOWN || value === PROP_KEYS_BREAKDOWN || /^prop:[^:\p{Cc}]{1,64}$/u.test(value), {
+        error: breakdownError,
+      }),
+    ),
+  )
+  .transform((values) => {
+    const unique = [...new Set(values)]
+    const standard = unique.filter((value): value is Breakdown => (BREAKDOWNS as readonly string[]).includes(value))
+    const props = unique.filter((value) => value.startsWith(PROP_PREFIX)).map((value) => value.slice(PROP_PREFIX.length))
+    return {
+      breakdowns: standard.length ? standard : undefined,
+      goals: unique.includes(GOALS_BREAKDOWN) || undefined,
+      propKeys: unique.includes(PROP_KEYS_BREAKDOWN) || undefined,
+      props: props.length ? props : undefined,
+    }
+  })
+
+/** `filter=<dimension>:<op>:<value>`, repeatable (`filters.ts`). */
+const filters = z.array(z.string()).transform((texts) => (texts.length ? parseFilters(texts) : undefined))
 
 const limit = one('limit').pipe(
   z
@@ -71,6 +96,7 @@ const limit = one('limit').pipe(
 
 const statsShape = {
   breakdown: breakdowns,
+  filter: filters,
   from: day('from'),
   imports: enumOf('imports', ['true', 'false']).transform((value) => (value === undefined ? undefined : value === 'true')),
   interval: enumOf('interval', INTERVALS),
@@ -83,16 +109,41 @@ const statsShape = {
 
 const schemas = {
   compare: z.strictObject(
-    { compareFrom: day('compareFrom'), compareTo: day('compareTo'), from: statsShape.from, imports: statsShape.imports, interval: statsShape.interval, range: statsShape.range, siteId: siteIds, to: statsShape.to },
-    { error: (issue) => unknownParameters(issue, 'siteId, range, from, to, compareFrom, compareTo, interval, imports') },
+    {
+      compareFrom: day('compareFrom'),
+      compareTo: day('compareTo'),
+      filter: filters,
+      from: statsShape.from,
+      imports: statsShape.imports,
+      interval: statsShape.interval,
+      range: statsShape.range,
+      siteId: siteIds,
+      to: statsShape.to,
+    },
+    { error: (issue) => unknownParameters(issue, 'siteId, range, from, to, compareFrom, compareTo, interval, filter, imports') },
   ),
   export: z.strictObject(
-    { format: enumOf('format', EXPORT_FORMATS), from: statsShape.from, imports: statsShape.imports, range: statsShape.range, siteId: siteIds, to: statsShape.to },
-    { error: (issue) => unknownParameters(issue, 'siteId, range, from, to, format, imports') },
+    { filter: filters, format: enumOf('format', EXPORT_FORMATS), from: statsShape.from, imports: statsShape.imports, range: statsShape.range, siteId: siteIds, to: statsShape.to },
+    { error: (issue) => unknownParameters(issue, 'siteId, range, from, to, format, filter, imports') },
+  ),
+  funnel: z.strictObject(
+    {
+      from: statsShape.from,
+      funnel: one('funnel').pipe(z.string().min(1, { error: 'funnel: a funnel name' }).max(120, { error: 'funnel: a funnel name' }).optional()),
+      range: statsShape.range,
+      siteId: one('siteId').pipe(z.string({ error: 'siteId: one site id' }).regex(SITE_ID, { error: 'siteId: not a site id' })),
+      steps: z
+        .array(z.string())
+        .transform(list)
+        .pipe(z.array(z.string().max(120)).max(MAX_FUNNEL_STEPS, { error: `steps: at most ${MAX_FUNNEL_STEPS} goals` }))
+        .transform((values) => (values.length ? values : undefined)),
+      to: statsShape.to,
+    },
+    { error: (issue) => unknownParameters(issue, 'siteId, funnel, steps, range, from, to') },
   ),
   realtime: z.strictObject({ limit, siteId: siteIds }, { error: (issue) => unknownParameters(issue, 'siteId, limit') }),
   stats: z.strictObject(statsShape, {
-    error: (issue) => unknownParameters(issue, 'siteId, range, from, to, interval, breakdown, limit, kpis, imports'),
+    error: (issue) => unknownParameters(issue, 'siteId, range, from, to, interval, breakdown, limit, kpis, filter, imports'),
   }),
 }
 
@@ -106,7 +157,7 @@ function grouped(params: URLSearchParams): Record<string, string[]> {
   const out: Record<string, string[]> = {}
   for (const [key, value] of params) (out[key] ??= []).push(value)
   for (const key of Object.keys(schemas.stats.shape)) out[key] ??= []
-  for (const key of ['compareFrom', 'compareTo', 'format']) out[key] ??= []
+  for (const key of ['compareFrom', 'compareTo', 'format', 'funnel', 'steps']) out[key] ??= []
   return out
 }
 
@@ -129,14 +180,14 @@ const defined = <T extends object>(value: T): T =>
 
 /** `GET /api/analytics/stats` (and the share link's). */
 export function parseStatsParams(params: URLSearchParams): StatsQuery {
-  const { breakdown, siteId, ...rest } = parse('stats', params)
-  return defined({ ...rest, breakdowns: breakdown, siteIds: siteId })
+  const { breakdown, filter, siteId, ...rest } = parse('stats', params)
+  return defined({ ...rest, ...breakdown, filters: filter, siteIds: siteId })
 }
 
 /** `GET /api/analytics/compare`. */
 export function parseCompareParams(params: URLSearchParams): CompareQuery {
-  const { siteId, ...rest } = parse('compare', params)
-  return defined({ ...rest, siteIds: siteId })
+  const { filter, siteId, ...rest } = parse('compare', params)
+  return defined({ ...rest, filters: filter, siteIds: siteId })
 }
 
 /** `GET /api/analytics/realtime`. */
@@ -147,6 +198,13 @@ export function parseRealtimeParams(params: URLSearchParams): { limit?: number; 
 
 /** `GET /api/analytics/export`. */
 export function parseExportParams(params: URLSearchParams): StatsQuery & { format: ExportFormat } {
-  const { format, siteId, ...rest } = parse('export', params)
-  return defined({ ...rest, format: format ?? 'csv', siteIds: siteId })
+  const { filter, format, siteId, ...rest } = parse('export', params)
+  return defined({ ...rest, filters: filter, format: format ?? 'csv', siteIds: siteId })
+}
+
+/** `GET /api/analytics/funnel`. */
+export function parseFunnelParams(params: URLSearchParams): FunnelQuery {
+  const { siteId, ...rest } = parse('funnel', params)
+  if (siteId === undefined) throw new StatsInputError('siteId: one site id')
+  return defined({ ...rest, siteId })
 }

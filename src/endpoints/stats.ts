@@ -8,8 +8,9 @@ import { canAccessSite } from '../access/siteAccess.js'
 import { audit, viaOf } from '../audit.js'
 import { ENDPOINT_PREFIX } from '../constants.js'
 import { exportCsvLine, exportHeaderLine, exportRecord } from '../core/csv.js'
-import { parseCompareParams, parseExportParams, parseRealtimeParams, parseStatsParams } from '../core/statsQuerySchema.js'
+import { parseCompareParams, parseExportParams, parseFunnelParams, parseRealtimeParams, parseStatsParams } from '../core/statsQuerySchema.js'
 import { StatsInputError } from '../core/statsRange.js'
+import { isRefusal } from '../apiKeys/authenticate.js'
 import { badQuery, StatsError } from '../stats/errors.js'
 import { rotateShareToken } from '../stats/shareLink.js'
 import { outageBehind, outageResponse, presentsCredentials } from './outage.js'
@@ -17,7 +18,7 @@ import { outageBehind, outageResponse, presentsCredentials } from './outage.js'
 /** Per user (or per share link), and live data: no shared or stored copies. */
 const PRIVATE = { 'Cache-Control': 'private, no-store' }
 
-const json = (body: unknown, status = 200): Response => Response.json(body, { headers: PRIVATE, status })
+const json = (body: unknown, status = 200, headers: Record<string, string> = {}): Response => Response.json(body, { headers: { ...PRIVATE, ...headers }, status })
 
 const searchParams = (req: PayloadRequest): URLSearchParams => req.searchParams ?? new URL(req.url ?? '', 'http://localhost').searchParams
 
@@ -27,11 +28,16 @@ const searchParams = (req: PayloadRequest): URLSearchParams => req.searchParams 
  * which Payload reports as no user), bugs as a logged 500.
  */
 const handle =
-  (run: (req: PayloadRequest, stats: NonNullable<PayloadRequest['payload']['analytics']>['stats']) => Promise<Response>): PayloadHandler =>
+  (run: (req: PayloadRequest, stats: NonNullable<PayloadRequest['payload']['analytics']>['stats']) => Promise<Response>, options: { apiKeys?: boolean } = {}): PayloadHandler =>
   async (req) => {
     const runtime = req.payload.analytics
     if (!runtime) return Response.json({ error: 'Analytics is starting, retry shortly' }, { headers: { 'Retry-After': '5' }, status: 503 })
     try {
+      // A read may be made with an API key (`stats:read`) instead of a login: it reads as the key's owner.
+      if (options.apiKeys && !req.user) {
+        const key = await runtime.apiKeys.authenticate(req, 'stats:read')
+        if (key && isRefusal(key)) return json({ error: key.error }, key.status, key.headers)
+      }
       return await run(req, runtime.stats)
     } catch (error) {
       if (error instanceof StatsInputError) return json({ error: error.message }, 400)
@@ -48,10 +54,10 @@ const userCaller = (req: PayloadRequest): StatsCaller => ({ req })
 const shareCaller = (req: PayloadRequest): StatsCaller => ({ shareToken: String(req.routeParams?.token ?? '') })
 
 const statsHandler = (caller: (req: PayloadRequest) => StatsCaller) =>
-  handle(async (req, stats) => json(await stats.getStats(parseStatsParams(searchParams(req)), caller(req))))
+  handle(async (req, stats) => json(await stats.getStats(parseStatsParams(searchParams(req)), caller(req))), { apiKeys: caller === userCaller })
 
 const compareHandler = (caller: (req: PayloadRequest) => StatsCaller) =>
-  handle(async (req, stats) => json(await stats.compareStats(parseCompareParams(searchParams(req)), caller(req))))
+  handle(async (req, stats) => json(await stats.compareStats(parseCompareParams(searchParams(req)), caller(req))), { apiKeys: caller === userCaller })
 
 /** `month-to-date.csv`, `year-to-date.csv`, or the range's days. */
 export function exportFileName(query: Pick<StatsQuery, 'range'>, period: { from: string; to: string } | null, format: ExportFormat): string {
@@ -94,7 +100,8 @@ export function exportStream(first: IteratorResult<ExportRow>, rows: AsyncIterat
   })
 }
 
-const exportHandler = handle(async (req, stats) => {
+const exportHandler = handle(
+  async (req, stats) => {
   const { format, ...query } = parseExportParams(searchParams(req))
   // `access.export`, for every site the file would hold (after the parameters are checked).
   const siteIds = query.siteIds ?? (await stats.readableSites(userCaller(req))).map((site) => site.id)
@@ -109,7 +116,7 @@ const exportHandler = handle(async (req, stats) => {
   const period = first.done ? null : parsePeriod(first.value.period)
   await audit(req.payload, {
     action: 'export',
-    details: { format, from: period?.from ?? null, range: query.range ?? null, sites: query.siteIds ?? 'all', to: period?.to ?? null },
+    details: { filters: query.filters ?? [], format, from: period?.from ?? null, range: query.range ?? null, sites: query.siteIds ?? 'all', to: period?.to ?? null },
     req,
     siteId: query.siteIds?.length === 1 ? query.siteIds[0] : null,
     via: viaOf(req),
@@ -122,14 +129,19 @@ const exportHandler = handle(async (req, stats) => {
     },
     status: 200,
   })
-})
+  },
+  { apiKeys: true },
+)
 
 const parsePeriod = (period: string): { from: string; to: string } => {
   const [from = '', to = ''] = period.split('..')
   return { from, to }
 }
 
-const realtimeHandler = handle(async (req, stats) => json(await stats.getRealtime(parseRealtimeParams(searchParams(req)), userCaller(req))))
+/** `GET /api/analytics/funnel?siteId=&funnel=|steps=`: one site's funnel (docs/explore.md). */
+const funnelHandler = handle(async (req, stats) => json(await stats.getFunnel(parseFunnelParams(searchParams(req)), userCaller(req))), { apiKeys: true })
+
+const realtimeHandler = handle(async (req, stats) => json(await stats.getRealtime(parseRealtimeParams(searchParams(req)), userCaller(req))), { apiKeys: true })
 
 /** `POST /api/analytics/share/rotate?siteId=`: a new share token for the site; the old link stops working. */
 const rotateHandler = handle(async (req) => {
@@ -140,13 +152,14 @@ const rotateHandler = handle(async (req) => {
 })
 
 /**
- * The stats API: `stats`, `compare`, `realtime`, `export` for logged-in users (the sites
+ * The stats API: `stats`, `compare`, `realtime`, `funnel`, `export` for logged-in users (the sites
  * their sites collection lets them read), and the public share link's `stats` and `compare`.
  */
 export const statsEndpoints: Endpoint[] = [
   { handler: statsHandler(userCaller), method: 'get', path: `${ENDPOINT_PREFIX}/stats` },
   { handler: compareHandler(userCaller), method: 'get', path: `${ENDPOINT_PREFIX}/compare` },
   { handler: realtimeHandler, method: 'get', path: `${ENDPOINT_PREFIX}/realtime` },
+  { handler: funnelHandler, method: 'get', path: `${ENDPOINT_PREFIX}/funnel` },
   { handler: exportHandler, method: 'get', path: `${ENDPOINT_PREFIX}/export` },
   { handler: statsHandler(shareCaller), method: 'get', path: `${ENDPOINT_PREFIX}/share/:token/stats` },
   { handler: compareHandler(shareCaller), method: 'get', path: `${ENDPOINT_PREFIX}/share/:token/compare` },

@@ -1,6 +1,6 @@
 import type { Endpoint, PayloadHandler } from 'payload'
 
-import { ENDPOINT_PREFIX } from '../constants.js'
+import { ENDPOINT_PREFIX, PLAUSIBLE_EVENT_PATH } from '../constants.js'
 
 /**
  * Under Next.js there is no socket to read: Next sets X-Forwarded-For from it when the
@@ -10,17 +10,24 @@ import { ENDPOINT_PREFIX } from '../constants.js'
 const peerAddress = (forwardedFor: null | string): null | string =>
   forwardedFor ? forwardedFor.slice(forwardedFor.lastIndexOf(',') + 1).trim() || null : null
 
-const handler: PayloadHandler = async (req) => {
-  const runtime = req.payload.analytics
-  if (!runtime) return Response.json({ error: 'Analytics is starting, retry shortly' }, { headers: { 'Retry-After': '5' }, status: 503 })
-  return runtime.handleTrack(
-    { body: req.body as AsyncIterable<Uint8Array> | null | undefined, headers: req.headers, method: req.method },
-    { remoteAddress: peerAddress(req.headers.get('x-forwarded-for')) },
-  )
-}
+const ingestHandler =
+  (route: 'handleEvent' | 'handleTrack'): PayloadHandler =>
+  async (req) => {
+    const runtime = req.payload.analytics
+    if (!runtime) return Response.json({ error: 'Analytics is starting, retry shortly' }, { headers: { 'Retry-After': '5' }, status: 503 })
+    return runtime[route](
+      { body: req.body as AsyncIterable<Uint8Array> | null | undefined, headers: req.headers, method: req.method },
+      { remoteAddress: peerAddress(req.headers.get('x-forwarded-for')) },
+    )
+  }
 
-/** `POST /api/analytics/track` and its CORS preflight. */
+const track = ingestHandler('handleTrack')
+const event = ingestHandler('handleEvent')
+
+/** `POST /api/analytics/track`, Plausible's `POST /api/event`, and their CORS preflights. */
 export const trackEndpoints: Endpoint[] = [
-  { handler, method: 'post', path: `${ENDPOINT_PREFIX}/track` },
-  { handler, method: 'options', path: `${ENDPOINT_PREFIX}/track` },
+  { handler: track, method: 'post', path: `${ENDPOINT_PREFIX}/track` },
+  { handler: track, method: 'options', path: `${ENDPOINT_PREFIX}/track` },
+  { handler: event, method: 'post', path: PLAUSIBLE_EVENT_PATH },
+  { handler: event, method: 'options', path: PLAUSIBLE_EVENT_PATH },
 ]

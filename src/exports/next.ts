@@ -1,1 +1,1 @@
-export { createTrackApiRoute } from '../ingest/trackApiRoute.js'
+export { createEventApiRoute, createTrackApiRoute } from '../ingest/trackApiRoute.js'

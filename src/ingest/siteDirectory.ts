@@ -55,6 +55,19 @@ export class SiteDirectory {
     return claims?.length === 1 ? claims[0] : undefined
   }
 
+  /**
+   * A site by its domain only (Plausible's Events API names sites so; a number there is no
+   * site id), a leading `www.` ignored on either side.
+   */
+  getByDomain(domain: string): IngestSite | undefined {
+    const bare = normalizeDomain(domain).replace(/^www\./, '')
+    const one = (name: string) => {
+      const claims = this.byDomain.get(name)
+      return claims?.length === 1 ? claims[0] : undefined
+    }
+    return one(bare) ?? one(`www.${bare}`)
+  }
+
   /** Domains more than one site claims, for a warning at load. */
   ambiguousDomains(): string[] {
     return [...this.byDomain].filter(([, claims]) => claims.length > 1).map(([domain]) => domain)

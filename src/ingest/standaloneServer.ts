@@ -20,7 +20,7 @@ import { createServer } from 'node:http'
 import { createEventBuffer } from '../buffer/index.js'
 import { createFailFastRedis, redactRedisUrl, waitForReady } from '../buffer/redisClient.js'
 import { createSaltStore } from '../buffer/saltStore.js'
-import { ENDPOINT_PREFIX } from '../constants.js'
+import { ENDPOINT_PREFIX, PLAUSIBLE_EVENT_PATH } from '../constants.js'
 import { openCountryLookup } from '../core/country.js'
 import { headersFromRecord } from '../core/headers.js'
 import { metricsResponse } from '../endpoints/metrics.js'
@@ -30,7 +30,8 @@ import { createAnalyticsMetrics } from '../metrics/registry.js'
 import { INTERNAL_ERROR, sendJson, sendReply } from './nodeReply.js'
 import { RedisSiteSync, SiteDirectory } from './siteDirectory.js'
 import { createRedisRejectionLog } from './rejectionLog.js'
-import { createTrackReplyHandler } from './trackHandler.js'
+import { createPlausibleEventHandler } from './plausibleEventHandler.js'
+import { createIngestCore, createTrackReplyHandler } from './trackHandler.js'
 
 export interface IngestServerLogger {
   error(message: string): void
@@ -86,8 +87,9 @@ export interface IngestServer {
 }
 
 const ingestPaths = (apiRoute = '/api') => {
-  const base = `${apiRoute.replace(/\/+$/, '')}${ENDPOINT_PREFIX}`
-  return { base, metricsPath: `${base}/metrics`, scriptPath: `${base}/script.js`, trackPath: `${base}/track` }
+  const api = apiRoute.replace(/\/+$/, '')
+  const base = `${api}${ENDPOINT_PREFIX}`
+  return { base, eventPath: `${api}${PLAUSIBLE_EVENT_PATH}`, metricsPath: `${base}/metrics`, scriptPath: `${base}/script.js`, trackPath: `${base}/track` }
 }
 const HEALTH_PATH = '/healthz'
 const REDIS_ERROR_LOG_INTERVAL_MS = 30_000
@@ -127,7 +129,7 @@ async function sendResponse(res: ServerResponse, response: Response): Promise<vo
 }
 
 /**
- * The ingest routes (`POST|OPTIONS <apiRoute>/analytics/track`, `GET <apiRoute>/analytics/script.js`,
+ * The ingest routes (`POST|OPTIONS <apiRoute>/analytics/track`, Plausible's `POST|OPTIONS <apiRoute>/event`, `GET <apiRoute>/analytics/script.js`,
  * `GET <apiRoute>/analytics/metrics`)
  * as a Node request listener that needs only Redis, for `startIngestServer` and for any
  * Node server of your own — e.g. a custom server in front of Next.js that answers tracking
@@ -152,7 +154,7 @@ export type IngestListenerOptions = Omit<IngestServerOptions, 'host' | 'port'>
 export async function createIngestListener(options: IngestListenerOptions): Promise<IngestListener> {
   const logger = options.logger ?? consoleLogger
   const keyPrefix = options.keyPrefix ?? DEFAULT_REDIS_KEY_PREFIX
-  const { base, metricsPath, trackPath } = ingestPaths(options.apiRoute)
+  const { base, eventPath, metricsPath, trackPath } = ingestPaths(options.apiRoute)
   const metricsConfig = resolveMetricsOptions(options.metrics)
   const metrics = createAnalyticsMetrics({ logger, siteLabels: metricsConfig.siteLabels })
   const ingest = resolveIngestOptions(options, { rateLimits: 'analytics ingest: rateLimits', sessionIdle: 'analytics ingest: sessionIdleSeconds' })
@@ -217,7 +219,7 @@ export async function createIngestListener(options: IngestListenerOptions): Prom
     })
     if (ready) await follow()
 
-    const handleTrack = createTrackReplyHandler({
+    const core = createIngestCore({
       buffer,
       countryHeaders: ingest.countryHeaders,
       explainRejections: ingest.explainRejections,
@@ -236,15 +238,17 @@ export async function createIngestListener(options: IngestListenerOptions): Prom
       sites,
       trustProxy: ingest.trustProxy,
     })
+    const handleTrack = createTrackReplyHandler(core)
+    const handleEvent = createPlausibleEventHandler(core)
 
     const handle = (req: IncomingMessage, res: ServerResponse): boolean => {
       const url = req.url ?? '/'
       const query = url.indexOf('?')
       const path = query === -1 ? url : url.slice(0, query)
 
-      if (path === trackPath) {
+      if (path === trackPath || path === eventPath) {
         const request: IngestRequest = { body: req, headers: headersFromRecord(req.headers), method: req.method }
-        handleTrack(request, { remoteAddress: req.socket.remoteAddress })
+        ;(path === trackPath ? handleTrack : handleEvent)(request, { remoteAddress: req.socket.remoteAddress })
           .then((reply) => sendReply(res, reply))
           .catch((error: unknown) => {
             logger.error(`tracking request failed: ${error instanceof Error ? error.message : String(error)}`)
@@ -314,8 +318,8 @@ export async function startIngestServer(options: IngestServerOptions): Promise<I
   }
   const address = httpServer.address()
   const port = typeof address === 'object' && address ? address.port : options.port
-  const { metricsPath, scriptPath, trackPath } = ingestPaths(options.apiRoute)
-  logger.info(`listening on http://${options.host ?? '0.0.0.0'}:${port} (POST ${trackPath}, GET ${scriptPath}, GET ${metricsPath}, GET ${HEALTH_PATH})`)
+  const { eventPath, metricsPath, scriptPath, trackPath } = ingestPaths(options.apiRoute)
+  logger.info(`listening on http://${options.host ?? '0.0.0.0'}:${port} (POST ${trackPath}, POST ${eventPath}, GET ${scriptPath}, GET ${metricsPath}, GET ${HEALTH_PATH})`)
 
   let closing: null | Promise<void> = null
   return {

@@ -29,18 +29,33 @@ const DEFAULT_BOOT_RETRY_MS = 30_000
  * export default createTrackApiRoute(payloadConfig)
  * ```
  */
-export function createTrackApiRoute(
+export function createTrackApiRoute(config: Promise<SanitizedConfig> | SanitizedConfig, options: IngestApiRouteOptions = {}) {
+  return createIngestApiRoute(config, options, 'handleTrackReply')
+}
+
+/**
+ * Plausible's `POST|OPTIONS /api/event` as a Next.js Pages API route, for the same reason
+ * and in the same way as `createTrackApiRoute` (`pages/api/event.ts`).
+ */
+export function createEventApiRoute(config: Promise<SanitizedConfig> | SanitizedConfig, options: IngestApiRouteOptions = {}) {
+  return createIngestApiRoute(config, options, 'handleEventReply')
+}
+
+export interface IngestApiRouteOptions {
+  /**
+   * After a failed boot (wrong database credentials, database gone), requests are answered
+   * 503 with the reason for this long before Payload is booted again: one attempt per
+   * interval, however many requests arrive. @default 30000
+   */
+  bootRetryMs?: number
+  /** The `getPayload` cache key, when the app boots Payload under one other than the default. */
+  key?: string
+}
+
+function createIngestApiRoute(
   config: Promise<SanitizedConfig> | SanitizedConfig,
-  options: {
-    /**
-     * After a failed boot (wrong database credentials, database gone), requests are answered
-     * 503 with the reason for this long before Payload is booted again: one attempt per
-     * interval, however many requests arrive. @default 30000
-     */
-    bootRetryMs?: number
-    /** The `getPayload` cache key, when the app boots Payload under one other than the default. */
-    key?: string
-  } = {},
+  options: IngestApiRouteOptions,
+  route: 'handleEventReply' | 'handleTrackReply',
 ) {
   const bootRetryMs = options.bootRetryMs ?? DEFAULT_BOOT_RETRY_MS
   let payload: null | Payload = null
@@ -76,7 +91,7 @@ export function createTrackApiRoute(
       return
     }
     try {
-      const reply = await runtime.handleTrackReply(
+      const reply = await runtime[route](
         { body: req, headers: headersFromRecord(req.headers), method: req.method },
         // The socket's peer: what the Payload endpoint reads from the X-Forwarded-For entry Next adds.
         { remoteAddress: req.socket.remoteAddress },

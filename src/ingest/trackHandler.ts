@@ -15,7 +15,7 @@ import { enrichTrackEvent } from '../core/enrich.js'
 import { isHostnameAllowed } from '../core/hostnameAllowed.js'
 import { clientIp } from '../core/ip.js'
 import { parsePageUrl } from '../core/pageUrl.js'
-import { MAX_BODY_BYTES, parseTrackBody } from '../core/trackSchema.js'
+import { MAX_BODY_BYTES, parseTrackBody, type TrackBody } from '../core/trackSchema.js'
 import { createBodyReadGuard, readBodyWithLimit } from './readBody.js'
 import { DAY_MS } from '../core/time.js'
 
@@ -121,7 +121,7 @@ const IGNORED: TrackReply = {
   status: 202,
 }
 
-const json = (status: number, body: unknown, headers: Record<string, string> = {}): TrackReply => ({
+export const json = (status: number, body: unknown, headers: Record<string, string> = {}): TrackReply => ({
   body: JSON.stringify(body),
   headers: { ...JSON_HEADERS, ...headers },
   status,
@@ -162,31 +162,25 @@ function createDayClock() {
   }
 }
 
+/** What became of one event for one site (`IngestCore.record`). */
+export type RecordOutcome =
+  | { kind: 'accepted' }
+  | { kind: 'dropped'; reason: DropReason }
+  | { error: string; kind: 'limited'; retryAfterSeconds: number }
+  | { error: string; kind: 'refused'; reason: RejectReason; status: 400 | 403 }
+  | { error: string; kind: 'unavailable' }
+
+const UNAVAILABLE = 'Analytics is temporarily unavailable, retry later'
+
 /**
- * The tracking endpoint's logic, answering a plain `TrackReply`: shared by the Payload
- * endpoint (through `replyToResponse`), and by the standalone ingest server and the
- * Next.js Pages API route, which write replies to Node directly.
+ * What every ingest route shares — the preflight, reading the body, and recording one
+ * validated event for one site (enrich, privacy, rate limits, buffer) — so that
+ * `/api/analytics/track` and Plausible's `/api/event` answer their own way over one pipeline.
  */
-export function createTrackReplyHandler(options: TrackHandlerOptions) {
+export function createIngestCore(options: TrackHandlerOptions) {
   const { buffer, explainRejections, observe, rejections, sites } = options
   const dayOf = createDayClock()
   const bodyGuard = createBodyReadGuard({ deadlineMs: BODY_DEADLINE_MS, maxInFlight: MAX_BODIES_IN_FLIGHT })
-
-  /**
-   * A refusal about a known site: told to the client only when explaining, and kept for its
-   * admins when it points at the site's setup (not the bots and opt-outs every site sees,
-   * which would crowd those out; the metrics count them).
-   */
-  const refuseForSite = (site: IngestSite, reason: DropReason | RejectReason, pageUrl: string, explained: () => TrackReply): TrackReply => {
-    if (!ROUTINE_DROPS.has(reason)) {
-      rejections?.record(site.id, {
-        ...(reason === 'hostname' ? { hostname: parsePageUrl(pageUrl)?.hostname } : {}),
-        reason,
-        time: new Date().toISOString(),
-      })
-    }
-    return explainRejections ? explained() : IGNORED
-  }
 
   const reject = (reason: RejectReason, status: number, error: string, extra: Record<string, unknown> = {}, headers: Record<string, string> = {}) => {
     observe?.rejected?.(reason)
@@ -208,63 +202,66 @@ export function createTrackReplyHandler(options: TrackHandlerOptions) {
     return false
   }
 
-  return async function handleTrackReply(request: IngestRequest, info: { remoteAddress?: null | string } = {}): Promise<TrackReply> {
-    const origin = request.headers.get('origin') ?? null
-
-    if (request.method === 'OPTIONS') {
-      const cors = corsFor(origin)
-      // Unexplained, a foreign origin gets the same 204, only without the CORS grant.
-      if (!cors['Access-Control-Allow-Origin'] && explainRejections) return json(403, { error: 'Origin is not a tracked site' })
-      return {
-        body: null,
-        headers: {
-          ...cors,
-          'Access-Control-Allow-Headers': 'Content-Type',
-          'Access-Control-Allow-Methods': 'POST, OPTIONS',
-          'Access-Control-Max-Age': '86400',
-        },
-        status: 204,
-      }
+  /** The answer to anything but a POST: the CORS preflight, or 405. */
+  const notPost = (request: IngestRequest, origin: null | string): TrackReply => {
+    if (request.method !== 'OPTIONS') return json(405, { error: 'Use POST to send events' }, { Allow: 'POST, OPTIONS' })
+    const cors = corsFor(origin)
+    // Unexplained, a foreign origin gets the same 204, only without the CORS grant.
+    if (!cors['Access-Control-Allow-Origin'] && explainRejections) return json(403, { error: 'Origin is not a tracked site' })
+    return {
+      body: null,
+      headers: {
+        ...cors,
+        'Access-Control-Allow-Headers': 'Content-Type',
+        'Access-Control-Allow-Methods': 'POST, OPTIONS',
+        'Access-Control-Max-Age': '86400',
+      },
+      status: 204,
     }
-    if (request.method !== 'POST') return json(405, { error: 'Use POST to send events' }, { Allow: 'POST, OPTIONS' })
+  }
 
+  /** The body as text, or the answer when it is too large, too slow, too many at once or not UTF-8 (`badRequest` words the 400). */
+  const readBody = async (request: IngestRequest, badRequest: (error: string) => TrackReply): Promise<{ reply: TrackReply } | { text: string }> => {
     const declared = Number(request.headers.get('content-length') ?? 0)
-    if (declared > MAX_BODY_BYTES) return reject('body-too-large', 413, `Body too large: at most ${MAX_BODY_BYTES} bytes`)
+    if (declared > MAX_BODY_BYTES) return { reply: reject('body-too-large', 413, `Body too large: at most ${MAX_BODY_BYTES} bytes`) }
     let raw: Awaited<ReturnType<typeof readBodyWithLimit>>
     try {
       raw = await readBodyWithLimit(request.body, MAX_BODY_BYTES, bodyGuard)
     } catch {
-      return reject('bad-request', 400, 'The request body could not be read')
+      observe?.rejected?.('bad-request')
+      return { reply: badRequest('The request body could not be read') }
     }
-    if (!raw.ok) {
-      // The rest of the body is left unread: the connection ends after the answer.
-      const close = { Connection: 'close' }
-      switch (raw.reason) {
-        case 'size':
-          return reject('body-too-large', 413, `Body too large: at most ${MAX_BODY_BYTES} bytes`)
-        case 'timeout':
-          return reject('body-timeout', 408, `The request body did not arrive within ${BODY_DEADLINE_MS / 1000} s: send it at once`, {}, close)
-        case 'busy':
-          return reject('busy', 503, 'Too many requests are still sending their bodies: retry shortly', {}, { ...close, 'Retry-After': '5' })
-        case 'encoding':
-          return reject('bad-request', 400, 'Body is not valid UTF-8')
-      }
+    if (raw.ok) return { text: raw.text }
+    // The rest of the body is left unread: the connection ends after the answer.
+    const close = { Connection: 'close' }
+    switch (raw.reason) {
+      case 'size':
+        return { reply: reject('body-too-large', 413, `Body too large: at most ${MAX_BODY_BYTES} bytes`) }
+      case 'timeout':
+        return { reply: reject('body-timeout', 408, `The request body did not arrive within ${BODY_DEADLINE_MS / 1000} s: send it at once`, {}, close) }
+      case 'busy':
+        return { reply: reject('busy', 503, 'Too many requests are still sending their bodies: retry shortly', {}, { ...close, 'Retry-After': '5' }) }
+      case 'encoding':
+        observe?.rejected?.('bad-request')
+        return { reply: badRequest('Body is not valid UTF-8') }
     }
+  }
 
-    const parsed = parseTrackBody(raw.text)
-    if (!parsed.ok) {
-      return reject(parsed.status === 413 ? 'body-too-large' : 'bad-request', parsed.status, parsed.error, parsed.issues ? { issues: parsed.issues } : {})
-    }
-    const { body } = parsed
+  /**
+   * A refusal about a known site, kept for its admins when it points at the site's setup
+   * (not the bots and opt-outs every site sees, which would crowd those out; the metrics count them).
+   */
+  const noteRefusal = (site: IngestSite, reason: DropReason | RejectReason, pageUrl: string) => {
+    if (ROUTINE_DROPS.has(reason)) return
+    rejections?.record(site.id, {
+      ...(reason === 'hostname' ? { hostname: parsePageUrl(pageUrl)?.hostname } : {}),
+      reason,
+      time: new Date().toISOString(),
+    })
+  }
 
-    const site = sites.get(body.s)
-    if (!site) {
-      if (explainRejections) return reject('unknown-site', 404, `Unknown site "${body.s.slice(0, 64)}"`)
-      observe?.rejected?.('unknown-site')
-      return IGNORED
-    }
-    const cors = corsFor(origin, site)
-
+  /** One validated event for one site: checks, privacy, enrichment, rate limits, the buffer. */
+  const record = async (site: IngestSite, body: TrackBody, request: IngestRequest, info: { remoteAddress?: null | string }): Promise<RecordOutcome> => {
     const now = new Date()
     const time = now.getTime()
     let salt: string
@@ -276,7 +273,8 @@ export function createTrackReplyHandler(options: TrackHandlerOptions) {
         previousSalt = await options.salts.saltFor(utcDay(new Date(time - DAY_MS)))
       }
     } catch {
-      return reject('unavailable', 503, 'Analytics is temporarily unavailable, retry later', {}, { ...cors, 'Retry-After': '5' })
+      observe?.rejected?.('unavailable')
+      return { error: UNAVAILABLE, kind: 'unavailable' }
     }
 
     const result = enrichTrackEvent({
@@ -296,14 +294,15 @@ export function createTrackReplyHandler(options: TrackHandlerOptions) {
     })
 
     if ('drop' in result) {
-      const drop = result.drop
-      observe?.dropped?.(drop)
-      return refuseForSite(site, drop, body.u, () => json(202, { dropped: drop }, { ...cors, 'x-analytics-dropped': drop }))
+      observe?.dropped?.(result.drop)
+      noteRefusal(site, result.drop, body.u)
+      return { kind: 'dropped', reason: result.drop }
     }
     if ('reject' in result) {
       const reason: RejectReason = result.reject === 400 ? 'bad-request' : site.settings.trackingEnabled ? 'hostname' : 'tracking-disabled'
       observe?.rejected?.(reason)
-      return refuseForSite(site, reason, body.u, () => json(result.reject, { error: result.error }, cors))
+      noteRefusal(site, reason, body.u)
+      return { error: result.error, kind: 'refused', reason, status: result.reject }
     }
 
     const { clientKey, event, previousVisitorHash } = result
@@ -323,15 +322,66 @@ export function createTrackReplyHandler(options: TrackHandlerOptions) {
           : undefined,
       })
       if (outcome.status === 'rate_limited') {
-        return reject('rate-limited', 429, 'Too many events, slow down', {}, { ...cors, 'Retry-After': String(outcome.retryAfterSeconds) })
+        observe?.rejected?.('rate-limited')
+        return { error: 'Too many events, slow down', kind: 'limited', retryAfterSeconds: outcome.retryAfterSeconds }
       }
     } catch (error) {
       if (error instanceof BufferError) {
-        return reject('unavailable', 503, 'Analytics is temporarily unavailable, retry later', {}, { ...cors, 'Retry-After': '5' })
+        observe?.rejected?.('unavailable')
+        return { error: UNAVAILABLE, kind: 'unavailable' }
       }
       throw error
     }
     observe?.accepted?.(event.type, site.id, site.tenantId)
-    return { body: ACCEPTED_BODY, headers: { ...JSON_HEADERS, ...cors }, status: 202 }
+    return { kind: 'accepted' }
+  }
+
+  return { corsFor, explainRejections, notPost, readBody, record, reject, rejected: (reason: RejectReason) => observe?.rejected?.(reason), sites }
+}
+
+export type IngestCore = ReturnType<typeof createIngestCore>
+
+/**
+ * The tracking endpoint's logic, answering a plain `TrackReply`: shared by the Payload
+ * endpoint (through `replyToResponse`), and by the standalone ingest server and the
+ * Next.js Pages API route, which write replies to Node directly.
+ */
+export function createTrackReplyHandler(core: IngestCore) {
+  const { corsFor, explainRejections, sites } = core
+  const badRequest = (error: string) => json(400, { error })
+
+  return async function handleTrackReply(request: IngestRequest, info: { remoteAddress?: null | string } = {}): Promise<TrackReply> {
+    const origin = request.headers.get('origin') ?? null
+    if (request.method !== 'POST') return core.notPost(request, origin)
+
+    const read = await core.readBody(request, badRequest)
+    if ('reply' in read) return read.reply
+
+    const parsed = parseTrackBody(read.text)
+    if (!parsed.ok) {
+      return core.reject(parsed.status === 413 ? 'body-too-large' : 'bad-request', parsed.status, parsed.error, parsed.issues ? { issues: parsed.issues } : {})
+    }
+    const { body } = parsed
+
+    const site = sites.get(body.s)
+    if (!site) {
+      if (explainRejections) return core.reject('unknown-site', 404, `Unknown site "${body.s.slice(0, 64)}"`)
+      core.rejected('unknown-site')
+      return IGNORED
+    }
+    const cors = corsFor(origin, site)
+    const outcome = await core.record(site, body, request, info)
+    switch (outcome.kind) {
+      case 'accepted':
+        return { body: ACCEPTED_BODY, headers: { ...JSON_HEADERS, ...cors }, status: 202 }
+      case 'dropped':
+        return explainRejections ? json(202, { dropped: outcome.reason }, { ...cors, 'x-analytics-dropped': outcome.reason }) : IGNORED
+      case 'refused':
+        return explainRejections ? json(outcome.status, { error: outcome.error }, cors) : IGNORED
+      case 'limited':
+        return json(429, { error: outcome.error }, { ...cors, 'Retry-After': String(outcome.retryAfterSeconds) })
+      case 'unavailable':
+        return json(503, { error: outcome.error }, { ...cors, 'Retry-After': '5' })
+    }
   }
 }

@@ -16,6 +16,12 @@ import { siteNotReadable, unauthenticated } from './errors.js'
 /** The shape `newShareToken()` produces (and some slack); anything else is not looked up. */
 const SHARE_TOKEN = /^[\w-]{16,128}$/
 
+/**
+ * Where an API key's site limit (ids as text) is put on its request (`createApiKeyAuth`):
+ * the key's owner reads only those of their sites.
+ */
+export const KEY_SITES_CONTEXT = 'analytics:apiKeySites'
+
 export function createCallerSites(payload: Payload, cfg: SanitizedAnalyticsConfig) {
   const titleField = (): null | string => {
     const title = payload.collections[cfg.slugs.sites]?.config.admin?.useAsTitle
@@ -78,7 +84,8 @@ export function createCallerSites(payload: Payload, cfg: SanitizedAnalyticsConfi
     const memoKey = 'analytics:stats:readableSites'
     const memo = req.context[memoKey] as Promise<StatsSite[]> | undefined
     if (memo) return memo
-    const pending = findSites({ req }, false)
+    const limit = req.context[KEY_SITES_CONTEXT] as readonly string[] | undefined
+    const pending = findSites({ req }, false).then((found) => (limit ? found.filter((site) => limit.includes(String(site.id))) : found))
     req.context[memoKey] = pending
     return pending
   }

@@ -7,11 +7,13 @@
 import type { Payload } from 'payload'
 
 import type { EventBuffer } from '../buffer/types.js'
+import type { StatsFilter } from '../core/filters.js'
+import type { Funnel, Goal } from '../core/goals.js'
 import type { StatsDimension } from '../core/dimensions.js'
 import type { KpiMetric, Kpis } from '../core/kpis.js'
 import type { TimeZoneState } from '../core/siteSettings.js'
 import type { Counters } from '../core/statsMath.js'
-import type { StatsStore } from '../store/statsQueries.js'
+import type { StatsStore, TotalCounters } from '../store/statsQueries.js'
 import type { SanitizedAnalyticsConfig } from '../types.js'
 import type { StatsCache } from './cache.js'
 import type {
@@ -22,6 +24,8 @@ import type {
   DayInterval,
   ExportRow,
   ImportedDays,
+  FunnelQuery,
+  FunnelResult,
   Interval,
   RealtimeResult,
   ResolvedRange,
@@ -38,6 +42,9 @@ import type {
 import { isBuiltInEventType } from '../core/eventTypes.js'
 import { REALTIME_WINDOW_MINUTES } from '../buffer/realtimeIndex.js'
 import { MAX_FUTURE_SKEW_MS } from '../core/enrich.js'
+import { checkFilters } from '../core/filters.js'
+import { effectiveGoals } from '../core/goals.js'
+import { funnelSteps } from '../core/funnelSteps.js'
 import { computeKpis, KPI_METRICS } from '../core/kpis.js'
 import { appliedTimeZone } from '../core/siteSettings.js'
 import { DEFAULT_BREAKDOWN_LIMIT, MAX_BREAKDOWN_LIMIT } from '../core/statsQuerySchema.js'
@@ -54,9 +61,11 @@ import {
 import { addDays, checkCustom, checkWithinRetention, daysInRange, eachDay, firstRetainedDay, previousRange, resolveRange, StatsInputError, todayIn } from '../core/statsRange.js'
 import { localHours, localMidnight } from '../core/timeZone.js'
 import { importedWithin } from '../imports/spans.js'
+import { funnelCounts } from '../store/funnelQuery.js'
 import { hourlyTotals } from '../store/hourlyStats.js'
 import { createStatsStore } from '../store/statsQueries.js'
 import { createCallerSites } from './callerSites.js'
+import { createExplore } from './explore.js'
 import { badQuery } from './errors.js'
 import { BREAKDOWNS, DAY_INTERVALS, INTERVALS, MAX_HOURLY_DAYS } from './types.js'
 
@@ -91,9 +100,15 @@ export interface StatsServiceDeps {
   cfg: SanitizedAnalyticsConfig
   /** The conversion event types of a site (its effective settings). */
   conversionEvents: (siteId: SiteId) => readonly string[]
+  /** A site's saved funnels (its effective settings). @default none */
+  funnels?: (siteId: SiteId) => readonly Funnel[]
+  /** A site's goals (its effective settings). @default one per conversion event type */
+  goals?: (siteId: SiteId) => readonly Goal[]
   /** The clock ("today", the realtime window). @default () => new Date() */
   now?: () => Date
   payload: Payload
+  /** Days a site's raw events are kept (its effective settings). @default `retention.eventsDays` */
+  rawRetentionDays?: (siteId: SiteId) => number
   /** A site's time zone and the state of its rollups (its effective settings). @default `defaults.timeZone`, no change */
   siteTimeZone?: (siteId: SiteId) => { state: null | TimeZoneState; timeZone: string }
   store?: StatsStore
@@ -146,6 +161,16 @@ export function createStatsService(deps: StatsServiceDeps): StatsServiceInternal
   const statsDays = cfg.retention.statsDays
   const siteTimeZone = deps.siteTimeZone ?? (() => ({ state: null, timeZone: cfg.defaults.timeZone }))
   const zonesOf = (chosen: StatsSite[]): SiteTimeZone[] => chosen.map((site) => describeTimeZone(site.id, siteTimeZone(site.id)))
+  const goalsOf = deps.goals ?? ((siteId: SiteId) => effectiveGoals([], deps.conversionEvents(siteId)))
+  const explore = createExplore({
+    cfg,
+    funnels: deps.funnels,
+    goals: goalsOf,
+    now,
+    payload,
+    rawRetentionDays: deps.rawRetentionDays,
+    timeZoneOf: (siteId) => siteTimeZone(siteId).timeZone,
+  })
 
   /**
    * The zone a request's range is read in: the sites' zone, or — sites in several zones — the
@@ -195,7 +220,15 @@ export function createStatsService(deps: StatsServiceDeps): StatsServiceInternal
     }
     const limit = query.limit ?? DEFAULT_BREAKDOWN_LIMIT
     if (!Number.isInteger(limit) || limit < 1 || limit > MAX_BREAKDOWN_LIMIT) throw badQuery(`limit: a whole number from 1 to ${MAX_BREAKDOWN_LIMIT}`)
-    return { interval: (query.interval ?? 'day') as Interval, limit }
+    const filters = asBadQuery(() => checkFilters(query.filters ?? []))
+    if (filters.length > 0 && query.interval === 'hour') throw badQuery('interval=hour: not with filters (ask for days, weeks or months)')
+    return { filters, interval: (query.interval ?? 'day') as Interval, limit }
+  }
+
+  /** Filters read raw events: every range of the answer must lie within their retention. */
+  const checkFiltered = (filters: readonly StatsFilter[], siteIds: readonly SiteId[], ...ranges: ResolvedRange[]) => {
+    if (filters.length === 0) return
+    for (const range of ranges) explore.checkRawCoverage(siteIds, range, 'filters')
   }
 
   /**
@@ -204,11 +237,11 @@ export function createStatsService(deps: StatsServiceDeps): StatsServiceInternal
    * Only while in flight (no staleness: the cache is the stats cache's business).
    */
   const inFlight = new Map<string, Promise<Aggregated>>()
-  function aggregate(siteIds: string[], range: { from: string; to: string }, withImports: boolean): Promise<Aggregated> {
-    const key = JSON.stringify([siteIds, range.from, range.to, withImports])
+  function aggregate(siteIds: string[], range: { from: string; to: string }, withImports: boolean, filters: readonly StatsFilter[] = []): Promise<Aggregated> {
+    const key = JSON.stringify([siteIds, range.from, range.to, withImports, filters])
     const running = inFlight.get(key)
     if (running) return running
-    const promise = aggregateNow(siteIds, range, withImports).finally(() => inFlight.delete(key))
+    const promise = aggregateNow(siteIds, range, withImports, filters).finally(() => inFlight.delete(key))
     inFlight.set(key, promise)
     return promise
   }
@@ -224,16 +257,19 @@ export function createStatsService(deps: StatsServiceDeps): StatsServiceInternal
   }
 
   /** Sums the `total` rows of some sites over a range, with each site's conversions. */
-  async function aggregateNow(siteIds: string[], range: { from: string; to: string }, withImports: boolean): Promise<Aggregated> {
-    const imported = await importedOf(siteIds, range, withImports)
+  async function aggregateNow(siteIds: string[], range: { from: string; to: string }, withImports: boolean, filters: readonly StatsFilter[]): Promise<Aggregated> {
+    // Filters read raw events, which imported days do not have: a filtered answer has no imported days.
+    const imported = filters.length > 0 ? null : await importedOf(siteIds, range, withImports)
     const importedIds = imported?.siteIds ?? []
     const conversionTypes = new Map(siteIds.map((id) => [id, deps.conversionEvents(id)]))
     const allTypes = new Set([...conversionTypes.values()].flat())
     // ai.usage conversions are derived from all custom events; other custom types are read by name.
     const names = allTypes.has('ai.usage') ? null : [...allTypes].filter((type) => !isBuiltInEventType(type))
+    // Filtered: the same counters, read from the raw events that pass the filters.
+    const request = filters.length > 0 ? explore.requestOf(siteIds, range, filters) : null
     const [totals, custom] = await Promise.all([
-      store.totalsByDay(siteIds, range.from, range.to, importedIds),
-      store.customEventsByDay(siteIds, range.from, range.to, names, importedIds),
+      request ? explore.filtered.totalsByDay(request) : store.totalsByDay(siteIds, range.from, range.to, importedIds),
+      request ? explore.filtered.customEventsByDay(request, names) : store.customEventsByDay(siteIds, range.from, range.to, names, importedIds),
     ])
     const customByDay = new Map<string, Map<string, number>>()
     for (const row of custom) {
@@ -300,7 +336,8 @@ export function createStatsService(deps: StatsServiceDeps): StatsServiceInternal
   }
 
   async function getStats(query: StatsQuery, caller: StatsCaller): Promise<StatsResult> {
-    const { interval, limit } = checkQuery(query)
+    const { filters, interval, limit } = checkQuery(query)
+    const props = [...new Set(query.props ?? [])].sort()
     const siteSeries = query.siteSeriesInterval
     if (siteSeries !== undefined && !DAY_INTERVALS.includes(siteSeries)) throw badQuery(`siteSeriesInterval: one of ${DAY_INTERVALS.join(', ')}`)
     // The sites first: their zone says which days a named range is.
@@ -311,16 +348,25 @@ export function createStatsService(deps: StatsServiceDeps): StatsServiceInternal
     if (interval === 'hour') checkHourly(range, zones)
     const breakdowns = [...new Set(query.breakdowns ?? [])].sort()
     const siteIds = idsOf(chosen)
-    const kpiRanges = query.kpis ? kpiRangesOf(range, timeZone) : null
+    checkFiltered(filters, siteIds, range)
+    // Properties are read from raw events only.
+    if (props.length > 0 || query.propKeys) explore.checkRawCoverage(siteIds, range, 'property breakdowns')
+    // The KPIs compare with earlier periods, past what raw events cover: not under filters.
+    const kpiRanges = query.kpis && filters.length === 0 ? kpiRangesOf(range, timeZone) : null
+    const extraBreakdowns = breakdowns.length > 0 || props.length > 0 || query.goals === true || query.propKeys === true
     const withImports = query.imports !== false
     const key = {
       breakdowns,
+      filters,
+      goals: query.goals === true,
+      props,
+      propKeys: query.propKeys === true,
       from: range.from,
       imports: withImports,
       interval,
       // The projection's month moves with "today", not with the range.
       kpis: kpiRanges ? { days: kpiRanges.monthDays, month: kpiRanges.month } : null,
-      limit: breakdowns.length ? limit : 0,
+      limit: extraBreakdowns ? limit : 0,
       name: range.name,
       siteSeries: siteSeries ?? null,
       timeZone,
@@ -329,29 +375,33 @@ export function createStatsService(deps: StatsServiceDeps): StatsServiceInternal
     // Hours are live (the buffer): never cached.
     const maybeCached = interval === 'hour' ? (compute: () => Promise<StatsResult>) => compute() : (compute: () => Promise<StatsResult>) => cached('stats', key, siteIds, compute)
     return maybeCached(async () => {
-      const imported = breakdowns.length ? await importedOf(siteIds, range, withImports) : null
-      const [aggregated, top, kpis] = await Promise.all([
-        aggregate(siteIds, range, withImports),
-        store.topKeys(
-          siteIds,
-          range.from,
-          range.to,
-          breakdowns.map((name) => BREAKDOWN_DIMENSIONS[name]),
-          limit,
-          imported?.siteIds ?? [],
-        ),
+      const dimensions = breakdowns.map((name) => BREAKDOWN_DIMENSIONS[name])
+      const request = explore.requestOf(siteIds, range, filters)
+      const imported = breakdowns.length && filters.length === 0 ? await importedOf(siteIds, range, withImports) : null
+      const [aggregated, top, kpis, propRows, propKeys] = await Promise.all([
+        aggregate(siteIds, range, withImports, filters),
+        filters.length > 0 ? explore.filtered.topKeys(request, dimensions, limit) : store.topKeys(siteIds, range.from, range.to, dimensions, limit, imported?.siteIds ?? []),
         kpiRanges ? kpisOf(siteIds, range, kpiRanges, withImports) : undefined,
+        Promise.all(props.map((prop) => explore.filtered.propValues(request, prop, limit))),
+        query.propKeys ? explore.filtered.propKeys(request, limit) : undefined,
       ])
+      const goals = query.goals ? await explore.goalRows(siteIds, range, filters, aggregated.total.visitors) : undefined
       const byDimension = new Map<string, BreakdownRow[]>()
       for (const { dimension, ...row } of top) {
         const rows = byDimension.get(dimension) ?? byDimension.set(dimension, []).get(dimension)!
         rows.push(breakdownRow(dimension, row))
       }
       return {
-        breakdowns: Object.fromEntries(breakdowns.map((name) => [name, byDimension.get(BREAKDOWN_DIMENSIONS[name]) ?? []])),
+        breakdowns: {
+          ...Object.fromEntries(breakdowns.map((name) => [name, byDimension.get(BREAKDOWN_DIMENSIONS[name]) ?? []])),
+          ...Object.fromEntries(props.map((prop, index) => [`prop:${prop}`, propRows[index]!.map(({ dimension: _, ...row }) => breakdownRow('event', row))])),
+          ...(goals ? { goals } : {}),
+        },
+        filters,
         imported: aggregated.imported,
         interval,
         ...(kpis ? { kpis } : {}),
+        ...(propKeys ? { propKeys } : {}),
         range,
         series: interval === 'hour' ? await hourlySeries(siteIds, range, timeZone) : buildSeries(aggregated.byDay, range.from, range.to, interval),
         siteTimeZones: zones,
@@ -367,7 +417,7 @@ export function createStatsService(deps: StatsServiceDeps): StatsServiceInternal
   }
 
   async function compareStats(query: CompareQuery, caller: StatsCaller): Promise<CompareResult> {
-    const { interval } = checkQuery({ ...query, breakdowns: undefined, limit: undefined })
+    const { filters, interval } = checkQuery({ ...query, breakdowns: undefined, limit: undefined })
     const chosen = await sites.resolve(caller, query.siteIds)
     const zones = zonesOf(chosen)
     const timeZone = rangeZone(zones)
@@ -383,15 +433,17 @@ export function createStatsService(deps: StatsServiceDeps): StatsServiceInternal
       checkHourly(previous, zones)
     }
     const siteIds = idsOf(chosen)
+    checkFiltered(filters, siteIds, range, previous)
     const withImports = query.imports !== false
-    const key = { from: range.from, imports: withImports, interval, name: range.name, previous: [previous.from, previous.to], timeZone, to: range.to }
+    const key = { filters, from: range.from, imports: withImports, interval, name: range.name, previous: [previous.from, previous.to], timeZone, to: range.to }
     const maybeCached = interval === 'hour' ? (compute: () => Promise<CompareResult>) => compute() : (compute: () => Promise<CompareResult>) => cached('compare', key, siteIds, compute)
     return maybeCached(async () => {
-      const [current, before] = await Promise.all([aggregate(siteIds, range, withImports), aggregate(siteIds, previous, withImports)])
+      const [current, before] = await Promise.all([aggregate(siteIds, range, withImports, filters), aggregate(siteIds, previous, withImports, filters)])
       const seriesOf = (aggregated: Aggregated, of: ResolvedRange) =>
         interval === 'hour' ? hourlySeries(siteIds, of, timeZone) : Promise.resolve(buildSeries(aggregated.byDay, of.from, of.to, interval as DayInterval))
       const series = alignSeries(await seriesOf(current, range), await seriesOf(before, previous), interval)
       return {
+        filters,
         imported: current.imported,
         interval,
         previousImported: before.imported,
@@ -403,6 +455,26 @@ export function createStatsService(deps: StatsServiceDeps): StatsServiceInternal
         timeZone,
         totals: compareTotals(totalsOf(current.total), totalsOf(before.total)),
       }
+    })
+  }
+
+  /** One site's funnel over a range within raw retention (`FunnelResult`). */
+  async function getFunnel(query: FunnelQuery, caller: StatsCaller): Promise<FunnelResult> {
+    const [site] = await sites.resolve(caller, [query.siteId])
+    const timeZone = siteTimeZone(site!.id).timeZone
+    const range = asBadQuery(() => resolveRange(query, now(), statsDays, timeZone))
+    const { goals, name } = explore.funnelGoals(site!.id, query)
+    explore.checkRawCoverage([site!.id], range, 'funnels')
+    const key = { from: range.from, goals, name: range.name, timeZone, to: range.to }
+    return cached('funnel', key, [String(site!.id)], async () => {
+      const counts = await funnelCounts(payload, cfg, {
+        end: localMidnight(addDays(range.to, 1), timeZone),
+        siteId: site!.id,
+        start: localMidnight(range.from, timeZone),
+        steps: goals,
+        timeZone,
+      })
+      return { ...funnelSteps(goals.map((goal) => goal.name), counts.steps), name, range, siteId: site!.id, timeZone, visitors: counts.visitors }
     })
   }
 
@@ -458,6 +530,7 @@ export function createStatsService(deps: StatsServiceDeps): StatsServiceInternal
     const at = now()
     // Bad parameters answer 400 before any access check or read.
     asBadQuery(() => resolveRange(query, at, statsDays, cfg.defaults.timeZone))
+    const filters = asBadQuery(() => checkFilters(query.filters ?? []))
     const chosen = await sites.resolve(caller, query.siteIds)
     const rangeIn = new Map<string, ResolvedRange>()
     const rangeOf = (timeZone: string) => rangeIn.get(timeZone) ?? rangeIn.set(timeZone, asBadQuery(() => resolveRange(query, at, statsDays, timeZone))).get(timeZone)!
@@ -468,8 +541,10 @@ export function createStatsService(deps: StatsServiceDeps): StatsServiceInternal
       for (const timeZone of new Set(zoneOf.values())) {
         const range = rangeOf(timeZone)
         const ids = chunk.filter((site) => zoneOf.get(String(site.id)) === timeZone).map((site) => String(site.id))
-        const imported = await importedOf(ids, range, query.imports !== false)
-        for (const row of await store.totalsBySite(ids, range.from, range.to, imported?.siteIds ?? [])) bySite.set(row.siteId, row)
+        checkFiltered(filters, ids, range)
+        const imported = filters.length > 0 ? null : await importedOf(ids, range, query.imports !== false)
+        const rows = filters.length > 0 ? sumBySite(await explore.filtered.totalsByDay(explore.requestOf(ids, range, filters))) : await store.totalsBySite(ids, range.from, range.to, imported?.siteIds ?? [])
+        for (const row of rows) bySite.set(row.siteId, row)
       }
       for (const site of chunk) {
         const timeZone = zoneOf.get(String(site.id))!
@@ -480,7 +555,7 @@ export function createStatsService(deps: StatsServiceDeps): StatsServiceInternal
           avgVisitDuration: totals.avgVisitDuration,
           bounceRate: totals.bounceRate,
           domain: site.domain,
-          importedDays: await importedDaysOf(String(site.id), range, query.imports !== false),
+          importedDays: await importedDaysOf(String(site.id), range, query.imports !== false && filters.length === 0),
           pageviews: totals.pageviews,
           period,
           scrollDepth: totals.scrollDepth,
@@ -501,9 +576,21 @@ export function createStatsService(deps: StatsServiceDeps): StatsServiceInternal
     return imported ? `${imported.from}..${imported.to}` : ''
   }
 
+  /** Per site, the sum of its days' counters. */
+  function sumBySite(rows: Array<TotalCounters & { day: string; siteId: string }>): Array<TotalCounters & { siteId: string }> {
+    const sums = new Map<string, TotalCounters & { siteId: string }>()
+    for (const { day: _, ...row } of rows) {
+      const sum = sums.get(row.siteId)
+      if (!sum) sums.set(row.siteId, { ...row })
+      else for (const name of Object.keys(row) as Array<keyof TotalCounters | 'siteId'>) if (name !== 'siteId') sum[name] += row[name]
+    }
+    return [...sums.values()]
+  }
+
   return {
     compareStats,
     exportRows,
+    getFunnel,
     getRealtime,
     getStats,
     invalidate: (siteIds) => cache.invalidate(siteIds === 'all' ? 'all' : siteIds.map(String)),

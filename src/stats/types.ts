@@ -9,6 +9,7 @@
  */
 import type { PayloadRequest } from 'payload'
 
+import type { StatsFilter } from '../core/filters.js'
 import type { Kpis } from '../core/kpis.js'
 
 /** Named date ranges; `custom` needs `from` and `to`. Month/year are "to date". */
@@ -49,6 +50,17 @@ export type SiteId = number | string
 /** A stats request, after validation. `siteIds` omitted: every site the caller may read. */
 export interface StatsQuery {
   breakdowns?: Breakdown[]
+  /**
+   * Only these visits / events (ANDed; see `src/core/filters.ts` and docs/explore.md). A
+   * filtered request reads raw events: its range must lie within raw retention.
+   */
+  filters?: StatsFilter[]
+  /** Also `breakdowns.goals`: conversions, converting visitors and conversion rate per goal. */
+  goals?: boolean
+  /** Also `breakdowns['prop:<key>']` for each key: the values of that custom property. */
+  props?: string[]
+  /** Also `propKeys`: the custom property keys most used in the range. */
+  propKeys?: boolean
   /** Inclusive, `YYYY-MM-DD`; required with `range: 'custom'`. */
   from?: string
   interval?: Interval
@@ -166,12 +178,34 @@ export interface ImportedDays {
   to: string
 }
 
+/** One goal over the range (`breakdown=goals`). */
+export interface GoalBreakdownRow {
+  /** 0..1 — converting visitors ÷ visitors of the range (with filters: of the filtered visitors). */
+  conversionRate: number
+  /** Converting events (pageviews of a page goal). */
+  conversions: number
+  /** The goal's name. */
+  key: string
+  /**
+   * Set when the goal is read from raw events and the range begins before them: the first day
+   * its figures cover. Event-name goals without a property come from the daily rollups and
+   * cover any range.
+   */
+  since?: string
+  /** Unique converting visitors (per day, summed over the range, as every visitor figure). */
+  visitors: number
+}
+
 export interface StatsResult {
-  breakdowns: Partial<Record<Breakdown, BreakdownRow[]>>
+  breakdowns: Partial<Record<Breakdown, BreakdownRow[]>> & { goals?: GoalBreakdownRow[] } & { [prop: `prop:${string}`]: BreakdownRow[] }
+  /** The filters applied (normalised), empty without any. */
+  filters: StatsFilter[]
   /** The range's imported days (totals, series and breakdowns include them), or null. */
   imported: ImportedDays | null
   interval: Interval
-  /** With `kpis: true` only: growth, trend, 7-day moving average and month projection of the daily series. */
+  /** With `propKeys: true` only: the custom property keys of the range's events, most used first. */
+  propKeys?: Array<{ events: number; key: string }>
+  /** With `kpis: true` only (and no filters): growth, trend, 7-day moving average and month projection of the daily series. */
   kpis?: Kpis
   range: ResolvedRange
   series: SeriesPoint[]
@@ -202,6 +236,7 @@ export interface CompareQuery extends StatsQuery {
 export interface CompareResult {
   /** The current range's imported days, or null. */
   imported: ImportedDays | null
+  filters: StatsFilter[]
   interval: Interval
   /** The previous range's imported days, or null. */
   previousImported: ImportedDays | null
@@ -249,6 +284,43 @@ export interface ExportRow {
   visits: number
 }
 
+/** `GET /api/analytics/funnel`: one site's saved funnel (or steps given as goal names) over a range. */
+export interface FunnelQuery {
+  /** A saved funnel's name; or `steps`. */
+  funnel?: string
+  from?: string
+  range?: NamedRange
+  siteId: SiteId
+  /** Goal names, in order (2–8), instead of a saved funnel. */
+  steps?: string[]
+  to?: string
+}
+
+export interface FunnelStep {
+  /** Visitors who reached this step ÷ visitors of the previous step (1 for the first step). */
+  conversionRate: number
+  /** Visitors of the previous step who did not reach this one (0 for the first step). */
+  dropOff: number
+  /** dropOff ÷ visitors of the previous step (0 for the first step). */
+  dropOffRate: number
+  /** The step's goal. */
+  goal: string
+  /** Visitors who reached this step (every earlier one before it, in order, within one visit). */
+  visitors: number
+}
+
+export interface FunnelResult {
+  /** Last step's visitors ÷ first step's visitors (0 when nobody entered). */
+  conversionRate: number
+  name: null | string
+  range: ResolvedRange
+  siteId: SiteId
+  steps: FunnelStep[]
+  timeZone: string
+  /** Visitors of the range (every visitor, whether they entered the funnel or not). */
+  visitors: number
+}
+
 export interface StatsService {
   compareStats(query: CompareQuery, caller: StatsCaller): Promise<CompareResult>
   /** Streams rows site by site; never holds the whole portfolio in memory. */
@@ -256,6 +328,7 @@ export interface StatsService {
   /** `limit`: top pages (default 10). `windowMinutes`: the last 30 minutes by default, up to 12 hours (from code only: the alerts). */
   getRealtime(query: { limit?: number; siteIds?: SiteId[]; windowMinutes?: number }, caller: StatsCaller): Promise<RealtimeResult>
   getStats(query: StatsQuery, caller: StatsCaller): Promise<StatsResult>
+  getFunnel(query: FunnelQuery, caller: StatsCaller): Promise<FunnelResult>
   /** Sites the caller may read (the site switcher's list). */
   readableSites(caller: StatsCaller): Promise<StatsSite[]>
 }

@@ -226,6 +226,17 @@ const SUBJECTS: Subject[] = [
     make: async () => (await create('analytics-reports', { name: `Matrix ${unique()}`, tenant: tenants.acme })).id,
     name: 'analytics-reports (Acme’s tenant)',
     slug: 'analytics-reports',
+  },
+  {
+    // Acme's editor's API key: made by any logged-in user for themselves; read, changed and
+    // copied by its owner and by those who may manage the global defaults (the super-admin).
+    // No locks (lockDocuments off).
+    cells: { ...readWrite(only('editor', 'admin'), only('editor', 'admin'), only('editor', 'admin')), create: only('otherEditor', 'editor', 'manager', 'admin') },
+    createBody: async () => ({ name: `Created ${unique()}` }),
+    duplicateBody: async () => ({ name: `Copy ${unique()}` }),
+    make: async () => (await create('analytics-api-keys', { name: `Matrix ${unique()}`, user: userIds.editor })).id,
+    name: 'analytics-api-keys (Acme’s editor’s)',
+    slug: 'analytics-api-keys',
     update: { body: { name: 'Changed' }, changed: (doc) => doc.name === 'Changed' },
   },
   {
@@ -396,7 +407,7 @@ describe('the table covers every surface', () => {
   test('GraphQL is not served by this host, and the plugin’s collections stay out of it anyway', async () => {
     const answer = await rest(payload, 'POST', '/graphql', { body: { query: '{ Sites { docs { id } } }' }, token: tokens.admin })
     expect(answer.status).toBe(404)
-    for (const slug of ['analytics-events', 'analytics-daily-stats', 'analytics-monthly-stats', 'analytics-settings', 'analytics-salts', 'analytics-audit-log', 'analytics-report-deliveries', 'analytics-reports', 'analytics-alerts']) {
+    for (const slug of ['analytics-events', 'analytics-daily-stats', 'analytics-monthly-stats', 'analytics-settings', 'analytics-salts', 'analytics-audit-log', 'analytics-report-deliveries', 'analytics-reports', 'analytics-alerts', 'analytics-api-keys']) {
       expect(payload.collections[slug as 'sites']!.config.graphQL, slug).toBe(false)
     }
   })
@@ -422,6 +433,7 @@ describe.each(SUBJECTS.map((subject) => [subject.name, subject] as const))('%s',
 type EndpointRow = { call: (role: Role) => Promise<number>; statuses: Record<Role, number> }
 const same = (status: number): Record<Role, number> => Object.fromEntries(ROLES.map((role) => [role, status])) as Record<Role, number>
 const userStatuses = (allowed: number): Record<Role, number> => ({ admin: allowed, anonymous: 401, editor: allowed, manager: allowed, otherEditor: 404 })
+const plausibleStatuses: Record<Role, number> = { admin: 200, anonymous: 401, editor: 200, manager: 200, otherEditor: 401 }
 const get = async (path: string, role: Role) =>
   (await rawRequest(payload, 'GET', path, { headers: tokens[role] ? { authorization: `JWT ${tokens[role]}` } : {} })).status
 const post = async (path: string, role: Role, body?: unknown) => (await rest(payload, 'POST', path, { body, token: tokens[role] })).status
@@ -437,6 +449,31 @@ const ENDPOINTS: Record<string, EndpointRow> = {
     },
     statuses: same(204),
   },
+  // Plausible's Events API: anonymous like tracking (a User-Agent is required, as Plausible documents).
+  'post /event': {
+    call: async (role) => {
+      const headers: Record<string, string> = { 'content-type': 'application/json', 'user-agent': 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36' }
+      if (tokens[role]) headers.authorization = `JWT ${tokens[role]}`
+      return (await rawRequest(payload, 'POST', '/event', { body: JSON.stringify({ d: 'shop.acme.test', n: 'pageview', u: 'https://shop.acme.test/' }), headers })).status
+    },
+    statuses: same(202),
+  },
+  'options /event': {
+    call: async (role) => {
+      const headers: Record<string, string> = { 'access-control-request-method': 'POST', origin: 'https://shop.acme.test' }
+      if (tokens[role]) headers.authorization = `JWT ${tokens[role]}`
+      return (await rawRequest(payload, 'OPTIONS', '/event', { headers })).status
+    },
+    statuses: same(204),
+  },
+  // Plausible's Stats and Sites APIs: an API key or a login; another tenant's site is Plausible's 401.
+  'post /v2/query': { call: (role) => post('/v2/query', role, { date_range: '7d', metrics: ['visitors'], site_id: 'shop.acme.test' }), statuses: plausibleStatuses },
+  'get /v1/stats/realtime/visitors': { call: (role) => get('/v1/stats/realtime/visitors?site_id=shop.acme.test', role), statuses: plausibleStatuses },
+  'get /v1/stats/aggregate': { call: (role) => get('/v1/stats/aggregate?site_id=shop.acme.test', role), statuses: plausibleStatuses },
+  'get /v1/stats/timeseries': { call: (role) => get('/v1/stats/timeseries?site_id=shop.acme.test', role), statuses: plausibleStatuses },
+  'get /v1/stats/breakdown': { call: (role) => get('/v1/stats/breakdown?site_id=shop.acme.test&property=event:page', role), statuses: plausibleStatuses },
+  'get /v1/sites': { call: (role) => get('/v1/sites', role), statuses: { ...same(200), anonymous: 401 } },
+  'get /v1/sites/:site_id': { call: (role) => get('/v1/sites/shop.acme.test', role), statuses: plausibleStatuses },
   'get /analytics/script.js': { call: (role) => get('/analytics/script.js', role), statuses: same(200) },
   'get /analytics/script.full.js': { call: (role) => get('/analytics/script.full.js', role), statuses: same(200) },
   // A scrape token, never a user's login: without one configured, closed to everyone.

@@ -18,6 +18,8 @@ const settings = (overrides: Partial<EffectiveSiteSettings> = {}): EffectiveSite
   allowedHostnames: [],
   conversionEvents: ['lead.created'],
   excludedPaths: [],
+  funnels: [],
+  goals: [],
   ipAnonymization: 'standard',
   publicDashboard: false,
   respectDoNotTrack: true,

@@ -1,0 +1,142 @@
+/**
+ * Plausible's Events API body (`POST /api/event`, as its public documentation describes it)
+ * turned into our tracker's body, so that it goes through the very same validation
+ * (`trackBodySchema`) and pipeline. Short and long field names (`n`/`name`, `u`/`url`,
+ * `d`/`domain`, `r`/`referrer`, `w`/`screen_width`, `p`/`props`/`m`/`meta`, `$`/`revenue`,
+ * `i`/`interactive`, `h`/`hashMode`, and `sd`/`e` on `engagement`); props and revenue as an
+ * object or a JSON string. Errors come back per Plausible field name, for its
+ * `400 {"errors": {…}}` answer.
+ */
+import type { TrackBody } from './trackSchema.js'
+
+import { ENGAGEMENT } from './eventTypes.js'
+import { parsePageUrl } from './pageUrl.js'
+import { MAX_BODY_BYTES, trackBodySchema } from './trackSchema.js'
+
+/** The prop an event's revenue currency is kept in (the amount is the event's value). */
+export const REVENUE_CURRENCY_PROP = 'revenue_currency'
+/** Domains one event may name (`d: "a.com,b.com"`): each gets its own copy of the event. */
+export const MAX_EVENT_DOMAINS = 10
+
+export type PlausibleErrors = Record<string, string[]>
+
+export interface PlausibleEvent {
+  /** Our tracker's body, without the site (`s`), which is each domain's site in turn. */
+  body: Omit<TrackBody, 's'>
+  /** The domains named, as sent (lower case, trimmed, without duplicates). */
+  domains: string[]
+  /** `i: false`: sent by code, not by the visitor (see docs/moving-from-plausible.md: counted like any event). */
+  interactive: boolean
+}
+
+export type ParsePlausibleEventResult = { errors: PlausibleErrors; ok: false; status: 400 | 413 } | { event: PlausibleEvent; ok: true }
+
+/** Our field name → Plausible's, for error messages. */
+const PLAUSIBLE_NAMES: Record<string, string> = { d: 'sd', e: 'e', h: 'hashMode', p: 'props', r: 'referrer', s: 'domain', t: 'name', u: 'url', v: 'revenue', w: 'screen_width' }
+
+const isPlainObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value)
+
+const first = (data: Record<string, unknown>, ...names: string[]): unknown => {
+  for (const name of names) if (data[name] !== undefined) return data[name]
+  return undefined
+}
+
+/** An object given as itself or as JSON text (Plausible's trackers send either). */
+function objectOrJson(value: unknown): Record<string, unknown> | undefined | 'invalid' {
+  if (value === undefined || value === null || value === '') return undefined
+  if (typeof value === 'string') {
+    try {
+      const parsed: unknown = JSON.parse(value)
+      return isPlainObject(parsed) ? parsed : parsed === null ? undefined : 'invalid'
+    } catch {
+      return 'invalid'
+    }
+  }
+  return isPlainObject(value) ? value : 'invalid'
+}
+
+const fail = (errors: PlausibleErrors, status: 400 | 413 = 400): ParsePlausibleEventResult => ({ errors, ok: false, status })
+
+/**
+ * Parse and validate a Plausible event body. Unknown fields are ignored, as Plausible's own
+ * trackers add some over versions (`v`, the script version).
+ */
+export function parsePlausibleEvent(raw: string): ParsePlausibleEventResult {
+  if (raw.length > MAX_BODY_BYTES) return fail({ request: [`must be at most ${MAX_BODY_BYTES} bytes`] }, 413)
+  let data: unknown
+  try {
+    data = JSON.parse(raw.charCodeAt(0) === 0xfeff ? raw.slice(1) : raw)
+  } catch {
+    return fail({ request: ['Unable to parse request body as json'] })
+  }
+  if (!isPlainObject(data)) return fail({ request: ['must be a JSON object'] })
+
+  const errors: PlausibleErrors = {}
+  const add = (field: string, message: string) => (errors[field] ??= []).push(message)
+
+  const name = first(data, 'n', 'name')
+  const url = first(data, 'u', 'url')
+  if (name === undefined || name === '') add('name', "can't be blank")
+  if (url === undefined || url === '') add('url', "can't be blank")
+
+  const props = objectOrJson(first(data, 'p', 'props', 'm', 'meta'))
+  if (props === 'invalid') add('props', 'must be an object or its JSON text')
+  const revenue = objectOrJson(first(data, '$', 'revenue'))
+  if (revenue === 'invalid') add('revenue', 'must be an object {"amount", "currency"} or its JSON text')
+
+  let domains: string[] = []
+  const domain = first(data, 'd', 'domain')
+  if (domain !== undefined && typeof domain !== 'string') add('domain', 'must be a string')
+  else if (typeof domain === 'string' && domain.trim() !== '') {
+    domains = [...new Set(domain.split(',').map((part) => part.trim().toLowerCase()).filter(Boolean))]
+    if (domains.length > MAX_EVENT_DOMAINS) add('domain', `must name at most ${MAX_EVENT_DOMAINS} domains`)
+  } else if (typeof url === 'string') {
+    // No domain: the page's own host names the site.
+    const host = parsePageUrl(url)?.hostname
+    if (host) domains = [host]
+  }
+  if (domains.length === 0 && !errors.domain && !errors.url) add('domain', "can't be blank")
+  if (Object.keys(errors).length) return fail(errors)
+
+  const body: Record<string, unknown> = { s: 'site', t: name, u: url }
+  const referrer = first(data, 'r', 'referrer')
+  if (referrer !== undefined && referrer !== null && referrer !== '') body.r = referrer
+  const width = first(data, 'w', 'screen_width')
+  if (width !== undefined && width !== null) body.w = width
+  const hash = first(data, 'h', 'hashMode')
+  if (hash === 1 || hash === true || hash === '1') body.h = 1
+
+  // Props as Plausible keeps them: lists and maps are left out, scalars kept.
+  const kept = props && props !== 'invalid' ? Object.fromEntries(Object.entries(props).filter(([, value]) => !isPlainObject(value) && !Array.isArray(value))) : {}
+  if (revenue && revenue !== 'invalid') {
+    const amount = typeof revenue.amount === 'string' ? Number(revenue.amount) : revenue.amount
+    const currency = revenue.currency
+    if (typeof amount !== 'number' || !Number.isFinite(amount)) add('revenue', 'amount must be a number (or its text)')
+    if (typeof currency !== 'string' || !/^[A-Z]{3}$/.test(currency)) add('revenue', 'currency must be an ISO 4217 code such as "EUR"')
+    body.v = amount
+    kept[REVENUE_CURRENCY_PROP] = currency
+  }
+  // An engagement carries the page's props in Plausible's tracker; ours keeps them on the pageview only.
+  if (Object.keys(kept).length && name !== ENGAGEMENT) body.p = kept
+
+  if (name === ENGAGEMENT) {
+    // Plausible's tracker reports the scroll depth as a percentage and the engaged time in ms.
+    const depth = first(data, 'sd')
+    const engaged = first(data, 'e')
+    body.d = typeof depth === 'number' && Number.isFinite(depth) ? Math.min(100, Math.max(0, Math.round(depth))) : depth
+    body.e = typeof engaged === 'number' && Number.isFinite(engaged) ? Math.max(0, Math.round(engaged)) : engaged
+  }
+  if (Object.keys(errors).length) return fail(errors)
+
+  const result = trackBodySchema.safeParse(body)
+  if (!result.success) {
+    for (const issue of result.error.issues.slice(0, 10)) {
+      const [field, ...rest] = issue.path.map(String)
+      const named = field === undefined ? 'request' : (PLAUSIBLE_NAMES[field] ?? field)
+      add(rest.length ? `${named}.${rest.join('.')}` : named, issue.message)
+    }
+    return fail(errors)
+  }
+  const { s: _site, ...parsed } = result.data
+  return { event: { body: parsed, domains, interactive: first(data, 'i', 'interactive') !== false }, ok: true }
+}

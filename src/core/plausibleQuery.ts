@@ -1,0 +1,235 @@
+/**
+ * Plausible's Stats API v2 query (`POST /api/v2/query`, as its public documentation
+ * describes it) checked and mapped onto our stats query: which metric, dimension and date
+ * range of theirs is which of ours, and what our storage cannot answer — each refused with a
+ * 400 that names it. Pure: the endpoint runs the mapped query through the stats service.
+ */
+import * as z from 'zod'
+
+import type { Breakdown, StatsTotals } from '../stats/types.js'
+
+import { addDays, firstRetainedDay, StatsInputError } from './statsRange.js'
+
+/** Plausible's metric → our total (null: answered from rows, not totals). */
+export const V2_METRICS = {
+  bounce_rate: 'bounceRate',
+  conversion_rate: 'conversionRate',
+  events: null,
+  pageviews: 'pageviews',
+  percentage: null,
+  scroll_depth: 'scrollDepth',
+  time_on_page: 'timeOnPage',
+  views_per_visit: 'viewsPerVisit',
+  visit_duration: 'avgVisitDuration',
+  visitors: 'visitors',
+  visits: 'visits',
+} as const satisfies Record<string, keyof StatsTotals | null>
+export type V2Metric = keyof typeof V2_METRICS
+
+/** Metrics Plausible has and we do not store, with why. */
+const UNSUPPORTED_METRICS: Record<string, string> = {
+  average_revenue: 'revenue metrics are not kept (revenue amounts are stored as event values, not summed per currency)',
+  exit_rate: 'exit rate is not kept',
+  group_conversion_rate: 'goals are not supported yet',
+  total_revenue: 'revenue metrics are not kept (revenue amounts are stored as event values, not summed per currency)',
+}
+
+/** Plausible's event and visit dimensions → our breakdowns. */
+export const V2_DIMENSIONS = {
+  'event:name': 'events',
+  'event:page': 'pages',
+  'visit:browser': 'browsers',
+  'visit:country': 'countries',
+  'visit:device': 'devices',
+  'visit:entry_page': 'entryPages',
+  'visit:exit_page': 'exitPages',
+  'visit:os': 'os',
+  'visit:source': 'sources',
+  'visit:utm_campaign': 'utmCampaign',
+  'visit:utm_content': 'utmContent',
+  'visit:utm_medium': 'utmMedium',
+  'visit:utm_source': 'utmSource',
+  'visit:utm_term': 'utmTerm',
+} as const satisfies Record<string, Breakdown>
+export type V2Dimension = keyof typeof V2_DIMENSIONS
+
+export const TIME_DIMENSIONS = ['time', 'time:hour', 'time:day', 'time:week', 'time:month'] as const
+export type TimeDimension = (typeof TIME_DIMENSIONS)[number]
+
+/** Which metrics a breakdown row has: visitors, pageviews and visits everywhere; the rest on some. */
+export function rowMetricProblem(metric: V2Metric, dimension: V2Dimension): null | string {
+  if (metric === 'visitors' || metric === 'pageviews' || metric === 'visits' || metric === 'percentage') return null
+  if ((metric === 'time_on_page' || metric === 'scroll_depth') && dimension === 'event:page') return null
+  if (metric === 'events' && dimension === 'event:name') return null
+  return `metric ${metric} is not available broken down by ${dimension}`
+}
+
+export const DEFAULT_V2_LIMIT = 10_000
+
+const dateOrTime = z.string().regex(/^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2}))?$/, { error: 'must be an ISO 8601 date or date-time' })
+
+export const v2QuerySchema = z.strictObject({
+  date_range: z.union([z.string(), z.tuple([dateOrTime, dateOrTime])], { error: 'must be a named range such as "7d" or a pair of ISO 8601 dates' }),
+  dimensions: z.array(z.string()).default([]),
+  filters: z.array(z.unknown()).default([]),
+  include: z
+    .strictObject({
+      comparisons: z.unknown().optional(),
+      imports: z.boolean().optional(),
+      time_labels: z.boolean().optional(),
+      total_rows: z.boolean().optional(),
+    })
+    .default({}),
+  metrics: z.array(z.string()).min(1, { error: 'must name at least one metric' }),
+  order_by: z.array(z.tuple([z.string(), z.enum(['asc', 'desc'])])).optional(),
+  pagination: z
+    .strictObject({ limit: z.number().int().min(1).max(DEFAULT_V2_LIMIT).optional(), offset: z.number().int().min(0).optional() })
+    .default({}),
+  site_id: z.string().min(1, { error: 'is required' }),
+})
+
+export type V2Request = z.output<typeof v2QuerySchema>
+
+export class PlausibleQueryError extends Error {
+  constructor(message: string) {
+    super(message)
+    this.name = 'PlausibleQueryError'
+  }
+}
+
+/** Plausible's period names (v2 `date_range`, v1 `period`) as our days, ending today in the site's zone. */
+export function namedRange(name: string, today: string, statsDays: number): { from: string; to: string } {
+  const last = (days: number) => ({ from: addDays(today, -(days - 1)), to: today })
+  const months = (count: number) => {
+    const [year, month] = today.split('-').map(Number) as [number, number]
+    const start = new Date(Date.UTC(year, month - count, 1)).toISOString().slice(0, 10)
+    return { from: start, to: today }
+  }
+  switch (name) {
+    case 'day':
+    case 'today':
+      return { from: today, to: today }
+    case '7d':
+      return last(7)
+    case '28d':
+      return last(28)
+    case '30d':
+      return last(30)
+    case '91d':
+      return last(91)
+    case 'month':
+      return months(1)
+    case '6mo':
+      return months(6)
+    case '12mo':
+      return months(12)
+    case 'year':
+      return { from: `${today.slice(0, 4)}-01-01`, to: today }
+    case 'all':
+      return { from: firstRetainedDay(today, statsDays), to: today }
+    default:
+      throw new PlausibleQueryError(`Invalid date_range "${name}": one of day, 7d, 28d, 30d, 91d, month, 6mo, 12mo, year, all, or [from, to]`)
+  }
+}
+
+/** A `[from, to]` pair as days: dates, or date-times that begin and end whole local days. */
+export function customRange(pair: readonly [string, string]): { from: string; to: string } {
+  const [from, to] = pair
+  const times = [from, to].filter((value) => value.length > 10)
+  if (times.length) {
+    throw new PlausibleQueryError(`date_range with times (${times.join(', ')}) is not supported: our stats are kept by local day, so ask for dates (YYYY-MM-DD)`)
+  }
+  if (from > to) throw new PlausibleQueryError(`Invalid date_range: ${from} is after ${to}`)
+  return { from, to }
+}
+
+/** The checked request: metrics, the one dimension (time or not) and the range's days. */
+export interface PlannedQuery {
+  breakdown: null | V2Dimension
+  metrics: V2Metric[]
+  time: null | TimeDimension
+}
+
+export function planQuery(request: V2Request): PlannedQuery {
+  if (request.filters.length) throw new PlausibleQueryError('filters are not supported yet')
+  if (request.include.comparisons !== undefined) throw new PlausibleQueryError('include.comparisons is not supported: ask for the previous range in a second query')
+  const metrics: V2Metric[] = []
+  for (const metric of request.metrics) {
+    if (UNSUPPORTED_METRICS[metric]) throw new PlausibleQueryError(`Metric ${metric} is not supported: ${UNSUPPORTED_METRICS[metric]}`)
+    if (!(metric in V2_METRICS)) throw new PlausibleQueryError(`Unknown metric "${metric}"`)
+    if (metrics.includes(metric as V2Metric)) throw new PlausibleQueryError(`Metric ${metric} is listed twice`)
+    metrics.push(metric as V2Metric)
+  }
+  let time: null | TimeDimension = null
+  let breakdown: null | V2Dimension = null
+  for (const dimension of request.dimensions) {
+    if ((TIME_DIMENSIONS as readonly string[]).includes(dimension)) {
+      if (time) throw new PlausibleQueryError('Only one time dimension is allowed')
+      time = dimension as TimeDimension
+    } else if (dimension in V2_DIMENSIONS) {
+      if (breakdown) throw new PlausibleQueryError(`Breaking down by two dimensions (${breakdown}, ${dimension}) is not supported: our rollups keep one dimension at a time`)
+      breakdown = dimension as V2Dimension
+    } else if (dimension.startsWith('event:props:')) throw new PlausibleQueryError(`Dimension ${dimension} is not supported: custom properties are not broken down yet`)
+    else if (dimension === 'event:goal') throw new PlausibleQueryError('Dimension event:goal is not supported: goals are not supported yet')
+    else if (/^visit:(referrer|city|region|country_name|region_name|city_name|channel|browser_version|os_version)$/.test(dimension) || dimension === 'event:hostname') {
+      throw new PlausibleQueryError(`Dimension ${dimension} is not supported: it is not kept`)
+    } else throw new PlausibleQueryError(`Invalid dimension "${dimension}"`)
+  }
+  if (time && breakdown) throw new PlausibleQueryError(`Combining ${time} with ${breakdown} is not supported: our rollups keep one dimension at a time`)
+  for (const metric of metrics) {
+    if (breakdown) {
+      const problem = rowMetricProblem(metric, breakdown)
+      if (problem) throw new PlausibleQueryError(`Metric ${metric} is not supported with dimension ${breakdown}: ${problem.replace(/^metric \S+ /, '')}`)
+    } else if (metric === 'events') throw new PlausibleQueryError('Metric events is only supported with the dimension event:name')
+    else if (metric === 'percentage') throw new PlausibleQueryError('Metric `percentage` can only be queried with a dimension')
+    else if (metric === 'conversion_rate' && time) throw new PlausibleQueryError('Metric conversion_rate is not supported with a time dimension')
+  }
+  for (const [key] of request.order_by ?? []) {
+    if (!metrics.includes(key as V2Metric) && !request.dimensions.includes(key)) {
+      throw new PlausibleQueryError(`Invalid order_by entry "${key}": it must be one of the query's metrics or dimensions`)
+    }
+  }
+  return { breakdown, metrics, time }
+}
+
+/** Plausible's rounding of each metric (rates and durations as whole numbers, like its answers). */
+export function metricValue(metric: V2Metric, totals: Partial<StatsTotals>, extra: { events?: number; percentage?: number } = {}): null | number {
+  switch (metric) {
+    case 'bounce_rate':
+      return Math.round((totals.bounceRate ?? 0) * 100)
+    case 'conversion_rate':
+      return Math.round((totals.conversionRate ?? 0) * 10_000) / 100
+    case 'events':
+      return extra.events ?? 0
+    case 'percentage':
+      return extra.percentage ?? 0
+    case 'scroll_depth':
+      return totals.scrollDepth === undefined || totals.scrollDepth === null ? null : Math.round(totals.scrollDepth)
+    case 'time_on_page':
+      return totals.timeOnPage === undefined || totals.timeOnPage === null ? null : Math.round(totals.timeOnPage)
+    case 'views_per_visit':
+      return Math.round((totals.viewsPerVisit ?? 0) * 100) / 100
+    case 'visit_duration':
+      return Math.round(totals.avgVisitDuration ?? 0)
+    default:
+      return totals[V2_METRICS[metric]] ?? 0
+  }
+}
+
+/** A time dimension's granularity for a range: `time` picks hours for a day, months past about a quarter, else days. */
+export function timeInterval(time: TimeDimension, days: number): 'day' | 'hour' | 'month' | 'week' {
+  if (time === 'time') return days === 1 ? 'hour' : days > 92 ? 'month' : 'day'
+  return time.slice(5) as 'day' | 'hour' | 'month' | 'week'
+}
+
+/** Our hour label (`2026-11-01T01:00-04:00`) as Plausible writes hours (`2026-11-01 01:00:00`). */
+export const hourLabel = (label: string): string => `${label.slice(0, 10)} ${label.slice(11, 16)}:00`
+
+/** Zod's issues as Plausible's one error line. */
+export function describeV2Issues(error: z.ZodError): string {
+  const issue = error.issues[0]!
+  const path = issue.path.map(String).join('.')
+  return path ? `Invalid request: ${path} ${issue.message}` : `Invalid request: ${issue.message}`
+}
+
+export { StatsInputError }

@@ -1,0 +1,169 @@
+/**
+ * Plausible's Stats API over the one stats service: the v2 query (`POST /api/v2/query`)
+ * checked and mapped by `core/plausibleQuery.ts`, run as a `getStats` call for one site, and
+ * answered in Plausible's shape (`results` of `{dimensions, metrics}`, `meta`, the
+ * normalised `query`). The v1 endpoints are written as v2 queries (`./v1.ts`).
+ */
+import type { BreakdownRow, SiteId, StatsCaller, StatsQuery, StatsResult, StatsService, StatsSite } from '../stats/types.js'
+import type { PlannedQuery, V2Metric, V2Request } from '../core/plausibleQuery.js'
+
+import { normalizeDomain } from '../core/domain.js'
+import {
+  customRange,
+  DEFAULT_V2_LIMIT,
+  describeV2Issues,
+  hourLabel,
+  metricValue,
+  namedRange,
+  planQuery,
+  PlausibleQueryError,
+  timeInterval,
+  V2_DIMENSIONS,
+  v2QuerySchema,
+} from '../core/plausibleQuery.js'
+import { addDays, daysInRange, todayIn } from '../core/statsRange.js'
+import { formatOffset, localMidnight, localParts } from '../core/timeZone.js'
+import { MAX_BREAKDOWN_LIMIT } from '../core/statsQuerySchema.js'
+import { siteNotReadable } from '../stats/errors.js'
+
+export interface PlausibleContext {
+  caller: StatsCaller
+  now: Date
+  stats: Pick<StatsService, 'getStats' | 'readableSites'>
+  statsDays: number
+  timeZoneOf: (siteId: SiteId) => string
+}
+
+export interface V2Row {
+  dimensions: Array<null | number | string>
+  metrics: Array<null | number>
+}
+
+export interface V2Response {
+  meta: Record<string, unknown>
+  query: Record<string, unknown>
+  results: V2Row[]
+}
+
+const bare = (domain: string) => normalizeDomain(domain).replace(/^www\./, '')
+
+/** The site a `site_id` (its domain) names, among those the caller may read; 404 otherwise. */
+export async function siteByDomain(ctx: Pick<PlausibleContext, 'caller' | 'stats'>, siteId: string): Promise<StatsSite> {
+  const wanted = bare(siteId)
+  const site = (await ctx.stats.readableSites(ctx.caller)).find((candidate) => candidate.domain && bare(candidate.domain) === wanted)
+  if (!site) throw siteNotReadable()
+  return site
+}
+
+/** `2026-11-01T00:00:00+01:00`: an instant in the zone's wall-clock time with its offset. */
+function localDateTime(ms: number, timeZone: string): string {
+  const parts = localParts(ms, timeZone)
+  const pad = (n: number) => String(n).padStart(2, '0')
+  const seconds = pad(new Date(ms + parts.offset * 60_000).getUTCSeconds())
+  return `${parts.day}T${pad(parts.hour)}:${pad(parts.minute)}:${seconds}${formatOffset(parts.offset)}`
+}
+
+function timeLabelOf(date: string, interval: 'day' | 'hour' | 'month' | 'week'): string {
+  return interval === 'hour' ? hourLabel(date) : date
+}
+
+/** Rows of a breakdown, with the values each metric takes from them. */
+function breakdownRows(plan: PlannedQuery & { breakdown: NonNullable<PlannedQuery['breakdown']> }, result: StatsResult): V2Row[] {
+  const rows: BreakdownRow[] = result.breakdowns[V2_DIMENSIONS[plan.breakdown]] ?? []
+  const total = result.totals.visitors
+  return rows.map((row) => ({
+    dimensions: [row.key],
+    metrics: plan.metrics.map((metric) =>
+      metricValue(
+        metric,
+        { pageviews: row.pageviews, scrollDepth: row.scrollDepth ?? undefined, timeOnPage: row.timeOnPage ?? undefined, visitors: row.visitors, visits: row.visits },
+        { events: row.events ?? 0, percentage: total ? Math.round((row.visitors / total) * 10_000) / 100 : 0 },
+      ),
+    ),
+  }))
+}
+
+const compareValues = (x: unknown, y: unknown): number => {
+  if (x === y) return 0
+  if (x === null || x === undefined) return -1
+  if (y === null || y === undefined) return 1
+  return x < y ? -1 : 1
+}
+
+/** Run a v2 query; throws `PlausibleQueryError` (400) for what is invalid or not supported, `StatsError` from the service. */
+export async function runV2Query(body: unknown, ctx: PlausibleContext): Promise<V2Response> {
+  const parsed = v2QuerySchema.safeParse(body)
+  if (!parsed.success) throw new PlausibleQueryError(describeV2Issues(parsed.error))
+  const request: V2Request = parsed.data
+  const plan = planQuery(request)
+  const site = await siteByDomain(ctx, request.site_id)
+  const timeZone = ctx.timeZoneOf(site.id)
+  const today = todayIn(ctx.now, timeZone)
+  const days = typeof request.date_range === 'string' ? namedRange(request.date_range, today, ctx.statsDays) : customRange(request.date_range)
+  const limit = request.pagination.limit ?? DEFAULT_V2_LIMIT
+  const offset = request.pagination.offset ?? 0
+  const interval = plan.time ? timeInterval(plan.time, daysInRange(days.from, days.to)) : null
+
+  const query: StatsQuery = { from: days.from, range: 'custom', siteIds: [site.id], to: days.to }
+  if (interval) query.interval = interval
+  if (plan.breakdown) {
+    query.breakdowns = [V2_DIMENSIONS[plan.breakdown]]
+    query.limit = MAX_BREAKDOWN_LIMIT
+  }
+  const result = await ctx.stats.getStats(query, ctx.caller)
+
+  let rows: V2Row[]
+  let timeLabels: string[] | undefined
+  if (plan.breakdown) rows = breakdownRows({ ...plan, breakdown: plan.breakdown }, result)
+  else if (interval) {
+    timeLabels = result.series.map((point) => timeLabelOf(point.date, interval))
+    // As Plausible: buckets without traffic are left out of the results (time_labels lists them all).
+    rows = result.series
+      .filter((point) => point.visitors > 0 || point.pageviews > 0 || point.visits > 0)
+      .map((point) => ({ dimensions: [timeLabelOf(point.date, interval)], metrics: plan.metrics.map((metric) => metricValue(metric, point)) }))
+  } else rows = [{ dimensions: [], metrics: plan.metrics.map((metric) => metricValue(metric, result.totals)) }]
+
+  const orderBy: Array<[string, 'asc' | 'desc']> =
+    request.order_by ?? (plan.time ? [[plan.time, 'asc']] : plan.breakdown ? [[plan.metrics.includes('visitors') ? 'visitors' : plan.metrics[0]!, 'desc']] : [])
+  const dimensionNames = request.dimensions
+  if (rows.length > 1 && orderBy.length) {
+    const valueOf = (row: V2Row, key: string) => {
+      const dimension = dimensionNames.indexOf(key)
+      return dimension >= 0 ? row.dimensions[dimension] : row.metrics[plan.metrics.indexOf(key as V2Metric)]
+    }
+    rows.sort((x, y) => {
+      for (const [key, direction] of orderBy) {
+        const order = compareValues(valueOf(x, key), valueOf(y, key))
+        if (order !== 0) return direction === 'asc' ? order : -order
+      }
+      return compareValues(x.dimensions[0], y.dimensions[0])
+    })
+  }
+
+  const meta: Record<string, unknown> = {}
+  if (request.include.imports) meta.imports_included = false
+  if (request.include.time_labels) {
+    if (!plan.time) throw new PlausibleQueryError('include.time_labels requires a time dimension')
+    meta.time_labels = timeLabels ?? []
+  }
+  if (request.include.total_rows) meta.total_rows = rows.length
+  if (plan.breakdown && rows.length >= MAX_BREAKDOWN_LIMIT) meta.warning = `Only the top ${MAX_BREAKDOWN_LIMIT} rows by visitors are answered`
+
+  const start = localMidnight(days.from, timeZone).getTime()
+  const end = localMidnight(addDays(days.to, 1), timeZone).getTime() - 1_000
+  return {
+    meta,
+    query: {
+      date_range: [localDateTime(start, timeZone), localDateTime(end, timeZone)],
+      dimensions: request.dimensions,
+      filters: request.filters,
+      include: request.include,
+      metrics: plan.metrics,
+      order_by: orderBy,
+      pagination: { limit, offset },
+      site_id: request.site_id,
+    },
+    results: rows.slice(offset, offset + limit),
+  }
+}
+

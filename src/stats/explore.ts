@@ -1,0 +1,130 @@
+/**
+ * The stats service's questions beyond the rollups: filtered figures, goals, custom
+ * properties and funnels (docs/explore.md). They read raw events, so their range must lie
+ * within raw retention — except goals that are an event name without a property, which the
+ * daily rollups already count for any range.
+ */
+import type { Payload } from 'payload'
+
+import type { StatsFilter } from '../core/filters.js'
+import type { Funnel, Goal } from '../core/goals.js'
+import type { SanitizedAnalyticsConfig } from '../types.js'
+import type { FilteredRequest } from '../store/filteredStats.js'
+import type { GoalBreakdownRow, ResolvedRange, SiteId } from './types.js'
+
+import { firstKeptDay } from '../../jobs/retention.js'
+import { isBuiltInEventType } from '../core/eventTypes.js'
+import { isRolledUpGoal, MAX_FUNNEL_STEPS, MIN_FUNNEL_STEPS } from '../core/goals.js'
+import { createFilteredStore } from '../store/filteredStats.js'
+import { eventGoalTotals } from '../store/goalRollup.js'
+import { badQuery } from './errors.js'
+
+export interface ExploreDeps {
+  cfg: SanitizedAnalyticsConfig
+  /** A site's saved funnels. @default none */
+  funnels?: (siteId: SiteId) => readonly Funnel[]
+  /** A site's goals. */
+  goals: (siteId: SiteId) => readonly Goal[]
+  now: () => Date
+  payload: Payload
+  /** Days a site's raw events are kept. @default `retention.eventsDays` */
+  rawRetentionDays?: (siteId: SiteId) => number
+  timeZoneOf: (siteId: SiteId) => string
+}
+
+const ratio = (numerator: number, denominator: number): number => (denominator > 0 ? numerator / denominator : 0)
+
+/** Goals answered by the rollups: an event name that the `event` rows count (custom, not built in), without a property. */
+const fromRollups = (goal: Goal): goal is Goal & { event: string } => isRolledUpGoal(goal) && !isBuiltInEventType(goal.event)
+
+export function createExplore(deps: ExploreDeps) {
+  const { cfg, payload } = deps
+  const filtered = createFilteredStore(payload, cfg)
+  const retentionOf = deps.rawRetentionDays ?? (() => cfg.retention.eventsDays)
+
+  /** The first local day every one of the sites still has raw events for. */
+  const firstRawDay = (siteIds: readonly SiteId[]): string =>
+    siteIds.map((id) => firstKeptDay(retentionOf(id), deps.now(), deps.timeZoneOf(id))).reduce((latest, day) => (day > latest ? day : latest), '0000-01-01')
+
+  /** A 400 naming the first day raw events cover, for a range that starts before it. */
+  const checkRawCoverage = (siteIds: readonly SiteId[], range: Pick<ResolvedRange, 'from'>, what: string): void => {
+    const first = firstRawDay(siteIds)
+    if (range.from < first) {
+      throw badQuery(`${what} read raw events, which are kept ${Math.min(...siteIds.map(retentionOf))} days: the first day ${what} can cover is ${first} (this range starts ${range.from})`)
+    }
+  }
+
+  const requestOf = (siteIds: readonly SiteId[], range: Pick<ResolvedRange, 'from' | 'to'>, filters: readonly StatsFilter[]): FilteredRequest => ({
+    filters,
+    from: range.from,
+    sites: siteIds.map((id) => ({ goals: deps.goals(id), id, timeZone: deps.timeZoneOf(id) })),
+    to: range.to,
+  })
+
+  /**
+   * Per goal name (summed over the sites that have it): conversions and converting visitors.
+   * Without filters, rolled-up goals cover the whole range; the others cover it from the
+   * first raw day on (`since`).
+   */
+  async function goalRows(siteIds: readonly SiteId[], range: ResolvedRange, filters: readonly StatsFilter[], visitors: number): Promise<GoalBreakdownRow[]> {
+    const order: string[] = []
+    const rows = new Map<string, GoalBreakdownRow>()
+    const rowOf = (name: string) => {
+      let row = rows.get(name)
+      if (!row) {
+        order.push(name)
+        rows.set(name, (row = { conversionRate: 0, conversions: 0, key: name, visitors: 0 }))
+      }
+      return row
+    }
+    for (const id of siteIds) for (const goal of deps.goals(id)) rowOf(goal.name)
+    const rolledUp = filters.length === 0
+    const rawFrom = rolledUp ? firstRawDay(siteIds) : range.from
+    const rawRange = { from: rawFrom > range.from ? rawFrom : range.from, to: range.to }
+    const raw = siteIds.map((id) => ({ goals: deps.goals(id).filter((goal) => !rolledUp || !fromRollups(goal)), id }))
+    const rollup = rolledUp ? siteIds.map((id) => ({ id, names: deps.goals(id).filter(fromRollups) })) : []
+    const [rawRows, rollupRows] = await Promise.all([
+      raw.some((site) => site.goals.length > 0) && rawRange.from <= rawRange.to
+        ? filtered.goals({ ...requestOf([], rawRange, filters), sites: raw.map((site) => ({ goals: site.goals, id: site.id, timeZone: deps.timeZoneOf(site.id) })) })
+        : [],
+      eventGoalTotals(payload, cfg, range.from, range.to, rollup.map((site) => ({ events: site.names.map((goal) => ({ event: goal.event, name: goal.name })), siteId: site.id }))),
+    ])
+    for (const found of [...rawRows, ...rollupRows]) {
+      const row = rowOf(found.name)
+      row.conversions += found.conversions
+      row.visitors += found.visitors
+    }
+    if (rawRange.from > range.from) {
+      for (const site of raw) for (const goal of site.goals) rowOf(goal.name).since = rawRange.from
+    }
+    return order
+      .map((name) => rows.get(name)!)
+      .map((row) => ({ ...row, conversionRate: ratio(row.visitors, visitors) }))
+      .sort((x, y) => y.visitors - x.visitors || y.conversions - x.conversions || (x.key < y.key ? -1 : x.key > y.key ? 1 : 0))
+  }
+
+  /** A saved funnel of a site, or steps given as goal names: the goals, checked. */
+  function funnelGoals(siteId: SiteId, query: { funnel?: string; steps?: string[] }): { goals: Goal[]; name: null | string } {
+    if ((query.funnel === undefined) === (query.steps === undefined)) throw badQuery('funnel: give a saved funnel\'s name (funnel=) or its steps (steps=goal1,goal2,…)')
+    let names: string[]
+    if (query.funnel !== undefined) {
+      const saved = (deps.funnels?.(siteId) ?? []).find((funnel) => funnel.name === query.funnel)
+      if (!saved) throw badQuery(`funnel: this site has no funnel named "${query.funnel.slice(0, 120)}"`)
+      names = saved.steps
+    } else names = query.steps!
+    if (names.length < MIN_FUNNEL_STEPS || names.length > MAX_FUNNEL_STEPS) throw badQuery(`steps: ${MIN_FUNNEL_STEPS} to ${MAX_FUNNEL_STEPS} goals`)
+    const goals = deps.goals(siteId)
+    return {
+      goals: names.map((name) => {
+        const goal = goals.find((candidate) => candidate.name === name)
+        if (!goal) throw badQuery(`steps: "${name.slice(0, 120)}" is not one of this site's goals (${goals.map((g) => g.name).join(', ') || 'none'})`)
+        return goal
+      }),
+      name: query.funnel ?? null,
+    }
+  }
+
+  return { checkRawCoverage, filtered, firstRawDay, funnelGoals, goalRows, requestOf }
+}
+
+export type Explore = ReturnType<typeof createExplore>

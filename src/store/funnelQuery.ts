@@ -1,0 +1,72 @@
+/**
+ * The SQL of a funnel over one site's raw events: a visit reaches step k when it converts for
+ * goals 1..k in that order (events ordered by time, then event id); other events in between,
+ * repeats and steps out of order are allowed, a step before the previous one does not count.
+ * Taking, for each step, the visit's earliest matching event after the previous step's is
+ * exact: an earlier match never leaves fewer later steps reachable.
+ */
+import type { Payload } from 'payload'
+
+import type { Goal } from '../core/goals.js'
+import type { SanitizedAnalyticsConfig } from '../types.js'
+
+import { ENGAGEMENT } from '../core/dailyStats.js'
+import { collectionTable, drizzleOf, sql } from './db.js'
+import { goalPredicate } from './filteredStats.js'
+
+const a = (alias: string) => sql.identifier(alias)
+
+export interface FunnelCounts {
+  /** Per step, the distinct visitors of visits that reached it. */
+  steps: number[]
+  /** Distinct visitors of the range (per local day, summed). */
+  visitors: number
+}
+
+export async function funnelCounts(
+  payload: Payload,
+  cfg: SanitizedAnalyticsConfig,
+  args: { end: Date; siteId: number | string; start: Date; steps: readonly Goal[]; timeZone: string },
+): Promise<FunnelCounts> {
+  const e = collectionTable(payload, cfg.slugs.events)
+  const range = sql`x.${e.id('site')} = ${String(args.siteId)} AND x.${e.id('timestamp')} >= ${args.start.toISOString()}::timestamptz
+    AND x.${e.id('timestamp')} < ${args.end.toISOString()}::timestamptz AND x.${e.id('type')} <> ${ENGAGEMENT}`
+  // Only the visits' events that match some step are kept for the step joins.
+  const anyStep = sql.join(args.steps.map((goal) => goalPredicate(goal)), sql` OR `)
+  const stepCtes = args.steps.map((goal, index) => {
+    const name = a(`s${index}`)
+    if (index === 0) {
+      return sql`${name} AS MATERIALIZED (
+        SELECT DISTINCT ON (e.${a('session')}) e.${a('session')}, e.${a('visitor')}, e.${a('ts')}, e.${a('eid')}
+        FROM fe e WHERE ${goalPredicate(goal)} ORDER BY e.${a('session')}, e.${a('ts')}, e.${a('eid')} COLLATE "C")`
+    }
+    const previous = a(`s${index - 1}`)
+    return sql`${name} AS MATERIALIZED (
+      SELECT DISTINCT ON (e.${a('session')}) e.${a('session')}, p.${a('visitor')}, e.${a('ts')}, e.${a('eid')}
+      FROM ${previous} p JOIN fe e ON e.${a('session')} = p.${a('session')}
+        AND (e.${a('ts')} > p.${a('ts')} OR (e.${a('ts')} = p.${a('ts')} AND e.${a('eid')} COLLATE "C" > p.${a('eid')} COLLATE "C"))
+      WHERE ${goalPredicate(goal)} ORDER BY e.${a('session')}, e.${a('ts')}, e.${a('eid')} COLLATE "C")`
+  })
+  // Visitors of a step: distinct (local day, hash) of the visits' first step, as every visitor figure.
+  const counts = args.steps.map(
+    (_, index) => sql`(SELECT count(DISTINCT to_char(${a('ts')} AT TIME ZONE ${args.timeZone}, 'YYYY-MM-DD') || ${'|'} || ${a('visitor')}) FROM ${a(`s${index}`)} WHERE ${a('visitor')} IS NOT NULL)::float8`,
+  )
+  const query = sql`
+    WITH fe AS MATERIALIZED (SELECT * FROM (
+      SELECT x.${e.id('type')} AS ${a('type')}, NULLIF(x.${e.id('path')}, '') AS ${a('path')}, x.${e.id('props')} AS ${a('props')},
+        NULLIF(x.${e.id('sessionId')}, '') AS ${a('session')}, NULLIF(x.${e.id('visitorHash')}, '') AS ${a('visitor')},
+        x.${e.id('timestamp')} AS ${a('ts')}, x.${e.id('eventId')} AS ${a('eid')}
+      FROM ${e.ref} x WHERE ${range} AND NULLIF(x.${e.id('sessionId')}, '') IS NOT NULL
+    ) e WHERE ${anyStep}),
+    ${sql.join(stepCtes, sql`, `)}
+    SELECT ARRAY[${sql.join(counts, sql`, `)}] AS ${a('steps')},
+      (SELECT count(DISTINCT to_char(x.${e.id('timestamp')} AT TIME ZONE ${args.timeZone}, 'YYYY-MM-DD') || ${'|'} || x.${e.id('visitorHash')})
+        FROM ${e.ref} x WHERE ${range} AND NULLIF(x.${e.id('visitorHash')}, '') IS NOT NULL)::float8 AS ${a('visitors')}`
+  const rows = await drizzleOf(payload).transaction(async (tx) => {
+    await tx.execute(sql`SET LOCAL work_mem = '64MB'`)
+    return (await tx.execute(query)).rows as Array<{ steps: number[] | string; visitors: number }>
+  })
+  const row = rows[0]!
+  const steps = Array.isArray(row.steps) ? row.steps.map(Number) : String(row.steps).replace(/[{}]/g, '').split(',').map(Number)
+  return { steps, visitors: Number(row.visitors) }
+}
