@@ -12,7 +12,17 @@ import { relationId } from '../src/core/relationId.js'
 import { checkRemoteId, SOURCE_KINDS, SOURCE_STATUSES } from '../src/sources/kinds.js'
 import { secretBoxOf } from '../src/sources/credentials.js'
 import { applyOverride } from './applyOverride.js'
-import { webhookUrl } from './AnalyticsReports.js'
+
+/** A source's base URL: http(s) (self-hosted sources may sit on an internal network). */
+const httpUrl = (value: unknown): string | true => {
+  if (value === null || value === undefined || value === '') return true
+  try {
+    const { protocol } = new URL(String(value))
+    return protocol === 'https:' || protocol === 'http:' || 'An http:// or https:// URL'
+  } catch {
+    return 'An http:// or https:// URL'
+  }
+}
 
 const HIDDEN_FIELDS = new Set(['credentialSealed', 'ownerId'])
 
@@ -119,7 +129,7 @@ export function buildAnalyticsSources(cfg: SanitizedAnalyticsConfig): Collection
     fields: [
       { name: 'name', type: 'text', required: true },
       { name: 'kind', type: 'select', options: [{ label: 'Google Search Console', value: 'gsc' }, { label: 'Matomo', value: 'matomo' }, { label: 'Plausible (Stats API)', value: 'plausible' }], required: true },
-      { name: 'baseUrl', type: 'text', admin: { condition: (data) => data.kind !== 'gsc', description: 'e.g. https://matomo.example.com or https://plausible.io' }, validate: webhookUrl },
+      { name: 'baseUrl', type: 'text', admin: { condition: (data) => data.kind !== 'gsc', description: 'e.g. https://matomo.example.com or https://plausible.io' }, validate: httpUrl },
       {
         name: 'credential',
         type: 'text',

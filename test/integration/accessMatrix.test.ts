@@ -226,6 +226,7 @@ const SUBJECTS: Subject[] = [
     make: async () => (await create('analytics-reports', { name: `Matrix ${unique()}`, tenant: tenants.acme })).id,
     name: 'analytics-reports (Acme’s tenant)',
     slug: 'analytics-reports',
+    update: { body: { name: 'Changed' }, changed: (doc) => doc.name === 'Changed' },
   },
   {
     // Acme's editor's API key: made by any logged-in user for themselves; read, changed and

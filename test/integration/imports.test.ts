@@ -12,7 +12,7 @@ import path from 'node:path'
 import { pipeline } from 'node:stream/promises'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 
-import type { StatsResult } from '../../src/stats/types.js'
+import type { BreakdownRow, StatsResult } from '../../src/stats/types.js'
 
 import { addDays, todayIn } from '../../src/core/statsRange.js'
 import { importPlausibleCsv } from '../../src/imports/plausibleCsv.js'
@@ -221,7 +221,7 @@ describe('Plausible CSV import', () => {
 
   test('breakdowns hold every key as written, commas, quotes and unicode included', async () => {
     const stats = await statsOf(siteId, D1, D3)
-    const rows = (name: keyof StatsResult['breakdowns']) => new Map((stats.breakdowns[name] ?? []).map((row) => [row.key, row]))
+    const rows = (name: (typeof BREAKDOWNS)[number]) => new Map<string, BreakdownRow>((stats.breakdowns[name] ?? []).map((row) => [row.key, row]))
 
     const expectedSources = sumsBy(sources, (row) => (row[1] === 'Direct / None' ? '' : row[1]), { pageviews: (r) => r[8], visitors: (r) => r[9], visits: (r) => r[10] })
     expect(rows('sources').size).toBe(expectedSources.size)
