@@ -69,6 +69,8 @@ export interface TrafficModelOptions {
   dailyEvents: number
   /** Pages of the busiest site (the others have fewer, down to 200). @default 30000 */
   largestSitePages?: number
+  /** Names the sites' domains (`site<i>.<name>.test`), so two models can share an app. @default 'model' */
+  name?: string
   seed: number
   /** @default 20 */
   sites?: number
@@ -138,7 +140,7 @@ export class TrafficModel {
     const largestPages = options.largestSitePages ?? 30_000
     this.sites = weights.map((weight, index) => ({
       dailyEvents: (options.dailyEvents * weight) / total,
-      domain: `site${index}.model.test`,
+      domain: `site${index}.${options.name ?? 'model'}.test`,
       index,
       pages: Math.max(200, Math.round(largestPages * weight)),
       timeZone: zones[index % zones.length]!,
