@@ -148,6 +148,9 @@ function rssOf(pid: number): number {
 
 interface WorkerReport {
   claimed: number
+  /** Attempts of the run that failed before one succeeded (see bench/aggregateWorker.ts). */
+  failedAttempts: number
+  failures: string[]
   cpuSeconds: number
   daysRecomputed: number
   durationMs: number
@@ -222,8 +225,25 @@ async function storeEvents(p: Payload, events: readonly AnalyticsEvent[]) {
   }
 }
 
+/**
+ * Append to the buffer as the ingest would, in chunks of 1,000. The buffer's client gives up on
+ * a command after 1 s (FAIL_FAST_REDIS_OPTIONS); on this shared machine a starved process can
+ * miss that for a reply that did arrive, so a failed chunk is tried again (an entry appended
+ * twice is stored once: the insert skips a known event id, as after any redelivery).
+ */
 async function appendToBuffer(p: Payload, events: readonly AnalyticsEvent[]) {
-  for (let start = 0; start < events.length; start += BATCH_SIZE) await p.analytics!.buffer.append(events.slice(start, start + BATCH_SIZE))
+  for (let start = 0; start < events.length; start += 1_000) {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await p.analytics!.buffer.append(events.slice(start, start + 1_000))
+        break
+      } catch (error) {
+        if (attempt >= 5) throw error
+        log(`append failed (${(error as Error).message}); trying again`)
+        await new Promise((resolve) => setTimeout(resolve, 1_000))
+      }
+    }
+  }
 }
 
 const byTime = (a: AnalyticsEvent, b: AnalyticsEvent) => (a.timestamp < b.timestamp ? -1 : a.timestamp > b.timestamp ? 1 : 0)
@@ -296,6 +316,7 @@ async function drain(p: Payload, sites: StoredSite[], runWorker: () => ReturnTyp
   const { report } = run
   const seconds = report.durationMs / 1000
   const cpuTotal = run.cpuSeconds.worker + run.cpuSeconds.postgres + run.cpuSeconds.redis
+  if (report.failedAttempts > 0) log(`drain: ${report.failedAttempts} failed attempt(s) before the run went through: ${report.failures.join(' | ')}`)
   log(
     `drain: ${report.claimed.toLocaleString('en-US')} events, ${report.daysRecomputed} (site, day)s recomputed in ${round(seconds, 2)} s → ${Math.round(report.claimed / seconds)} events/s; ` +
       `CPU worker ${run.cpuSeconds.worker} s, Postgres ${run.cpuSeconds.postgres} s, Redis ${run.cpuSeconds.redis} s; load ${load().join(' ')}`,
@@ -317,6 +338,8 @@ async function drain(p: Payload, sites: StoredSite[], runWorker: () => ReturnTyp
     historyEvents,
     loadAverageBefore: loadBefore,
     peakRssMB: run.peakRssMB,
+    failedAttempts: report.failedAttempts,
+    failures: report.failures.slice(0, 3),
     ratioVsCopy: round(eventsPerSecond / reference.eventsPerSecond, 2),
     reference: { what: 'one COPY FROM STDIN of the same rows into a table with the same indexes and history', ...reference },
     rowsWritten: report.rowsWritten,
@@ -353,15 +376,15 @@ async function steady(p: Payload, k: number, index: number, runWorker: () => Ret
   await drizzle(p).execute(sql`ANALYZE analytics_events`)
   log(`steady state K=${k.toLocaleString('en-US')}: ${stored.toLocaleString('en-US')} events on ${day} (${STEADY_ZONE}) stored and aggregated (${round((performance.now() - started) / 1000)} s)`)
 
-  const runs: Array<{ cpuSeconds: Record<'postgres' | 'redis' | 'worker', number>; durationS: number; newEvents: number; rowsWritten: number }> = []
+  const runs: Array<{ cpuSeconds: Record<'postgres' | 'redis' | 'worker', number>; durationS: number; failedAttempts: number; newEvents: number; rowsWritten: number }> = []
   const added: AnalyticsEvent[] = []
   for (const slot of newSlots) {
     const events = eventsOf(model, model.slotHits(0, day, slot), [site!])
     added.push(...events)
     await appendToBuffer(p, events)
     const run = await runWorker()
-    runs.push({ cpuSeconds: run.cpuSeconds, durationS: round(run.report.durationMs / 1000, 2), newEvents: run.report.claimed, rowsWritten: run.report.rowsWritten })
-    log(`  run: ${run.report.claimed} new events, ${run.report.daysRecomputed} day(s) recomputed in ${round(run.report.durationMs / 1000, 2)} s; CPU worker ${run.cpuSeconds.worker} s, Postgres ${run.cpuSeconds.postgres} s, Redis ${run.cpuSeconds.redis} s; load ${load().join(' ')}`)
+    runs.push({ cpuSeconds: run.cpuSeconds, durationS: round(run.report.durationMs / 1000, 2), failedAttempts: run.report.failedAttempts, newEvents: run.report.claimed, rowsWritten: run.report.rowsWritten })
+    log(`  run: ${run.report.failedAttempts ? `(${run.report.failedAttempts} failed attempt(s): ${run.report.failures[0]}) ` : ''}${run.report.claimed} new events, ${run.report.daysRecomputed} day(s) recomputed in ${round(run.report.durationMs / 1000, 2)} s; CPU worker ${run.cpuSeconds.worker} s, Postgres ${run.cpuSeconds.postgres} s, Redis ${run.cpuSeconds.redis} s; load ${load().join(' ')}`)
   }
   // Where the time goes: the recompute of that one day alone (nothing changed: it writes nothing).
   const recomputeStarted = performance.now()

@@ -129,6 +129,8 @@ export class TrafficModel {
   readonly sites: readonly ModelSite[]
   private readonly botShare: number
   private readonly pageTables = new Map<number, WeightedTable<number>>()
+  /** Local midnights by (site, day): finding one asks Intl a few dozen times. */
+  private readonly midnights = new Map<string, number>()
 
   constructor(options: TrafficModelOptions) {
     this.seed = options.seed
@@ -166,12 +168,19 @@ export class TrafficModel {
     const rng = createRng(subSeed(this.seed, 'slot', site, day, slot))
     const slotShare = HOURLY_SHARE[Math.floor((slot * 24) / SLOTS_PER_DAY)]! / HOUR_TOTAL / (SLOTS_PER_DAY / 24)
     const visits = roundRandom(rng, (dayEvents / EVENTS_PER_VISIT) * slotShare)
-    const slotStart = dayBounds(day, model.timeZone).start.getTime() + slot * SLOT_MS
+    const slotStart = this.midnight(model, day) + slot * SLOT_MS
     const hits: Hit[] = []
     for (let visit = 0; visit < visits; visit++) {
       this.visit(rng, model, `${site}-${day}-${slot}-${visit}`, slotStart + rng.int(SLOT_MS), hits)
     }
     return hits.sort(byArrival)
+  }
+
+  private midnight(model: ModelSite, day: string): number {
+    const key = `${model.timeZone}|${day}`
+    let start = this.midnights.get(key)
+    if (start === undefined) this.midnights.set(key, (start = dayBounds(day, model.timeZone).start.getTime()))
+    return start
   }
 
   /** A visitor of a site: the same id is the same person (address, user-agent, country, screen) on every day. */
