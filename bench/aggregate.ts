@@ -442,24 +442,31 @@ async function main() {
   // Linear in K (each run recomputes the whole day): what a 5 M-event day would take, from the two largest measured days.
   const measured = steadyStates.filter((state) => state.runs.length > 0).sort((a, b) => a.eventsInDay - b.eventsInDay)
   const at5M = measured.find((state) => state.k >= 5_000_000)
-  let estimate5M: null | number = null
+  const cpuOfRun = (state: (typeof measured)[number]) => state.cpuSecondsMedian.postgres + state.cpuSecondsMedian.redis + state.cpuSecondsMedian.worker
+  let estimate5M: null | { cpuSeconds: number; durationS: number } = null
   if (!at5M && measured.length >= 2) {
     const [a, b] = measured.slice(-2) as [(typeof measured)[number], (typeof measured)[number]]
-    const slope = (b.durationSMedian - a.durationSMedian) / (b.eventsInDay - a.eventsInDay)
-    estimate5M = round(b.durationSMedian + slope * (5_000_000 - b.eventsInDay), 1)
+    const extrapolate = (x: number, y: number) => round(y + ((y - x) / (b.eventsInDay - a.eventsInDay)) * (5_000_000 - b.eventsInDay), 1)
+    // CPU seconds first: unlike the duration, they hardly move with the load of other processes.
+    estimate5M = { cpuSeconds: extrapolate(cpuOfRun(a), cpuOfRun(b)), durationS: extrapolate(a.durationSMedian, b.durationSMedian) }
   }
-  const valid = drained.check.daily.ok && drained.check.eventsStored && monthly.ok && steadyStates.every((state) => state.check?.ok ?? true)
+  const failedRuns = drained.failedAttempts + steadyStates.reduce((sum, state) => sum + state.runs.reduce((n, run) => n + run.failedAttempts, 0), 0)
+  const valid = failedRuns === 0 && drained.check.daily.ok && drained.check.eventsStored && monthly.ok && steadyStates.every((state) => state.check?.ok ?? true)
   resultLine = JSON.stringify({
     bench: 'aggregate',
     valid,
     loadAverage: { end: load(), start: loadAtStart },
     drain: drained,
     steadyState: steadyStates.map(({ check, ...state }) => ({ ...state, check: check ? { mismatches: check.mismatches, ok: check.ok, rows: check.rows } : null })),
-    steadyRunSecondsAt5M: at5M ? { measured: at5M.durationSMedian } : { estimatedLinear: estimate5M },
+    failedRuns,
+    steadyRunAt5M: at5M ? { measuredCpuSeconds: round(cpuOfRun(at5M), 2), measuredDurationS: at5M.durationSMedian } : { estimatedLinear: estimate5M },
     check: { daily: drained.check.daily.ok, monthlyRollup: monthly, steadyDay: steadyStates.map((state) => state.check?.ok ?? null) },
     targets: {
       drainVsCopy: { met: drained.ratioVsCopy >= TARGETS.drainVsCopy, ratio: drained.ratioVsCopy, target: TARGETS.drainVsCopy },
-      steadyRunAt5M: { met: at5M ? at5M.durationSMedian <= TARGETS.steadyRunSecondsAt5M : estimate5M === null ? null : estimate5M <= TARGETS.steadyRunSecondsAt5M, targetS: TARGETS.steadyRunSecondsAt5M },
+      steadyRunAt5M: {
+        met: at5M ? at5M.durationSMedian <= TARGETS.steadyRunSecondsAt5M : estimate5M === null ? null : Math.max(estimate5M.cpuSeconds / 2, estimate5M.durationS) <= TARGETS.steadyRunSecondsAt5M,
+        targetS: TARGETS.steadyRunSecondsAt5M,
+      },
     },
     setup: { batchSize: BATCH_SIZE, durability, historyDays: HISTORY_DAYS, redis: 'appendonly yes, appendfsync everysec', seed: SEED, sites: SITES, steadyRuns: STEADY_RUNS, steadyZone: STEADY_ZONE },
   })
