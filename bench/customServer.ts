@@ -35,7 +35,7 @@ const noLimit = { limit: 1_000_000_000, windowSeconds: 60 }
 const app = next({ dev: false, dir: path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../dev'), hostname: '127.0.0.1', port })
 await app.prepare()
 const handleWithNext = app.getRequestHandler()
-const ingest = await createIngestListener({ keyPrefix, rateLimits: { perClient: noLimit, perSite: noLimit }, redisUrl })
+const ingest = await createIngestListener({ keyPrefix, rateLimits: { perClient: noLimit, perSite: noLimit }, redisUrl, trustProxy: 1 })
 
 const server = createServer((req, res) => {
   if (!ingest.handle(req, res)) void handleWithNext(req, res)

