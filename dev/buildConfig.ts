@@ -78,6 +78,16 @@ const envTrustProxy = (): number | undefined => {
 }
 const ENV_TRUST_PROXY = envTrustProxy()
 
+/**
+ * `ANALYTICS_EXPORT_ROLES` (dev app only): comma-separated roles whose users may export (the
+ * `access.export` option); unset, whoever may read a site may export it (the plugin's default).
+ * The browser tests set `super-admin,tenant-manager`, so the plain editor reads but does not export.
+ */
+const ENV_EXPORT_ROLES = process.env.ANALYTICS_EXPORT_ROLES?.split(',').map((role) => role.trim()).filter(Boolean)
+const envExportAccess: NonNullable<AnalyticsPluginOptions['access']>['export'] = ENV_EXPORT_ROLES
+  ? ({ user }) => Boolean((user as DevUser).roles?.some((role) => ENV_EXPORT_ROLES.includes(role)))
+  : undefined
+
 /** The analytics options with the environment's rate limits and proxy trust under the caller's. */
 const withEnvIngest = (analytics: AnalyticsPluginOptions = {}): AnalyticsPluginOptions => {
   if (!ENV_RATE_LIMITS.perClient && !ENV_RATE_LIMITS.perSite && ENV_TRUST_PROXY === undefined) return analytics
@@ -127,6 +137,7 @@ export function buildDevConfig(options: DevConfigOptions): Promise<SanitizedConf
         canManageDefaults,
         defaults: { allowedHostnames: ['localhost'] },
         ...withEnvIngest(options.analytics),
+        access: { export: envExportAccess, ...options.analytics?.access },
       }),
       ...(options.plugins ?? []),
     ],

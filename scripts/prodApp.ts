@@ -94,6 +94,8 @@ export async function startApp(options: { analytics?: AnalyticsPluginOptions } =
       ANALYTICS_RATE_LIMIT_PER_CLIENT: '100000',
       // …and plays many visitors, each its own X-Forwarded-For, as a proxy in front would report them.
       ANALYTICS_TRUST_PROXY: '1',
+      // The plain editor reads but may not export (the browser test of `access.export`).
+      ANALYTICS_EXPORT_ROLES: 'super-admin,tenant-manager',
       DATABASE_URI: databaseUri,
       NEXT_TELEMETRY_DISABLED: '1',
       NODE_ENV: 'production',

@@ -71,7 +71,7 @@ export function ReportActionsButtons({ apiRoute, recipients, reportId, webhook }
       <ConfirmationModal
         body={`The report for the period up to today goes out now to ${audience}. Its schedule is not changed.`}
         confirmingLabel="Sending…"
-        confirmLabel="Send now"
+        confirmLabel="Yes, send it"
         heading="Send this report now?"
         modalSlug={modalSlug}
         onConfirm={async () => {

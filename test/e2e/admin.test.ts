@@ -437,6 +437,76 @@ describe('a tenant-limited user', () => {
   })
 })
 
+describe('access.export', () => {
+  test('a user without export rights (here: the plain editor) sees no Export button and gets 403 from the export endpoint', async () => {
+    const context = await contextFor(tokens.editor)
+    const page = await context.newPage()
+    await openDashboard(page, '/admin/analytics?range=7d')
+    await page.locator('[data-testid="analytics-kpi"]').first().waitFor()
+    expect(await page.locator('[data-testid="analytics-export"]').count()).toBe(0)
+    const refused = await fetch(`${app.url}/api/analytics/export?format=csv&siteId=${shop.id}`, { headers: { Authorization: `JWT ${tokens.editor}` } })
+    expect(refused.status).toBe(403)
+    expect(((await refused.json()) as { error: string }).error).toBe(`You may not export the analytics of site ${String(shop.id)}.`)
+    // The stats themselves stay readable to them; the super-admin has the button.
+    expect((await api('/stats?range=7d', tokens.editor)).status).toBe(200)
+    const admin = await (await contextFor(tokens.admin)).newPage()
+    await openDashboard(admin, '/admin/analytics?range=7d')
+    expect(await admin.locator('[data-testid="analytics-export"]').count()).toBe(1)
+    await admin.context().close()
+    await context.close()
+  })
+})
+
+describe('a report’s Preview and Send now', () => {
+  test('preview shows the email in the tenant’s branding; Send now delivers once and logs the delivery', async () => {
+    const headers = { Authorization: `JWT ${tokens.admin}`, 'content-type': 'application/json' }
+    await fetch(`${app.url}/api/analytics-settings`, {
+      body: JSON.stringify({ branding: { accentColor: '#0a7f3f', name: 'Acme Agency' }, scope: 'tenant', tenant: shop.tenant }),
+      headers,
+      method: 'POST',
+    })
+    const created = await fetch(`${app.url}/api/analytics-reports`, {
+      body: JSON.stringify({ enabled: false, name: 'E2E weekly', range: 'monthToDate', recipients: [{ email: 'e2e@example.com' }], sites: [shop.id], timeZone: 'UTC' }),
+      headers,
+      method: 'POST',
+    })
+    expect(created.status).toBe(201)
+    const { doc } = (await created.json()) as { doc: { id: number } }
+    const context = await contextFor(tokens.admin)
+    const page = await context.newPage()
+    await page.goto(`${app.url}/admin/collections/analytics-reports/${doc.id}`)
+    await page.locator('[data-testid="analytics-report-actions"]').waitFor()
+    await page.click('[data-testid="analytics-report-actions"] button:has-text("Preview")')
+    const frame = page.locator('[data-testid="analytics-report-preview"]')
+    await frame.waitFor()
+    const html = (await frame.getAttribute('srcdoc')) ?? ''
+    expect(html).toContain('E2E weekly')
+    expect(html).toContain('Acme Agency')
+    expect(html).toContain('background:#0a7f3f')
+    await shot(page, 'report-preview.png')
+
+    await page.click('[data-testid="analytics-report-actions"] button:has-text("Send now")')
+    await page.click('button:has-text("Yes, send it")')
+    await page.locator('text=Sent to e2e@example.com.').waitFor()
+    const deliveries = await fetch(`${app.url}/api/analytics-report-deliveries?where[source][equals]=${doc.id}&depth=0`, { headers })
+    const rows = ((await deliveries.json()) as { docs: Array<{ channel: string; recipient: string; status: string }> }).docs
+    expect(rows.map(({ channel, recipient, status }) => ({ channel, recipient, status }))).toEqual([{ channel: 'email', recipient: 'e2e@example.com', status: 'sent' }])
+
+    await context.close()
+
+    // The public share page of an Acme site wears the same brand.
+    const shared = await fetch(`${app.url}/api/analytics-settings`, { body: JSON.stringify({ publicDashboard: true, scope: 'site', site: shop.id }), headers, method: 'POST' })
+    const { doc: settings } = (await shared.json()) as { doc: { shareToken: string } }
+    const anonymous = await contextFor(null)
+    const visitor = await anonymous.newPage()
+    await openDashboard(visitor, `/admin/analytics/share/${settings.shareToken}`)
+    const brand = visitor.locator('[data-testid="analytics-share-brand"]')
+    expect(await brand.textContent()).toBe('Acme Agency')
+    expect(await brand.getAttribute('data-accent')).toBe('#0a7f3f')
+    await anonymous.close()
+  })
+})
+
 describe('share link', () => {
   test('the settings show the link with copy and rotate; it opens a read-only dashboard without login; rotating revokes the old one', async () => {
     const created = await fetch(`${app.url}/api/analytics-settings`, {
