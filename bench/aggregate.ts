@@ -26,7 +26,7 @@
  *
  * Environment (optional): BENCH_EVENTS=300000 (backlog), BENCH_HISTORY_DAILY_EVENTS=50000,
  * BENCH_SITES=20, BENCH_STEADY_K=100000,1000000 (add 5000000 for the 5 M day; each K costs
- * about K × 60 µs to generate and store first), BENCH_STEADY_RUNS=3, BENCH_BATCH_SIZE=5000,
+ * about K × 0.1–0.4 ms to generate and store first), BENCH_STEADY_RUNS=3, BENCH_BATCH_SIZE=5000,
  * BENCH_SEED=20261204, BENCH_WORKER_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof'.
  * Progress goes to stdout; the LAST line is one JSON object with the figures, the reference,
  * the ratio, the load average and `valid`. The exit code is 0 unless the bench itself failed.

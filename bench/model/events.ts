@@ -75,6 +75,7 @@ export const eventsOf = (model: TrafficModel, hits: readonly Hit[], sites: reado
 export async function storeModelSites(payload: Payload, model: TrafficModel): Promise<StoredSite[]> {
   const { docs: tenants } = await payload.find({ collection: 'tenants', depth: 0, limit: 100, pagination: false })
   const stored: StoredSite[] = []
+  const zoned: Array<number | string> = []
   for (const site of model.sites) {
     const existing = await payload.find({ collection: 'sites', depth: 0, limit: 1, where: { domain: { equals: site.domain } } })
     const tenant = tenants.length > 0 ? tenants[site.index % tenants.length]!.id : undefined
@@ -83,6 +84,7 @@ export async function storeModelSites(payload: Payload, model: TrafficModel): Pr
       (await payload.create({ collection: 'sites', data: { domain: site.domain, name: `Model ${site.index}`, ...(tenant === undefined ? {} : { tenant }) } as never }))
     if (site.timeZone !== 'UTC' && existing.docs.length === 0) {
       await payload.create({ collection: 'analytics-settings', data: { scope: 'site', site: doc.id, timeZone: site.timeZone } as never })
+      zoned.push(doc.id)
     }
     const tenantId = (doc as { tenant?: null | number | string | { id: number | string } }).tenant
     stored.push({
@@ -90,5 +92,9 @@ export async function storeModelSites(payload: Payload, model: TrafficModel): Pr
       settings: modelSiteSettings(site.timeZone),
     })
   }
+  // A new zone is applied by a background recompute of the site's days (jobs/rezone.ts), which
+  // the next aggregation run would start: done now, while the site has no events, it costs
+  // nothing and cannot run alongside (and inflate) a measured run.
+  if (zoned.length > 0) await payload.analytics?.jobs.rezone(zoned)
   return stored
 }
