@@ -181,7 +181,7 @@ export function buildAnalyticsReports(cfg: SanitizedAnalyticsConfig): Collection
       { name: 'enabled', type: 'checkbox', defaultValue: true },
       { name: 'sites', type: 'relationship', admin: { description: 'The sites reported on (or a whole tenant below).' }, hasMany: true, relationTo: cfg.slugs.sites },
       ...(cfg.tenantsCollection
-        ? [{ name: 'tenant', type: 'relationship', admin: { description: 'Every site of this tenant (admins only).' }, relationTo: cfg.tenantsCollection } as Field]
+        ? [{ name: 'tenant', type: 'relationship', admin: { description: 'Every site of this tenant (for those who manage its defaults).' }, relationTo: cfg.tenantsCollection } as Field]
         : []),
       ...scheduleFields,
       { name: 'range', type: 'select', defaultValue: 'lastWeek', options: REPORT_RANGES.map((value) => ({ label: label(value), value })), required: true },

@@ -155,6 +155,27 @@ describe('each audited action writes one row', () => {
     expect(stored).not.toContain(firstToken)
   })
 
+  test('reports: create, update (field names only), the plugin’s own bookkeeping not, delete', async () => {
+    const shop = sites['shop.acme.test']!
+    let id: number | string = ''
+    const created = await added(async () => {
+      const response = await rest<{ doc: { id: number | string } }>(payload, 'POST', '/analytics-reports', {
+        body: { enabled: false, name: 'Audited', range: 'lastWeek', sites: [shop.id], timeZone: 'UTC', webhook: { secret: 'whsec_audit' } },
+        token: editorToken,
+      })
+      expect(response.status).toBe(201)
+      id = response.body.doc.id
+    })
+    expect(created).toMatchObject([{ action: 'report.create', actorEmail: DEMO_USERS.tenantUser.email, details: { report: id }, via: 'rest' }])
+    const updated = await added(() => rest(payload, 'PATCH', `/analytics-reports/${id}`, { body: { hour: 7, name: 'Audited again' }, token: editorToken }))
+    expect(updated).toMatchObject([{ action: 'report.update', details: { changed: ['hour', 'name'], report: id } }])
+    // Unsubscribes and the last occurrence are the plugin's, not a user's change.
+    expect(await added(() => payload.update({ collection: 'analytics-reports', context: { analyticsInternal: true }, data: { lastOccurrenceAt: new Date().toISOString() } as never, id }))).toEqual([])
+    const deleted = await added(() => rest(payload, 'DELETE', `/analytics-reports/${id}`, { token: editorToken }))
+    expect(deleted).toMatchObject([{ action: 'report.delete', details: { name: 'Audited again', report: id } }])
+    expect(JSON.stringify(await allRows())).not.toContain('whsec_audit')
+  })
+
   test('erasure: the REST action and a deleted site', async () => {
     const shop = sites['shop.acme.test']!
     const erased = await added(async () => {
