@@ -115,8 +115,9 @@ export function v2Filters(filters: readonly unknown[]): StatsFilter[] {
     if (!Array.isArray(clauses) || clauses.length === 0 || clauses.some((value) => typeof value !== 'string' && typeof value !== 'number')) {
       throw new PlausibleQueryError(`Invalid filter ${JSON.stringify(filter)}: its clauses must be a non-empty list of values`)
     }
-    if (modifiers !== undefined && (typeof modifiers !== 'object' || modifiers === null || Object.values(modifiers).some(Boolean))) {
-      throw new PlausibleQueryError('Filter modifiers (case_sensitive: false) are not supported')
+    // Our filters match case-sensitively, Plausible's default; only that is answerable.
+    if (modifiers !== undefined && (typeof modifiers !== 'object' || modifiers === null || (modifiers as { case_sensitive?: unknown }).case_sensitive === false)) {
+      throw new PlausibleQueryError('Filter modifiers other than case_sensitive: true are not supported (our filters match case-sensitively)')
     }
     return { dimension: filterDimension(dimension), op, values: (clauses as Array<number | string>).map(String) }
   }
