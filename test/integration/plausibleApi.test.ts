@@ -28,6 +28,7 @@ let adminToken: string
 /** Secrets: Acme's editor's key, the admin's key limited to Globex, a sites-only key. */
 const keys = { editor: '', globexOnly: '', sitesOnly: '' }
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- Plausible's JSON answers of many shapes, read field by field and checked by the assertions
 type Answer = { body: Record<string, any>; headers: Headers; status: number }
 
 async function call(method: 'GET' | 'POST', path: string, key: null | string, body?: unknown): Promise<Answer> {
