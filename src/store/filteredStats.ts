@@ -253,11 +253,11 @@ export function createFilteredStore(payload: Payload, cfg: SanitizedAnalyticsCon
     async propValues(request, key, limit) {
       const rows = await run<Record<string, number | string>>(
         request,
-        sql`SELECT e.${a('props')} ->> ${key} AS ${a('key')}, count(DISTINCT ${dayVisitor('e')})::float8 AS ${a('visitors')},
+        sql`SELECT e.${a('value_text')} AS ${a('key')}, count(DISTINCT ${dayVisitor('e')})::float8 AS ${a('visitors')},
             count(DISTINCT CASE WHEN e.${a('session')} IS NOT NULL THEN e.${a('site')} || ${'|'} || e.${a('day')} || ${'|'} || e.${a('session')} END)::float8 AS ${a('visits')},
             (count(*) FILTER (WHERE e.${a('type')} = ${PAGEVIEW}))::float8 AS ${a('pageviews')}, count(*)::float8 AS ${a('events')}
-          FROM me e WHERE e.${a('props')} ? ${key} AND e.${a('props')} ->> ${key} IS NOT NULL
-          GROUP BY 1 ORDER BY ${a('visitors')} DESC, ${a('events')} DESC, (e.${a('props')} ->> ${key}) COLLATE "C" LIMIT ${limit}`,
+          FROM (SELECT m.*, m.${a('props')} ->> ${key} AS ${a('value_text')} FROM me m) e WHERE e.${a('value_text')} IS NOT NULL
+          GROUP BY e.${a('value_text')} ORDER BY ${a('visitors')} DESC, ${a('events')} DESC, e.${a('value_text')} COLLATE "C" LIMIT ${limit}`,
       )
       return rows.map((row) => topKeyRow(`prop:${key}` as StatsDimension, row))
     },
