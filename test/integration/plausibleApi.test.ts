@@ -254,6 +254,19 @@ describe('filters', () => {
   })
 })
 
+describe('custom properties and goals', () => {
+  test('a custom property as a dimension equals our property breakdown', async () => {
+    const { breakdowns } = await ours(`siteId=${shop.id}&range=30d&breakdown=prop:plan&limit=1000`)
+    const mine = (breakdowns as Record<string, Array<{ events?: number; key: string; visitors: number }>>)['prop:plan']!
+    expect(mine.length).toBeGreaterThan(0)
+    const answer = await query({ date_range: '30d', dimensions: ['event:props:plan'], metrics: ['visitors', 'events'], site_id: 'shop.acme.test' })
+    expect(answer.status).toBe(200)
+    expect(new Map(answer.body.results.map((row: { dimensions: string[]; metrics: number[] }) => [row.dimensions[0], row.metrics]))).toEqual(
+      new Map(mine.map((row) => [row.key, [row.visitors, row.events ?? 0]])),
+    )
+  })
+})
+
 describe('Stats API v1', () => {
   test('aggregate with compare=previous_period equals our compare', async () => {
     const answer = await call('GET', '/v1/stats/aggregate?site_id=shop.acme.test&period=7d&metrics=visitors,pageviews,bounce_rate&compare=previous_period', keys.editor)
