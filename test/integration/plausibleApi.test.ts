@@ -267,6 +267,19 @@ describe('custom properties and goals', () => {
   })
 })
 
+describe('goals', () => {
+  test('event:goal as a dimension equals our goal breakdown (visitors, conversions, conversion rate)', async () => {
+    const { breakdowns } = await ours(`siteId=${shop.id}&range=30d&breakdown=goals`)
+    const goals = breakdowns.goals!
+    expect(goals.some((goal) => goal.conversions > 0)).toBe(true)
+    const answer = await query({ date_range: '30d', dimensions: ['event:goal'], metrics: ['visitors', 'events', 'conversion_rate'], site_id: 'shop.acme.test' })
+    expect(answer.status).toBe(200)
+    expect(new Map(answer.body.results.map((row: { dimensions: string[]; metrics: number[] }) => [row.dimensions[0], row.metrics]))).toEqual(
+      new Map(goals.map((goal) => [goal.key, [goal.visitors, goal.conversions, Math.round(goal.conversionRate * 10_000) / 100]])),
+    )
+  })
+})
+
 describe('Stats API v1', () => {
   test('aggregate with compare=previous_period equals our compare', async () => {
     const answer = await call('GET', '/v1/stats/aggregate?site_id=shop.acme.test&period=7d&metrics=visitors,pageviews,bounce_rate&compare=previous_period', keys.editor)
