@@ -7,6 +7,7 @@
 import * as z from 'zod'
 
 import type { Breakdown, StatsTotals } from '../stats/types.js'
+import type { FilterDimension, FilterOp, StatsFilter } from './filters.js'
 
 import { addDays, firstRetainedDay, StatsInputError } from './statsRange.js'
 
@@ -57,11 +58,101 @@ export const TIME_DIMENSIONS = ['time', 'time:hour', 'time:day', 'time:week', 't
 export type TimeDimension = (typeof TIME_DIMENSIONS)[number]
 
 /** Which metrics a breakdown row has: visitors, pageviews and visits everywhere; the rest on some. */
-export function rowMetricProblem(metric: V2Metric, dimension: V2Dimension): null | string {
+export function rowMetricProblem(metric: V2Metric, dimension: NonNullable<PlannedQuery['breakdown']>): null | string {
+  if (dimension === 'event:goal') return metric === 'visitors' || metric === 'events' || metric === 'conversion_rate' ? null : `metric ${metric} is not available broken down by ${dimension} (visitors, events, conversion_rate)`
   if (metric === 'visitors' || metric === 'pageviews' || metric === 'visits' || metric === 'percentage') return null
+  if (metric === 'events' && dimension.startsWith('event:props:')) return null
   if ((metric === 'time_on_page' || metric === 'scroll_depth') && dimension === 'event:page') return null
   if (metric === 'events' && dimension === 'event:name') return null
   return `metric ${metric} is not available broken down by ${dimension}`
+}
+
+/** Plausible's filter dimensions → ours (`src/core/filters.ts`); `event:props:<key>` → `prop:<key>`. */
+const FILTER_DIMENSIONS: Record<string, FilterDimension> = {
+  'event:goal': 'goal',
+  'event:hostname': 'hostname',
+  'event:name': 'event',
+  'event:page': 'page',
+  'visit:browser': 'browser',
+  'visit:country': 'country',
+  'visit:device': 'device',
+  'visit:entry_page': 'entryPage',
+  'visit:exit_page': 'exitPage',
+  'visit:os': 'os',
+  'visit:source': 'source',
+  'visit:utm_campaign': 'utmCampaign',
+  'visit:utm_content': 'utmContent',
+  'visit:utm_medium': 'utmMedium',
+  'visit:utm_source': 'utmSource',
+  'visit:utm_term': 'utmTerm',
+}
+
+const NEGATED: Record<FilterOp, FilterOp> = { contains: 'contains_not', contains_not: 'contains', is: 'is_not', is_not: 'is' }
+
+function filterDimension(name: unknown): FilterDimension {
+  if (typeof name !== 'string') throw new PlausibleQueryError(`Invalid filter dimension ${JSON.stringify(name)}`)
+  if (name.startsWith('event:props:')) return `prop:${name.slice('event:props:'.length)}`
+  const dimension = FILTER_DIMENSIONS[name]
+  if (!dimension) throw new PlausibleQueryError(`Filtering by ${name} is not supported`)
+  return dimension
+}
+
+/**
+ * A v2 filter tree as our filters, which are ANDed simple filters with ORed values: `and`
+ * flattens, `not` of a simple filter negates it, `or` of simple filters on one dimension with
+ * one positive operator joins their values; anything else is a 400 that says so.
+ */
+export function v2Filters(filters: readonly unknown[]): StatsFilter[] {
+  const out: StatsFilter[] = []
+  const simple = (filter: unknown): StatsFilter => {
+    if (!Array.isArray(filter)) throw new PlausibleQueryError(`Invalid filter ${JSON.stringify(filter)}`)
+    const [op, dimension, clauses, modifiers] = filter as [unknown, unknown, unknown, unknown]
+    if (op === 'not') return negate(simple(dimension))
+    if (op === 'and' || op === 'or') throw new PlausibleQueryError(`Nested "${op}" filters are not supported`)
+    if (op === 'matches' || op === 'matches_not' || op === 'matches_wildcard' || op === 'matches_wildcard_not') throw new PlausibleQueryError(`Filter operator "${op}" is not supported (is, is_not, contains, contains_not)`)
+    if (op === 'has_done' || op === 'has_not_done') throw new PlausibleQueryError(`Behavioural filters (${op}) are not supported`)
+    if (op !== 'is' && op !== 'is_not' && op !== 'contains' && op !== 'contains_not') throw new PlausibleQueryError(`Invalid filter operator ${JSON.stringify(op)}`)
+    if (!Array.isArray(clauses) || clauses.length === 0 || clauses.some((value) => typeof value !== 'string' && typeof value !== 'number')) {
+      throw new PlausibleQueryError(`Invalid filter ${JSON.stringify(filter)}: its clauses must be a non-empty list of values`)
+    }
+    // Our filters match case-sensitively, Plausible's default; only that is answerable.
+    if (modifiers !== undefined && (typeof modifiers !== 'object' || modifiers === null || (modifiers as { case_sensitive?: unknown }).case_sensitive === false)) {
+      throw new PlausibleQueryError('Filter modifiers other than case_sensitive: true are not supported (our filters match case-sensitively)')
+    }
+    return { dimension: filterDimension(dimension), op, values: (clauses as Array<number | string>).map(String) }
+  }
+  const negate = (filter: StatsFilter): StatsFilter => ({ ...filter, op: NEGATED[filter.op] })
+  const visit = (filter: unknown) => {
+    if (Array.isArray(filter) && filter[0] === 'and') {
+      if (!Array.isArray(filter[1])) throw new PlausibleQueryError('Invalid "and" filter: expected a list of filters')
+      for (const inner of filter[1] as unknown[]) visit(inner)
+    } else if (Array.isArray(filter) && filter[0] === 'or') {
+      const parts = Array.isArray(filter[1]) ? (filter[1] as unknown[]).map(simple) : []
+      const [first] = parts
+      if (!first || parts.some((part) => part.dimension !== first.dimension || part.op !== first.op) || (first.op !== 'is' && first.op !== 'contains')) {
+        throw new PlausibleQueryError('"or" filters are supported only over one dimension with one of is / contains (write them as one filter with several values)')
+      }
+      out.push({ ...first, values: parts.flatMap((part) => part.values) })
+    } else out.push(simple(filter))
+  }
+  for (const filter of filters) visit(filter)
+  return out
+}
+
+/**
+ * v1's `filters` (`visit:browser==Chrome|Firefox;event:page!=/admin`, `~` contains, `!~`
+ * contains not) as v2 filters, which `v2Filters` then maps.
+ */
+export function v1Filters(text: string): Array<[FilterOp, string, string[]]> {
+  return text
+    .split(';')
+    .filter((part) => part.trim() !== '')
+    .map((part) => {
+      const match = /^([\w:.-]+?)(==|!=|!~|~)(.*)$/s.exec(part.trim())
+      if (!match) throw new PlausibleQueryError(`Invalid filter "${part.slice(0, 100)}": write it as property==value (or !=, ~, !~; values ORed with |)`)
+      const op: FilterOp = { '!=': 'is_not', '!~': 'contains_not', '==': 'is', '~': 'contains' }[match[2]!] as FilterOp
+      return [op, match[1]!, match[3]!.split('|')]
+    })
 }
 
 export const DEFAULT_V2_LIMIT = 10_000
@@ -145,13 +236,14 @@ export function customRange(pair: readonly [string, string]): { from: string; to
 
 /** The checked request: metrics, the one dimension (time or not) and the range's days. */
 export interface PlannedQuery {
-  breakdown: null | V2Dimension
+  /** A dimension of ours (`V2_DIMENSIONS`), a goal or a custom property's values. */
+  breakdown: null | V2Dimension | 'event:goal' | `event:props:${string}`
+  filters: StatsFilter[]
   metrics: V2Metric[]
   time: null | TimeDimension
 }
 
 export function planQuery(request: V2Request): PlannedQuery {
-  if (request.filters.length) throw new PlausibleQueryError('filters are not supported yet')
   if (request.include.comparisons !== undefined) throw new PlausibleQueryError('include.comparisons is not supported: ask for the previous range in a second query')
   const metrics: V2Metric[] = []
   for (const metric of request.metrics) {
@@ -161,17 +253,15 @@ export function planQuery(request: V2Request): PlannedQuery {
     metrics.push(metric as V2Metric)
   }
   let time: null | TimeDimension = null
-  let breakdown: null | V2Dimension = null
+  let breakdown: PlannedQuery['breakdown'] = null
   for (const dimension of request.dimensions) {
     if ((TIME_DIMENSIONS as readonly string[]).includes(dimension)) {
       if (time) throw new PlausibleQueryError('Only one time dimension is allowed')
       time = dimension as TimeDimension
-    } else if (dimension in V2_DIMENSIONS) {
+    } else if (dimension in V2_DIMENSIONS || dimension === 'event:goal' || /^event:props:[^:\p{Cc}]{1,64}$/u.test(dimension)) {
       if (breakdown) throw new PlausibleQueryError(`Breaking down by two dimensions (${breakdown}, ${dimension}) is not supported: our rollups keep one dimension at a time`)
-      breakdown = dimension as V2Dimension
-    } else if (dimension.startsWith('event:props:')) throw new PlausibleQueryError(`Dimension ${dimension} is not supported: custom properties are not broken down yet`)
-    else if (dimension === 'event:goal') throw new PlausibleQueryError('Dimension event:goal is not supported: goals are not supported yet')
-    else if (/^visit:(referrer|city|region|country_name|region_name|city_name|channel|browser_version|os_version)$/.test(dimension) || dimension === 'event:hostname') {
+      breakdown = dimension as PlannedQuery['breakdown']
+    } else if (/^visit:(referrer|city|region|country_name|region_name|city_name|channel|browser_version|os_version)$/.test(dimension) || dimension === 'event:hostname') {
       throw new PlausibleQueryError(`Dimension ${dimension} is not supported: it is not kept`)
     } else throw new PlausibleQueryError(`Invalid dimension "${dimension}"`)
   }
@@ -189,7 +279,7 @@ export function planQuery(request: V2Request): PlannedQuery {
       throw new PlausibleQueryError(`Invalid order_by entry "${key}": it must be one of the query's metrics or dimensions`)
     }
   }
-  return { breakdown, metrics, time }
+  return { breakdown, filters: v2Filters(request.filters), metrics, time }
 }
 
 /** Plausible's rounding of each metric (rates and durations as whole numbers, like its answers). */

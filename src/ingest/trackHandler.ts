@@ -97,7 +97,7 @@ export interface IngestRequest {
  * the answer.
  */
 export interface TrackReply {
-  /** JSON text, or null for an empty body. */
+  /** The body (JSON, or `ok` for Plausible's Events API), or null for an empty one. */
   body: null | string
   headers: Record<string, string>
   status: number

@@ -5,7 +5,7 @@
  * normalised `query`). The v1 endpoints are written as v2 queries (`./v1.ts`).
  */
 import type { BreakdownRow, SiteId, StatsCaller, StatsQuery, StatsResult, StatsService, StatsSite } from '../stats/types.js'
-import type { PlannedQuery, V2Metric, V2Request } from '../core/plausibleQuery.js'
+import type { PlannedQuery, V2Dimension, V2Metric, V2Request } from '../core/plausibleQuery.js'
 
 import { normalizeDomain } from '../core/domain.js'
 import {
@@ -67,10 +67,18 @@ function timeLabelOf(date: string, interval: 'day' | 'hour' | 'month' | 'week'):
   return interval === 'hour' ? hourLabel(date) : date
 }
 
-/** Rows of a breakdown, with the values each metric takes from them. */
+/** The service's rows of the planned breakdown: a dimension of ours, the goals, or a property's values. */
 function breakdownRows(plan: PlannedQuery & { breakdown: NonNullable<PlannedQuery['breakdown']> }, result: StatsResult): V2Row[] {
-  const rows: BreakdownRow[] = result.breakdowns[V2_DIMENSIONS[plan.breakdown]] ?? []
   const total = result.totals.visitors
+  if (plan.breakdown === 'event:goal') {
+    return (result.breakdowns.goals ?? []).map((row) => ({
+      dimensions: [row.key],
+      metrics: plan.metrics.map((metric) => metricValue(metric, { conversionRate: row.conversionRate, visitors: row.visitors }, { events: row.conversions })),
+    }))
+  }
+  const rows: BreakdownRow[] = plan.breakdown.startsWith('event:props:')
+    ? (result.breakdowns[`prop:${plan.breakdown.slice('event:props:'.length)}`] ?? [])
+    : (result.breakdowns[V2_DIMENSIONS[plan.breakdown as V2Dimension]] ?? [])
   return rows.map((row) => ({
     dimensions: [row.key],
     metrics: plan.metrics.map((metric) =>
@@ -104,12 +112,12 @@ export async function runV2Query(body: unknown, ctx: PlausibleContext): Promise<
   const offset = request.pagination.offset ?? 0
   const interval = plan.time ? timeInterval(plan.time, daysInRange(days.from, days.to)) : null
 
-  const query: StatsQuery = { from: days.from, range: 'custom', siteIds: [site.id], to: days.to }
+  const query: StatsQuery = { filters: plan.filters, from: days.from, range: 'custom', siteIds: [site.id], to: days.to }
   if (interval) query.interval = interval
-  if (plan.breakdown) {
-    query.breakdowns = [V2_DIMENSIONS[plan.breakdown]]
-    query.limit = MAX_BREAKDOWN_LIMIT
-  }
+  if (plan.breakdown === 'event:goal') query.goals = true
+  else if (plan.breakdown?.startsWith('event:props:')) query.props = [plan.breakdown.slice('event:props:'.length)]
+  else if (plan.breakdown) query.breakdowns = [V2_DIMENSIONS[plan.breakdown as V2Dimension]]
+  if (plan.breakdown) query.limit = MAX_BREAKDOWN_LIMIT
   const result = await ctx.stats.getStats(query, ctx.caller)
 
   let rows: V2Row[]

@@ -5,7 +5,7 @@
  */
 import type { PlausibleContext, V2Response } from './query.js'
 
-import { PlausibleQueryError } from '../core/plausibleQuery.js'
+import { PlausibleQueryError, v1Filters } from '../core/plausibleQuery.js'
 import { addDays, daysInRange, todayIn } from '../core/statsRange.js'
 import { runV2Query, siteByDomain } from './query.js'
 
@@ -31,7 +31,6 @@ function metricsOf(params: Params): string[] {
 export function v1DateRange(params: Params, ctx: Pick<PlausibleContext, 'now'>, timeZone: string): [string, string] | string {
   const period = params.get('period') ?? '30d'
   const date = params.get('date')
-  if (params.get('filters')) throw new PlausibleQueryError('filters are not supported yet')
   if (period === 'custom') {
     const [from, to] = (date ?? '').split(',')
     if (!from || !to || !DAY.test(from) || !DAY.test(to)) throw new PlausibleQueryError('With period=custom, date must be two dates: YYYY-MM-DD,YYYY-MM-DD')
@@ -60,6 +59,8 @@ const daysInMonth = (day: string): number => {
   return new Date(Date.UTC(year, month, 0)).getUTCDate()
 }
 
+const filtersOf = (params: Params) => v1Filters(params.get('filters') ?? '')
+
 const toObject = (metrics: string[], values: Array<null | number>) => Object.fromEntries(metrics.map((metric, index) => [metric, values[index] ?? 0]))
 
 export async function v1Aggregate(params: Params, ctx: PlausibleContext) {
@@ -67,7 +68,7 @@ export async function v1Aggregate(params: Params, ctx: PlausibleContext) {
   const site = await siteByDomain(ctx, site_id)
   const metrics = metricsOf(params)
   const date_range = v1DateRange(params, ctx, ctx.timeZoneOf(site.id))
-  const current = await runV2Query({ date_range, metrics, site_id }, ctx)
+  const current = await runV2Query({ date_range, filters: filtersOf(params), metrics, site_id }, ctx)
   const values = current.results[0]?.metrics ?? []
   const compare = params.get('compare')
   if (compare && compare !== 'previous_period') throw new PlausibleQueryError(`Invalid compare "${compare}": only previous_period`)
@@ -76,7 +77,7 @@ export async function v1Aggregate(params: Params, ctx: PlausibleContext) {
     const [from, to] = current.query.date_range as [string, string]
     const first = from.slice(0, 10)
     const length = daysInRange(first, to.slice(0, 10))
-    const before = await runV2Query({ date_range: [addDays(first, -length), addDays(first, -1)], metrics, site_id }, ctx)
+    const before = await runV2Query({ date_range: [addDays(first, -length), addDays(first, -1)], filters: filtersOf(params), metrics, site_id }, ctx)
     previous = before.results[0]?.metrics ?? []
   }
   return {
@@ -100,7 +101,7 @@ export async function v1Timeseries(params: Params, ctx: PlausibleContext) {
   const interval = params.get('interval') ?? 'date'
   if (interval !== 'date' && interval !== 'month') throw new PlausibleQueryError(`Invalid interval "${interval}": date or month`)
   const answer: V2Response = await runV2Query(
-    { date_range: v1DateRange(params, ctx, ctx.timeZoneOf(site.id)), dimensions: [interval === 'month' ? 'time:month' : 'time:day'], include: { time_labels: true }, metrics, site_id },
+    { date_range: v1DateRange(params, ctx, ctx.timeZoneOf(site.id)), dimensions: [interval === 'month' ? 'time:month' : 'time:day'], filters: filtersOf(params), include: { time_labels: true }, metrics, site_id },
     ctx,
   )
   // v1 lists every bucket, zeros included.
@@ -121,7 +122,7 @@ export async function v1Breakdown(params: Params, ctx: PlausibleContext) {
   if (!Number.isInteger(limit) || limit < 1 || limit > MAX_V1_LIMIT) throw new PlausibleQueryError(`Invalid limit: a whole number from 1 to ${MAX_V1_LIMIT}`)
   if (!Number.isInteger(page) || page < 1) throw new PlausibleQueryError('Invalid page: a whole number from 1')
   const answer = await runV2Query(
-    { date_range: v1DateRange(params, ctx, ctx.timeZoneOf(site.id)), dimensions: [property], metrics, pagination: { limit, offset: (page - 1) * limit }, site_id },
+    { date_range: v1DateRange(params, ctx, ctx.timeZoneOf(site.id)), dimensions: [property], filters: filtersOf(params), metrics, pagination: { limit, offset: (page - 1) * limit }, site_id },
     ctx,
   )
   // v1 names the row's value after the property (`event:page` → `page`).

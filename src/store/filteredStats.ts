@@ -172,8 +172,14 @@ function filteredCtes(events: CollectionTable, request: FilteredRequest): SqlQue
     )`
 }
 
-/** A visitor of one local day: hashes rotate daily, so visitors over a range are summed per day (as the rollups). */
-const dayVisitor = (row = '') => (row ? sql`CASE WHEN ${a(row)}.${a('visitor')} IS NOT NULL THEN ${a(row)}.${a('day')} || ${'|'} || ${a(row)}.${a('visitor')} END` : sql`CASE WHEN ${a('visitor')} IS NOT NULL THEN ${a('day')} || ${'|'} || ${a('visitor')} END`)
+/**
+ * A visitor of one site's local day: hashes rotate daily, so visitors over a range are summed
+ * per site and day (as the rollups).
+ */
+const dayVisitor = (row = 'e') => {
+  const col = (name: string) => sql`${a(row)}.${a(name)}`
+  return sql`CASE WHEN ${col('visitor')} IS NOT NULL THEN ${col('site')} || ${'|'} || ${col('day')} || ${'|'} || ${col('visitor')} END`
+}
 
 const NUMERIC_COUNTERS = ['aiTokens', 'automationRuns', 'bounces', 'events', 'exports', 'forms', 'leads', 'pageviews', 'totalDuration', 'visitors', 'visits'] as const
 
@@ -239,7 +245,7 @@ export function createFilteredStore(payload: Payload, cfg: SanitizedAnalyticsCon
         request,
         sql`SELECT k.${a('key')}, count(*)::float8 AS ${a('events')}
           FROM me e, jsonb_object_keys(CASE WHEN jsonb_typeof(e.${a('props')}) = 'object' THEN e.${a('props')} ELSE '{}'::jsonb END) AS k(${a('key')})
-          GROUP BY 1 ORDER BY 2 DESC, 1 COLLATE "C" LIMIT ${limit}`,
+          GROUP BY 1 ORDER BY 2 DESC, k.${a('key')} COLLATE "C" LIMIT ${limit}`,
       )
       return rows.map((row) => ({ events: Number(row.events), key: row.key }))
     },
@@ -247,11 +253,11 @@ export function createFilteredStore(payload: Payload, cfg: SanitizedAnalyticsCon
     async propValues(request, key, limit) {
       const rows = await run<Record<string, number | string>>(
         request,
-        sql`SELECT e.${a('props')} ->> ${key} AS ${a('key')}, count(DISTINCT ${dayVisitor('e')})::float8 AS ${a('visitors')},
+        sql`SELECT e.${a('value_text')} AS ${a('key')}, count(DISTINCT ${dayVisitor('e')})::float8 AS ${a('visitors')},
             count(DISTINCT CASE WHEN e.${a('session')} IS NOT NULL THEN e.${a('site')} || ${'|'} || e.${a('day')} || ${'|'} || e.${a('session')} END)::float8 AS ${a('visits')},
             (count(*) FILTER (WHERE e.${a('type')} = ${PAGEVIEW}))::float8 AS ${a('pageviews')}, count(*)::float8 AS ${a('events')}
-          FROM me e WHERE e.${a('props')} ? ${key} AND e.${a('props')} ->> ${key} IS NOT NULL
-          GROUP BY 1 ORDER BY ${a('visitors')} DESC, ${a('events')} DESC, 1 COLLATE "C" LIMIT ${limit}`,
+          FROM (SELECT m.*, m.${a('props')} ->> ${key} AS ${a('value_text')} FROM me m) e WHERE e.${a('value_text')} IS NOT NULL
+          GROUP BY e.${a('value_text')} ORDER BY ${a('visitors')} DESC, ${a('events')} DESC, e.${a('value_text')} COLLATE "C" LIMIT ${limit}`,
       )
       return rows.map((row) => topKeyRow(`prop:${key}` as StatsDimension, row))
     },
@@ -265,23 +271,23 @@ export function createFilteredStore(payload: Payload, cfg: SanitizedAnalyticsCon
             (${pageviews})::float8 AS ${a('pageviews')}, (${eventCount})::float8 AS ${a('events')} ${from}`
         switch (dimension) {
           case 'page':
-            return row(a('path'), sql`count(DISTINCT ${dayVisitor()})`, visits, sql`count(*)`, sql`0`, sql`FROM me WHERE ${a('type')} = ${PAGEVIEW} AND ${a('path')} IS NOT NULL GROUP BY ${a('path')}`)
+            return row(a('path'), sql`count(DISTINCT ${dayVisitor('u')})`, visits, sql`count(*)`, sql`0`, sql`FROM me u WHERE ${a('type')} = ${PAGEVIEW} AND ${a('path')} IS NOT NULL GROUP BY ${a('path')}`)
           case 'event':
             return row(
               a('type'),
-              sql`count(DISTINCT ${dayVisitor()})`,
+              sql`count(DISTINCT ${dayVisitor('u')})`,
               sql`0`,
               sql`0`,
               sql`count(*)`,
-              sql`FROM me WHERE ${a('type')} NOT IN (${sql.join(NON_CUSTOM_EVENT_TYPES.map((type) => sql`${type}`), sql`, `)}) GROUP BY ${a('type')}`,
+              sql`FROM me u WHERE ${a('type')} NOT IN (${sql.join(NON_CUSTOM_EVENT_TYPES.map((type) => sql`${type}`), sql`, `)}) GROUP BY ${a('type')}`,
             )
           case 'exitPage':
-            return row(a('exit_page'), sql`count(DISTINCT ${dayVisitor()})`, sql`count(*)`, sql`0`, sql`0`, sql`FROM vs WHERE ${a('exit_page')} IS NOT NULL GROUP BY ${a('exit_page')}`)
+            return row(a('exit_page'), sql`count(DISTINCT ${dayVisitor('u')})`, sql`count(*)`, sql`0`, sql`0`, sql`FROM vs u WHERE ${a('exit_page')} IS NOT NULL GROUP BY ${a('exit_page')}`)
           default: {
             const column = a(SESSION_COLUMNS[dimension as keyof typeof SESSION_COLUMNS])
             // Direct traffic is a row of its own ('' = Direct / None), as in the rollups.
             const key = dimension === 'source' ? sql`COALESCE(${column}, '')` : column
-            return row(key, sql`count(DISTINCT ${dayVisitor()})`, sql`count(*)`, sql`sum(${a('mpv')})`, sql`0`, sql`FROM vs WHERE ${key} IS NOT NULL GROUP BY 2`)
+            return row(key, sql`count(DISTINCT ${dayVisitor('u')})`, sql`count(*)`, sql`sum(${a('mpv')})`, sql`0`, sql`FROM vs u WHERE ${key} IS NOT NULL GROUP BY 2`)
           }
         }
       }

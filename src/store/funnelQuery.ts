@@ -47,10 +47,8 @@ export async function funnelCounts(
         AND (e.${a('ts')} > p.${a('ts')} OR (e.${a('ts')} = p.${a('ts')} AND e.${a('eid')} COLLATE "C" > p.${a('eid')} COLLATE "C"))
       WHERE ${goalPredicate(goal)} ORDER BY e.${a('session')}, e.${a('ts')}, e.${a('eid')} COLLATE "C")`
   })
-  // Visitors of a step: distinct (local day, hash) of the visits' first step, as every visitor figure.
-  const counts = args.steps.map(
-    (_, index) => sql`(SELECT count(DISTINCT to_char(${a('ts')} AT TIME ZONE ${args.timeZone}, 'YYYY-MM-DD') || ${'|'} || ${a('visitor')}) FROM ${a(`s${index}`)} WHERE ${a('visitor')} IS NOT NULL)::float8`,
-  )
+  // Visitors of a step: the distinct hashes of the visits that reached it (a hash is one visitor of one day).
+  const counts = args.steps.map((_, index) => sql`(SELECT count(DISTINCT ${a('visitor')}) FROM ${a(`s${index}`)})::float8`)
   const query = sql`
     WITH fe AS MATERIALIZED (SELECT * FROM (
       SELECT x.${e.id('type')} AS ${a('type')}, NULLIF(x.${e.id('path')}, '') AS ${a('path')}, x.${e.id('props')} AS ${a('props')},

@@ -483,6 +483,8 @@ const ENDPOINTS: Record<string, EndpointRow> = {
   'get /analytics/compare': { call: (role) => get(`/analytics/compare?siteId=${shop().id}`, role), statuses: userStatuses(200) },
   'get /analytics/realtime': { call: (role) => get(`/analytics/realtime?siteId=${shop().id}`, role), statuses: userStatuses(200) },
   'get /analytics/export': { call: (role) => get(`/analytics/export?range=month&siteId=${shop().id}`, role), statuses: userStatuses(200) },
+  // Steps among the shop's goals (its conversion events, by default).
+  'get /analytics/funnel': { call: (role) => get(`/analytics/funnel?siteId=${shop().id}&range=7d&steps=lead.created,form.submit`, role), statuses: userStatuses(200) },
   // A share link is the credential: the same for everyone, and a made-up token opens nothing.
   'get /analytics/share/:token/stats': {
     call: async (role) => ((await get('/analytics/share/not-a-token/stats', role)) === 404 ? get(`/analytics/share/${await shopShareToken()}/stats`, role) : 0),

@@ -28,6 +28,7 @@ let adminToken: string
 /** Secrets: Acme's editor's key, the admin's key limited to Globex, a sites-only key. */
 const keys = { editor: '', globexOnly: '', sitesOnly: '' }
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- Plausible's JSON answers of many shapes, read field by field and checked by the assertions
 type Answer = { body: Record<string, any>; headers: Headers; status: number }
 
 async function call(method: 'GET' | 'POST', path: string, key: null | string, body?: unknown): Promise<Answer> {
@@ -208,12 +209,15 @@ describe('Stats API v2: POST /api/v2/query', () => {
       [{ date_range: '7d', metrics: ['visitors'] }, /site_id/],
       [{ date_range: '7d', metrics: ['visitors', 'nonsense'], site_id: 'shop.acme.test' }, /Unknown metric "nonsense"/],
       [{ date_range: 'forever', metrics: ['visitors'], site_id: 'shop.acme.test' }, /Invalid date_range "forever"/],
-      [{ date_range: '7d', filters: [['is', 'visit:country', ['DE']]], metrics: ['visitors'], site_id: 'shop.acme.test' }, /filters are not supported yet/],
+      [{ date_range: '7d', filters: [['matches', 'event:page', ['^/blog']]], metrics: ['visitors'], site_id: 'shop.acme.test' }, /"matches" is not supported/],
+      [{ date_range: '7d', filters: [['or', [['is', 'visit:country', ['DE']], ['is', 'visit:browser', ['Chrome']]]]], metrics: ['visitors'], site_id: 'shop.acme.test' }, /"or" filters are supported only over one dimension/],
+      [{ date_range: '7d', filters: [['has_done', ['is', 'event:name', ['Signup']]]], metrics: ['visitors'], site_id: 'shop.acme.test' }, /Behavioural filters/],
+      [{ date_range: '7d', filters: [['is', 'visit:city', ['Berlin']]], metrics: ['visitors'], site_id: 'shop.acme.test' }, /Filtering by visit:city is not supported/],
       [{ date_range: '7d', dimensions: ['visit:source', 'visit:country'], metrics: ['visitors'], site_id: 'shop.acme.test' }, /two dimensions/],
       [{ date_range: ['2026-11-01T10:00:00+00:00', '2026-11-02T10:00:00+00:00'], metrics: ['visitors'], site_id: 'shop.acme.test' }, /with times/],
       [{ date_range: '7d', metrics: ['total_revenue'], site_id: 'shop.acme.test' }, /total_revenue is not supported/],
       [{ date_range: '7d', metrics: ['percentage'], site_id: 'shop.acme.test' }, /only be queried with a dimension/],
-      [{ date_range: '7d', dimensions: ['event:props:plan'], metrics: ['visitors'], site_id: 'shop.acme.test' }, /custom properties/],
+      [{ date_range: '7d', dimensions: ['visit:referrer'], metrics: ['visitors'], site_id: 'shop.acme.test' }, /visit:referrer is not supported: it is not kept/],
     ]
     for (const [body, message] of cases) {
       const answer = await query(body)
@@ -221,6 +225,58 @@ describe('Stats API v2: POST /api/v2/query', () => {
       expect(answer.body.error).toMatch(message)
     }
     expect(await query({ date_range: '7d', metrics: ['visitors'], site_id: 'unknown.test' })).toMatchObject({ body: { error: INVALID_KEY }, status: 401 })
+  })
+})
+
+describe('filters', () => {
+  test('v2 filters (is, is_not, and, not, or over one dimension) equal our filtered stats', async () => {
+    const { totals } = await ours(`siteId=${shop.id}&range=7d&filter=${encodeURIComponent('country:is:DE|US')}&filter=${encodeURIComponent('browser:is_not:Safari')}`)
+    expect(totals.visitors).toBeGreaterThan(0)
+    const metrics = ['visitors', 'visits', 'pageviews', 'bounce_rate']
+    const expected = [totals.visitors, totals.visits, totals.pageviews, Math.round(totals.bounceRate * 100)]
+    const plain = await query({ date_range: '7d', filters: [['is', 'visit:country', ['DE', 'US']], ['is_not', 'visit:browser', ['Safari']]], metrics, site_id: 'shop.acme.test' })
+    expect(plain.body.results[0].metrics).toEqual(expected)
+    const nested = await query({
+      date_range: '7d',
+      filters: [['and', [['or', [['is', 'visit:country', ['DE']], ['is', 'visit:country', ['US']]]], ['not', ['is', 'visit:browser', ['Safari']]]]]],
+      metrics,
+      site_id: 'shop.acme.test',
+    })
+    expect(nested.body.results[0].metrics).toEqual(expected)
+    const unfiltered = await query({ date_range: '7d', metrics: ['visitors'], site_id: 'shop.acme.test' })
+    expect(unfiltered.body.results[0].metrics[0]).toBeGreaterThan(totals.visitors)
+  })
+
+  test('v1 filters (== != and | ;) equal our filtered stats', async () => {
+    const { totals } = await ours(`siteId=${shop.id}&range=7d&filter=${encodeURIComponent('country:is:DE|US')}&filter=${encodeURIComponent('browser:is_not:Safari')}`)
+    const answer = await call('GET', `/v1/stats/aggregate?site_id=shop.acme.test&period=7d&metrics=visitors,pageviews&filters=${encodeURIComponent('visit:country==DE|US;visit:browser!=Safari')}`, keys.editor)
+    expect(answer.body.results).toEqual({ pageviews: { value: totals.pageviews }, visitors: { value: totals.visitors } })
+  })
+})
+
+describe('custom properties and goals', () => {
+  test('a custom property as a dimension equals our property breakdown', async () => {
+    const { breakdowns } = await ours(`siteId=${shop.id}&range=30d&breakdown=prop:plan&limit=1000`)
+    const mine = (breakdowns as Record<string, Array<{ events?: number; key: string; visitors: number }>>)['prop:plan']!
+    expect(mine.length).toBeGreaterThan(0)
+    const answer = await query({ date_range: '30d', dimensions: ['event:props:plan'], metrics: ['visitors', 'events'], site_id: 'shop.acme.test' })
+    expect(answer.status).toBe(200)
+    expect(new Map(answer.body.results.map((row: { dimensions: string[]; metrics: number[] }) => [row.dimensions[0], row.metrics]))).toEqual(
+      new Map(mine.map((row) => [row.key, [row.visitors, row.events ?? 0]])),
+    )
+  })
+})
+
+describe('goals', () => {
+  test('event:goal as a dimension equals our goal breakdown (visitors, conversions, conversion rate)', async () => {
+    const { breakdowns } = await ours(`siteId=${shop.id}&range=30d&breakdown=goals`)
+    const goals = breakdowns.goals!
+    expect(goals.some((goal) => goal.conversions > 0)).toBe(true)
+    const answer = await query({ date_range: '30d', dimensions: ['event:goal'], metrics: ['visitors', 'events', 'conversion_rate'], site_id: 'shop.acme.test' })
+    expect(answer.status).toBe(200)
+    expect(new Map(answer.body.results.map((row: { dimensions: string[]; metrics: number[] }) => [row.dimensions[0], row.metrics]))).toEqual(
+      new Map(goals.map((goal) => [goal.key, [goal.visitors, goal.conversions, Math.round(goal.conversionRate * 10_000) / 100]])),
+    )
   })
 })
 
@@ -251,11 +307,12 @@ describe('Stats API v1', () => {
     expect([...first.body.results, ...second.body.results]).toEqual(expected.slice(0, 4))
   })
 
-  test('realtime visitors is a number; v1 filters are refused as not supported yet', async () => {
+  test('realtime visitors is a number; a malformed v1 filter is a 400', async () => {
     const answer = await call('GET', '/v1/stats/realtime/visitors?site_id=shop.acme.test', keys.editor)
     expect(answer.status).toBe(200)
     expect(typeof answer.body).toBe('number')
-    const filtered = await call('GET', '/v1/stats/aggregate?site_id=shop.acme.test&filters=visit:country%3D%3DDE', keys.editor)
-    expect(filtered).toMatchObject({ body: { error: 'filters are not supported yet' }, status: 400 })
+    const filtered = await call('GET', '/v1/stats/aggregate?site_id=shop.acme.test&filters=visit:country%3E%3EDE', keys.editor)
+    expect(filtered.status).toBe(400)
+    expect(filtered.body.error).toMatch(/Invalid filter/)
   })
 })

@@ -1,0 +1,638 @@
+/**
+ * Filters, goals, properties and funnels end to end, on real Postgres and Redis: generated
+ * traffic of two sites (one in America/New_York) goes through the buffer and the real
+ * aggregation; every figure the stats service and the REST API answer under filters — for
+ * every dimension × operator, combined, as series, compare and breakdowns — and every goal,
+ * property and funnel figure must equal the ground truth computed here, from the events alone
+ * (semantics: docs/explore.md).
+ */
+import type { Payload } from 'payload'
+
+import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest'
+
+import type { AnalyticsEvent } from '../../src/core/event.js'
+import type { StatsFilter } from '../../src/core/filters.js'
+import type { BreakdownRow, CompareResult, FunnelResult, GoalBreakdownRow, StatsResult } from '../../src/stats/types.js'
+import type { DemoSite } from '../helpers/fixtures.js'
+
+import { uuidv7 } from '../../src/core/uuidv7.js'
+import { DEMO_USERS } from '../../dev/seed.js'
+import { blankEvent } from '../helpers/events.js'
+import { demoSites } from '../helpers/fixtures.js'
+import { bootPayload } from '../helpers/payload.js'
+import { login, rest } from '../helpers/rest.js'
+
+const HOUR = 3_600_000
+const DAY = 24 * HOUR
+const NOW = Date.now()
+const SHOP_ZONE = 'America/New_York'
+
+// ---------------------------------------------------------------------------------------
+// Ground truth, independent of the product's code: Intl for local days, a small recursive
+// glob matcher for page patterns, plain loops for visits and funnels.
+
+const dayFormats = new Map<string, Intl.DateTimeFormat>()
+const localDay = (ms: number, timeZone: string): string => {
+  let format = dayFormats.get(timeZone)
+  if (!format) dayFormats.set(timeZone, (format = new Intl.DateTimeFormat('sv-SE', { day: '2-digit', month: '2-digit', timeZone, year: 'numeric' })))
+  return format.format(ms)
+}
+const addDay = (day: string, n: number) => new Date(Date.parse(`${day}T00:00:00Z`) + n * DAY).toISOString().slice(0, 10)
+
+/** `*` within a segment, `**` across segments; a trailing `/**` also matches the root. */
+function glob(pattern: string, path: string): boolean {
+  if (pattern.endsWith('/**') && path === pattern.slice(0, -3)) return true
+  const match = (p: number, s: number): boolean => {
+    if (p === pattern.length) return s === path.length
+    if (pattern.startsWith('**', p)) {
+      for (let k = s; k <= path.length; k++) if (match(p + 2, k)) return true
+      return false
+    }
+    if (pattern[p] === '*') {
+      for (let k = s; k <= path.length && (k === s || path[k - 1] !== '/'); k++) if (match(p + 1, k)) return true
+      return false
+    }
+    return s < path.length && pattern[p] === path[s] && match(p + 1, s + 1)
+  }
+  return match(0, 0)
+}
+
+interface TestGoal {
+  event?: string
+  name: string
+  page?: string
+  prop?: { key: string; value: string }
+}
+const GOALS: TestGoal[] = [
+  { event: 'signup', name: 'signup' },
+  { event: 'signup', name: 'Pro signup', prop: { key: 'plan', value: 'pro' } },
+  { name: 'Blog', page: '/blog/**' },
+  { name: 'Docs page', page: '/docs/*' },
+  { name: 'Pricing', page: '/pricing' },
+  { event: 'lead.created', name: 'lead.created' },
+]
+const FUNNEL = { name: 'Trial', steps: ['Pricing', 'Docs page', 'signup', 'Pro signup'] }
+
+const goalMatches = (goal: TestGoal, e: Ev): boolean => {
+  const base = goal.event !== undefined ? e.type === goal.event : e.type === 'pageview' && glob(goal.page!, e.path ?? '')
+  return base && (!goal.prop || (e.props?.[goal.prop.key] !== undefined && e.props[goal.prop.key] !== null && String(e.props[goal.prop.key]) === goal.prop.value))
+}
+
+interface Ev {
+  browser: null | string
+  country: null | string
+  day: string
+  device: null | string
+  eid: string
+  hostname: null | string
+  os: null | string
+  path: null | string
+  props: null | Record<string, boolean | null | number | string>
+  session: null | string
+  site: string
+  source: null | string
+  ts: number
+  type: string
+  utmCampaign: null | string
+  utmContent: null | string
+  utmMedium: null | string
+  utmSource: null | string
+  utmTerm: null | string
+  visitor: null | string
+}
+interface Visit {
+  attrs: Record<string, null | string>
+  bounce: boolean
+  day: string
+  duration: number
+  events: Ev[]
+  key: string
+  pageviews: number
+  visitor: null | string
+}
+
+const VISIT_FIELDS = ['source', 'utmSource', 'utmMedium', 'utmCampaign', 'utmTerm', 'utmContent', 'country', 'browser', 'os', 'device'] as const
+const byTime = (x: Ev, y: Ev) => x.ts - y.ts || (x.eid < y.eid ? -1 : x.eid > y.eid ? 1 : 0)
+
+function visitsOf(events: Ev[]): Visit[] {
+  const groups = new Map<string, Ev[]>()
+  for (const e of events) {
+    if (!e.session) continue
+    const key = `${e.site}|${e.day}|${e.session}`
+    groups.set(key, [...(groups.get(key) ?? []), e])
+  }
+  return [...groups].map(([key, list]) => {
+    const sorted = [...list].sort(byTime)
+    const views = sorted.filter((e) => e.type === 'pageview')
+    const first = sorted[0]!
+    return {
+      attrs: {
+        ...Object.fromEntries(VISIT_FIELDS.map((field) => [field, first[field]])),
+        entryPage: views[0]?.path ?? null,
+        exitPage: views[views.length - 1]?.path ?? null,
+      },
+      bounce: sorted.length === 1 && views.length === 1,
+      day: first.day,
+      duration: (sorted[sorted.length - 1]!.ts - first.ts) / 1000,
+      events: sorted,
+      key,
+      pageviews: views.length,
+      visitor: first.visitor,
+    }
+  })
+}
+
+const passes = (filter: StatsFilter, value: null | string | undefined): boolean => {
+  const text = value ?? ''
+  const any = filter.op === 'is' || filter.op === 'is_not' ? filter.values.some((v) => v === text) : filter.values.some((v) => text.indexOf(v) >= 0)
+  return filter.op === 'is' || filter.op === 'contains' ? any : !any
+}
+const VISIT_DIMENSIONS = new Set<string>([...VISIT_FIELDS, 'entryPage', 'exitPage'])
+
+function eventPasses(filter: StatsFilter, e: Ev): boolean {
+  if (filter.dimension.startsWith('prop:')) {
+    const value = e.props?.[filter.dimension.slice(5)]
+    return passes(filter, value === undefined || value === null ? null : String(value))
+  }
+  if (filter.dimension === 'goal') {
+    const positive: StatsFilter = { ...filter, op: filter.op === 'is_not' ? 'is' : filter.op === 'contains_not' ? 'contains' : filter.op }
+    const any = GOALS.filter((goal) => passes(positive, goal.name)).some((goal) => goalMatches(goal, e))
+    return positive.op === filter.op ? any : !any
+  }
+  const field = { event: 'type', hostname: 'hostname', page: 'path' }[filter.dimension as 'event' | 'hostname' | 'page']
+  return passes(filter, e[field as 'type'])
+}
+
+interface Selection {
+  matching: Ev[]
+  visits: Array<Visit & { matchingPageviews: number }>
+}
+
+function select(events: Ev[], filters: StatsFilter[]): Selection {
+  const visitFilters = filters.filter((f) => VISIT_DIMENSIONS.has(f.dimension))
+  const eventFilters = filters.filter((f) => !VISIT_DIMENSIONS.has(f.dimension))
+  const kept = visitsOf(events).filter((visit) => visitFilters.every((f) => passes(f, visit.attrs[f.dimension])))
+  const keptKeys = new Set(kept.map((visit) => visit.key))
+  const matching = events.filter(
+    (e) => eventFilters.every((f) => eventPasses(f, e)) && (visitFilters.length === 0 || (e.session !== null && keptKeys.has(`${e.site}|${e.day}|${e.session}`))),
+  )
+  const matchingPv = new Map<string, number>()
+  const withMatch = new Set<string>()
+  for (const e of matching) {
+    if (!e.session) continue
+    const key = `${e.site}|${e.day}|${e.session}`
+    withMatch.add(key)
+    if (e.type === 'pageview') matchingPv.set(key, (matchingPv.get(key) ?? 0) + 1)
+  }
+  const visits = kept.filter((visit) => eventFilters.length === 0 || withMatch.has(visit.key)).map((visit) => ({ ...visit, matchingPageviews: matchingPv.get(visit.key) ?? 0 }))
+  return { matching, visits }
+}
+
+/** Visitors over a range: distinct per (site, day), summed. */
+const dayVisitors = (rows: Array<{ day: string; site?: string; visitor: null | string }>) => new Set(rows.filter((r) => r.visitor).map((r) => `${r.site ?? ''}|${r.day}|${r.visitor}`)).size
+
+function truthTotals(selection: Selection) {
+  const visits = selection.visits.length
+  return {
+    avgVisitDuration: visits ? selection.visits.reduce((sum, v) => sum + v.duration, 0) / visits : 0,
+    bounceRate: visits ? selection.visits.filter((v) => v.bounce).length / visits : 0,
+    pageviews: selection.matching.filter((e) => e.type === 'pageview').length,
+    visitors: dayVisitors(selection.matching),
+    visits,
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// Traffic: sessions of a pool of people with attribution on the landing event, pages, custom
+// events with properties (and properties on some pageviews).
+
+function prng(seed: number) {
+  let a = seed >>> 0
+  const next = () => {
+    a = (a + 0x6d2b79f5) >>> 0
+    let t = a
+    t = Math.imul(t ^ (t >>> 15), t | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+  return { chance: (p: number) => next() < p, int: (min: number, max: number) => min + Math.floor(next() * (max - min + 1)), pick: <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)]! }
+}
+
+const PATHS = ['/', '/pricing', '/blog', '/blog/launch', '/blog/2026/recap', '/docs', '/docs/install', '/docs/api/auth', '/signup']
+const ENTRIES = [
+  { source: null },
+  { source: 'Google' },
+  { source: 'Bing', utm: ['bing', 'cpc', 'brand', 'analytics', 'ad-1'] },
+  { source: 'news.ycombinator.com' },
+  { source: 'newsletter', utm: ['newsletter', 'email', 'spring', null, 'hero'] },
+] as const
+const PROFILES = [
+  ['Chrome', 'Windows', 'desktop'],
+  ['Safari', 'iOS', 'mobile'],
+  ['Firefox', 'Linux', 'desktop'],
+  [null, null, 'tablet'],
+] as const
+
+function generate(site: DemoSite, seed: number, sessions: number): AnalyticsEvent[] {
+  const r = prng(seed)
+  const events: AnalyticsEvent[] = []
+  let ms = 0
+  const people = Array.from({ length: 40 }, (_, i) => ({ country: r.pick(['DE', 'US', 'FR', null] as const), id: i, profile: r.pick(PROFILES) }))
+  for (let s = 0; s < sessions; s++) {
+    const person = r.pick(people)
+    const entry = r.pick(ENTRIES)
+    const host = r.pick([site.domain, `www.${site.domain}`])
+    ms = NOW - r.int(2 * HOUR, 8 * DAY)
+    const session = `s-${String(site.id)}-${s}`
+    const push = (type: string, path: null | string, props: AnalyticsEvent['props']) => {
+      const first = !events.some((e) => e.sessionId === session)
+      const utm = first && 'utm' in entry ? entry.utm : [null, null, null, null, null]
+      events.push({
+        ...blankEvent(site, type, new Date(ms).toISOString(), uuidv7(ms)),
+        browser: person.profile[0],
+        country: person.country,
+        device: person.profile[2],
+        hostname: host,
+        os: person.profile[1],
+        path,
+        props,
+        sessionId: session,
+        source: first ? entry.source : null,
+        utmCampaign: utm[2],
+        utmContent: utm[4],
+        utmMedium: utm[1],
+        utmSource: utm[0],
+        utmTerm: utm[3],
+        visitorHash: `h:${String(site.id)}:${person.id}:${new Date(ms).toISOString().slice(0, 10)}`,
+      })
+      ms += r.chance(0.1) ? 0 : r.int(1, 300) * 1000
+    }
+    const steps = r.int(1, 6)
+    for (let p = 0; p < steps; p++) {
+      const path = r.pick(PATHS)
+      push('pageview', path, r.chance(0.2) ? { section: path.split('/')[1] || 'home' } : null)
+      if (r.chance(0.25)) push('signup', path, { plan: r.pick(['free', 'pro']), seats: r.int(1, 3) })
+      if (r.chance(0.15)) push('video.play', path, { length: r.pick(['short', 'long']) })
+      if (r.chance(0.04)) push('lead.created', path, null)
+    }
+  }
+  // Visits made to test the funnel's order: every step in order, a skipped step, steps reordered, a repeat.
+  const scripted: Array<Array<[string, null | string, AnalyticsEvent['props']]>> = [
+    [['pageview', '/pricing', null], ['pageview', '/docs/install', null], ['signup', '/docs/install', { plan: 'free' }], ['signup', '/signup', { plan: 'pro' }]],
+    [['pageview', '/pricing', null], ['signup', '/pricing', { plan: 'pro' }], ['pageview', '/docs/api', null]],
+    [['pageview', '/docs/install', null], ['pageview', '/pricing', null], ['signup', '/pricing', { plan: 'pro' }]],
+    [['pageview', '/pricing', null], ['pageview', '/pricing', null], ['pageview', '/docs/x', null], ['signup', '/', { plan: 'pro' }]],
+  ]
+  scripted.forEach((steps, index) => {
+    ms = NOW - 3 * HOUR - index * 600_000
+    for (const [type, path, props] of steps) {
+      events.push({
+        ...blankEvent(site, type, new Date(ms).toISOString(), uuidv7(ms)),
+        hostname: site.domain,
+        path,
+        props,
+        sessionId: `scripted-${String(site.id)}-${index}`,
+        visitorHash: `scripted:${index}`,
+      })
+      ms += 20_000
+    }
+  })
+  return events
+}
+
+// ---------------------------------------------------------------------------------------
+
+let payload: Payload
+let shop: DemoSite
+let blog: DemoSite
+let globex: DemoSite
+let editorToken: string
+const events: Ev[] = []
+const zoneOf = (site: string) => (site === String(shop.id) ? SHOP_ZONE : 'UTC')
+const today = (zone: string) => localDay(NOW, zone)
+
+const asEv = (e: AnalyticsEvent): Ev => ({
+  browser: e.browser || null,
+  country: e.country || null,
+  day: localDay(Date.parse(e.timestamp), zoneOf(String(e.siteId))),
+  device: e.device || null,
+  eid: e.eventId,
+  hostname: e.hostname || null,
+  os: e.os || null,
+  path: e.path || null,
+  props: e.props,
+  session: e.sessionId || null,
+  site: String(e.siteId),
+  source: e.source || null,
+  ts: Date.parse(e.timestamp),
+  type: e.type,
+  utmCampaign: e.utmCampaign || null,
+  utmContent: e.utmContent || null,
+  utmMedium: e.utmMedium || null,
+  utmSource: e.utmSource || null,
+  utmTerm: e.utmTerm || null,
+  visitor: e.visitorHash || null,
+})
+
+const stats = () => payload.analytics!.stats
+const admin = { overrideAccess: true } as const
+/** The shop's events of a range of its local days. */
+const shopEvents = (from: string, to: string) => events.filter((e) => e.site === String(shop.id) && e.day >= from && e.day <= to)
+
+beforeAll(async () => {
+  payload = await bootPayload({ analytics: { redisKeyPrefix: `explore-${process.pid}-${Date.now()}:`, redisUrl: inject('redisUrl') } })
+  const sites = await demoSites(payload)
+  shop = sites['shop.acme.test']!
+  blog = sites['blog.acme.test']!
+  globex = Object.values(sites).find((site) => String(site.tenant) !== String(shop.tenant))!
+  await payload.create({
+    collection: payload.analytics!.config.slugs.settings,
+    data: { funnels: [FUNNEL], goals: GOALS, scope: 'site', site: shop.id, timeZone: SHOP_ZONE } as never,
+  })
+  await payload.create({ collection: payload.analytics!.config.slugs.settings, data: { goals: GOALS, scope: 'site', site: blog.id } as never })
+  await payload.analytics!.refreshSites()
+  const generated = [...generate(shop, 7, 700), ...generate(blog, 11, 300)]
+  await payload.analytics!.buffer.append(generated)
+  await payload.analytics!.aggregateNow()
+  events.push(...generated.map(asEv))
+  editorToken = await login(payload, DEMO_USERS.tenantUser.email, DEMO_USERS.tenantUser.password)
+}, 240_000)
+
+afterAll(async () => {
+  await payload?.destroy()
+})
+
+const close = (actual: number, expected: number) => expect(actual).toBeCloseTo(expected, 6)
+function expectTotals(actual: StatsResult['totals'], selection: Selection) {
+  const truth = truthTotals(selection)
+  expect({ pageviews: actual.pageviews, visitors: actual.visitors, visits: actual.visits }).toEqual({ pageviews: truth.pageviews, visitors: truth.visitors, visits: truth.visits })
+  close(actual.bounceRate, truth.bounceRate)
+  close(actual.avgVisitDuration, truth.avgVisitDuration)
+}
+
+/** One filter per dimension × operator, with values the traffic has (and one it has not). */
+const CASES: Array<[string, string[], string[]]> = [
+  ['page', ['/pricing', '/docs/install|/blog'], ['/blog', 'docs|nowhere']],
+  ['entryPage', ['/'], ['/docs']],
+  ['exitPage', ['/signup'], ['blog']],
+  ['hostname', ['www.shop.acme.test'], ['www.']],
+  ['source', ['Google|Bing'], ['news']],
+  ['utmSource', ['bing'], ['news']],
+  ['utmMedium', ['email'], ['cp']],
+  ['utmCampaign', ['spring'], ['bra']],
+  ['utmTerm', ['analytics'], ['lyt']],
+  ['utmContent', ['hero'], ['ad-']],
+  ['country', ['DE|FR'], ['U']],
+  ['browser', ['Safari'], ['fox']],
+  ['os', ['Windows'], ['Lin']],
+  ['device', ['mobile'], ['desk']],
+  ['event', ['signup'], ['video']],
+  ['goal', ['Pro signup|Blog'], ['Docs']],
+  ['prop:plan', ['pro'], ['fr']],
+  ['prop:section', ['blog'], ['doc']],
+]
+
+describe('filters', () => {
+  test('every dimension × operator: totals, visits and bounces equal the ground truth', async () => {
+    const from = addDay(today(SHOP_ZONE), -6)
+    const to = today(SHOP_ZONE)
+    const base = shopEvents(from, to)
+    let checked = 0
+    for (const [dimension, exact, partial] of CASES) {
+      for (const [op, values] of [
+        ['is', exact],
+        ['is_not', exact],
+        ['contains', partial],
+        ['contains_not', partial],
+      ] as const) {
+        for (const value of values) {
+          const filter = { dimension, op, values: value.split('|') } as StatsFilter
+          const result = await stats().getStats({ filters: [filter], from, siteIds: [shop.id], to }, admin)
+          const truth = select(base, [filter])
+          expect.soft(result.totals.visits, `${dimension}:${op}:${value}`).toBe(truth.visits.length)
+          expectTotals(result.totals, truth)
+          checked++
+        }
+      }
+    }
+    expect(checked).toBeGreaterThanOrEqual(CASES.length * 4)
+  }, 180_000)
+
+  test('combined filters (ANDed across dimensions, ORed within one), by REST: totals, series and breakdowns', async () => {
+    const from = addDay(today(SHOP_ZONE), -6)
+    const to = today(SHOP_ZONE)
+    const filters: StatsFilter[] = [
+      { dimension: 'source', op: 'is_not', values: ['news.ycombinator.com'] },
+      { dimension: 'page', op: 'contains', values: ['/docs', '/pricing'] },
+      { dimension: 'device', op: 'is', values: ['desktop', 'mobile'] },
+    ]
+    const query = filters.map((f) => `filter=${encodeURIComponent(`${f.dimension}:${f.op}:${f.values.join('|')}`)}`).join('&')
+    const res = await rest<StatsResult>(payload, 'GET', `/analytics/stats?siteId=${shop.id}&from=${from}&to=${to}&breakdown=sources,pages,exitPages,countries&limit=100&${query}`, { token: editorToken })
+    expect(res.status).toBe(200)
+    const truth = select(shopEvents(from, to), filters)
+    expectTotals(res.body.totals, truth)
+    expect(res.body.filters).toEqual(filters.map((f) => ({ ...f, values: [...f.values].sort() })).sort((x, y) => (JSON.stringify([x.dimension, x.op, x.values]) < JSON.stringify([y.dimension, y.op, y.values]) ? -1 : 1)))
+    // The series: day by day.
+    for (const point of res.body.series) {
+      const day = select(shopEvents(point.date, point.date), filters)
+      expect({ date: point.date, pageviews: point.pageviews, visitors: point.visitors, visits: point.visits }).toEqual({
+        date: point.date,
+        pageviews: truthTotals(day).pageviews,
+        visitors: truthTotals(day).visitors,
+        visits: day.visits.length,
+      })
+    }
+    // Sources: the kept visits by their source ('' = direct); pages: the matching pageviews.
+    const sources = new Map<string, { pageviews: number; visitors: Set<string>; visits: number }>()
+    for (const visit of truth.visits) {
+      const key = visit.attrs.source ?? ''
+      const row = sources.get(key) ?? sources.set(key, { pageviews: 0, visitors: new Set(), visits: 0 }).get(key)!
+      row.visits++
+      row.pageviews += visit.matchingPageviews
+      if (visit.visitor) row.visitors.add(`${visit.day}|${visit.visitor}`)
+    }
+    const asRows = (rows: BreakdownRow[] | undefined) => new Map((rows ?? []).map((row) => [row.key, { pageviews: row.pageviews, visitors: row.visitors, visits: row.visits }]))
+    expect(asRows(res.body.breakdowns.sources)).toEqual(new Map([...sources].map(([key, row]) => [key, { pageviews: row.pageviews, visitors: row.visitors.size, visits: row.visits }])))
+    const pages = new Map<string, { pageviews: number; visitors: Set<string>; visits: Set<string> }>()
+    for (const e of truth.matching.filter((e) => e.type === 'pageview' && e.path)) {
+      const row = pages.get(e.path!) ?? pages.set(e.path!, { pageviews: 0, visitors: new Set(), visits: new Set() }).get(e.path!)!
+      row.pageviews++
+      if (e.visitor) row.visitors.add(`${e.day}|${e.visitor}`)
+      if (e.session) row.visits.add(`${e.day}|${e.session}`)
+    }
+    expect(asRows(res.body.breakdowns.pages)).toEqual(new Map([...pages].map(([key, row]) => [key, { pageviews: row.pageviews, visitors: row.visitors.size, visits: row.visits.size }])))
+    const exits = new Map<string, number>()
+    for (const visit of truth.visits) if (visit.attrs.exitPage) exits.set(visit.attrs.exitPage, (exits.get(visit.attrs.exitPage) ?? 0) + 1)
+    expect(new Map((res.body.breakdowns.exitPages ?? []).map((row) => [row.key, row.visits]))).toEqual(exits)
+  })
+
+  test('a filter that keeps everything answers what the rollups answer', async () => {
+    const from = addDay(today(SHOP_ZONE), -6)
+    const to = today(SHOP_ZONE)
+    const [plain, filtered] = await Promise.all([
+      stats().getStats({ breakdowns: ['sources', 'pages', 'countries', 'events'], from, limit: 100, siteIds: [shop.id, blog.id], to }, admin),
+      stats().getStats({ breakdowns: ['sources', 'pages', 'countries', 'events'], filters: [{ dimension: 'hostname', op: 'is_not', values: ['nowhere.test'] }], from, limit: 100, siteIds: [shop.id, blog.id], to }, admin),
+    ])
+    const core = (t: StatsResult['totals']) => ({ ...t, scrollDepth: 0, timeOnPage: 0 })
+    expect(core(filtered.totals)).toEqual(core(plain.totals))
+    expect(filtered.series.map((p) => [p.date, p.visitors, p.visits, p.pageviews])).toEqual(plain.series.map((p) => [p.date, p.visitors, p.visits, p.pageviews]))
+    const strip = (rows: BreakdownRow[] | undefined) => (rows ?? []).map(({ key, pageviews, visitors, visits }) => ({ key, pageviews, visitors, visits }))
+    for (const name of ['sources', 'pages', 'countries', 'events'] as const) expect(strip(filtered.breakdowns[name])).toEqual(strip(plain.breakdowns[name]))
+  })
+
+  test('filtered compare: both periods equal the ground truth', async () => {
+    const to = today(SHOP_ZONE)
+    const from = addDay(to, -2)
+    const filter: StatsFilter = { dimension: 'country', op: 'is', values: ['US'] }
+    const result: CompareResult = await stats().compareStats({ filters: [filter], from, siteIds: [shop.id], to }, admin)
+    expect(result.totals.visits.current).toBe(select(shopEvents(from, to), [filter]).visits.length)
+    expect(result.totals.visits.previous).toBe(select(shopEvents(result.previousRange.from, result.previousRange.to), [filter]).visits.length)
+    expect(result.totals.pageviews.previous).toBe(truthTotals(select(shopEvents(result.previousRange.from, result.previousRange.to), [filter])).pageviews)
+  })
+
+  test('bad filters and ranges past raw retention answer 400 with a message; the export carries filters', async () => {
+    const bad = async (query: string) => {
+      const res = await rest<{ error: string }>(payload, 'GET', `/analytics/stats?siteId=${shop.id}&${query}`, { token: editorToken })
+      expect(res.status).toBe(400)
+      return res.body.error
+    }
+    expect(await bad('filter=planet:is:Mars')).toMatch(/unknown dimension "planet"/)
+    expect(await bad('filter=source:equals:Google')).toMatch(/unknown operator "equals"/)
+    expect(await bad('filter=source')).toMatch(/<dimension>:<op>:<value>/)
+    expect(await bad('filter=page:contains:')).toMatch(/non-empty/)
+    expect(await bad('filter=source:is:Google&interval=hour&range=today')).toMatch(/not with filters/)
+    const old = addDay(today(SHOP_ZONE), -60)
+    const error = await bad(`filter=source:is:Google&from=${old}&to=${today(SHOP_ZONE)}`)
+    expect(error).toContain(`the first day filters can cover is ${addDay(today(SHOP_ZONE), -30)}`)
+    // Unfiltered, the same range reads the rollups.
+    expect((await rest(payload, 'GET', `/analytics/stats?siteId=${shop.id}&from=${old}&to=${today(SHOP_ZONE)}`, { token: editorToken })).status).toBe(200)
+
+    const from = addDay(today(SHOP_ZONE), -6)
+    const res = await payload.analytics!.stats.exportRows({ filters: [{ dimension: 'source', op: 'is', values: ['Google'] }], from, siteIds: [shop.id], to: today(SHOP_ZONE) }, admin)
+    const rows = []
+    for await (const row of res) rows.push(row)
+    expect(rows[0]!.visits).toBe(select(shopEvents(from, today(SHOP_ZONE)), [{ dimension: 'source', op: 'is', values: ['Google'] }]).visits.length)
+  })
+})
+
+describe('goals and properties', () => {
+  const goalTruth = (list: Ev[]) =>
+    GOALS.map((goal) => {
+      const converting = list.filter((e) => goalMatches(goal, e))
+      return { conversions: converting.length, key: goal.name, visitors: dayVisitors(converting) }
+    })
+
+  test('goals by event, by page pattern and with a property, across two sites; conversion rate over all visitors', async () => {
+    const from = addDay(today('UTC'), -7)
+    const to = today('UTC')
+    // Blog is in UTC, the shop in New York: each site's own days.
+    const list = events.filter((e) => e.day >= from && e.day <= to)
+    const result = await stats().getStats({ from, goals: true, siteIds: [shop.id, blog.id], to }, admin)
+    const truth = goalTruth(list)
+    const visitors = dayVisitors(list)
+    expect(result.totals.visitors).toBe(visitors)
+    expect(new Map(result.breakdowns.goals!.map((row: GoalBreakdownRow) => [row.key, { conversions: row.conversions, visitors: row.visitors }]))).toEqual(
+      new Map(truth.map((row) => [row.key, { conversions: row.conversions, visitors: row.visitors }])),
+    )
+    for (const row of result.breakdowns.goals!) close(row.conversionRate, row.visitors / visitors)
+    expect(result.breakdowns.goals!.every((row) => row.since === undefined)).toBe(true)
+  })
+
+  test('goals under a filter, and as a filter', async () => {
+    const from = addDay(today(SHOP_ZONE), -6)
+    const to = today(SHOP_ZONE)
+    const filter: StatsFilter = { dimension: 'source', op: 'is', values: ['Google'] }
+    const result = await stats().getStats({ filters: [filter], from, goals: true, siteIds: [shop.id], to }, admin)
+    const truth = goalTruth(select(shopEvents(from, to), [filter]).matching)
+    expect(new Map(result.breakdowns.goals!.map((row) => [row.key, [row.conversions, row.visitors]]))).toEqual(new Map(truth.map((row) => [row.key, [row.conversions, row.visitors]])))
+  })
+
+  test('a year of goals: rolled-up goals cover it, the others say from which day they count', async () => {
+    const from = addDay(today(SHOP_ZONE), -300)
+    const result = await stats().getStats({ from, goals: true, siteIds: [shop.id], to: today(SHOP_ZONE) }, admin)
+    const rows = new Map(result.breakdowns.goals!.map((row) => [row.key, row]))
+    expect(rows.get('signup')!.since).toBeUndefined()
+    expect(rows.get('signup')!.conversions).toBe(events.filter((e) => e.site === String(shop.id) && e.type === 'signup').length)
+    expect(rows.get('Blog')!.since).toBe(addDay(today(SHOP_ZONE), -30))
+  })
+
+  test('property breakdowns over custom events and pageviews, and the most used keys', async () => {
+    const from = addDay(today(SHOP_ZONE), -6)
+    const to = today(SHOP_ZONE)
+    const res = await rest<StatsResult>(payload, 'GET', `/analytics/stats?siteId=${shop.id}&from=${from}&to=${to}&breakdown=prop:plan,prop:section,propKeys&limit=50`, { token: editorToken })
+    expect(res.status).toBe(200)
+    const list = shopEvents(from, to)
+    for (const key of ['plan', 'section']) {
+      const values = new Map<string, { events: number; visitors: Set<string> }>()
+      for (const e of list) {
+        const value = e.props?.[key]
+        if (value === undefined || value === null) continue
+        const row = values.get(String(value)) ?? values.set(String(value), { events: 0, visitors: new Set() }).get(String(value))!
+        row.events++
+        if (e.visitor) row.visitors.add(`${e.day}|${e.visitor}`)
+      }
+      const rows = (res.body.breakdowns as Record<string, BreakdownRow[]>)[`prop:${key}`]!
+      expect(new Map(rows.map((row) => [row.key, [row.events, row.visitors]]))).toEqual(new Map([...values].map(([value, row]) => [value, [row.events, row.visitors.size]])))
+    }
+    const keys = new Map<string, number>()
+    for (const e of list) for (const key of Object.keys(e.props ?? {})) keys.set(key, (keys.get(key) ?? 0) + 1)
+    expect(new Map(res.body.propKeys!.map((row) => [row.key, row.events]))).toEqual(keys)
+  })
+})
+
+describe('funnels', () => {
+  /** Per visit (a session in the range), the greedy walk through the steps in order. */
+  function funnelTruth(list: Ev[], steps: string[]): number[] {
+    const reached = steps.map(() => new Set<string>())
+    const sessions = new Map<string, Ev[]>()
+    for (const e of list) if (e.session) sessions.set(e.session, [...(sessions.get(e.session) ?? []), e])
+    for (const visit of sessions.values()) {
+      let next = 0
+      let visitor: null | string = null
+      for (const e of [...visit].sort(byTime)) {
+        if (next < steps.length && goalMatches(GOALS.find((goal) => goal.name === steps[next])!, e)) {
+          if (next === 0) visitor = e.visitor
+          if (visitor) reached[next]!.add(visitor)
+          next++
+        }
+      }
+    }
+    return reached.map((set) => set.size)
+  }
+
+  test('a saved 4-step funnel: visitors per step (skipped and reordered steps do not count), drop-off and rates', async () => {
+    const from = addDay(today(SHOP_ZONE), -6)
+    const to = today(SHOP_ZONE)
+    const res = await rest<FunnelResult>(payload, 'GET', `/analytics/funnel?siteId=${shop.id}&funnel=Trial&from=${from}&to=${to}`, { token: editorToken })
+    expect(res.status).toBe(200)
+    const reached = funnelTruth(shopEvents(from, to), FUNNEL.steps)
+    expect(reached[3]).toBeGreaterThan(0)
+    expect(res.body.steps.map((step) => [step.goal, step.visitors])).toEqual(FUNNEL.steps.map((goal, i) => [goal, reached[i]]))
+    res.body.steps.forEach((step, i) => {
+      if (i === 0) return
+      expect(step.dropOff).toBe(reached[i - 1]! - reached[i]!)
+      close(step.conversionRate, reached[i]! / reached[i - 1]!)
+    })
+    close(res.body.conversionRate, reached[3]! / reached[0]!)
+    expect(res.body.visitors).toBe(dayVisitors(shopEvents(from, to)))
+    // The scripted visits alone: every step in order (4 steps); no signup after the docs (2);
+    // the docs before pricing (1); pricing twice, then one pro signup that is one event, so it
+    // cannot also be the fourth step (3). The API's walk must agree with this reading of them.
+    const scripted = events.filter((e) => e.session?.startsWith(`scripted-${String(shop.id)}-`))
+    expect(funnelTruth(scripted, FUNNEL.steps)).toEqual([4, 3, 2, 1])
+  })
+
+  test('steps given by name; unknown funnels, unknown goals and other tenants\' sites are refused', async () => {
+    const from = addDay(today(SHOP_ZONE), -6)
+    const to = today(SHOP_ZONE)
+    const res = await rest<FunnelResult>(payload, 'GET', `/analytics/funnel?siteId=${shop.id}&steps=Blog,signup&from=${from}&to=${to}`, { token: editorToken })
+    expect(res.body.steps.map((step) => step.visitors)).toEqual(funnelTruth(shopEvents(from, to), ['Blog', 'signup']))
+    const status = async (query: string) => (await rest<{ error: string }>(payload, 'GET', `/analytics/funnel?${query}`, { token: editorToken })).status
+    expect(await status(`siteId=${shop.id}&funnel=Nope`)).toBe(400)
+    expect(await status(`siteId=${shop.id}&steps=Blog,Nope`)).toBe(400)
+    expect(await status(`siteId=${shop.id}&steps=Blog`)).toBe(400)
+    expect(await status(`siteId=${shop.id}&steps=Blog,signup&from=${addDay(to, -90)}&to=${to}`)).toBe(400)
+    expect(await status(`siteId=${globex.id}&steps=lead.created,form.submit`)).toBe(404)
+    expect((await rest(payload, 'GET', `/analytics/funnel?siteId=${shop.id}&steps=Blog,signup`)).status).toBe(401)
+  })
+})
