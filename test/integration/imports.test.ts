@@ -10,6 +10,7 @@ import { createWriteStream, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { pipeline } from 'node:stream/promises'
+import { handleEndpoints } from 'payload'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 
 import type { StatsResult } from '../../src/stats/types.js'
@@ -18,8 +19,10 @@ import { addDays, todayIn } from '../../src/core/statsRange.js'
 import { importPlausibleCsv } from '../../src/imports/plausibleCsv.js'
 import { exportPlausibleZip } from '../../src/imports/plausibleExport.js'
 import { ImportDataError, writeImportedDays } from '../../src/imports/store.js'
-import { bootPayload } from '../helpers/payload.js'
-import { csvText, writeZip } from '../helpers/zip.js'
+import { DEMO_USERS } from '../../dev/seed.js'
+import { bootPayload, payloadKey } from '../helpers/payload.js'
+import { login, rawRequest, rest } from '../helpers/rest.js'
+import { csvText, writeZip, zipBytes } from '../helpers/zip.js'
 
 let payload: Payload
 let dir: string
@@ -168,7 +171,7 @@ const importedRowCount = async (where: Record<string, unknown> = {}) => (await p
 beforeAll(async () => {
   payload = await bootPayload()
   dir = mkdtempSync(path.join(os.tmpdir(), 'imports-'))
-  const { docs } = await payload.find({ collection: 'tenants', limit: 1 })
+  const { docs } = await payload.find({ collection: 'tenants', limit: 1, where: { slug: { equals: 'acme' } } })
   tenant = docs[0]!.id
 })
 
@@ -370,3 +373,66 @@ describe('bad input stores nothing', () => {
     })
   }
 })
+
+describe('over REST', () => {
+  let adminToken: string
+  let editorToken: string
+  beforeAll(async () => {
+    adminToken = await login(payload, DEMO_USERS.superAdmin.email, DEMO_USERS.superAdmin.password)
+    editorToken = await login(payload, DEMO_USERS.tenantUser.email, DEMO_USERS.tenantUser.password)
+  })
+  const upload = (siteId: number | string, body: Uint8Array | string, token = adminToken) =>
+    rawRequest(payload, 'POST', `/analytics/sites/${siteId}/imports/plausible-csv?fileName=export.zip`, { body, headers: { authorization: `JWT ${token}`, 'content-type': 'application/zip' } })
+
+  test('an upload imports, answers what it imported, and is audited; the history lists it; DELETE removes it', async () => {
+    const siteId = await newSite()
+    const response = await upload(siteId, await zipBytes(plausibleFiles()), editorToken)
+    expect(response.status, response.text).toBe(201)
+    const result = response.body.import as { daysWritten: number; importId: number | string }
+    expect(result.daysWritten).toBe(3)
+    expect((await statsOf(siteId, D1, D3)).totals.visitors).toBe(33)
+    const history = await rest<{ docs: Array<{ id: number | string; status: string }> }>(payload, 'GET', `/${IMPORTS}?where[site][equals]=${siteId}`, { token: editorToken })
+    expect(history.body.docs.map((doc) => [doc.id, doc.status])).toEqual([[result.importId, 'done']])
+
+    const audits = async (action: string) => (await payload.find({ collection: 'analytics-audit-log' as never, where: { action: { equals: action }, site: { equals: String(siteId) } } as never })).docs as Array<Record<string, unknown>>
+    expect(await audits('import')).toHaveLength(1)
+    expect((await audits('import'))[0]).toMatchObject({ actorEmail: DEMO_USERS.tenantUser.email, via: 'rest' })
+
+    const deleted = await rest(payload, 'DELETE', `/${IMPORTS}/${result.importId}`, { token: editorToken })
+    expect(deleted.status).toBe(200)
+    expect((await statsOf(siteId, D1, D3)).totals.visitors).toBe(0)
+    expect(await importedRowCount({ importId: { equals: String(result.importId) } })).toBe(0)
+    expect(await audits('import.delete')).toHaveLength(1)
+  })
+
+  test('bad uploads answer 4xx JSON and store nothing', async () => {
+    const siteId = await newSite()
+    const runs = (await payload.count({ collection: IMPORTS as never })).totalDocs
+    for (const body of ['not a zip', await zipBytes({ 'imported_visitors_a.csv': 'date,visitors,pageviews,visits\r\nyesterday,1,1,1\r\n' }), new Uint8Array()]) {
+      const response = await upload(siteId, body)
+      expect(response.status).toBe(400)
+      expect(response.body.error).toEqual(expect.any(String))
+    }
+    expect((await payload.count({ collection: IMPORTS as never })).totalDocs).toBe(runs)
+  })
+
+  test('the export is a Plausible ZIP over REST', async () => {
+    const siteId = await newSite()
+    await upload(siteId, await zipBytes(plausibleFiles()))
+    const response = await fetchBytes(`/analytics/sites/${siteId}/export/plausible`, adminToken)
+    expect(response.status).toBe(200)
+    expect(response.headers.get('content-type')).toBe('application/zip')
+    const file = path.join(dir, 'rest-export.zip')
+    writeFileSync(file, response.bytes)
+    const second = await newSite()
+    expect((await importPlausibleCsv(payload, { filePath: file, siteId: second })).daysWritten).toBe(3)
+    expect((await statsOf(second, D1, D3)).totals).toEqual((await statsOf(siteId, D1, D3)).totals)
+    expect((await fetchBytes(`/analytics/sites/${siteId}/export/plausible?from=nope`, adminToken)).status).toBe(400)
+  })
+})
+
+async function fetchBytes(route: string, token: string): Promise<{ bytes: Uint8Array; headers: Headers; status: number }> {
+  const request = new Request(`http://localhost${payload.config.routes.api}${route}`, { headers: { authorization: `JWT ${token}` } })
+  const response = await handleEndpoints({ config: payload.config, payloadInstanceCacheKey: payloadKey(payload), request })
+  return { bytes: new Uint8Array(await response.arrayBuffer()), headers: response.headers, status: response.status }
+}
