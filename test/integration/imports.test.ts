@@ -10,6 +10,7 @@ import { createWriteStream, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { pipeline } from 'node:stream/promises'
+import { fileURLToPath } from 'node:url'
 import { handleEndpoints } from 'payload'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 
@@ -20,10 +21,12 @@ import { importPlausibleCsv } from '../../src/imports/plausibleCsv.js'
 import { exportPlausibleZip } from '../../src/imports/plausibleExport.js'
 import { ImportDataError, writeImportedDays } from '../../src/imports/store.js'
 import { DEMO_USERS } from '../../dev/seed.js'
+import { runCli } from '../helpers/cli.js'
 import { bootPayload, payloadKey } from '../helpers/payload.js'
 import { login, rawRequest, rest } from '../helpers/rest.js'
 import { csvText, writeZip, zipBytes } from '../helpers/zip.js'
 
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 let payload: Payload
 let dir: string
 let tenant: number | string
@@ -436,3 +439,52 @@ async function fetchBytes(route: string, token: string): Promise<{ bytes: Uint8A
   const response = await handleEndpoints({ config: payload.config, payloadInstanceCacheKey: payloadKey(payload), request })
   return { bytes: new Uint8Array(await response.arrayBuffer()), headers: response.headers, status: response.status }
 }
+
+describe('from the command line', () => {
+  let config: string
+  beforeAll(() => {
+    const configDir = mkdtempSync(path.join(dir, 'cli-'))
+    writeFileSync(path.join(configDir, 'package.json'), '{ "type": "module" }\n')
+    const databaseUri = (payload.db as unknown as { poolOptions: { connectionString: string } }).poolOptions.connectionString
+    config = path.join(configDir, 'payload.config.ts')
+    writeFileSync(
+      config,
+      `import { buildDevConfig } from ${JSON.stringify(path.join(root, 'dev/buildConfig.ts'))}\n` +
+        `export default buildDevConfig({ databaseUri: ${JSON.stringify(databaseUri)}, push: false, seed: false, analytics: { redisUrl: undefined } })\n`,
+    )
+  })
+
+  test('import plausible-csv shows progress and a summary; export plausible writes a ZIP that imports to the same stats; delete removes it', async () => {
+    const siteId = await newSite()
+    const file = await zipOf('cli.zip', plausibleFiles())
+    const imported = await runCli(['import', 'plausible-csv', '--site', String(siteId), '--file', file, '--config', config], 120_000)
+    expect(imported.code, imported.stderr).toBe(0)
+    expect(imported.stderr).toMatch(/import: 100% \(/)
+    expect(imported.stdout).toContain(`3 days (${D1}..${D3})`)
+    expect((await statsOf(siteId, D1, D3)).totals.visitors).toBe(33)
+    const run = (await payload.find({ collection: IMPORTS as never, where: { site: { equals: siteId } } as never })).docs[0] as unknown as { id: number | string; startedBy: { type: string } }
+    expect(run.startedBy.type).toBe('cli')
+
+    const out = path.join(dir, 'cli-export.zip')
+    const exported = await runCli(['export', 'plausible', '--site', String(siteId), '--out', out, '--config', config], 120_000)
+    expect(exported.code, exported.stderr).toBe(0)
+    const second = await newSite()
+    expect((await importPlausibleCsv(payload, { filePath: out, siteId: second })).daysWritten).toBe(3)
+    expect((await statsOf(second, D1, D3)).totals).toEqual((await statsOf(siteId, D1, D3)).totals)
+
+    const deleted = await runCli(['import', 'delete', '--id', String(run.id), '--config', config], 120_000)
+    expect(deleted.code, deleted.stderr).toBe(0)
+    await payload.analytics!.stats.invalidate([String(siteId)])
+    expect(await importedRowCount({ importId: { equals: String(run.id) } })).toBe(0)
+  })
+
+  test('a bad file is a usage error (exit 2) and imports nothing', async () => {
+    const siteId = await newSite()
+    const file = path.join(dir, 'cli-bad.zip')
+    writeFileSync(file, 'not a zip')
+    const result = await runCli(['import', 'plausible-csv', '--site', String(siteId), '--file', file, '--config', config], 120_000)
+    expect(result.code).toBe(2)
+    expect(result.stderr).toMatch(/not a readable ZIP.*nothing imported/)
+    expect((await payload.count({ collection: IMPORTS as never, where: { site: { equals: siteId } } as never })).totalDocs).toBe(0)
+  })
+})
