@@ -26,7 +26,7 @@ export async function SiteImportsSection({ canExport, canImport, cfg, req, siteI
     user: req.user,
     where: { site: { equals: siteId } },
   })
-  const runs: ImportRun[] = (docs as Array<Record<string, unknown>>).map((doc) => ({
+  const runs: ImportRun[] = (docs as unknown as Array<Record<string, unknown>>).map((doc) => ({
     days: Number(doc.daysWritten ?? 0),
     file: typeof doc.fileName === 'string' ? doc.fileName : null,
     firstDay: day(doc.firstDay),
