@@ -18,6 +18,7 @@ import type { StatsResult } from '../../src/stats/types.js'
 
 import { addDays, todayIn } from '../../src/core/statsRange.js'
 import { importPlausibleCsv } from '../../src/imports/plausibleCsv.js'
+import { forgetImportedSpans } from '../../src/imports/spans.js'
 import { exportPlausibleZip } from '../../src/imports/plausibleExport.js'
 import { ImportDataError, writeImportedDays } from '../../src/imports/store.js'
 import { DEMO_USERS } from '../../dev/seed.js'
@@ -461,6 +462,8 @@ describe('from the command line', () => {
     expect(imported.code, imported.stderr).toBe(0)
     expect(imported.stderr).toMatch(/import: 100% \(/)
     expect(imported.stdout).toContain(`3 days (${D1}..${D3})`)
+    // Another process imported: this one learns of the site's imported days at its next refresh of them (≤ 60 s).
+    forgetImportedSpans(payload)
     expect((await statsOf(siteId, D1, D3)).totals.visitors).toBe(33)
     const run = (await payload.find({ collection: IMPORTS as never, where: { site: { equals: siteId } } as never })).docs[0] as unknown as { id: number | string; startedBy: { type: string } }
     expect(run.startedBy.type).toBe('cli')
