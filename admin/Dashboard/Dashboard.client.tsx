@@ -168,6 +168,11 @@ export function Dashboard({ apiRoute, data, mode }: DashboardProps) {
         {RANGE_LABELS[stats.range.name]} ({rangeText(stats.range.from, stats.range.to)}, UTC) · {scope} · compared with{' '}
         {rangeText(compare.previousRange.from, compare.previousRange.to)}
       </p>
+      {stats.imported ? (
+        <p className="pa-context" data-testid="analytics-imported-note">
+          Includes imported figures for {rangeText(stats.imported.from, stats.imported.to)} (days before this site’s own data).
+        </p>
+      ) : null}
 
       <div className="pa-body">
         {data.outage ? <OutageNotice outage={data.outage} /> : null}

@@ -16,6 +16,7 @@ import { DashboardSection } from '../Dashboard/index.js'
 import { loadDashboard } from '../Dashboard/loadDashboard.js'
 import { parseDashboardState } from '../Dashboard/state.js'
 import { EraseSiteData } from '../EraseSiteData/index.client.js'
+import { SiteImportsSection } from '../SiteImports/index.js'
 import { EffectiveSettings } from './EffectiveSettings.js'
 import { RecentRejections } from './RecentRejections.js'
 
@@ -40,7 +41,8 @@ async function hasReceivedEvents(req: PayloadRequest, cfg: SanitizedAnalyticsCon
 
 /**
  * Sites → (a site) → Analytics: the dashboard fixed to that site, its tracking snippet,
- * setup steps while no event has arrived, its settings, and erasing its analytics data.
+ * setup steps while no event has arrived, its settings, its imported data, and erasing its
+ * analytics data.
  */
 export async function SiteAnalyticsTab({ doc, initPageResult, searchParams }: DocumentViewServerProps) {
   const { req } = initPageResult
@@ -50,7 +52,7 @@ export async function SiteAnalyticsTab({ doc, initPageResult, searchParams }: Do
   if (siteId === undefined || !req.user) return null
 
   const state = parseDashboardState(searchParams)
-  const [result, received, canRead, canUpdate, canErase, settingsDoc] = await Promise.all([
+  const [result, received, canRead, canUpdate, canErase, settingsDoc, canImport, canExport] = await Promise.all([
     loadDashboard({ caller: { req }, fixedSite: siteId, payload, state }),
     hasReceivedEvents(req, cfg, siteId),
     canAccessSite(req, cfg, siteId, 'read'),
@@ -58,6 +60,8 @@ export async function SiteAnalyticsTab({ doc, initPageResult, searchParams }: Do
     // `access.erase`: the button is not shown to users the endpoint would refuse.
     mayAct(req, cfg, 'erase', siteId),
     findSiteSettings(req, cfg, siteId),
+    mayAct(req, cfg, 'manageSources', siteId),
+    mayAct(req, cfg, 'export', siteId),
   ])
   // Defaults applied, from ingestion's own copy: for the site's readers, who may not read the default rows.
   const effective = canRead ? payload.analytics?.sites.get(String(siteId))?.settings : undefined
@@ -115,6 +119,7 @@ export async function SiteAnalyticsTab({ doc, initPageResult, searchParams }: Do
           </a>
         </section>
         {rejections ? <RecentRejections entries={rejections} /> : null}
+        {canRead ? <SiteImportsSection canExport={canExport} canImport={canImport} cfg={cfg} req={req} siteId={siteId} /> : null}
         {canErase ? (
           <section aria-labelledby="pa-erase" className="pa-panel pa-danger">
             <h3 id="pa-erase">Delete all analytics data of this site</h3>

@@ -299,7 +299,8 @@ export async function startImport(payload: Payload, input: StartImportInput): Pr
       fileName: input.fileName ?? null,
       from: input.from ? dayStamp(input.from) : null,
       progress: { done: 0, total: 0, unit: null },
-      site: input.siteId,
+      // A site id from a URL or the command line is text; the relationship wants the id's own type.
+      site: cfg.sites.idType === 'number' ? Number(input.siteId) : String(input.siteId),
       source: input.source,
       startedAt: new Date().toISOString(),
       startedBy: { type: actor.type, collection: actor.collection ?? null, email: actor.email ?? null, userId: actor.id === undefined ? null : String(actor.id) },

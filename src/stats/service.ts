@@ -256,6 +256,13 @@ export function createStatsService(deps: StatsServiceDeps): StatsServiceInternal
     return found.siteIds.length && found.from && found.to ? { from: found.from, siteIds: found.siteIds, to: found.to } : null
   }
 
+  /**
+   * The imported days of some ranges, for the cache key: another instance's import reaches this
+   * instance's spans within their refresh time, and then its cached answers are not taken.
+   */
+  const importedKey = async (siteIds: string[], ranges: Array<{ from: string; to: string }>) =>
+    (await Promise.all(ranges.map((range) => importedOf(siteIds, range, true)))).map((imported) => (imported ? `${imported.from}..${imported.to}:${imported.siteIds.join(',')}` : ''))
+
   /** Sums the `total` rows of some sites over a range, with each site's conversions. */
   async function aggregateNow(siteIds: string[], range: { from: string; to: string }, withImports: boolean, filters: readonly StatsFilter[]): Promise<Aggregated> {
     // Filters read raw events, which imported days do not have: a filtered answer has no imported days.
@@ -362,7 +369,8 @@ export function createStatsService(deps: StatsServiceDeps): StatsServiceInternal
       props,
       propKeys: query.propKeys === true,
       from: range.from,
-      imports: withImports,
+      // Which imported days the answer holds: a change elsewhere shows in the key (see `spans.ts`).
+      imports: withImports ? await importedKey(siteIds, [range]) : false,
       interval,
       // The projection's month moves with "today", not with the range.
       kpis: kpiRanges ? { days: kpiRanges.monthDays, month: kpiRanges.month } : null,
@@ -435,7 +443,7 @@ export function createStatsService(deps: StatsServiceDeps): StatsServiceInternal
     const siteIds = idsOf(chosen)
     checkFiltered(filters, siteIds, range, previous)
     const withImports = query.imports !== false
-    const key = { filters, from: range.from, imports: withImports, interval, name: range.name, previous: [previous.from, previous.to], timeZone, to: range.to }
+    const key = { filters, from: range.from, imports: withImports ? await importedKey(siteIds, [range, previous]) : false, interval, name: range.name, previous: [previous.from, previous.to], timeZone, to: range.to }
     const maybeCached = interval === 'hour' ? (compute: () => Promise<CompareResult>) => compute() : (compute: () => Promise<CompareResult>) => cached('compare', key, siteIds, compute)
     return maybeCached(async () => {
       const [current, before] = await Promise.all([aggregate(siteIds, range, withImports, filters), aggregate(siteIds, previous, withImports, filters)])

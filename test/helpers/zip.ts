@@ -15,3 +15,13 @@ export function csvText(header: readonly string[], rows: ReadonlyArray<ReadonlyA
   const cell = (value: number | string) => (/[",\r\n]/.test(String(value)) ? `"${String(value).replace(/"/g, '""')}"` : String(value))
   return [header, ...rows].map((row) => row.map(cell).join(',')).join('\r\n') + '\r\n'
 }
+
+/** A ZIP of these files (name → text), in memory (small test bodies). */
+export async function zipBytes(files: Record<string, string>): Promise<Uint8Array> {
+  const zip = new yazl.ZipFile()
+  for (const [name, text] of Object.entries(files)) zip.addBuffer(Buffer.from(text, 'utf8'), name)
+  zip.end()
+  const chunks: Buffer[] = []
+  for await (const chunk of zip.outputStream as AsyncIterable<Buffer>) chunks.push(chunk)
+  return new Uint8Array(Buffer.concat(chunks))
+}

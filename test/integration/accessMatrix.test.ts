@@ -21,6 +21,7 @@ import { demoSites } from '../helpers/fixtures.js'
 import { bootPayload } from '../helpers/payload.js'
 import { rawRequest, rest } from '../helpers/rest.js'
 import { GLOBEX_EDITOR, ROLES, roleTokens } from '../helpers/roles.js'
+import { csvText, zipBytes } from '../helpers/zip.js'
 
 type Id = number | string
 type Doc = Record<string, unknown> & { id: Id }
@@ -108,6 +109,18 @@ const SUBJECTS: Subject[] = [
   pipelineRow('analytics-events', () => ({ eventId: randomUUID(), path: '/', site: shop().id, tenant: shop().tenant, timestamp: new Date().toISOString(), type: 'pageview' }), 'eventId'),
   pipelineRow('analytics-daily-stats', () => ({ date: '2026-11-01T00:00:00.000Z', dimension: 'page', key: unique(), site: shop().id, tenant: shop().tenant }), 'key'),
   pipelineRow('analytics-monthly-stats', () => ({ dimension: 'page', key: unique(), month: '2026-11-01T00:00:00.000Z', site: shop().id, tenant: shop().tenant }), 'key'),
+  pipelineRow('analytics-imported-stats', () => ({ date: '2026-01-01T00:00:00.000Z', dimension: 'page', importId: '0', key: unique(), site: shop().id }), 'key'),
+  {
+    // An import run: read by the site's readers; written by the plugin only; deleted (with its
+    // figures) by whoever may manage the site's sources (default: may update the site). No locks.
+    cells: { ...readOnly(acme), delete: acme, deleteWhere: acme },
+    createBody: async () => ({ site: shop().id, source: 'plausible-csv', status: 'done' }),
+    duplicateBody: async () => ({}),
+    make: async () => (await create('analytics-imports', { site: shop().id, source: 'plausible-csv', status: 'done' })).id,
+    name: 'analytics-imports',
+    slug: 'analytics-imports',
+    update: { body: { status: 'failed' }, changed: (doc) => doc.status === 'failed' },
+  },
   {
     // Visitor-hash salts never leave the server, not even to a super-admin.
     cells: readOnly(nobody),
@@ -408,7 +421,7 @@ describe('the table covers every surface', () => {
   test('GraphQL is not served by this host, and the plugin’s collections stay out of it anyway', async () => {
     const answer = await rest(payload, 'POST', '/graphql', { body: { query: '{ Sites { docs { id } } }' }, token: tokens.admin })
     expect(answer.status).toBe(404)
-    for (const slug of ['analytics-events', 'analytics-daily-stats', 'analytics-monthly-stats', 'analytics-settings', 'analytics-salts', 'analytics-audit-log', 'analytics-report-deliveries', 'analytics-reports', 'analytics-alerts', 'analytics-api-keys']) {
+    for (const slug of ['analytics-events', 'analytics-daily-stats', 'analytics-monthly-stats', 'analytics-settings', 'analytics-salts', 'analytics-audit-log', 'analytics-report-deliveries', 'analytics-reports', 'analytics-alerts', 'analytics-api-keys', 'analytics-imports', 'analytics-imported-stats']) {
       expect(payload.collections[slug as 'sites']!.config.graphQL, slug).toBe(false)
     }
   })
@@ -505,6 +518,20 @@ const ENDPOINTS: Record<string, EndpointRow> = {
     statuses: userStatuses(200),
   },
   'post /analytics/sites/:id/erase': { call: (role) => post(`/analytics/sites/${shop().id}/erase`, role), statuses: userStatuses(200) },
+  // Importing into a site: whoever may manage its sources (default: may update it); exporting: whoever may export it.
+  'post /analytics/sites/:id/imports/plausible-csv': {
+    call: async (role) => {
+      const body = await zipBytes({ 'imported_visitors_20260101_20260101.csv': csvText(['date', 'visitors', 'pageviews', 'bounces', 'visits', 'visit_duration'], [['2026-01-01', 1, 1, 1, 1, 0]]) })
+      const runs = await countAll('analytics-imports')
+      const headers: Record<string, string> = { 'content-type': 'application/zip', ...(tokens[role] ? { authorization: `JWT ${tokens[role]}` } : {}) }
+      const { status } = await rawRequest(payload, 'POST', `/analytics/sites/${shop().id}/imports/plausible-csv`, { body, headers })
+      // A refused upload started no run.
+      if (status !== 201) expect(await countAll('analytics-imports')).toBe(runs)
+      return status
+    },
+    statuses: userStatuses(201),
+  },
+  'get /analytics/sites/:id/export/plausible': { call: (role) => get(`/analytics/sites/${shop().id}/export/plausible`, role), statuses: userStatuses(200) },
   // A report on the shop without recipients: previewed and sent by whoever may manage it (a
   // report Globex's editor may not read is 404 to them, as a site is).
   'get /analytics/reports/:id/preview': { call: async (role) => get(`/analytics/reports/${await shopReport()}/preview`, role), statuses: userStatuses(200) },

@@ -10,17 +10,24 @@ import { createWriteStream, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { pipeline } from 'node:stream/promises'
+import { fileURLToPath } from 'node:url'
+import { handleEndpoints } from 'payload'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 
 import type { BreakdownRow, StatsResult } from '../../src/stats/types.js'
 
 import { addDays, todayIn } from '../../src/core/statsRange.js'
 import { importPlausibleCsv } from '../../src/imports/plausibleCsv.js'
+import { forgetImportedSpans } from '../../src/imports/spans.js'
 import { exportPlausibleZip } from '../../src/imports/plausibleExport.js'
 import { ImportDataError, writeImportedDays } from '../../src/imports/store.js'
-import { bootPayload } from '../helpers/payload.js'
-import { csvText, writeZip } from '../helpers/zip.js'
+import { DEMO_USERS } from '../../dev/seed.js'
+import { runCli } from '../helpers/cli.js'
+import { bootPayload, payloadKey } from '../helpers/payload.js'
+import { login, rawRequest, rest } from '../helpers/rest.js'
+import { csvText, writeZip, zipBytes } from '../helpers/zip.js'
 
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 let payload: Payload
 let dir: string
 let tenant: number | string
@@ -168,7 +175,7 @@ const importedRowCount = async (where: Record<string, unknown> = {}) => (await p
 beforeAll(async () => {
   payload = await bootPayload()
   dir = mkdtempSync(path.join(os.tmpdir(), 'imports-'))
-  const { docs } = await payload.find({ collection: 'tenants', limit: 1 })
+  const { docs } = await payload.find({ collection: 'tenants', limit: 1, where: { slug: { equals: 'acme' } } })
   tenant = docs[0]!.id
 })
 
@@ -369,4 +376,118 @@ describe('bad input stores nothing', () => {
       expect(await importedRowCount()).toBe(rows)
     })
   }
+})
+
+describe('over REST', () => {
+  let adminToken: string
+  let editorToken: string
+  beforeAll(async () => {
+    adminToken = await login(payload, DEMO_USERS.superAdmin.email, DEMO_USERS.superAdmin.password)
+    editorToken = await login(payload, DEMO_USERS.tenantUser.email, DEMO_USERS.tenantUser.password)
+  })
+  const upload = (siteId: number | string, body: Uint8Array | string, token = adminToken) =>
+    rawRequest(payload, 'POST', `/analytics/sites/${siteId}/imports/plausible-csv?fileName=export.zip`, { body, headers: { authorization: `JWT ${token}`, 'content-type': 'application/zip' } })
+
+  test('an upload imports, answers what it imported, and is audited; the history lists it; DELETE removes it', async () => {
+    const siteId = await newSite()
+    const response = await upload(siteId, await zipBytes(plausibleFiles()), editorToken)
+    expect(response.status, response.text).toBe(201)
+    const result = response.body.import as { daysWritten: number; importId: number | string }
+    expect(result.daysWritten).toBe(3)
+    expect((await statsOf(siteId, D1, D3)).totals.visitors).toBe(33)
+    const history = await rest<{ docs: Array<{ id: number | string; status: string }> }>(payload, 'GET', `/${IMPORTS}?where[site][equals]=${siteId}`, { token: editorToken })
+    expect(history.body.docs.map((doc) => [doc.id, doc.status])).toEqual([[result.importId, 'done']])
+
+    const audits = async (action: string) => (await payload.find({ collection: 'analytics-audit-log' as never, where: { action: { equals: action }, site: { equals: String(siteId) } } as never })).docs as Array<Record<string, unknown>>
+    expect(await audits('import')).toHaveLength(1)
+    expect((await audits('import'))[0]).toMatchObject({ actorEmail: DEMO_USERS.tenantUser.email, via: 'rest' })
+
+    const deleted = await rest(payload, 'DELETE', `/${IMPORTS}/${result.importId}`, { token: editorToken })
+    expect(deleted.status).toBe(200)
+    expect((await statsOf(siteId, D1, D3)).totals.visitors).toBe(0)
+    expect(await importedRowCount({ importId: { equals: String(result.importId) } })).toBe(0)
+    expect(await audits('import.delete')).toHaveLength(1)
+  })
+
+  test('bad uploads answer 4xx JSON and store nothing', async () => {
+    const siteId = await newSite()
+    const runs = (await payload.count({ collection: IMPORTS as never })).totalDocs
+    for (const body of ['not a zip', await zipBytes({ 'imported_visitors_a.csv': 'date,visitors,pageviews,visits\r\nyesterday,1,1,1\r\n' }), new Uint8Array()]) {
+      const response = await upload(siteId, body)
+      expect(response.status).toBe(400)
+      expect(response.body.error).toEqual(expect.any(String))
+    }
+    expect((await payload.count({ collection: IMPORTS as never })).totalDocs).toBe(runs)
+  })
+
+  test('the export is a Plausible ZIP over REST', async () => {
+    const siteId = await newSite()
+    await upload(siteId, await zipBytes(plausibleFiles()))
+    const response = await fetchBytes(`/analytics/sites/${siteId}/export/plausible`, adminToken)
+    expect(response.status).toBe(200)
+    expect(response.headers.get('content-type')).toBe('application/zip')
+    const file = path.join(dir, 'rest-export.zip')
+    writeFileSync(file, response.bytes)
+    const second = await newSite()
+    expect((await importPlausibleCsv(payload, { filePath: file, siteId: second })).daysWritten).toBe(3)
+    expect((await statsOf(second, D1, D3)).totals).toEqual((await statsOf(siteId, D1, D3)).totals)
+    expect((await fetchBytes(`/analytics/sites/${siteId}/export/plausible?from=nope`, adminToken)).status).toBe(400)
+  })
+})
+
+async function fetchBytes(route: string, token: string): Promise<{ bytes: Uint8Array; headers: Headers; status: number }> {
+  const request = new Request(`http://localhost${payload.config.routes.api}${route}`, { headers: { authorization: `JWT ${token}` } })
+  const response = await handleEndpoints({ config: payload.config, payloadInstanceCacheKey: payloadKey(payload), request })
+  return { bytes: new Uint8Array(await response.arrayBuffer()), headers: response.headers, status: response.status }
+}
+
+describe('from the command line', () => {
+  let config: string
+  beforeAll(() => {
+    const configDir = mkdtempSync(path.join(dir, 'cli-'))
+    writeFileSync(path.join(configDir, 'package.json'), '{ "type": "module" }\n')
+    const databaseUri = (payload.db as unknown as { poolOptions: { connectionString: string } }).poolOptions.connectionString
+    config = path.join(configDir, 'payload.config.ts')
+    writeFileSync(
+      config,
+      `import { buildDevConfig } from ${JSON.stringify(path.join(root, 'dev/buildConfig.ts'))}\n` +
+        `export default buildDevConfig({ databaseUri: ${JSON.stringify(databaseUri)}, push: false, seed: false, analytics: { redisUrl: undefined } })\n`,
+    )
+  })
+
+  test('import plausible-csv shows progress and a summary; export plausible writes a ZIP that imports to the same stats; delete removes it', async () => {
+    const siteId = await newSite()
+    const file = await zipOf('cli.zip', plausibleFiles())
+    const imported = await runCli(['import', 'plausible-csv', '--site', String(siteId), '--file', file, '--config', config], 120_000)
+    expect(imported.code, imported.stderr).toBe(0)
+    expect(imported.stderr).toMatch(/import: 100% \(/)
+    expect(imported.stdout).toContain(`3 days (${D1}..${D3})`)
+    // Another process imported: this one learns of the site's imported days at its next refresh of them (≤ 60 s).
+    forgetImportedSpans(payload)
+    expect((await statsOf(siteId, D1, D3)).totals.visitors).toBe(33)
+    const run = (await payload.find({ collection: IMPORTS as never, where: { site: { equals: siteId } } as never })).docs[0] as unknown as { id: number | string; startedBy: { type: string } }
+    expect(run.startedBy.type).toBe('cli')
+
+    const out = path.join(dir, 'cli-export.zip')
+    const exported = await runCli(['export', 'plausible', '--site', String(siteId), '--out', out, '--config', config], 120_000)
+    expect(exported.code, exported.stderr).toBe(0)
+    const second = await newSite()
+    expect((await importPlausibleCsv(payload, { filePath: out, siteId: second })).daysWritten).toBe(3)
+    expect((await statsOf(second, D1, D3)).totals).toEqual((await statsOf(siteId, D1, D3)).totals)
+
+    const deleted = await runCli(['import', 'delete', '--id', String(run.id), '--config', config], 120_000)
+    expect(deleted.code, deleted.stderr).toBe(0)
+    await payload.analytics!.stats.invalidate([String(siteId)])
+    expect(await importedRowCount({ importId: { equals: String(run.id) } })).toBe(0)
+  })
+
+  test('a bad file is a usage error (exit 2) and imports nothing', async () => {
+    const siteId = await newSite()
+    const file = path.join(dir, 'cli-bad.zip')
+    writeFileSync(file, 'not a zip')
+    const result = await runCli(['import', 'plausible-csv', '--site', String(siteId), '--file', file, '--config', config], 120_000)
+    expect(result.code).toBe(2)
+    expect(result.stderr).toMatch(/not a readable ZIP.*nothing imported/)
+    expect((await payload.count({ collection: IMPORTS as never, where: { site: { equals: siteId } } as never })).totalDocs).toBe(0)
+  })
 })
