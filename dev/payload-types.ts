@@ -75,6 +75,12 @@ export interface Config {
     'analytics-monthly-stats': AnalyticsMonthlyStat;
     'analytics-settings': AnalyticsSetting;
     'analytics-salts': AnalyticsSalt;
+    'analytics-audit-log': AnalyticsAuditLog;
+    'analytics-reports': AnalyticsReport;
+    'analytics-report-deliveries': AnalyticsReportDelivery;
+    'analytics-alerts': AnalyticsAlert;
+    'analytics-imports': AnalyticsImport;
+    'analytics-imported-stats': AnalyticsImportedStat;
     'payload-kv': PayloadKv;
     'payload-locked-documents': PayloadLockedDocument;
     'payload-preferences': PayloadPreference;
@@ -90,6 +96,12 @@ export interface Config {
     'analytics-monthly-stats': AnalyticsMonthlyStatsSelect<false> | AnalyticsMonthlyStatsSelect<true>;
     'analytics-settings': AnalyticsSettingsSelect<false> | AnalyticsSettingsSelect<true>;
     'analytics-salts': AnalyticsSaltsSelect<false> | AnalyticsSaltsSelect<true>;
+    'analytics-audit-log': AnalyticsAuditLogSelect<false> | AnalyticsAuditLogSelect<true>;
+    'analytics-reports': AnalyticsReportsSelect<false> | AnalyticsReportsSelect<true>;
+    'analytics-report-deliveries': AnalyticsReportDeliveriesSelect<false> | AnalyticsReportDeliveriesSelect<true>;
+    'analytics-alerts': AnalyticsAlertsSelect<false> | AnalyticsAlertsSelect<true>;
+    'analytics-imports': AnalyticsImportsSelect<false> | AnalyticsImportsSelect<true>;
+    'analytics-imported-stats': AnalyticsImportedStatsSelect<false> | AnalyticsImportedStatsSelect<true>;
     'payload-kv': PayloadKvSelect<false> | PayloadKvSelect<true>;
     'payload-locked-documents': PayloadLockedDocumentsSelect<false> | PayloadLockedDocumentsSelect<true>;
     'payload-preferences': PayloadPreferencesSelect<false> | PayloadPreferencesSelect<true>;
@@ -186,7 +198,7 @@ export interface Site {
   name: string;
   domain: string;
   /**
-   * Paste into the <head> of this site, or use <AnalyticsScript /> from payload-plugin-analytics/react.
+   * Paste into the <head> of this site, or use <AnalyticsScript /> from payload-plugin-analytics/react. Warning: No public address of this server is configured (serverURL in the Payload config, or the analytics plugin’s scriptOrigin), so this snippet uses the address this admin was opened at. If sites reach this server at another address, set one of them.
    */
   trackingSnippet?: string | null;
   updatedAt: string;
@@ -336,6 +348,22 @@ export interface AnalyticsDailyStat {
    * Sum of the values of ai.usage events.
    */
   aiTokens: number;
+  /**
+   * Sum over visits (per page) of the deepest scroll reached, in percent.
+   */
+  scrollDepthSum: number;
+  /**
+   * Visits (per page) that reported a scroll depth.
+   */
+  scrollVisits: number;
+  /**
+   * Milliseconds the page was visible and focused, summed.
+   */
+  engagedMs: number;
+  /**
+   * Visits (per page) with engaged time.
+   */
+  engagedVisits: number;
 }
 /**
  * Monthly sums of the daily statistics, for long ranges.
@@ -415,6 +443,22 @@ export interface AnalyticsMonthlyStat {
    * Sum of the values of ai.usage events.
    */
   aiTokens: number;
+  /**
+   * Sum over visits (per page) of the deepest scroll reached, in percent.
+   */
+  scrollDepthSum: number;
+  /**
+   * Visits (per page) that reported a scroll depth.
+   */
+  scrollVisits: number;
+  /**
+   * Milliseconds the page was visible and focused, summed.
+   */
+  engagedMs: number;
+  /**
+   * Visits (per page) with engaged time.
+   */
+  engagedVisits: number;
 }
 /**
  * Tracking, privacy and sharing settings per site, with tenant and global defaults.
@@ -495,6 +539,389 @@ export interface AnalyticsSalt {
   salt: string;
 }
 /**
+ * Who did what and when (kept 90 days). Read-only.
+ *
+ * This interface was referenced by `Config`'s JSON-Schema
+ * via the `definition` "analytics-audit-log".
+ */
+export interface AnalyticsAuditLog {
+  id: number;
+  /**
+   * What was done, e.g. export, share.rotate, erase, settings.update.
+   */
+  action: string;
+  /**
+   * A logged-in user, the command line, or the plugin itself (scheduled reports and alerts).
+   */
+  actorType: 'user' | 'cli' | 'system';
+  /**
+   * Auth collection of the user.
+   */
+  actorCollection?: string | null;
+  /**
+   * Id of the user.
+   */
+  actorId?: string | null;
+  actorEmail?: string | null;
+  /**
+   * Where: rest, admin, cli, local (code), job.
+   */
+  via?: string | null;
+  /**
+   * Id of the site (sites) concerned, if one.
+   */
+  site?: string | null;
+  /**
+   * What else identifies the action (ranges, changed field names, recipients count…); never secrets.
+   */
+  details?:
+    | {
+        [k: string]: unknown;
+      }
+    | unknown[]
+    | string
+    | number
+    | boolean
+    | null;
+  updatedAt: string;
+  createdAt: string;
+}
+/**
+ * This interface was referenced by `Config`'s JSON-Schema
+ * via the `definition` "analytics-reports".
+ */
+export interface AnalyticsReport {
+  id: number;
+  name: string;
+  enabled?: boolean | null;
+  /**
+   * The sites reported on (or a whole tenant below).
+   */
+  sites?: (number | Site)[] | null;
+  /**
+   * Every site of this tenant (admins only).
+   */
+  tenant?: (number | null) | Tenant;
+  frequency: 'weekly' | 'monthly' | 'cron';
+  weekday?: ('monday' | 'tuesday' | 'wednesday' | 'thursday' | 'friday' | 'saturday' | 'sunday') | null;
+  dayOfMonth?: number | null;
+  /**
+   * Local hour (0–23) in the time zone below.
+   */
+  hour?: number | null;
+  /**
+   * Five fields: minute hour day-of-month month weekday.
+   */
+  cron?: string | null;
+  /**
+   * IANA time zone of the schedule and of the report’s days, e.g. Europe/Berlin.
+   */
+  timeZone: string;
+  range: 'lastWeek' | 'lastMonth' | 'monthToDate' | 'yearToDate';
+  sections?: ('kpis' | 'series' | 'pages' | 'sources' | 'conversions')[] | null;
+  attachments?: ('csv' | 'json')[] | null;
+  recipients?:
+    | {
+        email: string;
+        /**
+         * Set by the recipient’s unsubscribe link.
+         */
+        unsubscribed?: boolean | null;
+        id?: string | null;
+      }[]
+    | null;
+  webhook?: {
+    /**
+     * JSON POST signed with HMAC-SHA256 (see the README).
+     */
+    url?: string | null;
+    /**
+     * Signing secret shared with the receiver.
+     */
+    secret?: string | null;
+  };
+  /**
+   * White label: the name, logo and accent colour the email shows (e.g. the tenant’s).
+   */
+  branding?: {
+    name?: string | null;
+    logoUrl?: string | null;
+    accentColor?: string | null;
+  };
+  /**
+   * Occurrences from this time on (default: when the report was created).
+   */
+  startsAt?: string | null;
+  lastOccurrenceAt?: string | null;
+  updatedAt: string;
+  createdAt: string;
+}
+/**
+ * This interface was referenced by `Config`'s JSON-Schema
+ * via the `definition` "analytics-report-deliveries".
+ */
+export interface AnalyticsReportDelivery {
+  id: number;
+  key: string;
+  /**
+   * report or alert
+   */
+  kind: string;
+  /**
+   * Id of the report, or the site of an alert.
+   */
+  source?: string | null;
+  occurrence: string;
+  missed?: boolean | null;
+  /**
+   * email or webhook
+   */
+  channel: string;
+  recipient?: string | null;
+  /**
+   * pending, sent, failed
+   */
+  status: string;
+  attempts: number;
+  responseStatus?: number | null;
+  error?: string | null;
+  idempotencyKey: string;
+  sentAt?: string | null;
+  updatedAt: string;
+  createdAt: string;
+}
+/**
+ * This interface was referenced by `Config`'s JSON-Schema
+ * via the `definition` "analytics-alerts".
+ */
+export interface AnalyticsAlert {
+  id: number;
+  name: string;
+  enabled?: boolean | null;
+  site: number | Site;
+  /**
+   * Spike: visitors in the last 30 minutes ≥ threshold. Drop: visitors in the last 12 hours < threshold.
+   */
+  kind: 'spike' | 'drop';
+  threshold: number;
+  recipients?:
+    | {
+        email: string;
+        id?: string | null;
+      }[]
+    | null;
+  webhook?: {
+    url?: string | null;
+    secret?: string | null;
+  };
+  lastFiredAt?: string | null;
+  updatedAt: string;
+  createdAt: string;
+}
+/**
+ * Imported data per run (Plausible CSV, Plausible Stats API, Matomo). Deleting an import deletes its figures.
+ *
+ * This interface was referenced by `Config`'s JSON-Schema
+ * via the `definition` "analytics-imports".
+ */
+export interface AnalyticsImport {
+  id: number;
+  site: number | Site;
+  source: 'plausible-csv' | 'plausible-api' | 'matomo';
+  /**
+   * Id of the source connection the run read (Stats API, Matomo); empty for file uploads.
+   */
+  connection?: string | null;
+  /**
+   * The uploaded file’s name (file imports).
+   */
+  fileName?: string | null;
+  status: 'running' | 'done' | 'failed';
+  /**
+   * First day asked for (or found in the file).
+   */
+  from?: string | null;
+  /**
+   * Last day asked for (or found in the file).
+   */
+  to?: string | null;
+  progress?: {
+    done?: number | null;
+    total?: number | null;
+    /**
+     * What is counted: days, files, bytes.
+     */
+    unit?: string | null;
+  };
+  /**
+   * Days with imported totals.
+   */
+  daysWritten?: number | null;
+  rowsWritten?: number | null;
+  /**
+   * First day written.
+   */
+  firstDay?: string | null;
+  /**
+   * Last day written.
+   */
+  lastDay?: string | null;
+  /**
+   * Days left out and why: our own data, another import, no totals.
+   */
+  skipped?:
+    | {
+        [k: string]: unknown;
+      }
+    | unknown[]
+    | string
+    | number
+    | boolean
+    | null;
+  /**
+   * Days that failed, with the reason: [{ day, error }].
+   */
+  dayErrors?:
+    | {
+        [k: string]: unknown;
+      }
+    | unknown[]
+    | string
+    | number
+    | boolean
+    | null;
+  /**
+   * What was read, per file or report.
+   */
+  summary?:
+    | {
+        [k: string]: unknown;
+      }
+    | unknown[]
+    | string
+    | number
+    | boolean
+    | null;
+  /**
+   * Why the run failed.
+   */
+  error?: string | null;
+  startedAt?: string | null;
+  finishedAt?: string | null;
+  /**
+   * Who started the run (a user, a CLI run or the nightly job).
+   */
+  startedBy?: {
+    type?: ('user' | 'cli' | 'system') | null;
+    userId?: string | null;
+    collection?: string | null;
+    email?: string | null;
+  };
+  updatedAt: string;
+  createdAt: string;
+}
+/**
+ * Daily statistics brought in by imports; deleted with their import.
+ *
+ * This interface was referenced by `Config`'s JSON-Schema
+ * via the `definition` "analytics-imported-stats".
+ */
+export interface AnalyticsImportedStat {
+  id: number;
+  /**
+   * Id of the site (sites).
+   */
+  site: number;
+  /**
+   * Id of the import (analytics-imports) that wrote the row.
+   */
+  importId: string;
+  /**
+   * The site’s local day.
+   */
+  date: string;
+  dimension:
+    | 'total'
+    | 'page'
+    | 'entryPage'
+    | 'exitPage'
+    | 'source'
+    | 'utmSource'
+    | 'utmMedium'
+    | 'utmCampaign'
+    | 'utmTerm'
+    | 'utmContent'
+    | 'country'
+    | 'browser'
+    | 'os'
+    | 'device'
+    | 'event';
+  /**
+   * The breakdown value (a path, a source, a country…); empty for totals.
+   */
+  key?: string | null;
+  /**
+   * Pageviews.
+   */
+  pageviews: number;
+  /**
+   * Unique visitors (daily hash).
+   */
+  visitors: number;
+  /**
+   * Sessions (30 minutes of inactivity end one).
+   */
+  visits: number;
+  /**
+   * Visits with a single pageview.
+   */
+  bounces: number;
+  /**
+   * Seconds between the first and last event of every visit, summed.
+   */
+  totalDuration: number;
+  /**
+   * Events of any type (for the `event` dimension: of that custom event).
+   */
+  events: number;
+  /**
+   * lead.created events.
+   */
+  leads: number;
+  /**
+   * form.submit events.
+   */
+  forms: number;
+  /**
+   * export.completed events.
+   */
+  exports: number;
+  /**
+   * automation.run events.
+   */
+  automationRuns: number;
+  /**
+   * Sum of the values of ai.usage events.
+   */
+  aiTokens: number;
+  /**
+   * Sum over visits (per page) of the deepest scroll reached, in percent.
+   */
+  scrollDepthSum: number;
+  /**
+   * Visits (per page) that reported a scroll depth.
+   */
+  scrollVisits: number;
+  /**
+   * Milliseconds the page was visible and focused, summed.
+   */
+  engagedMs: number;
+  /**
+   * Visits (per page) with engaged time.
+   */
+  engagedVisits: number;
+}
+/**
  * This interface was referenced by `Config`'s JSON-Schema
  * via the `definition` "payload-kv".
  */
@@ -529,6 +956,14 @@ export interface PayloadLockedDocument {
     | ({
         relationTo: 'sites';
         value: number | Site;
+      } | null)
+    | ({
+        relationTo: 'analytics-reports';
+        value: number | AnalyticsReport;
+      } | null)
+    | ({
+        relationTo: 'analytics-alerts';
+        value: number | AnalyticsAlert;
       } | null);
   globalSlug?: string | null;
   user: {
@@ -673,6 +1108,10 @@ export interface AnalyticsDailyStatsSelect<T extends boolean = true> {
   exports?: T;
   automationRuns?: T;
   aiTokens?: T;
+  scrollDepthSum?: T;
+  scrollVisits?: T;
+  engagedMs?: T;
+  engagedVisits?: T;
 }
 /**
  * This interface was referenced by `Config`'s JSON-Schema
@@ -695,6 +1134,10 @@ export interface AnalyticsMonthlyStatsSelect<T extends boolean = true> {
   exports?: T;
   automationRuns?: T;
   aiTokens?: T;
+  scrollDepthSum?: T;
+  scrollVisits?: T;
+  engagedMs?: T;
+  engagedVisits?: T;
 }
 /**
  * This interface was referenced by `Config`'s JSON-Schema
@@ -728,6 +1171,178 @@ export interface AnalyticsSettingsSelect<T extends boolean = true> {
 export interface AnalyticsSaltsSelect<T extends boolean = true> {
   day?: T;
   salt?: T;
+}
+/**
+ * This interface was referenced by `Config`'s JSON-Schema
+ * via the `definition` "analytics-audit-log_select".
+ */
+export interface AnalyticsAuditLogSelect<T extends boolean = true> {
+  action?: T;
+  actorType?: T;
+  actorCollection?: T;
+  actorId?: T;
+  actorEmail?: T;
+  via?: T;
+  site?: T;
+  details?: T;
+  updatedAt?: T;
+  createdAt?: T;
+}
+/**
+ * This interface was referenced by `Config`'s JSON-Schema
+ * via the `definition` "analytics-reports_select".
+ */
+export interface AnalyticsReportsSelect<T extends boolean = true> {
+  name?: T;
+  enabled?: T;
+  sites?: T;
+  tenant?: T;
+  frequency?: T;
+  weekday?: T;
+  dayOfMonth?: T;
+  hour?: T;
+  cron?: T;
+  timeZone?: T;
+  range?: T;
+  sections?: T;
+  attachments?: T;
+  recipients?:
+    | T
+    | {
+        email?: T;
+        unsubscribed?: T;
+        id?: T;
+      };
+  webhook?:
+    | T
+    | {
+        url?: T;
+        secret?: T;
+      };
+  branding?:
+    | T
+    | {
+        name?: T;
+        logoUrl?: T;
+        accentColor?: T;
+      };
+  startsAt?: T;
+  lastOccurrenceAt?: T;
+  updatedAt?: T;
+  createdAt?: T;
+}
+/**
+ * This interface was referenced by `Config`'s JSON-Schema
+ * via the `definition` "analytics-report-deliveries_select".
+ */
+export interface AnalyticsReportDeliveriesSelect<T extends boolean = true> {
+  key?: T;
+  kind?: T;
+  source?: T;
+  occurrence?: T;
+  missed?: T;
+  channel?: T;
+  recipient?: T;
+  status?: T;
+  attempts?: T;
+  responseStatus?: T;
+  error?: T;
+  idempotencyKey?: T;
+  sentAt?: T;
+  updatedAt?: T;
+  createdAt?: T;
+}
+/**
+ * This interface was referenced by `Config`'s JSON-Schema
+ * via the `definition` "analytics-alerts_select".
+ */
+export interface AnalyticsAlertsSelect<T extends boolean = true> {
+  name?: T;
+  enabled?: T;
+  site?: T;
+  kind?: T;
+  threshold?: T;
+  recipients?:
+    | T
+    | {
+        email?: T;
+        id?: T;
+      };
+  webhook?:
+    | T
+    | {
+        url?: T;
+        secret?: T;
+      };
+  lastFiredAt?: T;
+  updatedAt?: T;
+  createdAt?: T;
+}
+/**
+ * This interface was referenced by `Config`'s JSON-Schema
+ * via the `definition` "analytics-imports_select".
+ */
+export interface AnalyticsImportsSelect<T extends boolean = true> {
+  site?: T;
+  source?: T;
+  connection?: T;
+  fileName?: T;
+  status?: T;
+  from?: T;
+  to?: T;
+  progress?:
+    | T
+    | {
+        done?: T;
+        total?: T;
+        unit?: T;
+      };
+  daysWritten?: T;
+  rowsWritten?: T;
+  firstDay?: T;
+  lastDay?: T;
+  skipped?: T;
+  dayErrors?: T;
+  summary?: T;
+  error?: T;
+  startedAt?: T;
+  finishedAt?: T;
+  startedBy?:
+    | T
+    | {
+        type?: T;
+        userId?: T;
+        collection?: T;
+        email?: T;
+      };
+  updatedAt?: T;
+  createdAt?: T;
+}
+/**
+ * This interface was referenced by `Config`'s JSON-Schema
+ * via the `definition` "analytics-imported-stats_select".
+ */
+export interface AnalyticsImportedStatsSelect<T extends boolean = true> {
+  site?: T;
+  importId?: T;
+  date?: T;
+  dimension?: T;
+  key?: T;
+  pageviews?: T;
+  visitors?: T;
+  visits?: T;
+  bounces?: T;
+  totalDuration?: T;
+  events?: T;
+  leads?: T;
+  forms?: T;
+  exports?: T;
+  automationRuns?: T;
+  aiTokens?: T;
+  scrollDepthSum?: T;
+  scrollVisits?: T;
+  engagedMs?: T;
+  engagedVisits?: T;
 }
 /**
  * This interface was referenced by `Config`'s JSON-Schema

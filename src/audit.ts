@@ -13,6 +13,8 @@ export type AuditAction =
   | 'alert.send'
   | 'erase'
   | 'export'
+  | 'import'
+  | 'import.delete'
   | 'report.create'
   | 'report.delete'
   | 'report.send'

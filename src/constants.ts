@@ -7,6 +7,8 @@ export const DEFAULT_SLUGS = {
   auditLog: 'analytics-audit-log',
   dailyStats: 'analytics-daily-stats',
   events: 'analytics-events',
+  importedStats: 'analytics-imported-stats',
+  imports: 'analytics-imports',
   monthlyStats: 'analytics-monthly-stats',
   reportDeliveries: 'analytics-report-deliveries',
   reports: 'analytics-reports',

@@ -6,6 +6,8 @@ import { buildAnalyticsAlerts } from '../collections/AnalyticsAlerts.js'
 import { buildAnalyticsAuditLog } from '../collections/AnalyticsAuditLog.js'
 import { buildAnalyticsDailyStats } from '../collections/AnalyticsDailyStats.js'
 import { buildAnalyticsEvents } from '../collections/AnalyticsEvents.js'
+import { buildAnalyticsImportedStats } from '../collections/AnalyticsImportedStats.js'
+import { buildAnalyticsImports } from '../collections/AnalyticsImports.js'
 import { buildAnalyticsMonthlyStats } from '../collections/AnalyticsMonthlyStats.js'
 import { buildAnalyticsReportDeliveries } from '../collections/AnalyticsReportDeliveries.js'
 import { buildAnalyticsReports } from '../collections/AnalyticsReports.js'
@@ -80,6 +82,8 @@ export const analyticsPlugin =
         buildAnalyticsReports(cfg),
         buildAnalyticsReportDeliveries(cfg),
         buildAnalyticsAlerts(cfg),
+        buildAnalyticsImports(cfg),
+        buildAnalyticsImportedStats(cfg),
         buildAnalyticsSources(cfg),
         buildAnalyticsSearchStats(cfg),
       ].map(withoutVersionRoutes),

@@ -208,6 +208,8 @@ export function sanitizeOptions(options: AnalyticsPluginOptions, config: Config)
       auditLog: (overrides.auditLog?.slug ?? DEFAULT_SLUGS.auditLog) as CollectionSlug,
       dailyStats: (overrides.dailyStats?.slug ?? DEFAULT_SLUGS.dailyStats) as CollectionSlug,
       events: (overrides.events?.slug ?? DEFAULT_SLUGS.events) as CollectionSlug,
+      importedStats: DEFAULT_SLUGS.importedStats as CollectionSlug,
+      imports: DEFAULT_SLUGS.imports as CollectionSlug,
       monthlyStats: (overrides.monthlyStats?.slug ?? DEFAULT_SLUGS.monthlyStats) as CollectionSlug,
       reportDeliveries: DEFAULT_SLUGS.reportDeliveries as CollectionSlug,
       reports: (overrides.reports?.slug ?? DEFAULT_SLUGS.reports) as CollectionSlug,

@@ -430,6 +430,8 @@ export interface SanitizedAnalyticsConfig {
     auditLog: CollectionSlug
     dailyStats: CollectionSlug
     events: CollectionSlug
+    importedStats: CollectionSlug
+    imports: CollectionSlug
     monthlyStats: CollectionSlug
     reportDeliveries: CollectionSlug
     reports: CollectionSlug

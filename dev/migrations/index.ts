@@ -9,6 +9,7 @@ import * as migration_20261204_115207_site_time_zone from './20261204_115207_sit
 import * as migration_20261204_121348_reports from './20261204_121348_reports.js';
 import * as migration_20261204_122410_engagement from './20261204_122410_engagement.js';
 import * as migration_20261204_122505_alerts from './20261204_122505_alerts.js';
+import * as migration_20261204_145210_imports from './20261204_145210_imports.js';
 
 export const migrations = [
   {
@@ -64,6 +65,11 @@ export const migrations = [
   {
     up: migration_20261204_122505_alerts.up,
     down: migration_20261204_122505_alerts.down,
-    name: '20261204_122505_alerts'
+    name: '20261204_122505_alerts',
+  },
+  {
+    up: migration_20261204_145210_imports.up,
+    down: migration_20261204_145210_imports.down,
+    name: '20261204_145210_imports'
   },
 ];

@@ -31,7 +31,8 @@ export const csvLine = (cells: readonly CsvCell[]): string => `${cells.map(csvCe
 /**
  * The portfolio file's columns: the figures Plausible's aggregate API reports, rounded as
  * it rounds them (bounce rate in whole percent, visit duration in whole seconds, views per
- * visit to two decimals), so files made from Plausible and from this plugin line up.
+ * visit to two decimals), so files made from Plausible and from this plugin line up;
+ * `imported_days` names the days whose figures came from an import (`from..to`, or empty).
  */
 export const EXPORT_COLUMNS = [
   'site',
@@ -46,6 +47,7 @@ export const EXPORT_COLUMNS = [
   'scroll_depth',
   'site_id',
   'time_zone',
+  'imported_days',
 ] as const
 
 const round = (value: number, digits: number): number => {
@@ -57,6 +59,7 @@ const round = (value: number, digits: number): number => {
 export function exportRecord(row: ExportRow): Record<(typeof EXPORT_COLUMNS)[number], number | string> {
   return {
     bounce_rate: Math.round(row.bounceRate * 100),
+    imported_days: row.importedDays,
     pageviews: row.pageviews,
     period: row.period,
     site: row.domain,

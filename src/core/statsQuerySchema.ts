@@ -72,6 +72,7 @@ const limit = one('limit').pipe(
 const statsShape = {
   breakdown: breakdowns,
   from: day('from'),
+  imports: enumOf('imports', ['true', 'false']).transform((value) => (value === undefined ? undefined : value === 'true')),
   interval: enumOf('interval', INTERVALS),
   kpis: enumOf('kpis', ['true', 'false']).transform((value) => (value === undefined ? undefined : value === 'true')),
   limit,
@@ -82,16 +83,16 @@ const statsShape = {
 
 const schemas = {
   compare: z.strictObject(
-    { compareFrom: day('compareFrom'), compareTo: day('compareTo'), from: statsShape.from, interval: statsShape.interval, range: statsShape.range, siteId: siteIds, to: statsShape.to },
-    { error: (issue) => unknownParameters(issue, 'siteId, range, from, to, compareFrom, compareTo, interval') },
+    { compareFrom: day('compareFrom'), compareTo: day('compareTo'), from: statsShape.from, imports: statsShape.imports, interval: statsShape.interval, range: statsShape.range, siteId: siteIds, to: statsShape.to },
+    { error: (issue) => unknownParameters(issue, 'siteId, range, from, to, compareFrom, compareTo, interval, imports') },
   ),
   export: z.strictObject(
-    { format: enumOf('format', EXPORT_FORMATS), from: statsShape.from, range: statsShape.range, siteId: siteIds, to: statsShape.to },
-    { error: (issue) => unknownParameters(issue, 'siteId, range, from, to, format') },
+    { format: enumOf('format', EXPORT_FORMATS), from: statsShape.from, imports: statsShape.imports, range: statsShape.range, siteId: siteIds, to: statsShape.to },
+    { error: (issue) => unknownParameters(issue, 'siteId, range, from, to, format, imports') },
   ),
   realtime: z.strictObject({ limit, siteId: siteIds }, { error: (issue) => unknownParameters(issue, 'siteId, limit') }),
   stats: z.strictObject(statsShape, {
-    error: (issue) => unknownParameters(issue, 'siteId, range, from, to, interval, breakdown, limit, kpis'),
+    error: (issue) => unknownParameters(issue, 'siteId, range, from, to, interval, breakdown, limit, kpis, imports'),
   }),
 }
 

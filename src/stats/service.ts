@@ -21,6 +21,7 @@ import type {
   CompareResult,
   DayInterval,
   ExportRow,
+  ImportedDays,
   Interval,
   RealtimeResult,
   ResolvedRange,
@@ -52,6 +53,7 @@ import {
 } from '../core/statsMath.js'
 import { addDays, checkCustom, checkWithinRetention, daysInRange, eachDay, firstRetainedDay, previousRange, resolveRange, StatsInputError, todayIn } from '../core/statsRange.js'
 import { localHours, localMidnight } from '../core/timeZone.js'
+import { importedWithin } from '../imports/spans.js'
 import { hourlyTotals } from '../store/hourlyStats.js'
 import { createStatsStore } from '../store/statsQueries.js'
 import { createCallerSites } from './callerSites.js'
@@ -128,6 +130,8 @@ const asBadQuery = <T>(run: () => T): T => {
 
 interface Aggregated {
   byDay: Map<string, Counters>
+  /** The range's imported days, when any were read. */
+  imported: ImportedDays | null
   bySite: Map<string, Counters>
   /** Per site, its days. */
   bySiteDay: Map<string, Map<string, Counters>>
@@ -200,24 +204,36 @@ export function createStatsService(deps: StatsServiceDeps): StatsServiceInternal
    * Only while in flight (no staleness: the cache is the stats cache's business).
    */
   const inFlight = new Map<string, Promise<Aggregated>>()
-  function aggregate(siteIds: string[], range: { from: string; to: string }): Promise<Aggregated> {
-    const key = JSON.stringify([siteIds, range.from, range.to])
+  function aggregate(siteIds: string[], range: { from: string; to: string }, withImports: boolean): Promise<Aggregated> {
+    const key = JSON.stringify([siteIds, range.from, range.to, withImports])
     const running = inFlight.get(key)
     if (running) return running
-    const promise = aggregateNow(siteIds, range).finally(() => inFlight.delete(key))
+    const promise = aggregateNow(siteIds, range, withImports).finally(() => inFlight.delete(key))
     inFlight.set(key, promise)
     return promise
   }
 
+  /**
+   * The sites of a request with imported days in a range (none when switched off): only for
+   * them do the queries read the imported rows (a cached lookup, no query, for the others).
+   */
+  const importedOf = async (siteIds: string[], range: { from: string; to: string }, withImports: boolean): Promise<ImportedDays | null> => {
+    if (!withImports) return null
+    const found = await importedWithin(payload, siteIds, range.from, range.to)
+    return found.siteIds.length && found.from && found.to ? { from: found.from, siteIds: found.siteIds, to: found.to } : null
+  }
+
   /** Sums the `total` rows of some sites over a range, with each site's conversions. */
-  async function aggregateNow(siteIds: string[], range: { from: string; to: string }): Promise<Aggregated> {
+  async function aggregateNow(siteIds: string[], range: { from: string; to: string }, withImports: boolean): Promise<Aggregated> {
+    const imported = await importedOf(siteIds, range, withImports)
+    const importedIds = imported?.siteIds ?? []
     const conversionTypes = new Map(siteIds.map((id) => [id, deps.conversionEvents(id)]))
     const allTypes = new Set([...conversionTypes.values()].flat())
     // ai.usage conversions are derived from all custom events; other custom types are read by name.
     const names = allTypes.has('ai.usage') ? null : [...allTypes].filter((type) => !isBuiltInEventType(type))
     const [totals, custom] = await Promise.all([
-      store.totalsByDay(siteIds, range.from, range.to),
-      store.customEventsByDay(siteIds, range.from, range.to, names),
+      store.totalsByDay(siteIds, range.from, range.to, importedIds),
+      store.customEventsByDay(siteIds, range.from, range.to, names, importedIds),
     ])
     const customByDay = new Map<string, Map<string, number>>()
     for (const row of custom) {
@@ -226,7 +242,7 @@ export function createStatsService(deps: StatsServiceDeps): StatsServiceInternal
       map.set(row.key, row.events)
       customByDay.set(key, map)
     }
-    const result: Aggregated = { byDay: new Map(), bySite: new Map(), bySiteDay: new Map(), total: zeroCounters() }
+    const result: Aggregated = { byDay: new Map(), bySite: new Map(), bySiteDay: new Map(), imported, total: zeroCounters() }
     for (const { day, siteId, ...total } of totals) {
       const counters: Counters = {
         ...total,
@@ -265,11 +281,11 @@ export function createStatsService(deps: StatsServiceDeps): StatsServiceInternal
     }
   }
 
-  async function kpisOf(siteIds: string[], range: ResolvedRange, ranges: ReturnType<typeof kpiRangesOf>): Promise<Kpis> {
+  async function kpisOf(siteIds: string[], range: ResolvedRange, ranges: ReturnType<typeof kpiRangesOf>, withImports: boolean): Promise<Kpis> {
     const [current, previous, month] = await Promise.all([
-      aggregate(siteIds, range),
-      aggregate(siteIds, ranges.previous),
-      ranges.monthDays ? aggregate(siteIds, ranges.monthDays) : null,
+      aggregate(siteIds, range, withImports),
+      aggregate(siteIds, ranges.previous, withImports),
+      ranges.monthDays ? aggregate(siteIds, ranges.monthDays, withImports) : null,
     ])
     const daily = (byDay: ReadonlyMap<string, Counters>, days: string[]) =>
       Object.fromEntries(KPI_METRICS.map((name) => [name, days.map((day) => byDay.get(day)?.[name] ?? 0)])) as Record<KpiMetric, number[]>
@@ -296,9 +312,11 @@ export function createStatsService(deps: StatsServiceDeps): StatsServiceInternal
     const breakdowns = [...new Set(query.breakdowns ?? [])].sort()
     const siteIds = idsOf(chosen)
     const kpiRanges = query.kpis ? kpiRangesOf(range, timeZone) : null
+    const withImports = query.imports !== false
     const key = {
       breakdowns,
       from: range.from,
+      imports: withImports,
       interval,
       // The projection's month moves with "today", not with the range.
       kpis: kpiRanges ? { days: kpiRanges.monthDays, month: kpiRanges.month } : null,
@@ -311,16 +329,18 @@ export function createStatsService(deps: StatsServiceDeps): StatsServiceInternal
     // Hours are live (the buffer): never cached.
     const maybeCached = interval === 'hour' ? (compute: () => Promise<StatsResult>) => compute() : (compute: () => Promise<StatsResult>) => cached('stats', key, siteIds, compute)
     return maybeCached(async () => {
+      const imported = breakdowns.length ? await importedOf(siteIds, range, withImports) : null
       const [aggregated, top, kpis] = await Promise.all([
-        aggregate(siteIds, range),
+        aggregate(siteIds, range, withImports),
         store.topKeys(
           siteIds,
           range.from,
           range.to,
           breakdowns.map((name) => BREAKDOWN_DIMENSIONS[name]),
           limit,
+          imported?.siteIds ?? [],
         ),
-        kpiRanges ? kpisOf(siteIds, range, kpiRanges) : undefined,
+        kpiRanges ? kpisOf(siteIds, range, kpiRanges, withImports) : undefined,
       ])
       const byDimension = new Map<string, BreakdownRow[]>()
       for (const { dimension, ...row } of top) {
@@ -329,6 +349,7 @@ export function createStatsService(deps: StatsServiceDeps): StatsServiceInternal
       }
       return {
         breakdowns: Object.fromEntries(breakdowns.map((name) => [name, byDimension.get(BREAKDOWN_DIMENSIONS[name]) ?? []])),
+        imported: aggregated.imported,
         interval,
         ...(kpis ? { kpis } : {}),
         range,
@@ -362,15 +383,18 @@ export function createStatsService(deps: StatsServiceDeps): StatsServiceInternal
       checkHourly(previous, zones)
     }
     const siteIds = idsOf(chosen)
-    const key = { from: range.from, interval, name: range.name, previous: [previous.from, previous.to], timeZone, to: range.to }
+    const withImports = query.imports !== false
+    const key = { from: range.from, imports: withImports, interval, name: range.name, previous: [previous.from, previous.to], timeZone, to: range.to }
     const maybeCached = interval === 'hour' ? (compute: () => Promise<CompareResult>) => compute() : (compute: () => Promise<CompareResult>) => cached('compare', key, siteIds, compute)
     return maybeCached(async () => {
-      const [current, before] = await Promise.all([aggregate(siteIds, range), aggregate(siteIds, previous)])
+      const [current, before] = await Promise.all([aggregate(siteIds, range, withImports), aggregate(siteIds, previous, withImports)])
       const seriesOf = (aggregated: Aggregated, of: ResolvedRange) =>
         interval === 'hour' ? hourlySeries(siteIds, of, timeZone) : Promise.resolve(buildSeries(aggregated.byDay, of.from, of.to, interval as DayInterval))
       const series = alignSeries(await seriesOf(current, range), await seriesOf(before, previous), interval)
       return {
+        imported: current.imported,
         interval,
+        previousImported: before.imported,
         previousRange: previous,
         range,
         series,
@@ -443,8 +467,9 @@ export function createStatsService(deps: StatsServiceDeps): StatsServiceInternal
       const bySite = new Map<string, Awaited<ReturnType<StatsStore['totalsBySite']>>[number]>()
       for (const timeZone of new Set(zoneOf.values())) {
         const range = rangeOf(timeZone)
-        const ids = chunk.filter((site) => zoneOf.get(String(site.id)) === timeZone).map((site) => site.id)
-        for (const row of await store.totalsBySite(ids, range.from, range.to)) bySite.set(row.siteId, row)
+        const ids = chunk.filter((site) => zoneOf.get(String(site.id)) === timeZone).map((site) => String(site.id))
+        const imported = await importedOf(ids, range, query.imports !== false)
+        for (const row of await store.totalsBySite(ids, range.from, range.to, imported?.siteIds ?? [])) bySite.set(row.siteId, row)
       }
       for (const site of chunk) {
         const timeZone = zoneOf.get(String(site.id))!
@@ -455,6 +480,7 @@ export function createStatsService(deps: StatsServiceDeps): StatsServiceInternal
           avgVisitDuration: totals.avgVisitDuration,
           bounceRate: totals.bounceRate,
           domain: site.domain,
+          importedDays: await importedDaysOf(String(site.id), range, query.imports !== false),
           pageviews: totals.pageviews,
           period,
           scrollDepth: totals.scrollDepth,
@@ -467,6 +493,12 @@ export function createStatsService(deps: StatsServiceDeps): StatsServiceInternal
         }
       }
     }
+  }
+
+  /** A site's imported days within a range, `from..to`, for its export row ('' when none). */
+  const importedDaysOf = async (siteId: string, range: ResolvedRange, withImports: boolean): Promise<string> => {
+    const imported = await importedOf([siteId], range, withImports)
+    return imported ? `${imported.from}..${imported.to}` : ''
   }
 
   return {

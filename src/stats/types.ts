@@ -52,6 +52,11 @@ export interface StatsQuery {
   /** Inclusive, `YYYY-MM-DD`; required with `range: 'custom'`. */
   from?: string
   interval?: Interval
+  /**
+   * Include imported days (`src/imports/`) — the default. `false`: our own figures only.
+   * @default true
+   */
+  imports?: boolean
   /** Also the KPIs (growth, trend, moving average, month projection) in `kpis`. */
   kpis?: boolean
   /** Rows per breakdown, ordered by visitors. */
@@ -150,8 +155,21 @@ export interface StatsSite {
   name?: string
 }
 
+/**
+ * Which days of an answer's range came from imports: the first and last imported day within
+ * it and the sites they belong to; null when none did (or `imports: false`). Imported and own
+ * days never overlap, so these days are wholly imported figures.
+ */
+export interface ImportedDays {
+  from: string
+  siteIds: string[]
+  to: string
+}
+
 export interface StatsResult {
   breakdowns: Partial<Record<Breakdown, BreakdownRow[]>>
+  /** The range's imported days (totals, series and breakdowns include them), or null. */
+  imported: ImportedDays | null
   interval: Interval
   /** With `kpis: true` only: growth, trend, 7-day moving average and month projection of the daily series. */
   kpis?: Kpis
@@ -182,7 +200,11 @@ export interface CompareQuery extends StatsQuery {
 }
 
 export interface CompareResult {
+  /** The current range's imported days, or null. */
+  imported: ImportedDays | null
   interval: Interval
+  /** The previous range's imported days, or null. */
+  previousImported: ImportedDays | null
   previousRange: ResolvedRange
   range: ResolvedRange
   /** Aligned position by position (day 1 with day 1, …). */
@@ -210,6 +232,8 @@ export interface ExportRow {
   avgVisitDuration: number
   bounceRate: number
   domain: string
+  /** `YYYY-MM-DD..YYYY-MM-DD` of the imported days within the period, '' when none. */
+  importedDays: string
   /** `YYYY-MM-DD..YYYY-MM-DD` */
   period: string
   pageviews: number

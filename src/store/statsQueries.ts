@@ -45,18 +45,23 @@ export type TopKeyRow = { dimension: StatsDimension; key: string } & Record<(typ
 
 const a = (alias: string) => sql.identifier(alias)
 
+/**
+ * Every read below also takes `imported`: the sites (of `siteIds`) whose imported rows
+ * (`src/imports/store.ts`) to add. Imported and own days never overlap, so a (site, day) comes
+ * from one table or the other. Empty or absent: the own rows only, the SQL unchanged.
+ */
 export interface StatsStore {
   /** Per (site, day): the custom-event counts of the `event` dimension (all names, or the given ones). */
-  customEventsByDay(siteIds: SiteKey[], from: string, to: string, names: null | string[]): Promise<Array<{ day: string; events: number; key: string; siteId: string }>>
+  customEventsByDay(siteIds: SiteKey[], from: string, to: string, names: null | string[], imported?: SiteKey[]): Promise<Array<{ day: string; events: number; key: string; siteId: string }>>
   /**
    * Per dimension, its keys ordered by visitors (then visits, pageviews, events, key) — custom
    * events (`event`) by their count first —, at most `limit` each.
    */
-  topKeys(siteIds: SiteKey[], from: string, to: string, dimensions: StatsDimension[], limit: number): Promise<TopKeyRow[]>
+  topKeys(siteIds: SiteKey[], from: string, to: string, dimensions: StatsDimension[], limit: number, imported?: SiteKey[]): Promise<TopKeyRow[]>
   /** Per (site, day): the `total` row. Days without one are absent. */
-  totalsByDay(siteIds: SiteKey[], from: string, to: string): Promise<Array<TotalCounters & { day: string; siteId: string }>>
+  totalsByDay(siteIds: SiteKey[], from: string, to: string, imported?: SiteKey[]): Promise<Array<TotalCounters & { day: string; siteId: string }>>
   /** Per site: the sum of its `total` rows over the range (sites without rows are absent). */
-  totalsBySite(siteIds: SiteKey[], from: string, to: string): Promise<Array<TotalCounters & { siteId: string }>>
+  totalsBySite(siteIds: SiteKey[], from: string, to: string, imported?: SiteKey[]): Promise<Array<TotalCounters & { siteId: string }>>
   /**
    * Stored raw events in [from, to): per (visitor hash, path) the pageviews. For realtime windows
    * longer than the buffer's realtime index (the drop alert's 12 hours), before that index begins.
@@ -75,10 +80,11 @@ export interface StatsStoreOptions {
 
 export function createStatsStore(payload: Payload, cfg: SanitizedAnalyticsConfig, options: StatsStoreOptions = {}): StatsStore {
   const monthlyRollup = options.monthlyRollup ?? true
-  let tables: { events: CollectionTable; monthly: CollectionTable; stats: CollectionTable } | null = null
+  let tables: { events: CollectionTable; imported: CollectionTable; monthly: CollectionTable; stats: CollectionTable } | null = null
   const t = () =>
     (tables ??= {
       events: collectionTable(payload, cfg.slugs.events),
+      imported: collectionTable(payload, cfg.slugs.importedStats),
       monthly: collectionTable(payload, cfg.slugs.monthlyStats),
       stats: collectionTable(payload, cfg.slugs.dailyStats),
     })
@@ -91,34 +97,40 @@ export function createStatsStore(payload: Payload, cfg: SanitizedAnalyticsConfig
     )})`
 
   /** The stats rows of some sites, one dimension, a range of days: the index's prefix. */
-  const statsWhere = (siteIds: SiteKey[], dimension: SqlQuery, from: string, to: string): SqlQuery => {
-    const s = t().stats
+  const statsWhere = (siteIds: SiteKey[], dimension: SqlQuery, from: string, to: string, s: CollectionTable = t().stats): SqlQuery => {
     return sql`${siteIn(sql`${s.id('site')}`, siteIds)} AND ${s.id('dimension')} ${dimension}
       AND ${s.id('date')} >= ${`${from}T00:00:00.000Z`}::timestamptz AND ${s.id('date')} <= ${`${to}T00:00:00.000Z`}::timestamptz`
   }
-  const dimensionIs = (dimension: StatsDimension): SqlQuery => sql`= ${dimension}::${t().stats.enumType('dimension')}`
-  const dayOf = () => sql`to_char(${t().stats.id('date')} AT TIME ZONE 'UTC', 'YYYY-MM-DD')`
+  const dimensionIs = (dimension: StatsDimension, s: CollectionTable = t().stats): SqlQuery => sql`= ${dimension}::${s.enumType('dimension')}`
+  const dayOf = (s: CollectionTable = t().stats) => sql`to_char(${s.id('date')} AT TIME ZONE 'UTC', 'YYYY-MM-DD')`
   // A counter as float8, clamped to [0, MAX_STORED_COUNTER]: a numeric beyond float8's range
   // (a row written by hand, or summed from values before they were bounded) would fail the
   // cast, and with it every query over the sites that row belongs to. One row per site and day.
-  const counter = (field: string) => sql`LEAST(GREATEST(${t().stats.id(field)}, 0), ${MAX_STORED_COUNTER})::float8`
+  const counter = (field: string, s: CollectionTable = t().stats) => sql`LEAST(GREATEST(${s.id(field)}, 0), ${MAX_STORED_COUNTER})::float8`
   const sums = () => sql.join(
     COUNTER_FIELDS.map((field) => sql`sum(${counter(field)}) AS ${a(field)}`),
     sql`, `,
   )
-  const plain = () => sql.join(
-    COUNTER_FIELDS.map((field) => sql`${counter(field)} AS ${a(field)}`),
+  const plain = (s: CollectionTable = t().stats) => sql.join(
+    COUNTER_FIELDS.map((field) => sql`${counter(field, s)} AS ${a(field)}`),
     sql`, `,
   )
+  /** The `total` rows of some sites over a range, from the own or the imported table. */
+  const totalRows = (s: CollectionTable, siteIds: SiteKey[], from: string, to: string) =>
+    sql`SELECT ${s.id('site')} AS site_id, ${dayOf(s)} AS day, ${plain(s)} FROM ${s.ref} WHERE ${statsWhere(siteIds, dimensionIs('total', s), from, to, s)}`
 
   return {
-    async customEventsByDay(siteIds, from, to, names) {
+    async customEventsByDay(siteIds, from, to, names, imported = []) {
       if (siteIds.length === 0 || names?.length === 0) return []
-      const s = t().stats
-      const keys = names ? sql` AND ${s.id('key')} IN (${sql.join(names.map((name) => sql`${name}`), sql`, `)})` : sql``
-      const rows = await run<{ day: string; events: number; key: string; site_id: number | string }>(sql`
-        SELECT ${s.id('site')} AS site_id, ${dayOf()} AS day, ${s.id('key')} AS key, ${s.id('events')}::float8 AS events
-        FROM ${s.ref} WHERE ${statsWhere(siteIds, dimensionIs('event'), from, to)}${keys}`)
+      const select = (s: CollectionTable, ids: SiteKey[]) => {
+        const keys = names ? sql` AND ${s.id('key')} IN (${sql.join(names.map((name) => sql`${name}`), sql`, `)})` : sql``
+        return sql`SELECT ${s.id('site')} AS site_id, ${dayOf(s)} AS day, ${s.id('key')} AS key, ${s.id('events')}::float8 AS events
+          FROM ${s.ref} WHERE ${statsWhere(ids, dimensionIs('event', s), from, to, s)}${keys}`
+      }
+      const own = select(t().stats, siteIds)
+      const rows = await run<{ day: string; events: number; key: string; site_id: number | string }>(
+        imported.length ? sql`${own} UNION ALL ${select(t().imported, imported)}` : own,
+      )
       return rows.map((row) => ({ day: row.day, events: Number(row.events), key: row.key, siteId: String(row.site_id) }))
     },
 
@@ -135,7 +147,7 @@ export function createStatsStore(payload: Payload, cfg: SanitizedAnalyticsConfig
       return rows.map((row) => ({ pageviews: Number(row.pageviews), path: row.path, visitor: row.visitor }))
     },
 
-    async topKeys(siteIds, from, to, dimensions, limit) {
+    async topKeys(siteIds, from, to, dimensions, limit, imported = []) {
       if (siteIds.length === 0 || dimensions.length === 0) return []
       const { monthly: m, stats: s } = t()
       const inDimensions = (table: CollectionTable) =>
@@ -152,6 +164,8 @@ export function createStatsStore(payload: Payload, cfg: SanitizedAnalyticsConfig
       // 365), the partial months at either end from the daily rows: the same sums.
       const split = monthlyRollup ? splitByMonths(from, to) : { days: [{ from, to }], months: null }
       const parts = split.days.map((range) => sql`SELECT ${columns(s)} FROM ${s.ref} WHERE ${statsWhere(siteIds, inDimensions(s), range.from, range.to)}`)
+      // Imported rows: daily only (no monthly rollup; an import is read as it was written).
+      if (imported.length) parts.push(sql`SELECT ${columns(t().imported)} FROM ${t().imported.ref} WHERE ${statsWhere(imported, inDimensions(t().imported), from, to, t().imported)}`)
       if (split.months) {
         parts.push(sql`SELECT ${columns(m)} FROM ${m.ref} WHERE ${siteIn(sql`${m.id('site')}`, siteIds)} AND ${m.id('dimension')} ${inDimensions(m)}
           AND ${m.id('month')} >= ${`${split.months.from}T00:00:00.000Z`}::timestamptz AND ${m.id('month')} <= ${`${split.months.to}T00:00:00.000Z`}::timestamptz`)
@@ -186,21 +200,23 @@ export function createStatsStore(payload: Payload, cfg: SanitizedAnalyticsConfig
       )
     },
 
-    async totalsByDay(siteIds, from, to) {
+    async totalsByDay(siteIds, from, to, imported = []) {
       if (siteIds.length === 0) return []
-      const s = t().stats
-      const rows = await run<Record<string, number | string>>(sql`
-        SELECT ${s.id('site')} AS site_id, ${dayOf()} AS day, ${plain()}
-        FROM ${s.ref} WHERE ${statsWhere(siteIds, dimensionIs('total'), from, to)}`)
+      const own = totalRows(t().stats, siteIds, from, to)
+      const rows = await run<Record<string, number | string>>(imported.length ? sql`${own} UNION ALL ${totalRows(t().imported, imported, from, to)}` : own)
       return rows.map((row) => ({ ...counters(row), day: String(row.day), siteId: String(row.site_id) }))
     },
 
-    async totalsBySite(siteIds, from, to) {
+    async totalsBySite(siteIds, from, to, imported = []) {
       if (siteIds.length === 0) return []
       const s = t().stats
-      const rows = await run<Record<string, number | string>>(sql`
-        SELECT ${s.id('site')} AS site_id, ${sums()}
-        FROM ${s.ref} WHERE ${statsWhere(siteIds, dimensionIs('total'), from, to)} GROUP BY ${s.id('site')}`)
+      const rows = await run<Record<string, number | string>>(
+        imported.length
+          ? sql`SELECT u.site_id, ${sql.join(COUNTER_FIELDS.map((field) => sql`sum(u.${a(field)}) AS ${a(field)}`), sql`, `)}
+              FROM (${totalRows(s, siteIds, from, to)} UNION ALL ${totalRows(t().imported, imported, from, to)}) u GROUP BY u.site_id`
+          : sql`SELECT ${s.id('site')} AS site_id, ${sums()}
+              FROM ${s.ref} WHERE ${statsWhere(siteIds, dimensionIs('total'), from, to)} GROUP BY ${s.id('site')}`,
+      )
       return rows.map((row) => ({ ...counters(row), siteId: String(row.site_id) }))
     },
   }

@@ -511,6 +511,7 @@ describe('GET /api/analytics/export', () => {
         const t = expectedTotals([site.id], from, to)
         return {
           bounce_rate: String(Math.round(t.bounceRate * 100)),
+          imported_days: '',
           pageviews: String(t.pageviews),
           period: `${from}..${to}`,
           site: site.domain,
@@ -532,7 +533,7 @@ describe('GET /api/analytics/export', () => {
       expect(response.status).toBe(200)
       expect(response.headers.get('content-type')).toBe('text/csv; charset=utf-8')
       expect(response.headers.get('content-disposition')).toBe(`attachment; filename="${range === 'month' ? 'month' : 'year'}-to-date.csv"`)
-      expect(response.text.split('\r\n')[0]).toBe('site,period,visitors,visits,pageviews,bounce_rate,visit_duration,views_per_visit,time_on_page,scroll_depth,site_id,time_zone')
+      expect(response.text.split('\r\n')[0]).toBe('site,period,visitors,visits,pageviews,bounce_rate,visit_duration,views_per_visit,time_on_page,scroll_depth,site_id,time_zone,imported_days')
       const rows = parse(response.text, { columns: true }) as Array<Record<string, string>>
       expect(rows).toEqual(expectedFile(range, [shop, blog, globex]))
       expect(rows.some((row) => Number(row.visitors) > 0)).toBe(true)
@@ -541,7 +542,7 @@ describe('GET /api/analytics/export', () => {
     expect(single.headers.get('content-disposition')).toBe('attachment; filename="month-to-date.json"')
     const expected = expectedFile('month', [shop])[0]!
     expect(JSON.parse(single.text)).toEqual([
-      Object.fromEntries(Object.entries(expected).map(([key, value]) => [key, ['period', 'site', 'site_id', 'time_zone'].includes(key) ? value : Number(value)])),
+      Object.fromEntries(Object.entries(expected).map(([key, value]) => [key, ['imported_days', 'period', 'site', 'site_id', 'time_zone'].includes(key) ? value : Number(value)])),
     ])
   })
 

@@ -234,12 +234,13 @@ describe('CSV', () => {
       scrollDepth: 47.6,
       siteId: 7,
       timeOnPage: 33.4,
+      importedDays: '2025-01-01..2025-03-31',
       timeZone: 'America/New_York',
       viewsPerVisit: 2.345,
       visitors: 40,
       visits: 50,
     }
-    expect(exportHeaderLine()).toBe('site,period,visitors,visits,pageviews,bounce_rate,visit_duration,views_per_visit,time_on_page,scroll_depth,site_id,time_zone\r\n')
-    expect(exportCsvLine(row)).toBe('shop.acme.test,2026-11-01..2026-11-22,40,50,120,42,62,2.35,33,48,7,America/New_York\r\n')
+    expect(exportHeaderLine()).toBe('site,period,visitors,visits,pageviews,bounce_rate,visit_duration,views_per_visit,time_on_page,scroll_depth,site_id,time_zone,imported_days\r\n')
+    expect(exportCsvLine(row)).toBe('shop.acme.test,2026-11-01..2026-11-22,40,50,120,42,62,2.35,33,48,7,America/New_York,2025-01-01..2025-03-31\r\n')
   })
 })
