@@ -10,6 +10,7 @@ import * as migration_20261204_121348_reports from './20261204_121348_reports.js
 import * as migration_20261204_122410_engagement from './20261204_122410_engagement.js';
 import * as migration_20261204_122505_alerts from './20261204_122505_alerts.js';
 import * as migration_20261204_145210_imports from './20261204_145210_imports.js';
+import * as migration_20261204_153254_sources from './20261204_153254_sources.js';
 
 export const migrations = [
   {
@@ -70,6 +71,11 @@ export const migrations = [
   {
     up: migration_20261204_145210_imports.up,
     down: migration_20261204_145210_imports.down,
-    name: '20261204_145210_imports'
+    name: '20261204_145210_imports',
+  },
+  {
+    up: migration_20261204_153254_sources.up,
+    down: migration_20261204_153254_sources.down,
+    name: '20261204_153254_sources'
   },
 ];
