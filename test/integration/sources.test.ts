@@ -6,6 +6,10 @@
  */
 import type { Payload } from 'payload'
 
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 
 import type { SearchRow } from '../../src/core/searchStats.js'
@@ -18,6 +22,7 @@ import { collectionTable, drizzleOf, sql } from '../../src/store/db.js'
 import { fixtureRows, fixtureTotals, startFakeGoogle } from '../helpers/fakeGoogle.js'
 import { dayFigures, startFakeMatomo, startFakePlausible } from '../helpers/fakeImportApis.js'
 import { demoSites } from '../helpers/fixtures.js'
+import { runCli } from '../helpers/cli.js'
 import { bootPayload } from '../helpers/payload.js'
 import { rawRequest, rest } from '../helpers/rest.js'
 import { roleTokens } from '../helpers/roles.js'
@@ -479,4 +484,35 @@ describe('Plausible Stats API', () => {
     expect(await importedKeys(site, 'source')).toEqual([''])
     await payload.delete({ collection: 'analytics-sources', id: source.id })
   }, 60_000)
+})
+
+describe('CLI', () => {
+  test('sources sync backfills 60 days with progress and a summary', async () => {
+    const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'analytics-sources-cli-'))
+    try {
+      writeFileSync(path.join(dir, 'package.json'), '{ "type": "module" }\n')
+      const databaseUri = (payload.db as unknown as { poolOptions: { connectionString: string } }).poolOptions.connectionString
+      writeFileSync(
+        path.join(dir, 'payload.config.ts'),
+        `import { buildDevConfig } from ${JSON.stringify(path.join(root, 'dev/buildConfig.ts'))}\n` +
+          `export default buildDevConfig({ databaseUri: ${JSON.stringify(databaseUri)}, push: false, seed: false, analytics: { redisUrl: undefined } })\n`,
+      )
+      const site = await newSite('cli-backfill.acme.test')
+      const source = await payload.create({ collection: 'analytics-sources', data: { baseUrl: matomo.url, credential: 'matomo-token', kind: 'matomo', name: 'Matomo CLI', sites: [{ remoteId: '9', site }] } as never })
+      const from = '2026-05-01'
+      const to = addDays(from, 59)
+      const result = await runCli(['sources', 'sync', '--from', from, '--to', to, '--source', 'matomo', '--site', String(site), '--config', path.join(dir, 'payload.config.ts')], 120_000)
+      expect(result.code, result.stderr).toBe(0)
+      expect(result.stdout.match(/^sources: \d+\/60 days/gm)?.length).toBeGreaterThanOrEqual(10)
+      expect(result.stdout).toContain('sources: 60/60 days (100%)')
+      expect(result.stdout).toMatch(/1 site\(s\) ok, 0 skipped, 0 failed/)
+      expect(result.stdout + result.stderr).not.toContain('matomo-token')
+      expect((await importedTotals(site)).map((row) => [row.date, row.visits])).toEqual(eachDay(from, to).map((day) => [day, dayFigures('matomo-9', day).visits]))
+      expect((await runCli(['sources', 'sync', '--from', to, '--to', from, '--config', path.join(dir, 'payload.config.ts')], 30_000)).code).toBe(2)
+      await payload.delete({ collection: 'analytics-sources', id: source.id })
+    } finally {
+      rmSync(dir, { force: true, recursive: true })
+    }
+  }, 240_000)
 })
