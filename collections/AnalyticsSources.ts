@@ -9,7 +9,7 @@ import { GLOBAL_DEFAULTS, mayManageDefaults } from '../src/access/settingsAccess
 import { audit, changedFields, viaOf } from '../src/audit.js'
 import { ADMIN_GROUP } from '../src/constants.js'
 import { relationId } from '../src/core/relationId.js'
-import { checkRemoteId, SOURCE_KINDS, SOURCE_STATUSES } from '../src/sources/kinds.js'
+import { checkRemoteId, SOURCE_STATUSES, type SourceKind } from '../src/sources/kinds.js'
 import { secretBoxOf } from '../src/sources/credentials.js'
 import { applyOverride } from './applyOverride.js'
 import { webhookUrl } from './AnalyticsReports.js'
@@ -53,7 +53,7 @@ export function buildAnalyticsSources(cfg: SanitizedAnalyticsConfig): Collection
     if (!data) return data
     const merged = { ...originalDoc, ...data } as Record<string, unknown>
     const errors: Array<{ message: string; path: string }> = []
-    const kind = merged.kind as (typeof SOURCE_KINDS)[number]
+    const kind = merged.kind as SourceKind
     if (kind !== 'gsc' && !merged.baseUrl) errors.push({ message: 'A base URL is needed for this kind of source.', path: 'baseUrl' })
     const rows = (merged.sites as Array<{ remoteId?: unknown; site?: unknown }> | undefined) ?? []
     rows.forEach((row, index) => {
