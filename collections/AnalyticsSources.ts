@@ -7,6 +7,7 @@ import type { SanitizedAnalyticsConfig } from '../src/types.js'
 import { firstRefused } from '../src/access/actions.js'
 import { GLOBAL_DEFAULTS, mayManageDefaults } from '../src/access/settingsAccess.js'
 import { audit, changedFields, viaOf } from '../src/audit.js'
+import { componentPaths } from '../src/componentPaths.js'
 import { ADMIN_GROUP } from '../src/constants.js'
 import { relationId } from '../src/core/relationId.js'
 import { checkRemoteId, SOURCE_STATUSES, type SourceKind } from '../src/sources/kinds.js'
@@ -138,6 +139,7 @@ export function buildAnalyticsSources(cfg: SanitizedAnalyticsConfig): Collection
           { name: 'remoteId', type: 'text', required: true },
         ],
       },
+      { name: 'googleConnect', type: 'ui', admin: { components: { Field: componentPaths.googleConnect }, position: 'sidebar' } },
       { name: 'hasCredential', type: 'checkbox', admin: { position: 'sidebar', readOnly: true }, defaultValue: false },
       { name: 'status', type: 'select', admin: { position: 'sidebar', readOnly: true }, defaultValue: 'new', options: SOURCE_STATUSES.map((value) => ({ label: value, value })) },
       { name: 'lastRunAt', type: 'date', admin: { position: 'sidebar', readOnly: true } },
