@@ -7,9 +7,10 @@ import type { SanitizedAnalyticsConfig } from '../src/types.js'
 import { firstRefused } from '../src/access/actions.js'
 import { GLOBAL_DEFAULTS, mayManageDefaults } from '../src/access/settingsAccess.js'
 import { audit, changedFields, viaOf } from '../src/audit.js'
+import { componentPaths } from '../src/componentPaths.js'
 import { ADMIN_GROUP } from '../src/constants.js'
 import { relationId } from '../src/core/relationId.js'
-import { checkRemoteId, SOURCE_KINDS, SOURCE_STATUSES } from '../src/sources/kinds.js'
+import { checkRemoteId, SOURCE_STATUSES, type SourceKind } from '../src/sources/kinds.js'
 import { secretBoxOf } from '../src/sources/credentials.js'
 import { applyOverride } from './applyOverride.js'
 
@@ -63,7 +64,7 @@ export function buildAnalyticsSources(cfg: SanitizedAnalyticsConfig): Collection
     if (!data) return data
     const merged = { ...originalDoc, ...data } as Record<string, unknown>
     const errors: Array<{ message: string; path: string }> = []
-    const kind = merged.kind as (typeof SOURCE_KINDS)[number]
+    const kind = merged.kind as SourceKind
     if (kind !== 'gsc' && !merged.baseUrl) errors.push({ message: 'A base URL is needed for this kind of source.', path: 'baseUrl' })
     const rows = (merged.sites as Array<{ remoteId?: unknown; site?: unknown }> | undefined) ?? []
     rows.forEach((row, index) => {
@@ -148,6 +149,7 @@ export function buildAnalyticsSources(cfg: SanitizedAnalyticsConfig): Collection
           { name: 'remoteId', type: 'text', required: true },
         ],
       },
+      { name: 'googleConnect', type: 'ui', admin: { components: { Field: componentPaths.googleConnect }, position: 'sidebar' } },
       { name: 'hasCredential', type: 'checkbox', admin: { position: 'sidebar', readOnly: true }, defaultValue: false },
       { name: 'status', type: 'select', admin: { position: 'sidebar', readOnly: true }, defaultValue: 'new', options: SOURCE_STATUSES.map((value) => ({ label: value, value })) },
       { name: 'lastRunAt', type: 'date', admin: { position: 'sidebar', readOnly: true } },

@@ -955,6 +955,81 @@ export interface AnalyticsImportedStat {
   engagedVisits: number;
 }
 /**
+ * Connections to Google Search Console, Matomo and Plausible. Credentials are stored encrypted and never shown again.
+ *
+ * This interface was referenced by `Config`'s JSON-Schema
+ * via the `definition` "analytics-sources".
+ */
+export interface AnalyticsSource {
+  id: number;
+  name: string;
+  kind: 'gsc' | 'matomo' | 'plausible';
+  /**
+   * e.g. https://matomo.example.com or https://plausible.io
+   */
+  baseUrl?: string | null;
+  /**
+   * Matomo token_auth or Plausible API key. Stored encrypted; leave empty to keep the stored one.
+   */
+  credential?: string | null;
+  credentialSealed?: string | null;
+  ownerId?: string | null;
+  tenant?: (number | null) | Tenant;
+  /**
+   * Each site and its id in the source: Matomo idSite, Plausible site domain, or the Search Console property (sc-domain:example.com or https://example.com/).
+   */
+  sites?:
+    | {
+        site: number | Site;
+        remoteId: string;
+        id?: string | null;
+      }[]
+    | null;
+  hasCredential?: boolean | null;
+  status?: ('new' | 'ok' | 'failing' | 'reconnect') | null;
+  lastRunAt?: string | null;
+  lastError?: string | null;
+  /**
+   * Runs in a row with a failed site (0: the last run went well).
+   */
+  failedRuns?: number | null;
+  lastSummary?:
+    | {
+        [k: string]: unknown;
+      }
+    | unknown[]
+    | string
+    | number
+    | boolean
+    | null;
+  updatedAt: string;
+  createdAt: string;
+}
+/**
+ * Google Search Console figures per site and day (written by the sources’ sync).
+ *
+ * This interface was referenced by `Config`'s JSON-Schema
+ * via the `definition` "analytics-search-stats".
+ */
+export interface AnalyticsSearchStat {
+  id: number;
+  site: number | Site;
+  tenant?: (number | null) | Tenant;
+  date: string;
+  dimension: 'total' | 'query' | 'page' | 'country' | 'device';
+  key?: string | null;
+  clicks: number;
+  impressions: number;
+  /**
+   * Average position × impressions.
+   */
+  positionSum: number;
+  /**
+   * Google’s data for the day was complete when fetched.
+   */
+  final?: boolean | null;
+}
+/**
  * This interface was referenced by `Config`'s JSON-Schema
  * via the `definition` "payload-kv".
  */
@@ -997,6 +1072,10 @@ export interface PayloadLockedDocument {
     | ({
         relationTo: 'analytics-alerts';
         value: number | AnalyticsAlert;
+      } | null)
+    | ({
+        relationTo: 'analytics-sources';
+        value: number | AnalyticsSource;
       } | null);
   globalSlug?: string | null;
   user: {
@@ -1388,6 +1467,49 @@ export interface AnalyticsImportedStatsSelect<T extends boolean = true> {
   scrollVisits?: T;
   engagedMs?: T;
   engagedVisits?: T;
+}
+/**
+ * This interface was referenced by `Config`'s JSON-Schema
+ * via the `definition` "analytics-sources_select".
+ */
+export interface AnalyticsSourcesSelect<T extends boolean = true> {
+  name?: T;
+  kind?: T;
+  baseUrl?: T;
+  credential?: T;
+  credentialSealed?: T;
+  ownerId?: T;
+  tenant?: T;
+  sites?:
+    | T
+    | {
+        site?: T;
+        remoteId?: T;
+        id?: T;
+      };
+  hasCredential?: T;
+  status?: T;
+  lastRunAt?: T;
+  lastError?: T;
+  failedRuns?: T;
+  lastSummary?: T;
+  updatedAt?: T;
+  createdAt?: T;
+}
+/**
+ * This interface was referenced by `Config`'s JSON-Schema
+ * via the `definition` "analytics-search-stats_select".
+ */
+export interface AnalyticsSearchStatsSelect<T extends boolean = true> {
+  site?: T;
+  tenant?: T;
+  date?: T;
+  dimension?: T;
+  key?: T;
+  clicks?: T;
+  impressions?: T;
+  positionSum?: T;
+  final?: T;
 }
 /**
  * This interface was referenced by `Config`'s JSON-Schema

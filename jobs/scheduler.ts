@@ -1,6 +1,8 @@
 /**
  * The plugin's jobs on a running Payload instance: the aggregation every few minutes, the
- * daily retention, and the on-demand runs (`aggregateNow`, `applyRetention`, `reaggregate`,
+ * daily retention, the reports every minute, the nightly run of the external sources
+ * (`sources.runAt`; in the background under its own lock, so it never holds the worker), and
+ * the on-demand runs (`aggregateNow`, `applyRetention`, `reaggregate`,
  * `eraseSite`).
  *
  * With Redis: a BullMQ queue `analytics` (keys under `<redisKeyPrefix>bull:`) with two job

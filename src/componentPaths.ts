@@ -4,6 +4,7 @@ import { PACKAGE_NAME } from './constants.js'
 export const componentPaths = {
   analyticsView: `${PACKAGE_NAME}/rsc#AnalyticsView`,
   dashboardWidget: `${PACKAGE_NAME}/rsc#DashboardWidget`,
+  googleConnect: `${PACKAGE_NAME}/client#GoogleConnect`,
   navLink: `${PACKAGE_NAME}/client#AnalyticsNavLink`,
   pipelineNotice: `${PACKAGE_NAME}/rsc#PipelineNotice`,
   reportActions: `${PACKAGE_NAME}/rsc#ReportActions`,

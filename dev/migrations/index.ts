@@ -13,6 +13,7 @@ import * as migration_20261204_145210_imports from './20261204_145210_imports.js
 import * as migration_20261204_150212_tenant_branding from './20261204_150212_tenant_branding.js';
 import * as migration_20261204_150513_api_keys from './20261204_150513_api_keys.js';
 import * as migration_20261204_151237_explore_goals_funnels from './20261204_151237_explore_goals_funnels.js';
+import * as migration_20261204_153254_sources from './20261204_153254_sources.js';
 
 export const migrations = [
   {
@@ -88,6 +89,11 @@ export const migrations = [
   {
     up: migration_20261204_151237_explore_goals_funnels.up,
     down: migration_20261204_151237_explore_goals_funnels.down,
-    name: '20261204_151237_explore_goals_funnels'
+    name: '20261204_151237_explore_goals_funnels',
+  },
+  {
+    up: migration_20261204_153254_sources.up,
+    down: migration_20261204_153254_sources.down,
+    name: '20261204_153254_sources'
   },
 ];

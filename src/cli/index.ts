@@ -19,6 +19,7 @@ import { runExport } from './export.js'
 import { runImport, runPlausibleExport } from './imports.js'
 import { runReports } from './reports.js'
 import { runReaggregate } from './reaggregate.js'
+import { runSourcesCommand } from './sources.js'
 import { runWorker } from './worker.js'
 import {
   DEFAULT_RATE_LIMIT_PER_CLIENT,
@@ -45,6 +46,8 @@ Commands:
   reaggregate   Recompute the daily stats of a site or all sites for a
                 date range from the raw events, booting Payload
   reports run   Send the scheduled reports that are due (--dry-run: list them)
+  sources sync  Fetch Search Console, Matomo and Plausible data for a date range
+                (backfill), with progress, booting Payload
   export        Write the month-to-date / year-to-date portfolio files
                 (CSV or JSON) of one site or all, booting Payload
   export plausible
@@ -284,6 +287,7 @@ async function main(argv: string[]): Promise<number> {
   if (command === 'export') return rest[0] === 'plausible' ? runPlausibleExport(rest.slice(1)) : runExport(rest)
   if (command === 'import') return runImport(rest)
   if (command === 'reports') return runReports(rest)
+  if (command === 'sources') return runSourcesCommand(rest)
   throw new UsageError(command.startsWith('-') ? `unknown option "${command}"` : `unknown command "${command}"`, '')
 }
 

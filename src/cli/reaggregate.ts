@@ -46,7 +46,7 @@ const usage = (message: string): number => {
 const plural = (n: number, word: string) => `${n.toLocaleString('en-US')} ${word}${n === 1 ? '' : 's'}`
 
 /** Progress on stdout: a redrawn bar on a terminal; otherwise a plain line at the start, every 10 % (or 5 s), and at the end. */
-export function progressPrinter(stream: NodeJS.WriteStream = process.stdout): (progress: ReaggregateProgress) => void {
+export function progressPrinter(stream: NodeJS.WriteStream = process.stdout, label = 'reaggregate'): (progress: Pick<ReaggregateProgress, 'done' | 'total'>) => void {
   const tty = Boolean(stream.isTTY)
   let lastPercent = -1
   let lastAt = 0
@@ -58,14 +58,14 @@ export function progressPrinter(stream: NodeJS.WriteStream = process.stdout): (p
     if (tty) {
       const width = 30
       const filled = Math.round((percent / 100) * width)
-      stream.write(`\rreaggregate: [${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${done}/${total} days (${percent}%)${finished ? '\n' : ''}`)
+      stream.write(`\r${label}: [${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${done}/${total} days (${percent}%)${finished ? '\n' : ''}`)
       return
     }
     const now = Date.now()
     if (!finished && lastPercent >= 0 && percent - lastPercent < 10 && now - lastAt < 5_000) return
     lastPercent = percent
     lastAt = now
-    stream.write(`reaggregate: ${done}/${total} days (${percent}%)\n`)
+    stream.write(`${label}: ${done}/${total} days (${percent}%)\n`)
   }
 }
 

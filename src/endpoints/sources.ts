@@ -57,12 +57,12 @@ export function sourceEndpoints(cfg: SanitizedAnalyticsConfig): Endpoint[] {
 
   const connect: PayloadHandler = async (req) => {
     if (!req.user) return json({ error: 'Log in to connect a Google account.' }, 401)
-    const google = cfg.sources.google
-    if (!google) return json({ error: 'Search Console is not configured: set sources.google.clientId and clientSecret.' }, 400)
     const id = String(req.routeParams?.id ?? '')
     const doc = /^[\w-]{1,64}$/.test(id) ? await updatable(req, id) : null
     if (!doc) return json({ error: 'Source not found.' }, 404)
     if (doc.kind !== 'gsc') return json({ error: 'Only Search Console sources connect to Google.' }, 400)
+    const google = cfg.sources.google
+    if (!google) return json({ error: 'Search Console is not configured: set sources.google.clientId and clientSecret.' }, 400)
     const state = secretBoxOf(cfg).seal(JSON.stringify({ exp: Date.now() + STATE_TTL_MS, source: String(doc.id), user: String(req.user.id) }))
     return new Response(null, { headers: { ...NO_STORE, location: consentUrl(google, redirectUri(req), state) }, status: 302 })
   }

@@ -222,5 +222,5 @@ async function recordRun(payload: Payload, cfg: SanitizedAnalyticsConfig, source
 async function siteTenants(payload: Payload, cfg: SanitizedAnalyticsConfig): Promise<Map<string, Id | null>> {
   if (!cfg.tenantsCollection) return new Map()
   const { docs } = await payload.find({ collection: cfg.slugs.sites, depth: 0, overrideAccess: true, pagination: false, select: { [cfg.sites.tenantField]: true } } as Parameters<Payload['find']>[0])
-  return new Map((docs as Array<Record<string, unknown> & { id: Id }>).map((doc) => [String(doc.id), relationId(doc[cfg.sites.tenantField])]))
+  return new Map((docs as unknown as Array<Record<string, unknown> & { id: Id }>).map((doc) => [String(doc.id), relationId(doc[cfg.sites.tenantField])]))
 }

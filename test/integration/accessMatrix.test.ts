@@ -263,6 +263,18 @@ const SUBJECTS: Subject[] = [
     slug: 'analytics-alerts',
     update: { body: { threshold: 77 }, changed: (doc) => doc.threshold === 77 },
   },
+  {
+    // A source connection mapped to the shop: whoever may manage the shop's sources (default:
+    // update the site) reads and changes it; its credential never leaves the server.
+    cells: readWrite(acme, acme, acme, acme),
+    createBody: async () => ({ baseUrl: 'https://matomo.acme.test', credential: 'token', kind: 'matomo', name: 'Created', sites: [{ remoteId: '1', site: shop().id }] }),
+    duplicateBody: async () => ({ name: `Copy ${unique()}` }),
+    make: async () => (await create('analytics-sources', { baseUrl: 'https://matomo.acme.test', kind: 'matomo', name: `Matrix ${unique()}`, sites: [{ remoteId: '1', site: shop().id }] })).id,
+    name: 'analytics-sources',
+    slug: 'analytics-sources',
+    update: { body: { name: 'Changed' }, changed: (doc) => doc.name === 'Changed' },
+  },
+  pipelineRow('analytics-search-stats', () => ({ date: '2026-11-01T00:00:00.000Z', dimension: 'query', key: unique(), site: shop().id, tenant: shop().tenant }), 'key'),
 ]
 
 /** The collections that are not the plugin's, each with why the table leaves it out. */
@@ -538,6 +550,13 @@ const ENDPOINTS: Record<string, EndpointRow> = {
   'post /analytics/reports/:id/send': { call: async (role) => post(`/analytics/reports/${await shopReport()}/send`, role), statuses: userStatuses(200) },
   // The signed token is the credential, a login changes nothing: a forged one is refused, and
   // only a valid one unsubscribes its address.
+  // A Search Console source of the shop: found for Acme's users (then: Google is not configured in this app), not for Globex's.
+  'get /analytics/sources/:id/google/connect': {
+    call: async (role) => get(`/analytics/sources/${(await create('analytics-sources', { kind: 'gsc', name: `Matrix ${unique()}`, sites: [{ remoteId: 'sc-domain:shop.acme.test', site: shop().id }] })).id}/google/connect`, role),
+    statuses: userStatuses(400),
+  },
+  'get /analytics/sources/google/callback': { call: (role) => get('/analytics/sources/google/callback?code=x&state=y', role), statuses: same(400) },
+  'get /analytics/search': { call: (role) => get(`/analytics/search?site=${shop().id}&from=2026-11-01&to=2026-11-30`, role), statuses: userStatuses(200) },
   'get /analytics/reports/unsubscribe': { call: (role) => unsubscribeCall('GET', role), statuses: same(200) },
   'post /analytics/reports/unsubscribe': { call: (role) => unsubscribeCall('POST', role), statuses: same(200) },
 }

@@ -100,17 +100,20 @@ describe('BullMQ across two instances (same Postgres, same Redis)', () => {
     expect(b.analytics!.jobs.workerRunning).toBe(true)
     // Both upserts have completed (each instance awaited its own at start).
     const schedulers = await queue.getJobSchedulers()
-    expect(schedulers.map((s) => s.key).sort()).toEqual(['aggregate', 'reports', 'retention'])
+    expect(schedulers.map((s) => s.key).sort()).toEqual(['aggregate', 'reports', 'retention', 'sources'])
     expect(schedulers.find((s) => s.key === 'aggregate')).toMatchObject({ every: 1000, name: 'aggregate' })
     expect(schedulers.find((s) => s.key === 'retention')).toMatchObject({ name: 'retention', pattern: '15 3 * * *', tz: 'UTC' })
+    // The external sources' nightly run, at sources.runAt (02:00 UTC by default).
+    expect(schedulers.find((s) => s.key === 'sources')).toMatchObject({ name: 'sources', pattern: '0 2 * * *', tz: 'UTC' })
     // One upcoming job per scheduler, never one per instance.
     const upcoming = await queue.getJobs(['delayed', 'wait', 'waiting', 'prioritized'])
     expect(upcoming.filter((job) => job.name === 'aggregate').length).toBeLessThanOrEqual(1)
     expect(upcoming.filter((job) => job.name === 'retention')).toHaveLength(1)
+    expect(upcoming.filter((job) => job.name === 'sources')).toHaveLength(1)
     // Upserting again (a third instance starting) changes nothing.
     await b.analytics!.jobs.schedule()
     await a.analytics!.jobs.queue!.upsertJobScheduler('aggregate', { every: 1000 }, { name: 'aggregate' })
-    expect(await queue.getJobSchedulersCount()).toBe(3)
+    expect(await queue.getJobSchedulersCount()).toBe(4)
     // BullMQ's keys live under the plugin's prefix.
     const redis = new Redis(inject('redisUrl'))
     try {
@@ -300,7 +303,7 @@ describe('payload-analytics worker (CLI) with aggregation.worker external', () =
 
   test('the app only schedules; the worker process drains the buffer and stops cleanly on SIGTERM', { timeout: 90_000 }, async () => {
     expect(payload.analytics!.jobs.workerRunning).toBe(false)
-    expect(await payload.analytics!.jobs.queue!.getJobSchedulersCount()).toBe(3)
+    expect(await payload.analytics!.jobs.queue!.getJobSchedulersCount()).toBe(4)
     const sites = Object.values(await demoSites(payload))
     const events = generateEvents({ days: recentDays(2, 0), seed: 71, sessionsPerDay: [10, 15], sites })
     await payload.analytics!.buffer.append(events)

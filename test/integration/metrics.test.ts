@@ -314,6 +314,8 @@ describe('the scraped metrics', () => {
       [METRIC_NAMES.events]: 'counter',
       [METRIC_NAMES.eventsRejected]: 'counter',
       [METRIC_NAMES.queuePending]: 'gauge',
+      [METRIC_NAMES.sourceFailingRuns]: 'gauge',
+      [METRIC_NAMES.sourceRuns]: 'counter',
     }
     expect(Object.keys(types).sort()).toEqual(Object.values(METRIC_NAMES).sort())
     for (const [name, type] of Object.entries(types)) expect(mainText).toContain(`# TYPE ${name} ${type}\n`)

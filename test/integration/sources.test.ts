@@ -6,6 +6,10 @@
  */
 import type { Payload } from 'payload'
 
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 
 import type { SearchRow } from '../../src/core/searchStats.js'
@@ -16,7 +20,9 @@ import { addDays, eachDay } from '../../src/core/statsRange.js'
 import { openCredential } from '../../src/sources/credentials.js'
 import { collectionTable, drizzleOf, sql } from '../../src/store/db.js'
 import { fixtureRows, fixtureTotals, startFakeGoogle } from '../helpers/fakeGoogle.js'
+import { dayFigures, startFakeMatomo, startFakePlausible } from '../helpers/fakeImportApis.js'
 import { demoSites } from '../helpers/fixtures.js'
+import { runCli } from '../helpers/cli.js'
 import { bootPayload } from '../helpers/payload.js'
 import { rawRequest, rest } from '../helpers/rest.js'
 import { roleTokens } from '../helpers/roles.js'
@@ -26,14 +32,20 @@ const FAST_RETRY = { baseMs: 5, maxAttempts: 4, maxMs: 20 }
 
 let payload: Payload
 let google: Awaited<ReturnType<typeof startFakeGoogle>>
+let matomo: Awaited<ReturnType<typeof startFakeMatomo>>
+let plausible: Awaited<ReturnType<typeof startFakePlausible>>
 let sites: Record<string, DemoSite>
 let tokens: Awaited<ReturnType<typeof roleTokens>>
 
 beforeAll(async () => {
   google = await startFakeGoogle()
+  matomo = await startFakeMatomo()
+  plausible = await startFakePlausible({ tooManyFirst: 2 })
   payload = await bootPayload({
     analytics: {
       sources: {
+        // 20 ms apart: the pacing is measurable, the test stays short.
+        plausibleRequestsPerHour: 180_000,
         google: { clientId: 'client-1', clientSecret: 'secret-1', endpoints: { apiUrl: google.url, authUrl: `${google.url}/auth`, tokenUrl: `${google.url}/token` }, requestsPerMinute: 1200 },
       },
     },
@@ -45,7 +57,32 @@ beforeAll(async () => {
 afterAll(async () => {
   await payload?.destroy()
   await google?.close()
+  await matomo?.close()
+  await plausible?.close()
 })
+
+async function importedTotals(siteId: Id): Promise<Array<{ bounces: number; date: string; pageviews: number; totalDuration: number; visitors: number; visits: number }>> {
+  const table = collectionTable(payload, 'analytics-imported-stats')
+  const result = await drizzleOf(payload).execute(sql`
+    SELECT to_char(date AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS date, visitors, visits, pageviews, bounces, total_duration
+    FROM ${table.ref} WHERE site = ${siteId} AND dimension = 'total' ORDER BY date`)
+  return (result.rows as Array<Record<string, unknown>>).map((row) => ({
+    bounces: Number(row.bounces),
+    date: String(row.date),
+    pageviews: Number(row.pageviews),
+    totalDuration: Number(row.total_duration),
+    visitors: Number(row.visitors),
+    visits: Number(row.visits),
+  }))
+}
+
+async function importedKeys(siteId: Id, dimension: string): Promise<string[]> {
+  const table = collectionTable(payload, 'analytics-imported-stats')
+  const result = await drizzleOf(payload).execute(sql`SELECT DISTINCT key FROM ${table.ref} WHERE site = ${siteId} AND dimension::text = ${dimension} ORDER BY key`)
+  return (result.rows as Array<{ key: string }>).map((row) => row.key)
+}
+
+const newSite = async (domain: string) => (await payload.create({ collection: 'sites', data: { domain, name: domain, tenant: shop().tenant } as never })).id
 
 const shop = () => sites['shop.acme.test']!
 const cfg = () => payload.analytics!.config
@@ -341,5 +378,141 @@ describe('the nightly run', () => {
     expect(totals.map((row) => row.date)).toEqual(eachDay(from, to))
     expect(totals.map((row) => row.clicks)).toEqual(eachDay(from, to).map((day) => fixtureTotals(property, day).clicks))
     await payload.delete({ collection: 'analytics-sources', id })
+  }, 240_000)
+})
+
+describe('Matomo', () => {
+  test('a bulk request per day with the token in the POST body only; stored figures equal the fixtures; an error in a 200 body fails that site only', async () => {
+    const good = await newSite('matomo-good.acme.test')
+    const broken = await newSite('matomo-broken.acme.test')
+    const source = await payload.create({
+      collection: 'analytics-sources',
+      data: { baseUrl: matomo.url, credential: 'matomo-token', kind: 'matomo', name: 'Matomo', sites: [{ remoteId: '5', site: good }, { remoteId: '666', site: broken }] } as never,
+    })
+    const days = ['2026-09-01', '2026-09-02', '2026-09-03']
+    const result = await payload.analytics!.sources.run({ from: days[0], kind: 'matomo', retry: FAST_RETRY, to: days[2] })
+    const mine = result.outcomes.filter((outcome) => outcome.sourceId === source.id)
+    expect(mine.map((outcome) => [outcome.siteId, outcome.status])).toEqual([[good, 'ok'], [broken, 'failed']])
+    expect(mine[1]!.reason).toMatch(/Matomo answered an error for VisitsSummary\.get/)
+
+    for (const request of matomo.requests) {
+      expect(request.url).toBe('/index.php')
+      expect(request.url).not.toContain('token')
+      const form = new URLSearchParams(request.body)
+      expect(form.get('token_auth')).toBe('matomo-token')
+      expect(form.get('method')).toBe('API.getBulkRequest')
+      for (let i = 0; form.has(`urls[${i}]`); i++) {
+        const inner = new URLSearchParams(form.get(`urls[${i}]`)!)
+        expect(inner.get('format_metrics')).toBe('0')
+        expect(inner.get('filter_limit')).toBe('-1')
+        expect(inner.get('period')).toBe('day')
+        expect(inner.has('token_auth')).toBe(false)
+      }
+    }
+    expect(await importedTotals(good)).toEqual(
+      days.map((day) => {
+        const f = dayFigures('matomo-5', day)
+        return { bounces: f.bounces, date: day, pageviews: f.pageviews, totalDuration: f.duration, visitors: f.visitors, visits: f.visits }
+      }),
+    )
+    expect(await importedKeys(good, 'page')).toEqual(['/', '/über, "quoted"'])
+    expect(await importedKeys(good, 'source')).toEqual(['', 'Google'])
+    expect(await importedKeys(good, 'device')).toEqual(['desktop', 'mobile'])
+    expect(await importedTotals(broken)).toEqual([])
+    const { docs: runs } = await payload.find({ collection: 'analytics-imports', where: { site: { equals: good } } })
+    expect(runs.map((run) => [run.source, run.status])).toEqual([['matomo', 'done']])
+
+    // A second run over the same days asks for nothing already imported and stores no duplicate.
+    const before = matomo.requests.length
+    await payload.analytics!.sources.run({ from: days[0], kind: 'matomo', retry: FAST_RETRY, siteId: good, to: days[2] })
+    expect(matomo.requests.length).toBe(before)
+    expect(await importedTotals(good)).toHaveLength(3)
+    // A wrong token is an error even though Matomo answers 200.
+    await payload.update({ collection: 'analytics-sources', data: { credential: 'wrong' } as never, id: source.id })
+    const refused = await payload.analytics!.sources.run({ from: '2026-09-04', kind: 'matomo', retry: FAST_RETRY, siteId: good, to: '2026-09-04' })
+    expect(refused.outcomes[0]).toMatchObject({ status: 'failed' })
+    expect(refused.outcomes[0]!.reason).toMatch(/requires 'view' access/)
+    expect(JSON.stringify(refused)).not.toContain('wrong')
+    await payload.delete({ collection: 'analytics-sources', id: source.id })
+  }, 60_000)
+})
+
+describe('Plausible Stats API', () => {
+  test('daily queries per dimension with a Bearer key, paced, backing off on 429, resumable, figures equal to the fixtures', async () => {
+    const site = await newSite('plausible-import.acme.test')
+    const source = await payload.create({
+      collection: 'analytics-sources',
+      data: { baseUrl: plausible.url, credential: 'plausible-key', kind: 'plausible', name: 'Plausible', sites: [{ remoteId: 'example.org', site }] } as never,
+    })
+    const days = eachDay('2026-07-01', '2026-07-04')
+    // Stopped after two days, then started again.
+    const stopped = await payload.analytics!.sources.run({
+      from: days[0],
+      kind: 'plausible',
+      onProgress: (progress) => {
+        if (progress.done === 2) throw new Error('stopped')
+      },
+      retry: FAST_RETRY,
+      to: days[3],
+    })
+    expect(stopped.outcomes[0]).toMatchObject({ status: 'failed' })
+    expect(await importedTotals(site)).toHaveLength(2)
+    const progress: number[] = []
+    const resumed = await payload.analytics!.sources.run({ from: days[0], kind: 'plausible', onProgress: (p) => progress.push(p.done), retry: FAST_RETRY, to: days[3] })
+    expect(resumed.outcomes[0]).toMatchObject({ days: 2, status: 'ok' })
+    expect(progress).toEqual([1, 2, 3, 4])
+
+    const queries = plausible.requests.filter((request) => request.url === '/api/v2/query')
+    // 5 queries a day × 4 days, plus the two answered 429.
+    expect(queries).toHaveLength(5 * 4 + 2)
+    for (const request of queries) {
+      expect(request.headers.authorization).toBe('Bearer plausible-key')
+      const body = JSON.parse(request.body) as { date_range: string[]; site_id: string }
+      expect(body.site_id).toBe('example.org')
+      expect(body.date_range[0]).toBe(body.date_range[1])
+    }
+    // 180,000 an hour: 20 ms apart at least, over each run's requests.
+    const firstRun = queries.slice(0, 12)
+    expect(firstRun.at(-1)!.at - firstRun[0]!.at).toBeGreaterThanOrEqual(11 * 20 - 5)
+    expect(await importedTotals(site)).toEqual(
+      days.map((day) => {
+        const f = dayFigures('plausible-example.org', day)
+        return { bounces: f.bounces, date: day, pageviews: f.pageviews, totalDuration: f.duration, visitors: f.visitors, visits: f.visits }
+      }),
+    )
+    expect(await importedKeys(site, 'country')).toEqual(['DE'])
+    expect(await importedKeys(site, 'source')).toEqual([''])
+    await payload.delete({ collection: 'analytics-sources', id: source.id })
+  }, 60_000)
+})
+
+describe('CLI', () => {
+  test('sources sync backfills 60 days with progress and a summary', async () => {
+    const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'analytics-sources-cli-'))
+    try {
+      writeFileSync(path.join(dir, 'package.json'), '{ "type": "module" }\n')
+      const databaseUri = (payload.db as unknown as { poolOptions: { connectionString: string } }).poolOptions.connectionString
+      writeFileSync(
+        path.join(dir, 'payload.config.ts'),
+        `import { buildDevConfig } from ${JSON.stringify(path.join(root, 'dev/buildConfig.ts'))}\n` +
+          `export default buildDevConfig({ databaseUri: ${JSON.stringify(databaseUri)}, push: false, seed: false, analytics: { redisUrl: undefined } })\n`,
+      )
+      const site = await newSite('cli-backfill.acme.test')
+      const source = await payload.create({ collection: 'analytics-sources', data: { baseUrl: matomo.url, credential: 'matomo-token', kind: 'matomo', name: 'Matomo CLI', sites: [{ remoteId: '9', site }] } as never })
+      const from = '2026-05-01'
+      const to = addDays(from, 59)
+      const result = await runCli(['sources', 'sync', '--from', from, '--to', to, '--source', 'matomo', '--site', String(site), '--config', path.join(dir, 'payload.config.ts')], 120_000)
+      expect(result.code, result.stderr).toBe(0)
+      expect(result.stdout.match(/^sources: \d+\/60 days/gm)?.length).toBeGreaterThanOrEqual(10)
+      expect(result.stdout).toContain('sources: 60/60 days (100%)')
+      expect(result.stdout).toMatch(/1 site\(s\) ok, 0 skipped, 0 failed/)
+      expect(result.stdout + result.stderr).not.toContain('matomo-token')
+      expect((await importedTotals(site)).map((row) => [row.date, row.visits])).toEqual(eachDay(from, to).map((day) => [day, dayFigures('matomo-9', day).visits]))
+      expect((await runCli(['sources', 'sync', '--from', to, '--to', from, '--config', path.join(dir, 'payload.config.ts')], 30_000)).code).toBe(2)
+      await payload.delete({ collection: 'analytics-sources', id: source.id })
+    } finally {
+      rmSync(dir, { force: true, recursive: true })
+    }
   }, 240_000)
 })

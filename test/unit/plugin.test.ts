@@ -21,7 +21,7 @@ const slugs = (config: Config) => (config.collections ?? []).map((collection) =>
 describe('analyticsPlugin', () => {
   test('adds the three analytics collections and keeps the host’s', () => {
     const config = analyticsPlugin()(host())
-    expect(slugs(config)).toEqual(['tenants', 'sites', 'analytics-events', 'analytics-daily-stats', 'analytics-monthly-stats', 'analytics-settings', 'analytics-salts', 'analytics-audit-log', 'analytics-reports', 'analytics-report-deliveries', 'analytics-alerts', 'analytics-imports', 'analytics-imported-stats'])
+    expect(slugs(config)).toEqual(['tenants', 'sites', 'analytics-events', 'analytics-daily-stats', 'analytics-monthly-stats', 'analytics-settings', 'analytics-salts', 'analytics-audit-log', 'analytics-reports', 'analytics-report-deliveries', 'analytics-alerts', 'analytics-imports', 'analytics-imported-stats', 'analytics-sources', 'analytics-search-stats', 'analytics-api-keys'])
   })
 
   test('detects the tenants collection from the sites’ tenant relationship', () => {

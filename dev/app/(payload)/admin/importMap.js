@@ -5,6 +5,7 @@ import { SiteAnalyticsTab as SiteAnalyticsTab_8d8d3356eacd586ac1408356f6301c94 }
 import { PipelineNotice as PipelineNotice_8d8d3356eacd586ac1408356f6301c94 } from 'payload-plugin-analytics/rsc'
 import { ShareLinkField as ShareLinkField_f9ad670e448cdd131b2b017d48defb43 } from 'payload-plugin-analytics/client'
 import { ReportActions as ReportActions_8d8d3356eacd586ac1408356f6301c94 } from 'payload-plugin-analytics/rsc'
+import { GoogleConnect as GoogleConnect_f9ad670e448cdd131b2b017d48defb43 } from 'payload-plugin-analytics/client'
 import { AnalyticsNavLink as AnalyticsNavLink_f9ad670e448cdd131b2b017d48defb43 } from 'payload-plugin-analytics/client'
 import { DashboardWidget as DashboardWidget_8d8d3356eacd586ac1408356f6301c94 } from 'payload-plugin-analytics/rsc'
 import { TenantSelector as TenantSelector_d6d5f193a167989e2ee7d14202901e62 } from '@payloadcms/plugin-multi-tenant/rsc'
@@ -22,6 +23,7 @@ export const importMap = {
   "payload-plugin-analytics/rsc#PipelineNotice": PipelineNotice_8d8d3356eacd586ac1408356f6301c94,
   "payload-plugin-analytics/client#ShareLinkField": ShareLinkField_f9ad670e448cdd131b2b017d48defb43,
   "payload-plugin-analytics/rsc#ReportActions": ReportActions_8d8d3356eacd586ac1408356f6301c94,
+  "payload-plugin-analytics/client#GoogleConnect": GoogleConnect_f9ad670e448cdd131b2b017d48defb43,
   "payload-plugin-analytics/client#AnalyticsNavLink": AnalyticsNavLink_f9ad670e448cdd131b2b017d48defb43,
   "payload-plugin-analytics/rsc#DashboardWidget": DashboardWidget_8d8d3356eacd586ac1408356f6301c94,
   "@payloadcms/plugin-multi-tenant/rsc#TenantSelector": TenantSelector_d6d5f193a167989e2ee7d14202901e62,
