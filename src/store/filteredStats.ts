@@ -157,17 +157,21 @@ function filteredCtes(events: CollectionTable, request: FilteredRequest, withPro
     : sql`fe WHERE ${a('session')} IS NOT NULL`
   const keptVisit = andAll(visitFilters.map((filter) => filterPredicate(filter, sql`s.${a(SESSION_COLUMNS[filter.dimension as keyof typeof SESSION_COLUMNS])}`)))
   const matching = andAll(eventFilters.map((filter) => eventFilterPredicate(filter, request.sites)))
+  // Sites of one zone (the usual case) share one span: no join with the zones, a constant zone.
+  const oneZone = new Set(spans.map((span) => span.timeZone)).size === 1
+  const zone = oneZone ? sql`${spans[0]!.timeZone}` : sql`z.${a('tz')}`
+  // The local day as a date (grouped and compared as such; written as text only in the answers).
   return sql`
     z (${a('site')}, ${a('tz')}, ${a('start')}, ${a('end')}) AS (VALUES ${zones}),
     fe AS MATERIALIZED (
-      SELECT x.${e.id('site')}::text AS ${a('site')}, to_char(x.${e.id('timestamp')} AT TIME ZONE z.${a('tz')}, 'YYYY-MM-DD') AS ${a('day')},
+      SELECT x.${e.id('site')}::text AS ${a('site')}, (x.${e.id('timestamp')} AT TIME ZONE ${zone})::date AS ${a('day')},
         x.${e.id('type')} COLLATE "C" AS ${a('type')}, ${sql.join(texts, sql`, `)},
         NULLIF(${col('visitorHash')}, '') AS ${a('visitor')}, NULLIF(${col('sessionId')}, '') AS ${a('session')},
         ${col('value')} AS ${a('value')}, ${withProps ? col('props') : sql`NULL::jsonb`} AS ${a('props')}, ${col('timestamp')} AS ${a('ts')}, ${col('eventId')} AS ${a('eid')}
-      FROM ${e.ref} x JOIN z ON x.${e.id('site')}::text = z.${a('site')}
+      FROM ${e.ref} x${oneZone ? sql`` : sql` JOIN z ON x.${e.id('site')}::text = z.${a('site')}`}
       WHERE x.${e.id('site')} IN (${sql.join(request.sites.map((site) => sql`${String(site.id)}`), sql`, `)})
         AND x.${e.id('timestamp')} >= ${bounds.start}::timestamptz AND x.${e.id('timestamp')} < ${bounds.end}::timestamptz
-        AND x.${e.id('timestamp')} >= z.${a('start')} AND x.${e.id('timestamp')} < z.${a('end')} AND x.${e.id('type')} <> ${ENGAGEMENT}
+        ${oneZone ? sql`` : sql`AND x.${e.id('timestamp')} >= z.${a('start')} AND x.${e.id('timestamp')} < z.${a('end')}`} AND x.${e.id('type')} <> ${ENGAGEMENT}
     ),
     sess AS MATERIALIZED (
       SELECT ${sessionKey}, ${sql.join(['visitor', ...Object.values(VISIT_COLUMNS)].map(firstOf), sql`, `)},
@@ -241,9 +245,9 @@ export function createFilteredStore(payload: Payload, cfg: SanitizedAnalyticsCon
       const only = names ? sql` AND ${a('type')} IN (${sql.join(names.map((name) => sql`${name}`), sql`, `)})` : sql``
       const rows = await run<{ day: string; events: number; key: string; site: string }>(
         request,
-        sql`SELECT ${a('site')}, ${a('day')}, ${a('type')} AS ${a('key')}, count(*)::float8 AS ${a('events')}
+        sql`SELECT ${a('site')}, to_char(${a('day')}, 'YYYY-MM-DD') AS ${a('day')}, ${a('type')} AS ${a('key')}, count(*)::float8 AS ${a('events')}
           FROM me WHERE ${a('type')} NOT IN (${sql.join(NON_CUSTOM_EVENT_TYPES.map((type) => sql`${type}`), sql`, `)})${only}
-          GROUP BY 1, 2, 3`,
+          GROUP BY ${a('site')}, me.${a('day')}, ${a('type')}`,
       )
       return rows.map((row) => ({ day: row.day, events: Number(row.events), key: row.key, siteId: String(row.site) }))
     },
@@ -339,7 +343,7 @@ export function createFilteredStore(payload: Payload, cfg: SanitizedAnalyticsCon
       )
       const rows = await run<Record<string, number | string>>(
         request,
-        sql`SELECT COALESCE(ev.${a('site')}, v.${a('site')}) AS ${a('site')}, COALESCE(ev.${a('day')}, v.${a('day')}) AS ${a('day')},
+        sql`SELECT COALESCE(ev.${a('site')}, v.${a('site')}) AS ${a('site')}, to_char(COALESCE(ev.${a('day')}, v.${a('day')}), 'YYYY-MM-DD') AS ${a('day')},
             COALESCE(ev.${a('events')}, 0) AS ${a('events')}, COALESCE(ev.${a('pageviews')}, 0) AS ${a('pageviews')}, COALESCE(ev.${a('visitors')}, 0) AS ${a('visitors')},
             ${sql.join(
               [...Object.values(COUNTED_EVENT_TYPES), ...Object.values(SUMMED_EVENT_TYPES)].map((metric) => sql`COALESCE(ev.${a(metric)}, 0) AS ${a(metric)}`),
