@@ -475,14 +475,12 @@ export function createStatsService(deps: StatsServiceDeps): StatsServiceInternal
     explore.checkRawCoverage([site!.id], range, 'funnels')
     const key = { from: range.from, goals, name: range.name, timeZone, to: range.to }
     return cached('funnel', key, [String(site!.id)], async () => {
-      const counts = await funnelCounts(payload, cfg, {
-        end: localMidnight(addDays(range.to, 1), timeZone),
-        siteId: site!.id,
-        start: localMidnight(range.from, timeZone),
-        steps: goals,
-        timeZone,
-      })
-      return { ...funnelSteps(goals.map((goal) => goal.name), counts.steps), name, range, siteId: site!.id, timeZone, visitors: counts.visitors }
+      const [reached, aggregated] = await Promise.all([
+        funnelCounts(payload, cfg, { end: localMidnight(addDays(range.to, 1), timeZone), siteId: site!.id, start: localMidnight(range.from, timeZone), steps: goals }),
+        // The range's visitors, as every visitor figure: from the rollups.
+        aggregate([String(site!.id)], range),
+      ])
+      return { ...funnelSteps(goals.map((goal) => goal.name), reached), name, range, siteId: site!.id, timeZone, visitors: aggregated.total.visitors }
     })
   }
 

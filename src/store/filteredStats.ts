@@ -120,45 +120,71 @@ const andAll = (parts: SqlQuery[]): SqlQuery => (parts.length ? sql.join(parts, 
  * (with their local day), `sess` the visits (per site, day and session), `me` the matching
  * events and `vs` the visits that count.
  */
-function filteredCtes(events: CollectionTable, request: FilteredRequest): SqlQuery {
+function filteredCtes(events: CollectionTable, request: FilteredRequest, withProps: boolean): SqlQuery {
   const e = events
   const col = (field: string) => sql`x.${e.id(field)}`
+  const spans = request.sites.map((site) => ({
+    end: localMidnight(addDays(request.to, 1), site.timeZone).toISOString(),
+    id: String(site.id),
+    start: localMidnight(request.from, site.timeZone).toISOString(),
+    timeZone: site.timeZone,
+  }))
   const zones = sql.join(
-    request.sites.map((site) => {
-      const start = localMidnight(request.from, site.timeZone).toISOString()
-      const end = localMidnight(addDays(request.to, 1), site.timeZone).toISOString()
-      return sql`(${String(site.id)}, ${site.timeZone}, ${start}::timestamptz, ${end}::timestamptz)`
-    }),
+    spans.map((span) => sql`(${span.id}, ${span.timeZone}, ${span.start}::timestamptz, ${span.end}::timestamptz)`),
     sql`, `,
   )
+  // The union of the sites' spans as constants, so the (site, timestamp) index bounds the scan.
+  const bounds = { end: spans.map((span) => span.end).reduce((x, y) => (y > x ? y : x)), start: spans.map((span) => span.start).reduce((x, y) => (y < x ? y : x)) }
   const texts = Object.entries(EVENT_FIELDS).map(([field, alias]) => sql`NULLIF(${col(field)}${field === 'device' ? sql`::text` : sql``}, '') COLLATE "C" AS ${a(alias)}`)
   const visitFilters = request.filters.filter((filter) => isVisitDimension(filter.dimension))
   const eventFilters = request.filters.filter((filter) => !isVisitDimension(filter.dimension))
   const inOrder = sql`ORDER BY ${a('ts')}, ${a('eid')} COLLATE "C"`
   const firstOf = (alias: string) => sql`(array_agg(${a(alias)} ${inOrder}))[1] AS ${a(alias)}`
   const sessionKey = sql`${a('site')}, ${a('day')}, ${a('session')}`
+  // A visit's attributes are its first event's and its entry / exit pages are its pageviews'
+  // paths: a visit can pass a positive filter (is, contains) only if one of its events carries
+  // a passing value. Those visits are found with one hashed pass, and only their events are
+  // sorted into visits — the sort is most of a filtered question's cost.
+  const narrowing = visitFilters
+    .filter((filter) => filter.op === 'is' || filter.op === 'contains')
+    .map((filter) => {
+      const page = filter.dimension === 'entryPage' || filter.dimension === 'exitPage'
+      const column = page ? a('path') : a(VISIT_COLUMNS[filter.dimension as keyof typeof VISIT_COLUMNS])
+      return sql`SELECT ${sessionKey} FROM fe WHERE ${a('session')} IS NOT NULL AND ${filterPredicate(filter, sql`${column}`)}${page ? sql` AND ${a('type')} = ${PAGEVIEW}` : sql``}`
+    })
+  const visitEvents = narrowing.length
+    ? sql`fe WHERE (${sessionKey}) IN (${sql.join(narrowing, sql` INTERSECT `)})`
+    : sql`fe WHERE ${a('session')} IS NOT NULL`
   const keptVisit = andAll(visitFilters.map((filter) => filterPredicate(filter, sql`s.${a(SESSION_COLUMNS[filter.dimension as keyof typeof SESSION_COLUMNS])}`)))
   const matching = andAll(eventFilters.map((filter) => eventFilterPredicate(filter, request.sites)))
+  // Sites of one zone (the usual case) share one span: no join with the zones, a constant zone.
+  const oneZone = new Set(spans.map((span) => span.timeZone)).size === 1
+  const zone = oneZone ? sql`${spans[0]!.timeZone}` : sql`z.${a('tz')}`
+  // The local day as a date (grouped and compared as such; written as text only in the answers).
   return sql`
     z (${a('site')}, ${a('tz')}, ${a('start')}, ${a('end')}) AS (VALUES ${zones}),
     fe AS MATERIALIZED (
-      SELECT x.${e.id('site')}::text AS ${a('site')}, to_char(x.${e.id('timestamp')} AT TIME ZONE z.${a('tz')}, 'YYYY-MM-DD') AS ${a('day')},
+      SELECT x.${e.id('site')}::text AS ${a('site')}, (x.${e.id('timestamp')} AT TIME ZONE ${zone})::date AS ${a('day')},
         x.${e.id('type')} COLLATE "C" AS ${a('type')}, ${sql.join(texts, sql`, `)},
         NULLIF(${col('visitorHash')}, '') AS ${a('visitor')}, NULLIF(${col('sessionId')}, '') AS ${a('session')},
-        ${col('value')} AS ${a('value')}, ${col('props')} AS ${a('props')}, ${col('timestamp')} AS ${a('ts')}, ${col('eventId')} AS ${a('eid')}
-      FROM ${e.ref} x JOIN z ON x.${e.id('site')}::text = z.${a('site')}
+        ${col('value')} AS ${a('value')}, ${withProps ? col('props') : sql`NULL::jsonb`} AS ${a('props')}, ${col('timestamp')} AS ${a('ts')}, ${col('eventId')} AS ${a('eid')}
+      FROM ${e.ref} x${oneZone ? sql`` : sql` JOIN z ON x.${e.id('site')}::text = z.${a('site')}`}
       WHERE x.${e.id('site')} IN (${sql.join(request.sites.map((site) => sql`${String(site.id)}`), sql`, `)})
-        AND x.${e.id('timestamp')} >= z.${a('start')} AND x.${e.id('timestamp')} < z.${a('end')} AND x.${e.id('type')} <> ${ENGAGEMENT}
+        AND x.${e.id('timestamp')} >= ${bounds.start}::timestamptz AND x.${e.id('timestamp')} < ${bounds.end}::timestamptz
+        ${oneZone ? sql`` : sql`AND x.${e.id('timestamp')} >= z.${a('start')} AND x.${e.id('timestamp')} < z.${a('end')}`} AND x.${e.id('type')} <> ${ENGAGEMENT}
     ),
     sess AS MATERIALIZED (
       SELECT ${sessionKey}, ${sql.join(['visitor', ...Object.values(VISIT_COLUMNS)].map(firstOf), sql`, `)},
         count(*) AS ${a('n')}, count(*) FILTER (WHERE ${a('type')} = ${PAGEVIEW}) AS ${a('pageviews')},
         EXTRACT(EPOCH FROM max(${a('ts')}) - min(${a('ts')})) AS ${a('duration')},
-        (array_agg(${a('path')} ${inOrder}) FILTER (WHERE ${a('type')} = ${PAGEVIEW}))[1] AS ${a('entry_page')},
-        (array_agg(${a('path')} ORDER BY ${a('ts')} DESC, ${a('eid')} COLLATE "C" DESC) FILTER (WHERE ${a('type')} = ${PAGEVIEW}))[1] AS ${a('exit_page')}
-      FROM fe WHERE ${a('session')} IS NOT NULL GROUP BY ${sessionKey}
+        array_agg(${a('path')} ${inOrder}) FILTER (WHERE ${a('type')} = ${PAGEVIEW}) AS ${a('paths')}
+      FROM ${visitEvents} GROUP BY ${sessionKey}
     ),
-    ks AS MATERIALIZED (SELECT s.* FROM sess s WHERE ${keptVisit}),
+    ks AS MATERIALIZED (
+      SELECT s.* FROM (
+        SELECT p.*, p.${a('paths')}[1] AS ${a('entry_page')}, p.${a('paths')}[cardinality(p.${a('paths')})] AS ${a('exit_page')} FROM sess p
+      ) s WHERE ${keptVisit}
+    ),
     me AS MATERIALIZED (
       SELECT e.* FROM fe e WHERE ${matching}
         ${visitFilters.length ? sql`AND (e.${a('site')}, e.${a('day')}, e.${a('session')}) IN (SELECT ${sessionKey} FROM ks)` : sql``}
@@ -202,12 +228,14 @@ export function createFilteredStore(payload: Payload, cfg: SanitizedAnalyticsCon
   let events: CollectionTable | null = null
   const table = () => (events ??= collectionTable(payload, cfg.slugs.events))
   /** One statement, planned without nested loops over the CTEs (their sizes are guesses; see `recomputeDailyStats.ts`). */
-  const run = async <T>(request: FilteredRequest, body: SqlQuery): Promise<T[]> => {
+  const run = async <T>(request: FilteredRequest, body: SqlQuery, readsProps = false): Promise<T[]> => {
     if (request.sites.length === 0) return []
+    // Properties are carried along only when something reads them: they are most of a row's bytes.
+    const withProps = readsProps || request.filters.some((filter) => filter.dimension === 'goal' || propKeyOf(filter.dimension) !== null)
     return drizzleOf(payload).transaction(async (tx) => {
       await tx.execute(sql`SET LOCAL enable_nestloop = off`)
       await tx.execute(sql`SET LOCAL work_mem = '64MB'`)
-      return (await tx.execute(sql`WITH ${filteredCtes(table(), request)} ${body}`)).rows as T[]
+      return (await tx.execute(sql`WITH ${filteredCtes(table(), request, withProps)} ${body}`)).rows as T[]
     })
   }
 
@@ -217,9 +245,9 @@ export function createFilteredStore(payload: Payload, cfg: SanitizedAnalyticsCon
       const only = names ? sql` AND ${a('type')} IN (${sql.join(names.map((name) => sql`${name}`), sql`, `)})` : sql``
       const rows = await run<{ day: string; events: number; key: string; site: string }>(
         request,
-        sql`SELECT ${a('site')}, ${a('day')}, ${a('type')} AS ${a('key')}, count(*)::float8 AS ${a('events')}
+        sql`SELECT ${a('site')}, to_char(${a('day')}, 'YYYY-MM-DD') AS ${a('day')}, ${a('type')} AS ${a('key')}, count(*)::float8 AS ${a('events')}
           FROM me WHERE ${a('type')} NOT IN (${sql.join(NON_CUSTOM_EVENT_TYPES.map((type) => sql`${type}`), sql`, `)})${only}
-          GROUP BY 1, 2, 3`,
+          GROUP BY ${a('site')}, me.${a('day')}, ${a('type')}`,
       )
       return rows.map((row) => ({ day: row.day, events: Number(row.events), key: row.key, siteId: String(row.site) }))
     },
@@ -236,6 +264,7 @@ export function createFilteredStore(payload: Payload, cfg: SanitizedAnalyticsCon
         request,
         sql`SELECT ${a('name')}, sum(${a('conversions')})::float8 AS ${a('conversions')}, sum(${a('visitors')})::float8 AS ${a('visitors')}
           FROM (${sql.join(branches, sql` UNION ALL `)}) g GROUP BY ${a('name')}`,
+        goals.some(({ goal }) => goal.prop !== undefined),
       )
       return rows.map((row) => ({ conversions: Number(row.conversions), name: row.name, visitors: Number(row.visitors) }))
     },
@@ -246,6 +275,7 @@ export function createFilteredStore(payload: Payload, cfg: SanitizedAnalyticsCon
         sql`SELECT k.${a('key')}, count(*)::float8 AS ${a('events')}
           FROM me e, jsonb_object_keys(CASE WHEN jsonb_typeof(e.${a('props')}) = 'object' THEN e.${a('props')} ELSE '{}'::jsonb END) AS k(${a('key')})
           GROUP BY 1 ORDER BY 2 DESC, k.${a('key')} COLLATE "C" LIMIT ${limit}`,
+        true,
       )
       return rows.map((row) => ({ events: Number(row.events), key: row.key }))
     },
@@ -258,6 +288,7 @@ export function createFilteredStore(payload: Payload, cfg: SanitizedAnalyticsCon
             (count(*) FILTER (WHERE e.${a('type')} = ${PAGEVIEW}))::float8 AS ${a('pageviews')}, count(*)::float8 AS ${a('events')}
           FROM (SELECT m.*, m.${a('props')} ->> ${key} AS ${a('value_text')} FROM me m) e WHERE e.${a('value_text')} IS NOT NULL
           GROUP BY e.${a('value_text')} ORDER BY ${a('visitors')} DESC, ${a('events')} DESC, e.${a('value_text')} COLLATE "C" LIMIT ${limit}`,
+        true,
       )
       return rows.map((row) => topKeyRow(`prop:${key}` as StatsDimension, row))
     },
@@ -312,7 +343,7 @@ export function createFilteredStore(payload: Payload, cfg: SanitizedAnalyticsCon
       )
       const rows = await run<Record<string, number | string>>(
         request,
-        sql`SELECT COALESCE(ev.${a('site')}, v.${a('site')}) AS ${a('site')}, COALESCE(ev.${a('day')}, v.${a('day')}) AS ${a('day')},
+        sql`SELECT COALESCE(ev.${a('site')}, v.${a('site')}) AS ${a('site')}, to_char(COALESCE(ev.${a('day')}, v.${a('day')}), 'YYYY-MM-DD') AS ${a('day')},
             COALESCE(ev.${a('events')}, 0) AS ${a('events')}, COALESCE(ev.${a('pageviews')}, 0) AS ${a('pageviews')}, COALESCE(ev.${a('visitors')}, 0) AS ${a('visitors')},
             ${sql.join(
               [...Object.values(COUNTED_EVENT_TYPES), ...Object.values(SUMMED_EVENT_TYPES)].map((metric) => sql`COALESCE(ev.${a(metric)}, 0) AS ${a(metric)}`),

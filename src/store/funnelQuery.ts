@@ -16,18 +16,11 @@ import { goalPredicate } from './filteredStats.js'
 
 const a = (alias: string) => sql.identifier(alias)
 
-export interface FunnelCounts {
-  /** Per step, the distinct visitors of visits that reached it. */
-  steps: number[]
-  /** Distinct visitors of the range (per local day, summed). */
-  visitors: number
-}
-
 export async function funnelCounts(
   payload: Payload,
   cfg: SanitizedAnalyticsConfig,
-  args: { end: Date; siteId: number | string; start: Date; steps: readonly Goal[]; timeZone: string },
-): Promise<FunnelCounts> {
+  args: { end: Date; siteId: number | string; start: Date; steps: readonly Goal[] },
+): Promise<number[]> {
   const e = collectionTable(payload, cfg.slugs.events)
   const range = sql`x.${e.id('site')} = ${String(args.siteId)} AND x.${e.id('timestamp')} >= ${args.start.toISOString()}::timestamptz
     AND x.${e.id('timestamp')} < ${args.end.toISOString()}::timestamptz AND x.${e.id('type')} <> ${ENGAGEMENT}`
@@ -57,14 +50,12 @@ export async function funnelCounts(
       FROM ${e.ref} x WHERE ${range} AND NULLIF(x.${e.id('sessionId')}, '') IS NOT NULL
     ) e WHERE ${anyStep}),
     ${sql.join(stepCtes, sql`, `)}
-    SELECT ARRAY[${sql.join(counts, sql`, `)}] AS ${a('steps')},
-      (SELECT count(DISTINCT to_char(x.${e.id('timestamp')} AT TIME ZONE ${args.timeZone}, 'YYYY-MM-DD') || ${'|'} || x.${e.id('visitorHash')})
-        FROM ${e.ref} x WHERE ${range} AND NULLIF(x.${e.id('visitorHash')}, '') IS NOT NULL)::float8 AS ${a('visitors')}`
+    SELECT ARRAY[${sql.join(counts, sql`, `)}] AS ${a('steps')}`
   const rows = await drizzleOf(payload).transaction(async (tx) => {
     await tx.execute(sql`SET LOCAL work_mem = '64MB'`)
-    return (await tx.execute(query)).rows as Array<{ steps: number[] | string; visitors: number }>
+    return (await tx.execute(query)).rows as Array<{ steps: number[] | string }>
   })
   const row = rows[0]!
   const steps = Array.isArray(row.steps) ? row.steps.map(Number) : String(row.steps).replace(/[{}]/g, '').split(',').map(Number)
-  return { steps, visitors: Number(row.visitors) }
+  return steps
 }
