@@ -81,6 +81,8 @@ export interface Config {
     'analytics-alerts': AnalyticsAlert;
     'analytics-imports': AnalyticsImport;
     'analytics-imported-stats': AnalyticsImportedStat;
+    'analytics-sources': AnalyticsSource;
+    'analytics-search-stats': AnalyticsSearchStat;
     'analytics-api-keys': AnalyticsApiKey;
     'payload-kv': PayloadKv;
     'payload-locked-documents': PayloadLockedDocument;
@@ -103,6 +105,8 @@ export interface Config {
     'analytics-alerts': AnalyticsAlertsSelect<false> | AnalyticsAlertsSelect<true>;
     'analytics-imports': AnalyticsImportsSelect<false> | AnalyticsImportsSelect<true>;
     'analytics-imported-stats': AnalyticsImportedStatsSelect<false> | AnalyticsImportedStatsSelect<true>;
+    'analytics-sources': AnalyticsSourcesSelect<false> | AnalyticsSourcesSelect<true>;
+    'analytics-search-stats': AnalyticsSearchStatsSelect<false> | AnalyticsSearchStatsSelect<true>;
     'analytics-api-keys': AnalyticsApiKeysSelect<false> | AnalyticsApiKeysSelect<true>;
     'payload-kv': PayloadKvSelect<false> | PayloadKvSelect<true>;
     'payload-locked-documents': PayloadLockedDocumentsSelect<false> | PayloadLockedDocumentsSelect<true>;
@@ -524,6 +528,47 @@ export interface AnalyticsSetting {
    */
   conversionEvents?: string[] | null;
   /**
+   * White label of the report emails and public share pages of this tenant’s sites (global: of every site). Empty: inherit.
+   */
+  branding?: {
+    /**
+     * Shown as the sender’s brand, e.g. your agency or the tenant.
+     */
+    name?: string | null;
+    /**
+     * An http(s) image URL, shown 32 px high.
+     */
+    logoUrl?: string | null;
+    /**
+     * Header and headings, e.g. #1a73e8.
+     */
+    accentColor?: string | null;
+  };
+  /**
+   * Goals, a JSON list: `{ "event": "signup" }`, `{ "name": "Read the blog", "page": "/blog/**" }` (`*` one segment, `**` any depth), optionally with `"prop": { "key": "plan", "value": "pro" }`. Empty: inherit (none anywhere: one goal per conversion event).
+   */
+  goals?:
+    | {
+        [k: string]: unknown;
+      }
+    | unknown[]
+    | string
+    | number
+    | boolean
+    | null;
+  /**
+   * Funnels, a JSON list: `{ "name": "Signup", "steps": ["Visit pricing", "signup"] }` — 2 to 8 goal names, in order within one visit. Empty: inherit.
+   */
+  funnels?:
+    | {
+        [k: string]: unknown;
+      }
+    | unknown[]
+    | string
+    | number
+    | boolean
+    | null;
+  /**
    * Anyone with the share link can read this site’s dashboard.
    */
   publicDashboard?: boolean | null;
@@ -601,7 +646,7 @@ export interface AnalyticsReport {
    */
   sites?: (number | Site)[] | null;
   /**
-   * Every site of this tenant (admins only).
+   * Every site of this tenant (for those who manage its defaults).
    */
   tenant?: (number | null) | Tenant;
   frequency: 'weekly' | 'monthly' | 'cron';
@@ -643,11 +688,20 @@ export interface AnalyticsReport {
     secret?: string | null;
   };
   /**
-   * White label: the name, logo and accent colour the email shows (e.g. the tenant’s).
+   * White label of this report’s email. Empty: its tenant’s branding (Settings of the tenant), then the global one.
    */
   branding?: {
+    /**
+     * Shown as the sender’s brand, e.g. your agency or the tenant.
+     */
     name?: string | null;
+    /**
+     * An http(s) image URL, shown 32 px high.
+     */
     logoUrl?: string | null;
+    /**
+     * Header and headings, e.g. #1a73e8.
+     */
     accentColor?: string | null;
   };
   /**
@@ -819,37 +873,6 @@ export interface AnalyticsImport {
     collection?: string | null;
     email?: string | null;
   };
- * Keys for the Stats and Sites APIs (Bearer tokens). The secret is shown once, in the answer to the create call; only its hash is kept.
- *
- * This interface was referenced by `Config`'s JSON-Schema
- * via the `definition` "analytics-api-keys".
- */
-export interface AnalyticsApiKey {
-  id: number;
-  name: string;
-  /**
-   * Whose access the key reads with (its maker).
-   */
-  user?: (number | null) | User;
-  scopes: ('stats:read' | 'sites:read')[];
-  /**
-   * Only these sites (of those the owner may read). Empty: every site the owner may read.
-   */
-  sites?: (number | Site)[] | null;
-  /**
-   * Requests per hour (set by admins).
-   */
-  hourlyLimit: number;
-  /**
-   * The secret’s first characters, to tell keys apart.
-   */
-  prefix?: string | null;
-  secretHash?: string | null;
-  lastUsedAt?: string | null;
-  /**
-   * A revoked key opens nothing, at once.
-   */
-  revoked?: boolean | null;
   updatedAt: string;
   createdAt: string;
 }
@@ -1028,6 +1051,41 @@ export interface AnalyticsSearchStat {
    * Google’s data for the day was complete when fetched.
    */
   final?: boolean | null;
+}
+/**
+ * Keys for the Stats and Sites APIs (Bearer tokens). The secret is shown once, in the answer to the create call; only its hash is kept.
+ *
+ * This interface was referenced by `Config`'s JSON-Schema
+ * via the `definition` "analytics-api-keys".
+ */
+export interface AnalyticsApiKey {
+  id: number;
+  name: string;
+  /**
+   * Whose access the key reads with (its maker).
+   */
+  user?: (number | null) | User;
+  scopes: ('stats:read' | 'sites:read')[];
+  /**
+   * Only these sites (of those the owner may read). Empty: every site the owner may read.
+   */
+  sites?: (number | Site)[] | null;
+  /**
+   * Requests per hour (set by admins).
+   */
+  hourlyLimit: number;
+  /**
+   * The secret’s first characters, to tell keys apart.
+   */
+  prefix?: string | null;
+  secretHash?: string | null;
+  lastUsedAt?: string | null;
+  /**
+   * A revoked key opens nothing, at once.
+   */
+  revoked?: boolean | null;
+  updatedAt: string;
+  createdAt: string;
 }
 /**
  * This interface was referenced by `Config`'s JSON-Schema
@@ -1271,6 +1329,15 @@ export interface AnalyticsSettingsSelect<T extends boolean = true> {
   timeZoneState?: T;
   timeZoneStatus?: T;
   conversionEvents?: T;
+  branding?:
+    | T
+    | {
+        name?: T;
+        logoUrl?: T;
+        accentColor?: T;
+      };
+  goals?: T;
+  funnels?: T;
   publicDashboard?: T;
   shareToken?: T;
   updatedAt?: T;
@@ -1427,18 +1494,6 @@ export interface AnalyticsImportsSelect<T extends boolean = true> {
         collection?: T;
         email?: T;
       };
- * via the `definition` "analytics-api-keys_select".
- */
-export interface AnalyticsApiKeysSelect<T extends boolean = true> {
-  name?: T;
-  user?: T;
-  scopes?: T;
-  sites?: T;
-  hourlyLimit?: T;
-  prefix?: T;
-  secretHash?: T;
-  lastUsedAt?: T;
-  revoked?: T;
   updatedAt?: T;
   createdAt?: T;
 }
@@ -1510,6 +1565,23 @@ export interface AnalyticsSearchStatsSelect<T extends boolean = true> {
   impressions?: T;
   positionSum?: T;
   final?: T;
+}
+/**
+ * This interface was referenced by `Config`'s JSON-Schema
+ * via the `definition` "analytics-api-keys_select".
+ */
+export interface AnalyticsApiKeysSelect<T extends boolean = true> {
+  name?: T;
+  user?: T;
+  scopes?: T;
+  sites?: T;
+  hourlyLimit?: T;
+  prefix?: T;
+  secretHash?: T;
+  lastUsedAt?: T;
+  revoked?: T;
+  updatedAt?: T;
+  createdAt?: T;
 }
 /**
  * This interface was referenced by `Config`'s JSON-Schema

@@ -14,6 +14,7 @@ import * as migration_20261204_150212_tenant_branding from './20261204_150212_te
 import * as migration_20261204_150513_api_keys from './20261204_150513_api_keys.js';
 import * as migration_20261204_151237_explore_goals_funnels from './20261204_151237_explore_goals_funnels.js';
 import * as migration_20261204_153254_sources from './20261204_153254_sources.js';
+import * as migration_20261204_160627_merged_schema from './20261204_160627_merged_schema.js';
 
 export const migrations = [
   {
@@ -94,6 +95,11 @@ export const migrations = [
   {
     up: migration_20261204_153254_sources.up,
     down: migration_20261204_153254_sources.down,
-    name: '20261204_153254_sources'
+    name: '20261204_153254_sources',
+  },
+  {
+    up: migration_20261204_160627_merged_schema.up,
+    down: migration_20261204_160627_merged_schema.down,
+    name: '20261204_160627_merged_schema'
   },
 ];

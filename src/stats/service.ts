@@ -477,8 +477,8 @@ export function createStatsService(deps: StatsServiceDeps): StatsServiceInternal
     return cached('funnel', key, [String(site!.id)], async () => {
       const [reached, aggregated] = await Promise.all([
         funnelCounts(payload, cfg, { end: localMidnight(addDays(range.to, 1), timeZone), siteId: site!.id, start: localMidnight(range.from, timeZone), steps: goals }),
-        // The range's visitors, as every visitor figure: from the rollups.
-        aggregate([String(site!.id)], range),
+        // The range's own visitors, as every visitor figure: from the rollups (funnels read raw events: never imported days).
+        aggregate([String(site!.id)], range, false),
       ])
       return { ...funnelSteps(goals.map((goal) => goal.name), reached), name, range, siteId: site!.id, timeZone, visitors: aggregated.total.visitors }
     })

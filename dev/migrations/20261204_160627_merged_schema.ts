@@ -1,0 +1,12 @@
+import { MigrateUpArgs, MigrateDownArgs } from '@payloadcms/db-postgres'
+
+/**
+ * No statements: the tenant branding, API keys, goals/funnels and sources migrations were
+ * written in parallel, each snapshot knowing only its own change. This migration's snapshot
+ * (the .json beside it) is the whole schema after all of them, so that the next
+ * `migrate:create` compares against the truth; the tables and columns themselves are
+ * created by those migrations.
+ */
+export async function up(_args: MigrateUpArgs): Promise<void> {}
+
+export async function down(_args: MigrateDownArgs): Promise<void> {}
