@@ -400,7 +400,7 @@ describe('promtool', () => {
 
   promtoolTest(`check rules accepts prometheus/alerts.yml${skipNote}`, () => {
     const { output, status } = promtool(['check', 'rules', 'prometheus/alerts.yml'])
-    expect(output).toContain('SUCCESS: 5 rules found')
+    expect(output).toContain('SUCCESS: 6 rules found')
     expect(status).toBe(0)
   })
 
@@ -441,6 +441,8 @@ describe('the alert rules', () => {
     expect(rules).toMatch(/absent\(analytics_events_total\)\n\s+for: 1h\n\s+labels:\n\s+severity: critical/)
     // Sustained refusals because the buffer is down (issue 19): the outage admins must hear about.
     expect(rules).toMatch(/rate\(analytics_events_rejected_total\{reason="unavailable"\}\[2m\]\)\) > 0\n\s+for: 5m\n\s+labels:\n\s+severity: critical/)
-    expect(rules.match(/^\s+runbook: /gm)).toHaveLength(5)
+    // A source failing two runs in a row (issue 17): it will not heal by itself.
+    expect(rules).toMatch(/max by \(job, source\) \(analytics_source_failing_runs\) >= 2\n\s+labels:\n\s+severity: warning/)
+    expect(rules.match(/^\s+runbook: /gm)).toHaveLength(6)
   })
 })

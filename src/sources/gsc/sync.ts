@@ -13,7 +13,10 @@ import { createGscClient } from './client.js'
 import { refreshAccessToken } from './oauth.js'
 
 const pacers = new WeakMap<SanitizedAnalyticsConfig, Pacer>()
-type HeldToken = { refreshToken: string; token: Promise<{ accessToken: string; expiresAt: number }> }
+/** A connection's access token, or Google's refusal of its grant (remembered until `refusedUntil`). */
+type HeldToken = { refreshToken: string; refusedUntil?: number; token: Promise<{ accessToken: string; expiresAt: number }> }
+/** How long a refused grant is not asked for again (a run's length; a reconnect asks at once). */
+const REFUSAL_MEMORY_MS = 10 * 60_000
 const tokens = new WeakMap<SanitizedAnalyticsConfig, Map<string, HeldToken>>()
 
 /** Forget a connection's access token (after it was reconnected to another account). */
@@ -35,12 +38,20 @@ export async function syncGscSite(context: SiteSyncContext): Promise<{ days: num
   // grant is asked for once, and every site waiting on it learns it from the same answer.
   const accessToken = async (fresh: boolean): Promise<string> => {
     let held = cache.get(key)
-    if (fresh || !held || held.refreshToken !== credential) {
+    const refused = held !== undefined && held.refreshToken === credential && held.refusedUntil !== undefined && held.refusedUntil > Date.now()
+    if (!refused && (fresh || !held || held.refreshToken !== credential || held.refusedUntil !== undefined)) {
       held = { refreshToken: credential, token: refreshAccessToken(google, credential) }
       cache.set(key, held)
-      const failed = held
-      held.token.catch(() => cache.get(key) === failed && cache.delete(key))
+      const asked = held
+      held.token.catch((error: unknown) => {
+        if (cache.get(key) !== asked) return
+        // A refused grant stays refused for this grant: the sites synced after the refusal (not
+        // only those waiting on it) learn it without asking Google again, for one run's time.
+        if (error instanceof SourceError && error.failure === 'reconnect') asked.refusedUntil = Date.now() + REFUSAL_MEMORY_MS
+        else cache.delete(key)
+      })
     }
+    held = held!
     const token = await held.token
     if (token.expiresAt > Date.now()) return token.accessToken
     cache.delete(key)
