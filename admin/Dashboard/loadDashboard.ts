@@ -23,6 +23,7 @@ import type { SourceOutage } from '../../src/sourceHealth.js'
 import { firstRefused } from '../../src/access/actions.js'
 import { getAnalyticsConfig } from '../../src/analyticsConfig.js'
 import { BREAKDOWN_LIMIT, BREAKDOWN_LISTS } from './metrics.js'
+import { filterParam } from './filterState.js'
 import { statsRange } from './state.js'
 
 /** Sparklines of the comparison table: above this many sites the table shows numbers only. */
@@ -192,6 +193,8 @@ export async function loadDashboard({ caller, cookies, fixedSite, payload, state
     const shown: StatsResult = { ...result, sites: result.sites.map(({ site, totals }) => ({ site, totals })) }
     const query = new URLSearchParams({ from: result.range.from, range: 'custom', to: result.range.to })
     if (siteParam !== undefined || tenant) query.set('siteId', selected.map(String).join(','))
+    // Export CSV (and anything else built on `query`) answers the same filtered question.
+    for (const filter of state.filters ?? []) query.append('filter', filterParam(filter))
     return {
       data: { canExport, compare, outage, query: query.toString(), realtime, selected, sites, sparklines, state, stats: shown, tenant },
       ok: true,

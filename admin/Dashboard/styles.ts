@@ -72,6 +72,12 @@ export const DASHBOARD_CSS = `
 .pa-widget-head h2 { font-size: 18px; margin: 0 }
 .pa-share-head { align-items: baseline; display: flex; flex-wrap: wrap; gap: 12px; justify-content: space-between; margin: calc(var(--base) * 1.5) 0 var(--base) }
 .pa-share-head h1 { margin: 0 }
+.pa-row-filter { background: none; border: 0; color: inherit; cursor: pointer; font: inherit; padding: 0; text-align: left }
+.pa-row-filter:hover, .pa-row-filter:focus-visible { text-decoration: underline; outline-offset: 2px }
+.pa-chips { align-items: center; display: flex; flex-wrap: wrap; gap: 8px; list-style: none; margin: 0 0 8px; padding: 0 }
+.pa-chip { align-items: center; background: var(--theme-elevation-100); border-radius: 999px; display: inline-flex; gap: 6px; padding: 2px 4px 2px 12px }
+.pa-chip-remove { background: none; border: 0; border-radius: 999px; color: inherit; cursor: pointer; font: inherit; line-height: 1; padding: 4px 8px }
+.pa-chip-remove:hover, .pa-chip-remove:focus-visible { background: var(--theme-elevation-200) }
 @media (max-width: 640px) {
   .pa-kpi-value { font-size: 22px }
   .pa-kpis { grid-template-columns: repeat(2, minmax(0, 1fr)) }
