@@ -12,6 +12,7 @@ import React, { useCallback, useEffect, useState, useTransition } from 'react'
 import { CHART_SERIES, SeriesChart, SeriesTable, Sparkline } from './Charts.client.js'
 import { RangePicker, SiteSwitcher } from './Controls.client.js'
 import { FilterChips } from './FilterChips.client.js'
+import { GoalsList } from './GoalsList.client.js'
 import { BREAKDOWN_FILTER_DIMENSION, filterLabel, withFilter, withoutFilter } from './filterState.js'
 import { BREAKDOWN_LISTS, columnCell, describeChange, formatValue, KPIS, RATIO_BASES } from './metrics.js'
 import { OutageNotice } from './OutageNotice.js'
@@ -250,6 +251,7 @@ export function Dashboard({ apiRoute, data, mode }: DashboardProps) {
               rows={stats.breakdowns[list.breakdown] ?? []}
             />
           ))}
+          <GoalsList onFilter={(filter) => navigate({ filters: withFilter(filters, filter) })} rows={stats.breakdowns.goals ?? []} />
         </div>
 
         {mode === 'admin' && stats.sites.length > 1 ? (

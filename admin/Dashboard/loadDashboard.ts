@@ -167,7 +167,7 @@ export async function loadDashboard({ caller, cookies, fixedSite, payload, state
     const sparklinesShown = selected.length > 1 && selected.length <= SPARKLINE_SITE_LIMIT
     const siteSeriesInterval = sparklinesShown ? sparklineInterval(rangeDays(state, new Date())) : undefined
     const [result, compare, realtime, outage, canExport] = await Promise.all([
-      stats.getStats({ ...base, breakdowns: BREAKDOWN_LISTS.map((list) => list.breakdown), limit: BREAKDOWN_LIMIT, siteSeriesInterval }, caller),
+      stats.getStats({ ...base, breakdowns: BREAKDOWN_LISTS.map((list) => list.breakdown), goals: true, limit: BREAKDOWN_LIMIT, siteSeriesInterval }, caller),
       // One day (today, or a custom day such as yesterday) by hour, against the day before's
       // hours; sites in several zones have no common hours: by day.
       state.range === 'today' || (state.range === 'custom' && state.from !== undefined && state.from === state.to)
