@@ -12,6 +12,7 @@ import React, { useCallback, useEffect, useState, useTransition } from 'react'
 import { CHART_SERIES, SeriesChart, SeriesTable, Sparkline } from './Charts.client.js'
 import { RangePicker, SiteSwitcher } from './Controls.client.js'
 import { FilterChips } from './FilterChips.client.js'
+import { FunnelChart } from './FunnelChart.client.js'
 import { GoalsList } from './GoalsList.client.js'
 import { BREAKDOWN_FILTER_DIMENSION, filterLabel, withFilter, withoutFilter } from './filterState.js'
 import { BREAKDOWN_LISTS, columnCell, describeChange, formatValue, KPIS, RATIO_BASES } from './metrics.js'
@@ -241,6 +242,8 @@ export function Dashboard({ apiRoute, data, mode }: DashboardProps) {
             {state.table ? <SeriesTable caption="AI tokens per period" compare={compare} specs={CHART_SERIES.aiTokens} /> : <SeriesChart compare={compare} kind="aiTokens" />}
           </section>
         </div>
+
+        {data.funnels ? <FunnelChart funnels={data.funnels} onChoose={(funnel) => navigate({ funnel })} /> : null}
 
         <div className="pa-lists">
           {BREAKDOWN_LISTS.map((list) => (

@@ -12,6 +12,8 @@ import { filterParam, parseUrlFilters } from './filterState.js'
 export interface DashboardState {
   /** Filters (`filter=<dimension>:<op>:<value>`, repeatable; the REST API's syntax): every panel shows only what they select. */
   filters?: StatsFilter[]
+  /** The chosen saved funnel's name (one site's view); absent: its first funnel. */
+  funnel?: string
   /** Custom range start, `YYYY-MM-DD` (only with `range: 'custom'`). */
   from?: string
   range: NamedRange
@@ -61,6 +63,8 @@ export function parseDashboardState(searchParams: SearchParams): DashboardState 
   const site = first(searchParams?.site)
   if (site && /^[\w-]{1,64}$/.test(site)) state.site = site
   if (first(searchParams?.view) === 'table') state.table = true
+  const funnel = first(searchParams?.funnel)
+  if (funnel && funnel.length <= 200) state.funnel = funnel
   const filterParams = searchParams?.filter
   const filters = parseUrlFilters(filterParams === undefined ? [] : Array.isArray(filterParams) ? filterParams : [filterParams])
   if (filters.length > 0) state.filters = filters
@@ -77,6 +81,7 @@ export function dashboardSearch(state: DashboardState): string {
   }
   if (state.site) params.set('site', state.site)
   if (state.table) params.set('view', 'table')
+  if (state.funnel) params.set('funnel', state.funnel)
   for (const filter of state.filters ?? []) params.append('filter', filterParam(filter))
   const search = params.toString()
   return search ? `?${search}` : ''
