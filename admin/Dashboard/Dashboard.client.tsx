@@ -1,5 +1,6 @@
 'use client'
 
+import type { StatsFilter } from '../../src/core/filters.js'
 import type { BreakdownRow, RealtimeResult, StatsTotals } from '../../src/stats/types.js'
 import type { DashboardData } from './loadDashboard.js'
 import type { BreakdownList } from './metrics.js'
@@ -12,6 +13,10 @@ import { CHART_SERIES, SeriesChart, SeriesTable, Sparkline } from './Charts.clie
 import { KpiNotes } from './KpiNotes.js'
 import { cardNotes } from './kpiWording.js'
 import { RangePicker, SiteSwitcher } from './Controls.client.js'
+import { FilterChips } from './FilterChips.client.js'
+import { FunnelChart } from './FunnelChart.client.js'
+import { GoalsList } from './GoalsList.client.js'
+import { BREAKDOWN_FILTER_DIMENSION, filterLabel, withFilter, withoutFilter } from './filterState.js'
 import { BREAKDOWN_LISTS, columnCell, describeChange, formatValue, KPIS, RATIO_BASES } from './metrics.js'
 import { OutageNotice } from './OutageNotice.js'
 import { dashboardSearch, RANGE_LABELS } from './state.js'
@@ -64,7 +69,7 @@ function RealtimeBadge({ apiRoute, initial, siteIds }: { apiRoute: string; initi
   )
 }
 
-function RankedList({ list, rows }: { list: BreakdownList; rows: BreakdownRow[] }) {
+function RankedList({ list, onFilter, rows }: { list: BreakdownList; onFilter: (filter: StatsFilter) => void; rows: BreakdownRow[] }) {
   const [ranked] = list.columns
   const max = Math.max(1, ...rows.map((row) => row[ranked!.field] ?? 0))
   return (
@@ -91,7 +96,15 @@ function RankedList({ list, rows }: { list: BreakdownList; rows: BreakdownRow[] 
               <tr data-key={row.key} key={row.key}>
                 <td className="pa-bar-cell">
                   <span aria-hidden="true" className="pa-bar" style={{ width: `${((row[ranked!.field] ?? 0) / max) * 100}%` }} />
-                  <span className="pa-bar-label">{row.key || '(none)'}</span>
+                  {/* A button: clicking the row's key filters the whole view by it. */}
+                  <button
+                    className="pa-bar-label pa-row-filter"
+                    onClick={() => onFilter({ dimension: BREAKDOWN_FILTER_DIMENSION[list.breakdown], op: 'is', values: [row.key] })}
+                    title={`Filter by ${filterLabel({ dimension: BREAKDOWN_FILTER_DIMENSION[list.breakdown], op: 'is', values: [row.key] })}`}
+                    type="button"
+                  >
+                    {row.key || '(none)'}
+                  </button>
                 </td>
                 {list.columns.map((column) => (
                   <td className="pa-num" data-field={column.field} key={column.field}>
@@ -118,6 +131,7 @@ export function Dashboard({ apiRoute, data, mode }: DashboardProps) {
   const pathname = usePathname()
   const [pending, startTransition] = useTransition()
   const { compare, stats, state } = data
+  const filters = state.filters ?? []
 
   const navigate = useCallback(
     (next: Partial<DashboardState>) => {
@@ -164,6 +178,11 @@ export function Dashboard({ apiRoute, data, mode }: DashboardProps) {
           Loading…
         </span>
       ) : null}
+      <FilterChips
+        filters={filters}
+        onClear={() => navigate({ filters: undefined })}
+        onRemove={(filter) => navigate({ filters: withoutFilter(filters, filter) })}
+      />
       <p className="pa-context" data-testid="analytics-context">
         {RANGE_LABELS[stats.range.name]} ({rangeText(stats.range.from, stats.range.to)}, UTC) · {scope} · compared with{' '}
         {rangeText(compare.previousRange.from, compare.previousRange.to)}
@@ -232,10 +251,18 @@ export function Dashboard({ apiRoute, data, mode }: DashboardProps) {
           </section>
         </div>
 
+        {data.funnels ? <FunnelChart funnels={data.funnels} onChoose={(funnel) => navigate({ funnel })} /> : null}
+
         <div className="pa-lists">
           {BREAKDOWN_LISTS.map((list) => (
-            <RankedList key={list.breakdown} list={list} rows={stats.breakdowns[list.breakdown] ?? []} />
+            <RankedList
+              key={list.breakdown}
+              list={list}
+              onFilter={(filter) => navigate({ filters: withFilter(filters, filter) })}
+              rows={stats.breakdowns[list.breakdown] ?? []}
+            />
           ))}
+          <GoalsList onFilter={(filter) => navigate({ filters: withFilter(filters, filter) })} rows={stats.breakdowns.goals ?? []} />
         </div>
 
         {mode === 'admin' && stats.sites.length > 1 ? (

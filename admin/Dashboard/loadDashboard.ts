@@ -8,6 +8,7 @@ import type { Payload, PayloadRequest } from 'payload'
 import type {
   CompareResult,
   DayInterval,
+  FunnelResult,
   RealtimeResult,
   SiteId,
   StatsCaller,
@@ -23,15 +24,27 @@ import type { SourceOutage } from '../../src/sourceHealth.js'
 import { firstRefused } from '../../src/access/actions.js'
 import { getAnalyticsConfig } from '../../src/analyticsConfig.js'
 import { BREAKDOWN_LIMIT, BREAKDOWN_LISTS } from './metrics.js'
+import { filterParam } from './filterState.js'
 import { statsRange } from './state.js'
 
 /** Sparklines of the comparison table: above this many sites the table shows numbers only. */
 export const SPARKLINE_SITE_LIMIT = 50
 
+/** One site's saved funnels: their names (the chooser), the chosen one's figures or why they cannot be shown. */
+export interface DashboardFunnels {
+  chosen: string
+  /** The API's message when the funnel cannot be computed (a range beyond raw retention). */
+  message: null | string
+  names: string[]
+  result: FunnelResult | null
+}
+
 export interface DashboardData {
   /** Whether the Export button shows: `access.export` allows every site in view (never on a share page). */
   canExport: boolean
   compare: CompareResult
+  /** One site in view with saved funnels: the funnel chart's data; else null. */
+  funnels: DashboardFunnels | null
   /** A source that is down (Redis: tracking refused, realtime off), shown above the figures. */
   outage: null | SourceOutage
   /** Query string of the stats endpoints for this view (`/export`, `/realtime`). */
@@ -122,6 +135,25 @@ async function tenantSites(req: PayloadRequest, cookies: Map<string, string> | u
   return { ids: docs.map((doc) => String(doc.id)), name }
 }
 
+/**
+ * The funnel chart of a one-site view (after its stats were read: the caller may read the
+ * site). A funnel the service refuses (its range begins before the raw events) shows the
+ * service's message in place of the chart, not an error page.
+ */
+async function loadFunnels(payload: Payload, caller: StatsCaller, siteId: SiteId, state: DashboardState): Promise<DashboardFunnels | null> {
+  const names = (payload.analytics?.sites.get(String(siteId))?.settings.funnels ?? []).map((funnel) => funnel.name)
+  if (names.length === 0) return null
+  const chosen = state.funnel !== undefined && names.includes(state.funnel) ? state.funnel : names[0]!
+  const { filters: _filters, ...range } = statsRange(state)
+  try {
+    const result = await statsService(payload).getFunnel({ ...range, funnel: chosen, siteId }, caller)
+    return { chosen, message: null, names, result }
+  } catch (error) {
+    if (isStatsError(error) && error.status < 500) return { chosen, message: error.message, names, result: null }
+    throw error
+  }
+}
+
 export interface LoadOptions {
   caller: StatsCaller
   /** Cookies of the admin request (the tenant selector's choice). */
@@ -166,8 +198,8 @@ export async function loadDashboard({ caller, cookies, fixedSite, payload, state
     const sparklinesShown = selected.length > 1 && selected.length <= SPARKLINE_SITE_LIMIT
     const siteSeriesInterval = sparklinesShown ? sparklineInterval(rangeDays(state, new Date())) : undefined
     const [result, compare, realtime, outage, canExport] = await Promise.all([
-      // `kpis`: the cards' trend, 7-day average and month projection.
-      stats.getStats({ ...base, breakdowns: BREAKDOWN_LISTS.map((list) => list.breakdown), kpis: true, limit: BREAKDOWN_LIMIT, siteSeriesInterval }, caller),
+      // `kpis`: the cards' trend, 7-day average and month projection (the service leaves them out under filters).
+      stats.getStats({ ...base, breakdowns: BREAKDOWN_LISTS.map((list) => list.breakdown), goals: true, kpis: true, limit: BREAKDOWN_LIMIT, siteSeriesInterval }, caller),
       // One day (today, or a custom day such as yesterday) by hour, against the day before's
       // hours; sites in several zones have no common hours: by day.
       state.range === 'today' || (state.range === 'custom' && state.from !== undefined && state.from === state.to)
@@ -193,8 +225,11 @@ export async function loadDashboard({ caller, cookies, fixedSite, payload, state
     const shown: StatsResult = { ...result, sites: result.sites.map(({ site, totals }) => ({ site, totals })) }
     const query = new URLSearchParams({ from: result.range.from, range: 'custom', to: result.range.to })
     if (siteParam !== undefined || tenant) query.set('siteId', selected.map(String).join(','))
+    // Export CSV (and anything else built on `query`) answers the same filtered question.
+    for (const filter of state.filters ?? []) query.append('filter', filterParam(filter))
+    const funnels = selected.length === 1 ? await loadFunnels(payload, caller, selected[0]!, state) : null
     return {
-      data: { canExport, compare, outage, query: query.toString(), realtime, selected, sites, sparklines, state, stats: shown, tenant },
+      data: { canExport, compare, funnels, outage, query: query.toString(), realtime, selected, sites, sparklines, state, stats: shown, tenant },
       ok: true,
     }
   } catch (error) {

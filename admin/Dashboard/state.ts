@@ -3,11 +3,17 @@
  * and sent to a colleague. Pure: no React, no Payload — the server view parses it, the
  * client controls write it.
  */
+import type { StatsFilter } from '../../src/core/filters.js'
 import type { NamedRange } from '../../src/stats/types.js'
 
 import { NAMED_RANGES } from '../../src/stats/types.js'
+import { filterParam, parseUrlFilters } from './filterState.js'
 
 export interface DashboardState {
+  /** Filters (`filter=<dimension>:<op>:<value>`, repeatable; the REST API's syntax): every panel shows only what they select. */
+  filters?: StatsFilter[]
+  /** The chosen saved funnel's name (one site's view); absent: its first funnel. */
+  funnel?: string
   /** Custom range start, `YYYY-MM-DD` (only with `range: 'custom'`). */
   from?: string
   range: NamedRange
@@ -57,6 +63,11 @@ export function parseDashboardState(searchParams: SearchParams): DashboardState 
   const site = first(searchParams?.site)
   if (site && /^[\w-]{1,64}$/.test(site)) state.site = site
   if (first(searchParams?.view) === 'table') state.table = true
+  const funnel = first(searchParams?.funnel)
+  if (funnel && funnel.length <= 200) state.funnel = funnel
+  const filterParams = searchParams?.filter
+  const filters = parseUrlFilters(filterParams === undefined ? [] : Array.isArray(filterParams) ? filterParams : [filterParams])
+  if (filters.length > 0) state.filters = filters
   return state
 }
 
@@ -70,12 +81,16 @@ export function dashboardSearch(state: DashboardState): string {
   }
   if (state.site) params.set('site', state.site)
   if (state.table) params.set('view', 'table')
+  if (state.funnel) params.set('funnel', state.funnel)
+  for (const filter of state.filters ?? []) params.append('filter', filterParam(filter))
   const search = params.toString()
   return search ? `?${search}` : ''
 }
 
 /** The stats query of a state (what the REST API is asked for the same view). */
-export function statsRange(state: DashboardState): { from?: string; range: NamedRange; to?: string } {
-  return state.range === 'custom' ? { from: state.from, range: 'custom', to: state.to } : { range: state.range }
+export function statsRange(state: DashboardState): { filters?: StatsFilter[]; from?: string; range: NamedRange; to?: string } {
+  const range = state.range === 'custom' ? { from: state.from, range: 'custom' as const, to: state.to } : { range: state.range }
+  // Without filters the query has none at all: unfiltered views stay on the rollups.
+  return state.filters?.length ? { ...range, filters: state.filters } : range
 }
 

@@ -72,6 +72,18 @@ export const DASHBOARD_CSS = `
 .pa-widget-head h2 { font-size: 18px; margin: 0 }
 .pa-share-head { align-items: baseline; display: flex; flex-wrap: wrap; gap: 12px; justify-content: space-between; margin: calc(var(--base) * 1.5) 0 var(--base) }
 .pa-share-head h1 { margin: 0 }
+.pa-row-filter { background: none; border: 0; color: inherit; cursor: pointer; font: inherit; padding: 0; text-align: left }
+.pa-row-filter:hover, .pa-row-filter:focus-visible { text-decoration: underline; outline-offset: 2px }
+.pa-funnel-head { align-items: baseline; display: flex; flex-wrap: wrap; gap: 12px; justify-content: space-between }
+.pa-funnel { display: grid; gap: 10px; list-style: none; margin: 0; padding: 0 }
+.pa-funnel li { align-items: center; display: grid; gap: 4px 12px; grid-template-columns: minmax(120px, 1fr) 2fr auto; }
+.pa-funnel-track { background: var(--theme-elevation-100); border-radius: var(--style-radius-s, 3px); display: block; height: 18px; overflow: hidden }
+.pa-funnel-bar { background: var(--theme-success-500); display: block; height: 100%; min-width: 2px }
+.pa-funnel-change { color: var(--theme-elevation-600); font-size: 13px; grid-column: 1 / -1 }
+.pa-chips { align-items: center; display: flex; flex-wrap: wrap; gap: 8px; list-style: none; margin: 0 0 8px; padding: 0 }
+.pa-chip { align-items: center; background: var(--theme-elevation-100); border-radius: 999px; display: inline-flex; gap: 6px; padding: 2px 4px 2px 12px }
+.pa-chip-remove { background: none; border: 0; border-radius: 999px; color: inherit; cursor: pointer; font: inherit; line-height: 1; padding: 4px 8px }
+.pa-chip-remove:hover, .pa-chip-remove:focus-visible { background: var(--theme-elevation-200) }
 @media (max-width: 640px) {
   .pa-kpi-value { font-size: 22px }
   .pa-kpis { grid-template-columns: repeat(2, minmax(0, 1fr)) }

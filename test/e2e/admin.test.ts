@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url'
 import { chromium } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 
-import type { RealtimeResult, StatsResult, StatsTotals } from '../../src/stats/types.js'
+import type { FunnelResult, RealtimeResult, StatsResult, StatsTotals } from '../../src/stats/types.js'
 import type { DemoSite } from '../helpers/fixtures.js'
 import type { E2EApp } from '../../scripts/prodApp.js'
 
@@ -143,6 +143,23 @@ beforeAll(async () => {
   }
   for (let visitor = 100; visitor < 105; visitor++) await visit(globex, visitor, ['/', '/about'], false)
   await app.payload.analytics!.aggregateNow()
+  // The shop's goals and a saved funnel (the funnel chart of its view): the today's visitors
+  // above go / → /pricing → /signup for one in three.
+  await app.payload.create({
+    collection: app.payload.analytics!.config.slugs.settings,
+    data: {
+      funnels: [{ name: 'Signup', steps: ['Home', 'Pricing', 'Signed up'] }],
+      goals: [
+        { event: 'lead.created', name: 'Lead' },
+        { name: 'Home', page: '/' },
+        { name: 'Pricing', page: '/pricing' },
+        { name: 'Signed up', page: '/signup' },
+      ],
+      scope: 'site',
+      site: shop.id,
+    } as never,
+  })
+  await app.payload.analytics!.refreshSites()
 
   tokens.admin = await login(DEMO_USERS.superAdmin.email, DEMO_USERS.superAdmin.password)
   tokens.editor = await login(DEMO_USERS.tenantUser.email, DEMO_USERS.tenantUser.password)
@@ -347,6 +364,76 @@ describe('Admin → Analytics', () => {
     expect(await page.locator('[data-testid="analytics-widget-today"] .pa-kpi-value').textContent()).toBe(String(today.totals.visitors))
     expect((await page.locator('[data-testid="analytics-widget-week"] .pa-kpi-value').textContent())?.replace(/,/g, '')).toBe(String(week.totals.visitors))
     await shot(page, 'admin-home-widget.png')
+    await context.close()
+  })
+})
+
+describe('Explore: filters and funnels', () => {
+  test('clicking a source filters every panel to what the filtered API says; the chip removes it; the URL restores it', async () => {
+    const context = await contextFor(tokens.admin)
+    const page = await context.newPage()
+    // 7 days: a filtered view's comparison (the 7 days before) must lie within raw retention (30 days) too.
+    await openDashboard(page, '/admin/analytics?range=7d')
+    // Rows are buttons: wait until the page has hydrated (the realtime badge's timer runs).
+    await page.locator('[data-testid="analytics-realtime"][data-live]').waitFor()
+    const unfiltered = await kpiValues(page)
+    const sourceRow = page.locator('section[aria-label="Sources"] tbody tr').first()
+    const source = (await sourceRow.getAttribute('data-key'))!
+    await sourceRow.locator('button.pa-row-filter').click()
+    await settled(page, /filter=source/)
+
+    const filter = `source:is:${source}`
+    expect(new URL(page.url()).searchParams.getAll('filter')).toEqual([filter])
+    const chips = page.locator('[data-testid="analytics-filter"]')
+    expect(await chips.count()).toBe(1)
+    expect(await chips.first().getAttribute('data-filter')).toBe(filter)
+
+    const { body: expected, status } = await api<StatsResult>(`/stats?range=7d&filter=${encodeURIComponent(filter)}&breakdown=pages,sources&limit=10`, tokens.admin)
+    expect(status).toBe(200)
+    expectKpisToEqual(await kpiValues(page), expected.totals)
+    expect(expected.totals.visitors).toBeLessThan(unfiltered.visitors!)
+    // Every list: the sources list holds that source only; top pages are the filtered ones.
+    const keys = (list: string) => page.locator(`section[aria-label="${list}"] tbody tr`).evaluateAll((rows) => rows.map((row) => row.getAttribute('data-key')))
+    expect(await keys('Sources')).toEqual([source])
+    expect(await keys('Top pages')).toEqual(expected.breakdowns.pages!.map((row) => row.key))
+    // The site comparison: each site's visitors from that source.
+    for (const { site, totals } of expected.sites) {
+      expect(await page.locator(`[data-testid="analytics-comparison"] tr[data-site="${site.id}"] td.pa-num`).first().textContent()).toBe(totals.visitors.toLocaleString('en-US'))
+    }
+    // Export CSV asks for the same filtered rows.
+    expect(new URL(`${app.url}${await page.locator('[data-testid="analytics-export"]').getAttribute('href')}`).searchParams.getAll('filter')).toEqual([filter])
+
+    // A reload (or a colleague opening the URL) restores the filter.
+    await page.reload()
+    await page.locator('[data-testid="analytics-dashboard"]').waitFor()
+    expect(await page.locator('[data-testid="analytics-filter"]').count()).toBe(1)
+    expectKpisToEqual(await kpiValues(page), expected.totals)
+
+    // The chip's × removes it: back to every visitor.
+    await page.locator('[data-testid="analytics-realtime"][data-live]').waitFor()
+    await page.locator('[data-testid="analytics-filter"] button').click()
+    await expect.poll(() => new URL(page.url()).searchParams.getAll('filter')).toEqual([])
+    await expect.poll(() => page.locator('[data-testid="analytics-filter"]').count()).toBe(0)
+    expectKpisToEqual(await kpiValues(page), (await api<StatsResult>('/stats?range=7d', tokens.admin)).body.totals)
+    await shot(page, 'analytics-filtered.png')
+    await context.close()
+  })
+
+  test('the funnel chart shows the funnel API\'s step counts; the goals list the goals', async () => {
+    const context = await contextFor(tokens.admin)
+    const page = await context.newPage()
+    await openDashboard(page, `/admin/analytics?site=${shop.id}`)
+    const { body: funnel, status } = await api<FunnelResult>(`/funnel?siteId=${shop.id}&funnel=Signup&range=30d`, tokens.admin)
+    expect(status).toBe(200)
+    expect(funnel.steps.map((step) => step.visitors)).not.toEqual([0, 0, 0])
+    const steps = page.locator('[data-testid="analytics-funnel-step"]')
+    expect(await steps.evaluateAll((nodes) => nodes.map((node) => Number(node.getAttribute('data-visitors'))))).toEqual(funnel.steps.map((step) => step.visitors))
+    expect(await page.locator('[data-testid="analytics-funnel"]').textContent()).toContain('Signed up')
+
+    const { body: goals } = await api<StatsResult>(`/stats?range=30d&siteId=${shop.id}&breakdown=goals`, tokens.admin)
+    const goalRows = page.locator('[data-testid="analytics-goals"] tbody tr')
+    expect(await goalRows.evaluateAll((rows) => rows.map((row) => row.getAttribute('data-key')))).toEqual(goals.breakdowns.goals!.map((row) => row.key))
+    await shot(page, 'analytics-funnel.png')
     await context.close()
   })
 })
