@@ -184,7 +184,7 @@ export function Dashboard({ apiRoute, data, mode }: DashboardProps) {
         onRemove={(filter) => navigate({ filters: withoutFilter(filters, filter) })}
       />
       <p className="pa-context" data-testid="analytics-context">
-        {RANGE_LABELS[stats.range.name]} ({rangeText(stats.range.from, stats.range.to)}, UTC) · {scope} · compared with{' '}
+        {RANGE_LABELS[stats.range.name]} ({rangeText(stats.range.from, stats.range.to)}, {stats.timeZone}) · {scope} · compared with{' '}
         {rangeText(compare.previousRange.from, compare.previousRange.to)}
       </p>
       {stats.imported ? (
