@@ -145,9 +145,19 @@ export async function createAnalyticsRuntime(payload: Payload, cfg: SanitizedAna
   // Payload's Postgres pool has no 'error' listener: when Postgres restarts, an idle pooled
   // connection's error is an uncaught exception that ends the process (the aggregation worker
   // included). Log it instead; the pool opens new connections by itself.
-  const pool = (payload.db as { pool?: { listenerCount(event: string): number; on(event: 'error', listener: (error: Error) => void): void } }).pool
+  type Emitter = { listenerCount(event: string): number; on(event: string, listener: (value: never) => void): void }
+  const pool = (payload.db as { pool?: Emitter }).pool
   if (pool && pool.listenerCount('error') === 0) {
-    pool.on('error', (error) => payload.logger.warn(`analytics: an idle Postgres connection failed (${error.message}); the pool reconnects`))
+    pool.on('error', (error: Error) => payload.logger.warn(`analytics: an idle Postgres connection failed (${error.message}); the pool reconnects`))
+    // A checked-out connection (a transaction, a COPY) has no listener either: the pool takes
+    // its own off at checkout. Its queries are rejected with the error; the event itself is
+    // only logged, once per connection, so a restart of Postgres mid-run fails the run only.
+    const guarded = new WeakSet<object>()
+    pool.on('acquire', (client: Emitter) => {
+      if (guarded.has(client)) return
+      guarded.add(client)
+      client.on('error', (error: Error) => payload.logger.warn(`analytics: a Postgres connection in use failed (${error.message})`))
+    })
   }
 
   const metrics = createAnalyticsMetrics({ logger, siteLabels: cfg.metrics.siteLabels })

@@ -301,7 +301,7 @@ describe('Admin → Analytics', () => {
     const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid="analytics-export"]')])
     const file = readFileSync((await download.path())!, 'utf8')
     const [header, ...lines] = file.trim().split('\r\n')
-    expect(header).toBe('site,period,visitors,visits,pageviews,bounce_rate,visit_duration,views_per_visit,time_on_page,scroll_depth,site_id,time_zone')
+    expect(header).toBe('site,period,visitors,visits,pageviews,bounce_rate,visit_duration,views_per_visit,time_on_page,scroll_depth,site_id,time_zone,imported_days')
     const { body: week } = await api<StatsResult>('/stats?range=7d', tokens.admin)
     expect(lines).toHaveLength(3)
     for (const { site, totals } of week.sites) {
@@ -582,7 +582,10 @@ describe('a report’s Preview and Send now', () => {
     await context.close()
 
     // The public share page of an Acme site wears the same brand.
-    const shared = await fetch(`${app.url}/api/analytics-settings`, { body: JSON.stringify({ publicDashboard: true, scope: 'site', site: shop.id }), headers, method: 'POST' })
+    // (The shop has its settings row already: its goals and funnel, made in beforeAll.)
+    const found = await fetch(`${app.url}/api/analytics-settings?where[scopeKey][equals]=site:${shop.id}&depth=0`, { headers })
+    const [row] = ((await found.json()) as { docs: Array<{ id: number }> }).docs
+    const shared = await fetch(`${app.url}/api/analytics-settings/${row!.id}`, { body: JSON.stringify({ publicDashboard: true }), headers, method: 'PATCH' })
     const { doc: settings } = (await shared.json()) as { doc: { shareToken: string } }
     const anonymous = await contextFor(null)
     const visitor = await anonymous.newPage()
