@@ -32,6 +32,7 @@ import { insertEvents } from '../src/store/insertEvents.js'
 import { recomputeDailyStats } from '../src/store/recomputeDailyStats.js'
 import { startPostgres, startRedis } from '../scripts/services.js'
 import { envNumber } from './envNumber.js'
+import { runBench } from './runBench.js'
 import { benchDays, siteDayEvents } from './events.js'
 
 process.env[JOBS_ENV] = 'manual'
@@ -142,22 +143,4 @@ async function cleanup() {
   await postgres?.stop().catch(() => undefined)
 }
 
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    log(`${signal}: stopping`)
-    void cleanup().finally(() => process.exit(130))
-  })
-}
-
-main()
-  .then(async (results) => {
-    await cleanup()
-    await new Promise((resolve) => setTimeout(resolve, 200))
-    console.log(JSON.stringify(results))
-    process.exit(0)
-  })
-  .catch(async (error: unknown) => {
-    console.error(error)
-    await cleanup()
-    process.exit(1)
-  })
+runBench(main, cleanup, log)

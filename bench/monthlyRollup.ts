@@ -40,6 +40,7 @@ import { monthOf, nextMonth } from '../src/core/months.js'
 import { recomputeMonthlyStats, recomputeMonthQuery, rollupTables, rollupWorkMem } from '../src/store/recomputeMonthlyStats.js'
 import { statsUpsertColumns } from '../src/store/statsUpsert.js'
 import { envNumber } from './envNumber.js'
+import { runBench } from './runBench.js'
 
 process.env[JOBS_ENV] = 'manual'
 process.env.NEXT_TELEMETRY_DISABLED = '1'
@@ -225,22 +226,4 @@ async function cleanup() {
   await postgres?.stop().catch(() => undefined)
 }
 
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    log(`${signal}: stopping`)
-    void cleanup().finally(() => process.exit(130))
-  })
-}
-
-main()
-  .then(async (results) => {
-    await cleanup()
-    await new Promise((resolve) => setTimeout(resolve, 200))
-    console.log(JSON.stringify(results))
-    process.exit(0)
-  })
-  .catch(async (error: unknown) => {
-    console.error(error)
-    await cleanup()
-    process.exit(1)
-  })
+runBench(main, cleanup, log)

@@ -47,6 +47,7 @@ import { createStatsStore } from '../src/store/statsQueries.js'
 import { freePort, startPostgres, startRedis } from '../scripts/services.js'
 import { listen } from '../test/helpers/httpServer.js'
 import { envNumber } from './envNumber.js'
+import { runBench } from './runBench.js'
 
 process.env[JOBS_ENV] = 'manual'
 process.env.NEXT_TELEMETRY_DISABLED = '1'
@@ -255,23 +256,4 @@ async function cleanup() {
   await postgres?.stop().catch(() => undefined)
 }
 
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    log(`${signal}: stopping`)
-    void cleanup().finally(() => process.exit(130))
-  })
-}
-
-main()
-  .then(async (results) => {
-    await cleanup()
-    // After the shutdown's own log lines: the JSON is the last line.
-    await new Promise((resolve) => setTimeout(resolve, 200))
-    console.log(JSON.stringify(results))
-    process.exit(0)
-  })
-  .catch(async (error: unknown) => {
-    console.error(error)
-    await cleanup()
-    process.exit(1)
-  })
+runBench(main, cleanup, log)

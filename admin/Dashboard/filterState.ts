@@ -7,24 +7,10 @@ import type { FilterDimension, StatsFilter } from '../../src/core/filters.js'
 import type { Breakdown } from '../../src/stats/types.js'
 
 import { normalizeFilters, parseFilter } from '../../src/core/filters.js'
+import { BREAKDOWN_DIMENSIONS } from '../../src/stats/types.js'
 
-/** The filter dimension of each breakdown list (clicking a row filters by its key). */
-export const BREAKDOWN_FILTER_DIMENSION: Record<Breakdown, FilterDimension> = {
-  browsers: 'browser',
-  countries: 'country',
-  devices: 'device',
-  entryPages: 'entryPage',
-  events: 'event',
-  exitPages: 'exitPage',
-  os: 'os',
-  pages: 'page',
-  sources: 'source',
-  utmCampaign: 'utmCampaign',
-  utmContent: 'utmContent',
-  utmMedium: 'utmMedium',
-  utmSource: 'utmSource',
-  utmTerm: 'utmTerm',
-}
+/** The filter dimension of each breakdown list (clicking a row filters by its key): the list's own stats dimension. */
+export const BREAKDOWN_FILTER_DIMENSION: Record<Breakdown, FilterDimension> = BREAKDOWN_DIMENSIONS
 
 const DIMENSION_LABELS: Record<string, string> = {
   browser: 'Browser',

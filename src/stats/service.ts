@@ -9,7 +9,6 @@ import type { Payload } from 'payload'
 import type { EventBuffer } from '../buffer/types.js'
 import type { StatsFilter } from '../core/filters.js'
 import type { Funnel, Goal } from '../core/goals.js'
-import type { StatsDimension } from '../core/dimensions.js'
 import type { KpiMetric, Kpis } from '../core/kpis.js'
 import type { TimeZoneState } from '../core/siteSettings.js'
 import type { Counters } from '../core/statsMath.js'
@@ -17,7 +16,6 @@ import type { StatsStore, TotalCounters } from '../store/statsQueries.js'
 import type { SanitizedAnalyticsConfig } from '../types.js'
 import type { StatsCache } from './cache.js'
 import type {
-  Breakdown,
   BreakdownRow,
   CompareQuery,
   CompareResult,
@@ -67,25 +65,8 @@ import { createStatsStore } from '../store/statsQueries.js'
 import { createCallerSites } from './callerSites.js'
 import { createExplore } from './explore.js'
 import { badQuery } from './errors.js'
-import { BREAKDOWNS, DAY_INTERVALS, INTERVALS, MAX_HOURLY_DAYS } from './types.js'
+import { BREAKDOWN_DIMENSIONS, BREAKDOWNS, DAY_INTERVALS, INTERVALS, MAX_HOURLY_DAYS } from './types.js'
 
-/** The stats dimension behind each public breakdown name. */
-export const BREAKDOWN_DIMENSIONS = {
-  browsers: 'browser',
-  countries: 'country',
-  devices: 'device',
-  entryPages: 'entryPage',
-  events: 'event',
-  exitPages: 'exitPage',
-  os: 'os',
-  pages: 'page',
-  sources: 'source',
-  utmCampaign: 'utmCampaign',
-  utmContent: 'utmContent',
-  utmMedium: 'utmMedium',
-  utmSource: 'utmSource',
-  utmTerm: 'utmTerm',
-} as const satisfies Record<Breakdown, StatsDimension>
 
 /** Buffered events the hourly series reads at most (the buffer is normally a few minutes of traffic). */
 const HOURLY_MAX_BUFFERED = 200_000

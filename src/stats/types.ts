@@ -9,6 +9,7 @@
  */
 import type { PayloadRequest } from 'payload'
 
+import type { StatsDimension } from '../core/dimensions.js'
 import type { StatsFilter } from '../core/filters.js'
 import type { Kpis } from '../core/kpis.js'
 
@@ -44,6 +45,24 @@ export const BREAKDOWNS = [
   'events',
 ] as const
 export type Breakdown = (typeof BREAKDOWNS)[number]
+
+/** The stats dimension behind each public breakdown name. */
+export const BREAKDOWN_DIMENSIONS = {
+  browsers: 'browser',
+  countries: 'country',
+  devices: 'device',
+  entryPages: 'entryPage',
+  events: 'event',
+  exitPages: 'exitPage',
+  os: 'os',
+  pages: 'page',
+  sources: 'source',
+  utmCampaign: 'utmCampaign',
+  utmContent: 'utmContent',
+  utmMedium: 'utmMedium',
+  utmSource: 'utmSource',
+  utmTerm: 'utmTerm',
+} as const satisfies Record<Breakdown, StatsDimension>
 
 export type SiteId = number | string
 
