@@ -216,8 +216,11 @@ describe('the rollup of a month with many keys', () => {
     })
     // The sums meet the monthly rows in one hash join on (dimension, key); `IS NOT DISTINCT
     // FROM` (not hashable) made this a nested loop: quadratic in the month's keys.
-    expect(plan).toMatch(/Hash (Full|Right|Left)? ?Join[^\n]*\n(?:[^\n]*\n)*?\s*Hash Cond: [^\n]*dimension[^\n]*key/)
-    expect(plan).not.toMatch(/Nested Loop/)
+    // Only the diff is pinned: deleting the few stale rows by primary key may well be a
+    // nested loop over them (the planner picks it when they are few; CI saw it), which is linear.
+    const diff = plan.slice(plan.indexOf('CTE diff'), plan.indexOf('CTE up'))
+    expect(diff).toMatch(/Hash (Full|Right|Left)? ?Join[^\n]*\n(?:[^\n]*\n)*?\s*Hash Cond: [^\n]*dimension[^\n]*key/)
+    expect(diff).not.toMatch(/Nested Loop/)
     expect(plan).not.toMatch(/IS NOT DISTINCT FROM/)
     expect(await rollupMismatches()).toEqual([])
   })
