@@ -54,6 +54,26 @@ export const V2_DIMENSIONS = {
 } as const satisfies Record<string, Breakdown>
 export type V2Dimension = keyof typeof V2_DIMENSIONS
 
+/**
+ * Our stored values that Plausible's documentation spells otherwise: the direct visits'
+ * source is "Direct / None", device types are capitalised (`Desktop`, `Mobile`, `Tablet`;
+ * ours has no "Laptop" and an `other` Plausible writes "(not set)"). Answers show its
+ * spelling; filters read either.
+ */
+const PLAUSIBLE_SPELLING: Partial<Record<string, Record<string, string>>> = {
+  'visit:device': { desktop: 'Desktop', mobile: 'Mobile', other: '(not set)', tablet: 'Tablet' },
+  'visit:source': { '': 'Direct / None' },
+}
+const STORED_SPELLING: Partial<Record<string, Record<string, string>>> = {
+  'visit:device': { ...Object.fromEntries(Object.entries(PLAUSIBLE_SPELLING['visit:device']!).map(([ours, theirs]) => [theirs, ours])), Laptop: 'desktop' },
+  'visit:source': { 'Direct / None': '' },
+}
+
+/** A stored value of a dimension as Plausible answers it. */
+export const plausibleValue = (dimension: string, value: string): string => PLAUSIBLE_SPELLING[dimension]?.[value] ?? value
+/** A value as Plausible writes it (in a filter) as the stored one. */
+export const storedValue = (dimension: string, value: string): string => STORED_SPELLING[dimension]?.[value] ?? value
+
 export const TIME_DIMENSIONS = ['time', 'time:hour', 'time:day', 'time:week', 'time:month'] as const
 export type TimeDimension = (typeof TIME_DIMENSIONS)[number]
 
@@ -119,7 +139,7 @@ export function v2Filters(filters: readonly unknown[]): StatsFilter[] {
     if (modifiers !== undefined && (typeof modifiers !== 'object' || modifiers === null || (modifiers as { case_sensitive?: unknown }).case_sensitive === false)) {
       throw new PlausibleQueryError('Filter modifiers other than case_sensitive: true are not supported (our filters match case-sensitively)')
     }
-    return { dimension: filterDimension(dimension), op, values: (clauses as Array<number | string>).map(String) }
+    return { dimension: filterDimension(dimension), op, values: (clauses as Array<number | string>).map((value) => storedValue(String(dimension), String(value))) }
   }
   const negate = (filter: StatsFilter): StatsFilter => ({ ...filter, op: NEGATED[filter.op] })
   const visit = (filter: unknown) => {

@@ -16,6 +16,7 @@ import {
   metricValue,
   namedRange,
   planQuery,
+  plausibleValue,
   PlausibleQueryError,
   timeInterval,
   V2_DIMENSIONS,
@@ -80,7 +81,7 @@ function breakdownRows(plan: PlannedQuery & { breakdown: NonNullable<PlannedQuer
     ? (result.breakdowns[`prop:${plan.breakdown.slice('event:props:'.length)}`] ?? [])
     : (result.breakdowns[V2_DIMENSIONS[plan.breakdown as V2Dimension]] ?? [])
   return rows.map((row) => ({
-    dimensions: [row.key],
+    dimensions: [plausibleValue(plan.breakdown, row.key)],
     metrics: plan.metrics.map((metric) =>
       metricValue(
         metric,
@@ -112,7 +113,8 @@ export async function runV2Query(body: unknown, ctx: PlausibleContext): Promise<
   const offset = request.pagination.offset ?? 0
   const interval = plan.time ? timeInterval(plan.time, daysInRange(days.from, days.to)) : null
 
-  const query: StatsQuery = { filters: plan.filters, from: days.from, range: 'custom', siteIds: [site.id], to: days.to }
+  // As Plausible: imported days only when asked for (`include.imports`, default false).
+  const query: StatsQuery = { filters: plan.filters, from: days.from, imports: request.include.imports === true, range: 'custom', siteIds: [site.id], to: days.to }
   if (interval) query.interval = interval
   if (plan.breakdown === 'event:goal') query.goals = true
   else if (plan.breakdown?.startsWith('event:props:')) query.props = [plan.breakdown.slice('event:props:'.length)]
@@ -149,7 +151,8 @@ export async function runV2Query(body: unknown, ctx: PlausibleContext): Promise<
   }
 
   const meta: Record<string, unknown> = {}
-  if (request.include.imports) meta.imports_included = false
+  // Set only when include.imports was: whether imported days were part of the answer.
+  if (request.include.imports !== undefined) meta.imports_included = result.imported !== null
   if (request.include.time_labels) {
     if (!plan.time) throw new PlausibleQueryError('include.time_labels requires a time dimension')
     meta.time_labels = timeLabels ?? []

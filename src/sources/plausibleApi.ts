@@ -1,7 +1,7 @@
 /**
  * Plausible's Stats API v2 (`POST /api/v2/query`, cloud or self-hosted): for each day of a
- * mapped site, the day's totals and one query per dimension (sources, pages, countries,
- * devices). The API key is a Bearer header. Requests of one connection are paced under
+ * mapped site, the day's totals and one query per dimension (sources, pages, entry and exit
+ * pages, countries, devices, browsers, operating systems). The API key is a Bearer header. Requests of one connection are paced under
  * Plausible's 600 an hour (`sources.plausibleRequestsPerHour`); a 429 backs off (its
  * `Retry-After` first). Averages come back as averages (bounce rate, visit duration) and are
  * turned into the totals the import stores.
@@ -45,12 +45,23 @@ export async function plausibleQuery(
   }
 }
 
+/**
+ * The breakdowns read, each with visitors, visits and pageviews (pages: their own pageviews;
+ * visit dimensions: all pageviews of those visits — what our breakdown rows hold). One query
+ * each per day: Plausible's API can group by time and a dimension at once, ours cannot, and
+ * the importer must read both.
+ */
 const DIMENSIONS = [
-  { dimension: 'visit:source', field: 'sources', metrics: ['visitors', 'visits'] },
-  { dimension: 'event:page', field: 'pages', metrics: ['visitors', 'visits', 'pageviews'] },
-  { dimension: 'visit:country', field: 'countries', metrics: ['visitors', 'visits'] },
-  { dimension: 'visit:device', field: 'devices', metrics: ['visitors', 'visits'] },
+  { dimension: 'visit:source', field: 'sources' },
+  { dimension: 'event:page', field: 'pages' },
+  { dimension: 'visit:entry_page', field: 'entryPages' },
+  { dimension: 'visit:exit_page', field: 'exitPages' },
+  { dimension: 'visit:country', field: 'countries' },
+  { dimension: 'visit:device', field: 'devices' },
+  { dimension: 'visit:browser', field: 'browsers' },
+  { dimension: 'visit:os', field: 'operatingSystems' },
 ] as const
+const ROW_METRICS = ['visitors', 'visits', 'pageviews']
 
 const DEVICE_OF: Record<string, string> = { desktop: 'desktop', mobile: 'mobile', tablet: 'tablet' }
 /** Plausible's "(none)" values and Direct / None are our empty key. */
@@ -70,18 +81,20 @@ export async function syncPlausibleSite(context: SiteSyncContext): Promise<{ day
   const deps = { apiKey: credential, baseUrl: source.baseUrl, key: String(source.id), pacer, retry: context.retry }
   return importDays(context, 'plausible-api', async (day) => {
     const range = [day, day]
-    const [totals] = await plausibleQuery(deps, { date_range: range, metrics: ['visitors', 'visits', 'pageviews', 'bounce_rate', 'visit_duration'], site_id: remoteId })
+    // `include.imports`: the site's history as its dashboard shows it, imported days included.
+    const base = { date_range: range, include: { imports: true }, site_id: remoteId }
+    const [totals] = await plausibleQuery(deps, { ...base, metrics: ['visitors', 'visits', 'pageviews', 'bounce_rate', 'visit_duration'] })
     const [visitors = 0, visits = 0, pageviews = 0, bounceRate = 0, visitDuration = 0] = totals?.metrics ?? []
     const imported: ImportedDay = {
       date: day,
       // Averages back to totals: bounce rate in percent of visits, duration in seconds per visit.
       totals: { bounces: Math.round((bounceRate / 100) * visits), pageviews, visitDuration: Math.round(visitDuration * visits), visitors, visits },
     }
-    for (const { dimension, field, metrics } of DIMENSIONS) {
-      const results = await plausibleQuery(deps, { date_range: range, dimensions: [dimension], metrics, site_id: remoteId })
+    for (const { dimension, field } of DIMENSIONS) {
+      const results = await plausibleQuery(deps, { ...base, dimensions: [dimension], metrics: ROW_METRICS })
       imported[field] = results.map((result): ImportedRow => {
-        const [rowVisitors = 0, rowVisits = 0, rowPageviews] = result.metrics
-        return { key: keyOf(field, String(result.dimensions[0] ?? '')), visitors: rowVisitors, visits: rowVisits, ...(rowPageviews === undefined ? {} : { pageviews: rowPageviews }) }
+        const [rowVisitors = 0, rowVisits = 0, rowPageviews = 0] = result.metrics
+        return { key: keyOf(field, String(result.dimensions[0] ?? '')), pageviews: rowPageviews, visitors: rowVisitors, visits: rowVisits }
       })
     }
     return imported

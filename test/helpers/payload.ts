@@ -36,15 +36,31 @@ export function payloadKey(payload: Payload): string | undefined {
 }
 
 /**
+ * Run a boot with Payload's schema push forced: it skips the push of a schema it pushed before
+ * in this process (to another database), which leaves a second instance's fresh database empty.
+ */
+export async function withSchemaPush<T>(boot: () => Promise<T>): Promise<T> {
+  const force = process.env.PAYLOAD_FORCE_DRIZZLE_PUSH
+  process.env.PAYLOAD_FORCE_DRIZZLE_PUSH = 'true'
+  try {
+    return await boot()
+  } finally {
+    if (force === undefined) delete process.env.PAYLOAD_FORCE_DRIZZLE_PUSH
+    else process.env.PAYLOAD_FORCE_DRIZZLE_PUSH = force
+  }
+}
+
+/**
  * Boot the dev app's Payload config (users, tenants, sites, multi-tenant plugin, this
- * plugin) against a fresh database, seeded with the demo tenants, sites and users.
+ * plugin) against a fresh database, seeded with the demo tenants, sites and users. Any number
+ * of instances, each on its own database.
  */
 export async function bootPayload(options: Partial<DevConfigOptions> & { key?: string } = {}): Promise<Payload> {
   const databaseUri = await freshDatabase()
   const { key, ...configOptions } = options
   const config = buildDevConfig({ databaseUri, push: true, seed: true, ...configOptions })
   const instanceKey = key ?? databaseUri
-  const payload = await getPayload({ config, key: instanceKey })
+  const payload = await withSchemaPush(() => getPayload({ config, key: instanceKey }))
   instanceKeys.set(payload, instanceKey)
   return payload
 }

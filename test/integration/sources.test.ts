@@ -463,8 +463,8 @@ describe('Plausible Stats API', () => {
     expect(progress).toEqual([1, 2, 3, 4])
 
     const queries = plausible.requests.filter((request) => request.url === '/api/v2/query')
-    // 5 queries a day × 4 days, plus the two answered 429.
-    expect(queries).toHaveLength(5 * 4 + 2)
+    // 9 queries a day (totals and 8 dimensions) × 4 days, plus the two answered 429.
+    expect(queries).toHaveLength(9 * 4 + 2)
     for (const request of queries) {
       expect(request.headers.authorization).toBe('Bearer plausible-key')
       const body = JSON.parse(request.body) as { date_range: string[]; site_id: string }
