@@ -180,7 +180,9 @@ describe('Stats API v2: POST /api/v2/query', () => {
 
   test('a breakdown by source, by visitors, with percentage, total_rows and pagination', async () => {
     const { breakdowns, totals } = await ours(`siteId=${shop.id}&range=30d&breakdown=sources&limit=1000`)
-    const expected = breakdowns.sources!.map((row) => ({ dimensions: [row.key], metrics: [row.visitors, row.visits, Math.round((row.visitors / totals.visitors) * 10_000) / 100] }))
+    // Direct visits are "Direct / None", as Plausible's documentation writes them.
+    const expected = breakdowns.sources!.map((row) => ({ dimensions: [row.key === '' ? 'Direct / None' : row.key], metrics: [row.visitors, row.visits, Math.round((row.visitors / totals.visitors) * 10_000) / 100] }))
+    expect(expected.map((row) => row.dimensions[0])).toContain('Direct / None')
     const full = await query({ date_range: '30d', dimensions: ['visit:source'], include: { total_rows: true }, metrics: ['visitors', 'visits', 'percentage'], site_id: 'shop.acme.test' })
     expect(full.status).toBe(200)
     expect(expected.length).toBeGreaterThan(2)
@@ -189,6 +191,20 @@ describe('Stats API v2: POST /api/v2/query', () => {
     expect(full.body.meta.total_rows).toBe(expected.length)
     const page = await query({ date_range: '30d', dimensions: ['visit:source'], metrics: ['visitors', 'visits', 'percentage'], pagination: { limit: 2, offset: 1 }, site_id: 'shop.acme.test' })
     expect(page.body.results).toEqual(full.body.results.slice(1, 3))
+  })
+
+  test('devices are spelled as Plausible documents them, in answers and in filters', async () => {
+    const { breakdowns } = await ours(`siteId=${shop.id}&range=7d&breakdown=devices,sources`)
+    const spelled: Record<string, string> = { desktop: 'Desktop', mobile: 'Mobile', other: '(not set)', tablet: 'Tablet' }
+    const answer = await query({ date_range: '7d', dimensions: ['visit:device'], metrics: ['visitors'], site_id: 'shop.acme.test' })
+    expect(new Map(answer.body.results.map((row: { dimensions: [string]; metrics: [number] }) => [row.dimensions[0], row.metrics[0]]))).toEqual(
+      new Map(breakdowns.devices!.map((row) => [spelled[row.key], row.visitors])),
+    )
+    const desktop = breakdowns.devices!.find((row) => row.key === 'desktop')!
+    const direct = breakdowns.sources!.find((row) => row.key === '')!
+    const filtered = (dimension: string, value: string) => query({ date_range: '7d', filters: [['is', dimension, [value]]], metrics: ['visitors'], site_id: 'shop.acme.test' })
+    expect((await filtered('visit:device', 'Desktop')).body.results[0].metrics[0]).toBe(desktop.visitors)
+    expect((await filtered('visit:source', 'Direct / None')).body.results[0].metrics[0]).toBe(direct.visitors)
   })
 
   test('top pages with time on page and scroll depth, ordered as asked', async () => {
