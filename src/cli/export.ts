@@ -5,7 +5,6 @@
 import { once } from 'node:events'
 import { createWriteStream, mkdirSync, renameSync, rmSync } from 'node:fs'
 import path from 'node:path'
-import { parseArgs } from 'node:util'
 
 import type { CollectionSlug, Payload, PayloadRequest, TypedUser } from 'payload'
 
@@ -17,8 +16,8 @@ import { audit } from '../audit.js'
 import { exportCsvLine, exportHeaderLine, exportRecord } from '../core/csv.js'
 import { EXPORT_FORMATS } from '../core/statsQuerySchema.js'
 import { runWithAnalytics } from './loadPayload.js'
+import { BIN, parseCommand, usageOf } from './parseCommand.js'
 
-const BIN = 'payload-analytics'
 const RANGES = ['month', 'year'] as const
 type ExportRange = (typeof RANGES)[number]
 const FILE_STEM: Record<ExportRange, string> = { month: 'month-to-date', year: 'year-to-date' }
@@ -49,11 +48,7 @@ Example:
   ${BIN} export --range month --range year --out ./output/
 `
 
-const usage = (message: string): number => {
-  console.error(`${BIN} export: ${message}`)
-  console.error(`Run '${BIN} export --help' for usage.`)
-  return 2
-}
+const usage = usageOf('export')
 
 /** Also across two copies of the module (the config may load the plugin from another path). */
 const isStatsError = (error: unknown): error is Error & { status: number } =>
@@ -109,31 +104,14 @@ export async function userRequest(payload: Payload, email: string): Promise<null
 }
 
 export async function runExport(args: string[]): Promise<number> {
-  let values: { as?: string; config?: string; format?: string; help?: boolean; out?: string; range?: string[]; site?: string }
-  let positionals: string[]
-  try {
-    ;({ positionals, values } = parseArgs({
-      allowPositionals: true,
-      args,
-      options: {
-        as: { type: 'string' },
-        config: { type: 'string' },
-        format: { type: 'string' },
-        help: { short: 'h', type: 'boolean' },
-        out: { type: 'string' },
-        range: { multiple: true, type: 'string' },
-        site: { type: 'string' },
-      },
-      strict: true,
-    }))
-  } catch (error) {
-    return usage((error as Error).message)
-  }
-  if (values.help) {
-    process.stdout.write(EXPORT_HELP)
-    return 0
-  }
-  if (positionals.length > 0) return usage(`unexpected argument "${positionals[0]}"`)
+  const parsed = parseCommand(args, {
+    help: EXPORT_HELP,
+    options: { as: { type: 'string' }, config: { type: 'string' }, format: { type: 'string' }, out: { type: 'string' }, range: { multiple: true, type: 'string' }, site: { type: 'string' } },
+    positionals: false,
+    usage,
+  })
+  if (typeof parsed === 'number') return parsed
+  const { values } = parsed
   const requested = (values.range ?? ['month,year']).flatMap((value) => value.split(',')).map((value) => value.trim())
   const unknownRange = requested.find((range) => !(RANGES as readonly string[]).includes(range))
   if (unknownRange !== undefined) return usage(`--range must be month or year, got "${unknownRange}"`)

@@ -6,7 +6,6 @@
 import { createWriteStream, existsSync, renameSync, rmSync, statSync } from 'node:fs'
 import path from 'node:path'
 import { pipeline } from 'node:stream/promises'
-import { parseArgs } from 'node:util'
 
 import type { Payload, PayloadRequest } from 'payload'
 
@@ -19,8 +18,7 @@ import { importPlausibleCsv } from '../imports/plausibleCsv.js'
 import { exportPlausibleZip } from '../imports/plausibleExport.js'
 import { userRequest } from './export.js'
 import { runWithAnalytics } from './loadPayload.js'
-
-const BIN = 'payload-analytics'
+import { BIN, parseCommand, usageOf } from './parseCommand.js'
 
 export const IMPORT_HELP = `Usage: ${BIN} import plausible-csv --site <id> --file <export.zip> [options]
        ${BIN} import list --site <id>
@@ -69,12 +67,6 @@ Options:
   -h, --help      Show this help
 `
 
-const usageOf = (command: string) => (message: string): number => {
-  console.error(`${BIN} ${command}: ${message}`)
-  console.error(`Run '${BIN} ${command} --help' for usage.`)
-  return 2
-}
-
 /** Across two copies of the module (the config may load the plugin from another path). */
 const isImportDataError = (error: unknown): error is Error => error instanceof Error && error.name === 'ImportDataError'
 
@@ -101,22 +93,13 @@ const actorOf = (req: null | PayloadRequest): AuditActor => {
 
 export async function runImport(args: string[]): Promise<number> {
   const usage = usageOf('import')
-  let values: { as?: string; config?: string; file?: string; help?: boolean; id?: string; site?: string }
-  let positionals: string[]
-  try {
-    ;({ positionals, values } = parseArgs({
-      allowPositionals: true,
-      args,
-      options: { as: { type: 'string' }, config: { type: 'string' }, file: { type: 'string' }, help: { short: 'h', type: 'boolean' }, id: { type: 'string' }, site: { type: 'string' } },
-      strict: true,
-    }))
-  } catch (error) {
-    return usage((error as Error).message)
-  }
-  if (values.help) {
-    process.stdout.write(IMPORT_HELP)
-    return 0
-  }
+  const parsed = parseCommand(args, {
+    help: IMPORT_HELP,
+    options: { as: { type: 'string' }, config: { type: 'string' }, file: { type: 'string' }, id: { type: 'string' }, site: { type: 'string' } },
+    usage,
+  })
+  if (typeof parsed === 'number') return parsed
+  const { positionals, values } = parsed
   const [sub, extra] = positionals
   if (extra !== undefined) return usage(`unexpected argument "${extra}"`)
   if (sub !== 'plausible-csv' && sub !== 'list' && sub !== 'delete') return usage(sub === undefined ? 'which import command? plausible-csv, list or delete' : `unknown import command "${sub}"`)
@@ -189,32 +172,14 @@ export async function runImport(args: string[]): Promise<number> {
 
 export async function runPlausibleExport(args: string[]): Promise<number> {
   const usage = usageOf('export plausible')
-  let values: { as?: string; config?: string; from?: string; help?: boolean; 'no-imports'?: boolean; out?: string; site?: string; to?: string }
-  let positionals: string[]
-  try {
-    ;({ positionals, values } = parseArgs({
-      allowPositionals: true,
-      args,
-      options: {
-        as: { type: 'string' },
-        config: { type: 'string' },
-        from: { type: 'string' },
-        help: { short: 'h', type: 'boolean' },
-        'no-imports': { type: 'boolean' },
-        out: { type: 'string' },
-        site: { type: 'string' },
-        to: { type: 'string' },
-      },
-      strict: true,
-    }))
-  } catch (error) {
-    return usage((error as Error).message)
-  }
-  if (values.help) {
-    process.stdout.write(EXPORT_PLAUSIBLE_HELP)
-    return 0
-  }
-  if (positionals.length) return usage(`unexpected argument "${positionals[0]}"`)
+  const parsed = parseCommand(args, {
+    help: EXPORT_PLAUSIBLE_HELP,
+    options: { as: { type: 'string' }, config: { type: 'string' }, from: { type: 'string' }, 'no-imports': { type: 'boolean' }, out: { type: 'string' }, site: { type: 'string' }, to: { type: 'string' } },
+    positionals: false,
+    usage,
+  })
+  if (typeof parsed === 'number') return parsed
+  const { values } = parsed
   if (!values.site || !SITE_ID.test(values.site)) return usage('--site: a site id')
   for (const flag of ['from', 'to'] as const) if (values[flag] !== undefined && !isDay(values[flag])) return usage(`--${flag}: a day, YYYY-MM-DD`)
   const siteId = values.site

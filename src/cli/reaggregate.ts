@@ -2,14 +2,11 @@
  * `payload-analytics reaggregate`: recompute the daily statistics of a site (or all) for a
  * range of days from the raw events, with Payload booted from the host's config.
  */
-import { parseArgs } from 'node:util'
-
 import type { ReaggregateProgress, ReaggregateResult } from '../../jobs/reaggregate.js'
 
 import { ReaggregateInputError, validateRange } from '../../jobs/reaggregate.js'
 import { runWithAnalytics } from './loadPayload.js'
-
-const BIN = 'payload-analytics'
+import { BIN, parseCommand, usageOf } from './parseCommand.js'
 
 export const REAGGREGATE_HELP = `Usage: ${BIN} reaggregate --site <id|all> --from <YYYY-MM-DD> --to <YYYY-MM-DD> [options]
 
@@ -37,11 +34,7 @@ Example:
   ${BIN} reaggregate --site all --from 2026-10-01 --to 2026-10-31
 `
 
-const usage = (message: string): number => {
-  console.error(`${BIN} reaggregate: ${message}`)
-  console.error(`Run '${BIN} reaggregate --help' for usage.`)
-  return 2
-}
+const usage = usageOf('reaggregate')
 
 const plural = (n: number, word: string) => `${n.toLocaleString('en-US')} ${word}${n === 1 ? '' : 's'}`
 
@@ -89,30 +82,14 @@ export function summary(result: ReaggregateResult): string {
 }
 
 export async function runReaggregate(args: string[]): Promise<number> {
-  let values: { concurrency?: string; config?: string; from?: string; help?: boolean; site?: string; to?: string }
-  let positionals: string[]
-  try {
-    ;({ positionals, values } = parseArgs({
-      allowPositionals: true,
-      args,
-      options: {
-        concurrency: { type: 'string' },
-        config: { type: 'string' },
-        from: { type: 'string' },
-        help: { short: 'h', type: 'boolean' },
-        site: { type: 'string' },
-        to: { type: 'string' },
-      },
-      strict: true,
-    }))
-  } catch (error) {
-    return usage((error as Error).message)
-  }
-  if (values.help) {
-    process.stdout.write(REAGGREGATE_HELP)
-    return 0
-  }
-  if (positionals.length > 0) return usage(`unexpected argument "${positionals[0]}"`)
+  const parsed = parseCommand(args, {
+    help: REAGGREGATE_HELP,
+    options: { concurrency: { type: 'string' }, config: { type: 'string' }, from: { type: 'string' }, site: { type: 'string' }, to: { type: 'string' } },
+    positionals: false,
+    usage,
+  })
+  if (typeof parsed === 'number') return parsed
+  const { values } = parsed
   const { from, site, to } = values
   if (!site) return usage('--site is required (a site id, or all)')
   if (!from || !to) return usage('--from and --to are required (YYYY-MM-DD)')

@@ -3,11 +3,9 @@
  * delivery once, as the scheduled job does — running it beside the app sends nothing twice),
  * or with `--dry-run` only list what would be sent.
  */
-import { parseArgs } from 'node:util'
 
 import { runWithAnalytics } from './loadPayload.js'
-
-const BIN = 'payload-analytics'
+import { BIN, parseCommand, usageOf } from './parseCommand.js'
 
 export const REPORTS_HELP = `Usage: ${BIN} reports run [--dry-run] [--config FILE]
 
@@ -23,29 +21,12 @@ Options:
 Exit codes: 0 done, 1 failure, 2 bad usage.
 `
 
-const usage = (message: string): number => {
-  console.error(`${BIN} reports: ${message}`)
-  console.error(`Run '${BIN} reports --help' for usage.`)
-  return 2
-}
+const usage = usageOf('reports')
 
 export async function runReports(args: string[]): Promise<number> {
-  let values: { config?: string; 'dry-run'?: boolean; help?: boolean }
-  let positionals: string[]
-  try {
-    ;({ positionals, values } = parseArgs({
-      allowPositionals: true,
-      args,
-      options: { config: { type: 'string' }, 'dry-run': { type: 'boolean' }, help: { short: 'h', type: 'boolean' } },
-      strict: true,
-    }))
-  } catch (error) {
-    return usage((error as Error).message)
-  }
-  if (values.help) {
-    process.stdout.write(REPORTS_HELP)
-    return 0
-  }
+  const parsed = parseCommand(args, { help: REPORTS_HELP, options: { config: { type: 'string' }, 'dry-run': { type: 'boolean' } }, usage })
+  if (typeof parsed === 'number') return parsed
+  const { positionals, values } = parsed
   if (positionals[0] !== 'run' || positionals.length > 1) return usage(positionals.length ? `unknown subcommand "${positionals.join(' ')}"` : 'missing subcommand: run')
   const dryRun = Boolean(values['dry-run'])
   return runWithAnalytics('reports', { config: values.config, usage }, async (analytics) => {

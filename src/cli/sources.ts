@@ -4,17 +4,14 @@
  * progress, booting Payload with the host's config. Days already complete are skipped, so it
  * may be run again after a stop.
  */
-import { parseArgs } from 'node:util'
-
 import type { SourceKind } from '../sources/kinds.js'
 import type { SourcesRunResult } from '../sources/sync.js'
 
 import { isDay } from '../core/dailyStats.js'
 import { SOURCE_KINDS } from '../sources/kinds.js'
 import { runWithAnalytics } from './loadPayload.js'
+import { BIN, parseCommand, usageOf } from './parseCommand.js'
 import { progressPrinter } from './reaggregate.js'
-
-const BIN = 'payload-analytics'
 
 export const SOURCES_HELP = `Usage: ${BIN} sources sync --from <YYYY-MM-DD> --to <YYYY-MM-DD> [--site <id>] [--source gsc|matomo|plausible]
 
@@ -37,11 +34,7 @@ Example:
   ${BIN} sources sync --from 2026-09-01 --to 2026-10-30 --source gsc
 `
 
-const usage = (message: string): number => {
-  console.error(`${BIN} sources: ${message}`)
-  console.error(`Run '${BIN} sources --help' for usage.`)
-  return 2
-}
+const usage = usageOf('sources')
 
 export function sourcesSummary(result: SourcesRunResult): string {
   const count = (status: string) => result.outcomes.filter((outcome) => outcome.status === status).length
@@ -53,29 +46,13 @@ export function sourcesSummary(result: SourcesRunResult): string {
 }
 
 export async function runSourcesCommand(args: string[]): Promise<number> {
-  let values: { config?: string; from?: string; help?: boolean; site?: string; source?: string; to?: string }
-  let positionals: string[]
-  try {
-    ;({ positionals, values } = parseArgs({
-      allowPositionals: true,
-      args,
-      options: {
-        config: { type: 'string' },
-        from: { type: 'string' },
-        help: { short: 'h', type: 'boolean' },
-        site: { type: 'string' },
-        source: { type: 'string' },
-        to: { type: 'string' },
-      },
-      strict: true,
-    }))
-  } catch (error) {
-    return usage((error as Error).message)
-  }
-  if (values.help) {
-    process.stdout.write(SOURCES_HELP)
-    return 0
-  }
+  const parsed = parseCommand(args, {
+    help: SOURCES_HELP,
+    options: { config: { type: 'string' }, from: { type: 'string' }, site: { type: 'string' }, source: { type: 'string' }, to: { type: 'string' } },
+    usage,
+  })
+  if (typeof parsed === 'number') return parsed
+  const { positionals, values } = parsed
   if (positionals[0] !== 'sync' || positionals.length > 1) return usage(positionals[0] ? `unknown subcommand "${positionals.join(' ')}"` : 'a subcommand is required: sync')
   const { from, to } = values
   if (!from || !to || !isDay(from) || !isDay(to)) return usage('--from and --to are required (YYYY-MM-DD)')

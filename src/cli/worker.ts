@@ -3,11 +3,9 @@
  * for `aggregation: { worker: 'external' }` (it works beside inline workers too: one run at a
  * time across all of them either way).
  */
-import { parseArgs } from 'node:util'
 
 import { BootUsageError, closePayload, loadPayload } from './loadPayload.js'
-
-const BIN = 'payload-analytics'
+import { BIN, parseCommand, usageOf } from './parseCommand.js'
 
 export const WORKER_HELP = `Usage: ${BIN} worker [--config FILE]
 
@@ -30,30 +28,12 @@ batches in flight and recomputes their days (or is abandoned after 30 s: the nex
 its work). A second signal exits at once.
 `
 
-const usage = (message: string): number => {
-  console.error(`${BIN} worker: ${message}`)
-  console.error(`Run '${BIN} worker --help' for usage.`)
-  return 2
-}
+const usage = usageOf('worker')
 
 export async function runWorker(args: string[]): Promise<number> {
-  let values: { config?: string; help?: boolean }
-  let positionals: string[]
-  try {
-    ;({ positionals, values } = parseArgs({
-      allowPositionals: true,
-      args,
-      options: { config: { type: 'string' }, help: { short: 'h', type: 'boolean' } },
-      strict: true,
-    }))
-  } catch (error) {
-    return usage((error as Error).message)
-  }
-  if (values.help) {
-    process.stdout.write(WORKER_HELP)
-    return 0
-  }
-  if (positionals.length > 0) return usage(`unexpected argument "${positionals[0]}"`)
+  const parsed = parseCommand(args, { help: WORKER_HELP, options: { config: { type: 'string' } }, positionals: false, usage })
+  if (typeof parsed === 'number') return parsed
+  const { values } = parsed
 
   let loaded: Awaited<ReturnType<typeof loadPayload>>
   try {
