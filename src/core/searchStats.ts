@@ -61,6 +61,38 @@ export function searchTotalOf(rows: readonly GscApiRow[]): SearchRow {
   return { clicks: row?.clicks ?? 0, dimension: 'total', impressions: row?.impressions ?? 0, key: '', positionSum: row ? row.position * row.impressions : 0 }
 }
 
+/**
+ * The zone of Search Console's days: Google reports them in Pacific time, whatever the
+ * property's or the site's zone. They are stored as Google's days (figures come per day,
+ * already summed: they cannot be moved to another zone's days).
+ */
+export const SEARCH_CONSOLE_TIME_ZONE = 'America/Los_Angeles'
+
+/** Zones named differently but the same (`US/Pacific` is a link to `America/Los_Angeles`). */
+const sameZone = (x: string, y: string): boolean => {
+  const canonical = (zone: string) => new Intl.DateTimeFormat('en', { timeZone: zone }).resolvedOptions().timeZone
+  return x === y || canonical(x) === canonical(y)
+}
+
+export interface SearchDaysMeta {
+  /** Set only when the site's zone is another: what the days are, in words. */
+  daysNote?: string
+  /** The site's zone (the zone of its own visitor stats). */
+  siteTimeZone: string
+  /** The zone of the answer's days: always Google's. */
+  timeZone: typeof SEARCH_CONSOLE_TIME_ZONE
+}
+
+/** Which days a search answer holds, said plainly when they are not the site's own days. */
+export function searchDaysMeta(siteTimeZone: string): SearchDaysMeta {
+  const meta: SearchDaysMeta = { siteTimeZone, timeZone: SEARCH_CONSOLE_TIME_ZONE }
+  if (sameZone(siteTimeZone, SEARCH_CONSOLE_TIME_ZONE)) return meta
+  return {
+    ...meta,
+    daysNote: `Search Console days are Google's days in ${SEARCH_CONSOLE_TIME_ZONE} (Pacific time), not the site's days in ${siteTimeZone}: the same date covers other hours than in the visitor stats.`,
+  }
+}
+
 /** CTR and average position of summed figures (0 without impressions). */
 export const searchRatios = (sums: { clicks: number; impressions: number; positionSum: number }) => ({
   ctr: sums.impressions > 0 ? sums.clicks / sums.impressions : 0,

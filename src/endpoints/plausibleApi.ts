@@ -46,7 +46,7 @@ const plausibleHandler =
         now: new Date(),
         stats: runtime.stats,
         statsDays: cfg.retention.statsDays,
-        timeZoneOf: (siteId) => runtime.sites.get(String(siteId))?.settings.timeZone ?? cfg.defaults.timeZone,
+        timeZoneOf: (siteId) => runtime.sites.timeZoneOf(siteId, cfg.defaults.timeZone),
       })
     } catch (error) {
       if (error instanceof PlausibleQueryError || error instanceof StatsInputError) return json({ error: error.message }, 400)

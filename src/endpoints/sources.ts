@@ -5,6 +5,7 @@ import type { SanitizedAnalyticsConfig } from '../types.js'
 import { canAccessSite } from '../access/siteAccess.js'
 import { audit } from '../audit.js'
 import { ENDPOINT_PREFIX } from '../constants.js'
+import { searchDaysMeta } from '../core/searchStats.js'
 import { checkCustom } from '../core/statsRange.js'
 import { secretBoxOf } from '../sources/credentials.js'
 import { forgetGscToken } from '../sources/gsc/sync.js'
@@ -26,7 +27,8 @@ export const GOOGLE_CALLBACK_PATH = `${ENDPOINT_PREFIX}/sources/google/callback`
  *   and the user, valid 15 minutes;
  * - `GET /api/analytics/sources/google/callback` exchanges the code, stores the refresh token
  *   encrypted on that connection, and returns to its admin page;
- * - `GET /api/analytics/search?site=&from=&to=` answers a site's Search Console figures.
+ * - `GET /api/analytics/search?site=&from=&to=` answers a site's Search Console figures, by
+ *   Google's (Pacific) days; `meta` says so when the site's zone is another.
  */
 export function sourceEndpoints(cfg: SanitizedAnalyticsConfig): Endpoint[] {
   const redirectUri = (req: PayloadRequest) => {
@@ -119,7 +121,13 @@ export function sourceEndpoints(cfg: SanitizedAnalyticsConfig): Endpoint[] {
     if (!(await canAccessSite(req, cfg, site, 'read'))) return json({ error: 'Site not found.' }, 404)
     const limit = Math.min(100, Math.max(1, Number(params.get('limit') ?? 10) || 10))
     const siteId = req.payload.db.defaultIDType === 'number' ? Number(site) : site
-    return json({ range: { from: range.from, to: range.to }, site, ...(await readSearch(req.payload, cfg, { from: range.from, limit, siteId, to: range.to })) })
+    const siteTimeZone = req.payload.analytics?.sites.timeZoneOf(site, cfg.defaults.timeZone) ?? cfg.defaults.timeZone
+    return json({
+      meta: searchDaysMeta(siteTimeZone),
+      range: { from: range.from, to: range.to },
+      site,
+      ...(await readSearch(req.payload, cfg, { from: range.from, limit, siteId, to: range.to })),
+    })
   }
 
   return [

@@ -73,6 +73,11 @@ export class SiteDirectory {
     return [...this.byDomain].filter(([, claims]) => claims.length > 1).map(([domain]) => domain)
   }
 
+  /** A site's zone now (its settings), or `fallback` for a site this instance does not know. */
+  timeZoneOf(id: number | string, fallback: string): string {
+    return this.get(String(id))?.settings.timeZone ?? fallback
+  }
+
   get size(): number {
     return this.byId.size
   }

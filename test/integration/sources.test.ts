@@ -12,7 +12,7 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 
-import type { SearchRow } from '../../src/core/searchStats.js'
+import type { SearchDaysMeta, SearchRow } from '../../src/core/searchStats.js'
 import type { DemoSite } from '../helpers/fixtures.js'
 
 import { searchRowsOf } from '../../src/core/searchStats.js'
@@ -230,7 +230,7 @@ describe('Google Search Console', () => {
     }
 
     // The search endpoint reads the same figures back.
-    const search = await rest<{ series: Array<{ clicks: number; date: string }>; top: { queries: Array<{ key: string }> }; totals: { clicks: number; impressions: number } }>(
+    const search = await rest<{ meta: SearchDaysMeta; series: Array<{ clicks: number; date: string }>; top: { queries: Array<{ key: string }> }; totals: { clicks: number; impressions: number } }>(
       payload,
       'GET',
       `/analytics/search?site=${shop().id}&from=${days[0]}&to=${days[1]}`,
@@ -240,6 +240,9 @@ describe('Google Search Console', () => {
     expect(search.body.totals.clicks).toBe(days.reduce((sum, day) => sum + fixtureTotals(property, day).clicks, 0))
     expect(search.body.series.map((row) => row.date)).toEqual(days)
     expect(search.body.top.queries[0]!.key).toBe('query 0 “ü”')
+    // The days are Google's (Pacific time); the shop keeps the default zone, so the answer says so.
+    expect(cfg().defaults.timeZone).not.toBe('America/Los_Angeles')
+    expect(search.body.meta).toEqual({ daysNote: expect.stringContaining("Google's days in America/Los_Angeles"), siteTimeZone: cfg().defaults.timeZone, timeZone: 'America/Los_Angeles' })
     expect((await rest(payload, 'GET', `/analytics/search?site=${shop().id}&from=${days[0]}&to=${days[1]}`, { token: tokens.otherEditor })).status).toBe(404)
     expect((await rest(payload, 'GET', `/analytics/search?site=${shop().id}&from=nope&to=${days[1]}`, { token: tokens.editor })).status).toBe(400)
     await payload.delete({ collection: 'analytics-sources', id })

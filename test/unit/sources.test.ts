@@ -2,7 +2,7 @@ import { describe, expect, test } from 'vitest'
 
 import { alpha2OfAlpha3, ALPHA3_COUNT } from '../../src/core/countryAlpha3.js'
 import { createSecretBox } from '../../src/core/secretBox.js'
-import { searchRatios, searchRowsOf } from '../../src/core/searchStats.js'
+import { searchDaysMeta, searchRatios, searchRowsOf } from '../../src/core/searchStats.js'
 import { backoffDelayMs, createPacer, retryAfterSeconds } from '../../src/sources/http.js'
 import { checkRemoteId } from '../../src/sources/kinds.js'
 import { matomoDay } from '../../src/sources/matomo.js'
@@ -78,6 +78,17 @@ describe('search rows', () => {
     const many = Array.from({ length: 300 }, (_, i) => ({ clicks: i, impressions: 1000, keys: [`q${i}`], position: 1 }))
     const top = searchRowsOf('query', many, 10)
     expect(top.map((row) => row.key)).toEqual(Array.from({ length: 10 }, (_, i) => `q${299 - i}`))
+  })
+
+  test('search days are Google\'s Pacific days; the answer says so when the site keeps another zone', () => {
+    expect(searchDaysMeta('America/Los_Angeles')).toEqual({ siteTimeZone: 'America/Los_Angeles', timeZone: 'America/Los_Angeles' })
+    // A link to the same zone is the same days.
+    expect(searchDaysMeta('US/Pacific')).toEqual({ siteTimeZone: 'US/Pacific', timeZone: 'America/Los_Angeles' })
+    expect(searchDaysMeta('Europe/Berlin')).toEqual({
+      daysNote: expect.stringMatching(/Google's days in America\/Los_Angeles \(Pacific time\), not the site's days in Europe\/Berlin/),
+      siteTimeZone: 'Europe/Berlin',
+      timeZone: 'America/Los_Angeles',
+    })
   })
 })
 
