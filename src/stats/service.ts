@@ -367,14 +367,16 @@ export function createStatsService(deps: StatsServiceDeps): StatsServiceInternal
       const dimensions = breakdowns.map((name) => BREAKDOWN_DIMENSIONS[name])
       const request = explore.requestOf(siteIds, range, filters)
       const imported = breakdowns.length && filters.length === 0 ? await importedOf(siteIds, range, withImports) : null
-      const [aggregated, top, kpis, propRows, propKeys] = await Promise.all([
+      const [aggregated, top, kpis, propRows, propKeys, revenue] = await Promise.all([
         aggregate(siteIds, range, withImports, filters),
         filters.length > 0 ? explore.filtered.topKeys(request, dimensions, limit) : store.topKeys(siteIds, range.from, range.to, dimensions, limit, imported?.siteIds ?? []),
         kpiRanges ? kpisOf(siteIds, range, kpiRanges, withImports) : undefined,
         Promise.all(props.map((prop) => explore.filtered.propValues(request, prop, limit))),
         query.propKeys ? explore.filtered.propKeys(request, limit) : undefined,
+        explore.revenue(siteIds, range, filters, query.goals === true),
       ])
-      const goals = query.goals ? await explore.goalRows(siteIds, range, filters, aggregated.total.visitors) : undefined
+      const goalRows = query.goals ? await explore.goalRows(siteIds, range, filters, aggregated.total.visitors) : undefined
+      const goals = goalRows?.map((row) => ({ ...row, revenue: revenue.byGoal.get(row.key) ?? [] }))
       const byDimension = new Map<string, BreakdownRow[]>()
       for (const { dimension, ...row } of top) {
         const rows = byDimension.get(dimension) ?? byDimension.set(dimension, []).get(dimension)!
@@ -400,7 +402,7 @@ export function createStatsService(deps: StatsServiceDeps): StatsServiceInternal
           totals: totalsOf(aggregated.bySite.get(String(site.id)) ?? zeroCounters()),
         })),
         timeZone,
-        totals: totalsOf(aggregated.total),
+        totals: { ...totalsOf(aggregated.total), revenue: revenue.total },
       }
     })
   }
