@@ -113,8 +113,13 @@ const propsSchema = z
  * The tracker's `v`: a number (the value), or `{ revenue: { amount, currency } }` — the third
  * argument of `analytics.track` passed as given, which costs the script no bytes.
  */
-const trackValue = z.union([eventValue, z.strictObject({ revenue: revenueSchema })], {
-  error: `${VALUE_RANGE_ERROR}, or { revenue: { amount, currency } }`,
+const revenueValue = z.strictObject({ revenue: revenueSchema }, { error: 'must be a number or { revenue: { amount, currency } }' })
+// Dispatched on the input's type rather than a union, so each message names what is wrong.
+const trackValue = z.unknown().transform((value, ctx): number | z.output<typeof revenueValue> => {
+  const result = (typeof value === 'object' && value !== null ? revenueValue : eventValue).safeParse(value)
+  if (result.success) return result.data
+  for (const issue of result.error.issues) ctx.addIssue({ code: 'custom', message: issue.message, path: issue.path })
+  return z.NEVER
 })
 
 /**
