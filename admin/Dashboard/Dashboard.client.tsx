@@ -17,7 +17,7 @@ import { FilterChips } from './FilterChips.client.js'
 import { FunnelChart } from './FunnelChart.client.js'
 import { GoalsList } from './GoalsList.client.js'
 import { BREAKDOWN_FILTER_DIMENSION, filterLabel, withFilter, withoutFilter } from './filterState.js'
-import { BREAKDOWN_LISTS, columnCell, describeChange, formatValue, KPIS, RATIO_BASES } from './metrics.js'
+import { BREAKDOWN_LISTS, columnCell, describeChange, formatRevenue, formatValue, KPIS, RATIO_BASES } from './metrics.js'
 import { OutageNotice } from './OutageNotice.js'
 import { dashboardSearch, RANGE_LABELS } from './state.js'
 
@@ -222,6 +222,15 @@ export function Dashboard({ apiRoute, data, mode }: DashboardProps) {
               </li>
             )
           })}
+          {stats.totals.revenue.length > 0 ? (
+            // Currencies do not add up: one line per currency, no change (compare answers counters only).
+            <li className="pa-card" data-kpi="revenue" data-testid="analytics-revenue" key="revenue">
+              <p className="pa-kpi-label">Revenue</p>
+              <p className="pa-kpi-value" data-value={JSON.stringify(stats.totals.revenue)}>
+                {formatRevenue(stats.totals.revenue)}
+              </p>
+            </li>
+          ) : null}
         </ul>
 
         <div className="pa-charts">

@@ -2,6 +2,7 @@
  * What the dashboard shows and how: KPI cards, chart series, breakdown lists, and number
  * formatting. Pure, shared by the server views and the client components.
  */
+import type { RevenueSum } from '../../src/core/revenue.js'
 import type { Breakdown, BreakdownRow, SeriesPoint, StatsTotalName } from '../../src/stats/types.js'
 
 export type ValueFormat = 'count' | 'decimal' | 'duration' | 'percent'
@@ -120,6 +121,15 @@ export function columnCell(value: null | number | undefined, format: ListColumn[
   if (format === 'count') return formatValue(value ?? 0, 'count')
   if (value === null || value === undefined) return '–'
   return formatValue(format === 'percent' ? value / 100 : value, format)
+}
+
+/**
+ * Revenue per currency, each in its currency's own style (`€1,234.50 · ¥120`): display only —
+ * the exact sums are the API's decimal strings (kept in `data-value`).
+ */
+export function formatRevenue(sums: readonly RevenueSum[]): string {
+  if (sums.length === 0) return '–'
+  return sums.map(({ amount, currency }) => new Intl.NumberFormat('en-US', { currency, style: 'currency' }).format(Number(amount))).join(' · ')
 }
 
 export function formatValue(value: number, format: ValueFormat): string {
