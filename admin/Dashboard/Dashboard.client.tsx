@@ -184,9 +184,14 @@ export function Dashboard({ apiRoute, data, mode }: DashboardProps) {
         onRemove={(filter) => navigate({ filters: withoutFilter(filters, filter) })}
       />
       <p className="pa-context" data-testid="analytics-context">
-        {RANGE_LABELS[stats.range.name]} ({rangeText(stats.range.from, stats.range.to)}, {stats.timeZone}) · {scope} · compared with{' '}
-        {rangeText(compare.previousRange.from, compare.previousRange.to)}
+        {RANGE_LABELS[stats.range.name]} ({rangeText(stats.range.from, stats.range.to)}, {stats.timeZone}) · {scope} ·{' '}
+        {compare.previousAvailable ? `compared with ${rangeText(compare.previousRange.from, compare.previousRange.to)}` : 'no comparison'}
       </p>
+      {compare.previousAvailable ? null : (
+        <p className="pa-context" data-testid="analytics-no-compare">
+          No comparison: {compare.previousUnavailable}.
+        </p>
+      )}
       {stats.imported ? (
         <p className="pa-context" data-testid="analytics-imported-note">
           Includes imported figures for {rangeText(stats.imported.from, stats.imported.to)} (days before this site’s own data).

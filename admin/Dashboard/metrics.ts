@@ -3,7 +3,7 @@
  * formatting. Pure, shared by the server views and the client components.
  */
 import type { RevenueSum } from '../../src/core/revenue.js'
-import type { Breakdown, BreakdownRow, SeriesPoint, StatsTotalName } from '../../src/stats/types.js'
+import type { Breakdown, BreakdownRow, SeriesPoint, StatsTotalName, UnavailableChange } from '../../src/stats/types.js'
 
 export type ValueFormat = 'count' | 'decimal' | 'duration' | 'percent'
 
@@ -170,10 +170,14 @@ export interface ChangeInput {
  */
 export function describeChange(
   kpi: Pick<KpiDefinition, 'format' | 'higherIsBetter'>,
-  change: ChangeInput,
-  base?: Pick<ChangeInput, 'current' | 'previous'>,
+  change: ChangeInput | UnavailableChange,
+  base?: Pick<ChangeInput | UnavailableChange, 'current' | 'previous'>,
 ): { label: string; text: string; tone: ChangeTone } {
-  const counted = base ?? change
+  // The previous period could not be read (filters over a range past raw events): no change to show.
+  if (change.previous === null || change.change === null || (base && base.previous === null)) {
+    return { label: 'the previous period is not available', text: '—', tone: 'neutral' }
+  }
+  const counted = (base ?? change) as Pick<ChangeInput, 'current' | 'previous'>
   if (counted.current === 0 && counted.previous === 0) return { label: 'no data in this or the previous period', text: '±0', tone: 'neutral' }
   if (counted.previous === 0) return { label: 'no data in the previous period', text: 'new', tone: 'neutral' }
   // A count that fell to 0 did fall; a ratio over nothing is not a value that fell.

@@ -255,21 +255,37 @@ export interface CompareQuery extends StatsQuery {
   compareTo?: string
 }
 
+/** A total whose previous period could not be read (`CompareResult.previousAvailable` false): no change. */
+export interface UnavailableChange {
+  change: null
+  current: number
+  previous: null
+  relativeChange: null
+}
+
 export interface CompareResult {
   /** The current range's imported days, or null. */
   imported: ImportedDays | null
   filters: StatsFilter[]
   interval: Interval
+  /**
+   * False when the previous period cannot be answered — under filters (raw events) it begins
+   * before the first day raw events cover: the current period is answered, `previous` is null
+   * in `series` and `totals`, and `previousUnavailable` says why.
+   */
+  previousAvailable: boolean
+  /** Why the previous period is not available (with `previousAvailable` false). */
+  previousUnavailable?: string
   /** The previous range's imported days, or null. */
   previousImported: ImportedDays | null
   previousRange: ResolvedRange
   range: ResolvedRange
-  /** Aligned position by position (day 1 with day 1, …). */
-  series: Array<{ current: SeriesPoint; previous: SeriesPoint }>
+  /** Aligned position by position (day 1 with day 1, …); `previous` null when not available. */
+  series: Array<{ current: SeriesPoint; previous: null | SeriesPoint }>
   sites: StatsSite[]
   siteTimeZones: SiteTimeZone[]
   timeZone: string
-  totals: Record<StatsTotalName, TotalChange>
+  totals: Record<StatsTotalName, TotalChange | UnavailableChange>
 }
 
 export interface RealtimeResult {
