@@ -3,11 +3,11 @@ import type { CollectionConfig, Field } from 'payload'
 import type { SanitizedAnalyticsConfig } from '../src/types.js'
 
 import { ADMIN_GROUP } from '../src/constants.js'
-import { STATS_DIMENSIONS, STATS_METRICS } from '../src/core/dimensions.js'
+import { ROLLUP_METRICS, STATS_DIMENSIONS, STATS_METRICS } from '../src/core/dimensions.js'
 import { applyOverride } from './applyOverride.js'
 import { ownershipFields, pipelineCollection } from './sharedFields.js'
 
-const METRIC_DESCRIPTIONS: Record<(typeof STATS_METRICS)[number], string> = {
+const METRIC_DESCRIPTIONS: Record<(typeof ROLLUP_METRICS)[number], string> = {
   aiTokens: 'Sum of the values of ai.usage events.',
   automationRuns: 'automation.run events.',
   bounces: 'Visits with a single pageview.',
@@ -23,11 +23,15 @@ const METRIC_DESCRIPTIONS: Record<(typeof STATS_METRICS)[number], string> = {
   scrollVisits: 'Visits (per page) that reported a scroll depth.',
   engagedMs: 'Milliseconds the page was visible and focused, summed.',
   engagedVisits: 'Visits (per page) with engaged time.',
+  revenue: 'revenue / eventRevenue rows: the exact sum of the amounts, in the currency of the key.',
 }
 
-/** The additive counters of a stats row (daily and monthly rows alike). */
-export function statsMetricFields(): Field[] {
-  return STATS_METRICS.map((name) => ({
+/**
+ * The additive counters of a stats row; with `revenue` (the daily and monthly rollups) also the
+ * revenue sum. Imported rows have no revenue.
+ */
+export function statsMetricFields(options: { revenue?: boolean } = {}): Field[] {
+  return (options.revenue ? ROLLUP_METRICS : STATS_METRICS).map((name) => ({
     name,
     type: 'number',
     admin: { description: METRIC_DESCRIPTIONS[name] },
@@ -58,7 +62,7 @@ export const keyField = (): Field => ({
  * the others its breakdowns. Recomputed as absolute values by the aggregation job only.
  */
 export function buildAnalyticsDailyStats(cfg: SanitizedAnalyticsConfig): CollectionConfig {
-  const metricFields = statsMetricFields()
+  const metricFields = statsMetricFields({ revenue: true })
 
   const base: CollectionConfig = {
     slug: cfg.slugs.dailyStats,

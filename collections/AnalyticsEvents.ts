@@ -60,6 +60,14 @@ export function buildAnalyticsEvents(cfg: SanitizedAnalyticsConfig): CollectionC
       { name: 'visitorHash', type: 'text', admin: { description: 'Keyed hash with a salt rotated daily and then deleted: not reversible.' } },
       text('sessionId', 'Session id'),
       { name: 'value', type: 'number', admin: { description: 'Numeric value, e.g. AI tokens.' } },
+      {
+        type: 'row',
+        fields: [
+          // Postgres `numeric`: the amount exactly as sent (rounded to 4 places), summed without floats.
+          { name: 'revenueAmount', type: 'number', admin: { description: 'Revenue amount (exact decimal), in revenueCurrency.' } },
+          { ...text('revenueCurrency', 'Revenue currency'), admin: { description: 'ISO 4217, upper case.' } },
+        ],
+      },
       { name: 'props', type: 'json', admin: { description: 'Small custom properties (primitive values).' } },
     ],
     graphQL: false,

@@ -14,7 +14,7 @@ import { ownershipFields, pipelineCollection } from './sharedFields.js'
  * key instead of 365. Hidden: it holds nothing the daily stats do not.
  */
 export function buildAnalyticsMonthlyStats(cfg: SanitizedAnalyticsConfig): CollectionConfig {
-  const metricFields = statsMetricFields()
+  const metricFields = statsMetricFields({ revenue: true })
   const base: CollectionConfig = {
     slug: cfg.slugs.monthlyStats,
     access: pipelineCollection(cfg).access,

@@ -264,6 +264,14 @@ export interface AnalyticsEvent {
    */
   value?: number | null;
   /**
+   * Revenue amount (exact decimal), in revenueCurrency.
+   */
+  revenueAmount?: number | null;
+  /**
+   * ISO 4217, upper case.
+   */
+  revenueCurrency?: string | null;
+  /**
    * Small custom properties (primitive values).
    */
   props?:
@@ -305,7 +313,9 @@ export interface AnalyticsDailyStat {
     | 'browser'
     | 'os'
     | 'device'
-    | 'event';
+    | 'event'
+    | 'revenue'
+    | 'eventRevenue';
   /**
    * The breakdown value (a path, a source, a country…); empty for totals.
    */
@@ -370,6 +380,10 @@ export interface AnalyticsDailyStat {
    * Visits (per page) with engaged time.
    */
   engagedVisits: number;
+  /**
+   * revenue / eventRevenue rows: the exact sum of the amounts, in the currency of the key.
+   */
+  revenue: number;
 }
 /**
  * Monthly sums of the daily statistics, for long ranges.
@@ -400,7 +414,9 @@ export interface AnalyticsMonthlyStat {
     | 'browser'
     | 'os'
     | 'device'
-    | 'event';
+    | 'event'
+    | 'revenue'
+    | 'eventRevenue';
   /**
    * The breakdown value (a path, a source, a country…); empty for totals.
    */
@@ -465,6 +481,10 @@ export interface AnalyticsMonthlyStat {
    * Visits (per page) with engaged time.
    */
   engagedVisits: number;
+  /**
+   * revenue / eventRevenue rows: the exact sum of the amounts, in the currency of the key.
+   */
+  revenue: number;
 }
 /**
  * Tracking, privacy and sharing settings per site, with tenant and global defaults.
@@ -911,7 +931,9 @@ export interface AnalyticsImportedStat {
     | 'browser'
     | 'os'
     | 'device'
-    | 'event';
+    | 'event'
+    | 'revenue'
+    | 'eventRevenue';
   /**
    * The breakdown value (a path, a source, a country…); empty for totals.
    */
@@ -1255,6 +1277,8 @@ export interface AnalyticsEventsSelect<T extends boolean = true> {
   visitorHash?: T;
   sessionId?: T;
   value?: T;
+  revenueAmount?: T;
+  revenueCurrency?: T;
   props?: T;
 }
 /**
@@ -1282,6 +1306,7 @@ export interface AnalyticsDailyStatsSelect<T extends boolean = true> {
   scrollVisits?: T;
   engagedMs?: T;
   engagedVisits?: T;
+  revenue?: T;
 }
 /**
  * This interface was referenced by `Config`'s JSON-Schema
@@ -1308,6 +1333,7 @@ export interface AnalyticsMonthlyStatsSelect<T extends boolean = true> {
   scrollVisits?: T;
   engagedMs?: T;
   engagedVisits?: T;
+  revenue?: T;
 }
 /**
  * This interface was referenced by `Config`'s JSON-Schema

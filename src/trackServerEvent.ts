@@ -11,6 +11,7 @@ import { AnalyticsInputError } from './runtime.js'
  *
  * ```ts
  * await trackServerEvent(payload, { siteId: site.id, type: 'ai.usage', value: 1830, props: { model: 'gpt-x' } })
+ * await trackServerEvent(payload, { siteId: site.id, type: 'Purchase', revenue: { amount: '49.90', currency: 'EUR' } })
  * ```
  */
 export async function trackServerEvent(payload: Payload, input: ServerEventInput): Promise<{ eventId: string }> {

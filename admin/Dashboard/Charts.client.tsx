@@ -38,10 +38,11 @@ type Row = Record<string, null | number | string>
 /** Rows of the chart (and of its table): one per period, the previous period's value beside. */
 const rowsOf = (compare: CompareResult, specs: SeriesSpec[]): Row[] =>
   compare.series.map(({ current, previous }) => {
-    const row: Row = { label: periodLabel(current.date, compare.interval), previousDate: previous.date }
+    // No previous period (`compare.previousAvailable` false): its cells stay empty ('–'), no line.
+    const row: Row = { label: periodLabel(current.date, compare.interval), previousDate: previous?.date ?? null }
     for (const spec of specs) {
       row[spec.key] = seriesValue(current, spec.key)
-      row[`previous_${spec.key}`] = seriesValue(previous, spec.key)
+      row[`previous_${spec.key}`] = previous ? seriesValue(previous, spec.key) : null
     }
     return row
   })

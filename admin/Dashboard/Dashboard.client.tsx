@@ -17,7 +17,7 @@ import { FilterChips } from './FilterChips.client.js'
 import { FunnelChart } from './FunnelChart.client.js'
 import { GoalsList } from './GoalsList.client.js'
 import { BREAKDOWN_FILTER_DIMENSION, filterLabel, withFilter, withoutFilter } from './filterState.js'
-import { BREAKDOWN_LISTS, columnCell, describeChange, formatValue, KPIS, RATIO_BASES } from './metrics.js'
+import { BREAKDOWN_LISTS, columnCell, describeChange, formatRevenue, formatValue, KPIS, RATIO_BASES } from './metrics.js'
 import { OutageNotice } from './OutageNotice.js'
 import { dashboardSearch, RANGE_LABELS } from './state.js'
 
@@ -184,9 +184,14 @@ export function Dashboard({ apiRoute, data, mode }: DashboardProps) {
         onRemove={(filter) => navigate({ filters: withoutFilter(filters, filter) })}
       />
       <p className="pa-context" data-testid="analytics-context">
-        {RANGE_LABELS[stats.range.name]} ({rangeText(stats.range.from, stats.range.to)}, {stats.timeZone}) · {scope} · compared with{' '}
-        {rangeText(compare.previousRange.from, compare.previousRange.to)}
+        {RANGE_LABELS[stats.range.name]} ({rangeText(stats.range.from, stats.range.to)}, {stats.timeZone}) · {scope} ·{' '}
+        {compare.previousAvailable ? `compared with ${rangeText(compare.previousRange.from, compare.previousRange.to)}` : 'no comparison'}
       </p>
+      {compare.previousAvailable ? null : (
+        <p className="pa-context" data-testid="analytics-no-compare">
+          No comparison: {compare.previousUnavailable}.
+        </p>
+      )}
       {stats.imported ? (
         <p className="pa-context" data-testid="analytics-imported-note">
           Includes imported figures for {rangeText(stats.imported.from, stats.imported.to)} (days before this site’s own data).
@@ -222,6 +227,15 @@ export function Dashboard({ apiRoute, data, mode }: DashboardProps) {
               </li>
             )
           })}
+          {stats.totals.revenue.length > 0 ? (
+            // Currencies do not add up: one line per currency, no change (compare answers counters only).
+            <li className="pa-card" data-kpi="revenue" data-testid="analytics-revenue" key="revenue">
+              <p className="pa-kpi-label">Revenue</p>
+              <p className="pa-kpi-value" data-value={JSON.stringify(stats.totals.revenue)}>
+                {formatRevenue(stats.totals.revenue)}
+              </p>
+            </li>
+          ) : null}
         </ul>
 
         <div className="pa-charts">

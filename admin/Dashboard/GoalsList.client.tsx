@@ -5,7 +5,7 @@ import type { GoalBreakdownRow } from '../../src/stats/types.js'
 
 import React from 'react'
 
-import { formatValue } from './metrics.js'
+import { formatRevenue, formatValue } from './metrics.js'
 
 /**
  * The goals of the sites in view: conversions, unique converting visitors and conversion
@@ -15,6 +15,8 @@ export function GoalsList({ onFilter, rows }: { onFilter: (filter: StatsFilter) 
   const max = Math.max(1, ...rows.map((row) => row.visitors))
   // A goal read from raw events over a range beginning before them says from when it counts.
   const since = rows.map((row) => row.since).filter((day): day is string => Boolean(day)).sort()[0]
+  // A revenue column only where some goal earned any.
+  const withRevenue = rows.some((row) => row.revenue.length > 0)
   return (
     <section aria-label="Goals" className="pa-panel" data-breakdown="goals" data-testid="analytics-goals">
       <h3>Goals</h3>
@@ -35,6 +37,11 @@ export function GoalsList({ onFilter, rows }: { onFilter: (filter: StatsFilter) 
                 <th className="pa-num" scope="col" title="Converting visitors ÷ visitors">
                   Conversion rate
                 </th>
+                {withRevenue ? (
+                  <th className="pa-num" scope="col" title="Revenue of the converting events, per currency">
+                    Revenue
+                  </th>
+                ) : null}
               </tr>
             </thead>
             <tbody>
@@ -60,6 +67,11 @@ export function GoalsList({ onFilter, rows }: { onFilter: (filter: StatsFilter) 
                   <td className="pa-num" data-field="conversionRate">
                     {formatValue(row.conversionRate, 'percent')}
                   </td>
+                  {withRevenue ? (
+                    <td className="pa-num" data-field="revenue" data-value={JSON.stringify(row.revenue)}>
+                      {formatRevenue(row.revenue)}
+                    </td>
+                  ) : null}
                 </tr>
               ))}
             </tbody>

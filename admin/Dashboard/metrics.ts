@@ -2,7 +2,8 @@
  * What the dashboard shows and how: KPI cards, chart series, breakdown lists, and number
  * formatting. Pure, shared by the server views and the client components.
  */
-import type { Breakdown, BreakdownRow, SeriesPoint, StatsTotalName } from '../../src/stats/types.js'
+import type { RevenueSum } from '../../src/core/revenue.js'
+import type { Breakdown, BreakdownRow, SeriesPoint, StatsTotalName, UnavailableChange } from '../../src/stats/types.js'
 
 export type ValueFormat = 'count' | 'decimal' | 'duration' | 'percent'
 
@@ -122,6 +123,15 @@ export function columnCell(value: null | number | undefined, format: ListColumn[
   return formatValue(format === 'percent' ? value / 100 : value, format)
 }
 
+/**
+ * Revenue per currency, each in its currency's own style (`€1,234.50 · ¥120`): display only —
+ * the exact sums are the API's decimal strings (kept in `data-value`).
+ */
+export function formatRevenue(sums: readonly RevenueSum[]): string {
+  if (sums.length === 0) return '–'
+  return sums.map(({ amount, currency }) => new Intl.NumberFormat('en-US', { currency, style: 'currency' }).format(Number(amount))).join(' · ')
+}
+
 export function formatValue(value: number, format: ValueFormat): string {
   if (!Number.isFinite(value)) return '–'
   switch (format) {
@@ -160,10 +170,14 @@ export interface ChangeInput {
  */
 export function describeChange(
   kpi: Pick<KpiDefinition, 'format' | 'higherIsBetter'>,
-  change: ChangeInput,
-  base?: Pick<ChangeInput, 'current' | 'previous'>,
+  change: ChangeInput | UnavailableChange,
+  base?: Pick<ChangeInput | UnavailableChange, 'current' | 'previous'>,
 ): { label: string; text: string; tone: ChangeTone } {
-  const counted = base ?? change
+  // The previous period could not be read (filters over a range past raw events): no change to show.
+  if (change.previous === null || change.change === null || (base && base.previous === null)) {
+    return { label: 'the previous period is not available', text: '—', tone: 'neutral' }
+  }
+  const counted = (base ?? change) as Pick<ChangeInput, 'current' | 'previous'>
   if (counted.current === 0 && counted.previous === 0) return { label: 'no data in this or the previous period', text: '±0', tone: 'neutral' }
   if (counted.previous === 0) return { label: 'no data in the previous period', text: 'new', tone: 'neutral' }
   // A count that fell to 0 did fall; a ratio over nothing is not a value that fell.

@@ -18,6 +18,10 @@ export const STATS_DIMENSIONS = [
   'os',
   'device',
   'event',
+  // Revenue per currency (key: the currency) and per custom event and currency (key:
+  // `EUR:Purchase`, `eventRevenueKey`): `events` and `visitors` as for `event`, the sum in `revenue`.
+  'revenue',
+  'eventRevenue',
 ] as const
 
 export type StatsDimension = (typeof STATS_DIMENSIONS)[number]
@@ -56,3 +60,11 @@ export const STATS_METRICS = [
 ] as const
 
 export type StatsMetric = (typeof STATS_METRICS)[number]
+
+/**
+ * The columns of the daily and monthly rollups: the counters, and `revenue` — the exact
+ * (`numeric`) sum of the `revenue` and `eventRevenue` rows, in the currency of their key; 0 on
+ * every other row (currencies do not add up, so the `total` row has none).
+ */
+export const ROLLUP_METRICS = [...STATS_METRICS, 'revenue'] as const
+export type RollupMetric = (typeof ROLLUP_METRICS)[number]

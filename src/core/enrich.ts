@@ -144,6 +144,7 @@ export function enrichTrackEvent(input: EnrichTrackInput): EnrichTrackResult {
     // An engagement keeps its figures in the columns every event has: the engaged seconds
     // as its value, the scroll depth as its one prop (`dailyStats.ts` reads them there).
     props: body.d === undefined ? emptyToNull(body.p) : { [SCROLL_DEPTH_PROP]: body.d },
+    revenue: typeof body.v === 'object' ? body.v.revenue : null,
     screen: screenClass(body.w),
     siteId: site.id,
     source: referrerSource(body.r, page.hostname, site.domain ?? '', page.sourceParam),
@@ -155,7 +156,7 @@ export function enrichTrackEvent(input: EnrichTrackInput): EnrichTrackResult {
     utmMedium: page.utm.medium,
     utmSource: page.utm.source,
     utmTerm: page.utm.term,
-    value: body.e === undefined ? (body.v ?? null) : body.e / 1000,
+    value: body.e === undefined ? (typeof body.v === 'number' ? body.v : null) : body.e / 1000,
     visitorHash: visitorHash(input.salt, site.id, anonymizedIp, request.userAgent),
   }
   return {
@@ -199,6 +200,7 @@ export function enrichServerEvent(input: EnrichServerInput): EnrichReject | { ev
       os: null,
       path: input.event.path === undefined ? null : normalizePath(input.event.path),
       props: emptyToNull(input.event.props),
+      revenue: input.event.revenue ?? null,
       screen: null,
       siteId: site.id,
       source: null,

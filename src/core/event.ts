@@ -1,4 +1,5 @@
 import type { DeviceClass, ScreenClass } from './dimensions.js'
+import type { Revenue } from './revenue.js'
 
 /** A primitive custom property value (props are flat: no objects, no arrays). */
 export type PropValue = boolean | null | number | string
@@ -19,6 +20,8 @@ export interface AnalyticsEvent {
   os: null | string
   path: null | string
   props: null | Record<string, PropValue>
+  /** An amount (exact decimal text) with its ISO-4217 currency; absent or null without. */
+  revenue?: null | Revenue
   screen: null | ScreenClass
   sessionId: null | string
   siteId: number | string

@@ -11,10 +11,9 @@ import type { TrackBody } from './trackSchema.js'
 
 import { ENGAGEMENT } from './eventTypes.js'
 import { parsePageUrl } from './pageUrl.js'
+import { revenueSchema } from './revenue.js'
 import { MAX_BODY_BYTES, trackBodySchema } from './trackSchema.js'
 
-/** The prop an event's revenue currency is kept in (the amount is the event's value). */
-export const REVENUE_CURRENCY_PROP = 'revenue_currency'
 /** Domains one event may name (`d: "a.com,b.com"`): each gets its own copy of the event. */
 export const MAX_EVENT_DOMAINS = 10
 
@@ -108,13 +107,11 @@ export function parsePlausibleEvent(raw: string): ParsePlausibleEventResult {
 
   // Props as Plausible keeps them: lists and maps are left out, scalars kept.
   const kept = props && props !== 'invalid' ? Object.fromEntries(Object.entries(props).filter(([, value]) => !isPlainObject(value) && !Array.isArray(value))) : {}
+  // The event's revenue, checked here so each message names its field (the body's `v` accepts it again).
   if (revenue && revenue !== 'invalid') {
-    const amount = typeof revenue.amount === 'string' ? Number(revenue.amount) : revenue.amount
-    const currency = revenue.currency
-    if (typeof amount !== 'number' || !Number.isFinite(amount)) add('revenue', 'amount must be a number (or its text)')
-    if (typeof currency !== 'string' || !/^[A-Z]{3}$/.test(currency)) add('revenue', 'currency must be an ISO 4217 code such as "EUR"')
-    body.v = amount
-    kept[REVENUE_CURRENCY_PROP] = currency
+    const checked = revenueSchema.safeParse({ amount: revenue.amount, currency: revenue.currency })
+    if (checked.success) body.v = { revenue: checked.data }
+    else for (const issue of checked.error.issues) add('revenue', `${issue.path.map(String).join('.') || 'revenue'} ${issue.message}`)
   }
   // An engagement carries the page's props in Plausible's tracker; ours keeps them on the pageview only.
   if (Object.keys(kept).length && name !== ENGAGEMENT) body.p = kept

@@ -29,10 +29,10 @@ export type V2Metric = keyof typeof V2_METRICS
 
 /** Metrics Plausible has and we do not store, with why. */
 const UNSUPPORTED_METRICS: Record<string, string> = {
-  average_revenue: 'revenue metrics are not kept (revenue amounts are stored as event values, not summed per currency)',
+  average_revenue: 'revenue metrics are not answered by this API (revenue per currency is in /api/analytics/stats: totals.revenue and per goal)',
   exit_rate: 'exit rate is not kept',
   group_conversion_rate: 'goals are not supported yet',
-  total_revenue: 'revenue metrics are not kept (revenue amounts are stored as event values, not summed per currency)',
+  total_revenue: 'revenue metrics are not answered by this API (revenue per currency is in /api/analytics/stats: totals.revenue and per goal)',
 }
 
 /** Plausible's event and visit dimensions → our breakdowns. */

@@ -11,6 +11,7 @@ import { MAX_EVENT_VALUE, SUMMED_EVENT_TYPES } from './dailyStats.js'
 
 export { MAX_EVENT_VALUE }
 import { CUSTOM_EVENT_NAME, ENGAGEMENT } from './eventTypes.js'
+import { revenueSchema } from './revenue.js'
 import { hasUnsafeChars, hasUnsafeTextChars } from './safeText.js'
 
 /** Larger bodies are answered 413 before they are decoded. */
@@ -109,8 +110,21 @@ const propsSchema = z
   .pipe(z.record(z.string(), propValue))
 
 /**
+ * The tracker's `v`: a number (the value), or `{ revenue: { amount, currency } }` — the third
+ * argument of `analytics.track` passed as given, which costs the script no bytes.
+ */
+const revenueValue = z.strictObject({ revenue: revenueSchema }, { error: 'must be a number or { revenue: { amount, currency } }' })
+// Dispatched on the input's type rather than a union, so each message names what is wrong.
+const trackValue = z.unknown().transform((value, ctx): number | z.output<typeof revenueValue> => {
+  const result = (typeof value === 'object' && value !== null ? revenueValue : eventValue).safeParse(value)
+  if (result.success) return result.data
+  for (const issue of result.error.issues) ctx.addIssue({ code: 'custom', message: issue.message, path: issue.path })
+  return z.NEVER
+})
+
+/**
  * The tracker's body: `s` site id, `t` event type, `u` page URL, `r` referrer, `w` window
- * width, `p` props, `v` value. Short keys keep the tracker script small.
+ * width, `p` props, `v` value or revenue. Short keys keep the tracker script small.
  */
 const wholeNumber = (max: number, what: string) =>
   z
@@ -123,7 +137,7 @@ const wholeNumber = (max: number, what: string) =>
  * An `engagement` carries both `d` and `e` and no props or value; any other event neither.
  * Checked after the fields themselves, so each message names the one field at fault.
  */
-const engagementFields = (body: { d?: number; e?: number; p?: unknown; t: string; v?: number }, ctx: z.RefinementCtx) => {
+const engagementFields = (body: { d?: number; e?: number; p?: unknown; t: string; v?: unknown }, ctx: z.RefinementCtx) => {
   const engagement = body.t === ENGAGEMENT
   for (const key of ['d', 'e'] as const) {
     if (engagement && body[key] === undefined) ctx.addIssue({ code: 'custom', message: `is required for an engagement event`, path: [key] })
@@ -146,7 +160,7 @@ export const trackBodySchema = z.strictObject({
   s: siteIdString,
   t: eventType,
   u: safeString(MAX_URL_LENGTH, 'the page URL (a string)').regex(HTTP_URL, { error: 'must be an http(s) URL' }),
-  v: eventValue.optional(),
+  v: trackValue.optional(),
   w: z
     .number({ error: 'must be an integer' })
     .int({ error: 'must be an integer' })
@@ -155,7 +169,7 @@ export const trackBodySchema = z.strictObject({
     .optional(),
 }).superRefine((body, ctx) => {
   engagementFields(body, ctx)
-  const issue = negativeValueIssue(body.t, body.v, 'v')
+  const issue = negativeValueIssue(body.t, typeof body.v === 'number' ? body.v : undefined, 'v')
   if (issue) ctx.addIssue(issue)
 })
 
@@ -175,6 +189,8 @@ export const serverEventSchema = z.strictObject({
     .regex(/^\//, { error: 'must start with "/"' })
     .optional(),
   props: propsSchema.optional(),
+  /** An amount with its ISO-4217 currency (a purchase, a subscription). */
+  revenue: revenueSchema.optional(),
   siteId: z.union([siteIdString, z.number().int().positive()], {
     error: 'must be a site id (a positive integer or 1–64 letters, digits, "-" or "_")',
   }),

@@ -8,6 +8,7 @@ import type { Payload } from 'payload'
 
 import type { StatsFilter } from '../core/filters.js'
 import type { Funnel, Goal } from '../core/goals.js'
+import type { RevenueSum } from '../core/revenue.js'
 import type { SanitizedAnalyticsConfig } from '../types.js'
 import type { FilteredRequest } from '../store/filteredStats.js'
 import type { GoalBreakdownRow, ResolvedRange, SiteId } from './types.js'
@@ -15,8 +16,10 @@ import type { GoalBreakdownRow, ResolvedRange, SiteId } from './types.js'
 import { firstKeptDay } from '../../jobs/retention.js'
 import { isBuiltInEventType } from '../core/eventTypes.js'
 import { isRolledUpGoal, MAX_FUNNEL_STEPS, MIN_FUNNEL_STEPS } from '../core/goals.js'
+import { addRevenue, parseEventRevenueKey, revenueSums } from '../core/revenue.js'
 import { createFilteredStore } from '../store/filteredStats.js'
 import { eventGoalTotals } from '../store/goalRollup.js'
+import { rolledUpRevenue } from '../store/revenueRollup.js'
 import { badQuery } from './errors.js'
 
 export interface ExploreDeps {
@@ -73,7 +76,7 @@ export function createExplore(deps: ExploreDeps) {
       let row = rows.get(name)
       if (!row) {
         order.push(name)
-        rows.set(name, (row = { conversionRate: 0, conversions: 0, key: name, visitors: 0 }))
+        rows.set(name, (row = { conversionRate: 0, conversions: 0, key: name, revenue: [], visitors: 0 }))
       }
       return row
     }
@@ -103,6 +106,43 @@ export function createExplore(deps: ExploreDeps) {
       .sort((x, y) => y.visitors - x.visitors || y.conversions - x.conversions || (x.key < y.key ? -1 : x.key > y.key ? 1 : 0))
   }
 
+  /**
+   * Revenue per currency over the range, and per goal name and currency (`withGoals`). As the
+   * goals' figures: with filters from the raw events; without, the total and event-name goals
+   * from the rollups (any range), other goals from the raw events of their covered days.
+   */
+  async function revenue(siteIds: readonly SiteId[], range: ResolvedRange, filters: readonly StatsFilter[], withGoals: boolean): Promise<{ byGoal: Map<string, RevenueSum[]>; total: RevenueSum[] }> {
+    const total = new Map<string, bigint>()
+    const byGoal = new Map<string, Map<string, bigint>>()
+    const addGoal = (name: string, currency: string, amount: string) => addRevenue(byGoal.get(name) ?? byGoal.set(name, new Map()).get(name)!, currency, amount)
+    const goalsOf = (keep: (goal: Goal) => boolean) => (withGoals ? siteIds.flatMap((id) => deps.goals(id).filter(keep).map((goal) => ({ goal, siteId: id }))) : [])
+    if (filters.length > 0) {
+      for (const row of await filtered.revenue(requestOf(siteIds, range, filters), goalsOf(() => true))) {
+        if (row.goal === null) addRevenue(total, row.currency, row.amount)
+        else addGoal(row.goal, row.currency, row.amount)
+      }
+    } else {
+      const rawGoals = goalsOf((goal) => !fromRollups(goal))
+      const rawFrom = firstRawDay(siteIds)
+      const rawRange = { from: rawFrom > range.from ? rawFrom : range.from, to: range.to }
+      const [rolled, raw] = await Promise.all([
+        rolledUpRevenue(payload, cfg, siteIds, range.from, range.to),
+        rawGoals.length > 0 && rawRange.from <= rawRange.to ? filtered.revenue(requestOf(siteIds, rawRange, []), rawGoals) : [],
+      ])
+      const rolledGoals = goalsOf(fromRollups)
+      for (const row of rolled) {
+        if (row.dimension === 'revenue') {
+          addRevenue(total, row.key, row.amount)
+          continue
+        }
+        const { currency, event } = parseEventRevenueKey(row.key)
+        for (const { goal, siteId } of rolledGoals) if (String(siteId) === row.siteId && goal.event === event) addGoal(goal.name, currency, row.amount)
+      }
+      for (const row of raw) if (row.goal !== null) addGoal(row.goal, row.currency, row.amount)
+    }
+    return { byGoal: new Map([...byGoal].map(([name, sums]) => [name, revenueSums(sums)])), total: revenueSums(total) }
+  }
+
   /** A saved funnel of a site, or steps given as goal names: the goals, checked. */
   function funnelGoals(siteId: SiteId, query: { funnel?: string; steps?: string[] }): { goals: Goal[]; name: null | string } {
     if ((query.funnel === undefined) === (query.steps === undefined)) throw badQuery('funnel: give a saved funnel\'s name (funnel=) or its steps (steps=goal1,goal2,…)')
@@ -124,7 +164,7 @@ export function createExplore(deps: ExploreDeps) {
     }
   }
 
-  return { checkRawCoverage, filtered, firstRawDay, funnelGoals, goalRows, requestOf }
+  return { checkRawCoverage, filtered, firstRawDay, funnelGoals, goalRows, requestOf, revenue }
 }
 
 export type Explore = ReturnType<typeof createExplore>

@@ -367,14 +367,16 @@ export function createStatsService(deps: StatsServiceDeps): StatsServiceInternal
       const dimensions = breakdowns.map((name) => BREAKDOWN_DIMENSIONS[name])
       const request = explore.requestOf(siteIds, range, filters)
       const imported = breakdowns.length && filters.length === 0 ? await importedOf(siteIds, range, withImports) : null
-      const [aggregated, top, kpis, propRows, propKeys] = await Promise.all([
+      const [aggregated, top, kpis, propRows, propKeys, revenue] = await Promise.all([
         aggregate(siteIds, range, withImports, filters),
         filters.length > 0 ? explore.filtered.topKeys(request, dimensions, limit) : store.topKeys(siteIds, range.from, range.to, dimensions, limit, imported?.siteIds ?? []),
         kpiRanges ? kpisOf(siteIds, range, kpiRanges, withImports) : undefined,
         Promise.all(props.map((prop) => explore.filtered.propValues(request, prop, limit))),
         query.propKeys ? explore.filtered.propKeys(request, limit) : undefined,
+        explore.revenue(siteIds, range, filters, query.goals === true),
       ])
-      const goals = query.goals ? await explore.goalRows(siteIds, range, filters, aggregated.total.visitors) : undefined
+      const goalRows = query.goals ? await explore.goalRows(siteIds, range, filters, aggregated.total.visitors) : undefined
+      const goals = goalRows?.map((row) => ({ ...row, revenue: revenue.byGoal.get(row.key) ?? [] }))
       const byDimension = new Map<string, BreakdownRow[]>()
       for (const { dimension, ...row } of top) {
         const rows = byDimension.get(dimension) ?? byDimension.set(dimension, []).get(dimension)!
@@ -400,7 +402,7 @@ export function createStatsService(deps: StatsServiceDeps): StatsServiceInternal
           totals: totalsOf(aggregated.bySite.get(String(site.id)) ?? zeroCounters()),
         })),
         timeZone,
-        totals: totalsOf(aggregated.total),
+        totals: { ...totalsOf(aggregated.total), revenue: revenue.total },
       }
     })
   }
@@ -422,19 +424,46 @@ export function createStatsService(deps: StatsServiceDeps): StatsServiceInternal
       checkHourly(previous, zones)
     }
     const siteIds = idsOf(chosen)
-    checkFiltered(filters, siteIds, range, previous)
+    checkFiltered(filters, siteIds, range)
+    // Under filters the previous period may begin before the raw events: the current period is
+    // still answered (a filtered "Last 30 days" view), without the comparison.
+    const firstRaw = filters.length > 0 ? explore.firstRawDay(siteIds) : null
+    const previousUnavailable =
+      firstRaw !== null && previous.from < firstRaw
+        ? `the previous period (${previous.from} to ${previous.to}) begins before ${firstRaw}, the first day filters can cover (they read raw events)`
+        : undefined
     const withImports = query.imports !== false
     const key = { filters, from: range.from, imports: withImports ? await importedKey(siteIds, [range, previous]) : false, interval, name: range.name, previous: [previous.from, previous.to], timeZone, to: range.to }
     const maybeCached = interval === 'hour' ? (compute: () => Promise<CompareResult>) => compute() : (compute: () => Promise<CompareResult>) => cached('compare', key, siteIds, compute)
     return maybeCached(async () => {
-      const [current, before] = await Promise.all([aggregate(siteIds, range, withImports, filters), aggregate(siteIds, previous, withImports, filters)])
       const seriesOf = (aggregated: Aggregated, of: ResolvedRange) =>
         interval === 'hour' ? hourlySeries(siteIds, of, timeZone) : Promise.resolve(buildSeries(aggregated.byDay, of.from, of.to, interval as DayInterval))
+      if (previousUnavailable) {
+        const current = await aggregate(siteIds, range, withImports, filters)
+        const totals = totalsOf(current.total)
+        return {
+          filters,
+          imported: current.imported,
+          interval,
+          previousAvailable: false,
+          previousImported: null,
+          previousRange: previous,
+          previousUnavailable,
+          range,
+          series: (await seriesOf(current, range)).map((point) => ({ current: point, previous: null })),
+          siteTimeZones: zones,
+          sites: chosen,
+          timeZone,
+          totals: Object.fromEntries(Object.entries(totals).map(([name, value]) => [name, { change: null, current: value, previous: null, relativeChange: null }])) as CompareResult['totals'],
+        }
+      }
+      const [current, before] = await Promise.all([aggregate(siteIds, range, withImports, filters), aggregate(siteIds, previous, withImports, filters)])
       const series = alignSeries(await seriesOf(current, range), await seriesOf(before, previous), interval)
       return {
         filters,
         imported: current.imported,
         interval,
+        previousAvailable: true,
         previousImported: before.imported,
         previousRange: previous,
         range,

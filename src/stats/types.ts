@@ -12,6 +12,7 @@ import type { PayloadRequest } from 'payload'
 import type { StatsDimension } from '../core/dimensions.js'
 import type { StatsFilter } from '../core/filters.js'
 import type { Kpis } from '../core/kpis.js'
+import type { RevenueSum } from '../core/revenue.js'
 
 /** Named date ranges; `custom` needs `from` and `to`. Month/year are "to date". */
 export const NAMED_RANGES = ['today', '7d', '30d', 'month', 'year', 'custom'] as const
@@ -205,6 +206,8 @@ export interface GoalBreakdownRow {
   conversions: number
   /** The goal's name. */
   key: string
+  /** Revenue of its converting events, per currency (by currency code; empty without any). */
+  revenue: RevenueSum[]
   /**
    * Set when the goal is read from raw events and the range begins before them: the first day
    * its figures cover. Event-name goals without a property come from the daily rollups and
@@ -234,8 +237,8 @@ export interface StatsResult {
   siteTimeZones: SiteTimeZone[]
   /** The zone the range was read in: the sites' zone, or with several zones the one whose "today" is latest. */
   timeZone: string
-  /** Across all the sites of the request. */
-  totals: StatsTotals
+  /** Across all the sites of the request; `revenue` per currency (by currency code; empty without any). */
+  totals: StatsTotals & { revenue: RevenueSum[] }
 }
 
 export interface TotalChange {
@@ -252,21 +255,37 @@ export interface CompareQuery extends StatsQuery {
   compareTo?: string
 }
 
+/** A total whose previous period could not be read (`CompareResult.previousAvailable` false): no change. */
+export interface UnavailableChange {
+  change: null
+  current: number
+  previous: null
+  relativeChange: null
+}
+
 export interface CompareResult {
   /** The current range's imported days, or null. */
   imported: ImportedDays | null
   filters: StatsFilter[]
   interval: Interval
+  /**
+   * False when the previous period cannot be answered — under filters (raw events) it begins
+   * before the first day raw events cover: the current period is answered, `previous` is null
+   * in `series` and `totals`, and `previousUnavailable` says why.
+   */
+  previousAvailable: boolean
+  /** Why the previous period is not available (with `previousAvailable` false). */
+  previousUnavailable?: string
   /** The previous range's imported days, or null. */
   previousImported: ImportedDays | null
   previousRange: ResolvedRange
   range: ResolvedRange
-  /** Aligned position by position (day 1 with day 1, …). */
-  series: Array<{ current: SeriesPoint; previous: SeriesPoint }>
+  /** Aligned position by position (day 1 with day 1, …); `previous` null when not available. */
+  series: Array<{ current: SeriesPoint; previous: null | SeriesPoint }>
   sites: StatsSite[]
   siteTimeZones: SiteTimeZone[]
   timeZone: string
-  totals: Record<StatsTotalName, TotalChange>
+  totals: Record<StatsTotalName, TotalChange | UnavailableChange>
 }
 
 export interface RealtimeResult {

@@ -167,7 +167,7 @@ function filteredCtes(events: CollectionTable, request: FilteredRequest, withPro
       SELECT x.${e.id('site')}::text AS ${a('site')}, (x.${e.id('timestamp')} AT TIME ZONE ${zone})::date AS ${a('day')},
         x.${e.id('type')} COLLATE "C" AS ${a('type')}, ${sql.join(texts, sql`, `)},
         NULLIF(${col('visitorHash')}, '') AS ${a('visitor')}, NULLIF(${col('sessionId')}, '') AS ${a('session')},
-        ${col('value')} AS ${a('value')}, ${withProps ? col('props') : sql`NULL::jsonb`} AS ${a('props')}, ${col('timestamp')} AS ${a('ts')}, ${col('eventId')} AS ${a('eid')}
+        ${col('value')} AS ${a('value')}, ${col('revenueAmount')} AS ${a('rev_amount')}, NULLIF(${col('revenueCurrency')}, '') AS ${a('rev_currency')}, ${withProps ? col('props') : sql`NULL::jsonb`} AS ${a('props')}, ${col('timestamp')} AS ${a('ts')}, ${col('eventId')} AS ${a('eid')}
       FROM ${e.ref} x${oneZone ? sql`` : sql` JOIN z ON x.${e.id('site')}::text = z.${a('site')}`}
       WHERE x.${e.id('site')} IN (${sql.join(request.sites.map((site) => sql`${String(site.id)}`), sql`, `)})
         AND x.${e.id('timestamp')} >= ${bounds.start}::timestamptz AND x.${e.id('timestamp')} < ${bounds.end}::timestamptz
@@ -218,6 +218,11 @@ export interface FilteredStore {
   topKeys(request: FilteredRequest, dimensions: StatsDimension[], limit: number): Promise<TopKeyRow[]>
   /** Per goal of the sites (by name, summed over sites): conversions and converting visitors among the matching events. */
   goals(request: FilteredRequest): Promise<GoalRow[]>
+  /**
+   * Revenue of the matching events per currency (`goal` null), and per goal of the sites and
+   * currency (`goals`: those goals only; none: no per-goal rows). Exact decimal text.
+   */
+  revenue(request: FilteredRequest, goals?: ReadonlyArray<{ goal: Goal; siteId: number | string }>): Promise<Array<{ amount: string; currency: string; goal: null | string }>>
   /** A property's values among matching events (custom events and pageviews), ranked by visitors then events. */
   propValues(request: FilteredRequest, key: string, limit: number): Promise<TopKeyRow[]>
   /** The property keys most used by matching events: events carrying each, most first. */
@@ -267,6 +272,23 @@ export function createFilteredStore(payload: Payload, cfg: SanitizedAnalyticsCon
         goals.some(({ goal }) => goal.prop !== undefined),
       )
       return rows.map((row) => ({ conversions: Number(row.conversions), name: row.name, visitors: Number(row.visitors) }))
+    },
+
+    async revenue(request, goals = []) {
+      const withRevenue = sql`e.${a('rev_currency')} IS NOT NULL AND e.${a('rev_amount')} IS NOT NULL`
+      const branches = [
+        sql`SELECT NULL::text AS ${a('goal')}, e.${a('rev_currency')} AS ${a('currency')}, sum(e.${a('rev_amount')}) AS ${a('amount')} FROM me e WHERE ${withRevenue} GROUP BY 2`,
+        ...goals.map(
+          ({ goal, siteId }) =>
+            sql`SELECT ${goal.name}::text, e.${a('rev_currency')}, sum(e.${a('rev_amount')}) FROM me e WHERE ${withRevenue} AND e.${a('site')} = ${String(siteId)} AND ${goalPredicate(goal)} GROUP BY 2`,
+        ),
+      ]
+      const rows = await run<{ amount: string; currency: string; goal: null | string }>(
+        request,
+        sql`SELECT ${a('goal')}, ${a('currency')}, sum(${a('amount')})::text AS ${a('amount')} FROM (${sql.join(branches, sql` UNION ALL `)}) g GROUP BY 1, 2`,
+        goals.some(({ goal }) => goal.prop !== undefined),
+      )
+      return rows.map((row) => ({ amount: String(row.amount), currency: String(row.currency), goal: row.goal }))
     },
 
     async propKeys(request, limit) {

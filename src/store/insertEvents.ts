@@ -46,6 +46,15 @@ function idCheck(sqlType: string): (id: unknown) => boolean {
   return (id) => (typeof id === 'number' || typeof id === 'string') && fits(String(id))
 }
 
+/** An amount Postgres reads as `numeric` (what `revenueSchema` produces). */
+const DECIMAL_AMOUNT = /^-?\d{1,15}(\.\d{1,8})?$/
+
+/** Amount and currency, both or neither: an amount without its currency means nothing. */
+function storedRevenue(revenue: AnalyticsEvent['revenue']): [null | string, null | string] {
+  const currency = storedText(revenue?.currency)
+  return revenue && typeof revenue.amount === 'string' && DECIMAL_AMOUNT.test(revenue.amount) && currency ? [revenue.amount, currency] : [null, null]
+}
+
 /** The collection's fields the INSERT writes, in the order of its column list. */
 const FIELDS = [
   'eventId',
@@ -70,6 +79,8 @@ const FIELDS = [
   'sessionId',
   'value',
   'props',
+  'revenueAmount',
+  'revenueCurrency',
 ] as const
 
 type Field = (typeof FIELDS)[number]
@@ -120,7 +131,7 @@ function storedRow(event: AnalyticsEvent, siteFits: (id: unknown) => boolean, te
   const eventId = storedText(event.eventId)
   const type = storedText(event.type)
   if (!timestamp || !eventId || !type || !siteFits(event.siteId)) return null
-  const { props, value } = event
+  const { props, revenue, value } = event
   // In the order of FIELDS.
   return [
     eventId,
@@ -145,6 +156,7 @@ function storedRow(event: AnalyticsEvent, siteFits: (id: unknown) => boolean, te
     storedText(event.sessionId),
     typeof value === 'number' && Number.isFinite(value) ? String(value) : null,
     props && typeof props === 'object' && !Array.isArray(props) ? JSON.stringify(props) : null,
+    ...storedRevenue(revenue),
   ]
 }
 

@@ -1,7 +1,7 @@
 import type { Payload } from 'payload'
 
 import type { SiteDay, TimeZoneOf } from '../core/dailyStats.js'
-import type { StatsMetric } from '../core/dimensions.js'
+import type { RollupMetric } from '../core/dimensions.js'
 import type { SanitizedAnalyticsConfig } from '../types.js'
 import type { CollectionTable, SqlName, SqlQuery, StoreOptions } from './db.js'
 import type { SiteMonth } from './recomputeMonthlyStats.js'
@@ -20,7 +20,7 @@ import {
   siteDayKey,
   SUMMED_EVENT_TYPES,
 } from '../core/dailyStats.js'
-import { STATS_METRICS } from '../core/dimensions.js'
+import { ROLLUP_METRICS } from '../core/dimensions.js'
 import { monthOf } from '../core/months.js'
 import { collectionTable, drizzleOf, sql, timed } from './db.js'
 import { statsUpsertColumns } from './statsUpsert.js'
@@ -175,14 +175,14 @@ export async function recomputeDailyStats(
   return result
 }
 
-/** One branch of the rows CTE: every metric in `STATS_METRICS` order, 0 where not given. */
+/** One branch of the rows CTE: every metric in `ROLLUP_METRICS` order, 0 where not given. */
 function rowsBranch(
   dimension: SqlName,
   key: SqlName,
-  metrics: Partial<Record<StatsMetric, SqlQuery>>,
+  metrics: Partial<Record<RollupMetric, SqlQuery>>,
   rest: SqlQuery,
 ): SqlQuery {
-  const values = STATS_METRICS.map((metric) => sql`(${metrics[metric] ?? sql`0`})::numeric`)
+  const values = ROLLUP_METRICS.map((metric) => sql`(${metrics[metric] ?? sql`0`})::numeric`)
   return sql`SELECT ${dimension}::text, ${key}::text, ${sql.join(values, sql`, `)} ${rest}`
 }
 
@@ -209,6 +209,7 @@ export function recomputeQuery(args: {
       NULLIF(${col('visitorHash')}, '') COLLATE "C" AS ${a('visitor')},
       NULLIF(${col('sessionId')}, '') COLLATE "C" AS ${a('session')},
       ${col('value')} AS ${a('value')},
+      ${col('revenueAmount')} AS ${a('rev_amount')}, NULLIF(${col('revenueCurrency')}, '') COLLATE "C" AS ${a('rev_currency')},
       ${col('timestamp')} AS ${a('ts')},
       ${col('eventId')} COLLATE "C" AS ${a('eid')}
       ${tenancy ? sql`, ${col('tenant')}::${stats.idType('tenant')} AS ${a('tenant')}` : sql``}
@@ -365,8 +366,22 @@ export function recomputeQuery(args: {
     )}) GROUP BY ${a('type')}`,
   )
 
+  // Revenue per currency, and per custom event and currency (key `EUR:Purchase`: `eventRevenueKey`).
+  const withRevenue = sql`FROM ev WHERE ${a('rev_currency')} IS NOT NULL AND ${a('rev_amount')} IS NOT NULL`
+  const revenueMetrics = { events: sql`count(*)`, revenue: sql`sum(${a('rev_amount')})`, visitors: sql`count(DISTINCT ${a('visitor')})` }
+  const revenue = rowsBranch(sql`${'revenue'}`, a('rev_currency'), revenueMetrics, sql`${withRevenue} GROUP BY ${a('rev_currency')}`)
+  const eventRevenue = rowsBranch(
+    sql`${'eventRevenue'}`,
+    sql`${a('rev_currency')} || ${':'} || ${a('type')}`,
+    revenueMetrics,
+    sql`${withRevenue} AND ${a('type')} NOT IN (${sql.join(
+      NON_CUSTOM_EVENT_TYPES.map((type) => sql`${type}`),
+      sql`, `,
+    )}) GROUP BY ${a('rev_currency')}, ${a('type')}`,
+  )
+
   const { changed, insertColumns, updates } = statsUpsertColumns(stats, 'date', tenancy)
-  const metricNames = STATS_METRICS.map((metric) => sql`r.${a(metric)}`)
+  const metricNames = ROLLUP_METRICS.map((metric) => sql`r.${a(metric)}`)
   const tenant = sql`(SELECT ${a('tenant')} FROM ev ORDER BY ${a('ts')} DESC, ${a('eid')} COLLATE "C" DESC LIMIT 1)`
   // The row's date is the local day's label (its UTC midnight), whatever the zone: months and
   // ranges of local days are then plain comparisons of labels.
@@ -404,7 +419,7 @@ export function recomputeQuery(args: {
       SELECT ${a('visitor')} FROM sess WHERE ${a('visitor')} IS NOT NULL GROUP BY ${a('visitor')} HAVING count(*) > 1
     ),
     r (${a('dimension')}, ${a('key')}, ${sql.join(
-      STATS_METRICS.map((metric) => a(metric)),
+      ROLLUP_METRICS.map((metric) => a(metric)),
       sql`, `,
     )}) AS (
       ${totals}
@@ -412,6 +427,8 @@ export function recomputeQuery(args: {
       UNION ALL ${pages}
       UNION ALL ${exitPages}
       UNION ALL ${customEvents}
+      UNION ALL ${revenue}
+      UNION ALL ${eventRevenue}
     ),
     up AS (
       INSERT INTO ${stats.ref} AS o (${insertColumns})

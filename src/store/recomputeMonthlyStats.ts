@@ -11,7 +11,7 @@ import type { Payload } from 'payload'
 import type { SanitizedAnalyticsConfig } from '../types.js'
 import type { CollectionTable, Drizzle, SqlQuery } from './db.js'
 
-import { STATS_METRICS } from '../core/dimensions.js'
+import { ROLLUP_METRICS } from '../core/dimensions.js'
 import { monthOf, nextMonth } from '../core/months.js'
 import { collectionTable, drizzleOf, sql } from './db.js'
 import { statsUpsertColumns } from './statsUpsert.js'
@@ -81,14 +81,14 @@ export function recomputeMonthQuery(tables: RollupTables, pair: SiteMonth): SqlQ
   const { changed, insertColumns, updates } = statsUpsertColumns(m, 'month', tenancy)
   // The site's tenant as its latest day of the month has it.
   const tenant = () => sql`(SELECT ${d.id('tenant')} FROM ${d.ref} WHERE ${inMonth} ORDER BY ${d.id('date')} DESC LIMIT 1)`
-  const metrics = (prefix: SqlQuery) => sql.join(STATS_METRICS.map((metric) => sql`${prefix}${a(metric)}`), sql`, `)
+  const metrics = (prefix: SqlQuery) => sql.join(ROLLUP_METRICS.map((metric) => sql`${prefix}${a(metric)}`), sql`, `)
   const tenantOf = (prefix: SqlQuery) => (tenancy ? sql`, ${prefix}${a('tenant')}` : sql``)
 
   return sql`
     WITH r AS (
       SELECT ${d.id('dimension')}::text AS ${a('dimension')}, COALESCE(${d.id('key')}, '') COLLATE "C" AS ${a('key')},
         ${sql.join(
-          STATS_METRICS.map((metric) => sql`sum(${d.id(metric)}) AS ${a(metric)}`),
+          ROLLUP_METRICS.map((metric) => sql`sum(${d.id(metric)}) AS ${a(metric)}`),
           sql`, `,
         )}${tenancy ? sql`, ${tenant()} AS ${a('tenant')}` : sql``}
       FROM ${d.ref} WHERE ${inMonth}
@@ -97,7 +97,7 @@ export function recomputeMonthQuery(tables: RollupTables, pair: SiteMonth): SqlQ
     x AS (
       SELECT ${m.id('id')} AS ${a('id')}, ${m.id('dimension')}::text AS ${a('dimension')}, ${m.id('key')} COLLATE "C" AS ${a('key')},
         ${sql.join(
-          STATS_METRICS.map((metric) => sql`${m.id(metric)} AS ${a(metric)}`),
+          ROLLUP_METRICS.map((metric) => sql`${m.id(metric)} AS ${a(metric)}`),
           sql`, `,
         )}${tenancy ? sql`, ${m.id('tenant')} AS ${a('tenant')}` : sql``}
       FROM ${m.ref} WHERE ${m.id('site')} = ${siteId} AND ${m.id('month')} = ${start}

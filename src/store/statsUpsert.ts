@@ -1,6 +1,6 @@
 import type { CollectionTable, SqlQuery } from './db.js'
 
-import { STATS_METRICS } from '../core/dimensions.js'
+import { ROLLUP_METRICS } from '../core/dimensions.js'
 import { sql } from './db.js'
 
 /**
@@ -10,7 +10,7 @@ import { sql } from './db.js'
  * Used as `INSERT INTO … AS o (insertColumns) … ON CONFLICT … DO UPDATE SET updates WHERE changed`.
  */
 export function statsUpsertColumns(table: CollectionTable, periodField: 'date' | 'month', tenancy: boolean): { changed: SqlQuery; insertColumns: SqlQuery; updates: SqlQuery } {
-  const metricColumns = STATS_METRICS.map((metric) => table.id(metric))
+  const metricColumns = ROLLUP_METRICS.map((metric) => table.id(metric))
   const tenantColumns = tenancy ? [table.id('tenant')] : []
   const updatedColumns = [...tenantColumns, ...metricColumns]
   const list = (prefix: SqlQuery) => sql.join(updatedColumns.map((column) => sql`${prefix}${column}`), sql`, `)

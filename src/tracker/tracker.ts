@@ -41,7 +41,10 @@
  * Page API (`window.analytics`):
  *   - `track(name, props?, value?)`  a custom event: `pageview`, `lead.created`,
  *     `form.submit`, `automation.run`, `ai.usage`, `export.completed` or a custom name;
- *     `props` a flat object of at most 30 primitive values; `value` a number (e.g. AI tokens).
+ *     `props` a flat object of at most 30 primitive values; `value` a number (e.g. AI tokens)
+ *     or `{ revenue: { amount, currency } }` — an amount with its ISO-4217 currency
+ *     (`analytics.track('Purchase', { plan: 'pro' }, { revenue: { amount: 29.9, currency: 'EUR' } })`).
+ *     Passed to the server as given, in `v`: it costs the script no bytes.
  *   - `optOut()` / `optIn()`  the visitor-side opt-out, kept on the visitor's device as
  *     `localStorage.analytics_ignore = 'true'` (the only storage this script touches; it is
  *     a flag, never an identifier). While it is set, nothing is sent.
@@ -62,7 +65,8 @@
  *   r  string, ≤ 2048, opt.   `document.referrer` (truncated); omitted when empty
  *   w  integer 0..100000, opt. `window.innerWidth` (a screen-class hint)
  *   p  object, opt.           custom props as given: ≤ 30 keys of string/number/boolean/null
- *   v  number, opt.           numeric value
+ *   v  number | object, opt.  numeric value, or `{ revenue: { amount, currency } }` (amount a
+ *                             number or decimal text within ±10^11, currency three upper-case letters)
  *   d  integer 0..100         engagement only: the deepest scroll position, percent
  *   e  integer ms < 1 day     engagement only: engaged milliseconds since the last engagement
  *   h  1, opt.                hash routing: the URL's fragment is part of the path
@@ -76,11 +80,13 @@ declare const FULL: boolean
 
 type Props = Record<string, boolean | null | number | string>
 type Call = ArrayLike<unknown>
+/** `track`'s third argument: a value, or revenue (sent as given in `v`). */
+type Value = number | { revenue: { amount: number | string; currency: string } }
 interface Api {
   optIn?: () => void
   optOut?: () => void
   q?: Call[]
-  track?: (name: string, props?: Props, value?: number) => void
+  track?: (name: string, props?: Props, value?: Value) => void
 }
 
 /** The file extensions `data-downloads` counts when it lists none (Plausible's list). */
@@ -119,7 +125,7 @@ if (!A.optOut) {
       })
       .catch(() => tries < 2 && setTimeout(post, 2e3 << tries, api, body, tries + 1))
 
-  const send = (t: string, p?: Props, v?: number, u = l.href, depth?: number, ms?: number) => {
+  const send = (t: string, p?: Props, v?: Value, u = l.href, depth?: number, ms?: number) => {
     try {
       let off
       try {
@@ -244,7 +250,7 @@ if (!A.optOut) {
         true,
       )
     }
-    for (const c of A.q || []) send(c[0] as string, c[1] as Props, c[2] as number)
+    for (const c of A.q || []) send(c[0] as string, c[1] as Props, c[2] as Value)
   } catch {
     // never throw into the host page
   }

@@ -143,6 +143,10 @@ beforeAll(async () => {
     await visit(shop, visitor, visitor % 3 === 0 ? ['/', '/pricing', '/signup'] : visitor % 3 === 1 ? ['/blog/launch'] : ['/', '/docs'], visitor % 4 === 0)
   }
   for (let visitor = 100; visitor < 105; visitor++) await visit(globex, visitor, ['/', '/about'], false)
+  // Purchases with revenue in two currencies (server events): the Revenue card and the goal's column.
+  for (const revenue of [{ amount: 49.5, currency: 'EUR' }, { amount: '20.25', currency: 'EUR' }, { amount: 12, currency: 'USD' }]) {
+    await app.payload.analytics!.track({ revenue, siteId: shop.id, type: 'Purchase' })
+  }
   await app.payload.analytics!.aggregateNow()
   // The shop's goals and a saved funnel (the funnel chart of its view): the today's visitors
   // above go / → /pricing → /signup for one in three.
@@ -152,6 +156,7 @@ beforeAll(async () => {
       funnels: [{ name: 'Signup', steps: ['Home', 'Pricing', 'Signed up'] }],
       goals: [
         { event: 'lead.created', name: 'Lead' },
+        { event: 'Purchase', name: 'Purchase' },
         { name: 'Home', page: '/' },
         { name: 'Pricing', page: '/pricing' },
         { name: 'Signed up', page: '/signup' },
@@ -434,6 +439,16 @@ describe('Explore: filters and funnels', () => {
     const { body: goals } = await api<StatsResult>(`/stats?range=30d&siteId=${shop.id}&breakdown=goals`, tokens.admin)
     const goalRows = page.locator('[data-testid="analytics-goals"] tbody tr')
     expect(await goalRows.evaluateAll((rows) => rows.map((row) => row.getAttribute('data-key')))).toEqual(goals.breakdowns.goals!.map((row) => row.key))
+    // Revenue: the card and the goal's column show the API's exact sums per currency.
+    expect(goals.totals.revenue).toEqual([
+      { amount: '69.75', currency: 'EUR' },
+      { amount: '12', currency: 'USD' },
+    ])
+    const card = page.locator('[data-testid="analytics-revenue"] .pa-kpi-value')
+    expect(JSON.parse((await card.getAttribute('data-value'))!)).toEqual(goals.totals.revenue)
+    expect(await card.textContent()).toBe('€69.75 · $12.00')
+    const purchase = page.locator('[data-testid="analytics-goals"] tr[data-key="Purchase"] [data-field="revenue"]')
+    expect(JSON.parse((await purchase.getAttribute('data-value'))!)).toEqual(goals.breakdowns.goals!.find((row) => row.key === 'Purchase')!.revenue)
     await shot(page, 'analytics-funnel.png')
     await context.close()
   })

@@ -104,7 +104,7 @@ describe('POST /api/event', () => {
     })
     expect(answer.status).toBe(202)
     const [event] = await lastEvents(1)
-    expect(event).toMatchObject({ path: '/#/pricing', props: { plan: 'pro', revenue_currency: 'EUR', seats: 3 }, type: 'Signup', value: 19.9 })
+    expect(event).toMatchObject({ path: '/#/pricing', props: { plan: 'pro', seats: 3 }, revenue: { amount: '19.9', currency: 'EUR' }, type: 'Signup', value: null })
   })
 
   test('an engagement event (sd, e) becomes our engagement: depth and engaged seconds', async () => {

@@ -334,10 +334,10 @@ describe('GET /api/analytics/compare', () => {
       if (previous[name] === 0) expect(change.relativeChange, name).toBeNull()
       else expect(change.relativeChange!, name).toBeCloseTo((current[name] - previous[name]) / previous[name], 9)
     }
-    expect(body.series.map((pair) => [pair.current.date, pair.previous.date])).toEqual(
+    expect(body.series.map((pair) => [pair.current.date, pair.previous!.date])).toEqual(
       days(from, to).map((day) => [day, addDays(day, -3)]),
     )
-    for (const pair of body.series) expect(pair.previous.pageviews).toBe(expectedTotals([shop.id], pair.previous.date, pair.previous.date).pageviews)
+    for (const pair of body.series) expect(pair.previous!.pageviews).toBe(expectedTotals([shop.id], pair.previous!.date, pair.previous!.date).pageviews)
   })
 
   test('an explicit comparison range, also before any event (zero-filled, relative change null)', async () => {
@@ -351,7 +351,7 @@ describe('GET /api/analytics/compare', () => {
     expect(body.previousRange).toEqual({ from: compareFrom, name: 'custom', to: compareTo })
     expect(body.totals.pageviews).toMatchObject({ previous: 0, relativeChange: null })
     expect(body.totals.pageviews.current).toBe(expectedTotals([globex.id], from, today()).pageviews)
-    expect(body.series.every((pair) => pair.previous.pageviews === 0)).toBe(true)
+    expect(body.series.every((pair) => pair.previous!.pageviews === 0)).toBe(true)
     const bad = await get(`/analytics/compare?siteId=${globex.id}&compareFrom=${compareTo}&compareTo=${compareFrom}`, adminToken)
     expect(bad.status).toBe(400)
     expect(bad.body.error).toMatch(/compareFrom .* is after compareTo/)

@@ -69,6 +69,12 @@ describe('KPI values and changes', () => {
     expect(describeChange(visitors, total(40, 0))).toMatchObject({ text: '↓ 100%', tone: 'bad' })
   })
 
+  test('a previous period that could not be read (filters past raw events) reads "—", never a change', () => {
+    const unavailable = { change: null, current: 12, previous: null, relativeChange: null }
+    expect(describeChange(kpi('visitors'), unavailable)).toEqual({ label: 'the previous period is not available', text: '—', tone: 'neutral' })
+    expect(describeChange(kpi('bounceRate'), { ...unavailable, current: 0.4 }, unavailable)).toMatchObject({ text: '—' })
+  })
+
   test('a previous period without data reads "new" on every KPI, never a rise against a ratio that was not measured', () => {
     // The previous period had no visits: its bounce rate, views per visit, durations and
     // conversion rate are the API's 0 over nothing, not values to compare with.

@@ -34,9 +34,10 @@ describe('parsePlausibleEvent', () => {
     expect(parsePlausibleEvent(JSON.stringify({ d: 'example.com', n: 'engagement', u: 'https://example.com/' }))).toMatchObject({ errors: { e: expect.any(Array), sd: expect.any(Array) }, ok: false })
   })
 
-  test('revenue: the amount as the value, the currency as a prop; hash mode; interactive false', () => {
-    const parsed = parsePlausibleEvent(JSON.stringify({ $: '{"amount":"12.5","currency":"EUR"}', d: 'example.com', h: 1, i: false, n: 'Purchase', u: 'https://example.com/#/cart' }))
-    expect(parsed).toMatchObject({ event: { body: { h: 1, p: { revenue_currency: 'EUR' }, v: 12.5 }, interactive: false }, ok: true })
+  test('revenue: an exact amount with its currency; hash mode; interactive false', () => {
+    const parsed = parsePlausibleEvent(JSON.stringify({ $: '{"amount":"12.50","currency":"EUR"}', d: 'example.com', h: 1, i: false, n: 'Purchase', u: 'https://example.com/#/cart' }))
+    expect(parsed).toMatchObject({ event: { body: { h: 1, v: { revenue: { amount: '12.5', currency: 'EUR' } } }, interactive: false }, ok: true })
+    expect(parsed.ok && parsed.event.body.p).toBeUndefined()
     expect(parsePlausibleEvent(JSON.stringify({ $: { amount: 'x', currency: 'euro' }, d: 'e.com', n: 'P', u: 'https://e.com/' }))).toMatchObject({ errors: { revenue: [expect.stringMatching(/amount/), expect.stringMatching(/currency/)] }, ok: false })
   })
 
