@@ -34,23 +34,11 @@ export type ParsePlausibleEventResult = { errors: PlausibleErrors; ok: false; st
 /** Our field name → Plausible's, for error messages. */
 const PLAUSIBLE_NAMES: Record<string, string> = { d: 'sd', e: 'e', h: 'hashMode', p: 'props', r: 'referrer', t: 'name', u: 'url', v: 'revenue', w: 'screen_width' }
 
-// Each field's names, short first, as module constants: this runs for every event.
-const NAME = ['n', 'name']
-const URL_FIELD = ['u', 'url']
-const DOMAIN = ['d', 'domain']
-const REFERRER = ['r', 'referrer']
-const WIDTH = ['w', 'screen_width']
-const PROPS = ['p', 'props', 'm', 'meta']
-const REVENUE = ['$', 'revenue']
-const HASH_MODE = ['h', 'hashMode']
-const INTERACTIVE = ['i', 'interactive']
 
 const isPlainObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value)
 
-const first = (data: Record<string, unknown>, names: readonly string[]): unknown => {
-  for (const name of names) if (data[name] !== undefined) return data[name]
-  return undefined
-}
+/** A field sent under its short name, else its long one (Plausible's trackers send either); plain property reads, as this runs for every event. */
+const either = (short: unknown, long: unknown): unknown => (short !== undefined ? short : long)
 
 const add = (errors: PlausibleErrors, field: string, message: string) => (errors[field] ??= []).push(message)
 
@@ -108,18 +96,18 @@ export function parsePlausibleEvent(raw: string): ParsePlausibleEventResult {
 
   const errors: PlausibleErrors = {}
 
-  const name = first(data, NAME)
-  const url = first(data, URL_FIELD)
+  const name = either(data.n, data.name)
+  const url = either(data.u, data.url)
   if (name === undefined || name === '') add(errors, 'name', "can't be blank")
   if (url === undefined || url === '') add(errors, 'url', "can't be blank")
 
-  const props = objectOrJson(first(data, PROPS))
+  const props = objectOrJson(either(either(data.p, data.props), either(data.m, data.meta)))
   if (props === 'invalid') add(errors, 'props', 'must be an object or its JSON text')
-  const revenue = objectOrJson(first(data, REVENUE))
+  const revenue = objectOrJson(either(data.$, data.revenue))
   if (revenue === 'invalid') add(errors, 'revenue', 'must be an object {"amount", "currency"} or its JSON text')
 
   let domains: string[] = []
-  const domain = first(data, DOMAIN)
+  const domain = either(data.d, data.domain)
   if (domain !== undefined && typeof domain !== 'string') add(errors, 'domain', 'must be a string')
   else if (typeof domain === 'string' && domain.trim() !== '') {
     domains = domainList(domain)
@@ -133,11 +121,11 @@ export function parsePlausibleEvent(raw: string): ParsePlausibleEventResult {
   if (hasKeys(errors)) return fail(errors)
 
   const body: Record<string, unknown> = { t: name, u: url }
-  const referrer = first(data, REFERRER)
+  const referrer = either(data.r, data.referrer)
   if (referrer !== undefined && referrer !== null && referrer !== '') body.r = referrer
-  const width = first(data, WIDTH)
+  const width = either(data.w, data.screen_width)
   if (width !== undefined && width !== null) body.w = width
-  const hash = first(data, HASH_MODE)
+  const hash = either(data.h, data.hashMode)
   if (hash === 1 || hash === true || hash === '1') body.h = 1
 
   let kept = props && props !== 'invalid' ? scalarProps(props) : undefined
@@ -171,5 +159,5 @@ export function parsePlausibleEvent(raw: string): ParsePlausibleEventResult {
     }
     return fail(errors)
   }
-  return { event: { body: result.data, domains, interactive: first(data, INTERACTIVE) !== false }, ok: true }
+  return { event: { body: result.data, domains, interactive: either(data.i, data.interactive) !== false }, ok: true }
 }
