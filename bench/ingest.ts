@@ -45,7 +45,8 @@
  *   BENCH_RATE=N           send N req/s instead of as many as possible, to compare the CPU
  *                          each subject spends per request (details.*.cpuUsPerRequest)
  *
- * Each round measures every subject once, back to back, the order rotated from round to round.
+ * Each round measures every subject once, back to back, the order rotated from round to round
+ * (a server's two routes together, swapping places each round).
  * Figures are the medians over the rounds; a ratio is the median of the rounds' ratios (each
  * taken side by side, so a busy moment on this shared machine weighs on both terms alike).
  *
@@ -640,9 +641,16 @@ async function main() {
     }
 
     const runs = new Map<SubjectName, RunDetail[]>(subjects.map((subject) => [subject.name, []]))
+    // A server's routes (track and event: one process) form one group, so they always run back to back.
+    const byServer = new Map<number, Subject[]>()
+    for (const subject of subjects) byServer.set(subject.pid, [...(byServer.get(subject.pid) ?? []), subject])
+    const groups = [...byServer.values()]
     for (let round = 1; round <= ROUNDS; round++) {
-      // Subjects in turn, the order rotated each round: no subject always runs first (cold) or last.
-      const order = subjects.map((_, index) => subjects[(index + round - 1) % subjects.length]!)
+      // Groups in turn, the order rotated each round: no subject always runs first (cold) or last;
+      // within a group, the routes swap places each round.
+      const order = groups
+        .map((_, index) => groups[(index + round - 1) % groups.length]!)
+        .flatMap((group) => (round % 2 ? group : [...group].reverse()))
       log(`round ${round} of ${ROUNDS}: ${order.map((subject) => subject.name).join(', ')}`)
       for (const subject of order) {
         runs.get(subject.name)!.push(await measure(subject, redis, redisHandle.pid))
@@ -650,10 +658,11 @@ async function main() {
       }
     }
 
-    const summary = (name: SubjectName): Figures | null => {
+    const summary = (name: SubjectName): (Figures & { cpuUsPerRequest: number }) | null => {
       const list = runs.get(name)
       if (!list?.length) return null
       return {
+        cpuUsPerRequest: Math.round(median(list.map((run) => run.cpuUsPerRequest))),
         errors: list.reduce((sum, run) => sum + run.errors, 0),
         p50Ms: median(list.map((run) => run.p50Ms)),
         p99Ms: median(list.map((run) => run.p99Ms)),
@@ -675,17 +684,20 @@ async function main() {
         return [name, { accepted2xx: accepted, grew: added, ok: list.every((run) => run.stream.ok), stream: key, xlenAfter: list.at(-1)!.stream.xlenAfter }]
       }),
     )
-    const perRound = (numerator: SubjectName, denominator: SubjectName): null | number => {
+    const perRound = (numerator: SubjectName, denominator: SubjectName, figure: 'cpuUsPerRequest' | 'rps' = 'rps'): null | number => {
       const top = runs.get(numerator)
       const bottom = runs.get(denominator)
       if (!top?.length || !bottom?.length) return null
-      return Math.round(100 * median(top.map((run, index) => run.rps / bottom[index]!.rps))) / 100
+      return Math.round(100 * median(top.map((run, index) => run[figure] / bottom[index]![figure]))) / 100
     }
     const ratios = {
       /** Plausible's /api/event over /api/analytics/track on the same server, side by side in each round. */
       payloadEventVsTrack: perRound('payloadEvent', 'payload'),
       payloadVsFairCeiling: perRound('payload', 'ceilingBatched'),
       standaloneEventVsTrack: perRound('standaloneEvent', 'standalone'),
+      /** The same pairs' server CPU per request, event over track (below 1: /api/event costs less). */
+      cpuPerRequestPayloadEventVsTrack: perRound('payloadEvent', 'payload', 'cpuUsPerRequest'),
+      cpuPerRequestStandaloneEventVsTrack: perRound('standaloneEvent', 'standalone', 'cpuUsPerRequest'),
       standaloneVsFairCeiling: perRound('standalone', 'ceilingBatched'),
       standaloneVsNaiveCeiling: perRound('standalone', 'ceiling'),
     }
