@@ -11,7 +11,12 @@
  * - `ceiling`:    the naive ceiling, the same server doing one XADD per request;
  * - `payloadCustomServer`: the same Next build behind a custom node:http server that answers
  *                 the ingest routes itself (`createIngestListener`) before Next's router
- *                 (bench/customServer.ts) — what the Payload app's own process can do.
+ *                 (bench/customServer.ts) — what the Payload app's own process can do;
+ * - `payloadEvent`, `standaloneEvent`: Plausible's Events API (`POST /api/event`) on the
+ *                 same two servers as `payload` (its Pages API route, dev/pages/api/event.ts)
+ *                 and `standalone`, fed the same model hits in Plausible's format
+ *                 (`plausibleRequestOf`): each is compared with its server's
+ *                 /api/analytics/track run of the same round (`ratios.*EventVsTrack`).
  * The requests come from the seeded traffic model (bench/model/): BENCH_REQUESTS distinct
  * tracker requests of 20 sites — pageviews, engagement pings and custom events, with their
  * visitors' user-agents, addresses (X-Forwarded-For, trusted one hop) and country headers —
@@ -30,8 +35,9 @@
  * Environment (all optional):
  *   BENCH_DURATION=15      seconds per measured run        BENCH_WARMUP=3   seconds of warm-up
  *   BENCH_CONNECTIONS=50   concurrent connections          BENCH_ROUNDS=3   rounds (medians reported)
- *   BENCH_SUBJECTS=payload,standalone,ceiling,ceilingBatched,payloadCustomServer   which to run
- *                          (without payload, the sites are published to Redis, and no next build)
+ *   BENCH_SUBJECTS=payload,payloadEvent,standalone,standaloneEvent,ceiling,ceilingBatched,payloadCustomServer
+ *                          which to run (without payload and payloadEvent, the sites are published
+ *                          to Redis, and no next build)
  *   BENCH_REQUESTS=30000   distinct requests from the model   BENCH_SEED=20261204   its seed
  *   BENCH_REUSE_BUILD=1    skip `next build` when dev/.next exists, and `npm run build` when
  *                          dist/ does (quick tries only: a stale build measures old code)
@@ -39,7 +45,8 @@
  *   BENCH_RATE=N           send N req/s instead of as many as possible, to compare the CPU
  *                          each subject spends per request (details.*.cpuUsPerRequest)
  *
- * Each round measures every subject once, back to back, the order rotated from round to round.
+ * Each round measures every subject once, back to back, the order rotated from round to round
+ * (a server's two routes together, swapping places each round).
  * Figures are the medians over the rounds; a ratio is the median of the rounds' ratios (each
  * taken side by side, so a busy moment on this shared machine weighs on both terms alike).
  *
@@ -64,7 +71,7 @@ import { freePort, portOpen, startPostgres, startRedis } from '../scripts/servic
 import { DEMO_USERS } from '../dev/seed.js'
 import { RedisSiteSync } from '../src/ingest/siteDirectory.js'
 import { modelSiteSettings } from './model/events.js'
-import { requestOf, TrafficModel } from './model/traffic.js'
+import { plausibleRequestOf, requestOf, TrafficModel } from './model/traffic.js'
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const bin = (name: string) => path.join(root, 'node_modules/.bin', name)
@@ -83,7 +90,7 @@ const CPU_PROFILE = process.env.BENCH_CPU_PROFILE === '1'
 /** A fixed request rate instead of as fast as possible: compares CPU cost per request, not throughput. */
 const RATE = process.env.BENCH_RATE ? Math.round(envNumber('BENCH_RATE', 1)) : null
 /** Easy to extend: a new subject needs a name here, a start function in `main`, and nothing else. */
-const ALL_SUBJECTS = ['payload', 'standalone', 'ceiling', 'ceilingBatched', 'payloadCustomServer'] as const
+const ALL_SUBJECTS = ['payload', 'payloadEvent', 'standalone', 'standaloneEvent', 'ceiling', 'ceilingBatched', 'payloadCustomServer'] as const
 type SubjectName = (typeof ALL_SUBJECTS)[number]
 const SUBJECTS = (process.env.BENCH_SUBJECTS ?? ALL_SUBJECTS.join(','))
   .split(',')
@@ -93,7 +100,7 @@ for (const name of SUBJECTS) if (!ALL_SUBJECTS.includes(name)) throw new Error(`
 
 /** Umami 3.1 `/api/send` on this machine as FIELD-NOTES quotes it — NOT measured in this run. */
 const UMAMI_QUOTED_RPS = 300
-const TARGETS = { payloadRps: 3_000, standaloneVsFairCeiling: 0.5 }
+const TARGETS = { eventVsTrack: 0.9, payloadRps: 3_000, standaloneVsFairCeiling: 0.5 }
 /** Distinct requests the load generator walks (from the traffic model), and the model's seed and sites. */
 const REQUEST_COUNT = Math.round(envNumber('BENCH_REQUESTS', 30_000))
 const SEED = Math.round(envNumber('BENCH_SEED', 20261204))
@@ -106,6 +113,8 @@ const MIN_BUSY_CPU = 0.5
 const SITE = 'shop.acme.test'
 const KEY_PREFIX = 'analytics:'
 const EVENTS_STREAM = `${KEY_PREFIX}{events}`
+const TRACK_PATH = '/api/analytics/track'
+const EVENT_PATH = '/api/event'
 /** Far above anything one client can send in a minute: the bench measures throughput, not the limiter. */
 const NO_LIMIT = 1_000_000_000
 
@@ -122,6 +131,11 @@ const PROBE = {
     'user-agent': CHROME_UA,
   },
   method: 'POST' as const,
+}
+/** The same pageview as Plausible's tracker sends it to /api/event. */
+const EVENT_PROBE = {
+  ...PROBE,
+  body: JSON.stringify({ d: SITE, n: 'pageview', r: 'https://www.google.com/', u: `https://${SITE}/pricing?utm_source=newsletter`, w: 1440 }),
 }
 
 const log = (message: string) => console.log(`[bench] ${message}`)
@@ -265,6 +279,8 @@ interface RunDetail extends Figures {
 interface Subject {
   name: SubjectName
   pid: number
+  /** The model's requests in this route's format (bench/ingestLoad.ts reads them). */
+  requestsFile: string
   streamKey: string
   url: string
 }
@@ -296,27 +312,32 @@ interface LoadResult {
   wallSeconds: number
 }
 
-/** The model's requests, written once for the generator: a busy afternoon of every model site, in arrival order. */
-function writeModelRequests(): string {
+/**
+ * The model's requests, written once for the generator: a busy afternoon of every model site,
+ * in arrival order — as /api/analytics/track takes them, and the same hits as /api/event does.
+ */
+function writeModelRequests(): { event: string; track: string } {
   const model = new TrafficModel({ botShare: 0, dailyEvents: 2_000_000, seed: SEED, sites: MODEL_SITES })
-  const requests: Array<ReturnType<typeof requestOf>> = []
-  for (let slot = 168; requests.length < REQUEST_COUNT && slot < 288; slot++) {
-    const hits = model.sites.flatMap((site) => model.slotHits(site.index, '2026-11-18', slot)).sort((a, b) => a.at - b.at)
-    requests.push(...hits.map(requestOf))
+  const hits: ReturnType<TrafficModel['slotHits']> = []
+  for (let slot = 168; hits.length < REQUEST_COUNT && slot < 288; slot++) {
+    hits.push(...model.sites.flatMap((site) => model.slotHits(site.index, '2026-11-18', slot)).sort((a, b) => a.at - b.at))
   }
-  const file = path.join(work, 'requests.json')
-  writeFileSync(file, JSON.stringify(requests.slice(0, REQUEST_COUNT)))
+  hits.length = Math.min(hits.length, REQUEST_COUNT)
+  const files = { event: path.join(work, 'requests-event.json'), track: path.join(work, 'requests-track.json') }
+  const requests = hits.map(requestOf)
+  writeFileSync(files.track, JSON.stringify(requests))
+  writeFileSync(files.event, JSON.stringify(hits.map(plausibleRequestOf)))
   const distinct = (header: string) => new Set(requests.map((request) => request.headers[header])).size
-  log(`load: ${Math.min(REQUEST_COUNT, requests.length)} distinct requests from the traffic model (seed ${SEED}): ${MODEL_SITES} sites, ${distinct('user-agent')} user-agents, ${distinct('x-forwarded-for')} client addresses, ${distinct('origin')} origins`)
-  return file
+  log(`load: ${hits.length} distinct requests from the traffic model (seed ${SEED}), in both routes' formats: ${MODEL_SITES} sites, ${distinct('user-agent')} user-agents, ${distinct('x-forwarded-for')} client addresses, ${distinct('origin')} origins`)
+  return files
 }
 
-let requestsFile = ''
+let requestsFiles = { event: '', track: '' }
 const modelSiteDomains = () => new TrafficModel({ dailyEvents: 1, seed: SEED, sites: MODEL_SITES }).sites.map((site) => site.domain)
 
 /** Run the load generator (bench/ingestLoad.ts) in its own process; its figures and its own CPU time. */
-async function generate(url: string, options: { amount?: number; duration?: number }): Promise<LoadResult> {
-  const args = JSON.stringify({ connections: CONNECTIONS, requestsFile, url, ...(RATE ? { rate: RATE } : {}), ...options })
+async function generate(subject: Subject, options: { amount?: number; duration?: number }): Promise<LoadResult> {
+  const args = JSON.stringify({ connections: CONNECTIONS, requestsFile: subject.requestsFile, url: subject.url, ...(RATE ? { rate: RATE } : {}), ...options })
   const load = startChild('load', process.execPath, ['--import', 'tsx', path.join(root, 'bench/ingestLoad.ts'), args], { ...process.env, NODE_ENV: 'production' })
   const code = await new Promise<null | number>((resolve) => load.child.once('exit', resolve))
   children.splice(children.findIndex((entry) => entry.child === load.child), 1)
@@ -326,7 +347,7 @@ async function generate(url: string, options: { amount?: number; duration?: numb
 }
 
 async function measure(subject: Subject, redis: RedisClient, redisPid: number): Promise<RunDetail> {
-  const warm = await generate(subject.url, { duration: WARMUP_S })
+  const warm = await generate(subject, { duration: WARMUP_S })
   // The median of the per-second rates: the first, colder second does not drag it down.
   const warmRate = warm.requestsP50 || warm.total / Math.max(warm.duration, 0.001)
   const amount = Math.max(1_000, Math.round(warmRate * DURATION_S))
@@ -336,7 +357,7 @@ async function measure(subject: Subject, redis: RedisClient, redisPid: number): 
   const before = await streamCounters(redis, subject.streamKey)
   const cpuBefore = { redis: cpuSeconds(redisPid), server: cpuSeconds(subject.pid) }
   const started = performance.now()
-  const result = await generate(subject.url, { amount })
+  const result = await generate(subject, { amount })
   const wall = (performance.now() - started) / 1000
   const cpuAfter = { redis: cpuSeconds(redisPid), server: cpuSeconds(subject.pid) }
   await sleep(300)
@@ -403,12 +424,13 @@ async function waitForListening(port: number, started: ReturnType<typeof startCh
 /** POST one pageview until it is accepted (the app boots Payload, migrates and seeds on its first request). */
 async function waitUntilAccepting(url: string, name: string, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs
+  const probe = url.endsWith(EVENT_PATH) ? EVENT_PROBE : PROBE
   let last = ''
   while (Date.now() < deadline) {
     try {
-      const response = await fetch(url, { body: PROBE.body, headers: PROBE.headers, method: 'POST' })
+      const response = await fetch(url, { body: probe.body, headers: probe.headers, method: 'POST' })
       last = `${response.status} ${await response.text()}`
-      if (response.status === 202 && !response.headers.get('x-analytics-dropped')) return
+      if (response.status === 202 && !response.headers.get('x-analytics-dropped') && !response.headers.get('x-plausible-dropped')) return
     } catch (error) {
       last = (error as Error).message
     }
@@ -422,7 +444,16 @@ const nodeArgs = (name: string) => (CPU_PROFILE ? ['--cpu-prof', `--cpu-prof-dir
 /** What the dev app needs besides NODE_ENV and REDIS_URL (set by `startPayload`). */
 let payloadEnv: Record<string, string> = {}
 
-async function startPayload(redisUrl: string): Promise<{ buildSeconds: null | number; subject: Subject }> {
+/** A server's route as a subject: /api/analytics/track with the tracker's requests, or /api/event with Plausible's. */
+const routeSubject = (name: SubjectName, pid: number, origin: string, route: 'event' | 'track'): Subject => ({
+  name,
+  pid,
+  requestsFile: requestsFiles[route],
+  streamKey: EVENTS_STREAM,
+  url: `${origin}${route === 'event' ? EVENT_PATH : TRACK_PATH}`,
+})
+
+async function startPayload(redisUrl: string): Promise<{ buildSeconds: null | number; origin: string; pid: number }> {
   postgresHandle = await startPostgres()
   const databaseUri = await postgresHandle.createDatabase(`bench_${randomBytes(4).toString('hex')}`)
   log(`embedded Postgres on port ${postgresHandle.port}, fresh database for this run`)
@@ -456,10 +487,11 @@ async function startPayload(redisUrl: string): Promise<{ buildSeconds: null | nu
   )
   const started = Date.now()
   await waitForListening(port, start, 'next start', 120_000)
-  const url = `http://127.0.0.1:${port}/api/analytics/track`
-  await waitUntilAccepting(url, 'the Payload app', 180_000)
-  log(`Payload app (next start, pid ${start.child.pid}) accepts pageviews after ${round1((Date.now() - started) / 1000)} s`)
-  return { buildSeconds, subject: { name: 'payload', pid: start.child.pid!, streamKey: EVENTS_STREAM, url } }
+  const origin = `http://127.0.0.1:${port}`
+  await waitUntilAccepting(`${origin}${TRACK_PATH}`, 'the Payload app', 180_000)
+  await waitUntilAccepting(`${origin}${EVENT_PATH}`, "the Payload app's /api/event", 60_000)
+  log(`Payload app (next start, pid ${start.child.pid}) accepts pageviews on both routes after ${round1((Date.now() - started) / 1000)} s`)
+  return { buildSeconds, origin, pid: start.child.pid! }
 }
 
 /** The package as it ships (`npm run build`): the standalone server is measured as `npx payload-analytics ingest` runs it. */
@@ -485,7 +517,7 @@ async function runBuild(name: string, command: string, args: string[], env: Node
   return round1((Date.now() - started) / 1000)
 }
 
-async function startStandalone(redisUrl: string): Promise<Subject> {
+async function startStandalone(redisUrl: string): Promise<{ origin: string; pid: number }> {
   const cli = await buildPackage()
   const port = await freePort()
   const args = [
@@ -510,10 +542,11 @@ async function startStandalone(redisUrl: string): Promise<Subject> {
   const server = startChild('standalone', process.execPath, args, { ...process.env, NODE_ENV: 'production' })
   await waitForOutput(server.output, /listening on/, server.child, 30_000, 'the standalone server', server.logFile)
   const known = /knows (\d+) sites?/.exec(server.output())?.[1]
-  const url = `http://127.0.0.1:${port}/api/analytics/track`
-  await waitUntilAccepting(url, 'the standalone server', 10_000)
-  log(`standalone ingest server (pid ${server.child.pid}) knows ${known ?? '?'} sites and accepts pageviews`)
-  return { name: 'standalone', pid: server.child.pid!, streamKey: EVENTS_STREAM, url }
+  const origin = `http://127.0.0.1:${port}`
+  await waitUntilAccepting(`${origin}${TRACK_PATH}`, 'the standalone server', 10_000)
+  await waitUntilAccepting(`${origin}${EVENT_PATH}`, "the standalone server's /api/event", 10_000)
+  log(`standalone ingest server (pid ${server.child.pid}) knows ${known ?? '?'} sites and accepts pageviews on both routes`)
+  return { origin, pid: server.child.pid! }
 }
 
 async function startCustomServer(redisUrl: string): Promise<Subject> {
@@ -525,10 +558,10 @@ async function startCustomServer(redisUrl: string): Promise<Subject> {
     { ...process.env, ...payloadEnv, NODE_ENV: 'production', REDIS_URL: redisUrl },
   )
   await waitForOutput(server.output, /listening/, server.child, 120_000, 'the custom server', server.logFile)
-  const url = `http://127.0.0.1:${port}/api/analytics/track`
-  await waitUntilAccepting(url, 'the custom server', 10_000)
+  const origin = `http://127.0.0.1:${port}`
+  await waitUntilAccepting(`${origin}${TRACK_PATH}`, 'the custom server', 10_000)
   log(`Payload app behind a custom server (pid ${server.child.pid}) accepts pageviews`)
-  return { name: 'payloadCustomServer', pid: server.child.pid!, streamKey: EVENTS_STREAM, url }
+  return routeSubject('payloadCustomServer', server.child.pid!, origin, 'track')
 }
 
 async function startCeiling(redisUrl: string, mode: 'batched' | 'naive'): Promise<Subject> {
@@ -541,7 +574,7 @@ async function startCeiling(redisUrl: string, mode: 'batched' | 'naive'): Promis
   })
   await waitForOutput(server.output, /listening/, server.child, 30_000, `the ${mode} ceiling server`, server.logFile)
   log(`${mode} ceiling server (pid ${server.child.pid}) listening`)
-  return { name, pid: server.child.pid!, streamKey: stream, url: `http://127.0.0.1:${port}/` }
+  return { name, pid: server.child.pid!, requestsFile: requestsFiles.track, streamKey: stream, url: `http://127.0.0.1:${port}/` }
 }
 
 /** Without the Payload app: publish the demo site and the model's sites the way it would, so the standalone server knows them. */
@@ -553,8 +586,7 @@ async function publishSyntheticSites(redis: RedisClient): Promise<void> {
 }
 
 /** The model's sites in the Payload app, created through its REST API as the demo super-admin (the app publishes them to Redis itself). */
-async function createModelSites(trackUrl: string): Promise<void> {
-  const origin = new URL(trackUrl).origin
+async function createModelSites(origin: string): Promise<void> {
   const login = await fetch(`${origin}/api/users/login`, { body: JSON.stringify(DEMO_USERS.superAdmin), headers: { 'content-type': 'application/json' }, method: 'POST' })
   const { token } = (await login.json()) as { token?: string }
   if (!token) throw new Error(`could not log in to the Payload app (${login.status})`)
@@ -582,29 +614,43 @@ async function main() {
 
   try {
     // Start everything first, then measure one after the other, so the runs are side by side.
+    // Each server's two routes are next to each other in the list, so they run back to back in every round.
     const subjects: Subject[] = []
     let buildSeconds: null | number = null
-    if (SUBJECTS.includes('payload')) {
+    requestsFiles = writeModelRequests()
+    const wanted = (...names: SubjectName[]) => names.some((name) => SUBJECTS.includes(name))
+    if (wanted('payload', 'payloadEvent')) {
       const payload = await startPayload(redisHandle.url)
       buildSeconds = payload.buildSeconds
-      subjects.push(payload.subject)
-      await createModelSites(payload.subject.url)
-    } else if (SUBJECTS.includes('standalone')) {
+      if (wanted('payload')) subjects.push(routeSubject('payload', payload.pid, payload.origin, 'track'))
+      if (wanted('payloadEvent')) subjects.push(routeSubject('payloadEvent', payload.pid, payload.origin, 'event'))
+      await createModelSites(payload.origin)
+    } else if (wanted('standalone', 'standaloneEvent')) {
       await publishSyntheticSites(redis)
     }
-    requestsFile = writeModelRequests()
-    if (SUBJECTS.includes('standalone')) subjects.push(await startStandalone(redisHandle.url))
+    if (wanted('standalone', 'standaloneEvent')) {
+      const standalone = await startStandalone(redisHandle.url)
+      if (wanted('standalone')) subjects.push(routeSubject('standalone', standalone.pid, standalone.origin, 'track'))
+      if (wanted('standaloneEvent')) subjects.push(routeSubject('standaloneEvent', standalone.pid, standalone.origin, 'event'))
+    }
     if (SUBJECTS.includes('ceiling')) subjects.push(await startCeiling(redisHandle.url, 'naive'))
     if (SUBJECTS.includes('ceilingBatched')) subjects.push(await startCeiling(redisHandle.url, 'batched'))
     if (SUBJECTS.includes('payloadCustomServer')) {
-      if (!SUBJECTS.includes('payload')) throw new Error('BENCH_SUBJECTS: payloadCustomServer needs payload (the build and the database)')
+      if (!wanted('payload', 'payloadEvent')) throw new Error('BENCH_SUBJECTS: payloadCustomServer needs payload (the build and the database)')
       subjects.push(await startCustomServer(redisHandle.url))
     }
 
     const runs = new Map<SubjectName, RunDetail[]>(subjects.map((subject) => [subject.name, []]))
+    // A server's routes (track and event: one process) form one group, so they always run back to back.
+    const byServer = new Map<number, Subject[]>()
+    for (const subject of subjects) byServer.set(subject.pid, [...(byServer.get(subject.pid) ?? []), subject])
+    const groups = [...byServer.values()]
     for (let round = 1; round <= ROUNDS; round++) {
-      // Subjects in turn, the order rotated each round: no subject always runs first (cold) or last.
-      const order = subjects.map((_, index) => subjects[(index + round - 1) % subjects.length]!)
+      // Groups in turn, the order rotated each round: no subject always runs first (cold) or last;
+      // within a group, the routes swap places each round.
+      const order = groups
+        .map((_, index) => groups[(index + round - 1) % groups.length]!)
+        .flatMap((group) => (round % 2 ? group : [...group].reverse()))
       log(`round ${round} of ${ROUNDS}: ${order.map((subject) => subject.name).join(', ')}`)
       for (const subject of order) {
         runs.get(subject.name)!.push(await measure(subject, redis, redisHandle.pid))
@@ -612,10 +658,11 @@ async function main() {
       }
     }
 
-    const summary = (name: SubjectName): Figures | null => {
+    const summary = (name: SubjectName): (Figures & { cpuUsPerRequest: number }) | null => {
       const list = runs.get(name)
       if (!list?.length) return null
       return {
+        cpuUsPerRequest: Math.round(median(list.map((run) => run.cpuUsPerRequest))),
         errors: list.reduce((sum, run) => sum + run.errors, 0),
         p50Ms: median(list.map((run) => run.p50Ms)),
         p99Ms: median(list.map((run) => run.p99Ms)),
@@ -623,7 +670,9 @@ async function main() {
       }
     }
     const payload = summary('payload')
+    const payloadEvent = summary('payloadEvent')
     const standalone = summary('standalone')
+    const standaloneEvent = summary('standaloneEvent')
     const ceiling = summary('ceiling')
     const ceilingBatched = summary('ceilingBatched')
     const payloadCustomServer = summary('payloadCustomServer')
@@ -635,14 +684,20 @@ async function main() {
         return [name, { accepted2xx: accepted, grew: added, ok: list.every((run) => run.stream.ok), stream: key, xlenAfter: list.at(-1)!.stream.xlenAfter }]
       }),
     )
-    const perRound = (numerator: SubjectName, denominator: SubjectName): null | number => {
+    const perRound = (numerator: SubjectName, denominator: SubjectName, figure: 'cpuUsPerRequest' | 'rps' = 'rps'): null | number => {
       const top = runs.get(numerator)
       const bottom = runs.get(denominator)
       if (!top?.length || !bottom?.length) return null
-      return Math.round(100 * median(top.map((run, index) => run.rps / bottom[index]!.rps))) / 100
+      return Math.round(100 * median(top.map((run, index) => run[figure] / bottom[index]![figure]))) / 100
     }
     const ratios = {
+      /** Plausible's /api/event over /api/analytics/track on the same server, side by side in each round. */
+      payloadEventVsTrack: perRound('payloadEvent', 'payload'),
       payloadVsFairCeiling: perRound('payload', 'ceilingBatched'),
+      standaloneEventVsTrack: perRound('standaloneEvent', 'standalone'),
+      /** The same pairs' server CPU per request, event over track (below 1: /api/event costs less). */
+      cpuPerRequestPayloadEventVsTrack: perRound('payloadEvent', 'payload', 'cpuUsPerRequest'),
+      cpuPerRequestStandaloneEventVsTrack: perRound('standaloneEvent', 'standalone', 'cpuUsPerRequest'),
       standaloneVsFairCeiling: perRound('standalone', 'ceilingBatched'),
       standaloneVsNaiveCeiling: perRound('standalone', 'ceiling'),
     }
@@ -650,10 +705,17 @@ async function main() {
     const generatorBoundRuns = allRuns.filter((run) => run.generatorBound).length
     const starvedRuns = allRuns.filter((run) => run.starved).length
     const valid = generatorBoundRuns === 0 && starvedRuns === 0 && Object.values(streamCheck).every((check) => check.ok)
+    const eventWithin10Pct = (ratio: null | number) => (ratio === null ? null : ratio >= TARGETS.eventVsTrack)
     const targets = {
       payloadAtLeast3000: payload ? payload.rps >= TARGETS.payloadRps : null,
+      payloadEventWithin10PctOfTrack: eventWithin10Pct(ratios.payloadEventVsTrack),
+      standaloneEventWithin10PctOfTrack: eventWithin10Pct(ratios.standaloneEventVsTrack),
       standaloneAtLeastHalfOfFairCeiling: ratios.standaloneVsFairCeiling === null ? null : ratios.standaloneVsFairCeiling >= TARGETS.standaloneVsFairCeiling,
     }
+    log(
+      `/api/event vs /api/analytics/track: payload ${payloadEvent?.rps ?? '-'} vs ${payload?.rps ?? '-'} req/s (×${ratios.payloadEventVsTrack ?? '-'}), ` +
+        `standalone ${standaloneEvent?.rps ?? '-'} vs ${standalone?.rps ?? '-'} req/s (×${ratios.standaloneEventVsTrack ?? '-'})`,
+    )
     log(
       `payload ${payload?.rps ?? '-'} req/s, standalone ${standalone?.rps ?? '-'} req/s (${ratios.standaloneVsFairCeiling ?? '-'} of the fair ceiling's ${ceilingBatched?.rps ?? '-'}, ` +
         `${ratios.standaloneVsNaiveCeiling ?? '-'} of the naive one's ${ceiling?.rps ?? '-'}); ${generatorBoundRuns} of ${allRuns.length} runs generator-bound, ${starvedRuns} starved → ${valid ? 'valid' : 'INVALID'}`,
@@ -668,6 +730,8 @@ async function main() {
       payload,
       standalone,
       payloadCustomServer,
+      payloadEvent,
+      standaloneEvent,
       reference: { ceiling, ceilingBatched, umamiQuotedRps: UMAMI_QUOTED_RPS, umamiNote: 'FIELD-NOTES figure, not measured in this run' },
       ratios,
       streamCheck,

@@ -253,3 +253,25 @@ export function requestOf(hit: Hit): { body: string; headers: Record<string, str
   if (hit.country) headers['cf-ipcountry'] = hit.country
   return { body: JSON.stringify(hit.body), headers }
 }
+
+/** The currency a model lead's value is sent in as Plausible revenue (the model has no revenue of its own). */
+export const MODEL_REVENUE_CURRENCY = 'EUR'
+
+/**
+ * The same hit as Plausible's trackers send it to `POST /api/event` (its Events API, as
+ * documented): `n` name, `u` URL, `d` domain, `r` referrer, `w` screen width, `p` props, a
+ * lead's value as revenue `$`, and an engagement's scroll depth and engaged time as `sd`/`e`.
+ * Same headers as `requestOf`, so the two endpoints get the same visitors.
+ */
+export function plausibleRequestOf(hit: Hit): { body: string; headers: Record<string, string> } {
+  const { d: depth, e: engaged, p: props, r: referrer, s: domain, t: name, u: url, v: value, w: width } = hit.body
+  const body: Record<string, unknown> = { n: name, u: url, d: domain }
+  if (referrer !== undefined) body.r = referrer
+  if (width !== undefined) body.w = width
+  if (props !== undefined) body.p = props
+  if (value !== undefined) body.$ = { amount: value, currency: MODEL_REVENUE_CURRENCY }
+  if (depth !== undefined) body.sd = depth
+  if (engaged !== undefined) body.e = engaged
+  const { headers } = requestOf(hit)
+  return { body: JSON.stringify(body), headers }
+}

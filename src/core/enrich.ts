@@ -9,7 +9,7 @@ import type { AnalyticsEvent } from './event.js'
 import type { GeoIpLookup } from './country.js'
 import type { HeaderLookup } from './headers.js'
 import type { EffectiveSiteSettings } from './siteSettings.js'
-import type { ServerEvent, TrackBody } from './trackSchema.js'
+import type { PageEventBody, ServerEvent } from './trackSchema.js'
 
 import { countryFromHeaders } from './country.js'
 import { SCROLL_DEPTH_PROP } from './dailyStats.js'
@@ -51,7 +51,7 @@ export interface RequestFacts {
 }
 
 export interface EnrichTrackInput {
-  body: TrackBody
+  body: PageEventBody
   /** Trusted headers carrying the country, in order (`countryFromHeaders`). */
   countryHeaders?: readonly string[]
   /** Lookup in a local GeoIP database, used when no country header answers. */

@@ -148,7 +148,8 @@ const engagementFields = (body: { d?: number; e?: number; p?: unknown; t: string
   }
 }
 
-export const trackBodySchema = z.strictObject({
+/** The tracker body's fields but the site (`s`), checked alike on both routes (`trackBodySchema`, `pageEventBodySchema`). */
+const pageEventFields = {
   /** Engagement only: the deepest scroll position reached on the page, percent of its height. */
   d: wholeNumber(100, 'a whole percentage from 0 to 100').optional(),
   /** Engagement only: milliseconds the page was visible and focused since the last engagement sent. */
@@ -157,7 +158,6 @@ export const trackBodySchema = z.strictObject({
   h: z.literal(1, { error: 'must be 1 (hash-based routing) or absent' }).optional(),
   p: propsSchema.optional(),
   r: safeString(MAX_URL_LENGTH, 'the referrer URL (a string)').optional(),
-  s: siteIdString,
   t: eventType,
   u: safeString(MAX_URL_LENGTH, 'the page URL (a string)').regex(HTTP_URL, { error: 'must be an http(s) URL' }),
   v: trackValue.optional(),
@@ -167,11 +167,26 @@ export const trackBodySchema = z.strictObject({
     .min(0, { error: 'must be at least 0' })
     .max(MAX_SCREEN_WIDTH, { error: `must be at most ${MAX_SCREEN_WIDTH}` })
     .optional(),
-}).superRefine((body, ctx) => {
+}
+
+/** The checks across fields, after each field's own. */
+const pageEventChecks = (body: { d?: number; e?: number; p?: unknown; t: string; v?: number }, ctx: z.RefinementCtx) => {
   engagementFields(body, ctx)
   const issue = negativeValueIssue(body.t, typeof body.v === 'number' ? body.v : undefined, 'v')
   if (issue) ctx.addIssue(issue)
-})
+}
+
+export const trackBodySchema = z.strictObject({ ...pageEventFields, s: siteIdString }).superRefine(pageEventChecks)
+
+/**
+ * The same body without the site: for routes that name the site another way (Plausible's
+ * `/api/event` names it by domain, possibly several), so the parsed body goes to the
+ * pipeline as it is, with no placeholder site to add and strip again.
+ */
+export const pageEventBodySchema = z.strictObject(pageEventFields).superRefine(pageEventChecks)
+
+/** What the pipeline records: a validated body, the site known apart from it. */
+export type PageEventBody = z.output<typeof pageEventBodySchema>
 
 export type TrackBody = z.output<typeof trackBodySchema>
 

@@ -20,6 +20,7 @@ const ok = (headers: Record<string, string> = {}): TrackReply => ({ body: 'ok', 
 const DROPPED = ok({ 'x-plausible-dropped': '1' })
 
 const invalid = (errors: PlausibleErrors, headers: Record<string, string> = {}): TrackReply => json(400, { errors }, headers)
+const unreadable = (error: string): TrackReply => invalid({ request: [error] })
 
 /** Outcomes worst-first: with several sites, the answer is the first accepted one's, else the worst. */
 const RANK: Record<RecordOutcome['kind'], number> = { accepted: 0, dropped: 1, limited: 3, refused: 2, unavailable: 4 }
@@ -47,7 +48,7 @@ export function createPlausibleEventHandler(core: IngestCore) {
     const origin = request.headers.get('origin') ?? null
     if (request.method !== 'POST') return core.notPost(request, origin)
 
-    const read = await core.readBody(request, (error) => invalid({ request: [error] }))
+    const read = await core.readBody(request, unreadable)
     if ('reply' in read) return read.reply
     const parsed = parsePlausibleEvent(read.text)
     if (!parsed.ok) {
@@ -74,7 +75,7 @@ export function createPlausibleEventHandler(core: IngestCore) {
     let best: null | RecordOutcome = null
     let bestSite = known[0]!
     for (const site of known) {
-      const outcome = await core.record(site, { ...body, s: String(site.id) }, request, info)
+      const outcome = await core.record(site, body, request, info)
       if (best === null || (outcome.kind === 'accepted' ? best.kind !== 'accepted' : best.kind !== 'accepted' && RANK[outcome.kind] > RANK[best.kind])) {
         best = outcome
         bestSite = site

@@ -60,12 +60,15 @@ export class SiteDirectory {
    * site id), a leading `www.` ignored on either side.
    */
   getByDomain(domain: string): IngestSite | undefined {
-    const bare = normalizeDomain(domain).replace(/^www\./, '')
-    const one = (name: string) => {
-      const claims = this.byDomain.get(name)
-      return claims?.length === 1 ? claims[0] : undefined
-    }
-    return one(bare) ?? one(`www.${bare}`)
+    const normal = normalizeDomain(domain)
+    const bare = normal.startsWith('www.') ? normal.slice(4) : normal
+    return this.onlyClaim(bare) ?? this.onlyClaim(`www.${bare}`)
+  }
+
+  /** The one site claiming a normalised domain, or undefined (none, or an ambiguous domain). */
+  private onlyClaim(domain: string): IngestSite | undefined {
+    const claims = this.byDomain.get(domain)
+    return claims?.length === 1 ? claims[0] : undefined
   }
 
   /** Domains more than one site claims, for a warning at load. */

@@ -15,7 +15,7 @@ import { enrichTrackEvent } from '../core/enrich.js'
 import { isHostnameAllowed } from '../core/hostnameAllowed.js'
 import { clientIp } from '../core/ip.js'
 import { parsePageUrl } from '../core/pageUrl.js'
-import { MAX_BODY_BYTES, parseTrackBody, type TrackBody } from '../core/trackSchema.js'
+import { MAX_BODY_BYTES, type PageEventBody, parseTrackBody } from '../core/trackSchema.js'
 import { createBodyReadGuard, readBodyWithLimit } from './readBody.js'
 import { DAY_MS } from '../core/time.js'
 
@@ -261,7 +261,7 @@ export function createIngestCore(options: TrackHandlerOptions) {
   }
 
   /** One validated event for one site: checks, privacy, enrichment, rate limits, the buffer. */
-  const record = async (site: IngestSite, body: TrackBody, request: IngestRequest, info: { remoteAddress?: null | string }): Promise<RecordOutcome> => {
+  const record = async (site: IngestSite, body: PageEventBody, request: IngestRequest, info: { remoteAddress?: null | string }): Promise<RecordOutcome> => {
     const now = new Date()
     const time = now.getTime()
     let salt: string

@@ -5,8 +5,10 @@
  */
 import { describe, expect, test } from 'vitest'
 
+import { MODEL_REVENUE_CURRENCY, plausibleRequestOf, requestOf, TrafficModel } from '../../bench/model/traffic.js'
 import { bearerSecret, hashApiKeySecret, newApiKeySecret } from '../../src/core/apiKeySecret.js'
-import { parsePlausibleEvent } from '../../src/core/plausibleEvent.js'
+import { parsePlausibleEvent, REVENUE_CURRENCY_PROP } from '../../src/core/plausibleEvent.js'
+import { parseTrackBody } from '../../src/core/trackSchema.js'
 import { namedRange, planQuery, PlausibleQueryError, v1Filters, v2Filters, v2QuerySchema } from '../../src/core/plausibleQuery.js'
 
 describe('parsePlausibleEvent', () => {
@@ -47,6 +49,26 @@ describe('parsePlausibleEvent', () => {
     expect(parsePlausibleEvent(JSON.stringify({ d: 'e.com', n: 'pageview', u: 'mailto:x@e.com' }))).toMatchObject({ errors: { url: [expect.stringMatching(/http/)] } })
     expect(parsePlausibleEvent(JSON.stringify({ d: 'e.com', n: 'x', p: '[1]', u: 'https://e.com/' }))).toMatchObject({ errors: { props: [expect.any(String)] } })
     expect(parsePlausibleEvent(JSON.stringify({ d: 'e.com', n: 'x'.repeat(65), u: 'https://e.com/' }))).toMatchObject({ errors: { name: [expect.any(String)] } })
+  })
+
+  test('a prop named __proto__ is refused by name, whether or not lists or maps are left out beside it', () => {
+    for (const props of ['{"__proto__":"x"}', '{"__proto__":"x","list":[1]}']) {
+      expect(parsePlausibleEvent(`{"d":"e.com","n":"x","p":${props},"u":"https://e.com/"}`)).toMatchObject({ errors: { 'props.__proto__': [expect.stringMatching(/not allowed/)] }, ok: false })
+    }
+  })
+
+  test('every hit of the traffic model, sent as Plausible trackers send it, is the body our tracker sends for it (a lead value as revenue)', () => {
+    const model = new TrafficModel({ botShare: 0, dailyEvents: 20_000, seed: 11, sites: 3 })
+    const hits = model.sites.flatMap((site) => model.dayHits(site.index, '2026-11-18'))
+    const types = new Set(hits.map((hit) => hit.body.t))
+    expect([...types]).toEqual(expect.arrayContaining(['pageview', 'engagement', 'cta.click', 'lead.created']))
+    for (const hit of hits) {
+      const ours = parseTrackBody(requestOf(hit).body)
+      if (!ours.ok) throw new Error(ours.error)
+      const { s: domain, ...body } = ours.body
+      if (body.v !== undefined) body.p = { ...body.p, [REVENUE_CURRENCY_PROP]: MODEL_REVENUE_CURRENCY }
+      expect(parsePlausibleEvent(plausibleRequestOf(hit).body)).toEqual({ event: { body, domains: [domain], interactive: true }, ok: true })
+    }
   })
 })
 
