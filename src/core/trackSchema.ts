@@ -170,7 +170,7 @@ const pageEventFields = {
 }
 
 /** The checks across fields, after each field's own. */
-const pageEventChecks = (body: { d?: number; e?: number; p?: unknown; t: string; v?: number }, ctx: z.RefinementCtx) => {
+const pageEventChecks = (body: { d?: number; e?: number; p?: unknown; t: string; v?: unknown }, ctx: z.RefinementCtx) => {
   engagementFields(body, ctx)
   const issue = negativeValueIssue(body.t, typeof body.v === 'number' ? body.v : undefined, 'v')
   if (issue) ctx.addIssue(issue)

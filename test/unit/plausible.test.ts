@@ -7,7 +7,8 @@ import { describe, expect, test } from 'vitest'
 
 import { MODEL_REVENUE_CURRENCY, plausibleRequestOf, requestOf, TrafficModel } from '../../bench/model/traffic.js'
 import { bearerSecret, hashApiKeySecret, newApiKeySecret } from '../../src/core/apiKeySecret.js'
-import { parsePlausibleEvent, REVENUE_CURRENCY_PROP } from '../../src/core/plausibleEvent.js'
+import { parsePlausibleEvent } from '../../src/core/plausibleEvent.js'
+import { revenueSchema } from '../../src/core/revenue.js'
 import { parseTrackBody } from '../../src/core/trackSchema.js'
 import { namedRange, planQuery, PlausibleQueryError, v1Filters, v2Filters, v2QuerySchema } from '../../src/core/plausibleQuery.js'
 
@@ -66,7 +67,8 @@ describe('parsePlausibleEvent', () => {
       const ours = parseTrackBody(requestOf(hit).body)
       if (!ours.ok) throw new Error(ours.error)
       const { s: domain, ...body } = ours.body
-      if (body.v !== undefined) body.p = { ...body.p, [REVENUE_CURRENCY_PROP]: MODEL_REVENUE_CURRENCY }
+      // Plausible has no event value but revenue: the lead's value arrives as revenue in the model's currency.
+      if (typeof body.v === 'number') body.v = { revenue: revenueSchema.parse({ amount: body.v, currency: MODEL_REVENUE_CURRENCY }) }
       expect(parsePlausibleEvent(plausibleRequestOf(hit).body)).toEqual({ event: { body, domains: [domain], interactive: true }, ok: true })
     }
   })
