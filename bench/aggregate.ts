@@ -157,6 +157,8 @@ interface WorkerReport {
   failedAttempts: number
   failures: string[]
   cpuSeconds: number
+  /** Wall-clock seconds per phase, summed over the run's lanes (bench/aggregateWorker.ts). */
+  phaseSeconds: Record<'ack' | 'claim' | 'insert' | 'recompute', number>
   daysRecomputed: number
   durationMs: number
   inserted: number
@@ -324,7 +326,7 @@ async function drain(p: Payload, sites: StoredSite[], runWorker: () => ReturnTyp
   if (report.failedAttempts > 0) log(`drain: ${report.failedAttempts} failed attempt(s) before the run went through: ${report.failures.join(' | ')}`)
   log(
     `drain: ${report.claimed.toLocaleString('en-US')} events, ${report.daysRecomputed} (site, day)s recomputed in ${round(seconds, 2)} s → ${Math.round(report.claimed / seconds)} events/s; ` +
-      `CPU worker ${run.cpuSeconds.worker} s, Postgres ${run.cpuSeconds.postgres} s, Redis ${run.cpuSeconds.redis} s; load ${load().join(' ')}`,
+      `CPU worker ${run.cpuSeconds.worker} s, Postgres ${run.cpuSeconds.postgres} s, Redis ${run.cpuSeconds.redis} s; phases (s, summed over lanes) ${JSON.stringify(report.phaseSeconds)}; load ${load().join(' ')}`,
   )
   const reference = await bareCopy(databaseUri, firstDrainedId)
   log(`reference: bare COPY of the same ${reference.rows.toLocaleString('en-US')} rows (${reference.mb} MB) into a copy of the table with its indexes and history: ${reference.seconds} s → ${reference.eventsPerSecond} rows/s (Postgres CPU ${reference.postgresCpuSeconds} s)`)
@@ -343,6 +345,7 @@ async function drain(p: Payload, sites: StoredSite[], runWorker: () => ReturnTyp
     historyEvents,
     loadAverageBefore: loadBefore,
     peakRssMB: run.peakRssMB,
+    phaseSeconds: report.phaseSeconds,
     failedAttempts: report.failedAttempts,
     failures: report.failures.slice(0, 3),
     ratioVsCopy: round(eventsPerSecond / reference.eventsPerSecond, 2),
