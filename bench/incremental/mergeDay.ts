@@ -247,15 +247,15 @@ export async function mergeDay(payload: Payload, args: MergeArgs): Promise<Merge
     await run(sql`WITH net AS (
         SELECT dimension, key, visitor, sum(sign)::int AS n FROM inc_c WHERE kind > 0 AND visitor IS NOT NULL
         GROUP BY dimension, key, visitor HAVING sum(sign) <> 0
-      ), old AS (
-        SELECT o.dimension, o.key, o.visitor, o.n FROM ${INC.members} o JOIN net USING (dimension, key, visitor) WHERE ${here('o')}
       ), up AS (
         INSERT INTO ${INC.members} AS o (site, day, dimension, key, visitor, n) SELECT ${site}, ${day}, dimension, key, visitor, n FROM net
         ON CONFLICT (site, day, dimension, key, visitor) DO UPDATE SET n = o.n + EXCLUDED.n
         RETURNING o.dimension, o.key, o.visitor, o.n
       )
       INSERT INTO inc_d (dimension, key, ${m('visitors')})
-      SELECT up.dimension, up.key, sum((up.n > 0)::int - (COALESCE(old.n, 0) > 0)::int) FROM up LEFT JOIN old USING (dimension, key, visitor)
+      -- The count before is the count after minus the change (0 for a member inserted now): no
+      -- second look-up of the members, which the planner did as a join over the whole day's.
+      SELECT up.dimension, up.key, sum((up.n > 0)::int - (up.n - net.n > 0)::int) FROM up JOIN net USING (dimension, key, visitor)
       GROUP BY up.dimension, up.key`)
     await run(sql`INSERT INTO ${INC.sessions} AS o (site, day, ${stateColumns}) SELECT ${site}, ${day}, ${stateColumns} FROM inc_ns
       ON CONFLICT (site, day, session) DO UPDATE SET ${sql.join(
