@@ -54,10 +54,15 @@ import type { StoredSite } from './model/events.js'
 import { buildDevConfig } from '../dev/buildConfig.js'
 import { JOBS_ENV } from '../jobs/scheduler.js'
 import { startPostgres, startRedis } from '../scripts/services.js'
+import { dayBounds } from '../src/core/dailyStats.js'
 import { localDayOf } from '../src/core/timeZone.js'
 import { insertEvents } from '../src/store/insertEvents.js'
+import { collectionTable } from '../src/store/db.js'
 import { recomputeDailyStats } from '../src/store/recomputeDailyStats.js'
 import { envNumber } from './envNumber.js'
+import { compareRows } from './incremental/compareRows.js'
+import { mergeDay } from './incremental/mergeDay.js'
+import { createStateTables } from './incremental/stateTables.js'
 import { WEEKDAY_FACTOR } from './model/catalog.js'
 import { eventsOf, storeModelSites } from './model/events.js'
 import { SLOTS_PER_DAY, TrafficModel } from './model/traffic.js'
@@ -152,6 +157,8 @@ interface WorkerReport {
   failedAttempts: number
   failures: string[]
   cpuSeconds: number
+  /** Wall-clock seconds per phase, summed over the run's lanes (bench/aggregateWorker.ts). */
+  phaseSeconds: Record<'ack' | 'claim' | 'insert' | 'recompute', number>
   daysRecomputed: number
   durationMs: number
   inserted: number
@@ -319,7 +326,7 @@ async function drain(p: Payload, sites: StoredSite[], runWorker: () => ReturnTyp
   if (report.failedAttempts > 0) log(`drain: ${report.failedAttempts} failed attempt(s) before the run went through: ${report.failures.join(' | ')}`)
   log(
     `drain: ${report.claimed.toLocaleString('en-US')} events, ${report.daysRecomputed} (site, day)s recomputed in ${round(seconds, 2)} s → ${Math.round(report.claimed / seconds)} events/s; ` +
-      `CPU worker ${run.cpuSeconds.worker} s, Postgres ${run.cpuSeconds.postgres} s, Redis ${run.cpuSeconds.redis} s; load ${load().join(' ')}`,
+      `CPU worker ${run.cpuSeconds.worker} s, Postgres ${run.cpuSeconds.postgres} s, Redis ${run.cpuSeconds.redis} s; phases (s, summed over lanes) ${JSON.stringify(report.phaseSeconds)}; load ${load().join(' ')}`,
   )
   const reference = await bareCopy(databaseUri, firstDrainedId)
   log(`reference: bare COPY of the same ${reference.rows.toLocaleString('en-US')} rows (${reference.mb} MB) into a copy of the table with its indexes and history: ${reference.seconds} s → ${reference.eventsPerSecond} rows/s (Postgres CPU ${reference.postgresCpuSeconds} s)`)
@@ -338,6 +345,7 @@ async function drain(p: Payload, sites: StoredSite[], runWorker: () => ReturnTyp
     historyEvents,
     loadAverageBefore: loadBefore,
     peakRssMB: run.peakRssMB,
+    phaseSeconds: report.phaseSeconds,
     failedAttempts: report.failedAttempts,
     failures: report.failures.slice(0, 3),
     ratioVsCopy: round(eventsPerSecond / reference.eventsPerSecond, 2),
@@ -376,16 +384,53 @@ async function steady(p: Payload, k: number, index: number, runWorker: () => Ret
   await drizzle(p).execute(sql`ANALYZE analytics_events`)
   log(`steady state K=${k.toLocaleString('en-US')}: ${stored.toLocaleString('en-US')} events on ${day} (${STEADY_ZONE}) stored and aggregated (${round((performance.now() - started) / 1000)} s)`)
 
+  // The incremental prototype (bench/incremental/): its state built from the day's events as
+  // they would have arrived — hour by hour, so visits continue across merges — then checked.
+  const eventsTable = collectionTable(p, p.analytics!.config.slugs.events)
+  const statsTable = collectionTable(p, p.analytics!.config.slugs.dailyStats)
+  for (const statement of createStateTables(eventsTable)) await drizzle(p).execute(statement)
+  const merge = async (fresh: ReturnType<typeof sql>) => {
+    const cpuBefore = servicesCpu().postgres
+    const nodeBefore = process.cpuUsage()
+    const mergeStarted = performance.now()
+    const merged = await mergeDay(p, { day, events: eventsTable, fresh, siteId: site!.ref.id, timeZone: STEADY_ZONE })
+    const node = process.cpuUsage(nodeBefore)
+    return {
+      ...merged,
+      cpuSeconds: { node: round((node.user + node.system) / 1e6, 2), postgres: round(servicesCpu().postgres - cpuBefore, 2) },
+      durationS: round((performance.now() - mergeStarted) / 1000, 2),
+    }
+  }
+  const ts = eventsTable.id('timestamp')
+  const { end: dayEnd, start: dayStart } = dayBounds(day, STEADY_ZONE)
+  const bootstrapStarted = performance.now()
+  for (let from = dayStart.getTime(); from < dayEnd.getTime(); from += 3_600_000) {
+    const to = Math.min(from + 3_600_000, dayEnd.getTime())
+    await merge(sql`e.${ts} >= ${new Date(from).toISOString()}::timestamptz AND e.${ts} < ${new Date(to).toISOString()}::timestamptz`)
+  }
+  const bootstrapS = round((performance.now() - bootstrapStarted) / 1000, 1)
+  const bootstrapCheck = await compareRows(p, statsTable, site!.ref.id, day)
+  log(`  incremental prototype: state built hour by hour in ${bootstrapS} s; rows vs the full recompute: ${bootstrapCheck.ok ? 'equal' : `${bootstrapCheck.mismatches} MISMATCHES ${bootstrapCheck.sample.join(' ')}`} (${bootstrapCheck.rows} rows)`)
+
   const runs: Array<{ cpuSeconds: Record<'postgres' | 'redis' | 'worker', number>; durationS: number; failedAttempts: number; newEvents: number; rowsWritten: number }> = []
+  const incrementalRuns: Array<Awaited<ReturnType<typeof merge>>> = []
   const added: AnalyticsEvent[] = []
+  const eventId = eventsTable.id('id')
   for (const slot of newSlots) {
     const events = eventsOf(model, model.slotHits(0, day, slot), [site!])
     added.push(...events)
     await appendToBuffer(p, events)
+    const [before] = (await drizzle(p).execute(sql`SELECT coalesce(max(${eventId}), 0)::bigint AS id FROM ${eventsTable.ref}`)).rows
     const run = await runWorker()
     runs.push({ cpuSeconds: run.cpuSeconds, durationS: round(run.report.durationMs / 1000, 2), failedAttempts: run.report.failedAttempts, newEvents: run.report.claimed, rowsWritten: run.report.rowsWritten })
     log(`  run: ${run.report.failedAttempts ? `(${run.report.failedAttempts} failed attempt(s): ${run.report.failures[0]}) ` : ''}${run.report.claimed} new events, ${run.report.daysRecomputed} day(s) recomputed in ${round(run.report.durationMs / 1000, 2)} s; CPU worker ${run.cpuSeconds.worker} s, Postgres ${run.cpuSeconds.postgres} s, Redis ${run.cpuSeconds.redis} s; load ${load().join(' ')}`)
+    // The same new events (the ids the run inserted) merged by the prototype.
+    const merged = await merge(sql`e.${eventId} > ${Number(before?.id)}`)
+    incrementalRuns.push(merged)
+    log(`  incremental merge of the same ${merged.freshEvents} events (${merged.touchedVisits} visits touched): ${merged.durationS} s; CPU Postgres ${merged.cpuSeconds.postgres} s, Node ${merged.cpuSeconds.node} s; steps (ms) ${JSON.stringify(merged.steps)}`)
   }
+  const incrementalCheck = await compareRows(p, statsTable, site!.ref.id, day)
+  log(`  incremental prototype vs the full recompute after the runs: ${incrementalCheck.ok ? 'equal' : `${incrementalCheck.mismatches} MISMATCHES ${incrementalCheck.sample.join(' ')}`} (${incrementalCheck.rows} rows, ${Object.keys(incrementalCheck.dimensions).length} dimensions)`)
   // Where the time goes: the recompute of that one day alone (nothing changed: it writes nothing).
   const recomputeStarted = performance.now()
   await recomputeDailyStats(p, p.analytics!.config, [{ day, siteId: site!.ref.id }], { timeZoneOf })
@@ -405,6 +450,13 @@ async function steady(p: Payload, k: number, index: number, runWorker: () => Ret
     cpuSecondsMedian: { postgres: cpu('postgres'), redis: cpu('redis'), worker: cpu('worker') },
     durationSMedian: round(median(runs.map((run) => run.durationS)), 2),
     eventsInDay: stored,
+    incremental: {
+      bootstrapS,
+      check: { afterBootstrap: bootstrapCheck.ok, afterRuns: incrementalCheck.ok, dimensions: incrementalCheck.dimensions, mismatches: bootstrapCheck.mismatches + incrementalCheck.mismatches, rows: incrementalCheck.rows, sample: [...bootstrapCheck.sample, ...incrementalCheck.sample].slice(0, 4) },
+      cpuSecondsMedian: { node: round(median(incrementalRuns.map((r) => r.cpuSeconds.node)), 2), postgres: round(median(incrementalRuns.map((r) => r.cpuSeconds.postgres)), 2) },
+      durationSMedian: round(median(incrementalRuns.map((r) => r.durationS)), 2),
+      runs: incrementalRuns,
+    },
     k,
     newEventsMedian: median(runs.map((run) => run.newEvents)),
     recomputeAloneS,
@@ -451,7 +503,7 @@ async function main() {
     estimate5M = { cpuSeconds: extrapolate(cpuOfRun(a), cpuOfRun(b)), durationS: extrapolate(a.durationSMedian, b.durationSMedian) }
   }
   const failedRuns = drained.failedAttempts + steadyStates.reduce((sum, state) => sum + state.runs.reduce((n, run) => n + run.failedAttempts, 0), 0)
-  const valid = failedRuns === 0 && drained.check.daily.ok && drained.check.eventsStored && monthly.ok && steadyStates.every((state) => state.check?.ok ?? true)
+  const valid = failedRuns === 0 && drained.check.daily.ok && drained.check.eventsStored && monthly.ok && steadyStates.every((state) => (state.check?.ok ?? true) && state.incremental.check.afterBootstrap && state.incremental.check.afterRuns)
   resultLine = JSON.stringify({
     bench: 'aggregate',
     valid,
@@ -459,6 +511,9 @@ async function main() {
     drain: drained,
     steadyState: steadyStates.map(({ check, ...state }) => ({ ...state, check: check ? { mismatches: check.mismatches, ok: check.ok, rows: check.rows } : null })),
     failedRuns,
+    // The prototype's run grows with the new events and the visits they touch, not with K: its
+    // figure at 5 M, when not measured, from the slope between the two largest days.
+    incrementalRunAt5M: incrementalAt5M(measured),
     steadyRunAt5M: at5M ? { measuredCpuSeconds: round(cpuOfRun(at5M), 2), measuredDurationS: at5M.durationSMedian } : { estimatedLinear: estimate5M },
     check: { daily: drained.check.daily.ok, monthlyRollup: monthly, steadyDay: steadyStates.map((state) => state.check?.ok ?? null) },
     targets: {
@@ -470,6 +525,16 @@ async function main() {
     },
     setup: { batchSize: BATCH_SIZE, durability, historyDays: HISTORY_DAYS, redis: 'appendonly yes, appendfsync everysec', seed: SEED, sites: SITES, steadyRuns: STEADY_RUNS, steadyZone: STEADY_ZONE },
   })
+}
+
+function incrementalAt5M(measured: Array<{ eventsInDay: number; incremental: { cpuSecondsMedian: { node: number; postgres: number }; durationSMedian: number } }>) {
+  const cpu = (state: (typeof measured)[number]) => state.incremental.cpuSecondsMedian.node + state.incremental.cpuSecondsMedian.postgres
+  const at5M = measured.find((state) => state.eventsInDay >= 4_500_000)
+  if (at5M) return { measuredCpuSeconds: round(cpu(at5M), 2), measuredDurationS: at5M.incremental.durationSMedian }
+  if (measured.length < 2) return null
+  const [a, b] = measured.slice(-2) as [(typeof measured)[number], (typeof measured)[number]]
+  const extrapolate = (x: number, y: number) => round(Math.max(y, y + ((y - x) / (b.eventsInDay - a.eventsInDay)) * (5_000_000 - b.eventsInDay)), 2)
+  return { estimatedLinear: { cpuSeconds: extrapolate(cpu(a), cpu(b)), durationS: extrapolate(a.incremental.durationSMedian, b.incremental.durationSMedian) } }
 }
 
 let resultLine: null | string = null

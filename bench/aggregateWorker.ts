@@ -30,6 +30,27 @@ async function main() {
   const payload = await getPayload({ config, key: 'bench-aggregate-worker' })
   const analytics = payload.analytics
   if (!analytics) throw new Error('payload-plugin-analytics is not enabled')
+  // Where a run's time goes (wall-clock seconds, summed over the run's lanes): the buffer's
+  // claims (Redis round trip and decoding) and acks timed here; the inserts (COPY) and the
+  // recompute from the product's own `analytics_db_latency_seconds`.
+  const phases = { ack: 0, claim: 0 }
+  const buffer = analytics.buffer
+  for (const phase of ['claim', 'ack'] as const) {
+    const original = buffer[phase].bind(buffer) as (...args: unknown[]) => Promise<unknown>
+    ;(buffer as unknown as Record<string, unknown>)[phase] = async (...args: unknown[]) => {
+      const started = performance.now()
+      try {
+        return await original(...args)
+      } finally {
+        phases[phase] += (performance.now() - started) / 1000
+      }
+    }
+  }
+  const dbSeconds = async () => {
+    const metric = (await analytics.metrics.registry.getSingleMetricAsString('analytics_db_latency_seconds')).split('\n')
+    const sum = (operation: string) => Number(metric.find((line) => line.startsWith(`analytics_db_latency_seconds_sum{operation="${operation}"`))?.split(' ').pop() ?? 0)
+    return { insert: sum('insert'), recompute: sum('recompute') }
+  }
   const rssBootMB = mb(process.memoryUsage().rss)
   console.log(`[worker] booted (pid ${process.pid}, RSS ${rssBootMB} MB)`)
   for await (const line of createInterface({ input: process.stdin })) {
@@ -37,6 +58,8 @@ async function main() {
     if (line.trim() !== 'run') continue
     const started = performance.now()
     const cpuBefore = process.cpuUsage()
+    phases.ack = phases.claim = 0
+    const dbBefore = await dbSeconds()
     // A run that fails (the buffer's 1 s command timeout, on a starved or disk-bound machine)
     // is tried again at once, as the next scheduled run would; the failures are reported and
     // their time counts in the run's.
@@ -52,9 +75,18 @@ async function main() {
     }
     const durationMs = performance.now() - started
     const cpu = process.cpuUsage(cpuBefore)
+    const dbAfter = await dbSeconds()
+    const round3 = (value: number) => Math.round(value * 1000) / 1000
+    const phaseSeconds = {
+      ack: round3(phases.ack),
+      claim: round3(phases.claim),
+      insert: round3(dbAfter.insert - dbBefore.insert),
+      recompute: round3(dbAfter.recompute - dbBefore.recompute),
+    }
     console.log(
       JSON.stringify({
         failedAttempts: failures.length,
+        phaseSeconds,
         failures,
         batchSize: analytics.config.aggregation.batchSize,
         claimed: result.claimed,

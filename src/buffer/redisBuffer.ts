@@ -13,7 +13,7 @@ import { assertClaimCount, assertIngestInput } from './ingestInput.js'
 import { APPEND_LUA, INGEST_LUA } from './luaScripts.js'
 import { withTimeout } from '../core/time.js'
 import { parseRealtimeMember, REALTIME_MAX_PER_SITE, REALTIME_TTL_MS, realtimeCutoff, realtimeMember } from './realtimeIndex.js'
-import { isFailFast } from './redisClient.js'
+import { callWithTimeout, CLAIM_COMMAND_TIMEOUT_MS, isFailFast } from './redisClient.js'
 
 export interface RedisEventBufferOptions {
   /**
@@ -262,19 +262,18 @@ export class RedisEventBuffer implements EventBuffer {
 
     await this.ensureGroup()
     // Entries whose consumer died first: they are the oldest.
-    const autoclaimed = await this.withGroup(() =>
-      this.redis.xautoclaim(this.streamKey, this.group, this.consumer, this.claimIdleMs, this.cursor, 'COUNT', count),
-    )
-    this.cursor = isString(autoclaimed[0]) ? autoclaimed[0] : '0-0'
-    take(parseEntries(autoclaimed[1]))
+    // Claims may take seconds under load: their own timeout, not the fail-fast one (redisClient.ts).
+    const slow = (...args: Array<number | string>) => callWithTimeout(this.redis, CLAIM_COMMAND_TIMEOUT_MS, ...(args as [string, ...Array<number | string>]))
+    const autoclaimed = await this.withGroup(() => slow('xautoclaim', this.streamKey, this.group, this.consumer, this.claimIdleMs, this.cursor, 'COUNT', count))
+    const [cursor, autoclaimedEntries] = Array.isArray(autoclaimed) ? (autoclaimed as unknown[]) : []
+    this.cursor = isString(cursor) ? cursor : '0-0'
+    take(parseEntries(autoclaimedEntries))
 
     // Then new entries. Read again when malformed entries took places in the batch, so a
     // short result means no new entries are left (bounded, in case the stream is all garbage).
     for (let round = 0; round < MAX_READ_ROUNDS && claimed.length < count; round += 1) {
       const remaining = count - claimed.length
-      const read = await this.withGroup(() =>
-        this.redis.xreadgroup('GROUP', this.group, this.consumer, 'COUNT', remaining, 'STREAMS', this.streamKey, '>'),
-      )
+      const read = await this.withGroup(() => slow('xreadgroup', 'GROUP', this.group, this.consumer, 'COUNT', remaining, 'STREAMS', this.streamKey, '>'))
       const entries = (Array.isArray(read) ? read : []).flatMap((stream) => (Array.isArray(stream) ? parseEntries(stream[1]) : []))
       take(entries)
       if (entries.length < remaining) break

@@ -1,6 +1,6 @@
 import type { RedisOptions } from 'ioredis'
 
-import { Redis } from 'ioredis'
+import { Command, Redis } from 'ioredis'
 
 /**
  * ioredis options that make every command fail fast while Redis is down or hung, so the
@@ -13,8 +13,9 @@ import { Redis } from 'ioredis'
  *   replayed for long;
  * - `connectTimeout: 1000` and a retry strategy capped at 2 s: reconnects quickly once
  *   Redis is back.
- * The buffer issues no blocking commands, so the command timeout never cuts a healthy
- * call short. BullMQ needs its own client (`maxRetriesPerRequest: null`), not this one.
+ * The buffer issues no blocking commands; the aggregation's claims, which may take seconds,
+ * run with their own timeout (`callWithTimeout`). BullMQ needs its own client
+ * (`maxRetriesPerRequest: null`), not this one.
  */
 export const FAIL_FAST_REDIS_OPTIONS = {
   commandTimeout: 1_000,
@@ -23,6 +24,24 @@ export const FAIL_FAST_REDIS_OPTIONS = {
   maxRetriesPerRequest: 1,
   retryStrategy: (times: number) => Math.min(50 * 2 ** times, 2_000),
 } satisfies RedisOptions
+
+/**
+ * How long the aggregation waits for one claim command. Claiming a batch of thousands of
+ * entries returns megabytes and, with `appendonly`, writes one XCLAIM per entry to the AOF:
+ * on a loaded host it took over 1 s, and the fail-fast timeout (meant for the tracking
+ * endpoint) failed the run — the entries Redis had handed out then waited `claimIdleMs`
+ * before another claim took them. The worker can wait; a Redis that is down still fails at
+ * once (no offline queue).
+ */
+export const CLAIM_COMMAND_TIMEOUT_MS = 30_000
+
+/** One command on `redis` with its own timeout instead of the client's `commandTimeout`; replies as strings. */
+export function callWithTimeout(redis: Redis, timeoutMs: number, name: string, ...args: Array<number | string>): Promise<unknown> {
+  const command = new Command(name, args, { keyPrefix: redis.options.keyPrefix, replyEncoding: 'utf8' })
+  // ioredis arms `commandTimeout` only on a command that has no timer yet: this one stays.
+  command.setTimeout(timeoutMs)
+  return redis.sendCommand(command) as Promise<unknown>
+}
 
 /** A client with `FAIL_FAST_REDIS_OPTIONS` (overridable) for the buffer and the salt store; the URL is checked first. */
 export function createFailFastRedis(url: string, overrides: RedisOptions = {}): Redis {
