@@ -1,5 +1,5 @@
 /**
- * What bench:query and bench:admin share: the year of pipeline-made data (bench/yearData.ts)
+ * What the read benches need (bench:query; bench:admin to follow): the year of pipeline-made data (bench/yearData.ts)
  * served by the dev app built for production (`next build` + `next start`, scripts/prodApp.ts:
  * the route a real app serves, with its middleware, auth and Payload's REST handler), the
  * demo super-admin's token, and what "cold" means — our stats cache empty AND a fresh Postgres

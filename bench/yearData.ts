@@ -1,6 +1,6 @@
 /**
  * A year of statistics made by the pipeline's own code from the traffic model, for the read
- * benches (bench:query, bench:admin): BENCH_SITES model sites (20; site r gets 1/r^1.3 of the
+ * benches (bench:query; bench:admin to follow): BENCH_SITES model sites (20; site r gets 1/r^1.3 of the
  * traffic), BENCH_DAYS local days (365) ending yesterday.
  *
  * Generating and keeping a whole year of raw events is what production never does (raw events
@@ -52,7 +52,7 @@ export interface YearDataOptions {
   sites: number
 }
 
-/** The knobs, from the environment (shared by bench:query and bench:admin). */
+/** The knobs, from the environment (bench:query). */
 export const yearDataOptions = (): YearDataOptions => ({
   dailyEvents: envNumber('BENCH_DAILY_EVENTS', 7_000),
   days: envNumber('BENCH_DAYS', 365),
