@@ -22,129 +22,212 @@
  * Progress goes to stdout; the LAST line is one JSON object with the figures, the reference,
  * the load average, the targets and `valid`. The exit code is 0 unless the bench itself failed.
  */
-import type { ReadBench } from './readBench.js'
+import type { ReadBench } from "./readBench.js";
 
-import { createStatsStore } from '../src/store/statsQueries.js'
-import { envNumber } from './envNumber.js'
-import { load, round, startReadBench, summary } from './readBench.js'
-import { runBench } from './runBench.js'
+import { createStatsStore } from "../src/store/statsQueries.js";
+import { envNumber } from "./envNumber.js";
+import { load, round, startReadBench, summary } from "./readBench.js";
+import { runBench } from "./runBench.js";
 
-process.env.NEXT_TELEMETRY_DISABLED = '1'
+process.env.NEXT_TELEMETRY_DISABLED = "1";
 
-const SAMPLES = envNumber('BENCH_SAMPLES', 200)
-const RESTARTS = envNumber('BENCH_RESTARTS', 5)
+const SAMPLES = envNumber("BENCH_SAMPLES", 200);
+const RESTARTS = envNumber("BENCH_RESTARTS", 5);
 /** The issue's targets: p95 of cold requests, in ms (read from the JSON; the exit code does not judge them). */
-const TARGETS = { '365d': 50, '365d-5breakdowns': 200 } as const
+const TARGETS = { "365d": 50, "365d-5breakdowns": 200 } as const;
 
-const log = (message: string) => console.log(`[bench:query] ${message}`)
-const dayBefore = (day: string, n: number) => new Date(Date.parse(`${day}T00:00:00.000Z`) - n * 86_400_000).toISOString().slice(0, 10)
+const log = (message: string) => console.log(`[bench:query] ${message}`);
+const dayBefore = (day: string, n: number) =>
+  new Date(Date.parse(`${day}T00:00:00.000Z`) - n * 86_400_000)
+    .toISOString()
+    .slice(0, 10);
 
-let bench: null | ReadBench = null
+let bench: null | ReadBench = null;
 
 async function main() {
-  const loadAtStart = load()
-  bench = await startReadBench(log)
-  const { app, data, token } = bench
-  const { meta } = data
-  const site = meta.siteIds[0]!
+  const loadAtStart = load();
+  bench = await startReadBench(log);
+  const { app, data, token } = bench;
+  const { meta } = data;
+  const site = meta.siteIds[0]!;
   // "The last 365 days" as a user asks: up to today (whose statistics are still to come), from
   // the oldest day the stats retention (365 days) keeps; the data's year ends yesterday.
-  const today = new Date().toISOString().slice(0, 10)
-  const [first, last] = [dayBefore(today, 364), today]
+  const today = new Date().toISOString().slice(0, 10);
+  const [first, last] = [dayBefore(today, 364), today];
   log(
-    `data: ${meta.options.sites} sites, ${meta.eventsPerSite.reduce((a, b) => a + b, 0).toLocaleString('en-US')} events ` +
-      `(data ${meta.firstDay} … ${meta.lastDay}; the busiest, site ${site}: ${meta.eventsPerSite[0]!.toLocaleString('en-US')}), ${meta.dailyRows.toLocaleString('en-US')} daily and ${meta.monthlyRows.toLocaleString('en-US')} monthly rows; app at ${app.url}`,
-  )
+    `data: ${meta.options.sites} sites, ${meta.eventsPerSite.reduce((a, b) => a + b, 0).toLocaleString("en-US")} events ` +
+      `(data ${meta.firstDay} … ${meta.lastDay}; the busiest, site ${site}: ${meta.eventsPerSite[0]!.toLocaleString("en-US")}), ${meta.dailyRows.toLocaleString("en-US")} daily and ${meta.monthlyRows.toLocaleString("en-US")} monthly rows; app at ${app.url}`,
+  );
   const cases = {
-    '30d': `/api/analytics/stats?siteId=${site}&from=${dayBefore(last, 29)}&to=${last}`,
-    '365d': `/api/analytics/stats?siteId=${site}&from=${first}&to=${last}`,
-    '365d-5breakdowns': `/api/analytics/stats?siteId=${site}&from=${first}&to=${last}&breakdown=pages,sources,countries,browsers,devices`,
-    reference: '/api/users/me',
-  } as const
-  type Case = keyof typeof cases
-  const names = Object.keys(cases) as Case[]
-  const headers = { authorization: `JWT ${token}` }
-  let failures = 0
+    "30d": `/api/analytics/stats?siteId=${site}&from=${dayBefore(last, 29)}&to=${last}`,
+    "365d": `/api/analytics/stats?siteId=${site}&from=${first}&to=${last}`,
+    "365d-5breakdowns": `/api/analytics/stats?siteId=${site}&from=${first}&to=${last}&breakdown=pages,sources,countries,browsers,devices`,
+    reference: "/api/users/me",
+  } as const;
+  type Case = keyof typeof cases;
+  const names = Object.keys(cases) as Case[];
+  const headers = { authorization: `JWT ${token}` };
+  let failures = 0;
   const timed = async (name: Case) => {
-    const started = performance.now()
-    const response = await fetch(`${app.url}${cases[name]}`, { headers })
-    const text = await response.text()
-    const ms = performance.now() - started
-    const body = JSON.parse(text) as { series?: unknown[]; totals?: { pageviews: number }; user?: unknown }
-    if (response.status !== 200 || (name === 'reference' ? !body.user : !body.series)) {
-      failures++
-      log(`${name}: ${response.status} ${text.slice(0, 300)}`)
+    const started = performance.now();
+    const response = await fetch(`${app.url}${cases[name]}`, { headers });
+    const text = await response.text();
+    const ms = performance.now() - started;
+    const body = JSON.parse(text) as {
+      series?: unknown[];
+      totals?: { pageviews: number };
+      user?: unknown;
+    };
+    if (
+      response.status !== 200 ||
+      (name === "reference" ? !body.user : !body.series)
+    ) {
+      failures++;
+      log(`${name}: ${response.status} ${text.slice(0, 300)}`);
     }
-    return { body, ms, text }
-  }
+    return { body, ms, text };
+  };
 
   // The app's own first requests (module loading, JIT) are no one's latency.
-  for (const name of names) await timed(name)
-  const samples = Object.fromEntries(names.map((name) => [name, { cached: [] as number[], cold: [] as number[] }])) as Record<Case, { cached: number[]; cold: number[] }>
-  let mismatches = 0
-  const sampleStarted = performance.now()
+  for (const name of names) await timed(name);
+  const samples = Object.fromEntries(
+    names.map((name) => [
+      name,
+      { cached: [] as number[], cold: [] as number[] },
+    ]),
+  ) as Record<Case, { cached: number[]; cold: number[] }>;
+  let mismatches = 0;
+  const sampleStarted = performance.now();
   for (let round_ = 0; round_ < SAMPLES; round_++) {
     for (let i = 0; i < names.length; i++) {
-      const name = names[(round_ + i) % names.length]!
-      await bench.cold()
-      const cold = await timed(name)
-      const cached = await timed(name)
-      samples[name].cold.push(cold.ms)
-      samples[name].cached.push(cached.ms)
-      if (name !== 'reference' && cold.text !== cached.text) mismatches++
+      const name = names[(round_ + i) % names.length]!;
+      await bench.cold();
+      const cold = await timed(name);
+      const cached = await timed(name);
+      samples[name].cold.push(cold.ms);
+      samples[name].cached.push(cached.ms);
+      if (name !== "reference" && cold.text !== cached.text) mismatches++;
     }
-    if (round_ % 50 === 49) log(`${round_ + 1}/${SAMPLES} rounds (${round((performance.now() - sampleStarted) / 1000)} s; load ${load().join(' ')})`)
+    if (round_ % 50 === 49)
+      log(
+        `${round_ + 1}/${SAMPLES} rounds (${round((performance.now() - sampleStarted) / 1000)} s; load ${load().join(" ")})`,
+      );
   }
-  const results = Object.fromEntries(names.map((name) => [name, { cached: summary(samples[name].cached), cold: summary(samples[name].cold) }])) as Record<Case, { cached: ReturnType<typeof summary>; cold: ReturnType<typeof summary> }>
+  const results = Object.fromEntries(
+    names.map((name) => [
+      name,
+      {
+        cached: summary(samples[name].cached),
+        cold: summary(samples[name].cold),
+      },
+    ]),
+  ) as Record<
+    Case,
+    { cached: ReturnType<typeof summary>; cold: ReturnType<typeof summary> }
+  >;
   for (const name of names) {
-    log(`${name}: cold p50 ${results[name].cold.p50Ms} ms, p95 ${results[name].cold.p95Ms} ms, p99 ${results[name].cold.p99Ms} ms; cached p50 ${results[name].cached.p50Ms} ms, p95 ${results[name].cached.p95Ms} ms (${SAMPLES} each)`)
+    log(
+      `${name}: cold p50 ${results[name].cold.p50Ms} ms, p95 ${results[name].cold.p95Ms} ms, p99 ${results[name].cold.p99Ms} ms; cached p50 ${results[name].cached.p50Ms} ms, p95 ${results[name].cached.p95Ms} ms (${SAMPLES} each)`,
+    );
   }
 
   // After a restart of Postgres: one request per restart, each case in turn.
-  const afterRestart = Object.fromEntries(names.map((name) => [name, [] as number[]])) as Record<Case, number[]>
+  const afterRestart = Object.fromEntries(
+    names.map((name) => [name, [] as number[]]),
+  ) as Record<Case, number[]>;
   for (let i = 0; i < RESTARTS; i++) {
     for (const name of names) {
-      await bench.restartPostgres()
-      afterRestart[name].push((await timed(name)).ms)
+      await bench.restartPostgres();
+      afterRestart[name].push((await timed(name)).ms);
     }
   }
-  const restartResults = Object.fromEntries(names.map((name) => [name, { maxMs: round(Math.max(...afterRestart[name]), 2), medianMs: summary(afterRestart[name]).p50Ms, runsMs: afterRestart[name].map((ms) => round(ms, 1)) }]))
-  log(`after a Postgres restart (median of ${RESTARTS}): ${names.map((name) => `${name} ${restartResults[name]!.medianMs} ms`).join(', ')}`)
+  const restartResults = Object.fromEntries(
+    names.map((name) => [
+      name,
+      {
+        maxMs: round(Math.max(...afterRestart[name]), 2),
+        medianMs: summary(afterRestart[name]).p50Ms,
+        runsMs: afterRestart[name].map((ms) => round(ms, 1)),
+      },
+    ]),
+  );
+  log(
+    `after a Postgres restart (median of ${RESTARTS}): ${names.map((name) => `${name} ${restartResults[name]!.medianMs} ms`).join(", ")}`,
+  );
 
   // The rollup changes where sums come from, never what they are.
-  const dimensions = ['page', 'source', 'country', 'browser', 'device'] as const
-  const config = app.payload.analytics!.config
-  const viaRollup = await createStatsStore(app.payload, config).topKeys([site], first, last, [...dimensions], 10)
-  const dailyOnly = await createStatsStore(app.payload, config, { monthlyRollup: false }).topKeys([site], first, last, [...dimensions], 10)
-  const rollupEqual = JSON.stringify(viaRollup) === JSON.stringify(dailyOnly)
-  log(`breakdowns through the monthly rollup ${rollupEqual ? 'equal' : 'DIFFER FROM'} the daily-only query`)
+  const dimensions = [
+    "page",
+    "source",
+    "country",
+    "browser",
+    "device",
+  ] as const;
+  const config = app.payload.analytics!.config;
+  const viaRollup = await createStatsStore(app.payload, config).topKeys(
+    [site],
+    first,
+    last,
+    [...dimensions],
+    10,
+  );
+  const dailyOnly = await createStatsStore(app.payload, config, {
+    monthlyRollup: false,
+  }).topKeys([site], first, last, [...dimensions], 10);
+  const rollupEqual = JSON.stringify(viaRollup) === JSON.stringify(dailyOnly);
+  log(
+    `breakdowns through the monthly rollup ${rollupEqual ? "equal" : "DIFFER FROM"} the daily-only query`,
+  );
 
-  const { reference, ...figures } = results
+  const { reference, ...figures } = results;
   const targets = Object.fromEntries(
-    (Object.keys(TARGETS) as Array<keyof typeof TARGETS>).map((name) => [name, { met: results[name].cold.p95Ms < TARGETS[name], p95ColdMs: results[name].cold.p95Ms, targetP95Ms: TARGETS[name] }]),
-  )
+    (Object.keys(TARGETS) as Array<keyof typeof TARGETS>).map((name) => [
+      name,
+      {
+        met: results[name].cold.p95Ms < TARGETS[name],
+        p95ColdMs: results[name].cold.p95Ms,
+        targetP95Ms: TARGETS[name],
+      },
+    ]),
+  );
   return {
-    bench: 'query',
+    bench: "query",
     valid: failures === 0 && mismatches === 0 && rollupEqual,
     loadAverage: { end: load(), start: loadAtStart },
     figures,
-    reference: { what: 'GET /api/users/me through the same app and route (the cost of any authenticated request)', ...reference },
+    reference: {
+      what: "GET /api/users/me through the same app and route (the cost of any authenticated request)",
+      ...reference,
+    },
     afterPostgresRestart: restartResults,
     targets,
-    check: { coldCachedMismatches: mismatches, failures, rollupEqualsDailyOnly: rollupEqual },
+    check: {
+      coldCachedMismatches: mismatches,
+      failures,
+      rollupEqualsDailyOnly: rollupEqual,
+    },
     setup: {
-      cold: 'stats cache emptied + every Postgres backend of the database terminated (a new connection per cold request)',
-      data: { ...meta.options, busiestSiteEvents: meta.eventsPerSite[0], dailyRows: meta.dailyRows, events: meta.eventsPerSite.reduce((a, b) => a + b, 0), firstDay: meta.firstDay, lastDay: meta.lastDay, range: { from: first, to: last }, monthlyRows: meta.monthlyRows },
+      cold: "stats cache emptied + every Postgres backend of the database terminated (a new connection per cold request)",
+      data: {
+        ...meta.options,
+        busiestSiteEvents: meta.eventsPerSite[0],
+        dailyRows: meta.dailyRows,
+        events: meta.eventsPerSite.reduce((a, b) => a + b, 0),
+        firstDay: meta.firstDay,
+        lastDay: meta.lastDay,
+        range: { from: first, to: last },
+        monthlyRows: meta.monthlyRows,
+      },
       restarts: RESTARTS,
-      route: 'next start (dev app, production build) → /api/analytics/stats',
+      route: "next start (dev app, production build) → /api/analytics/stats",
       samples: SAMPLES,
     },
-  }
+  };
 }
 
 async function cleanup() {
-  await bench?.stop()
-  bench = null
+  await bench?.stop();
+  bench = null;
 }
 
-runBench(main, cleanup, log)
+runBench(main, cleanup, log);
