@@ -77,17 +77,20 @@ async function waitForApp(url: string, timeoutMs: number): Promise<void> {
 
 /**
  * Build (unless `E2E_REUSE_BUILD=1` and a build exists: for iterating on the tests only)
- * and start the app. `analytics` adds plugin options to the test process's own Payload. Everything started here is stopped by `stop()`, by handle.
+ * and start the app. `analytics` adds plugin options to the test process's own Payload;
+ * `databaseUri` serves an existing database (a bench's prepared data) instead of a fresh
+ * embedded Postgres. Everything started here is stopped by `stop()`, by handle.
  */
-export async function startApp(options: { analytics?: AnalyticsPluginOptions } = {}): Promise<E2EApp> {
+export async function startApp(options: { analytics?: AnalyticsPluginOptions; databaseUri?: string } = {}): Promise<E2EApp> {
   const cleanups: Array<() => Promise<void>> = []
   const stop = async () => {
     for (const cleanup of cleanups.reverse()) await cleanup().catch((error: unknown) => console.error(error))
   }
   try {
-    const [postgres, redis]: [PostgresHandle, RedisHandle] = await Promise.all([startPostgres(), startRedis()])
-    cleanups.push(() => postgres.stop(), () => redis.stop())
-    const databaseUri = await postgres.createDatabase('analytics_e2e')
+    const [postgres, redis]: [null | PostgresHandle, RedisHandle] = await Promise.all([options.databaseUri ? null : startPostgres(), startRedis()])
+    if (postgres) cleanups.push(() => postgres.stop())
+    cleanups.push(() => redis.stop())
+    const databaseUri = options.databaseUri ?? (await postgres!.createDatabase('analytics_e2e'))
     const env: NodeJS.ProcessEnv = {
       ...process.env,
       // All test traffic comes from one machine: the per-client limit would stop it.
