@@ -20,11 +20,8 @@ export interface Revenue {
   currency: string
 }
 
-/** A currency's sum over a range: `amount` an exact decimal string. */
-export interface RevenueSum {
-  amount: string
-  currency: string
-}
+/** A currency's sum over a range: the same shape as one event's revenue (an exact decimal string). */
+export type RevenueSum = Revenue
 
 const CURRENCY = /^[A-Z]{3}$/
 const DECIMAL_TEXT = /^-?\d+(\.\d+)?$/
