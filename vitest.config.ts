@@ -14,6 +14,9 @@ export default defineConfig({
     // The JSON report lets CI print a plain "N passed, N failed" closing line.
     outputFile: { json: 'test/.tmp/vitest-results.json' },
     reporters: ['default', 'json'],
+    // expect.poll gives up after 1 s by default, too soon for a real browser or server
+    // answering on a loaded CI machine.
+    expect: { poll: { timeout: 10_000 } },
     env: {
       NEXT_TELEMETRY_DISABLED: '1',
       PAYLOAD_CONFIG_PATH: path.resolve(dirname, 'dev/payload.config.ts'),

@@ -14,6 +14,9 @@ export default defineConfig({
   test: {
     env: { NEXT_TELEMETRY_DISABLED: '1', PAYLOAD_CONFIG_PATH: path.resolve(dirname, 'dev/payload.config.ts') },
     environment: 'node',
+    // expect.poll gives up after 1 s by default; a page on a loaded CI machine can take
+    // longer to hydrate (CI saw the share link still relative after 1 s).
+    expect: { poll: { timeout: 15_000 } },
     fileParallelism: false,
     hookTimeout: 600_000,
     include: ['test/e2e/**/*.test.ts'],
