@@ -5,6 +5,7 @@ import type { SanitizedAnalyticsConfig } from '../types.js'
 import { canAccessSite } from '../access/siteAccess.js'
 import { audit } from '../audit.js'
 import { ENDPOINT_PREFIX } from '../constants.js'
+import { SEARCH_DEFAULT_LIMIT } from '../core/searchStats.js'
 import { checkCustom } from '../core/statsRange.js'
 import { secretBoxOf } from '../sources/credentials.js'
 import { forgetGscToken } from '../sources/gsc/sync.js'
@@ -117,7 +118,7 @@ export function sourceEndpoints(cfg: SanitizedAnalyticsConfig): Endpoint[] {
       return json({ error: (error as Error).message }, 400)
     }
     if (!(await canAccessSite(req, cfg, site, 'read'))) return json({ error: 'Site not found.' }, 404)
-    const limit = Math.min(100, Math.max(1, Number(params.get('limit') ?? 10) || 10))
+    const limit = Math.min(100, Math.max(1, Number(params.get('limit') ?? SEARCH_DEFAULT_LIMIT) || SEARCH_DEFAULT_LIMIT))
     const siteId = req.payload.db.defaultIDType === 'number' ? Number(site) : site
     return json({ range: { from: range.from, to: range.to }, site, ...(await readSearch(req.payload, cfg, { from: range.from, limit, siteId, to: range.to })) })
   }
