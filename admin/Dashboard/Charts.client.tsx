@@ -142,11 +142,13 @@ export function SeriesChart({ compare, kind }: { compare: CompareResult; kind: C
   // a line when it is a single period (a band between a point and itself has no width).
   const firstImported = marked[0]?.label as string | undefined
   const lastImported = marked.at(-1)?.label as string | undefined
+  // The leads chart has two named y axes: the mark belongs to one of them.
+  const yAxis = kind === 'leads' ? { yAxisId: 'count' } : {}
   const importedMark =
     firstImported === undefined ? null : firstImported === lastImported ? (
-      <ReferenceLine ifOverflow="extendDomain" stroke={colors.imported} strokeDasharray="2 3" strokeWidth={6} strokeOpacity={0.35} x={firstImported} yAxisId={kind === 'leads' ? 'count' : undefined} />
+      <ReferenceLine stroke={colors.imported} strokeDasharray="2 3" strokeWidth={6} strokeOpacity={0.35} x={firstImported} {...yAxis} />
     ) : (
-      <ReferenceArea fill={colors.imported} fillOpacity={0.12} ifOverflow="extendDomain" x1={firstImported} x2={lastImported} yAxisId={kind === 'leads' ? 'count' : undefined} />
+      <ReferenceArea fill={colors.imported} fillOpacity={0.12} x1={firstImported} x2={lastImported} {...yAxis} />
     )
   const axis = { stroke: colors.axis, tick: { fill: colors.axis, fontSize: 12 } }
   const tooltip = (

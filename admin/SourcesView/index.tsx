@@ -107,7 +107,7 @@ function SourcePanel({ connectHref, editHref, googleMissing, siteTabHref, source
       </p>
       {source.lastError ? (
         <p className="pa-warning" data-testid="analytics-source-error" role={reconnect ? 'alert' : undefined} style={{ marginTop: 8 }}>
-          {reconnect ? 'Google refused the stored access (revoked or expired): reconnect the account. ' : 'Last error: '}
+          {reconnect ? 'Reconnect needed: ' : 'Last error: '}
           {source.lastError}
         </p>
       ) : null}
