@@ -11,7 +11,7 @@ import { ADMIN_GROUP, ANALYTICS_VIEW_PATH, SOURCES_VIEW_PATH } from '../../src/c
 /** The plugin's own views, first in the nav group (ids stable for tests and host styles). */
 const VIEWS = [
   { id: 'nav-analytics-view', label: 'Analytics dashboard', path: ANALYTICS_VIEW_PATH },
-  { id: 'nav-analytics-sources', label: 'Sources and last runs', path: SOURCES_VIEW_PATH },
+  { id: 'nav-analytics-sources-view', label: 'Sources and last runs', path: SOURCES_VIEW_PATH },
 ] as const
 
 /**

@@ -133,7 +133,7 @@ describe('the Search panel', () => {
       expect(await number(page, `[data-search-total="${key}"] .pa-kpi-value`), key).toBeCloseTo(expected.totals[key], 9)
     }
     // The charts are drawn (two of them: counts, and CTR with position).
-    await expect.poll(() => panel.locator('[data-chart="search"] svg.recharts-surface').count()).toBe(2)
+    await expect.poll(() => panel.locator('[data-chart="search"] .recharts-wrapper').count()).toBe(2)
     const [queries, pages] = [panel.locator('[data-testid="analytics-search-top"]').nth(0), panel.locator('[data-testid="analytics-search-top"]').nth(1)]
     expect(await queries.locator('tbody tr').evaluateAll((rows) => rows.map((row) => row.getAttribute('data-key')))).toEqual(expected.top.queries.map((row) => row.key))
     expect(await pages.locator('tbody tr').evaluateAll((rows) => rows.map((row) => row.getAttribute('data-key')))).toEqual(expected.top.pages.map((row) => row.key))
@@ -175,7 +175,7 @@ describe('Analytics → Sources', () => {
     const context = await contextFor(tokens.admin)
     const page = await context.newPage()
     await page.goto(`${app.url}/admin`)
-    const link = page.locator('#nav-group-Analytics #nav-analytics-sources')
+    const link = page.locator('#nav-group-Analytics #nav-analytics-sources-view')
     await expect.poll(() => link.count()).toBe(1)
     await link.click()
     await page.waitForURL(/\/admin\/analytics\/sources$/)
