@@ -17,6 +17,9 @@ import { loadSources } from './loadSources.js'
 
 const STATUS_TEXT: Record<SourceStatus, string> = { failing: 'Failing', new: 'Not run yet', ok: 'OK', reconnect: 'Reconnect needed' }
 const RUN_TEXT: Record<SiteRunOutcome['status'], string> = { failed: 'Failed', ok: 'OK', skipped: 'Skipped' }
+/** Whether a credential is stored (and for Google, whether Google still takes it) — never the credential. */
+const credentialText = ({ connected, kind, status }: SourceView) =>
+  kind !== 'gsc' ? (connected ? 'Credential stored' : 'No credential stored') : !connected ? 'No Google account connected' : status === 'reconnect' ? 'Google account access refused' : 'Google account connected'
 const when = (iso: null | string) => (iso ? `${iso.slice(0, 16).replace('T', ' ')} UTC` : 'never')
 
 /**
@@ -101,7 +104,7 @@ function SourcePanel({ connectHref, editHref, googleMissing, siteTabHref, source
       </div>
       <p className="pa-context">
         {source.baseUrl ? <>{source.baseUrl} · </> : null}
-        {source.connected ? (source.kind === 'gsc' ? 'Google account connected' : 'Credential stored') : source.kind === 'gsc' ? 'No Google account connected' : 'No credential stored'} · Last
+        {credentialText(source)} · Last
         run: {when(source.lastRunAt)}
         {source.failedRuns > 1 ? ` · failed ${source.failedRuns} runs in a row` : ''}
       </p>
