@@ -10,7 +10,7 @@ import { audit, changedFields, viaOf } from '../src/audit.js'
 import { componentPaths } from '../src/componentPaths.js'
 import { ADMIN_GROUP } from '../src/constants.js'
 import { relationId } from '../src/core/relationId.js'
-import { checkRemoteId, SOURCE_STATUSES, type SourceKind } from '../src/sources/kinds.js'
+import { checkRemoteId, SOURCE_KIND_LABELS, SOURCE_KINDS, SOURCE_STATUSES, type SourceKind } from '../src/sources/kinds.js'
 import { secretBoxOf } from '../src/sources/credentials.js'
 import { applyOverride } from './applyOverride.js'
 
@@ -129,7 +129,7 @@ export function buildAnalyticsSources(cfg: SanitizedAnalyticsConfig): Collection
     },
     fields: [
       { name: 'name', type: 'text', required: true },
-      { name: 'kind', type: 'select', options: [{ label: 'Google Search Console', value: 'gsc' }, { label: 'Matomo', value: 'matomo' }, { label: 'Plausible (Stats API)', value: 'plausible' }], required: true },
+      { name: 'kind', type: 'select', options: SOURCE_KINDS.map((value) => ({ label: SOURCE_KIND_LABELS[value], value })), required: true },
       { name: 'baseUrl', type: 'text', admin: { condition: (data) => data.kind !== 'gsc', description: 'e.g. https://matomo.example.com or https://plausible.io' }, validate: httpUrl },
       {
         name: 'credential',

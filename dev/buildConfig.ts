@@ -88,6 +88,18 @@ const envExportAccess: NonNullable<AnalyticsPluginOptions['access']>['export'] =
   ? ({ user }) => Boolean((user as DevUser).roles?.some((role) => ENV_EXPORT_ROLES.includes(role)))
   : undefined
 
+/**
+ * Search Console in the dev app from the environment (read when the config is built):
+ * `ANALYTICS_GOOGLE_CLIENT_ID` and `ANALYTICS_GOOGLE_CLIENT_SECRET` (an OAuth client of type
+ * "Web application"), and `ANALYTICS_GOOGLE_ENDPOINT`, the origin of a stand-in for Google's
+ * token, consent and Search Console endpoints (the browser tests' local fake). Unset: none.
+ */
+const envGoogle = (): NonNullable<AnalyticsPluginOptions['sources']>['google'] => {
+  const { ANALYTICS_GOOGLE_CLIENT_ID: clientId, ANALYTICS_GOOGLE_CLIENT_SECRET: clientSecret, ANALYTICS_GOOGLE_ENDPOINT: endpoint } = process.env
+  if (!clientId || !clientSecret) return undefined
+  return { clientId, clientSecret, endpoints: endpoint ? { apiUrl: endpoint, authUrl: `${endpoint}/auth`, tokenUrl: `${endpoint}/token` } : undefined }
+}
+
 /** The analytics options with the environment's rate limits and proxy trust under the caller's. */
 const withEnvIngest = (analytics: AnalyticsPluginOptions = {}): AnalyticsPluginOptions => {
   if (!ENV_RATE_LIMITS.perClient && !ENV_RATE_LIMITS.perSite && ENV_TRUST_PROXY === undefined) return analytics
@@ -138,6 +150,7 @@ export function buildDevConfig(options: DevConfigOptions): Promise<SanitizedConf
         defaults: { allowedHostnames: ['localhost'] },
         ...withEnvIngest(options.analytics),
         access: { export: envExportAccess, ...options.analytics?.access },
+        sources: { google: envGoogle(), ...options.analytics?.sources },
       }),
       ...(options.plugins ?? []),
     ],

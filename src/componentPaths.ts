@@ -11,4 +11,5 @@ export const componentPaths = {
   shareDashboard: `${PACKAGE_NAME}/rsc#ShareDashboard`,
   shareLinkField: `${PACKAGE_NAME}/client#ShareLinkField`,
   siteAnalyticsTab: `${PACKAGE_NAME}/rsc#SiteAnalyticsTab`,
+  sourcesView: `${PACKAGE_NAME}/rsc#SourcesView`,
 } as const

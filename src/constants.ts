@@ -32,6 +32,9 @@ export const PACKAGE_NAME = 'payload-plugin-analytics'
 /** Admin path of the Analytics view. */
 export const ANALYTICS_VIEW_PATH = '/analytics'
 
+/** Admin path of Analytics → Sources: the connections, their sites and last runs. */
+export const SOURCES_VIEW_PATH = '/analytics/sources'
+
 /**
  * Admin path prefix of the public, read-only dashboard of a share link. A prefix, not
  * `/analytics/share/:token`: Payload lets anonymous visitors into custom views whose path
@@ -44,3 +47,6 @@ export const sharePath = (token: string): `/${string}` => `${SHARE_VIEW_PATH}/${
 
 /** Path of a site document's Analytics tab, below the document's admin URL. */
 export const SITE_TAB_PATH = '/analytics'
+
+/** Where a Search Console connection is sent to Google's consent screen (below the host's `routes.api`). */
+export const googleConnectPath = (sourceId: number | string): string => `${ENDPOINT_PREFIX}/sources/${encodeURIComponent(String(sourceId))}/google/connect`

@@ -5,14 +5,21 @@ import type { ValueFormat } from './metrics.js'
 
 import { useTheme } from '@payloadcms/ui'
 import React from 'react'
-import { Area, AreaChart, Bar, BarChart, CartesianGrid, ComposedChart, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts'
+import { Area, AreaChart, Bar, BarChart, CartesianGrid, ComposedChart, Legend, Line, LineChart, ReferenceArea, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts'
 
+import { importedPeriods } from './importedPeriods.js'
 import { formatValue, seriesValue } from './metrics.js'
 
 /** Series colours per theme: SVG attributes cannot read CSS variables, so the theme picks. */
 const PALETTES = {
-  dark: { axis: '#9aa3b2', grid: '#2f3540', primary: '#60a5fa', previous: '#6b7280', secondary: '#4ade80', tertiary: '#fbbf24' },
-  light: { axis: '#5b6472', grid: '#e3e6eb', primary: '#2563eb', previous: '#a1a8b3', secondary: '#16a34a', tertiary: '#d97706' },
+  dark: { axis: '#9aa3b2', grid: '#2f3540', imported: '#a78bfa', primary: '#60a5fa', previous: '#6b7280', secondary: '#4ade80', tertiary: '#fbbf24' },
+  light: { axis: '#5b6472', grid: '#e3e6eb', imported: '#7c3aed', primary: '#2563eb', previous: '#a1a8b3', secondary: '#16a34a', tertiary: '#d97706' },
+}
+
+/** The chart colours of the admin's current theme. */
+export function usePalette() {
+  const { theme } = useTheme()
+  return PALETTES[theme === 'dark' ? 'dark' : 'light']
 }
 
 const dayFormat = new Intl.DateTimeFormat('en-US', { day: 'numeric', month: 'short', timeZone: 'UTC' })
@@ -33,19 +40,24 @@ export interface SeriesSpec {
   label: string
 }
 
-type Row = Record<string, null | number | string>
+type Row = Record<string, boolean | null | number | string>
 
-/** Rows of the chart (and of its table): one per period, the previous period's value beside. */
-const rowsOf = (compare: CompareResult, specs: SeriesSpec[]): Row[] =>
-  compare.series.map(({ current, previous }) => {
+/**
+ * Rows of the chart (and of its table): one per period, the previous period's value beside,
+ * and whether it holds imported days.
+ */
+const rowsOf = (compare: CompareResult, specs: SeriesSpec[]): Row[] => {
+  const imported = importedPeriods(compare.series.map(({ current }) => current.date), compare.interval, compare.imported, compare.range.to)
+  return compare.series.map(({ current, previous }, index) => {
     // No previous period (`compare.previousAvailable` false): its cells stay empty ('–'), no line.
-    const row: Row = { label: periodLabel(current.date, compare.interval), previousDate: previous?.date ?? null }
+    const row: Row = { imported: imported[index]!, label: periodLabel(current.date, compare.interval), previousDate: previous?.date ?? null }
     for (const spec of specs) {
       row[spec.key] = seriesValue(current, spec.key)
       row[`previous_${spec.key}`] = previous ? seriesValue(previous, spec.key) : null
     }
     return row
   })
+}
 
 const cell = (value: Row[string] | undefined, format: ValueFormat) => (typeof value === 'number' ? formatValue(value, format) : '–')
 
@@ -75,8 +87,11 @@ export function SeriesTable({ caption, compare, specs, withPrevious }: { caption
         </thead>
         <tbody>
           {rows.map((row) => (
-            <tr key={String(row.label)}>
-              <th scope="row">{row.label}</th>
+            <tr data-imported={row.imported || undefined} key={String(row.label)}>
+              <th scope="row">
+                {row.label}
+                {row.imported ? <span className="pa-imported-tag"> (imported)</span> : null}
+              </th>
               {specs.map((spec) => (
                 <td className="pa-num" key={spec.key}>
                   {cell(row[spec.key], spec.format)}
@@ -123,10 +138,22 @@ export const CHART_SERIES: Record<ChartKind, SeriesSpec[]> = {
  * zero-filled); ratios there are gaps (`seriesValue`).
  */
 export function SeriesChart({ compare, kind }: { compare: CompareResult; kind: ChartKind }) {
-  const { theme } = useTheme()
-  const colors = PALETTES[theme === 'dark' ? 'dark' : 'light']
+  const colors = usePalette()
   const specs = CHART_SERIES[kind]
   const rows = rowsOf(compare, specs)
+  const marked = rows.filter((row) => row.imported)
+  // Imported periods are one stretch (the days before the site's own data): one band over them,
+  // a line when it is a single period (a band between a point and itself has no width).
+  const firstImported = marked[0]?.label as string | undefined
+  const lastImported = marked.at(-1)?.label as string | undefined
+  // The leads chart has two named y axes: the mark belongs to one of them.
+  const yAxis = kind === 'leads' ? { yAxisId: 'count' } : {}
+  const importedMark =
+    firstImported === undefined ? null : firstImported === lastImported ? (
+      <ReferenceLine stroke={colors.imported} strokeDasharray="2 3" strokeWidth={6} strokeOpacity={0.35} x={firstImported} {...yAxis} />
+    ) : (
+      <ReferenceArea fill={colors.imported} fillOpacity={0.12} x1={firstImported} x2={lastImported} {...yAxis} />
+    )
   const axis = { stroke: colors.axis, tick: { fill: colors.axis, fontSize: 12 } }
   const tooltip = (
     <Tooltip
@@ -145,6 +172,7 @@ export function SeriesChart({ compare, kind }: { compare: CompareResult; kind: C
     chart = (
       <LineChart data={rows} margin={{ bottom: 0, left: 0, right: 8, top: 8 }}>
         {grid}
+        {importedMark}
         {xAxis}
         <YAxis allowDecimals={false} width={48} {...axis} />
         {tooltip}
@@ -158,6 +186,7 @@ export function SeriesChart({ compare, kind }: { compare: CompareResult; kind: C
     chart = (
       <ComposedChart data={rows} margin={{ bottom: 0, left: 0, right: 8, top: 8 }}>
         {grid}
+        {importedMark}
         {xAxis}
         <YAxis allowDecimals={false} width={40} yAxisId="count" {...axis} />
         <YAxis orientation="right" tickFormatter={(value: number) => `${Math.round(value * 100)}%`} width={44} yAxisId="rate" {...axis} />
@@ -171,6 +200,7 @@ export function SeriesChart({ compare, kind }: { compare: CompareResult; kind: C
     chart = (
       <BarChart data={rows} margin={{ bottom: 0, left: 0, right: 8, top: 8 }}>
         {grid}
+        {importedMark}
         {xAxis}
         <YAxis allowDecimals={false} width={40} {...axis} />
         {tooltip}
@@ -183,6 +213,7 @@ export function SeriesChart({ compare, kind }: { compare: CompareResult; kind: C
     chart = (
       <AreaChart data={rows} margin={{ bottom: 0, left: 0, right: 8, top: 8 }}>
         {grid}
+        {importedMark}
         {xAxis}
         <YAxis allowDecimals={false} width={56} {...axis} />
         {tooltip}
@@ -191,11 +222,19 @@ export function SeriesChart({ compare, kind }: { compare: CompareResult; kind: C
     )
   }
   return (
-    <div aria-hidden="true" className={kind === 'traffic' ? 'pa-chart' : 'pa-chart pa-chart--small'} data-chart={kind}>
-      <ResponsiveContainer height="100%" width="100%">
-        {chart}
-      </ResponsiveContainer>
-    </div>
+    <>
+      <div aria-hidden="true" className={kind === 'traffic' ? 'pa-chart' : 'pa-chart pa-chart--small'} data-chart={kind}>
+        <ResponsiveContainer height="100%" width="100%">
+          {chart}
+        </ResponsiveContainer>
+      </div>
+      {compare.imported && marked.length ? (
+        <p className="pa-imported-legend" data-from={compare.imported.from} data-testid="analytics-imported-marker" data-to={compare.imported.to}>
+          <span aria-hidden="true" className="pa-imported-swatch" style={{ background: colors.imported }} />
+          Imported ({compare.imported.from === compare.imported.to ? compare.imported.from : `${compare.imported.from} to ${compare.imported.to}`})
+        </p>
+      ) : null}
+    </>
   )
 }
 

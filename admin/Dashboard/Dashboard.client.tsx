@@ -19,6 +19,7 @@ import { GoalsList } from './GoalsList.client.js'
 import { BREAKDOWN_FILTER_DIMENSION, filterLabel, withFilter, withoutFilter } from './filterState.js'
 import { BREAKDOWN_LISTS, columnCell, describeChange, formatRevenue, formatValue, KPIS, RATIO_BASES } from './metrics.js'
 import { OutageNotice } from './OutageNotice.js'
+import { SearchPanel } from './SearchPanel.client.js'
 import { dashboardSearch, RANGE_LABELS } from './state.js'
 
 export type DashboardMode = 'admin' | 'share' | 'site'
@@ -264,6 +265,8 @@ export function Dashboard({ apiRoute, data, mode }: DashboardProps) {
             {state.table ? <SeriesTable caption="AI tokens per period" compare={compare} specs={CHART_SERIES.aiTokens} /> : <SeriesChart compare={compare} kind="aiTokens" />}
           </section>
         </div>
+
+        {data.search ? <SearchPanel search={data.search} table={Boolean(state.table)} /> : null}
 
         {data.funnels ? <FunnelChart funnels={data.funnels} onChoose={(funnel) => navigate({ funnel })} /> : null}
 

@@ -17,6 +17,7 @@ import type {
   StatsService,
   StatsSite,
 } from '../../src/stats/types.js'
+import type { DashboardSearch } from './loadSearch.js'
 import type { DashboardState } from './state.js'
 import type { StatsError } from '../../src/stats/errors.js'
 import type { SourceOutage } from '../../src/sourceHealth.js'
@@ -25,6 +26,7 @@ import { firstRefused } from '../../src/access/actions.js'
 import { getAnalyticsConfig } from '../../src/analyticsConfig.js'
 import { BREAKDOWN_LIMIT, BREAKDOWN_LISTS } from './metrics.js'
 import { filterParam } from './filterState.js'
+import { loadSearch } from './loadSearch.js'
 import { statsRange } from './state.js'
 
 /** Sparklines of the comparison table: above this many sites the table shows numbers only. */
@@ -50,6 +52,8 @@ export interface DashboardData {
   /** Query string of the stats endpoints for this view (`/export`, `/realtime`). */
   query: string
   realtime: null | RealtimeResult
+  /** One site in view in the admin (never on a share page): its Search Console figures over the range; else null. */
+  search: DashboardSearch | null
   /** Sites in this view (the switcher's selection, or all of the list). */
   selected: SiteId[]
   /** The site switcher's list: the sites the user may read, narrowed to the selected tenant. */
@@ -227,9 +231,12 @@ export async function loadDashboard({ caller, cookies, fixedSite, payload, state
     if (siteParam !== undefined || tenant) query.set('siteId', selected.map(String).join(','))
     // Export CSV (and anything else built on `query`) answers the same filtered question.
     for (const filter of state.filters ?? []) query.append('filter', filterParam(filter))
-    const funnels = selected.length === 1 ? await loadFunnels(payload, caller, selected[0]!, state) : null
+    // After the stats: the service has said the caller may read the one site.
+    const [funnels, search] = selected.length === 1
+      ? await Promise.all([loadFunnels(payload, caller, selected[0]!, state), 'req' in caller ? loadSearch(payload, selected[0]!, result.range) : null])
+      : [null, null]
     return {
-      data: { canExport, compare, funnels, outage, query: query.toString(), realtime, selected, sites, sparklines, state, stats: shown, tenant },
+      data: { canExport, compare, funnels, outage, query: query.toString(), realtime, search, selected, sites, sparklines, state, stats: shown, tenant },
       ok: true,
     }
   } catch (error) {

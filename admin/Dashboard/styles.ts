@@ -43,6 +43,9 @@ export const DASHBOARD_CSS = `
 .pa-panel h2, .pa-panel h3 { font-size: 16px; margin: 0 0 12px }
 .pa-chart { height: 260px; width: 100% }
 .pa-chart--small { height: 200px }
+.pa-imported-legend { align-items: center; color: var(--theme-elevation-600); display: flex; font-size: 12px; gap: 6px; margin: 6px 0 0 }
+.pa-imported-swatch { border-radius: 2px; display: inline-block; height: 10px; opacity: .35; width: 14px }
+.pa-imported-tag { color: var(--theme-elevation-600); font-weight: 400 }
 .pa-lists { display: grid; gap: var(--pa-gap); grid-template-columns: repeat(auto-fit, minmax(min(100%, 320px), 1fr)) }
 .pa-table { border-collapse: collapse; font-size: 14px; width: 100% }
 .pa-table caption { caption-side: top; color: var(--theme-elevation-600); font-size: 13px; padding-bottom: 6px; text-align: left }

@@ -3,7 +3,7 @@
 import { useConfig, useDocumentInfo, useFormFields } from '@payloadcms/ui'
 import React from 'react'
 
-import { ENDPOINT_PREFIX } from '../../src/constants.js'
+import { googleConnectPath } from '../../src/constants.js'
 
 /**
  * Connect (or reconnect) a Search Console source to a Google account: a link to the plugin's
@@ -18,7 +18,7 @@ export function GoogleConnect() {
   const connected = useFormFields(([fields]) => Boolean(fields.hasCredential?.value))
   if (kind !== 'gsc') return null
   if (id === undefined) return <p className="field-description">Save, then connect a Google account.</p>
-  const href = `${config.serverURL || ''}${config.routes.api}${ENDPOINT_PREFIX}/sources/${encodeURIComponent(String(id))}/google/connect`
+  const href = `${config.serverURL || ''}${config.routes.api}${googleConnectPath(id)}`
   const reconnect = status === 'reconnect'
   return (
     <div data-testid="analytics-google-connect" style={{ display: 'grid', gap: 6, marginBottom: 'var(--base)' }}>

@@ -11,6 +11,9 @@ export type SearchDimension = (typeof SEARCH_DIMENSIONS)[number]
 /** Rows kept per breakdown and day: enough for top lists, bounded for a site with millions of queries. */
 export const SEARCH_TOP_ROWS = 250
 
+/** Rows of each top list a range's answer has unless asked otherwise (the API's `limit`, the dashboard's panel). */
+export const SEARCH_DEFAULT_LIMIT = 10
+
 export interface SearchRow {
   clicks: number
   dimension: SearchDimension

@@ -5,7 +5,7 @@ import type { SanitizedAnalyticsConfig } from '../types.js'
 import { canAccessSite } from '../access/siteAccess.js'
 import { audit } from '../audit.js'
 import { ENDPOINT_PREFIX } from '../constants.js'
-import { searchDaysMeta } from '../core/searchStats.js'
+import { SEARCH_DEFAULT_LIMIT, searchDaysMeta } from '../core/searchStats.js'
 import { checkCustom } from '../core/statsRange.js'
 import { secretBoxOf } from '../sources/credentials.js'
 import { forgetGscToken } from '../sources/gsc/sync.js'
@@ -119,7 +119,7 @@ export function sourceEndpoints(cfg: SanitizedAnalyticsConfig): Endpoint[] {
       return json({ error: (error as Error).message }, 400)
     }
     if (!(await canAccessSite(req, cfg, site, 'read'))) return json({ error: 'Site not found.' }, 404)
-    const limit = Math.min(100, Math.max(1, Number(params.get('limit') ?? 10) || 10))
+    const limit = Math.min(100, Math.max(1, Number(params.get('limit') ?? SEARCH_DEFAULT_LIMIT) || SEARCH_DEFAULT_LIMIT))
     const siteId = req.payload.db.defaultIDType === 'number' ? Number(site) : site
     const siteTimeZone = req.payload.analytics?.sites.timeZoneOf(site, cfg.defaults.timeZone) ?? cfg.defaults.timeZone
     return json({

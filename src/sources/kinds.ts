@@ -2,6 +2,9 @@
 export const SOURCE_KINDS = ['gsc', 'matomo', 'plausible'] as const
 export type SourceKind = (typeof SOURCE_KINDS)[number]
 
+/** How each kind is named in the admin. */
+export const SOURCE_KIND_LABELS: Record<SourceKind, string> = { gsc: 'Google Search Console', matomo: 'Matomo', plausible: 'Plausible (Stats API)' }
+
 /** `new` until the first run; `reconnect`: Google refused the refresh token (`invalid_grant`). */
 export const SOURCE_STATUSES = ['new', 'ok', 'failing', 'reconnect'] as const
 export type SourceStatus = (typeof SOURCE_STATUSES)[number]

@@ -15,6 +15,7 @@ import type { DemoSite } from '../helpers/fixtures.js'
 import type { Role } from '../helpers/roles.js'
 
 import { loadDashboard } from '../../admin/Dashboard/loadDashboard.js'
+import { loadSources } from '../../admin/SourcesView/loadSources.js'
 import { DEMO_USERS } from '../../dev/seed.js'
 import { unsubscribeToken } from '../../src/core/signing.js'
 import { demoSites } from '../helpers/fixtures.js'
@@ -583,6 +584,14 @@ const VIEWS: Record<string, { cells: Cells; load: (req: PayloadRequest) => Promi
   // Admin → Analytics with the shop selected; the document tab Sites → shop → Analytics.
   analytics: { cells: acme, load: async (req) => (await loadDashboard({ caller: { req }, payload, state: { range: '7d', site: String(shop().id) } })).ok },
   'sites edit tab: analytics': { cells: acme, load: async (req) => (await loadDashboard({ caller: { req }, fixedSite: shop().id, payload, state: { range: '7d' } })).ok },
+  // Analytics → Sources: the connections the user may manage (the sources collection's own read access), here one mapped to the shop.
+  analyticsSources: {
+    cells: acme,
+    load: async (req) => {
+      const { id } = await create('analytics-sources', { kind: 'gsc', name: `Matrix ${unique()}`, sites: [{ remoteId: 'sc-domain:shop.acme.test', site: shop().id }] })
+      return (await loadSources(req, payload.analytics!.config)).some((source) => source.id === String(id))
+    },
+  },
   // The share page: the token is the credential, the visitor's login plays no part.
   analyticsShare: {
     cells: only(...ROLES),

@@ -11,6 +11,7 @@ import { DashboardWidget as DashboardWidget_8d8d3356eacd586ac1408356f6301c94 } f
 import { TenantSelector as TenantSelector_d6d5f193a167989e2ee7d14202901e62 } from '@payloadcms/plugin-multi-tenant/rsc'
 import { TenantSelectionProvider as TenantSelectionProvider_d6d5f193a167989e2ee7d14202901e62 } from '@payloadcms/plugin-multi-tenant/rsc'
 import { AnalyticsView as AnalyticsView_8d8d3356eacd586ac1408356f6301c94 } from 'payload-plugin-analytics/rsc'
+import { SourcesView as SourcesView_8d8d3356eacd586ac1408356f6301c94 } from 'payload-plugin-analytics/rsc'
 import { ShareDashboard as ShareDashboard_8d8d3356eacd586ac1408356f6301c94 } from 'payload-plugin-analytics/rsc'
 import { CollectionCards as CollectionCards_f9c02e79a4aed9a3924487c0cd4cafb1 } from '@payloadcms/next/rsc'
 
@@ -29,6 +30,7 @@ export const importMap = {
   "@payloadcms/plugin-multi-tenant/rsc#TenantSelector": TenantSelector_d6d5f193a167989e2ee7d14202901e62,
   "@payloadcms/plugin-multi-tenant/rsc#TenantSelectionProvider": TenantSelectionProvider_d6d5f193a167989e2ee7d14202901e62,
   "payload-plugin-analytics/rsc#AnalyticsView": AnalyticsView_8d8d3356eacd586ac1408356f6301c94,
+  "payload-plugin-analytics/rsc#SourcesView": SourcesView_8d8d3356eacd586ac1408356f6301c94,
   "payload-plugin-analytics/rsc#ShareDashboard": ShareDashboard_8d8d3356eacd586ac1408356f6301c94,
   "@payloadcms/next/rsc#CollectionCards": CollectionCards_f9c02e79a4aed9a3924487c0cd4cafb1
 }
