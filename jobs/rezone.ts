@@ -114,6 +114,7 @@ export async function rezoneSite(payload: Payload, cfg: SanitizedAnalyticsConfig
     observeDbLatency: options.observeDbLatency,
     onProgress: (progress) => void write(progress).catch(() => undefined),
     site: site.id,
+    siteGoals: new Map([[String(site.id), site.settings.goals]]),
     siteIds: [site.id],
     siteRetentionDays: new Map([[String(site.id), retentionDays]]),
     siteTimeZones: new Map([[String(site.id), timeZone]]),

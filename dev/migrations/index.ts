@@ -15,6 +15,7 @@ import * as migration_20261204_150513_api_keys from './20261204_150513_api_keys.
 import * as migration_20261204_151237_explore_goals_funnels from './20261204_151237_explore_goals_funnels.js';
 import * as migration_20261204_153254_sources from './20261204_153254_sources.js';
 import * as migration_20261204_160627_merged_schema from './20261204_160627_merged_schema.js';
+import * as migration_20261204_183600_goal_rollups from './20261204_183600_goal_rollups.js';
 
 export const migrations = [
   {
@@ -100,6 +101,11 @@ export const migrations = [
   {
     up: migration_20261204_160627_merged_schema.up,
     down: migration_20261204_160627_merged_schema.down,
-    name: '20261204_160627_merged_schema'
+    name: '20261204_160627_merged_schema',
+  },
+  {
+    up: migration_20261204_183600_goal_rollups.up,
+    down: migration_20261204_183600_goal_rollups.down,
+    name: '20261204_183600_goal_rollups'
   },
 ];

@@ -18,6 +18,9 @@ export const STATS_DIMENSIONS = [
   'os',
   'device',
   'event',
+  // A goal of the site (key: its name): conversions in `events`, converting visitors in
+  // `visitors`. Written for the goals in force when the day is recomputed (`jobs/goalRollup.ts`).
+  'goal',
 ] as const
 
 export type StatsDimension = (typeof STATS_DIMENSIONS)[number]
