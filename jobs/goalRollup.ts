@@ -11,6 +11,7 @@
  */
 import type { Payload } from 'payload'
 
+import type { Goal } from '../src/core/goals.js'
 import type { GoalRollupState } from '../src/core/siteSettings.js'
 import type { IngestSite } from '../src/ingest/siteDirectory.js'
 import type { StoreOptions } from '../src/store/db.js'
@@ -24,12 +25,20 @@ import { reaggregate } from './reaggregate.js'
 import { firstKeptDay } from './retention.js'
 import { needsRezone } from './rezone.js'
 
-/** Whether a site's `goalRollup` state differs from its goals: some goal is not rolled up yet, or a removed one is still listed. */
+/**
+ * Whether a site's `goalRollup` state differs from its goals: some goal is not rolled up yet,
+ * or a removed one is still listed. Only sites with their own settings row hold a state (the
+ * job creates no row: a row of the site's own is what its owner creates to set things).
+ */
 export const needsGoalRollup = (site: Pick<IngestSite, 'settings'>): boolean => {
-  const ready = site.settings.goalRollup?.ready ?? {}
+  if (site.settings.goalRollup === null) return false
+  const ready = site.settings.goalRollup.ready
   const keys = new Set(site.settings.goals.map(goalDefinitionKey))
   return [...keys].some((key) => !(key in ready)) || Object.keys(ready).some((key) => !keys.has(key))
 }
+
+/** The goals a site's days get `goal` rows for: those of a site with its own settings row (the others read raw events). */
+export const rolledUpGoalsOf = (site: Pick<IngestSite, 'settings'>): Goal[] => (site.settings.goalRollup === null ? [] : site.settings.goals)
 
 /** Whether a site's rollups wait for a background recompute (a change of zone or of goals). */
 export const needsSiteRecompute = (site: Pick<IngestSite, 'settings'>): boolean => needsRezone(site) || needsGoalRollup(site)
@@ -52,7 +61,7 @@ export async function rollUpGoals(payload: Payload, cfg: SanitizedAnalyticsConfi
   const site = (await loadIngestSites(payload, cfg)).find((candidate) => String(candidate.id) === String(siteId))
   if (!site || !needsGoalRollup(site)) return { recomputed: 0, state: null }
   const { goals, retentionDays, timeZone } = site.settings
-  const ready = site.settings.goalRollup?.ready ?? {}
+  const ready = site.settings.goalRollup!.ready
   const keys = goals.map(goalDefinitionKey)
   // Raw events cover the days from the first kept one: a new goal counts from there.
   const since = firstKeptDay(retentionDays, now, timeZone)
@@ -74,14 +83,9 @@ export async function rollUpGoals(payload: Payload, cfg: SanitizedAnalyticsConfi
   }
   const state: GoalRollupState = { ready: Object.fromEntries(keys.map((key) => [key, ready[key] ?? since])) }
   const settings = collectionTable(payload, cfg.slugs.settings)
-  const db = drizzleOf(payload)
-  const scopeKey = `site:${String(site.id)}`
-  const exists = await db.execute(sql`SELECT 1 FROM ${settings.ref} WHERE ${settings.id('scopeKey')} = ${scopeKey}`)
-  if (exists.rows.length === 0) {
-    // A site inheriting its goals gets its own row (everything `inherit`) to hold the state.
-    await payload.create({ collection: cfg.slugs.settings, data: { scope: 'site', site: site.id } as never, overrideAccess: true }).catch(() => undefined)
-  }
   // Plain SQL: no hooks, no refresh of every site from inside this write (the caller refreshes).
-  await db.execute(sql`UPDATE ${settings.ref} SET ${settings.id('goalRollup')} = ${JSON.stringify(state)}::jsonb WHERE ${settings.id('scopeKey')} = ${scopeKey}`)
+  await drizzleOf(payload).execute(
+    sql`UPDATE ${settings.ref} SET ${settings.id('goalRollup')} = ${JSON.stringify(state)}::jsonb WHERE ${settings.id('scopeKey')} = ${`site:${String(site.id)}`}`,
+  )
   return { recomputed, state }
 }

@@ -52,7 +52,7 @@ import { runAggregation } from './aggregate.js'
 import { reaggregate, validateRange } from './reaggregate.js'
 import { applyRetention, withoutExpiredDays } from './retention.js'
 import { rezoneSite } from './rezone.js'
-import { needsSiteRecompute, rollUpGoals } from './goalRollup.js'
+import { needsSiteRecompute, rolledUpGoalsOf, rollUpGoals } from './goalRollup.js'
 import { createRunLock } from './runLock.js'
 
 /** The BullMQ queue's name (its keys live under `<redisKeyPrefix>bull:analytics:`). */
@@ -625,7 +625,7 @@ class Jobs implements AnalyticsJobs {
   }> {
     const sites = await loadIngestSites(this.args.payload, this.args.cfg)
     return {
-      goals: new Map(sites.map((site) => [String(site.id), site.settings.goals])),
+      goals: new Map(sites.map((site) => [String(site.id), rolledUpGoalsOf(site)])),
       ids: sites.map((site) => site.id),
       sites,
       retention: new Map(sites.map((site) => [String(site.id), site.settings.retentionDays])),

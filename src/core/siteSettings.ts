@@ -84,7 +84,7 @@ export interface EffectiveSiteSettings {
   excludedPaths: string[]
   /** Saved funnels, their steps among `goals`. */
   funnels: Funnel[]
-  /** Which goals the daily rollups hold, and from which day (null: none yet). */
+  /** Which goals the daily rollups hold, and from which day; null for a site without its own settings row (none tracked). */
   goalRollup: GoalRollupState | null
   /** The goals: the most specific level's list, or one per conversion event type. */
   goals: Goal[]
@@ -162,7 +162,8 @@ export function resolveSiteSettings(
     conversionEvents: conversions,
     excludedPaths: union(levels, defaults.excludedPaths, 'excludedPaths'),
     funnels,
-    goalRollup: rows.site?.goalRollup ?? null,
+    // Tracked on the site's own row only (a site without one reads its goals from raw events).
+    goalRollup: rows.site ? (rows.site.goalRollup ?? { ready: {} }) : null,
     goals,
     ipAnonymization: ipAnonymization ?? defaults.ipAnonymization,
     publicDashboard: rows.site?.publicDashboard === true && Boolean(rows.site.shareToken),
