@@ -265,6 +265,13 @@ export function buildAnalyticsSettings(cfg: SanitizedAnalyticsConfig): Collectio
         admin: { hidden: true },
       },
       {
+        // Written by the plugin only: which goals the daily rollups hold (`GoalRollupState`).
+        name: 'goalRollup',
+        type: 'json',
+        access: { create: () => false, update: () => false },
+        admin: { hidden: true },
+      },
+      {
         name: 'timeZoneStatus',
         type: 'textarea',
         admin: { condition: (data) => (data.scope ?? 'site') === 'site', readOnly: true },

@@ -315,7 +315,8 @@ export interface AnalyticsDailyStat {
     | 'device'
     | 'event'
     | 'revenue'
-    | 'eventRevenue';
+    | 'eventRevenue'
+    | 'goal';
   /**
    * The breakdown value (a path, a source, a country…); empty for totals.
    */
@@ -416,7 +417,8 @@ export interface AnalyticsMonthlyStat {
     | 'device'
     | 'event'
     | 'revenue'
-    | 'eventRevenue';
+    | 'eventRevenue'
+    | 'goal';
   /**
    * The breakdown value (a path, a source, a country…); empty for totals.
    */
@@ -534,6 +536,15 @@ export interface AnalyticsSetting {
    */
   timeZone?: string | null;
   timeZoneState?:
+    | {
+        [k: string]: unknown;
+      }
+    | unknown[]
+    | string
+    | number
+    | boolean
+    | null;
+  goalRollup?:
     | {
         [k: string]: unknown;
       }
@@ -933,7 +944,8 @@ export interface AnalyticsImportedStat {
     | 'device'
     | 'event'
     | 'revenue'
-    | 'eventRevenue';
+    | 'eventRevenue'
+    | 'goal';
   /**
    * The breakdown value (a path, a source, a country…); empty for totals.
    */
@@ -1353,6 +1365,7 @@ export interface AnalyticsSettingsSelect<T extends boolean = true> {
   retentionDays?: T;
   timeZone?: T;
   timeZoneState?: T;
+  goalRollup?: T;
   timeZoneStatus?: T;
   conversionEvents?: T;
   branding?:

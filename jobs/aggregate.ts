@@ -4,6 +4,7 @@ import type { EventBuffer } from '../src/buffer/types.js'
 import type { SiteDay, TimeZoneOf } from '../src/core/dailyStats.js'
 import type { DbOperation } from '../src/store/db.js'
 import type { DirtyDays } from '../src/store/dirtyDays.js'
+import type { RecomputeOptions } from '../src/store/recomputeDailyStats.js'
 import type { SanitizedAnalyticsConfig } from '../src/types.js'
 
 import { siteDaysOf } from '../src/core/dailyStats.js'
@@ -28,6 +29,8 @@ export interface RunAggregationArgs {
   /** (site, day) pairs recomputed in parallel. @default 2 */
   concurrency?: number
   dirty: DirtyDays
+  /** Each site's goals in force (its days' `goal` rows), read once per run by the caller. @default none */
+  goalsOf?: RecomputeOptions['goalsOf']
   /** Batches claimed and inserted at once (each on its own connection). @default 2 */
   insertConcurrency?: number
   log?: AggregationLogger
@@ -85,7 +88,7 @@ export async function runAggregation(args: RunAggregationArgs): Promise<Aggregat
   const maxBatches = args.maxBatches ?? 400
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new TypeError('runAggregation: batchSize must be a whole number ≥ 1')
   const timeZoneOf: TimeZoneOf = args.timeZoneOf ?? (() => cfg.defaults.timeZone)
-  const store = { concurrency: args.concurrency, observeDbLatency: args.observe?.dbLatency, timeZoneOf }
+  const store = { concurrency: args.concurrency, goalsOf: args.goalsOf, observeDbLatency: args.observe?.dbLatency, timeZoneOf }
   const started = Date.now()
   const result: AggregationResult = { claimed: 0, daysRecomputed: 0, durationMs: 0, inserted: 0, recomputed: [], rowsWritten: 0, skipped: 0 }
 

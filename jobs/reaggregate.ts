@@ -1,6 +1,7 @@
 import type { Payload } from 'payload'
 
 import type { SiteDay } from '../src/core/dailyStats.js'
+import type { Goal } from '../src/core/goals.js'
 import type { StoreOptions } from '../src/store/db.js'
 import type { SanitizedAnalyticsConfig } from '../src/types.js'
 
@@ -41,6 +42,8 @@ export interface ReaggregateOptions extends StoreOptions {
   onProgress?: (progress: ReaggregateProgress) => void
   /** A site id, or `'all'` for every site. */
   site: 'all' | number | string
+  /** Each site's goals in force (their daily `goal` rows). @default none */
+  siteGoals?: ReadonlyMap<string, readonly Goal[]>
   /** Effective raw-event retention of each site; others get `cfg.retention.eventsDays`. */
   siteRetentionDays?: ReadonlyMap<string, number>
   /** Every site id (of the sites collection). */
@@ -150,6 +153,7 @@ export async function reaggregate(payload: Payload, cfg: SanitizedAnalyticsConfi
     const recomputed = await recomputeDailyStats(payload, cfg, chunk, {
       clearEmptyDays: options.clearEmptyDays,
       concurrency: options.concurrency ?? 2,
+      goalsOf: (siteId) => options.siteGoals?.get(String(siteId)) ?? [],
       observeDbLatency: options.observeDbLatency,
       timeZoneOf,
     })

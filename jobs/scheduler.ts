@@ -38,6 +38,7 @@ import type { RunLock } from './runLock.js'
 import type { EventBuffer } from '../src/buffer/types.js'
 import type { SiteDay } from '../src/core/dailyStats.js'
 import type { TimeZoneState } from '../src/core/siteSettings.js'
+import type { Goal } from '../src/core/goals.js'
 import type { IngestSite, SiteDirectory } from '../src/ingest/siteDirectory.js'
 import type { AnalyticsMetrics } from '../src/metrics/registry.js'
 import type { DirtyDays } from '../src/store/dirtyDays.js'
@@ -50,7 +51,8 @@ import { createDirtyDays } from '../src/store/dirtyDays.js'
 import { runAggregation } from './aggregate.js'
 import { reaggregate, validateRange } from './reaggregate.js'
 import { applyRetention, withoutExpiredDays } from './retention.js'
-import { needsRezone, rezoneSite } from './rezone.js'
+import { rezoneSite } from './rezone.js'
+import { needsSiteRecompute, rolledUpGoalsOf, rollUpGoals } from './goalRollup.js'
 import { createRunLock } from './runLock.js'
 
 /** The BullMQ queue's name (its keys live under `<redisKeyPrefix>bull:analytics:`). */
@@ -100,6 +102,8 @@ export interface JobEventMap {
   /** A site's rows were brought into its new time zone (`jobs/rezone.ts`). */
   'rezone:end': { siteId: number | string; state: TimeZoneState }
   'rezone:error': { error: unknown; siteId: number | string }
+  /** A site's `goal` rows were brought in line with its goals (`jobs/goalRollup.ts`). */
+  'goals:end': { recomputed: number; siteId: number | string }
 }
 export type JobEvent = keyof JobEventMap
 
@@ -167,8 +171,9 @@ export interface AnalyticsJobs {
   /** Recompute the daily stats of a site (or all) over a range of days from the raw events. */
   reaggregate(request: ReaggregateRequest): Promise<ReaggregateResult>
   /**
-   * Bring these sites' rows into their time zone after a change (`jobs/rezone.ts`), one site
-   * after the other in this process; resolves when they are done (a site already queued is
+   * Bring these sites' rows into their time zone after a change (`jobs/rezone.ts`), then
+   * their `goal` rows in line with their goals (`jobs/goalRollup.ts`), one site after the
+   * other in this process; resolves when they are done (a site already queued is
    * not queued twice). Failures are logged and emitted (`rezone:error`), never thrown.
    */
   rezone(siteIds: ReadonlyArray<number | string>): Promise<void>
@@ -575,9 +580,9 @@ class Jobs implements AnalyticsJobs {
     this.emit('aggregation:start', { source })
     try {
       // Each site's zone read fresh once per run (two queries), never from a half-loaded directory.
-      const { sites, timeZones } = await this.siteSettings()
-      // A change of zone not picked up yet (or one interrupted by a restart): its recompute, in the background.
-      const pending = sites.filter(needsRezone).map((site) => site.id)
+      const { goals, sites, timeZones } = await this.siteSettings()
+      // A change of zone or of goals not picked up yet (or one interrupted by a restart): its recompute, in the background.
+      const pending = sites.filter(needsSiteRecompute).map((site) => site.id)
       if (pending.length > 0) void this.rezone(pending)
       const timeZoneOf = (siteId: number | string) => timeZones.get(String(siteId)) ?? cfg.defaults.timeZone
       const dirty = withoutExpiredDays(this.dirty, this.retentionDaysOf, {
@@ -593,6 +598,7 @@ class Jobs implements AnalyticsJobs {
           buffer: this.stoppable(),
           cfg,
           dirty,
+          goalsOf: (siteId) => goals.get(String(siteId)) ?? [],
           log: { info: (message) => logger.info(message), warn: (message) => logger.warn(message) },
           observe: { dbLatency: (seconds, operation) => metrics.dbLatency(operation, seconds) },
           payload,
@@ -610,9 +616,16 @@ class Jobs implements AnalyticsJobs {
   }
 
   /** The effective raw retention and time zone of every site, read fresh from the database (never a half-loaded directory). */
-  private async siteSettings(): Promise<{ ids: Array<number | string>; retention: Map<string, number>; sites: IngestSite[]; timeZones: Map<string, string> }> {
+  private async siteSettings(): Promise<{
+    goals: Map<string, Goal[]>
+    ids: Array<number | string>
+    retention: Map<string, number>
+    sites: IngestSite[]
+    timeZones: Map<string, string>
+  }> {
     const sites = await loadIngestSites(this.args.payload, this.args.cfg)
     return {
+      goals: new Map(sites.map((site) => [String(site.id), rolledUpGoalsOf(site)])),
       ids: sites.map((site) => site.id),
       sites,
       retention: new Map(sites.map((site) => [String(site.id), site.settings.retentionDays])),
@@ -673,10 +686,11 @@ class Jobs implements AnalyticsJobs {
 
   async reaggregate(request: ReaggregateRequest): Promise<ReaggregateResult> {
     validateRange(request.from, request.to)
-    const { ids, retention, timeZones } = await this.siteSettings()
+    const { goals, ids, retention, timeZones } = await this.siteSettings()
     return this.track(
       reaggregate(this.args.payload, this.args.cfg, {
         ...request,
+        siteGoals: goals,
         observeDbLatency: (seconds, operation) => this.args.metrics.dbLatency(operation, seconds),
         siteIds: ids,
         siteRetentionDays: retention,
@@ -700,8 +714,13 @@ class Jobs implements AnalyticsJobs {
             logger.info(`analytics: site ${key}'s figures are now in ${result.state.applied} (${result.state.progress.total} days recomputed)`)
             this.emit('rezone:end', { siteId, state: result.state })
           }
+          const goals = await this.track(rollUpGoals(payload, cfg, siteId, { observeDbLatency: (seconds, operation) => metrics.dbLatency(operation, seconds) }))
+          if (goals.state) {
+            logger.info(`analytics: site ${key}'s goals are rolled up (${goals.recomputed} days recomputed)`)
+            this.emit('goals:end', { recomputed: goals.recomputed, siteId })
+          }
         } catch (error) {
-          logger.error(`analytics: recomputing site ${key} in its new time zone failed: ${messageOf(error)} (retried by the next aggregation run)`)
+          logger.error(`analytics: recomputing site ${key} in its new time zone or for its goals failed: ${messageOf(error)} (retried by the next aggregation run)`)
           this.emit('rezone:error', { error, siteId })
         } finally {
           this.rezoning.delete(key)

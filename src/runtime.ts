@@ -21,7 +21,7 @@ import type { SourceHealth } from './sourceHealth.js'
 import type { StatsServiceInternals } from './stats/service.js'
 import type { SanitizedAnalyticsConfig } from './types.js'
 
-import { needsRezone } from '../jobs/rezone.js'
+import { needsSiteRecompute } from '../jobs/goalRollup.js'
 import { createAnalyticsJobs, JOBS_ENV } from '../jobs/scheduler.js'
 import { createEventBuffer } from './buffer/index.js'
 import { BufferError } from './buffer/errors.js'
@@ -183,6 +183,7 @@ export async function createAnalyticsRuntime(payload: Payload, cfg: SanitizedAna
     cfg,
     conversionEvents: (siteId) => sites.get(String(siteId))?.settings.conversionEvents ?? cfg.defaults.conversionEvents,
     funnels: (siteId) => sites.get(String(siteId))?.settings.funnels ?? [],
+    goalRollup: (siteId) => sites.get(String(siteId))?.settings.goalRollup ?? null,
     goals: (siteId) => sites.get(String(siteId))?.settings.goals ?? effectiveGoals([], cfg.defaults.conversionEvents),
     payload,
     rawRetentionDays: (siteId) => sites.get(String(siteId))?.settings.retentionDays ?? cfg.retention.eventsDays,
@@ -200,9 +201,9 @@ export async function createAnalyticsRuntime(payload: Payload, cfg: SanitizedAna
     if (ambiguous.length) {
       logger.warn(`analytics: events addressed by these domains are refused until one site each claims them: ${ambiguous.slice(0, 5).join(', ')}`)
     }
-    // A change of time zone: its recompute in the background, once the change is committed
+    // A change of time zone or of goals: its recompute in the background, once the change is committed
     // (a hook's refresh runs inside the change's transaction; the job reads committed rows).
-    const rezone = all.filter(needsRezone).map((site) => site.id)
+    const rezone = all.filter(needsSiteRecompute).map((site) => site.id)
     if (jobsRef && rezone.length > 0 && process.env[JOBS_ENV] !== 'manual') {
       const jobsNow = jobsRef
       setTimeout(() => void jobsNow.rezone(rezone), REZONE_DELAY_MS).unref()
@@ -278,6 +279,11 @@ export async function createAnalyticsRuntime(payload: Payload, cfg: SanitizedAna
     void stats.invalidate([siteId])
     void refreshSites().catch((error: Error) => logger.warn(`analytics: could not refresh the sites after a change of time zone: ${error.message}`))
   })
+  // The goals' rows are complete: the state reaches the directory (goals are read from rows now), cached stats go.
+  jobs.on('goals:end', ({ siteId }) => {
+    void stats.invalidate([siteId])
+    void refreshSites().catch((error: Error) => logger.warn(`analytics: could not refresh the sites after a change of goals: ${error.message}`))
+  })
   // Whichever instance rewrote daily stats invalidates the cached results of those sites.
   jobs.on('aggregation:end', ({ result }) => void stats.invalidate(result.recomputed.map((pair) => pair.siteId)))
   jobs.on('retention:end', () => void stats.invalidate('all'))
@@ -285,7 +291,7 @@ export async function createAnalyticsRuntime(payload: Payload, cfg: SanitizedAna
   // The CLI boots Payload with this set and starts only what its command needs.
   if (process.env[JOBS_ENV] !== 'manual') {
     await jobs.start()
-    const pending = [...sites.all()].filter(needsRezone).map((site) => site.id)
+    const pending = [...sites.all()].filter(needsSiteRecompute).map((site) => site.id)
     if (pending.length > 0) void jobs.rezone(pending)
   }
 

@@ -16,6 +16,8 @@ import * as migration_20261204_151237_explore_goals_funnels from './20261204_151
 import * as migration_20261204_153254_sources from './20261204_153254_sources.js';
 import * as migration_20261204_160627_merged_schema from './20261204_160627_merged_schema.js';
 import * as migration_20261204_182655_revenue from './20261204_182655_revenue.js';
+import * as migration_20261204_183600_goal_rollups from './20261204_183600_goal_rollups.js';
+import * as migration_20261204_205400_merged_revenue_goals from './20261204_205400_merged_revenue_goals.js';
 
 export const migrations = [
   {
@@ -106,6 +108,16 @@ export const migrations = [
   {
     up: migration_20261204_182655_revenue.up,
     down: migration_20261204_182655_revenue.down,
-    name: '20261204_182655_revenue'
+    name: '20261204_182655_revenue',
+  },
+  {
+    up: migration_20261204_183600_goal_rollups.up,
+    down: migration_20261204_183600_goal_rollups.down,
+    name: '20261204_183600_goal_rollups',
+  },
+  {
+    up: migration_20261204_205400_merged_revenue_goals.up,
+    down: migration_20261204_205400_merged_revenue_goals.down,
+    name: '20261204_205400_merged_revenue_goals',
   },
 ];

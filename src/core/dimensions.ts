@@ -22,6 +22,9 @@ export const STATS_DIMENSIONS = [
   // `EUR:Purchase`, `eventRevenueKey`): `events` and `visitors` as for `event`, the sum in `revenue`.
   'revenue',
   'eventRevenue',
+  // A goal of the site (key: its name): conversions in `events`, converting visitors in
+  // `visitors`. Written for the goals in force when the day is recomputed (`jobs/goalRollup.ts`).
+  'goal',
 ] as const
 
 export type StatsDimension = (typeof STATS_DIMENSIONS)[number]

@@ -106,6 +106,13 @@ export function parseFunnels(value: unknown, goals: null | readonly Goal[]): Fun
   })
 }
 
+/**
+ * What a goal counts, as one string: two goals with the same key convert on the same events
+ * (the name included, since the daily `goal` rows are keyed by it).
+ */
+export const goalDefinitionKey = (goal: Goal): string =>
+  JSON.stringify([goal.name, goal.event ?? null, goal.page ?? null, goal.prop ? [goal.prop.key, goal.prop.value] : null])
+
 const REGEX_SPECIAL = /[\\^$.|?*+()[\]{}]/g
 
 /**

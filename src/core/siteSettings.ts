@@ -38,6 +38,8 @@ export interface SettingsRow {
   shareToken?: null | string
   /** An IANA zone name; empty or `inherit`: the next level up. */
   timeZone?: null | string
+  /** Site rows only, written by the plugin: see `GoalRollupState`. */
+  goalRollup?: GoalRollupState | null
   /** Site rows only, written by the plugin: see `TimeZoneState`. */
   timeZoneState?: null | TimeZoneState
   trackAutomation?: null | Toggle
@@ -60,6 +62,16 @@ export interface TimeZoneState {
   since: null | string
 }
 
+/**
+ * Which goals a site's daily `goal` rows hold, written by the plugin (`jobs/goalRollup.ts`)
+ * once a goal's days that raw events still cover are recomputed: per goal definition
+ * (`goalDefinitionKey`), the first local day its rows count. A goal not listed (new, or
+ * changed) is read from raw events until its recompute is done.
+ */
+export interface GoalRollupState {
+  ready: Record<string, string>
+}
+
 /** The zone a site's rows are in now: its state's, or UTC (every day was a UTC day before zones existed). */
 export const appliedTimeZone = (state: null | TimeZoneState | undefined): string => state?.applied ?? UTC
 
@@ -72,6 +84,8 @@ export interface EffectiveSiteSettings {
   excludedPaths: string[]
   /** Saved funnels, their steps among `goals`. */
   funnels: Funnel[]
+  /** Which goals the daily rollups hold, and from which day; null for a site without its own settings row (none tracked). */
+  goalRollup: GoalRollupState | null
   /** The goals: the most specific level's list, or one per conversion event type. */
   goals: Goal[]
   ipAnonymization: IpAnonymization
@@ -91,7 +105,7 @@ export interface EffectiveSiteSettings {
   trackingEnabled: boolean
 }
 
-export type SettingsDefaults = Omit<EffectiveSiteSettings, 'funnels' | 'goals' | 'publicDashboard' | 'shareToken' | 'timeZoneState'>
+export type SettingsDefaults = Omit<EffectiveSiteSettings, 'funnels' | 'goalRollup' | 'goals' | 'publicDashboard' | 'shareToken' | 'timeZoneState'>
 
 /** A level's list, or null when it sets none or one that does not parse (stored before a check, or by hand): the next level applies. */
 const parsedList = <T>(value: unknown, parse: (value: unknown) => T[]): null | T[] => {
@@ -148,6 +162,8 @@ export function resolveSiteSettings(
     conversionEvents: conversions,
     excludedPaths: union(levels, defaults.excludedPaths, 'excludedPaths'),
     funnels,
+    // Tracked on the site's own row only (a site without one reads its goals from raw events).
+    goalRollup: rows.site ? (rows.site.goalRollup ?? { ready: {} }) : null,
     goals,
     ipAnonymization: ipAnonymization ?? defaults.ipAnonymization,
     publicDashboard: rows.site?.publicDashboard === true && Boolean(rows.site.shareToken),

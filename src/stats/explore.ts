@@ -1,24 +1,27 @@
 /**
  * The stats service's questions beyond the rollups: filtered figures, goals, custom
  * properties and funnels (docs/explore.md). They read raw events, so their range must lie
- * within raw retention — except goals that are an event name without a property, which the
- * daily rollups already count for any range.
+ * within raw retention — except unfiltered goals, which the daily rollups count: an event name
+ * without a property in the `event` rows for any range, every other goal in the `goal` rows
+ * from the day its rollup starts (`jobs/goalRollup.ts`).
  */
 import type { Payload } from 'payload'
 
 import type { StatsFilter } from '../core/filters.js'
 import type { Funnel, Goal } from '../core/goals.js'
 import type { RevenueSum } from '../core/revenue.js'
+import type { GoalRollupState } from '../core/siteSettings.js'
 import type { SanitizedAnalyticsConfig } from '../types.js'
 import type { FilteredRequest } from '../store/filteredStats.js'
+import type { RolledUpGoal } from '../store/goalRollup.js'
 import type { GoalBreakdownRow, ResolvedRange, SiteId } from './types.js'
 
 import { firstKeptDay } from '../../jobs/retention.js'
 import { isBuiltInEventType } from '../core/eventTypes.js'
-import { isRolledUpGoal, MAX_FUNNEL_STEPS, MIN_FUNNEL_STEPS } from '../core/goals.js'
+import { goalDefinitionKey, isRolledUpGoal, MAX_FUNNEL_STEPS, MIN_FUNNEL_STEPS } from '../core/goals.js'
 import { addRevenue, parseEventRevenueKey, revenueSums } from '../core/revenue.js'
 import { createFilteredStore } from '../store/filteredStats.js'
-import { eventGoalTotals } from '../store/goalRollup.js'
+import { rolledUpGoalTotals } from '../store/goalRollup.js'
 import { rolledUpRevenue } from '../store/revenueRollup.js'
 import { badQuery } from './errors.js'
 
@@ -28,6 +31,8 @@ export interface ExploreDeps {
   funnels?: (siteId: SiteId) => readonly Funnel[]
   /** A site's goals. */
   goals: (siteId: SiteId) => readonly Goal[]
+  /** Which of a site's goals its daily `goal` rows hold, from which day. @default none */
+  goalRollup?: (siteId: SiteId) => GoalRollupState | null
   now: () => Date
   payload: Payload
   /** Days a site's raw events are kept. @default `retention.eventsDays` */
@@ -66,8 +71,10 @@ export function createExplore(deps: ExploreDeps) {
 
   /**
    * Per goal name (summed over the sites that have it): conversions and converting visitors.
-   * Without filters, rolled-up goals cover the whole range; the others cover it from the
-   * first raw day on (`since`).
+   * Without filters, goals come from the rollups: event names for the whole range, others from
+   * the day their `goal` rows count (`since` when that is later than the range's start); a goal
+   * whose rows are not ready yet (just added or changed) is read from raw events from the
+   * first raw day on. Under filters every goal is read from raw events.
    */
   async function goalRows(siteIds: readonly SiteId[], range: ResolvedRange, filters: readonly StatsFilter[], visitors: number): Promise<GoalBreakdownRow[]> {
     const order: string[] = []
@@ -81,16 +88,31 @@ export function createExplore(deps: ExploreDeps) {
       return row
     }
     for (const id of siteIds) for (const goal of deps.goals(id)) rowOf(goal.name)
-    const rolledUp = filters.length === 0
-    const rawFrom = rolledUp ? firstRawDay(siteIds) : range.from
+    const unfiltered = filters.length === 0
+    const rawFrom = unfiltered ? firstRawDay(siteIds) : range.from
     const rawRange = { from: rawFrom > range.from ? rawFrom : range.from, to: range.to }
-    const raw = siteIds.map((id) => ({ goals: deps.goals(id).filter((goal) => !rolledUp || !fromRollups(goal)), id }))
-    const rollup = rolledUp ? siteIds.map((id) => ({ id, names: deps.goals(id).filter(fromRollups) })) : []
+    const rolledUp: RolledUpGoal[] = []
+    const raw = siteIds.map((id) => {
+      const ready = unfiltered ? (deps.goalRollup?.(id)?.ready ?? {}) : {}
+      const goals = deps.goals(id).filter((goal) => {
+        if (!unfiltered) return true
+        if (fromRollups(goal)) {
+          rolledUp.push({ dimension: 'event', from: range.from, key: goal.event, name: goal.name, siteId: id })
+          return false
+        }
+        const since = ready[goalDefinitionKey(goal)]
+        if (since === undefined) return true
+        rolledUp.push({ dimension: 'goal', from: since > range.from ? since : range.from, key: goal.name, name: goal.name, siteId: id })
+        if (since > range.from) rowOf(goal.name).since = since
+        return false
+      })
+      return { goals, id }
+    })
     const [rawRows, rollupRows] = await Promise.all([
       raw.some((site) => site.goals.length > 0) && rawRange.from <= rawRange.to
         ? filtered.goals({ ...requestOf([], rawRange, filters), sites: raw.map((site) => ({ goals: site.goals, id: site.id, timeZone: deps.timeZoneOf(site.id) })) })
         : [],
-      eventGoalTotals(payload, cfg, range.from, range.to, rollup.map((site) => ({ events: site.names.map((goal) => ({ event: goal.event, name: goal.name })), siteId: site.id }))),
+      rolledUpGoalTotals(payload, cfg, range.to, rolledUp),
     ])
     for (const found of [...rawRows, ...rollupRows]) {
       const row = rowOf(found.name)

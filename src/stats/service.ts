@@ -10,7 +10,7 @@ import type { EventBuffer } from '../buffer/types.js'
 import type { StatsFilter } from '../core/filters.js'
 import type { Funnel, Goal } from '../core/goals.js'
 import type { KpiMetric, Kpis } from '../core/kpis.js'
-import type { TimeZoneState } from '../core/siteSettings.js'
+import type { GoalRollupState, TimeZoneState } from '../core/siteSettings.js'
 import type { Counters } from '../core/statsMath.js'
 import type { StatsStore, TotalCounters } from '../store/statsQueries.js'
 import type { SanitizedAnalyticsConfig } from '../types.js'
@@ -85,6 +85,8 @@ export interface StatsServiceDeps {
   funnels?: (siteId: SiteId) => readonly Funnel[]
   /** A site's goals (its effective settings). @default one per conversion event type */
   goals?: (siteId: SiteId) => readonly Goal[]
+  /** Which of a site's goals the daily `goal` rows hold (`jobs/goalRollup.ts`). @default none: goals other than event names read raw events */
+  goalRollup?: (siteId: SiteId) => GoalRollupState | null
   /** The clock ("today", the realtime window). @default () => new Date() */
   now?: () => Date
   payload: Payload
@@ -146,6 +148,7 @@ export function createStatsService(deps: StatsServiceDeps): StatsServiceInternal
   const explore = createExplore({
     cfg,
     funnels: deps.funnels,
+    goalRollup: deps.goalRollup,
     goals: goalsOf,
     now,
     payload,

@@ -81,10 +81,16 @@ function filterPredicate(filter: Pick<StatsFilter, 'op' | 'values'>, expression:
   return filter.op === 'is' || filter.op === 'contains' ? any : sql`NOT ${any}`
 }
 
-/** Whether the event row (alias `e` of the events CTE) converts for a goal. */
+/**
+ * Whether the event row (alias `e` of the events CTE, or a row of the events table) converts
+ * for a goal. A pattern without `*` is one path: an equality, which the events' (site, path,
+ * timestamp) index answers.
+ */
 export function goalPredicate(goal: Goal, row = 'e'): SqlQuery {
   const col = (name: string) => sql`${a(row)}.${a(name)}`
-  const base = goal.event !== undefined ? sql`${col('type')} = ${goal.event}` : sql`${col('type')} = ${PAGEVIEW} AND COALESCE(${col('path')}, '') ~ ${pathPatternRegex(goal.page!)}`
+  const page = goal.page?.trim() ?? ''
+  const path = page.includes('*') ? sql`COALESCE(${col('path')}, '') ~ ${pathPatternRegex(page)}` : sql`${col('path')} = ${page}`
+  const base = goal.event !== undefined ? sql`${col('type')} = ${goal.event}` : sql`${col('type')} = ${PAGEVIEW} AND ${path}`
   return goal.prop ? sql`(${base} AND ${col('props')} ->> ${goal.prop.key} = ${goal.prop.value})` : sql`(${base})`
 }
 

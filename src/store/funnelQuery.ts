@@ -24,8 +24,11 @@ export async function funnelCounts(
   const e = collectionTable(payload, cfg.slugs.events)
   const range = sql`x.${e.id('site')} = ${String(args.siteId)} AND x.${e.id('timestamp')} >= ${args.start.toISOString()}::timestamptz
     AND x.${e.id('timestamp')} < ${args.end.toISOString()}::timestamptz AND x.${e.id('type')} <> ${ENGAGEMENT}`
-  // Only the visits' events that match some step are kept for the step joins.
+  // Only the visits' events that match some step are kept for the step joins: one pass over
+  // the range (a step's events are spread over all of it, so per-step index scans would read
+  // most of its pages once per step). Properties are read only when a step tests one.
   const anyStep = sql.join(args.steps.map((goal) => goalPredicate(goal)), sql` OR `)
+  const props = args.steps.some((goal) => goal.prop !== undefined) ? sql`x.${e.id('props')}` : sql`NULL::jsonb`
   const stepCtes = args.steps.map((goal, index) => {
     const name = a(`s${index}`)
     if (index === 0) {
@@ -44,7 +47,7 @@ export async function funnelCounts(
   const counts = args.steps.map((_, index) => sql`(SELECT count(DISTINCT ${a('visitor')}) FROM ${a(`s${index}`)})::float8`)
   const query = sql`
     WITH fe AS MATERIALIZED (SELECT * FROM (
-      SELECT x.${e.id('type')} AS ${a('type')}, NULLIF(x.${e.id('path')}, '') AS ${a('path')}, x.${e.id('props')} AS ${a('props')},
+      SELECT x.${e.id('type')} AS ${a('type')}, NULLIF(x.${e.id('path')}, '') AS ${a('path')}, ${props} AS ${a('props')},
         NULLIF(x.${e.id('sessionId')}, '') AS ${a('session')}, NULLIF(x.${e.id('visitorHash')}, '') AS ${a('visitor')},
         x.${e.id('timestamp')} AS ${a('ts')}, x.${e.id('eventId')} AS ${a('eid')}
       FROM ${e.ref} x WHERE ${range} AND NULLIF(x.${e.id('sessionId')}, '') IS NOT NULL

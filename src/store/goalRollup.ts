@@ -1,7 +1,9 @@
 /**
- * Goals that are a custom event's name are already rolled up: the daily `event` rows hold
- * each name's events and distinct visitors per day, the monthly rollup their sums per month.
- * A year of such goals is a dozen monthly rows per goal plus the partial months' days.
+ * Goals read from the rollups: a custom event's name from the daily `event` rows (each name's
+ * events and distinct visitors per day), every other goal from the daily `goal` rows the
+ * aggregation writes for the goals in force (`jobs/goalRollup.ts`); the monthly rollup holds
+ * their sums per month. A year of goals is a dozen monthly rows per goal plus the partial
+ * months' days.
  */
 import type { Payload } from 'payload'
 
@@ -13,31 +15,51 @@ import { collectionTable, drizzleOf, sql } from './db.js'
 
 const a = (alias: string) => sql.identifier(alias)
 
-export async function eventGoalTotals(
+/** One site's goal as the rollups hold it: rows of `dimension` keyed `key`, counted from `from`. */
+export interface RolledUpGoal {
+  dimension: 'event' | 'goal'
+  /** First local day read (the range's, or the first day the goal's rows count). */
+  from: string
+  key: string
+  /** The goal's name in the answer. */
+  name: string
+  siteId: number | string
+}
+
+export async function rolledUpGoalTotals(
   payload: Payload,
   cfg: SanitizedAnalyticsConfig,
-  from: string,
   to: string,
-  sites: ReadonlyArray<{ events: ReadonlyArray<{ event: string; name: string }>; siteId: number | string }>,
+  goals: readonly RolledUpGoal[],
 ): Promise<Array<{ conversions: number; name: string; visitors: number }>> {
-  const pairs = sites.flatMap((site) => site.events.map((goal) => ({ ...goal, siteId: String(site.siteId) })))
-  if (pairs.length === 0) return []
   const daily = collectionTable(payload, cfg.slugs.dailyStats)
   const monthly = collectionTable(payload, cfg.slugs.monthlyStats)
-  // (site, event name, goal name) of every goal, joined to the rows of its site and name.
-  const goals = sql`(VALUES ${sql.join(
-    pairs.map((pair) => sql`(${pair.siteId}, ${pair.event}, ${pair.name})`),
-    sql`, `,
-  )}) AS g (${a('site')}, ${a('event')}, ${a('name')})`
-  const part = (table: CollectionTable, column: string, range: { from: string; to: string }): SqlQuery =>
-    sql`SELECT g.${a('name')}, r.${table.id('events')}::float8 AS ${a('events')}, r.${table.id('visitors')}::float8 AS ${a('visitors')}
-      FROM ${table.ref} r JOIN ${goals} ON r.${table.id('site')}::text = g.${a('site')} AND r.${table.id('key')} = g.${a('event')}
-      WHERE r.${table.id('site')} IN (${sql.join([...new Set(pairs.map((pair) => pair.siteId))].map((id) => sql`${id}`), sql`, `)})
-        AND r.${table.id('dimension')} = ${'event'}::${table.enumType('dimension')}
+  // Goals read over the same days (usually all of them) share one part per table.
+  const groups = new Map<string, RolledUpGoal[]>()
+  for (const goal of goals) {
+    if (goal.from > to) continue
+    const key = `${goal.dimension}|${goal.from}`
+    ;(groups.get(key) ?? groups.set(key, []).get(key)!).push(goal)
+  }
+  if (groups.size === 0) return []
+  const part = (table: CollectionTable, column: string, range: { from: string; to: string }, group: RolledUpGoal[]): SqlQuery => {
+    // (site, key, goal name) of every goal, joined to the rows of its site and key.
+    const list = sql`(VALUES ${sql.join(
+      group.map((goal) => sql`(${String(goal.siteId)}, ${goal.key}, ${goal.name})`),
+      sql`, `,
+    )}) AS g (${a('site')}, ${a('key')}, ${a('name')})`
+    return sql`SELECT g.${a('name')}, r.${table.id('events')}::float8 AS ${a('events')}, r.${table.id('visitors')}::float8 AS ${a('visitors')}
+      FROM ${table.ref} r JOIN ${list} ON r.${table.id('site')}::text = g.${a('site')} AND r.${table.id('key')} = g.${a('key')}
+      WHERE r.${table.id('site')} IN (${sql.join([...new Set(group.map((goal) => String(goal.siteId)))].map((id) => sql`${id}`), sql`, `)})
+        AND r.${table.id('dimension')} = ${group[0]!.dimension}::${table.enumType('dimension')}
         AND r.${table.id(column)} >= ${`${range.from}T00:00:00.000Z`}::timestamptz AND r.${table.id(column)} <= ${`${range.to}T00:00:00.000Z`}::timestamptz`
-  const split = splitByMonths(from, to)
-  const parts = split.days.map((range) => part(daily, 'date', range))
-  if (split.months) parts.push(part(monthly, 'month', split.months))
+  }
+  const parts = [...groups.values()].flatMap((group) => {
+    const split = splitByMonths(group[0]!.from, to)
+    const read = split.days.map((range) => part(daily, 'date', range, group))
+    if (split.months) read.push(part(monthly, 'month', split.months, group))
+    return read
+  })
   const { rows } = await drizzleOf(payload).execute(sql`
     SELECT u.${a('name')}, sum(u.${a('events')})::float8 AS ${a('conversions')}, sum(u.${a('visitors')})::float8 AS ${a('visitors')}
     FROM (${sql.join(parts, sql` UNION ALL `)}) u GROUP BY u.${a('name')}`)

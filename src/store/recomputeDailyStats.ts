@@ -2,6 +2,7 @@ import type { Payload } from 'payload'
 
 import type { SiteDay, TimeZoneOf } from '../core/dailyStats.js'
 import type { RollupMetric } from '../core/dimensions.js'
+import type { Goal } from '../core/goals.js'
 import type { SanitizedAnalyticsConfig } from '../types.js'
 import type { CollectionTable, SqlName, SqlQuery, StoreOptions } from './db.js'
 import type { SiteMonth } from './recomputeMonthlyStats.js'
@@ -23,6 +24,7 @@ import {
 import { ROLLUP_METRICS } from '../core/dimensions.js'
 import { monthOf } from '../core/months.js'
 import { collectionTable, drizzleOf, sql, timed } from './db.js'
+import { goalPredicate } from './filteredStats.js'
 import { statsUpsertColumns } from './statsUpsert.js'
 import { lockSiteMonth, recomputeMonthIn, rollupTables, siteMonthLockKey } from './recomputeMonthlyStats.js'
 
@@ -39,6 +41,12 @@ export interface RecomputeOptions extends StoreOptions {
    * @default 2
    */
   concurrency?: number
+  /**
+   * Each site's goals: the day's `goal` rows count them (and lose the rows of goals not
+   * given). Every recompute of a site's days must give its goals in force.
+   * @default none
+   */
+  goalsOf?: (siteId: number | string) => readonly Goal[]
   /** Each site's time zone: its days are local days. @default every site in `defaults.timeZone` */
   timeZoneOf?: TimeZoneOf
 }
@@ -144,7 +152,17 @@ export async function recomputeDailyStats(
           const lockKey = `${stats.name}|${siteDayKey(pair)}`
           await timed(options, 'recompute', () => tx.execute(sql`SELECT pg_advisory_xact_lock(hashtextextended(${lockKey}, 0))`))
           const { rows } = await timed(options, 'recompute', () =>
-            tx.execute(recomputeQuery({ clearEmpty: options?.clearEmptyDays ?? false, events, pair, stats, tenancy, timeZone: timeZoneOf(pair.siteId) })),
+            tx.execute(
+              recomputeQuery({
+                clearEmpty: options?.clearEmptyDays ?? false,
+                events,
+                goals: options?.goalsOf?.(pair.siteId) ?? [],
+                pair,
+                stats,
+                tenancy,
+                timeZone: timeZoneOf(pair.siteId),
+              }),
+            ),
           )
           const day = rows[0] as { deleted: number; written: number }
           totals.written += Number(day.written)
@@ -189,6 +207,8 @@ function rowsBranch(
 export function recomputeQuery(args: {
   clearEmpty?: boolean
   events: CollectionTable
+  /** The site's goals: one `goal` row each (with a conversion that day). @default none */
+  goals?: readonly Goal[]
   pair: SiteDay
   stats: CollectionTable
   tenancy: boolean
@@ -196,6 +216,7 @@ export function recomputeQuery(args: {
   timeZone?: string
 }): SqlQuery {
   const { events: e, pair, stats, tenancy } = args
+  const goals = args.goals ?? []
   const { end, start } = dayBounds(pair.day, args.timeZone)
   const siteId = String(pair.siteId)
   const pageview = sql`${a('type')} = ${PAGEVIEW}`
@@ -210,6 +231,7 @@ export function recomputeQuery(args: {
       NULLIF(${col('sessionId')}, '') COLLATE "C" AS ${a('session')},
       ${col('value')} AS ${a('value')},
       ${col('revenueAmount')} AS ${a('rev_amount')}, NULLIF(${col('revenueCurrency')}, '') COLLATE "C" AS ${a('rev_currency')},
+      ${goals.some((goal) => goal.prop) ? col('props') : sql`NULL::jsonb`} AS ${a('props')},
       ${col('timestamp')} AS ${a('ts')},
       ${col('eventId')} COLLATE "C" AS ${a('eid')}
       ${tenancy ? sql`, ${col('tenant')}::${stats.idType('tenant')} AS ${a('tenant')}` : sql``}
@@ -365,6 +387,18 @@ export function recomputeQuery(args: {
       sql`, `,
     )}) GROUP BY ${a('type')}`,
   )
+  // Goals: each event tested against every goal in one pass over the day's events.
+  const goalRows = goals.length
+    ? sql` UNION ALL ${rowsBranch(
+        sql`${'goal'}`,
+        sql`g.${a('name')}`,
+        { events: sql`count(*)`, visitors: sql`count(DISTINCT e.${a('visitor')})` },
+        sql`FROM ev e, unnest(ARRAY[${sql.join(
+          goals.map((goal) => sql`CASE WHEN ${goalPredicate(goal)} THEN ${goal.name}::text END`),
+          sql`, `,
+        )}]) AS g(${a('name')}) WHERE g.${a('name')} IS NOT NULL GROUP BY g.${a('name')}`,
+      )}`
+    : sql``
 
   // Revenue per currency, and per custom event and currency (key `EUR:Purchase`: `eventRevenueKey`).
   const withRevenue = sql`FROM ev WHERE ${a('rev_currency')} IS NOT NULL AND ${a('rev_amount')} IS NOT NULL`
@@ -426,7 +460,7 @@ export function recomputeQuery(args: {
       UNION ALL ${sessionDimensions}
       UNION ALL ${pages}
       UNION ALL ${exitPages}
-      UNION ALL ${customEvents}
+      UNION ALL ${customEvents}${goalRows}
       UNION ALL ${revenue}
       UNION ALL ${eventRevenue}
     ),

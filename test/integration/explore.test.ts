@@ -579,6 +579,65 @@ describe('goals and properties', () => {
     expect(rows.get('Blog')!.since).toBe(addDay(today(SHOP_ZONE), -30))
   })
 
+  test('every goal is rolled up daily: a year reads the goal rows; a changed goal reads raw events until its days are recomputed', async () => {
+    const analytics = payload.analytics!
+    const firstRaw = addDay(today(SHOP_ZONE), -30)
+    const from = addDay(today(SHOP_ZONE), -300)
+    const year = () => stats().getStats({ from, goals: true, siteIds: [shop.id], to: today(SHOP_ZONE) }, admin)
+    const goalRows = async () => {
+      const { docs } = await payload.find({
+        collection: analytics.config.slugs.dailyStats,
+        depth: 0,
+        pagination: false,
+        where: { and: [{ site: { equals: shop.id } }, { dimension: { equals: 'goal' } }] },
+      })
+      const sums = new Map<string, [number, number]>()
+      for (const doc of docs as unknown as Array<{ events: number; key: string; visitors: number }>) {
+        const sum = sums.get(doc.key) ?? [0, 0]
+        sums.set(doc.key, [sum[0] + doc.events, sum[1] + doc.visitors])
+      }
+      return sums
+    }
+    const truthOf = (goals: TestGoal[]) =>
+      new Map(goals.map((goal) => {
+        const converting = events.filter((e) => e.site === String(shop.id) && goalMatches(goal, e))
+        return [goal.name, [converting.length, dayVisitors(converting)]]
+      }))
+    const answer = (result: StatsResult) => new Map(result.breakdowns.goals!.map((row) => [row.key, [row.conversions, row.visitors]]))
+
+    await analytics.jobs.rezone([shop.id])
+    await analytics.refreshSites()
+    expect(Object.values(analytics.sites.get(String(shop.id))!.settings.goalRollup!.ready)).toEqual(GOALS.map(() => firstRaw))
+    // Each day's rows hold its conversions and its converting visitors (a visitor is one of a day).
+    expect(await goalRows()).toEqual(truthOf(GOALS))
+    const rolled = await year()
+    expect(answer(rolled)).toEqual(truthOf(GOALS))
+    // Event names come from the event rows (for any range); the other goals count from the first day their rows cover.
+    expect(new Map(rolled.breakdowns.goals!.map((row) => [row.key, row.since]))).toEqual(new Map(GOALS.map((goal) => [goal.name, goal.name === 'signup' ? undefined : firstRaw])))
+
+    // Blog narrowed to its top level: right at once (raw events), and in the rows after the recompute.
+    const changed = GOALS.map((goal) => (goal.name === 'Blog' ? { name: 'Blog', page: '/blog/*' } : goal))
+    const settings = analytics.config.slugs.settings
+    const restore = async (goals: TestGoal[]) => {
+      await payload.update({ collection: settings, data: { goals } as never, where: { site: { equals: shop.id } } })
+      await analytics.refreshSites()
+    }
+    try {
+      await restore(changed)
+      expect(truthOf(changed).get('Blog')).not.toEqual(truthOf(GOALS).get('Blog'))
+      expect(answer(await year())).toEqual(truthOf(changed))
+      await analytics.jobs.rezone([shop.id])
+      await analytics.refreshSites()
+      expect((await goalRows()).get('Blog')).toEqual(truthOf(changed).get('Blog'))
+      expect(answer(await year())).toEqual(truthOf(changed))
+    } finally {
+      await restore(GOALS)
+      await analytics.jobs.rezone([shop.id])
+      await analytics.refreshSites()
+    }
+    expect(answer(await year())).toEqual(truthOf(GOALS))
+  })
+
   test('property breakdowns over custom events and pageviews, and the most used keys', async () => {
     const from = addDay(today(SHOP_ZONE), -6)
     const to = today(SHOP_ZONE)

@@ -19,6 +19,7 @@ const settings = (overrides: Partial<EffectiveSiteSettings> = {}): EffectiveSite
   conversionEvents: ['lead.created'],
   excludedPaths: [],
   funnels: [],
+  goalRollup: null,
   goals: [],
   ipAnonymization: 'standard',
   publicDashboard: false,
