@@ -102,6 +102,8 @@ export interface RetentionResult {
   }
   now: string
   salts: { deleted: number }
+  /** Rows of the visits table (`AnalyticsVisits`), kept exactly as long as the raw events. */
+  visits: { batches: number; deleted: number }
 }
 
 /**
@@ -111,7 +113,8 @@ export interface RetentionResult {
  * - raw events of every local day (the site's zone) before each site's first kept day (`retentionDays` of its
  *   settings, else `retention.eventsDays`), site by site through the `(site, timestamp)`
  *   index, oldest first, so at most one day of a site is partly deleted at any moment (and
- *   the aggregation does not recompute such days: `withoutExpiredDays`);
+ *   the aggregation does not recompute such days: `withoutExpiredDays`); the visits of those
+ *   days with them;
  * - daily statistics of days before `retention.statsDays`, site by site through the unique
  *   `(site, date, …)` index; their monthly rollups of months entirely before it, and the
  *   rollup of the month that lost part of its days recomputed from the days kept;
@@ -181,6 +184,20 @@ export async function applyRetention(payload: Payload, cfg: SanitizedAnalyticsCo
     eventsResult.deleted += deleted
   }
 
+  // Visits: derived from the raw events, so they go with them (whole local days, by label).
+  const visits = collectionTable(payload, cfg.slugs.visits)
+  const visitsResult = { batches: 0, deleted: 0 }
+  for (const site of await distinctSites(visits.ref, visits.id('site'))) {
+    const days = options.siteRetentionDays?.get(String(site)) ?? cfg.retention.eventsDays
+    const { batches, deleted } = await deleteInBatches(
+      visits.ref,
+      sql`${visits.id('site')} = ${site} AND ${visits.id('day')} < ${before(firstKeptDay(days, now, zoneOf(site)))}`,
+      visits.id('day'),
+    )
+    visitsResult.batches += batches
+    visitsResult.deleted += deleted
+  }
+
   // Daily statistics.
   const stats = collectionTable(payload, cfg.slugs.dailyStats)
   const statsFirstKept = firstKeptDay(cfg.retention.statsDays, now, cfg.defaults.timeZone)
@@ -241,5 +258,6 @@ export async function applyRetention(payload: Payload, cfg: SanitizedAnalyticsCo
     monthlyStats: monthlyResult,
     now: now.toISOString(),
     salts: { deleted: Number(saltRows[0]?.n ?? 0) },
+    visits: visitsResult,
   }
 }

@@ -18,6 +18,7 @@ export const DEFAULT_SLUGS = {
   settings: 'analytics-settings',
   sites: 'sites',
   sources: 'analytics-sources',
+  visits: 'analytics-visits',
 } as const
 
 /** Where the plugin's REST endpoints live, below the host's `routes.api` (usually `/api`). */

@@ -14,6 +14,7 @@ import { buildAnalyticsReportDeliveries } from '../collections/AnalyticsReportDe
 import { buildAnalyticsReports } from '../collections/AnalyticsReports.js'
 import { buildAnalyticsSalts } from '../collections/AnalyticsSalts.js'
 import { buildAnalyticsSearchStats } from '../collections/AnalyticsSearchStats.js'
+import { buildAnalyticsVisits } from '../collections/AnalyticsVisits.js'
 import { buildAnalyticsSettings } from '../collections/AnalyticsSettings.js'
 import { buildAnalyticsSources } from '../collections/AnalyticsSources.js'
 import { withoutVersionRoutes } from '../collections/noVersions.js'
@@ -80,6 +81,7 @@ export const analyticsPlugin =
         buildAnalyticsEvents(cfg),
         buildAnalyticsDailyStats(cfg),
         buildAnalyticsMonthlyStats(cfg),
+        buildAnalyticsVisits(cfg),
         cfg.enabled ? wireSettings(settings) : settings,
         buildAnalyticsSalts(cfg),
         buildAnalyticsAuditLog(cfg),

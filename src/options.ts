@@ -220,6 +220,7 @@ export function sanitizeOptions(options: AnalyticsPluginOptions, config: Config)
       settings: (overrides.settings?.slug ?? DEFAULT_SLUGS.settings) as CollectionSlug,
       sites: sitesSlug as CollectionSlug,
       sources: (overrides.sources?.slug ?? DEFAULT_SLUGS.sources) as CollectionSlug,
+      visits: DEFAULT_SLUGS.visits as CollectionSlug,
     },
     tenantIdType: tenantsCollection ? idTypeOf(config, tenantsCollection) : null,
     usersCollection: (config.admin?.user ?? 'users') as CollectionSlug,

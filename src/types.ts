@@ -454,6 +454,7 @@ export interface SanitizedAnalyticsConfig {
     settings: CollectionSlug
     sites: CollectionSlug
     sources: CollectionSlug
+    visits: CollectionSlug
   }
   /** Slug of the tenants collection, or null when sites have no tenant. */
   tenantsCollection: CollectionSlug | null

@@ -23,6 +23,7 @@ import type { Goal } from '../core/goals.js'
 import type { SanitizedAnalyticsConfig } from '../types.js'
 import type { CollectionTable, SqlName, SqlQuery } from './db.js'
 import type { TopKeyRow, TotalCounters } from './statsQueries.js'
+import type { VisitAttribute } from './visitRows.js'
 
 import { COUNTED_EVENT_TYPES, ENGAGEMENT, MAX_EVENT_VALUE, NON_CUSTOM_EVENT_TYPES, PAGEVIEW, SUMMED_EVENT_TYPES } from '../core/dailyStats.js'
 import { isVisitDimension, matchesFilter, propKeyOf } from '../core/filters.js'
@@ -30,6 +31,7 @@ import { pathPatternRegex } from '../core/goals.js'
 import { addDays } from '../core/statsRange.js'
 import { localMidnight } from '../core/timeZone.js'
 import { collectionTable, drizzleOf, sql } from './db.js'
+import { VISIT_ATTRIBUTE_COLUMNS } from './visitRows.js'
 
 const a = (alias: string) => sql.identifier(alias)
 
@@ -55,21 +57,8 @@ export interface GoalRow {
   visitors: number
 }
 
-/** Columns of the events CTE, by the session dimension (or event field) they hold. */
-const VISIT_COLUMNS = {
-  browser: 'browser',
-  country: 'country',
-  device: 'device',
-  os: 'os',
-  source: 'source',
-  utmCampaign: 'utm_campaign',
-  utmContent: 'utm_content',
-  utmMedium: 'utm_medium',
-  utmSource: 'utm_source',
-  utmTerm: 'utm_term',
-} as const
-const EVENT_FIELDS = { ...VISIT_COLUMNS, hostname: 'hostname', path: 'path' } as const
-const SESSION_COLUMNS = { ...VISIT_COLUMNS, entryPage: 'entry_page', exitPage: 'exit_page' } as const
+/** Text columns of the raw events the matching events carry, by their alias. */
+const EVENT_FIELDS = { hostname: 'hostname', path: 'path' } as const
 
 /** A filter's test of one text expression (null counts as ''). */
 function filterPredicate(filter: Pick<StatsFilter, 'op' | 'values'>, expression: SqlQuery): SqlQuery {
@@ -122,12 +111,35 @@ function eventFilterPredicate(filter: StatsFilter, sites: readonly FilteredSite[
 const andAll = (parts: SqlQuery[]): SqlQuery => (parts.length ? sql.join(parts, sql` AND `) : sql`true`)
 
 /**
- * The CTEs every filtered question starts from: `fe` the range's counted events of the sites
- * (with their local day), `sess` the visits (per site, day and session), `me` the matching
- * events and `vs` the visits that count.
+ * A visit filter's test of a column of the visits table. `is` with non-empty values is a plain
+ * `IN`, which the (site, source, day) index answers; the rest as `filterPredicate`.
  */
-function filteredCtes(events: CollectionTable, request: FilteredRequest, withProps: boolean): SqlQuery {
-  const e = events
+function visitFilterPredicate(filter: StatsFilter, column: SqlQuery): SqlQuery {
+  if (filter.op !== 'is') return filterPredicate(filter, column)
+  const values = filter.values.filter((value) => value !== '')
+  const parts = [
+    ...(values.length ? [sql`${column} IN (${sql.join(values.map((v) => sql`${v}`), sql`, `)})`] : []),
+    ...(values.length < filter.values.length ? [sql`${column} IS NULL`] : []),
+  ]
+  return sql`(${sql.join(parts, sql` OR `)})`
+}
+
+/**
+ * How a filtered question is answered. `visits`: from the visits table alone — the filters are
+ * all visit-level and the question needs no event but what a visit row counts (its events,
+ * pageviews, types, values, revenue). `events`: the matching events are read from the raw
+ * events (with the kept visits as a semi-join), the visits they belong to from the visits table.
+ */
+type Source = 'events' | 'visits'
+
+/**
+ * The CTEs every filtered question starts from: `kv` the visits of the range that pass every
+ * visit-level filter (from the visits table, `visitRows.ts`), `vs` those that count (with
+ * `mpv`, their matching pageviews) and, reading events, `me` the matching events of the range
+ * (counted events, with their local day).
+ */
+function filteredCtes(tables: { events: CollectionTable; visits: CollectionTable }, request: FilteredRequest, withProps: boolean, source: Source): SqlQuery {
+  const { events: e, visits: v } = tables
   const col = (field: string) => sql`x.${e.id(field)}`
   const spans = request.sites.map((site) => ({
     end: localMidnight(addDays(request.to, 1), site.timeZone).toISOString(),
@@ -135,70 +147,61 @@ function filteredCtes(events: CollectionTable, request: FilteredRequest, withPro
     start: localMidnight(request.from, site.timeZone).toISOString(),
     timeZone: site.timeZone,
   }))
+  const siteList = sql.join(request.sites.map((site) => sql`${String(site.id)}`), sql`, `)
+  const visitFilters = request.filters.filter((filter) => isVisitDimension(filter.dimension))
+  const eventFilters = request.filters.filter((filter) => !isVisitDimension(filter.dimension))
+  const sessionKey = sql`${a('site')}, ${a('day')}, ${a('session')}`
+  const vc = (field: string) => sql`y.${v.id(field)}`
+  const attributes = Object.entries(VISIT_ATTRIBUTE_COLUMNS).map(([field, alias]) => sql`${vc(field)} AS ${a(alias)}`)
+  const keptVisit = andAll(visitFilters.map((filter) => visitFilterPredicate(filter, vc(filter.dimension))))
+  // The visits of the range: rows of the local days' labels (as the rollups' dates).
+  const kv = sql`
+    SELECT ${vc('site')}::text AS ${a('site')}, (${vc('day')} AT TIME ZONE 'UTC')::date AS ${a('day')}, ${vc('session')} AS ${a('session')},
+      ${vc('visitor')} AS ${a('visitor')}, ${vc('visitors')} AS ${a('visitors')}, ${vc('events')} AS ${a('n')}, ${vc('pageviews')} AS ${a('pageviews')},
+      ${vc('duration')} AS ${a('duration')}, CASE WHEN ${vc('bounce')} THEN 1 ELSE 0 END AS ${a('bounce')}, ${sql.join(attributes, sql`, `)}
+      ${source === 'visits' ? sql`, ${vc('types')} AS ${a('types')}, ${vc('valueSums')} AS ${a('value_sums')}, ${vc('revenue')} AS ${a('revenue')}` : sql``}
+    FROM ${v.ref} y
+    WHERE ${vc('site')} IN (${siteList}) AND ${vc('day')} >= ${`${request.from}T00:00:00.000Z`}::timestamptz AND ${vc('day')} <= ${`${request.to}T00:00:00.000Z`}::timestamptz
+      AND ${keptVisit}`
+  if (source === 'visits') {
+    return sql`
+    kv AS MATERIALIZED (${kv}),
+    vs AS (SELECT kv.*, kv.${a('pageviews')} AS ${a('mpv')} FROM kv)`
+  }
+
   const zones = sql.join(
     spans.map((span) => sql`(${span.id}, ${span.timeZone}, ${span.start}::timestamptz, ${span.end}::timestamptz)`),
     sql`, `,
   )
   // The union of the sites' spans as constants, so the (site, timestamp) index bounds the scan.
   const bounds = { end: spans.map((span) => span.end).reduce((x, y) => (y > x ? y : x)), start: spans.map((span) => span.start).reduce((x, y) => (y < x ? y : x)) }
-  const texts = Object.entries(EVENT_FIELDS).map(([field, alias]) => sql`NULLIF(${col(field)}${field === 'device' ? sql`::text` : sql``}, '') COLLATE "C" AS ${a(alias)}`)
-  const visitFilters = request.filters.filter((filter) => isVisitDimension(filter.dimension))
-  const eventFilters = request.filters.filter((filter) => !isVisitDimension(filter.dimension))
-  const inOrder = sql`ORDER BY ${a('ts')}, ${a('eid')} COLLATE "C"`
-  const firstOf = (alias: string) => sql`(array_agg(${a(alias)} ${inOrder}))[1] AS ${a(alias)}`
-  const sessionKey = sql`${a('site')}, ${a('day')}, ${a('session')}`
-  // A visit's attributes are its first event's and its entry / exit pages are its pageviews'
-  // paths: a visit can pass a positive filter (is, contains) only if one of its events carries
-  // a passing value. Those visits are found with one hashed pass, and only their events are
-  // sorted into visits — the sort is most of a filtered question's cost.
-  const narrowing = visitFilters
-    .filter((filter) => filter.op === 'is' || filter.op === 'contains')
-    .map((filter) => {
-      const page = filter.dimension === 'entryPage' || filter.dimension === 'exitPage'
-      const column = page ? a('path') : a(VISIT_COLUMNS[filter.dimension as keyof typeof VISIT_COLUMNS])
-      return sql`SELECT ${sessionKey} FROM fe WHERE ${a('session')} IS NOT NULL AND ${filterPredicate(filter, sql`${column}`)}${page ? sql` AND ${a('type')} = ${PAGEVIEW}` : sql``}`
-    })
-  const visitEvents = narrowing.length
-    ? sql`fe WHERE (${sessionKey}) IN (${sql.join(narrowing, sql` INTERSECT `)})`
-    : sql`fe WHERE ${a('session')} IS NOT NULL`
-  const keptVisit = andAll(visitFilters.map((filter) => filterPredicate(filter, sql`s.${a(SESSION_COLUMNS[filter.dimension as keyof typeof SESSION_COLUMNS])}`)))
+  const texts = Object.entries(EVENT_FIELDS).map(([field, alias]) => sql`NULLIF(${col(field)}, '') COLLATE "C" AS ${a(alias)}`)
   const matching = andAll(eventFilters.map((filter) => eventFilterPredicate(filter, request.sites)))
   // Sites of one zone (the usual case) share one span: no join with the zones, a constant zone.
   const oneZone = new Set(spans.map((span) => span.timeZone)).size === 1
   const zone = oneZone ? sql`${spans[0]!.timeZone}` : sql`z.${a('tz')}`
   // The local day as a date (grouped and compared as such; written as text only in the answers).
+  // `fe` is referenced once, so Postgres folds it into `me`: the filters are tested in the scan.
   return sql`
     z (${a('site')}, ${a('tz')}, ${a('start')}, ${a('end')}) AS (VALUES ${zones}),
-    fe AS MATERIALIZED (
+    kv AS NOT MATERIALIZED (${kv}),
+    fe AS (
       SELECT x.${e.id('site')}::text AS ${a('site')}, (x.${e.id('timestamp')} AT TIME ZONE ${zone})::date AS ${a('day')},
         x.${e.id('type')} COLLATE "C" AS ${a('type')}, ${sql.join(texts, sql`, `)},
         NULLIF(${col('visitorHash')}, '') AS ${a('visitor')}, NULLIF(${col('sessionId')}, '') AS ${a('session')},
         ${col('value')} AS ${a('value')}, ${col('revenueAmount')} AS ${a('rev_amount')}, NULLIF(${col('revenueCurrency')}, '') AS ${a('rev_currency')}, ${withProps ? col('props') : sql`NULL::jsonb`} AS ${a('props')}, ${col('timestamp')} AS ${a('ts')}, ${col('eventId')} AS ${a('eid')}
       FROM ${e.ref} x${oneZone ? sql`` : sql` JOIN z ON x.${e.id('site')}::text = z.${a('site')}`}
-      WHERE x.${e.id('site')} IN (${sql.join(request.sites.map((site) => sql`${String(site.id)}`), sql`, `)})
+      WHERE x.${e.id('site')} IN (${siteList})
         AND x.${e.id('timestamp')} >= ${bounds.start}::timestamptz AND x.${e.id('timestamp')} < ${bounds.end}::timestamptz
         ${oneZone ? sql`` : sql`AND x.${e.id('timestamp')} >= z.${a('start')} AND x.${e.id('timestamp')} < z.${a('end')}`} AND x.${e.id('type')} <> ${ENGAGEMENT}
     ),
-    sess AS MATERIALIZED (
-      SELECT ${sessionKey}, ${sql.join(['visitor', ...Object.values(VISIT_COLUMNS)].map(firstOf), sql`, `)},
-        count(*) AS ${a('n')}, count(*) FILTER (WHERE ${a('type')} = ${PAGEVIEW}) AS ${a('pageviews')},
-        EXTRACT(EPOCH FROM max(${a('ts')}) - min(${a('ts')})) AS ${a('duration')},
-        array_agg(${a('path')} ${inOrder}) FILTER (WHERE ${a('type')} = ${PAGEVIEW}) AS ${a('paths')}
-      FROM ${visitEvents} GROUP BY ${sessionKey}
-    ),
-    ks AS MATERIALIZED (
-      SELECT s.* FROM (
-        SELECT p.*, p.${a('paths')}[1] AS ${a('entry_page')}, p.${a('paths')}[cardinality(p.${a('paths')})] AS ${a('exit_page')} FROM sess p
-      ) s WHERE ${keptVisit}
-    ),
     me AS MATERIALIZED (
       SELECT e.* FROM fe e WHERE ${matching}
-        ${visitFilters.length ? sql`AND (e.${a('site')}, e.${a('day')}, e.${a('session')}) IN (SELECT ${sessionKey} FROM ks)` : sql``}
+        ${visitFilters.length ? sql`AND (e.${a('site')}, e.${a('day')}, e.${a('session')}) IN (SELECT ${sessionKey} FROM kv)` : sql``}
     ),
     vs AS MATERIALIZED (
-      SELECT s.*, CASE WHEN s.${a('n')} = 1 AND s.${a('pageviews')} = 1 THEN 1 ELSE 0 END AS ${a('bounce')},
-        COALESCE(m.${a('mpv')}, 0) AS ${a('mpv')}
-      FROM ks s ${eventFilters.length ? sql`JOIN` : sql`LEFT JOIN`} (
+      SELECT s.*, COALESCE(m.${a('mpv')}, 0) AS ${a('mpv')}
+      FROM kv s ${eventFilters.length ? sql`JOIN` : sql`LEFT JOIN`} (
         SELECT ${sessionKey}, count(*) FILTER (WHERE ${a('type')} = ${PAGEVIEW}) AS ${a('mpv')} FROM me WHERE ${a('session')} IS NOT NULL GROUP BY ${sessionKey}
       ) m USING (${sessionKey})
     )`
@@ -235,26 +238,50 @@ export interface FilteredStore {
   propKeys(request: FilteredRequest, limit: number): Promise<Array<{ events: number; key: string }>>
 }
 
+/**
+ * Whether the visits table alone answers: every filter is visit-level (at least one — without
+ * any, events outside visits count too).
+ */
+const visitFiltersOnly = (request: FilteredRequest): boolean =>
+  request.filters.length > 0 && request.filters.every((filter) => isVisitDimension(filter.dimension))
+
+/** The distinct visitors of the kept visits' events, per (site, day): `visitor`, or every hash in `visitors`. */
+const visitVisitors = sql`
+  SELECT ${a('site')}, ${a('day')}, count(DISTINCT ${a('visitor')})::float8 AS ${a('visitors')} FROM (
+    SELECT ${a('site')}, ${a('day')}, ${a('visitor')} FROM kv WHERE ${a('visitors')} IS NULL AND ${a('visitor')} IS NOT NULL
+    UNION ALL SELECT ${a('site')}, ${a('day')}, jsonb_array_elements_text(${a('visitors')}) FROM kv WHERE ${a('visitors')} IS NOT NULL
+  ) w GROUP BY 1, 2`
+
 export function createFilteredStore(payload: Payload, cfg: SanitizedAnalyticsConfig): FilteredStore {
-  let events: CollectionTable | null = null
-  const table = () => (events ??= collectionTable(payload, cfg.slugs.events))
+  let tables: null | { events: CollectionTable; visits: CollectionTable } = null
+  const tablesOf = () => (tables ??= { events: collectionTable(payload, cfg.slugs.events), visits: collectionTable(payload, cfg.slugs.visits) })
   /** One statement, planned without nested loops over the CTEs (their sizes are guesses; see `recomputeDailyStats.ts`). */
-  const run = async <T>(request: FilteredRequest, body: SqlQuery, readsProps = false): Promise<T[]> => {
+  const run = async <T>(request: FilteredRequest, body: SqlQuery, readsProps = false, source: Source = 'events'): Promise<T[]> => {
     if (request.sites.length === 0) return []
     // Properties are carried along only when something reads them: they are most of a row's bytes.
     const withProps = readsProps || request.filters.some((filter) => filter.dimension === 'goal' || propKeyOf(filter.dimension) !== null)
     return drizzleOf(payload).transaction(async (tx) => {
       await tx.execute(sql`SET LOCAL enable_nestloop = off`)
       await tx.execute(sql`SET LOCAL work_mem = '64MB'`)
-      return (await tx.execute(sql`WITH ${filteredCtes(table(), request, withProps)} ${body}`)).rows as T[]
+      return (await tx.execute(sql`WITH ${filteredCtes(tablesOf(), request, withProps, source)} ${body}`)).rows as T[]
     })
   }
+  const notCustom = sql.join(NON_CUSTOM_EVENT_TYPES.map((type) => sql`${type}`), sql`, `)
 
   return {
     async customEventsByDay(request, names) {
       if (names?.length === 0) return []
       const only = names ? sql` AND ${a('type')} IN (${sql.join(names.map((name) => sql`${name}`), sql`, `)})` : sql``
-      const rows = await run<{ day: string; events: number; key: string; site: string }>(
+      const rows = visitFiltersOnly(request)
+        ? await run<{ day: string; events: number; key: string; site: string }>(
+            request,
+            sql`SELECT kv.${a('site')}, to_char(kv.${a('day')}, 'YYYY-MM-DD') AS ${a('day')}, t.${a('type')} AS ${a('key')}, sum(t.${a('n')}::numeric)::float8 AS ${a('events')}
+              FROM kv, jsonb_each_text(kv.${a('types')}) AS t(${a('type')}, ${a('n')}) WHERE t.${a('type')} NOT IN (${notCustom})${only}
+              GROUP BY kv.${a('site')}, kv.${a('day')}, t.${a('type')}`,
+            false,
+            'visits',
+          )
+        : await run<{ day: string; events: number; key: string; site: string }>(
         request,
         sql`SELECT ${a('site')}, to_char(${a('day')}, 'YYYY-MM-DD') AS ${a('day')}, ${a('type')} AS ${a('key')}, count(*)::float8 AS ${a('events')}
           FROM me WHERE ${a('type')} NOT IN (${sql.join(NON_CUSTOM_EVENT_TYPES.map((type) => sql`${type}`), sql`, `)})${only}
@@ -281,6 +308,16 @@ export function createFilteredStore(payload: Payload, cfg: SanitizedAnalyticsCon
     },
 
     async revenue(request, goals = []) {
+      if (goals.length === 0 && visitFiltersOnly(request)) {
+        const rows = await run<{ amount: string; currency: string }>(
+          request,
+          sql`SELECT r.${a('currency')}, sum(r.${a('amount')}::numeric)::text AS ${a('amount')}
+            FROM kv, jsonb_each_text(kv.${a('revenue')}) AS r(${a('currency')}, ${a('amount')}) GROUP BY 1`,
+          false,
+          'visits',
+        )
+        return rows.map((row) => ({ amount: String(row.amount), currency: String(row.currency), goal: null }))
+      }
       const withRevenue = sql`e.${a('rev_currency')} IS NOT NULL AND e.${a('rev_amount')} IS NOT NULL`
       const branches = [
         sql`SELECT NULL::text AS ${a('goal')}, e.${a('rev_currency')} AS ${a('currency')}, sum(e.${a('rev_amount')}) AS ${a('amount')} FROM me e WHERE ${withRevenue} GROUP BY 2`,
@@ -343,7 +380,7 @@ export function createFilteredStore(payload: Payload, cfg: SanitizedAnalyticsCon
           case 'exitPage':
             return row(a('exit_page'), sql`count(DISTINCT ${dayVisitor('u')})`, sql`count(*)`, sql`0`, sql`0`, sql`FROM vs u WHERE ${a('exit_page')} IS NOT NULL GROUP BY ${a('exit_page')}`)
           default: {
-            const column = a(SESSION_COLUMNS[dimension as keyof typeof SESSION_COLUMNS])
+            const column = a(VISIT_ATTRIBUTE_COLUMNS[dimension as VisitAttribute])
             // Direct traffic is a row of its own ('' = Direct / None), as in the rollups.
             const key = dimension === 'source' ? sql`COALESCE(${column}, '')` : column
             return row(key, sql`count(DISTINCT ${dayVisitor('u')})`, sql`count(*)`, sql`sum(${a('mpv')})`, sql`0`, sql`FROM vs u WHERE ${key} IS NOT NULL GROUP BY 2`)
@@ -351,6 +388,8 @@ export function createFilteredStore(payload: Payload, cfg: SanitizedAnalyticsCon
         }
       }
       const eventsFirst = dimensions.includes('event') ? sql`CASE WHEN u.${a('dimension')} = ${'event'} THEN u.${a('events')} END DESC NULLS LAST,` : sql``
+      // Visit dimensions under visit filters are the visits table's alone; pages and custom events are events'.
+      const source: Source = visitFiltersOnly(request) && !dimensions.some((dimension) => dimension === 'page' || dimension === 'event') ? 'visits' : 'events'
       const rows = await run<Record<string, number | string>>(
         request,
         sql`SELECT * FROM (
@@ -360,33 +399,59 @@ export function createFilteredStore(payload: Payload, cfg: SanitizedAnalyticsCon
             ) AS ${a('rank')}
             FROM (${sql.join(dimensions.map(branch), sql` UNION ALL `)}) u
           ) ranked WHERE ${a('rank')} <= ${limit} ORDER BY ${a('dimension')}, ${a('rank')}`,
+        false,
+        source,
       )
       return rows.map((row) => topKeyRow(row.dimension as StatsDimension, row))
     },
 
     async totalsByDay(request) {
-      const counted = Object.entries(COUNTED_EVENT_TYPES).map(([type, metric]) => sql`(count(*) FILTER (WHERE ${a('type')} = ${type}))::float8 AS ${a(metric)}`)
-      const summed = Object.entries(SUMMED_EVENT_TYPES).map(
-        ([type, metric]) => sql`COALESCE(sum(LEAST(GREATEST(${a('value')}, 0), ${MAX_EVENT_VALUE})) FILTER (WHERE ${a('type')} = ${type}), 0)::float8 AS ${a(metric)}`,
-      )
-      const rows = await run<Record<string, number | string>>(
-        request,
-        sql`SELECT COALESCE(ev.${a('site')}, v.${a('site')}) AS ${a('site')}, to_char(COALESCE(ev.${a('day')}, v.${a('day')}), 'YYYY-MM-DD') AS ${a('day')},
-            COALESCE(ev.${a('events')}, 0) AS ${a('events')}, COALESCE(ev.${a('pageviews')}, 0) AS ${a('pageviews')}, COALESCE(ev.${a('visitors')}, 0) AS ${a('visitors')},
-            ${sql.join(
-              [...Object.values(COUNTED_EVENT_TYPES), ...Object.values(SUMMED_EVENT_TYPES)].map((metric) => sql`COALESCE(ev.${a(metric)}, 0) AS ${a(metric)}`),
-              sql`, `,
-            )},
-            COALESCE(v.${a('visits')}, 0) AS ${a('visits')}, COALESCE(v.${a('bounces')}, 0) AS ${a('bounces')}, COALESCE(v.${a('total_duration')}, 0) AS ${a('totalDuration')}
-          FROM (
-            SELECT ${a('site')}, ${a('day')}, count(*)::float8 AS ${a('events')}, (count(*) FILTER (WHERE ${a('type')} = ${PAGEVIEW}))::float8 AS ${a('pageviews')},
-              count(DISTINCT ${a('visitor')})::float8 AS ${a('visitors')}, ${sql.join([...counted, ...summed], sql`, `)}
-            FROM me GROUP BY 1, 2
-          ) ev FULL JOIN (
-            SELECT ${a('site')}, ${a('day')}, count(*)::float8 AS ${a('visits')}, sum(${a('bounce')})::float8 AS ${a('bounces')}, sum(${a('duration')})::float8 AS ${a('total_duration')}
-            FROM vs GROUP BY 1, 2
-          ) v ON v.${a('site')} = ev.${a('site')} AND v.${a('day')} = ev.${a('day')}`,
-      )
+      const metrics = [...Object.values(COUNTED_EVENT_TYPES), ...Object.values(SUMMED_EVENT_TYPES)]
+      const rows = visitFiltersOnly(request)
+        ? // The kept visits' counters: their events are exactly the matching ones.
+          await run<Record<string, number | string>>(
+            request,
+            sql`SELECT v.${a('site')}, to_char(v.${a('day')}, 'YYYY-MM-DD') AS ${a('day')}, COALESCE(p.${a('visitors')}, 0) AS ${a('visitors')},
+                ${sql.join(['events', 'pageviews', ...metrics, 'visits', 'bounces', 'totalDuration'].map((name) => sql`v.${a(name)}`), sql`, `)}
+              FROM (
+                SELECT ${a('site')}, ${a('day')}, sum(${a('n')})::float8 AS ${a('events')}, sum(${a('pageviews')})::float8 AS ${a('pageviews')},
+                  ${sql.join(
+                    [
+                      ...Object.entries(COUNTED_EVENT_TYPES).map(([type, metric]) => sql`COALESCE(sum((${a('types')} ->> ${type})::numeric), 0)::float8 AS ${a(metric)}`),
+                      ...Object.entries(SUMMED_EVENT_TYPES).map(([type, metric]) => sql`COALESCE(sum((${a('value_sums')} ->> ${type})::numeric), 0)::float8 AS ${a(metric)}`),
+                    ],
+                    sql`, `,
+                  )},
+                  count(*)::float8 AS ${a('visits')}, sum(${a('bounce')})::float8 AS ${a('bounces')}, sum(${a('duration')})::float8 AS ${a('totalDuration')}
+                FROM kv GROUP BY 1, 2
+              ) v LEFT JOIN (${visitVisitors}) p ON p.${a('site')} = v.${a('site')} AND p.${a('day')} = v.${a('day')}`,
+            false,
+            'visits',
+          )
+        : await run<Record<string, number | string>>(
+            request,
+            sql`SELECT COALESCE(ev.${a('site')}, v.${a('site')}) AS ${a('site')}, to_char(COALESCE(ev.${a('day')}, v.${a('day')}), 'YYYY-MM-DD') AS ${a('day')},
+                COALESCE(ev.${a('events')}, 0) AS ${a('events')}, COALESCE(ev.${a('pageviews')}, 0) AS ${a('pageviews')}, COALESCE(ev.${a('visitors')}, 0) AS ${a('visitors')},
+                ${sql.join(metrics.map((metric) => sql`COALESCE(ev.${a(metric)}, 0) AS ${a(metric)}`), sql`, `)},
+                COALESCE(v.${a('visits')}, 0) AS ${a('visits')}, COALESCE(v.${a('bounces')}, 0) AS ${a('bounces')}, COALESCE(v.${a('total_duration')}, 0) AS ${a('totalDuration')}
+              FROM (
+                SELECT ${a('site')}, ${a('day')}, count(*)::float8 AS ${a('events')}, (count(*) FILTER (WHERE ${a('type')} = ${PAGEVIEW}))::float8 AS ${a('pageviews')},
+                  count(DISTINCT ${a('visitor')})::float8 AS ${a('visitors')},
+                  ${sql.join(
+                    [
+                      ...Object.entries(COUNTED_EVENT_TYPES).map(([type, metric]) => sql`(count(*) FILTER (WHERE ${a('type')} = ${type}))::float8 AS ${a(metric)}`),
+                      ...Object.entries(SUMMED_EVENT_TYPES).map(
+                        ([type, metric]) => sql`COALESCE(sum(LEAST(GREATEST(${a('value')}, 0), ${MAX_EVENT_VALUE})) FILTER (WHERE ${a('type')} = ${type}), 0)::float8 AS ${a(metric)}`,
+                      ),
+                    ],
+                    sql`, `,
+                  )}
+                FROM me GROUP BY 1, 2
+              ) ev FULL JOIN (
+                SELECT ${a('site')}, ${a('day')}, count(*)::float8 AS ${a('visits')}, sum(${a('bounce')})::float8 AS ${a('bounces')}, sum(${a('duration')})::float8 AS ${a('total_duration')}
+                FROM vs GROUP BY 1, 2
+              ) v ON v.${a('site')} = ev.${a('site')} AND v.${a('day')} = ev.${a('day')}`,
+          )
       return rows.map((row) => ({
         ...(Object.fromEntries(NUMERIC_COUNTERS.map((name) => [name, Number(row[name] ?? 0)])) as Record<(typeof NUMERIC_COUNTERS)[number], number>),
         day: String(row.day),

@@ -26,6 +26,7 @@ import { monthOf } from '../core/months.js'
 import { collectionTable, drizzleOf, sql, timed } from './db.js'
 import { goalPredicate } from './filteredStats.js'
 import { statsUpsertColumns } from './statsUpsert.js'
+import { visitRowsCtes } from './visitRows.js'
 import { lockSiteMonth, recomputeMonthIn, rollupTables, siteMonthLockKey } from './recomputeMonthlyStats.js'
 
 export interface RecomputeOptions extends StoreOptions {
@@ -122,6 +123,7 @@ export async function recomputeDailyStats(
   const rollup = rollupTables(payload, cfg)
   const stats = rollup.daily
   const tenancy = cfg.tenantsCollection !== null && events.has('tenant') && stats.has('tenant')
+  const visits = collectionTable(payload, cfg.slugs.visits)
   const db = drizzleOf(payload)
 
   // One transaction per (site, month): its days (in order), then the month's rollup.
@@ -161,6 +163,7 @@ export async function recomputeDailyStats(
                 stats,
                 tenancy,
                 timeZone: timeZoneOf(pair.siteId),
+                visits,
               }),
             ),
           )
@@ -214,6 +217,8 @@ export function recomputeQuery(args: {
   tenancy: boolean
   /** The site's zone: the day's events are those of its local day. @default 'UTC' */
   timeZone?: string
+  /** The visits table, rewritten for the day in the same statement (`visitRows.ts`). @default not written */
+  visits?: CollectionTable
 }): SqlQuery {
   const { events: e, pair, stats, tenancy } = args
   const goals = args.goals ?? []
@@ -481,6 +486,10 @@ export function recomputeQuery(args: {
           SELECT 1 FROM r WHERE r.${a('dimension')} = d.${stats.id('dimension')}::text AND r.${a('key')} = d.${stats.id('key')}
         )
       RETURNING 1
-    )
+    )${
+      args.visits
+        ? sql`, ${visitRowsCtes({ clearEmpty: args.clearEmpty ?? false, day, siteId, tenant: tenancy && args.visits.has('tenant') ? tenant : null, visits: args.visits })}`
+        : sql``
+    }
     SELECT (SELECT count(*) FROM up)::int AS ${a('written')}, (SELECT count(*) FROM gone)::int AS ${a('deleted')}`
 }
