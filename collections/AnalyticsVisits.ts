@@ -54,6 +54,9 @@ export function buildAnalyticsVisits(cfg: SanitizedAnalyticsConfig): CollectionC
       { name: 'types', type: 'json', admin: { description: 'Events per type other than pageview: `{ "signup": 2 }`.' } },
       { name: 'valueSums', type: 'json', admin: { description: 'Summed values per summed type (`ai.usage`), each bounded as the rollups bound it.' } },
       { name: 'revenue', type: 'json', admin: { description: 'Revenue per currency, exact decimal text: `{ "EUR": "12.50" }`.' } },
+      // Filtered questions that test events (a page, an event name…) under a visit filter fetch
+      // the kept visits' events by primary key: no index on the raw events for sessions.
+      { name: 'eventIds', type: 'json', admin: { description: 'Ids of the visit’s raw events (that day).' } },
     ],
     graphQL: false,
     // The unique key serves the recompute's upserts and every range read (site, days); the

@@ -154,12 +154,18 @@ function filteredCtes(tables: { events: CollectionTable; visits: CollectionTable
   const vc = (field: string) => sql`y.${v.id(field)}`
   const attributes = Object.entries(VISIT_ATTRIBUTE_COLUMNS).map(([field, alias]) => sql`${vc(field)} AS ${a(alias)}`)
   const keptVisit = andAll(visitFilters.map((filter) => visitFilterPredicate(filter, vc(filter.dimension))))
+  // A positive visit filter (is, contains) usually keeps a small share of the visits: their
+  // events are then fetched by primary key (the ids each visit row lists) instead of reading
+  // every event of the range.
+  const byIds = source === 'events' && visitFilters.some((filter) => filter.op === 'is' || filter.op === 'contains')
+  const idType = { bigserial: sql`bigint`, serial: sql`integer` }[e.sqlType('id')] ?? e.idType('id')
   // The visits of the range: rows of the local days' labels (as the rollups' dates).
   const kv = sql`
     SELECT ${vc('site')}::text AS ${a('site')}, (${vc('day')} AT TIME ZONE 'UTC')::date AS ${a('day')}, ${vc('session')} AS ${a('session')},
       ${vc('visitor')} AS ${a('visitor')}, ${vc('visitors')} AS ${a('visitors')}, ${vc('events')} AS ${a('n')}, ${vc('pageviews')} AS ${a('pageviews')},
       ${vc('duration')} AS ${a('duration')}, CASE WHEN ${vc('bounce')} THEN 1 ELSE 0 END AS ${a('bounce')}, ${sql.join(attributes, sql`, `)}
       ${source === 'visits' ? sql`, ${vc('types')} AS ${a('types')}, ${vc('valueSums')} AS ${a('value_sums')}, ${vc('revenue')} AS ${a('revenue')}` : sql``}
+      ${byIds ? sql`, ${vc('eventIds')} AS ${a('event_ids')}` : sql``}
     FROM ${v.ref} y
     WHERE ${vc('site')} IN (${siteList}) AND ${vc('day')} >= ${`${request.from}T00:00:00.000Z`}::timestamptz AND ${vc('day')} <= ${`${request.to}T00:00:00.000Z`}::timestamptz
       AND ${keptVisit}`
@@ -184,7 +190,7 @@ function filteredCtes(tables: { events: CollectionTable; visits: CollectionTable
   // `fe` is referenced once, so Postgres folds it into `me`: the filters are tested in the scan.
   return sql`
     z (${a('site')}, ${a('tz')}, ${a('start')}, ${a('end')}) AS (VALUES ${zones}),
-    kv AS NOT MATERIALIZED (${kv}),
+    kv AS ${byIds ? sql`MATERIALIZED` : sql`NOT MATERIALIZED`} (${kv}),
     fe AS (
       SELECT x.${e.id('site')}::text AS ${a('site')}, (x.${e.id('timestamp')} AT TIME ZONE ${zone})::date AS ${a('day')},
         x.${e.id('type')} COLLATE "C" AS ${a('type')}, ${sql.join(texts, sql`, `)},
@@ -194,6 +200,7 @@ function filteredCtes(tables: { events: CollectionTable; visits: CollectionTable
       WHERE x.${e.id('site')} IN (${siteList})
         AND x.${e.id('timestamp')} >= ${bounds.start}::timestamptz AND x.${e.id('timestamp')} < ${bounds.end}::timestamptz
         ${oneZone ? sql`` : sql`AND x.${e.id('timestamp')} >= z.${a('start')} AND x.${e.id('timestamp')} < z.${a('end')}`} AND x.${e.id('type')} <> ${ENGAGEMENT}
+        ${byIds ? sql`AND x.${e.id('id')} = ANY(ARRAY(SELECT i.${a('id')}::${idType} FROM kv, jsonb_array_elements_text(kv.${a('event_ids')}) AS i(${a('id')})))` : sql``}
     ),
     me AS MATERIALIZED (
       SELECT e.* FROM fe e WHERE ${matching}
@@ -216,7 +223,74 @@ const dayVisitor = (row = 'e') => {
   return sql`CASE WHEN ${col('visitor')} IS NOT NULL THEN ${col('site')} || ${'|'} || ${col('day')} || ${'|'} || ${col('visitor')} END`
 }
 
-const NUMERIC_COUNTERS = ['aiTokens', 'automationRuns', 'bounces', 'events', 'exports', 'forms', 'leads', 'pageviews', 'totalDuration', 'visitors', 'visits'] as const
+/** The counters of a (site, day) besides those per event type. */
+const DAY_COUNTERS = ['bounces', 'events', 'pageviews', 'totalDuration', 'visitors', 'visits'] as const
+type CountedMetric = (typeof COUNTED_EVENT_TYPES)[keyof typeof COUNTED_EVENT_TYPES]
+type SummedMetric = (typeof SUMMED_EVENT_TYPES)[keyof typeof SUMMED_EVENT_TYPES]
+
+/** What the matching events and counted visits of a (site, day) add up to. */
+interface DayFigures {
+  counters: Record<(typeof DAY_COUNTERS)[number], number>
+  day: string
+  /** Per currency, exact decimal text. */
+  revenue: Record<string, string>
+  siteId: string
+  /** Events per type other than pageview. */
+  types: Record<string, number>
+  /** Per summed type (`SUMMED_EVENT_TYPES`), the bounded values' sum. */
+  valueSums: Record<string, number>
+}
+
+/** `{ key: value }` per (site, day) from rows (site, day, key, value). */
+const perDayObject = (rows: SqlQuery, value: SqlQuery = sql`${a('v')}`) =>
+  sql`SELECT ${a('site')}, ${a('day')}, jsonb_object_agg(${a('k')}, ${value}) AS ${a('o')} FROM (${rows}) q GROUP BY 1, 2`
+const onDay = (alias: string, other: string) => sql`${a(alias)}.${a('site')} = ${a(other)}.${a('site')} AND ${a(alias)}.${a('day')} = ${a(other)}.${a('day')}`
+
+/** Day figures from the kept visits alone: their counters are exactly their (matching) events'. */
+const visitDayFigures = sql`
+  SELECT d.${a('site')}, to_char(d.${a('day')}, 'YYYY-MM-DD') AS ${a('day')}, d.${a('events')}, d.${a('pageviews')}, d.${a('visits')}, d.${a('bounces')}, d.${a('totalDuration')},
+    COALESCE(p.${a('visitors')}, 0) AS ${a('visitors')}, t.${a('o')} AS ${a('types')}, s.${a('o')} AS ${a('value_sums')}, r.${a('o')} AS ${a('revenue')}
+  FROM (
+    SELECT ${a('site')}, ${a('day')}, sum(${a('n')})::float8 AS ${a('events')}, sum(${a('pageviews')})::float8 AS ${a('pageviews')}, count(*)::float8 AS ${a('visits')},
+      sum(${a('bounce')})::float8 AS ${a('bounces')}, sum(${a('duration')})::float8 AS ${a('totalDuration')}
+    FROM kv GROUP BY 1, 2
+  ) d
+  LEFT JOIN (
+    SELECT ${a('site')}, ${a('day')}, count(*)::float8 AS ${a('visitors')} FROM (
+      SELECT ${a('site')}, ${a('day')}, ${a('visitor')} FROM kv WHERE ${a('visitors')} IS NULL AND ${a('visitor')} IS NOT NULL
+      UNION SELECT ${a('site')}, ${a('day')}, jsonb_array_elements_text(${a('visitors')}) FROM kv WHERE ${a('visitors')} IS NOT NULL
+    ) w GROUP BY 1, 2
+  ) p ON ${onDay('p', 'd')}
+  LEFT JOIN (${perDayObject(sql`SELECT kv.${a('site')}, kv.${a('day')}, t.${a('k')}, sum(t.${a('v')}::numeric) AS ${a('v')} FROM kv, jsonb_each_text(kv.${a('types')}) AS t(${a('k')}, ${a('v')}) WHERE kv.${a('types')} IS NOT NULL GROUP BY 1, 2, 3`)}) t ON ${onDay('t', 'd')}
+  LEFT JOIN (${perDayObject(sql`SELECT kv.${a('site')}, kv.${a('day')}, t.${a('k')}, sum(t.${a('v')}::numeric) AS ${a('v')} FROM kv, jsonb_each_text(kv.${a('value_sums')}) AS t(${a('k')}, ${a('v')}) WHERE kv.${a('value_sums')} IS NOT NULL GROUP BY 1, 2, 3`)}) s ON ${onDay('s', 'd')}
+  LEFT JOIN (${perDayObject(sql`SELECT kv.${a('site')}, kv.${a('day')}, t.${a('k')}, sum(t.${a('v')}::numeric) AS ${a('v')} FROM kv, jsonb_each_text(kv.${a('revenue')}) AS t(${a('k')}, ${a('v')}) WHERE kv.${a('revenue')} IS NOT NULL GROUP BY 1, 2, 3`, sql`${a('v')}::text`)}) r ON ${onDay('r', 'd')}`
+
+/** Day figures from the matching events (`me`) and the counted visits (`vs`). */
+const eventDayFigures = sql`
+  SELECT COALESCE(ev.${a('site')}, v.${a('site')}) AS ${a('site')}, to_char(COALESCE(ev.${a('day')}, v.${a('day')}), 'YYYY-MM-DD') AS ${a('day')},
+    ev.${a('events')}, ev.${a('pageviews')}, ev.${a('visitors')}, ev.${a('types')}, ev.${a('value_sums')}, ev.${a('revenue')},
+    v.${a('visits')}, v.${a('bounces')}, v.${a('totalDuration')}
+  FROM (
+    SELECT d.*, t.${a('o')} AS ${a('types')}, s.${a('o')} AS ${a('value_sums')}, r.${a('o')} AS ${a('revenue')}
+    FROM (
+      SELECT ${a('site')}, ${a('day')}, count(*)::float8 AS ${a('events')}, (count(*) FILTER (WHERE ${a('type')} = ${PAGEVIEW}))::float8 AS ${a('pageviews')},
+        count(DISTINCT ${a('visitor')})::float8 AS ${a('visitors')}
+      FROM me GROUP BY 1, 2
+    ) d
+    LEFT JOIN (${perDayObject(sql`SELECT ${a('site')}, ${a('day')}, ${a('type')} AS ${a('k')}, count(*) AS ${a('v')} FROM me WHERE ${a('type')} <> ${PAGEVIEW} GROUP BY 1, 2, 3`)}) t ON ${onDay('t', 'd')}
+    LEFT JOIN (${perDayObject(
+      sql`SELECT ${a('site')}, ${a('day')}, ${a('type')} AS ${a('k')}, sum(LEAST(GREATEST(${a('value')}, 0), ${MAX_EVENT_VALUE})) AS ${a('v')} FROM me
+        WHERE ${a('type')} IN (${sql.join(Object.keys(SUMMED_EVENT_TYPES).map((type) => sql`${type}`), sql`, `)}) GROUP BY 1, 2, 3`,
+    )}) s ON ${onDay('s', 'd')}
+    LEFT JOIN (${perDayObject(
+      sql`SELECT ${a('site')}, ${a('day')}, ${a('rev_currency')} AS ${a('k')}, sum(${a('rev_amount')}) AS ${a('v')} FROM me
+        WHERE ${a('rev_currency')} IS NOT NULL AND ${a('rev_amount')} IS NOT NULL GROUP BY 1, 2, 3`,
+      sql`${a('v')}::text`,
+    )}) r ON ${onDay('r', 'd')}
+  ) ev FULL JOIN (
+    SELECT ${a('site')}, ${a('day')}, count(*)::float8 AS ${a('visits')}, sum(${a('bounce')})::float8 AS ${a('bounces')}, sum(${a('duration')})::float8 AS ${a('totalDuration')}
+    FROM vs GROUP BY 1, 2
+  ) v ON ${onDay('v', 'ev')}`
 
 export interface FilteredStore {
   /** Per (site, day): the counters of the `total` row, as if the rollups held the filtered events only. */
@@ -245,13 +319,6 @@ export interface FilteredStore {
 const visitFiltersOnly = (request: FilteredRequest): boolean =>
   request.filters.length > 0 && request.filters.every((filter) => isVisitDimension(filter.dimension))
 
-/** The distinct visitors of the kept visits' events, per (site, day): `visitor`, or every hash in `visitors`. */
-const visitVisitors = sql`
-  SELECT ${a('site')}, ${a('day')}, count(DISTINCT ${a('visitor')})::float8 AS ${a('visitors')} FROM (
-    SELECT ${a('site')}, ${a('day')}, ${a('visitor')} FROM kv WHERE ${a('visitors')} IS NULL AND ${a('visitor')} IS NOT NULL
-    UNION ALL SELECT ${a('site')}, ${a('day')}, jsonb_array_elements_text(${a('visitors')}) FROM kv WHERE ${a('visitors')} IS NOT NULL
-  ) w GROUP BY 1, 2`
-
 export function createFilteredStore(payload: Payload, cfg: SanitizedAnalyticsConfig): FilteredStore {
   let tables: null | { events: CollectionTable; visits: CollectionTable } = null
   const tablesOf = () => (tables ??= { events: collectionTable(payload, cfg.slugs.events), visits: collectionTable(payload, cfg.slugs.visits) })
@@ -266,28 +333,43 @@ export function createFilteredStore(payload: Payload, cfg: SanitizedAnalyticsCon
       return (await tx.execute(sql`WITH ${filteredCtes(tablesOf(), request, withProps, source)} ${body}`)).rows as T[]
     })
   }
-  const notCustom = sql.join(NON_CUSTOM_EVENT_TYPES.map((type) => sql`${type}`), sql`, `)
+
+  /**
+   * Per (site, day) of a request: what totals, conversions and revenue read, in ONE statement
+   * (the stats service asks for the three at once: the range is read once, not three times).
+   */
+  const inFlight = new Map<string, Promise<DayFigures[]>>()
+  const dayFigures = (request: FilteredRequest): Promise<DayFigures[]> => {
+    const key = JSON.stringify(request)
+    const running = inFlight.get(key)
+    if (running) return running
+    const promise = dayFiguresNow(request).finally(() => inFlight.delete(key))
+    inFlight.set(key, promise)
+    return promise
+  }
+  const dayFiguresNow = async (request: FilteredRequest): Promise<DayFigures[]> => {
+    const visitsOnly = visitFiltersOnly(request)
+    const rows = await run<Record<string, unknown>>(request, visitsOnly ? visitDayFigures : eventDayFigures, false, visitsOnly ? 'visits' : 'events')
+    const numbers = (value: unknown) => Object.fromEntries(Object.entries((value ?? {}) as Record<string, unknown>).map(([name, n]) => [name, Number(n ?? 0)]))
+    return rows.map((row) => ({
+      counters: Object.fromEntries(DAY_COUNTERS.map((name) => [name, Number(row[name] ?? 0)])) as Record<(typeof DAY_COUNTERS)[number], number>,
+      day: String(row.day),
+      revenue: Object.fromEntries(Object.entries((row.revenue ?? {}) as Record<string, unknown>).map(([currency, amount]) => [currency, String(amount)])),
+      siteId: String(row.site),
+      types: numbers(row.types),
+      valueSums: numbers(row.value_sums),
+    }))
+  }
 
   return {
     async customEventsByDay(request, names) {
       if (names?.length === 0) return []
-      const only = names ? sql` AND ${a('type')} IN (${sql.join(names.map((name) => sql`${name}`), sql`, `)})` : sql``
-      const rows = visitFiltersOnly(request)
-        ? await run<{ day: string; events: number; key: string; site: string }>(
-            request,
-            sql`SELECT kv.${a('site')}, to_char(kv.${a('day')}, 'YYYY-MM-DD') AS ${a('day')}, t.${a('type')} AS ${a('key')}, sum(t.${a('n')}::numeric)::float8 AS ${a('events')}
-              FROM kv, jsonb_each_text(kv.${a('types')}) AS t(${a('type')}, ${a('n')}) WHERE t.${a('type')} NOT IN (${notCustom})${only}
-              GROUP BY kv.${a('site')}, kv.${a('day')}, t.${a('type')}`,
-            false,
-            'visits',
-          )
-        : await run<{ day: string; events: number; key: string; site: string }>(
-        request,
-        sql`SELECT ${a('site')}, to_char(${a('day')}, 'YYYY-MM-DD') AS ${a('day')}, ${a('type')} AS ${a('key')}, count(*)::float8 AS ${a('events')}
-          FROM me WHERE ${a('type')} NOT IN (${sql.join(NON_CUSTOM_EVENT_TYPES.map((type) => sql`${type}`), sql`, `)})${only}
-          GROUP BY ${a('site')}, me.${a('day')}, ${a('type')}`,
+      const wanted = names ? new Set(names) : null
+      return (await dayFigures(request)).flatMap((row) =>
+        Object.entries(row.types)
+          .filter(([type]) => !NON_CUSTOM_EVENT_TYPES.includes(type) && (wanted === null || wanted.has(type)))
+          .map(([key, events]) => ({ day: row.day, events, key, siteId: row.siteId })),
       )
-      return rows.map((row) => ({ day: row.day, events: Number(row.events), key: row.key, siteId: String(row.site) }))
     },
 
     async goals(request) {
@@ -308,15 +390,9 @@ export function createFilteredStore(payload: Payload, cfg: SanitizedAnalyticsCon
     },
 
     async revenue(request, goals = []) {
-      if (goals.length === 0 && visitFiltersOnly(request)) {
-        const rows = await run<{ amount: string; currency: string }>(
-          request,
-          sql`SELECT r.${a('currency')}, sum(r.${a('amount')}::numeric)::text AS ${a('amount')}
-            FROM kv, jsonb_each_text(kv.${a('revenue')}) AS r(${a('currency')}, ${a('amount')}) GROUP BY 1`,
-          false,
-          'visits',
-        )
-        return rows.map((row) => ({ amount: String(row.amount), currency: String(row.currency), goal: null }))
+      if (goals.length === 0) {
+        // Per day (the caller sums them): exact decimal text per currency.
+        return (await dayFigures(request)).flatMap((row) => Object.entries(row.revenue).map(([currency, amount]) => ({ amount, currency, goal: null })))
       }
       const withRevenue = sql`e.${a('rev_currency')} IS NOT NULL AND e.${a('rev_amount')} IS NOT NULL`
       const branches = [
@@ -406,61 +482,17 @@ export function createFilteredStore(payload: Payload, cfg: SanitizedAnalyticsCon
     },
 
     async totalsByDay(request) {
-      const metrics = [...Object.values(COUNTED_EVENT_TYPES), ...Object.values(SUMMED_EVENT_TYPES)]
-      const rows = visitFiltersOnly(request)
-        ? // The kept visits' counters: their events are exactly the matching ones.
-          await run<Record<string, number | string>>(
-            request,
-            sql`SELECT v.${a('site')}, to_char(v.${a('day')}, 'YYYY-MM-DD') AS ${a('day')}, COALESCE(p.${a('visitors')}, 0) AS ${a('visitors')},
-                ${sql.join(['events', 'pageviews', ...metrics, 'visits', 'bounces', 'totalDuration'].map((name) => sql`v.${a(name)}`), sql`, `)}
-              FROM (
-                SELECT ${a('site')}, ${a('day')}, sum(${a('n')})::float8 AS ${a('events')}, sum(${a('pageviews')})::float8 AS ${a('pageviews')},
-                  ${sql.join(
-                    [
-                      ...Object.entries(COUNTED_EVENT_TYPES).map(([type, metric]) => sql`COALESCE(sum((${a('types')} ->> ${type})::numeric), 0)::float8 AS ${a(metric)}`),
-                      ...Object.entries(SUMMED_EVENT_TYPES).map(([type, metric]) => sql`COALESCE(sum((${a('value_sums')} ->> ${type})::numeric), 0)::float8 AS ${a(metric)}`),
-                    ],
-                    sql`, `,
-                  )},
-                  count(*)::float8 AS ${a('visits')}, sum(${a('bounce')})::float8 AS ${a('bounces')}, sum(${a('duration')})::float8 AS ${a('totalDuration')}
-                FROM kv GROUP BY 1, 2
-              ) v LEFT JOIN (${visitVisitors}) p ON p.${a('site')} = v.${a('site')} AND p.${a('day')} = v.${a('day')}`,
-            false,
-            'visits',
-          )
-        : await run<Record<string, number | string>>(
-            request,
-            sql`SELECT COALESCE(ev.${a('site')}, v.${a('site')}) AS ${a('site')}, to_char(COALESCE(ev.${a('day')}, v.${a('day')}), 'YYYY-MM-DD') AS ${a('day')},
-                COALESCE(ev.${a('events')}, 0) AS ${a('events')}, COALESCE(ev.${a('pageviews')}, 0) AS ${a('pageviews')}, COALESCE(ev.${a('visitors')}, 0) AS ${a('visitors')},
-                ${sql.join(metrics.map((metric) => sql`COALESCE(ev.${a(metric)}, 0) AS ${a(metric)}`), sql`, `)},
-                COALESCE(v.${a('visits')}, 0) AS ${a('visits')}, COALESCE(v.${a('bounces')}, 0) AS ${a('bounces')}, COALESCE(v.${a('total_duration')}, 0) AS ${a('totalDuration')}
-              FROM (
-                SELECT ${a('site')}, ${a('day')}, count(*)::float8 AS ${a('events')}, (count(*) FILTER (WHERE ${a('type')} = ${PAGEVIEW}))::float8 AS ${a('pageviews')},
-                  count(DISTINCT ${a('visitor')})::float8 AS ${a('visitors')},
-                  ${sql.join(
-                    [
-                      ...Object.entries(COUNTED_EVENT_TYPES).map(([type, metric]) => sql`(count(*) FILTER (WHERE ${a('type')} = ${type}))::float8 AS ${a(metric)}`),
-                      ...Object.entries(SUMMED_EVENT_TYPES).map(
-                        ([type, metric]) => sql`COALESCE(sum(LEAST(GREATEST(${a('value')}, 0), ${MAX_EVENT_VALUE})) FILTER (WHERE ${a('type')} = ${type}), 0)::float8 AS ${a(metric)}`,
-                      ),
-                    ],
-                    sql`, `,
-                  )}
-                FROM me GROUP BY 1, 2
-              ) ev FULL JOIN (
-                SELECT ${a('site')}, ${a('day')}, count(*)::float8 AS ${a('visits')}, sum(${a('bounce')})::float8 AS ${a('bounces')}, sum(${a('duration')})::float8 AS ${a('total_duration')}
-                FROM vs GROUP BY 1, 2
-              ) v ON v.${a('site')} = ev.${a('site')} AND v.${a('day')} = ev.${a('day')}`,
-          )
-      return rows.map((row) => ({
-        ...(Object.fromEntries(NUMERIC_COUNTERS.map((name) => [name, Number(row[name] ?? 0)])) as Record<(typeof NUMERIC_COUNTERS)[number], number>),
-        day: String(row.day),
+      return (await dayFigures(request)).map((row) => ({
+        ...row.counters,
+        ...(Object.fromEntries(Object.entries(COUNTED_EVENT_TYPES).map(([type, metric]) => [metric, row.types[type] ?? 0])) as Record<CountedMetric, number>),
+        ...(Object.fromEntries(Object.entries(SUMMED_EVENT_TYPES).map(([type, metric]) => [metric, row.valueSums[type] ?? 0])) as Record<SummedMetric, number>),
+        day: row.day,
         // Engagement (time on page, scroll depth) is not read under filters: see docs/explore.md.
         engagedMs: 0,
         engagedVisits: 0,
         scrollDepthSum: 0,
         scrollVisits: 0,
-        siteId: String(row.site),
+        siteId: row.siteId,
       }))
     },
   }

@@ -238,7 +238,7 @@ export function recomputeQuery(args: {
       ${col('revenueAmount')} AS ${a('rev_amount')}, NULLIF(${col('revenueCurrency')}, '') COLLATE "C" AS ${a('rev_currency')},
       ${goals.some((goal) => goal.prop) ? col('props') : sql`NULL::jsonb`} AS ${a('props')},
       ${col('timestamp')} AS ${a('ts')},
-      ${col('eventId')} COLLATE "C" AS ${a('eid')}
+      ${col('eventId')} COLLATE "C" AS ${a('eid')}${args.visits ? sql`, ${col('id')} AS ${a('id')}` : sql``}
       ${tenancy ? sql`, ${col('tenant')}::${stats.idType('tenant')} AS ${a('tenant')}` : sql``}
     FROM ${e.ref} e
     WHERE ${col('site')} = ${siteId} AND ${col('timestamp')} >= ${start.toISOString()}::timestamptz AND ${col('timestamp')} < ${end.toISOString()}::timestamptz`

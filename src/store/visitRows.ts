@@ -61,6 +61,7 @@ export function visitRowsCtes(args: {
     'types',
     'valueSums',
     'revenue',
+    'eventIds',
   ].map((field) => v.id(field))
   // `visitors` only when the visit's events carry other hashes than its first one (a salt
   // rotation inside the visit, server events): almost every row stores null.
@@ -90,14 +91,18 @@ export function visitRowsCtes(args: {
         WHERE ${a('session')} IS NOT NULL AND ${a('rev_currency')} IS NOT NULL AND ${a('rev_amount')} IS NOT NULL GROUP BY 1, 2
       ) r GROUP BY ${a('session')}
     ),
+    ${a('visit_ids')} AS (
+      SELECT ${a('session')}, jsonb_agg(${a('id')}) AS ${a('ids')} FROM ev WHERE ${a('session')} IS NOT NULL GROUP BY ${a('session')}
+    ),
     ${a('visits_up')} AS (
       INSERT INTO ${v.ref} AS o (${v.id('site')}, ${v.id('day')}, ${v.id('session')}, ${sql.join(updated, sql`, `)})
       SELECT ${siteId}, ${day}, s.${a('session')}, ${args.tenant ? sql`${args.tenant}, ` : sql``}s.${a('visitor')},
         CASE WHEN p.${a('visitors')} IS NOT DISTINCT FROM (CASE WHEN s.${a('visitor')} IS NULL THEN NULL ELSE ARRAY[s.${a('visitor')}::text] END) THEN NULL ELSE to_jsonb(p.${a('visitors')}) END,
         p.${a('started_at')}, p.${a('ended_at')}, s.${a('n')}, s.${a('pageviews')}, s.${a('duration')}, s.${a('bounce')} = 1,
         ${sql.join(attributes.map(([, column]) => sql`s.${a(column)}`), sql`, `)},
-        t.${a('types')}, t.${a('value_sums')}, r.${a('revenue')}
+        t.${a('types')}, t.${a('value_sums')}, r.${a('revenue')}, i.${a('ids')}
       FROM sess s JOIN ${a('visit_people')} p ON p.${a('session')} = s.${a('session')}
+        JOIN ${a('visit_ids')} i ON i.${a('session')} = s.${a('session')}
         LEFT JOIN ${a('visit_types')} t ON t.${a('session')} = s.${a('session')}
         LEFT JOIN ${a('visit_revenue')} r ON r.${a('session')} = s.${a('session')}
       ON CONFLICT (${v.id('site')}, ${v.id('day')}, ${v.id('session')})

@@ -275,6 +275,11 @@ const SUBJECTS: Subject[] = [
     slug: 'analytics-sources',
     update: { body: { name: 'Changed' }, changed: (doc) => doc.name === 'Changed' },
   },
+  pipelineRow(
+    'analytics-visits',
+    () => ({ day: '2026-11-01T00:00:00.000Z', endedAt: '2026-11-01T10:00:00.000Z', session: unique(), site: shop().id, startedAt: '2026-11-01T09:00:00.000Z', tenant: shop().tenant }),
+    'session',
+  ),
   pipelineRow('analytics-search-stats', () => ({ date: '2026-11-01T00:00:00.000Z', dimension: 'query', key: unique(), site: shop().id, tenant: shop().tenant }), 'key'),
 ]
 
@@ -434,7 +439,7 @@ describe('the table covers every surface', () => {
   test('GraphQL is not served by this host, and the plugin’s collections stay out of it anyway', async () => {
     const answer = await rest(payload, 'POST', '/graphql', { body: { query: '{ Sites { docs { id } } }' }, token: tokens.admin })
     expect(answer.status).toBe(404)
-    for (const slug of ['analytics-events', 'analytics-daily-stats', 'analytics-monthly-stats', 'analytics-settings', 'analytics-salts', 'analytics-audit-log', 'analytics-report-deliveries', 'analytics-reports', 'analytics-alerts', 'analytics-api-keys', 'analytics-imports', 'analytics-imported-stats']) {
+    for (const slug of ['analytics-events', 'analytics-daily-stats', 'analytics-monthly-stats', 'analytics-settings', 'analytics-salts', 'analytics-audit-log', 'analytics-report-deliveries', 'analytics-reports', 'analytics-alerts', 'analytics-api-keys', 'analytics-imports', 'analytics-imported-stats', 'analytics-visits']) {
       expect(payload.collections[slug as 'sites']!.config.graphQL, slug).toBe(false)
     }
   })

@@ -466,6 +466,43 @@ describe('filters', () => {
     expect(new Map((res.body.breakdowns.exitPages ?? []).map((row) => [row.key, row.visits]))).toEqual(exits)
   })
 
+  test('visit filters alone (answered from the visits table): totals, leads, series and visit breakdowns equal the ground truth', async () => {
+    const from = addDay(today(SHOP_ZONE), -6)
+    const to = today(SHOP_ZONE)
+    const filters: StatsFilter[] = [
+      { dimension: 'source', op: 'is', values: ['Google', 'Bing', ''] },
+      { dimension: 'device', op: 'is_not', values: ['tablet'] },
+      { dimension: 'entryPage', op: 'contains', values: ['/'] },
+    ]
+    const result = await stats().getStats({ breakdowns: ['sources', 'countries', 'exitPages'], filters, from, limit: 100, siteIds: [shop.id], to }, admin)
+    const truth = select(shopEvents(from, to), filters)
+    expect(truth.visits.length).toBeGreaterThan(20)
+    expectTotals(result.totals, truth)
+    expect(result.totals.leads).toBe(truth.matching.filter((e) => e.type === 'lead.created').length)
+    expect(result.totals.leads).toBeGreaterThan(0)
+    for (const point of result.series) {
+      const day = select(shopEvents(point.date, point.date), filters)
+      expect([point.date, point.pageviews, point.visitors, point.visits]).toEqual([point.date, truthTotals(day).pageviews, truthTotals(day).visitors, day.visits.length])
+    }
+    const byAttribute = (attribute: 'country' | 'exitPage' | 'source') => {
+      const rows = new Map<string, { pageviews: number; visitors: Set<string>; visits: number }>()
+      for (const visit of truth.visits) {
+        const key = visit.attrs[attribute] ?? (attribute === 'source' ? '' : null)
+        if (key === null) continue
+        const row = rows.get(key) ?? rows.set(key, { pageviews: 0, visitors: new Set(), visits: 0 }).get(key)!
+        row.visits++
+        row.pageviews += visit.pageviews
+        if (visit.visitor) row.visitors.add(`${visit.day}|${visit.visitor}`)
+      }
+      return new Map([...rows].map(([key, row]) => [key, { visitors: row.visitors.size, visits: row.visits, ...(attribute === 'exitPage' ? {} : { pageviews: row.pageviews }) }]))
+    }
+    const asRows = (rows: BreakdownRow[] | undefined, withPageviews = true) =>
+      new Map((rows ?? []).map((row) => [row.key, { visitors: row.visitors, visits: row.visits, ...(withPageviews ? { pageviews: row.pageviews } : {}) }]))
+    expect(asRows(result.breakdowns.sources)).toEqual(byAttribute('source'))
+    expect(asRows(result.breakdowns.countries)).toEqual(byAttribute('country'))
+    expect(asRows(result.breakdowns.exitPages, false)).toEqual(byAttribute('exitPage'))
+  })
+
   test('a filter that keeps everything answers what the rollups answer', async () => {
     const from = addDay(today(SHOP_ZONE), -6)
     const to = today(SHOP_ZONE)
@@ -716,5 +753,57 @@ describe('funnels', () => {
     expect(await status(`siteId=${shop.id}&steps=Blog,signup&from=${addDay(to, -90)}&to=${to}`)).toBe(400)
     expect(await status(`siteId=${globex.id}&steps=lead.created,form.submit`)).toBe(404)
     expect((await rest(payload, 'GET', `/analytics/funnel?siteId=${shop.id}&steps=Blog,signup`)).status).toBe(401)
+  })
+})
+
+describe('the visits table', () => {
+  test('follows the raw events: a visit with two visitor hashes, a late event that changes a visit\'s source, revenue and leads', async () => {
+    const base = NOW - 90 * 60_000
+    const at = (minutes: number) => new Date(base + minutes * 60_000).toISOString()
+    const made = (type: string, minutes: number, session: string, visitor: string, extra: Partial<AnalyticsEvent> = {}): AnalyticsEvent => ({
+      ...blankEvent(blog, type, at(minutes), uuidv7(base + minutes * 60_000)),
+      device: 'desktop',
+      hostname: blog.domain,
+      path: '/visits-test',
+      sessionId: session,
+      visitorHash: visitor,
+      ...extra,
+    })
+    // One visit whose hash changes mid-visit (a salt rotation), with a lead and revenue; one that starts from Bing.
+    const first = [
+      made('pageview', 0, 'vt-rotated', 'vt:before', { source: 'Google' }),
+      made('pageview', 1, 'vt-rotated', 'vt:after'),
+      made('lead.created', 2, 'vt-rotated', 'vt:after', { revenue: { amount: '12.50', currency: 'EUR' } }),
+      made('pageview', 10, 'vt-late', 'vt:late', { source: 'Bing' }),
+      made('pageview', 12, 'vt-late', 'vt:late'),
+    ]
+    const check = async () => {
+      const day = today('UTC')
+      const blogEvents = events.filter((e) => e.site === String(blog.id) && e.day === day)
+      for (const filters of [
+        [{ dimension: 'source', op: 'is', values: ['Google'] }],
+        [{ dimension: 'source', op: 'is', values: ['Bing'] }],
+        [{ dimension: 'device', op: 'is', values: ['desktop'] }, { dimension: 'page', op: 'is', values: ['/visits-test'] }],
+        [{ dimension: 'source', op: 'is_not', values: ['Bing'] }, { dimension: 'page', op: 'is', values: ['/visits-test'] }],
+      ] as StatsFilter[][]) {
+        const result = await stats().getStats({ filters, from: day, siteIds: [blog.id], to: day }, admin)
+        const truth = select(blogEvents, filters)
+        expectTotals(result.totals, truth)
+        expect(result.totals.leads, JSON.stringify(filters)).toBe(truth.matching.filter((e) => e.type === 'lead.created').length)
+      }
+    }
+    await payload.analytics!.buffer.append(first)
+    await payload.analytics!.aggregateNow()
+    events.push(...first.map(asEv))
+    await check()
+    const google = await stats().getStats({ filters: [{ dimension: 'source', op: 'is', values: ['Google'] }], from: today('UTC'), siteIds: [blog.id], to: today('UTC') }, admin)
+    expect(google.totals.revenue).toContainEqual(expect.objectContaining({ currency: 'EUR' }))
+
+    // A late event, earlier than the Bing visit's first: the visit now starts from Google.
+    const late = [made('pageview', 9, 'vt-late', 'vt:late', { source: 'Google' })]
+    await payload.analytics!.buffer.append(late)
+    await payload.analytics!.aggregateNow()
+    events.push(...late.map(asEv))
+    await check()
   })
 })

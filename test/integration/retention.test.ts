@@ -185,4 +185,23 @@ describe('applyRetention', () => {
       stop()
     }
   })
+
+  test('the visits table goes with the raw events: per site, whole days', async () => {
+    // Site 2 keeps raw events 7 days: its visits of 9 and 8 days ago go, those of 7 and 6 stay.
+    const offsets = [9, 8, 7, 6]
+    const events = offsets.flatMap((offset) => dayEvents(site2, dayAgo(offset)))
+    await insertEvents(payload, payload.analytics!.config, events)
+    await recomputeDailyStats(payload, payload.analytics!.config, siteDaysOf(events))
+    const visitDays = async () => {
+      const { rows } = await dbOf(payload).execute(sql`SELECT DISTINCT to_char(day AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day FROM analytics_visits WHERE site = ${site2.id} ORDER BY 1`)
+      return rows.map((row) => String(row.day))
+    }
+    expect(await visitDays()).toEqual(offsets.map(dayAgo).sort())
+    const { rows: before } = await dbOf(payload).execute(sql`SELECT count(*)::int AS n FROM analytics_visits WHERE site = ${site2.id} AND day < ${`${dayAgo(7)}T00:00:00.000Z`}::timestamptz`)
+
+    const result = await payload.analytics!.applyRetention({ now })
+    expect(result.visits.deleted).toBe(Number(before[0]!.n))
+    expect(result.visits.deleted).toBeGreaterThan(0)
+    expect(await visitDays()).toEqual([dayAgo(7), dayAgo(6)])
+  })
 })

@@ -21,17 +21,23 @@ let editorToken: string
 
 const rowsOf = async (site: DemoSite) => {
   const where = { site: { equals: site.id } }
-  const [events, stats] = await Promise.all([
+  const [events, stats, visits] = await Promise.all([
     payload.count({ collection: 'analytics-events', where }),
     payload.count({ collection: 'analytics-daily-stats', where }),
+    payload.count({ collection: 'analytics-visits', where }),
   ])
-  return events.totalDocs + stats.totalDocs
+  return events.totalDocs + stats.totalDocs + visits.totalDocs
 }
 
 beforeAll(async () => {
   payload = await bootPayload({ analytics: { redisKeyPrefix: `siteactions${Date.now()}:`, redisUrl: inject('redisUrl') } })
   sites = await demoSites(payload)
-  for (const site of Object.values(sites)) await addAnalyticsRows(payload, site, 3)
+  for (const site of Object.values(sites)) {
+    await addAnalyticsRows(payload, site, 3)
+    // A visit row (the aggregation writes them): erasure takes it too.
+    const at = new Date().toISOString()
+    await payload.create({ collection: 'analytics-visits', data: { day: `${at.slice(0, 10)}T00:00:00.000Z`, endedAt: at, session: 's1', site: site.id, startedAt: at } as never })
+  }
   adminToken = await login(payload, DEMO_USERS.superAdmin.email, DEMO_USERS.superAdmin.password)
   editorToken = await login(payload, DEMO_USERS.tenantUser.email, DEMO_USERS.tenantUser.password)
 })
@@ -58,7 +64,7 @@ describe('POST /api/analytics/sites/:id/erase', () => {
     expect(answer.status).toBe(200)
     expect(answer.body.ok).toBe(true)
     expect(await rowsOf(shop)).toBe(0)
-    expect(await rowsOf(blog)).toBe(4)
-    expect(await rowsOf(sites['globex.test']!)).toBe(4)
+    expect(await rowsOf(blog)).toBe(5)
+    expect(await rowsOf(sites['globex.test']!)).toBe(5)
   })
 })

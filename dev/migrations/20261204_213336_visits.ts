@@ -30,7 +30,8 @@ export async function up({ db, payload, req }: MigrateUpArgs): Promise<void> {
   	"device" varchar,
   	"types" jsonb,
   	"value_sums" jsonb,
-  	"revenue" jsonb
+  	"revenue" jsonb,
+  	"event_ids" jsonb
   );
   
   CREATE UNIQUE INDEX "site_day_session_idx" ON "analytics_visits" USING btree ("site","day","session");
