@@ -187,21 +187,22 @@ describe('applyRetention', () => {
   })
 
   test('the visits table goes with the raw events: per site, whole days', async () => {
-    // Site 2 keeps raw events 7 days: its visits of 9 and 8 days ago go, those of 7 and 6 stay.
-    const offsets = [9, 8, 7, 6]
-    const events = offsets.flatMap((offset) => dayEvents(site2, dayAgo(offset)))
+    // Site 1 keeps raw events 30 days (the plugin's default; it has no settings, so no background
+    // recompute of its days runs meanwhile): its visits of 32 and 31 days ago go, those of 30 and 29 stay.
+    const offsets = [32, 31, 30, 29]
+    const events = offsets.flatMap((offset) => dayEvents(site1, dayAgo(offset)))
     await insertEvents(payload, payload.analytics!.config, events)
     await recomputeDailyStats(payload, payload.analytics!.config, siteDaysOf(events))
     const visitDays = async () => {
-      const { rows } = await dbOf(payload).execute(sql`SELECT DISTINCT to_char(day AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day FROM analytics_visits WHERE site = ${site2.id} ORDER BY 1`)
+      const { rows } = await dbOf(payload).execute(sql`SELECT DISTINCT to_char(day AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day FROM analytics_visits WHERE site = ${site1.id} ORDER BY 1`)
       return rows.map((row) => String(row.day))
     }
     expect(await visitDays()).toEqual(offsets.map(dayAgo).sort())
-    const { rows: before } = await dbOf(payload).execute(sql`SELECT count(*)::int AS n FROM analytics_visits WHERE site = ${site2.id} AND day < ${`${dayAgo(7)}T00:00:00.000Z`}::timestamptz`)
+    const { rows: before } = await dbOf(payload).execute(sql`SELECT count(*)::int AS n FROM analytics_visits WHERE site = ${site1.id} AND day < ${`${dayAgo(30)}T00:00:00.000Z`}::timestamptz`)
 
     const result = await payload.analytics!.applyRetention({ now })
     expect(result.visits.deleted).toBe(Number(before[0]!.n))
     expect(result.visits.deleted).toBeGreaterThan(0)
-    expect(await visitDays()).toEqual([dayAgo(7), dayAgo(6)])
+    expect(await visitDays()).toEqual([dayAgo(30), dayAgo(29)])
   })
 })

@@ -54,7 +54,7 @@ describe('POST /api/analytics/sites/:id/erase', () => {
     expect(foreign).toEqual({ body: { error: 'Site not found.' }, status: 404 })
     expect((await rest(payload, 'POST', '/analytics/sites/999999/erase', { token: adminToken })).status).toBe(404)
     expect((await rest(payload, 'POST', '/analytics/sites/bad%20id/erase', { token: adminToken })).status).toBe(404)
-    expect(await rowsOf(globex)).toBe(4)
+    expect(await rowsOf(globex)).toBe(5)
   })
 
   test('a user who may update the site erases its rows, and only its rows', async () => {
