@@ -11,8 +11,8 @@ import type { CollectionTable, SqlQuery } from './db.js'
 
 import { MAX_STORED_COUNTER, PAGEVIEW } from '../core/dailyStats.js'
 import { ENGAGEMENT_METRICS, STATS_METRICS } from '../core/dimensions.js'
-import { splitByMonths } from '../core/months.js'
 import { collectionTable, drizzleOf, sql } from './db.js'
+import { daysBetween, rangeParts as rollupRangeParts, siteIn } from './rollupRange.js'
 
 export type SiteKey = number | string
 
@@ -92,16 +92,9 @@ export function createStatsStore(payload: Payload, cfg: SanitizedAnalyticsConfig
     })
   const run = async <T>(query: SqlQuery): Promise<T[]> => (await drizzleOf(payload).execute(query)).rows as T[]
 
-  const siteIn = (column: SqlQuery, siteIds: SiteKey[]): SqlQuery =>
-    sql`${column} IN (${sql.join(
-      siteIds.map((id) => sql`${String(id)}`),
-      sql`, `,
-    )})`
-
   /** The stats rows of some sites, one dimension, a range of days: the index's prefix. */
   const statsWhere = (siteIds: SiteKey[], dimension: SqlQuery, from: string, to: string, s: CollectionTable = t().stats): SqlQuery => {
-    return sql`${siteIn(sql`${s.id('site')}`, siteIds)} AND ${s.id('dimension')} ${dimension}
-      AND ${s.id('date')} >= ${`${from}T00:00:00.000Z`}::timestamptz AND ${s.id('date')} <= ${`${to}T00:00:00.000Z`}::timestamptz`
+    return sql`${siteIn(s.id('site'), siteIds)} AND ${s.id('dimension')} ${dimension} AND ${daysBetween(s.id('date'), from, to)}`
   }
   const dimensionIs = (dimension: StatsDimension, s: CollectionTable = t().stats): SqlQuery => sql`= ${dimension}::${s.enumType('dimension')}`
   const dayOf = (s: CollectionTable = t().stats) => sql`to_char(${s.id('date')} AT TIME ZONE 'UTC', 'YYYY-MM-DD')`
@@ -122,10 +115,8 @@ export function createStatsStore(payload: Payload, cfg: SanitizedAnalyticsConfig
     sql`SELECT ${s.id('site')} AS site_id, ${dayOf(s)} AS day, ${plain(s)} FROM ${s.ref} WHERE ${statsWhere(siteIds, dimensionIs('total', s), from, to, s)}`
 
   /**
-   * The rows of a range as UNION ALL parts: whole months from the monthly rollup (≈ 12 rows
-   * per key over a year instead of 365), the partial months at either end from the daily
-   * rows — the same sums — and the imported rows of `imported` sites. `dimensions` and
-   * `where` narrow every table alike.
+   * The rows of a range as UNION ALL parts (`rollupRange.ts`): counters as float8.
+   * `dimensions` and `where` narrow every table alike.
    */
   const rangeParts = (
     siteIds: SiteKey[],
@@ -133,25 +124,23 @@ export function createStatsStore(payload: Payload, cfg: SanitizedAnalyticsConfig
     to: string,
     dimensions: (table: CollectionTable) => SqlQuery,
     fields: readonly string[],
-    where: (table: CollectionTable) => SqlQuery = () => sql`TRUE`,
+    where?: (table: CollectionTable) => SqlQuery,
     imported: SiteKey[] = [],
   ): SqlQuery[] => {
-    const { monthly: m, stats: s } = t()
-    const columns = (table: CollectionTable) =>
-      sql`${table.id('dimension')}::text AS ${a('dimension')}, ${table.id('key')} AS ${a('key')}, ${sql.join(
-        fields.map((field) => sql`${table.id(field)}::float8 AS ${a(field)}`),
-        sql`, `,
-      )}`
-    const split = monthlyRollup ? splitByMonths(from, to) : { days: [{ from, to }], months: null }
-    const parts = split.days.map((range) => sql`SELECT ${columns(s)} FROM ${s.ref} WHERE ${statsWhere(siteIds, dimensions(s), range.from, range.to)} AND ${where(s)}`)
-    if (split.months) {
-      parts.push(sql`SELECT ${columns(m)} FROM ${m.ref} WHERE ${siteIn(sql`${m.id('site')}`, siteIds)} AND ${m.id('dimension')} ${dimensions(m)}
-        AND ${m.id('month')} >= ${`${split.months.from}T00:00:00.000Z`}::timestamptz AND ${m.id('month')} <= ${`${split.months.to}T00:00:00.000Z`}::timestamptz AND ${where(m)}`)
-    }
-    // Imported rows (of the sites that have some in range): daily only, read as they were written.
-    const i = t().imported
-    if (imported.length) parts.push(sql`SELECT ${columns(i)} FROM ${i.ref} WHERE ${statsWhere(imported, dimensions(i), from, to, i)} AND ${where(i)}`)
-    return parts
+    const { imported: i, monthly, stats: daily } = t()
+    return rollupRangeParts(
+      { daily, imported: i, monthly },
+      {
+        dimension: dimensions,
+        fields: { dimension: 'text', key: null, ...Object.fromEntries(fields.map((field) => [field, 'float8' as const])) },
+        from,
+        imported,
+        monthly: monthlyRollup,
+        siteIds,
+        to,
+        where,
+      },
+    )
   }
 
   /** The engagement sums of some pages over a range (by the unique index's key lookups). */
