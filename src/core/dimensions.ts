@@ -25,6 +25,9 @@ export const STATS_DIMENSIONS = [
   // A goal of the site (key: its name): conversions in `events`, converting visitors in
   // `visitors`. Written for the goals in force when the day is recomputed (`jobs/goalRollup.ts`).
   'goal',
+  // A listed custom property's value (key: `plan:pro`, `propRowKey`; the day's top values of
+  // the key): `events`, `pageviews`, `visitors`, `visits` of the events carrying it.
+  'prop',
 ] as const
 
 export type StatsDimension = (typeof STATS_DIMENSIONS)[number]
