@@ -9,8 +9,8 @@ import type { Payload } from 'payload'
 import type { SanitizedAnalyticsConfig } from '../types.js'
 import type { CollectionTable, SqlQuery } from './db.js'
 
-import { splitByMonths } from '../core/months.js'
-import { collectionTable, drizzleOf, sql } from './db.js'
+import { drizzleOf, sql } from './db.js'
+import { rollupRangeParts } from './rollupRange.js'
 
 const a = (alias: string) => sql.identifier(alias)
 
@@ -31,18 +31,14 @@ export async function rolledUpRevenue(
   to: string,
 ): Promise<RolledUpRevenue[]> {
   if (siteIds.length === 0) return []
-  const daily = collectionTable(payload, cfg.slugs.dailyStats)
-  const monthly = collectionTable(payload, cfg.slugs.monthlyStats)
   const sites = sql.join(siteIds.map((id) => sql`${String(id)}`), sql`, `)
-  const part = (table: CollectionTable, column: string, range: { from: string; to: string }): SqlQuery =>
+  const parts = rollupRangeParts(payload, cfg, from, to, (table: CollectionTable, inRange: SqlQuery): SqlQuery =>
     sql`SELECT r.${table.id('site')}::text AS ${a('site')}, r.${table.id('dimension')}::text AS ${a('dimension')}, r.${table.id('key')} AS ${a('key')}, r.${table.id('revenue')} AS ${a('revenue')}
       FROM ${table.ref} r
       WHERE r.${table.id('site')} IN (${sites})
         AND r.${table.id('dimension')} IN (${'revenue'}::${table.enumType('dimension')}, ${'eventRevenue'}::${table.enumType('dimension')})
-        AND r.${table.id(column)} >= ${`${range.from}T00:00:00.000Z`}::timestamptz AND r.${table.id(column)} <= ${`${range.to}T00:00:00.000Z`}::timestamptz`
-  const split = splitByMonths(from, to)
-  const parts = split.days.map((range) => part(daily, 'date', range))
-  if (split.months) parts.push(part(monthly, 'month', split.months))
+        AND ${inRange}`,
+  )
   const { rows } = await drizzleOf(payload).execute(sql`
     SELECT u.${a('site')}, u.${a('dimension')}, u.${a('key')}, sum(u.${a('revenue')})::text AS ${a('amount')}
     FROM (${sql.join(parts, sql` UNION ALL `)}) u GROUP BY 1, 2, 3`)
