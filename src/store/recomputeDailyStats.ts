@@ -415,15 +415,13 @@ export function recomputeQuery(args: {
         sql`p.${a('k')} || ${':'} || p.${a('v')}`,
         { events: sql`p.${a('events')}`, pageviews: sql`p.${a('pageviews')}`, visitors: sql`p.${a('visitors')}`, visits: sql`p.${a('visits')}` },
         sql`FROM (
-            SELECT x.${a('k')}, e.${a('props')} ->> x.${a('k')} COLLATE "C" AS ${a('v')}, count(*) AS ${a('events')},
-              count(*) FILTER (WHERE e.${pageview}) AS ${a('pageviews')}, count(DISTINCT e.${a('visitor')}) AS ${a('visitors')},
-              count(DISTINCT e.${a('session')}) AS ${a('visits')},
-              row_number() OVER (
-                PARTITION BY x.${a('k')} ORDER BY count(DISTINCT e.${a('visitor')}) DESC, count(*) DESC, e.${a('props')} ->> x.${a('k')} COLLATE "C"
-              ) AS ${a('rank')}
-            FROM ev e CROSS JOIN unnest(ARRAY[${sql.join(props.map((key) => sql`${key}`), sql`, `)}]::text[]) AS x(${a('k')})
-            WHERE e.${a('props')} ->> x.${a('k')} IS NOT NULL
-            GROUP BY x.${a('k')}, e.${a('props')} ->> x.${a('k')}
+            SELECT ${a('k')}, ${a('v')}, count(*) AS ${a('events')}, count(*) FILTER (WHERE ${pageview}) AS ${a('pageviews')},
+              count(DISTINCT ${a('visitor')}) AS ${a('visitors')}, count(DISTINCT ${a('session')}) AS ${a('visits')},
+              row_number() OVER (PARTITION BY ${a('k')} ORDER BY count(DISTINCT ${a('visitor')}) DESC, count(*) DESC, ${a('v')}) AS ${a('rank')}
+            FROM (
+              SELECT x.${a('k')}, (e.${a('props')} ->> x.${a('k')}) COLLATE "C" AS ${a('v')}, e.${a('type')}, e.${a('visitor')}, e.${a('session')}
+              FROM ev e CROSS JOIN unnest(ARRAY[${sql.join(props.map((key) => sql`${key}`), sql`, `)}]::text[]) AS x(${a('k')})
+            ) kv WHERE ${a('v')} IS NOT NULL GROUP BY ${a('k')}, ${a('v')}
           ) p WHERE p.${a('rank')} <= ${MAX_PROP_VALUES_PER_DAY}`,
       )}`
     : sql``
