@@ -142,7 +142,7 @@ describe('property breakdowns from the rollups of listed keys', () => {
     // Ranked by visitors, then events: numbers and booleans as text, as raw events answer them.
     const rows = propBreakdown(res.body, 'plan')!
     expect(rows.map((row) => row.key)).toEqual(expect.arrayContaining(['7', 'true']))
-    for (let i = 1; i < rows.length; i++) expect(rows[i - 1]!.visitors > rows[i]!.visitors || (rows[i - 1]!.visitors === rows[i]!.visitors && rows[i - 1]!.events >= rows[i]!.events)).toBe(true)
+    for (let i = 1; i < rows.length; i++) expect(rows[i - 1]!.visitors > rows[i]!.visitors || (rows[i - 1]!.visitors === rows[i]!.visitors && rows[i - 1]!.events! >= rows[i]!.events!)).toBe(true)
 
     // Whole months come from the monthly rollup.
     const { totalDocs } = await payload.count({ collection: payload.analytics!.config.slugs.monthlyStats, where: { and: [{ site: { equals: shop.id } }, { dimension: { equals: 'prop' } }] } })
