@@ -59,6 +59,7 @@ import {
 import { addDays, checkCustom, checkWithinRetention, daysInRange, eachDay, firstRetainedDay, previousRange, resolveRange, StatsInputError, todayIn } from '../core/statsRange.js'
 import { localHours, localMidnight } from '../core/timeZone.js'
 import { importedWithin } from '../imports/spans.js'
+import { filteredVisitsCtes } from '../store/filteredStats.js'
 import { funnelCounts } from '../store/funnelQuery.js'
 import { hourlyTotals } from '../store/hourlyStats.js'
 import { createStatsStore } from '../store/statsQueries.js'
@@ -486,19 +487,27 @@ export function createStatsService(deps: StatsServiceDeps): StatsServiceInternal
 
   /** One site's funnel over a range within raw retention (`FunnelResult`). */
   async function getFunnel(query: FunnelQuery, caller: StatsCaller): Promise<FunnelResult> {
+    const filters = asBadQuery(() => checkFilters(query.filters ?? []))
     const [site] = await sites.resolve(caller, [query.siteId])
     const timeZone = siteTimeZone(site!.id).timeZone
     const range = asBadQuery(() => resolveRange(query, now(), statsDays, timeZone))
     const { goals, name } = explore.funnelGoals(site!.id, query)
     explore.checkRawCoverage([site!.id], range, 'funnels')
-    const key = { from: range.from, goals, name: range.name, timeZone, to: range.to }
-    return cached('funnel', key, [String(site!.id)], async () => {
+    const siteIds = [String(site!.id)]
+    const key = { filters, from: range.from, goals, name: range.name, timeZone, to: range.to }
+    return cached('funnel', key, siteIds, async () => {
       const [reached, aggregated] = await Promise.all([
-        funnelCounts(payload, cfg, { end: localMidnight(addDays(range.to, 1), timeZone), siteId: site!.id, start: localMidnight(range.from, timeZone), steps: goals }),
-        // The range's own visitors, as every visitor figure: from the rollups (funnels read raw events: never imported days).
-        aggregate([String(site!.id)], range, false),
+        funnelCounts(payload, cfg, {
+          end: localMidnight(addDays(range.to, 1), timeZone),
+          siteId: site!.id,
+          start: localMidnight(range.from, timeZone),
+          steps: goals,
+          visits: filters.length > 0 ? filteredVisitsCtes(payload, cfg, explore.requestOf(siteIds, range, filters)) : undefined,
+        }),
+        // The range's own visitors (the filtered ones under filters), as every visitor figure: funnels read raw events, never imported days.
+        aggregate(siteIds, range, false, filters),
       ])
-      return { ...funnelSteps(goals.map((goal) => goal.name), reached), name, range, siteId: site!.id, timeZone, visitors: aggregated.total.visitors }
+      return { ...funnelSteps(goals.map((goal) => goal.name), reached), filters, name, range, siteId: site!.id, timeZone, visitors: aggregated.total.visitors }
     })
   }
 

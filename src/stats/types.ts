@@ -341,6 +341,8 @@ export interface ExportRow {
 
 /** `GET /api/analytics/funnel`: one site's saved funnel (or steps given as goal names) over a range. */
 export interface FunnelQuery {
+  /** Only the visits these filters keep (as for stats: docs/explore.md, "Funnels"). @default none */
+  filters?: StatsFilter[]
   /** A saved funnel's name; or `steps`. */
   funnel?: string
   from?: string
@@ -367,12 +369,14 @@ export interface FunnelStep {
 export interface FunnelResult {
   /** Last step's visitors ÷ first step's visitors (0 when nobody entered). */
   conversionRate: number
+  /** The filters applied (normalised), empty without any. */
+  filters: StatsFilter[]
   name: null | string
   range: ResolvedRange
   siteId: SiteId
   steps: FunnelStep[]
   timeZone: string
-  /** Visitors of the range (every visitor, whether they entered the funnel or not). */
+  /** Visitors of the range (every visitor, whether they entered the funnel or not; under filters, the filtered visitors). */
   visitors: number
 }
 
