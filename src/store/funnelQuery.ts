@@ -62,7 +62,7 @@ export async function funnelCounts(
         NULLIF(x.${e.id('sessionId')}, '') AS ${a('session')}, NULLIF(x.${e.id('visitorHash')}, '') AS ${a('visitor')},
         x.${e.id('timestamp')} AS ${a('ts')}, x.${e.id('eventId')} AS ${a('eid')}
       FROM ${e.ref} x WHERE ${range} AND NULLIF(x.${e.id('sessionId')}, '') IS NOT NULL
-    ) e WHERE ${anyStep}${args.visits ? sql` AND e.${a('session')} IN (SELECT k.${a('session')} FROM vs k)` : sql``}),
+    ) e WHERE (${anyStep})${args.visits ? sql` AND e.${a('session')} IN (SELECT k.${a('session')} FROM vs k)` : sql``}),
     ${sql.join(stepCtes, sql`, `)}
     SELECT ARRAY[${sql.join(counts, sql`, `)}] AS ${a('steps')}`
   const rows = await drizzleOf(payload).transaction(async (tx) => {

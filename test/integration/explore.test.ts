@@ -704,6 +704,35 @@ describe('funnels', () => {
     expect(funnelTruth(scripted, FUNNEL.steps)).toEqual([4, 3, 2, 1])
   })
 
+  test('filters keep whole visits: the funnel walks only the sessions they keep; bad filters are a 400', async () => {
+    const from = addDay(today(SHOP_ZONE), -6)
+    const to = today(SHOP_ZONE)
+    const url = (filters: string[]) => `/analytics/funnel?siteId=${shop.id}&funnel=Trial&from=${from}&to=${to}${filters.map((f) => `&filter=${encodeURIComponent(f)}`).join('')}`
+    const plain = await rest<FunnelResult>(payload, 'GET', url([]), { token: editorToken })
+    expect(plain.body.filters).toEqual([])
+    for (const filters of [
+      [{ dimension: 'source', op: 'is', values: ['Google', 'Bing'] }],
+      [{ dimension: 'page', op: 'contains', values: ['/docs'] }],
+      [{ dimension: 'device', op: 'is_not', values: ['tablet'] }, { dimension: 'prop:plan', op: 'is', values: ['pro'] }],
+    ] as StatsFilter[][]) {
+      const res = await rest<FunnelResult>(payload, 'GET', url(filters.map((f) => `${f.dimension}:${f.op}:${f.values.join('|')}`)), { token: editorToken })
+      expect(res.status).toBe(200)
+      const selection = select(shopEvents(from, to), filters)
+      const kept = new Set(selection.visits.map((visit) => visit.events[0]!.session))
+      const reached = funnelTruth(shopEvents(from, to).filter((e) => e.session !== null && kept.has(e.session)), FUNNEL.steps)
+      expect(reached[0]).toBeGreaterThan(0)
+      expect(res.body.steps.map((step) => step.visitors)).toEqual(reached)
+      expect(res.body.visitors).toBe(truthTotals(selection).visitors)
+      // The cache keeps filtered and unfiltered answers apart.
+      expect(res.body.steps.map((step) => step.visitors)).not.toEqual(plain.body.steps.map((step) => step.visitors))
+    }
+    for (const bad of ['planet:is:Mars', 'source:equals:Google', 'page:contains:']) {
+      const res = await rest<{ error: string }>(payload, 'GET', url([bad]), { token: editorToken })
+      expect(res.status).toBe(400)
+      expect(res.body.error).toMatch(/filter/)
+    }
+  })
+
   test('steps given by name; unknown funnels, unknown goals and other tenants\' sites are refused', async () => {
     const from = addDay(today(SHOP_ZONE), -6)
     const to = today(SHOP_ZONE)
