@@ -15,6 +15,7 @@ import type { StatsFilter } from '../../src/core/filters.js'
 import type { BreakdownRow, CompareResult, FunnelResult, GoalBreakdownRow, StatsResult } from '../../src/stats/types.js'
 import type { DemoSite } from '../helpers/fixtures.js'
 
+import { loadDashboard } from '../../admin/Dashboard/loadDashboard.js'
 import { uuidv7 } from '../../src/core/uuidv7.js'
 import { DEMO_USERS } from '../../dev/seed.js'
 import { blankEvent } from '../helpers/events.js'
@@ -726,6 +727,13 @@ describe('funnels', () => {
       // The cache keeps filtered and unfiltered answers apart.
       expect(res.body.steps.map((step) => step.visitors)).not.toEqual(plain.body.steps.map((step) => step.visitors))
     }
+    // The Analytics view's funnel chart under a filter chip: the filtered funnel.
+    const chip: StatsFilter = { dimension: 'source', op: 'is', values: ['Google'] }
+    const view = await loadDashboard({ caller: admin, payload, state: { filters: [chip], from, funnel: 'Trial', range: 'custom', site: String(shop.id), to } })
+    if (!view.ok) throw new Error(view.message)
+    const chipKept = new Set(select(shopEvents(from, to), [chip]).visits.map((visit) => visit.events[0]!.session))
+    expect(view.data.funnels!.result!.filters).toEqual([chip])
+    expect(view.data.funnels!.result!.steps.map((step) => step.visitors)).toEqual(funnelTruth(shopEvents(from, to).filter((e) => e.session !== null && chipKept.has(e.session)), FUNNEL.steps))
     for (const bad of ['planet:is:Mars', 'source:equals:Google', 'page:contains:']) {
       const res = await rest<{ error: string }>(payload, 'GET', url([bad]), { token: editorToken })
       expect(res.status).toBe(400)
