@@ -137,7 +137,8 @@ export function createExplore(deps: ExploreDeps) {
   /**
    * Revenue per currency over the range, and per goal name and currency (`withGoals`). As the
    * goals' figures: with filters from the raw events; without, the total and event-name goals
-   * from the rollups (any range), other goals from the raw events of their covered days.
+   * from the rollups (any range), other goals from their `goalRevenue` rows from the day their
+   * rows count, or — not rolled up yet — from the raw events of their covered days.
    */
   async function revenue(siteIds: readonly SiteId[], range: ResolvedRange, filters: readonly StatsFilter[], withGoals: boolean): Promise<{ byGoal: Map<string, RevenueSum[]>; total: RevenueSum[] }> {
     const total = new Map<string, bigint>()
@@ -150,12 +151,26 @@ export function createExplore(deps: ExploreDeps) {
         else addGoal(row.goal, row.currency, row.amount)
       }
     } else {
-      const rawGoals = goalsOf((goal) => !fromRollups(goal))
+      // Goals other than event names: from their `goalRevenue` rows once rolled up (from the day
+      // their rows count, as their conversions), from raw events before.
+      const rawGoals: Array<{ goal: Goal; siteId: SiteId }> = []
+      const rolledFrom = new Map<string, Array<{ goal: Goal; siteId: SiteId }>>()
+      for (const entry of goalsOf((goal) => !fromRollups(goal))) {
+        const since = deps.goalRollup?.(entry.siteId)?.ready[goalDefinitionKey(entry.goal)]
+        if (since === undefined) rawGoals.push(entry)
+        else {
+          const from = since > range.from ? since : range.from
+          ;(rolledFrom.get(from) ?? rolledFrom.set(from, []).get(from)!).push(entry)
+        }
+      }
       const rawFrom = firstRawDay(siteIds)
       const rawRange = { from: rawFrom > range.from ? rawFrom : range.from, to: range.to }
-      const [rolled, raw] = await Promise.all([
+      const [rolled, raw, ...goalRolled] = await Promise.all([
         rolledUpRevenue(payload, cfg, siteIds, range.from, range.to),
         rawGoals.length > 0 && rawRange.from <= rawRange.to ? filtered.revenue(requestOf(siteIds, rawRange, []), rawGoals) : [],
+        ...[...rolledFrom].map(([from, entries]) =>
+          from <= range.to ? rolledUpRevenue(payload, cfg, [...new Set(entries.map((entry) => entry.siteId))], from, range.to, ['goalRevenue']) : Promise.resolve([]),
+        ),
       ])
       const rolledGoals = goalsOf(fromRollups)
       for (const row of rolled) {
@@ -166,6 +181,13 @@ export function createExplore(deps: ExploreDeps) {
         const { currency, event } = parseEventRevenueKey(row.key)
         for (const { goal, siteId } of rolledGoals) if (String(siteId) === row.siteId && goal.event === event) addGoal(goal.name, currency, row.amount)
       }
+      ;[...rolledFrom.values()].forEach((entries, index) => {
+        for (const row of goalRolled[index]!) {
+          // The same key shape as `eventRevenue`'s: the currency, then the goal's name.
+          const { currency, event: name } = parseEventRevenueKey(row.key)
+          if (entries.some((entry) => String(entry.siteId) === row.siteId && entry.goal.name === name)) addGoal(name, currency, row.amount)
+        }
+      })
       for (const row of raw) if (row.goal !== null) addGoal(row.goal, row.currency, row.amount)
     }
     return { byGoal: new Map([...byGoal].map(([name, sums]) => [name, revenueSums(sums)])), total: revenueSums(total) }

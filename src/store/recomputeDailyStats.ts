@@ -394,16 +394,25 @@ export function recomputeQuery(args: {
       sql`, `,
     )}) GROUP BY ${a('type')}`,
   )
-  // Goals: each event tested against every goal in one pass over the day's events.
+  // Goals: each event tested against every goal in one pass over the day's events (`ge`: the
+  // converting events, by goal name), then counted, and their revenue per currency summed
+  // (`goalRevenue`, key `EUR:Pro signup` as `eventRevenue`'s: the code is 3 letters).
+  const goalEvents = sql`SELECT g.${a('name')}, e.${a('visitor')}, e.${a('rev_amount')}, e.${a('rev_currency')}
+    FROM ev e, unnest(ARRAY[${sql.join(
+      goals.map((goal) => sql`CASE WHEN ${goalPredicate(goal)} THEN ${goal.name}::text END`),
+      sql`, `,
+    )}]) AS g(${a('name')}) WHERE g.${a('name')} IS NOT NULL`
   const goalRows = goals.length
     ? sql` UNION ALL ${rowsBranch(
         sql`${'goal'}`,
-        sql`g.${a('name')}`,
-        { events: sql`count(*)`, visitors: sql`count(DISTINCT e.${a('visitor')})` },
-        sql`FROM ev e, unnest(ARRAY[${sql.join(
-          goals.map((goal) => sql`CASE WHEN ${goalPredicate(goal)} THEN ${goal.name}::text END`),
-          sql`, `,
-        )}]) AS g(${a('name')}) WHERE g.${a('name')} IS NOT NULL GROUP BY g.${a('name')}`,
+        a('name'),
+        { events: sql`count(*)`, visitors: sql`count(DISTINCT ${a('visitor')})` },
+        sql`FROM ge GROUP BY ${a('name')}`,
+      )} UNION ALL ${rowsBranch(
+        sql`${'goalRevenue'}`,
+        sql`${a('rev_currency')} || ${':'} || ${a('name')}`,
+        { events: sql`count(*)`, revenue: sql`sum(${a('rev_amount')})`, visitors: sql`count(DISTINCT ${a('visitor')})` },
+        sql`FROM ge WHERE ${a('rev_currency')} IS NOT NULL AND ${a('rev_amount')} IS NOT NULL GROUP BY ${a('rev_currency')}, ${a('name')}`,
       )}`
     : sql``
 
@@ -477,7 +486,8 @@ export function recomputeQuery(args: {
     ),
     ${a('repeat_visitors')} AS (
       SELECT ${a('visitor')} FROM sess WHERE ${a('visitor')} IS NOT NULL GROUP BY ${a('visitor')} HAVING count(*) > 1
-    ),
+    ),${goals.length ? sql`
+    ge AS MATERIALIZED (${goalEvents}),` : sql``}
     r (${a('dimension')}, ${a('key')}, ${sql.join(
       ROLLUP_METRICS.map((metric) => a(metric)),
       sql`, `,

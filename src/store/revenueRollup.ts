@@ -1,6 +1,6 @@
 /**
  * Revenue from the rollups: the `revenue` rows (per currency) and `eventRevenue` rows (per
- * custom event and currency) of some sites over a range — the partial months' daily rows and
+ * custom event and currency) — or `goalRevenue` rows (per goal and currency) — of some sites over a range — the partial months' daily rows and
  * the whole months' monthly rows, as `goalRollup.ts` reads goals. Sums stay `numeric` and are
  * answered as text: exact whatever the range.
  */
@@ -14,11 +14,13 @@ import { rollupRangeParts } from './rollupRange.js'
 
 const a = (alias: string) => sql.identifier(alias)
 
+export type RevenueDimension = 'eventRevenue' | 'goalRevenue' | 'revenue'
+
 /** One (site, dimension, key)'s revenue over the range: `amount` exact decimal text. */
 export interface RolledUpRevenue {
   amount: string
-  dimension: 'eventRevenue' | 'revenue'
-  /** The currency (`revenue`) or `EUR:Purchase` (`eventRevenue`, `parseEventRevenueKey`). */
+  dimension: RevenueDimension
+  /** The currency (`revenue`) or `EUR:Purchase` (`eventRevenue`, `goalRevenue`: `parseEventRevenueKey`). */
   key: string
   siteId: string
 }
@@ -29,6 +31,7 @@ export async function rolledUpRevenue(
   siteIds: ReadonlyArray<number | string>,
   from: string,
   to: string,
+  dimensions: readonly RevenueDimension[] = ['revenue', 'eventRevenue'],
 ): Promise<RolledUpRevenue[]> {
   if (siteIds.length === 0) return []
   const sites = sql.join(siteIds.map((id) => sql`${String(id)}`), sql`, `)
@@ -36,7 +39,7 @@ export async function rolledUpRevenue(
     sql`SELECT r.${table.id('site')}::text AS ${a('site')}, r.${table.id('dimension')}::text AS ${a('dimension')}, r.${table.id('key')} AS ${a('key')}, r.${table.id('revenue')} AS ${a('revenue')}
       FROM ${table.ref} r
       WHERE r.${table.id('site')} IN (${sites})
-        AND r.${table.id('dimension')} IN (${'revenue'}::${table.enumType('dimension')}, ${'eventRevenue'}::${table.enumType('dimension')})
+        AND r.${table.id('dimension')} IN (${sql.join(dimensions.map((dimension) => sql`${dimension}::${table.enumType('dimension')}`), sql`, `)})
         AND ${inRange}`,
   )
   const { rows } = await drizzleOf(payload).execute(sql`

@@ -35,6 +35,8 @@ const TODAY = localDay(NOW)
 
 interface Ev {
   day: string
+  /** Revenue in cents, with its currency. */
+  revenue: { cents: number; currency: string } | null
   props: Record<string, boolean | null | number | string> | null
   session: string
   type: string
@@ -65,7 +67,10 @@ function generate(site: DemoSite): AnalyticsEvent[] {
         ms += 30_000
       }
       push('pageview', next() < 0.4 ? { plan: pick(['free', 'pro', 'team']) } : null)
-      if (next() < 0.6) push('signup', { plan: pick(['free', 'pro', 'team', 7, true]), seats: 1 + Math.floor(next() * 3) })
+      if (next() < 0.6) {
+        push('signup', { plan: pick(['free', 'pro', 'team', 7, true]), seats: 1 + Math.floor(next() * 3) })
+        if (next() < 0.5) out[out.length - 1]!.revenue = { amount: pick(['9.99', '20', '0.5']), currency: pick(['EUR', 'USD']) }
+      }
     }
   }
   // One day with more values of `item` than a day's rows hold: 105 values, one event each.
@@ -106,18 +111,29 @@ async function rollUp() {
 }
 
 const FIRST_RAW = addDay(TODAY, -30)
+/** An event-name goal (the `event` and `eventRevenue` rows) and one with a property (the `goal` and `goalRevenue` rows). */
+const GOALS = [{ event: 'signup' }, { event: 'signup', name: 'Pro signup', prop: { key: 'plan', value: 'pro' } }]
 const YEAR_FROM = addDay(TODAY, -364)
 
 beforeAll(async () => {
   payload = await bootPayload({ analytics: { redisKeyPrefix: `props-${process.pid}-${Date.now()}:`, redisUrl: inject('redisUrl') } })
   shop = (await demoSites(payload))['shop.acme.test']!
-  await payload.create({ collection: settingsSlug(), data: { retentionDays: 400, rolledUpProps: ['plan', 'item'], scope: 'site', site: shop.id, timeZone: ZONE } as never })
+  await payload.create({ collection: settingsSlug(), data: { goals: GOALS, retentionDays: 400, rolledUpProps: ['plan', 'item'], scope: 'site', site: shop.id, timeZone: ZONE } as never })
   await payload.analytics!.refreshSites()
   await rollUp()
   const generated = generate(shop)
   await payload.analytics!.buffer.append(generated)
   await payload.analytics!.aggregateNow()
-  events.push(...generated.map((e) => ({ day: localDay(Date.parse(e.timestamp)), props: e.props, session: e.sessionId!, type: e.type, visitor: e.visitorHash! })))
+  events.push(
+    ...generated.map((e) => ({
+      day: localDay(Date.parse(e.timestamp)),
+      props: e.props,
+      revenue: e.revenue ? { cents: Math.round(Number(e.revenue.amount) * 100), currency: e.revenue.currency } : null,
+      session: e.sessionId!,
+      type: e.type,
+      visitor: e.visitorHash!,
+    })),
+  )
   // Raw events are now kept 30 days: the older ones go, their rollups stay.
   await setSettings({ retentionDays: 30 })
   await payload.analytics!.applyRetention()
@@ -205,5 +221,44 @@ describe('property breakdowns from the rollups of listed keys', () => {
     }
     const after = await payload.findByID({ collection: settingsSlug(), id })
     expect((after as unknown as { rolledUpProps: string[] }).rolledUpProps).toEqual(before)
+  })
+})
+
+describe('revenue per goal from the rollups', () => {
+  /** Per goal: conversions and revenue in cents per currency, from the generated events of from…to. */
+  const goalTruth = (from: string, to: string) =>
+    new Map(
+      [
+        ['signup', (e: Ev) => e.type === 'signup'],
+        ['Pro signup', (e: Ev) => e.type === 'signup' && e.props?.plan === 'pro'],
+      ].map(([name, converts]) => {
+        const list = events.filter((e) => e.day >= from && e.day <= to && (converts as (e: Ev) => boolean)(e))
+        const cents = new Map<string, number>()
+        for (const e of list) if (e.revenue) cents.set(e.revenue.currency, (cents.get(e.revenue.currency) ?? 0) + e.revenue.cents)
+        return [name as string, { conversions: list.length, revenue: [...cents].sort(([x], [y]) => (x < y ? -1 : 1)) }]
+      }),
+    )
+  const answer = (result: StatsResult) =>
+    new Map(
+      result.breakdowns.goals!.map((row) => [
+        row.key,
+        { conversions: row.conversions, revenue: row.revenue.map((sum) => [sum.currency, Math.round(Number(sum.amount) * 100)]) },
+      ]),
+    )
+
+  test('a goal with a property has its revenue for a year (its goalRevenue rows), as an event-name goal has', async () => {
+    const year = await stats().getStats({ from: YEAR_FROM, goals: true, siteIds: [shop.id], to: TODAY }, admin)
+    const truth = goalTruth(YEAR_FROM, TODAY)
+    expect(truth.get('Pro signup')!.revenue.length).toBe(2)
+    expect(answer(year)).toEqual(truth)
+    expect(year.breakdowns.goals!.every((row) => row.since === undefined)).toBe(true)
+    // Inside raw retention, the rollups answer what the raw events answer.
+    const from = addDay(TODAY, -13)
+    const [rolled, raw] = await Promise.all([
+      stats().getStats({ from, goals: true, siteIds: [shop.id], to: TODAY }, admin),
+      stats().getStats({ filters: [{ dimension: 'hostname', op: 'is_not', values: ['nowhere.test'] }], from, goals: true, siteIds: [shop.id], to: TODAY }, admin),
+    ])
+    expect(answer(rolled)).toEqual(answer(raw))
+    expect(answer(rolled)).toEqual(goalTruth(from, TODAY))
   })
 })
