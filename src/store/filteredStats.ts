@@ -213,6 +213,18 @@ const dayVisitor = (row = 'e') => {
   return sql`CASE WHEN ${col('visitor')} IS NOT NULL THEN ${col('site')} || ${'|'} || ${col('day')} || ${'|'} || ${col('visitor')} END`
 }
 
+/** Whether filters test properties (a goal may test one): properties are carried along only then, they are most of a row's bytes. */
+const filtersReadProps = (filters: readonly StatsFilter[]): boolean => filters.some((filter) => filter.dimension === 'goal' || propKeyOf(filter.dimension) !== null)
+
+/**
+ * The CTEs of a filtered request, for a question answered elsewhere (the funnel) to start from:
+ * `vs` holds the visits that count (`site`, `day`, `session`). Run them with nested loops off,
+ * as `run` does.
+ */
+export function filteredVisitsCtes(payload: Payload, cfg: SanitizedAnalyticsConfig, request: FilteredRequest): SqlQuery {
+  return filteredCtes(collectionTable(payload, cfg.slugs.events), request, filtersReadProps(request.filters))
+}
+
 const NUMERIC_COUNTERS = ['aiTokens', 'automationRuns', 'bounces', 'events', 'exports', 'forms', 'leads', 'pageviews', 'totalDuration', 'visitors', 'visits'] as const
 
 export interface FilteredStore {
@@ -241,8 +253,7 @@ export function createFilteredStore(payload: Payload, cfg: SanitizedAnalyticsCon
   /** One statement, planned without nested loops over the CTEs (their sizes are guesses; see `recomputeDailyStats.ts`). */
   const run = async <T>(request: FilteredRequest, body: SqlQuery, readsProps = false): Promise<T[]> => {
     if (request.sites.length === 0) return []
-    // Properties are carried along only when something reads them: they are most of a row's bytes.
-    const withProps = readsProps || request.filters.some((filter) => filter.dimension === 'goal' || propKeyOf(filter.dimension) !== null)
+    const withProps = readsProps || filtersReadProps(request.filters)
     return drizzleOf(payload).transaction(async (tx) => {
       await tx.execute(sql`SET LOCAL enable_nestloop = off`)
       await tx.execute(sql`SET LOCAL work_mem = '64MB'`)

@@ -1,7 +1,8 @@
 /**
  * Revenue from the rollups: the `revenue` rows (per currency) and `eventRevenue` rows (per
- * custom event and currency) of some sites over a range — the partial months' daily rows and
- * the whole months' monthly rows (`rollupRange.ts`). Sums stay `numeric` and are
+ * custom event and currency) — or `goalRevenue` rows (per goal and currency) — of some sites
+ * over a range: the partial months' daily rows and the whole months' monthly rows
+ * (`rollupRange.ts`). Sums stay `numeric` and are
  * answered as text: exact whatever the range.
  */
 import type { Payload } from 'payload'
@@ -13,11 +14,13 @@ import { rangeParts, rollupTables } from './rollupRange.js'
 
 const a = (alias: string) => sql.identifier(alias)
 
+export type RevenueDimension = 'eventRevenue' | 'goalRevenue' | 'revenue'
+
 /** One (site, dimension, key)'s revenue over the range: `amount` exact decimal text. */
 export interface RolledUpRevenue {
   amount: string
-  dimension: 'eventRevenue' | 'revenue'
-  /** The currency (`revenue`) or `EUR:Purchase` (`eventRevenue`, `parseEventRevenueKey`). */
+  dimension: RevenueDimension
+  /** The currency (`revenue`) or `EUR:Purchase` (`eventRevenue`, `goalRevenue`: `parseEventRevenueKey`). */
   key: string
   siteId: string
 }
@@ -28,10 +31,14 @@ export async function rolledUpRevenue(
   siteIds: ReadonlyArray<number | string>,
   from: string,
   to: string,
+  dimensions: readonly RevenueDimension[] = ['revenue', 'eventRevenue'],
 ): Promise<RolledUpRevenue[]> {
   if (siteIds.length === 0) return []
   const parts = rangeParts(rollupTables(payload, cfg), {
-    dimension: (table) => sql`IN (${'revenue'}::${table.enumType('dimension')}, ${'eventRevenue'}::${table.enumType('dimension')})`,
+    dimension: (table) => sql`IN (${sql.join(
+      dimensions.map((dimension) => sql`${dimension}::${table.enumType('dimension')}`),
+      sql`, `,
+    )})`,
     fields: { dimension: 'text', key: null, revenue: null, site: 'text' },
     from,
     siteIds,
