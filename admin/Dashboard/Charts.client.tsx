@@ -7,7 +7,7 @@ import { useTheme } from '@payloadcms/ui'
 import React from 'react'
 import { Area, AreaChart, Bar, BarChart, CartesianGrid, ComposedChart, Legend, Line, LineChart, ReferenceArea, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts'
 
-import { SMALL_CHART_TICKS, tickInterval, WIDE_CHART_TICKS } from './chartTicks.js'
+import { noVerticalLines, SMALL_CHART_TICKS, tickInterval, WIDE_CHART_TICKS } from './chartTicks.js'
 import { importedPeriods } from './importedPeriods.js'
 import { formatValue, seriesValue } from './metrics.js'
 
@@ -167,7 +167,7 @@ export function SeriesChart({ compare, kind }: { compare: CompareResult; kind: C
       }}
     />
   )
-  const grid = <CartesianGrid stroke={colors.grid} vertical={false} />
+  const grid = <CartesianGrid stroke={colors.grid} vertical={false} verticalCoordinatesGenerator={noVerticalLines} />
   const xAxis = <XAxis dataKey="label" {...axis} interval={tickInterval(rows.length, kind === 'traffic' ? WIDE_CHART_TICKS : SMALL_CHART_TICKS)} />
 
   let chart: React.ReactElement

@@ -11,7 +11,7 @@ import { CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, X
 
 import { SOURCES_VIEW_PATH } from '../../src/constants.js'
 import { periodLabel, usePalette } from './Charts.client.js'
-import { SMALL_CHART_TICKS, tickInterval } from './chartTicks.js'
+import { noVerticalLines, SMALL_CHART_TICKS, tickInterval } from './chartTicks.js'
 import { formatValue } from './metrics.js'
 
 /** The four Search Console figures, as cards and columns. Position: lower is better. */
@@ -78,7 +78,7 @@ function SearchCharts({ series }: { series: DashboardSearch['series'] }) {
       <div className="pa-chart pa-chart--small">
         <ResponsiveContainer height="100%" width="100%">
           <LineChart data={rows} margin={{ bottom: 0, left: 0, right: 8, top: 8 }}>
-            <CartesianGrid stroke={colors.grid} vertical={false} />
+            <CartesianGrid stroke={colors.grid} vertical={false} verticalCoordinatesGenerator={noVerticalLines} />
             {xAxis}
             <YAxis allowDecimals={false} width={48} yAxisId="clicks" {...axis} />
             <YAxis allowDecimals={false} orientation="right" width={56} yAxisId="impressions" {...axis} />
@@ -92,7 +92,7 @@ function SearchCharts({ series }: { series: DashboardSearch['series'] }) {
       <div className="pa-chart pa-chart--small">
         <ResponsiveContainer height="100%" width="100%">
           <LineChart data={rows} margin={{ bottom: 0, left: 0, right: 8, top: 8 }}>
-            <CartesianGrid stroke={colors.grid} vertical={false} />
+            <CartesianGrid stroke={colors.grid} vertical={false} verticalCoordinatesGenerator={noVerticalLines} />
             {xAxis}
             <YAxis tickFormatter={(value: number) => `${Math.round(value * 1000) / 10}%`} width={48} yAxisId="ctr" {...axis} />
             <YAxis orientation="right" reversed width={40} yAxisId="position" {...axis} />

@@ -16,3 +16,10 @@ export const SMALL_CHART_TICKS = 6
  * labels, so that at most `maxTicks` labels show (every period when they all fit).
  */
 export const tickInterval = (periods: number, maxTicks: number): number => Math.max(0, Math.ceil(periods / maxTicks) - 1)
+
+/**
+ * A `CartesianGrid`'s `verticalCoordinatesGenerator` for grids without vertical lines: no
+ * positions. Without it recharts still works them out — even with `vertical={false}` — from the
+ * x axis's ticks in its default, measuring way (the stored axis carries no `interval`).
+ */
+export const noVerticalLines = (): number[] => []
