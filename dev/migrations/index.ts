@@ -18,6 +18,7 @@ import * as migration_20261204_160627_merged_schema from './20261204_160627_merg
 import * as migration_20261204_182655_revenue from './20261204_182655_revenue.js';
 import * as migration_20261204_183600_goal_rollups from './20261204_183600_goal_rollups.js';
 import * as migration_20261204_205400_merged_revenue_goals from './20261204_205400_merged_revenue_goals.js';
+import * as migration_20261204_213644_pruned_breakdown_indexes from './20261204_213644_pruned_breakdown_indexes.js';
 import * as migration_20261204_213815_prop_and_goal_revenue_rollups from './20261204_213815_prop_and_goal_revenue_rollups.js';
 
 export const migrations = [
@@ -122,8 +123,13 @@ export const migrations = [
     name: '20261204_205400_merged_revenue_goals',
   },
   {
+    up: migration_20261204_213644_pruned_breakdown_indexes.up,
+    down: migration_20261204_213644_pruned_breakdown_indexes.down,
+    name: '20261204_213644_pruned_breakdown_indexes',
+  },
+  {
     up: migration_20261204_213815_prop_and_goal_revenue_rollups.up,
     down: migration_20261204_213815_prop_and_goal_revenue_rollups.down,
-    name: '20261204_213815_prop_and_goal_revenue_rollups'
+    name: '20261204_213815_prop_and_goal_revenue_rollups',
   },
 ];

@@ -11,8 +11,12 @@ import type { CollectionTable, SqlQuery } from './db.js'
 
 import { MAX_STORED_COUNTER, PAGEVIEW } from '../core/dailyStats.js'
 import { ENGAGEMENT_METRICS, STATS_METRICS } from '../core/dimensions.js'
+import { monthsInRange, splitByMonths } from '../core/months.js'
+import { daysInRange } from '../core/statsRange.js'
+import { keysToRank } from '../core/topKeysBound.js'
 import { collectionTable, drizzleOf, sql } from './db.js'
 import { daysBetween, rangeParts as rollupRangeParts, siteIn } from './rollupRange.js'
+import { topCandidates } from './topCandidates.js'
 
 export type SiteKey = number | string
 
@@ -41,6 +45,13 @@ const COUNTER_FIELDS = STATS_METRICS satisfies ReadonlyArray<keyof TotalCounters
 const RANK_FIELDS = ['visitors', 'visits', 'pageviews', 'events'] as const
 /** The counters a breakdown row reports (the engagement sums: 0 but on `page` rows). */
 const TOP_KEY_FIELDS = [...RANK_FIELDS, ...ENGAGEMENT_METRICS] as const
+
+/** Pruned breakdowns (`prunedKeys`) up to this limit: a larger one reads most keys anyway. */
+const MAX_PRUNED_LIMIT = 100
+/** …and up to this many (site, day or month) parts: each is one index scan. */
+const MAX_PRUNED_PARTS = 400
+/** Rows read per part: twice the limit proved the answer on the model's year (Zipf pages), with room. */
+const pruneDepth = (limit: number) => Math.max(2 * limit, 20) + 1
 
 /** A breakdown row as the store reads it. */
 export type TopKeyRow = { dimension: StatsDimension; key: string } & Record<(typeof TOP_KEY_FIELDS)[number], number>
@@ -78,10 +89,19 @@ export interface StatsStoreOptions {
    * @default true
    */
   monthlyRollup?: boolean
+  /**
+   * Breakdowns read each part's first rows by visitors and sum only the keys that can make the
+   * top (`core/topKeysBound.ts`), where that proves the answer. `false` sums every key.
+   * @default true
+   */
+  pruneBreakdowns?: boolean
+  /** Rows read per part by pruned breakdowns (tests read few, to prove and fail to prove with little data). @default `pruneDepth(limit)` */
+  pruneDepth?: number
 }
 
 export function createStatsStore(payload: Payload, cfg: SanitizedAnalyticsConfig, options: StatsStoreOptions = {}): StatsStore {
   const monthlyRollup = options.monthlyRollup ?? true
+  const pruneBreakdowns = options.pruneBreakdowns ?? true
   let tables: { events: CollectionTable; imported: CollectionTable; monthly: CollectionTable; stats: CollectionTable } | null = null
   const t = () =>
     (tables ??= {
@@ -158,6 +178,74 @@ export function createStatsStore(payload: Payload, cfg: SanitizedAnalyticsConfig
     return new Map(rows.map((row) => [String(row.key), row]))
   }
 
+  /**
+   * Per dimension, its top `limit` keys with their sums of `fields`, ranked by visitors (then
+   * visits, pageviews, events, key) — custom events (`event`) by their count first.
+   */
+  const rankedRows = async (
+    siteIds: SiteKey[],
+    from: string,
+    to: string,
+    dimensions: readonly StatsDimension[],
+    limit: number,
+    fields: readonly string[],
+    where: ((table: CollectionTable) => SqlQuery) | undefined,
+    imported: SiteKey[],
+  ) => {
+    const inDimensions = (table: CollectionTable) =>
+      sql`IN (${sql.join(
+        dimensions.map((dimension) => sql`${dimension}::${table.enumType('dimension')}`),
+        sql`, `,
+      )})`
+    const parts = rangeParts(siteIds, from, to, inDimensions, fields, where, imported)
+    // Summed as float8 (exact for whole numbers below 2^53): numeric sums are several times slower.
+    const sum = (field: string) => sql`sum(u.${a(field)})`
+    // Custom events rank by count: server-side ones have no visitors and must not fall off the list.
+    const eventsFirst = dimensions.includes('event') ? sql`CASE WHEN u.${a('dimension')} = ${'event'} THEN ${sum('events')} END DESC NULLS LAST,` : sql``
+    const query = sql`
+      SELECT ${a('dimension')}, ${a('key')}, ${sql.join(fields.map((field) => a(field)), sql`, `)} FROM (
+        SELECT u.${a('dimension')}, u.${a('key')},
+          ${sql.join(fields.map((field) => sql`${sum(field)} AS ${a(field)}`), sql`, `)},
+          row_number() OVER (
+            PARTITION BY u.${a('dimension')}
+            ORDER BY ${eventsFirst} ${sum('visitors')} DESC, ${sum('visits')} DESC, ${sum('pageviews')} DESC, ${sum('events')} DESC, u.${a('key')} COLLATE "C"
+          ) AS ${a('rank')}
+        FROM (${sql.join(parts, sql` UNION ALL `)}) u
+        GROUP BY u.${a('dimension')}, u.${a('key')}
+      ) ranked WHERE ${a('rank')} <= ${limit} ORDER BY ${a('dimension')}, ${a('rank')}`
+    // A few keys each: no more memory than the default (and no transaction around it).
+    if (where) return run<Record<string, null | number | string>>(query)
+    // A year of pages is tens of thousands of groups: room to hash them in memory rather than spill to disk.
+    return drizzleOf(payload).transaction(async (tx) => {
+      await tx.execute(sql`SET LOCAL work_mem = '64MB'`)
+      return (await tx.execute(query)).rows as Array<Record<string, null | number | string>>
+    })
+  }
+
+  /** Rows whose key is one of `keys` (none: no row). */
+  const keyIn = (keys: readonly string[]) => (table: CollectionTable) =>
+    keys.length ? sql`${table.id('key')} IN (${sql.join(keys.map((key) => sql`${key}`), sql`, `)})` : sql`FALSE`
+
+  /**
+   * The dimensions whose top `limit` the candidates prove (`core/topKeysBound.ts`), each with the
+   * keys to rank. None when pruning does not apply: imported rows (read as they are), custom
+   * events (ranked by count, not visitors), a large limit, or too many parts to read.
+   */
+  const prunedKeys = async (siteIds: SiteKey[], from: string, to: string, dimensions: readonly StatsDimension[], limit: number, imported: SiteKey[]) => {
+    const keys = new Map<StatsDimension, string[]>()
+    const prunable = dimensions.filter((dimension) => dimension !== 'event')
+    const split = splitByMonths(from, to)
+    const partsPerSite = split.days.reduce((sum, range) => sum + daysInRange(range.from, range.to), 0) + (split.months ? monthsInRange(split.months.from, split.months.to) : 0)
+    if (!pruneBreakdowns || !monthlyRollup || imported.length > 0 || prunable.length === 0 || limit > MAX_PRUNED_LIMIT || siteIds.length * partsPerSite > MAX_PRUNED_PARTS) return keys
+    const { monthly, stats } = t()
+    const found = await topCandidates(drizzleOf(payload), { daily: stats, monthly }, { depth: options.pruneDepth ?? pruneDepth(limit), dimensions: prunable, siteIds, split })
+    for (const [dimension, candidates] of found) {
+      const ranked = keysToRank(candidates, limit)
+      if (ranked) keys.set(dimension, ranked)
+    }
+    return keys
+  }
+
   return {
     async customEventsByDay(siteIds, from, to, names, imported = []) {
       if (siteIds.length === 0 || names?.length === 0) return []
@@ -188,45 +276,30 @@ export function createStatsStore(payload: Payload, cfg: SanitizedAnalyticsConfig
 
     async topKeys(siteIds, from, to, dimensions, limit, imported = []) {
       if (siteIds.length === 0 || dimensions.length === 0) return []
-      const inDimensions = (table: CollectionTable) =>
-        sql`IN (${sql.join(
-          dimensions.map((dimension) => sql`${dimension}::${table.enumType('dimension')}`),
-          sql`, `,
-        )})`
-      // Ranked on the four counters only: the engagement sums (page rows only) are read after,
-      // for the ranked pages alone — summing them over every key of a year doubled the cost.
-      const parts = rangeParts(siteIds, from, to, inDimensions, RANK_FIELDS, undefined, imported)
-      // Summed as float8 (exact for whole numbers below 2^53): numeric sums are several times slower.
-      const sum = (field: string) => sql`sum(u.${a(field)})`
-      // Custom events rank by count: server-side ones have no visitors and must not fall off the list.
-      const eventsFirst = dimensions.includes('event') ? sql`CASE WHEN u.${a('dimension')} = ${'event'} THEN ${sum('events')} END DESC NULLS LAST,` : sql``
-      const query = sql`
-        SELECT ${a('dimension')}, ${a('key')}, ${sql.join(RANK_FIELDS.map((field) => a(field)), sql`, `)} FROM (
-          SELECT u.${a('dimension')}, u.${a('key')},
-            ${sql.join(RANK_FIELDS.map((field) => sql`${sum(field)} AS ${a(field)}`), sql`, `)},
-            row_number() OVER (
-              PARTITION BY u.${a('dimension')}
-              ORDER BY ${eventsFirst} ${sum('visitors')} DESC, ${sum('visits')} DESC, ${sum('pageviews')} DESC, ${sum('events')} DESC, u.${a('key')} COLLATE "C"
-            ) AS ${a('rank')}
-          FROM (${sql.join(parts, sql` UNION ALL `)}) u
-          GROUP BY u.${a('dimension')}, u.${a('key')}
-        ) ranked WHERE ${a('rank')} <= ${limit} ORDER BY ${a('dimension')}, ${a('rank')}`
-      // A year of pages is tens of thousands of groups: room to hash them in memory rather than spill to disk.
-      const rows = await drizzleOf(payload).transaction(async (tx) => {
-        await tx.execute(sql`SET LOCAL work_mem = '64MB'`)
-        return (await tx.execute(query)).rows as Array<Record<string, null | number | string>>
-      })
+      // Pruned first where it can prove its answer (`core/topKeysBound.ts`); every other dimension sums every key.
+      const pruned = await prunedKeys(siteIds, from, to, dimensions, limit, imported)
+      const whole = dimensions.filter((dimension) => !pruned.has(dimension))
+      const rows = [
+        ...(pruned.size ? await rankedRows(siteIds, from, to, [...pruned.keys()], limit, TOP_KEY_FIELDS, keyIn([...new Set([...pruned.values()].flat())]), imported) : []),
+        ...(whole.length ? await rankedRows(siteIds, from, to, whole, limit, RANK_FIELDS, undefined, imported) : []),
+      ]
       const keyOf = (row: Record<string, null | number | string>) => (row.key === null ? '' : String(row.key))
-      const pages = rows.filter((row) => row.dimension === 'page').map(keyOf)
+      // The engagement sums of the ranked pages, when the ranking did not read them.
+      const pages = whole.includes('page') ? rows.filter((row) => row.dimension === 'page').map(keyOf) : []
       const engagement = pages.length ? await pageEngagement(siteIds, from, to, pages, imported) : new Map<string, Record<string, null | number | string>>()
-      return rows.map(
-        (row) =>
-          ({
-            ...Object.fromEntries(TOP_KEY_FIELDS.map((field) => [field, Number((row.dimension === 'page' ? engagement.get(keyOf(row)) : undefined)?.[field] ?? row[field] ?? 0)])),
-            dimension: row.dimension as StatsDimension,
-            key: keyOf(row),
-          }) as TopKeyRow,
-      )
+      const engagementOf = (row: Record<string, null | number | string>) => (row.dimension !== 'page' ? undefined : pruned.has('page') ? row : engagement.get(keyOf(row)))
+      return rows
+        .map(
+          (row, index) =>
+            ({
+              ...Object.fromEntries(TOP_KEY_FIELDS.map((field) => [field, Number((ENGAGEMENT_METRICS as readonly string[]).includes(field) ? (engagementOf(row)?.[field] ?? 0) : (row[field] ?? 0))])),
+              dimension: row.dimension as StatsDimension,
+              index,
+              key: keyOf(row),
+            }) as TopKeyRow & { index: number },
+        )
+        .sort((x, y) => (x.dimension < y.dimension ? -1 : x.dimension > y.dimension ? 1 : x.index - y.index))
+        .map(({ index: _, ...row }) => row)
     },
 
     async totalsByDay(siteIds, from, to, imported = []) {
