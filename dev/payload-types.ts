@@ -316,7 +316,9 @@ export interface AnalyticsDailyStat {
     | 'event'
     | 'revenue'
     | 'eventRevenue'
-    | 'goal';
+    | 'goal'
+    | 'goalRevenue'
+    | 'prop';
   /**
    * The breakdown value (a path, a source, a country…); empty for totals.
    */
@@ -418,7 +420,9 @@ export interface AnalyticsMonthlyStat {
     | 'event'
     | 'revenue'
     | 'eventRevenue'
-    | 'goal';
+    | 'goal'
+    | 'goalRevenue'
+    | 'prop';
   /**
    * The breakdown value (a path, a source, a country…); empty for totals.
    */
@@ -599,6 +603,10 @@ export interface AnalyticsSetting {
     | number
     | boolean
     | null;
+  /**
+   * Custom property keys (e.g. plan) whose values are rolled up daily, so breakdown=prop:<key> covers a year, not only the raw events' days — at most 10, each up to 100 values a day. A key added here counts from the first day raw events still cover. Empty: inherit.
+   */
+  rolledUpProps?: string[] | null;
   /**
    * Anyone with the share link can read this site’s dashboard.
    */
@@ -945,7 +953,9 @@ export interface AnalyticsImportedStat {
     | 'event'
     | 'revenue'
     | 'eventRevenue'
-    | 'goal';
+    | 'goal'
+    | 'goalRevenue'
+    | 'prop';
   /**
    * The breakdown value (a path, a source, a country…); empty for totals.
    */
@@ -1377,6 +1387,7 @@ export interface AnalyticsSettingsSelect<T extends boolean = true> {
       };
   goals?: T;
   funnels?: T;
+  rolledUpProps?: T;
   publicDashboard?: T;
   shareToken?: T;
   updatedAt?: T;

@@ -20,6 +20,7 @@ import * as migration_20261204_183600_goal_rollups from './20261204_183600_goal_
 import * as migration_20261204_205400_merged_revenue_goals from './20261204_205400_merged_revenue_goals.js';
 import * as migration_20261204_213644_pruned_breakdown_indexes from './20261204_213644_pruned_breakdown_indexes.js';
 import * as migration_20261204_213815_prop_and_goal_revenue_rollups from './20261204_213815_prop_and_goal_revenue_rollups.js';
+import * as migration_20261204_221556_merged_prune_props from './20261204_221556_merged_prune_props.js';
 
 export const migrations = [
   {
@@ -131,5 +132,10 @@ export const migrations = [
     up: migration_20261204_213815_prop_and_goal_revenue_rollups.up,
     down: migration_20261204_213815_prop_and_goal_revenue_rollups.down,
     name: '20261204_213815_prop_and_goal_revenue_rollups',
+  },
+  {
+    up: migration_20261204_221556_merged_prune_props.up,
+    down: migration_20261204_221556_merged_prune_props.down,
+    name: '20261204_221556_merged_prune_props',
   },
 ];
