@@ -82,7 +82,7 @@ async function main() {
   for (const [index, day] of days.entries()) {
     const events = siteDayEvents(site, day, Math.round(EVENTS / DAYS), 1_000 + index).filter((event) => Date.parse(event.timestamp) < Date.now())
     for (let at = 0; at < events.length; at += 20_000) inserted += (await insertEvents(payload, cfg, events.slice(at, at + 20_000))).inserted
-    await recomputeDailyStats(payload, cfg, siteDaysOf(events), { goalsOf: () => goals })
+    await recomputeDailyStats(payload, cfg, siteDaysOf(events), { rollupsOf: () => ({ goals, props: [] }) })
     if (index % 5 === 4) log(`${index + 1}/${DAYS} days, ${inserted.toLocaleString('en-US')} events (${Math.round((performance.now() - started) / 1000)} s)`)
   }
   log(`${inserted.toLocaleString('en-US')} raw events in ${Math.round((performance.now() - started) / 1000)} s; ANALYZE`)

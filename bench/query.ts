@@ -173,6 +173,7 @@ async function main() {
   );
   const dailyOnly = await createStatsStore(app.payload, config, {
     monthlyRollup: false,
+    pruneBreakdowns: false,
   }).topKeys([site], first, last, [...dimensions], 10);
   const rollupEqual = JSON.stringify(viaRollup) === JSON.stringify(dailyOnly);
   log(

@@ -87,8 +87,9 @@ export function buildAnalyticsDailyStats(cfg: SanitizedAnalyticsConfig): Collect
     graphQL: false,
     lockDocuments: false,
     // The unique key serves the aggregation's upserts; the stats API reads one dimension of
-    // a site over a range of days, which (site, dimension, date) finds without the other rows.
-    indexes: [{ fields: ['site', 'date', 'dimension', 'key'], unique: true }, { fields: ['site', 'dimension', 'date'] }],
+    // a site over a range of days, which (site, dimension, date) finds without the other rows —
+    // and a day's rows by visitors, for the pruned breakdowns (`src/core/topKeysBound.ts`).
+    indexes: [{ fields: ['site', 'date', 'dimension', 'key'], unique: true }, { fields: ['site', 'dimension', 'date', 'visitors'] }],
     labels: { plural: 'Daily stats', singular: 'Daily stats row' },
     timestamps: false,
   }

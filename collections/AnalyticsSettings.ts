@@ -16,6 +16,7 @@ import { IP_ANONYMIZATION_MODES, SETTINGS_SCOPES, TOGGLE_VALUES } from '../src/c
 import { checkTimeZone, isTimeZone } from '../src/core/timeZone.js'
 import { timeZoneNote } from '../src/core/timeZoneNote.js'
 import { parseFunnels, parseGoals } from '../src/core/goals.js'
+import { MAX_PROP_VALUES_PER_DAY, MAX_ROLLED_UP_PROPS, parsePropKeys } from '../src/core/siteRollups.js'
 import { applyOverride } from './applyOverride.js'
 
 /** The row's own goals, which its funnels' steps must name; null when it inherits them (checked when resolved). */
@@ -313,6 +314,16 @@ export function buildAnalyticsSettings(cfg: SanitizedAnalyticsConfig): Collectio
         label: 'Funnels',
         validate: (value: unknown, { siblingData }: { siblingData: Record<string, unknown> }) =>
           checkedList(() => parseFunnels(value, ownGoals(siblingData.goals))),
+      },
+      {
+        name: 'rolledUpProps',
+        type: 'text',
+        admin: {
+          description: `Custom property keys (e.g. plan) whose values are rolled up daily, so breakdown=prop:<key> covers a year, not only the raw events' days — at most ${MAX_ROLLED_UP_PROPS}, each up to ${MAX_PROP_VALUES_PER_DAY} values a day. A key added here counts from the first day raw events still cover. Empty: inherit.`,
+        },
+        hasMany: true,
+        label: 'Rolled-up properties',
+        validate: (value: unknown) => checkedList(() => parsePropKeys(value)),
       },
       {
         name: 'publicDashboard',

@@ -73,6 +73,7 @@ export interface Config {
     'analytics-events': AnalyticsEvent;
     'analytics-daily-stats': AnalyticsDailyStat;
     'analytics-monthly-stats': AnalyticsMonthlyStat;
+    'analytics-visits': AnalyticsVisit;
     'analytics-settings': AnalyticsSetting;
     'analytics-salts': AnalyticsSalt;
     'analytics-audit-log': AnalyticsAuditLog;
@@ -97,6 +98,7 @@ export interface Config {
     'analytics-events': AnalyticsEventsSelect<false> | AnalyticsEventsSelect<true>;
     'analytics-daily-stats': AnalyticsDailyStatsSelect<false> | AnalyticsDailyStatsSelect<true>;
     'analytics-monthly-stats': AnalyticsMonthlyStatsSelect<false> | AnalyticsMonthlyStatsSelect<true>;
+    'analytics-visits': AnalyticsVisitsSelect<false> | AnalyticsVisitsSelect<true>;
     'analytics-settings': AnalyticsSettingsSelect<false> | AnalyticsSettingsSelect<true>;
     'analytics-salts': AnalyticsSaltsSelect<false> | AnalyticsSaltsSelect<true>;
     'analytics-audit-log': AnalyticsAuditLogSelect<false> | AnalyticsAuditLogSelect<true>;
@@ -316,7 +318,9 @@ export interface AnalyticsDailyStat {
     | 'event'
     | 'revenue'
     | 'eventRevenue'
-    | 'goal';
+    | 'goal'
+    | 'goalRevenue'
+    | 'prop';
   /**
    * The breakdown value (a path, a source, a country…); empty for totals.
    */
@@ -418,7 +422,9 @@ export interface AnalyticsMonthlyStat {
     | 'event'
     | 'revenue'
     | 'eventRevenue'
-    | 'goal';
+    | 'goal'
+    | 'goalRevenue'
+    | 'prop';
   /**
    * The breakdown value (a path, a source, a country…); empty for totals.
    */
@@ -487,6 +493,155 @@ export interface AnalyticsMonthlyStat {
    * revenue / eventRevenue rows: the exact sum of the amounts, in the currency of the key.
    */
   revenue: number;
+}
+/**
+ * Visits per site and local day, for filtered statistics (written by the aggregation).
+ *
+ * This interface was referenced by `Config`'s JSON-Schema
+ * via the `definition` "analytics-visits".
+ */
+export interface AnalyticsVisit {
+  id: number;
+  /**
+   * Id of the site (sites).
+   */
+  site: number;
+  /**
+   * Id of the site’s tenant (tenants) when the event was stored.
+   */
+  tenant?: number | null;
+  /**
+   * The site's local day (its date at 00:00 UTC).
+   */
+  day: string;
+  session: string;
+  /**
+   * The first event’s visitor hash.
+   */
+  visitor?: string | null;
+  /**
+   * Every visitor hash of the visit’s events, when they are not just `visitor` (a salt rotation inside the visit).
+   */
+  visitors?:
+    | {
+        [k: string]: unknown;
+      }
+    | unknown[]
+    | string
+    | number
+    | boolean
+    | null;
+  startedAt: string;
+  endedAt: string;
+  /**
+   * Counted events (engagement reports are not).
+   */
+  events: number;
+  /**
+   * Pageviews.
+   */
+  pageviews: number;
+  /**
+   * Seconds, as the daily rollups count them.
+   */
+  duration: number;
+  bounce: boolean;
+  /**
+   * Path of the first pageview.
+   */
+  entryPage?: string | null;
+  /**
+   * Path of the last pageview.
+   */
+  exitPage?: string | null;
+  /**
+   * The first event’s source.
+   */
+  source?: string | null;
+  /**
+   * The first event’s UTM source.
+   */
+  utmSource?: string | null;
+  /**
+   * The first event’s UTM medium.
+   */
+  utmMedium?: string | null;
+  /**
+   * The first event’s UTM campaign.
+   */
+  utmCampaign?: string | null;
+  /**
+   * The first event’s UTM term.
+   */
+  utmTerm?: string | null;
+  /**
+   * The first event’s UTM content.
+   */
+  utmContent?: string | null;
+  /**
+   * The first event’s country.
+   */
+  country?: string | null;
+  /**
+   * The first event’s browser.
+   */
+  browser?: string | null;
+  /**
+   * The first event’s OS.
+   */
+  os?: string | null;
+  /**
+   * The first event’s device.
+   */
+  device?: string | null;
+  /**
+   * Events per type other than pageview: `{ "signup": 2 }`.
+   */
+  types?:
+    | {
+        [k: string]: unknown;
+      }
+    | unknown[]
+    | string
+    | number
+    | boolean
+    | null;
+  /**
+   * Summed values per summed type (`ai.usage`), each bounded as the rollups bound it.
+   */
+  valueSums?:
+    | {
+        [k: string]: unknown;
+      }
+    | unknown[]
+    | string
+    | number
+    | boolean
+    | null;
+  /**
+   * Revenue per currency, exact decimal text: `{ "EUR": "12.50" }`.
+   */
+  revenue?:
+    | {
+        [k: string]: unknown;
+      }
+    | unknown[]
+    | string
+    | number
+    | boolean
+    | null;
+  /**
+   * Ids of the visit’s raw events (that day).
+   */
+  eventIds?:
+    | {
+        [k: string]: unknown;
+      }
+    | unknown[]
+    | string
+    | number
+    | boolean
+    | null;
 }
 /**
  * Tracking, privacy and sharing settings per site, with tenant and global defaults.
@@ -599,6 +754,10 @@ export interface AnalyticsSetting {
     | number
     | boolean
     | null;
+  /**
+   * Custom property keys (e.g. plan) whose values are rolled up daily, so breakdown=prop:<key> covers a year, not only the raw events' days — at most 10, each up to 100 values a day. A key added here counts from the first day raw events still cover. Empty: inherit.
+   */
+  rolledUpProps?: string[] | null;
   /**
    * Anyone with the share link can read this site’s dashboard.
    */
@@ -945,7 +1104,9 @@ export interface AnalyticsImportedStat {
     | 'event'
     | 'revenue'
     | 'eventRevenue'
-    | 'goal';
+    | 'goal'
+    | 'goalRevenue'
+    | 'prop';
   /**
    * The breakdown value (a path, a source, a country…); empty for totals.
    */
@@ -1349,6 +1510,40 @@ export interface AnalyticsMonthlyStatsSelect<T extends boolean = true> {
 }
 /**
  * This interface was referenced by `Config`'s JSON-Schema
+ * via the `definition` "analytics-visits_select".
+ */
+export interface AnalyticsVisitsSelect<T extends boolean = true> {
+  site?: T;
+  tenant?: T;
+  day?: T;
+  session?: T;
+  visitor?: T;
+  visitors?: T;
+  startedAt?: T;
+  endedAt?: T;
+  events?: T;
+  pageviews?: T;
+  duration?: T;
+  bounce?: T;
+  entryPage?: T;
+  exitPage?: T;
+  source?: T;
+  utmSource?: T;
+  utmMedium?: T;
+  utmCampaign?: T;
+  utmTerm?: T;
+  utmContent?: T;
+  country?: T;
+  browser?: T;
+  os?: T;
+  device?: T;
+  types?: T;
+  valueSums?: T;
+  revenue?: T;
+  eventIds?: T;
+}
+/**
+ * This interface was referenced by `Config`'s JSON-Schema
  * via the `definition` "analytics-settings_select".
  */
 export interface AnalyticsSettingsSelect<T extends boolean = true> {
@@ -1377,6 +1572,7 @@ export interface AnalyticsSettingsSelect<T extends boolean = true> {
       };
   goals?: T;
   funnels?: T;
+  rolledUpProps?: T;
   publicDashboard?: T;
   shareToken?: T;
   updatedAt?: T;

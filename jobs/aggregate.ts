@@ -29,8 +29,8 @@ export interface RunAggregationArgs {
   /** (site, day) pairs recomputed in parallel. @default 2 */
   concurrency?: number
   dirty: DirtyDays
-  /** Each site's goals in force (its days' `goal` rows), read once per run by the caller. @default none */
-  goalsOf?: RecomputeOptions['goalsOf']
+  /** Each site's goals and listed property keys in force (its days' `goal` and `prop` rows), read once per run by the caller. @default none */
+  rollupsOf?: RecomputeOptions['rollupsOf']
   /** Batches claimed and inserted at once (each on its own connection). @default 2 */
   insertConcurrency?: number
   log?: AggregationLogger
@@ -88,7 +88,7 @@ export async function runAggregation(args: RunAggregationArgs): Promise<Aggregat
   const maxBatches = args.maxBatches ?? 400
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new TypeError('runAggregation: batchSize must be a whole number ≥ 1')
   const timeZoneOf: TimeZoneOf = args.timeZoneOf ?? (() => cfg.defaults.timeZone)
-  const store = { concurrency: args.concurrency, goalsOf: args.goalsOf, observeDbLatency: args.observe?.dbLatency, timeZoneOf }
+  const store = { concurrency: args.concurrency, rollupsOf: args.rollupsOf, observeDbLatency: args.observe?.dbLatency, timeZoneOf }
   const started = Date.now()
   const result: AggregationResult = { claimed: 0, daysRecomputed: 0, durationMs: 0, inserted: 0, recomputed: [], rowsWritten: 0, skipped: 0 }
 

@@ -1,11 +1,12 @@
 import type { Payload } from 'payload'
 
 import type { SiteDay } from '../src/core/dailyStats.js'
-import type { Goal } from '../src/core/goals.js'
+import type { SiteRollups } from '../src/core/siteRollups.js'
 import type { StoreOptions } from '../src/store/db.js'
 import type { SanitizedAnalyticsConfig } from '../src/types.js'
 
 import { isDay } from '../src/core/dailyStats.js'
+import { NO_ROLLUPS } from '../src/core/siteRollups.js'
 import { recomputeDailyStats } from '../src/store/recomputeDailyStats.js'
 import { firstKeptDay } from './retention.js'
 import { DAY_MS } from '../src/core/time.js'
@@ -42,8 +43,8 @@ export interface ReaggregateOptions extends StoreOptions {
   onProgress?: (progress: ReaggregateProgress) => void
   /** A site id, or `'all'` for every site. */
   site: 'all' | number | string
-  /** Each site's goals in force (their daily `goal` rows). @default none */
-  siteGoals?: ReadonlyMap<string, readonly Goal[]>
+  /** Each site's goals and listed property keys in force (their daily `goal` and `prop` rows). @default none */
+  siteRollups?: ReadonlyMap<string, SiteRollups>
   /** Effective raw-event retention of each site; others get `cfg.retention.eventsDays`. */
   siteRetentionDays?: ReadonlyMap<string, number>
   /** Every site id (of the sites collection). */
@@ -153,7 +154,7 @@ export async function reaggregate(payload: Payload, cfg: SanitizedAnalyticsConfi
     const recomputed = await recomputeDailyStats(payload, cfg, chunk, {
       clearEmptyDays: options.clearEmptyDays,
       concurrency: options.concurrency ?? 2,
-      goalsOf: (siteId) => options.siteGoals?.get(String(siteId)) ?? [],
+      rollupsOf: (siteId) => options.siteRollups?.get(String(siteId)) ?? NO_ROLLUPS,
       observeDbLatency: options.observeDbLatency,
       timeZoneOf,
     })

@@ -27,7 +27,7 @@ import { appliedTimeZone } from '../src/core/siteSettings.js'
 import { localDayOf, localMidnight } from '../src/core/timeZone.js'
 import { loadIngestSites } from '../src/ingest/siteLoader.js'
 import { collectionTable, drizzleOf, sql } from '../src/store/db.js'
-import { rolledUpGoalsOf } from './goalRollup.js'
+import { rolledUpOf } from './goalRollup.js'
 import { reaggregate } from './reaggregate.js'
 import { firstKeptDay } from './retention.js'
 
@@ -115,7 +115,7 @@ export async function rezoneSite(payload: Payload, cfg: SanitizedAnalyticsConfig
     observeDbLatency: options.observeDbLatency,
     onProgress: (progress) => void write(progress).catch(() => undefined),
     site: site.id,
-    siteGoals: new Map([[String(site.id), rolledUpGoalsOf(site)]]),
+    siteRollups: new Map([[String(site.id), rolledUpOf(site)]]),
     siteIds: [site.id],
     siteRetentionDays: new Map([[String(site.id), retentionDays]]),
     siteTimeZones: new Map([[String(site.id), timeZone]]),

@@ -38,13 +38,14 @@ import type { RunLock } from './runLock.js'
 import type { EventBuffer } from '../src/buffer/types.js'
 import type { SiteDay } from '../src/core/dailyStats.js'
 import type { TimeZoneState } from '../src/core/siteSettings.js'
-import type { Goal } from '../src/core/goals.js'
+import type { SiteRollups } from '../src/core/siteRollups.js'
 import type { IngestSite, SiteDirectory } from '../src/ingest/siteDirectory.js'
 import type { AnalyticsMetrics } from '../src/metrics/registry.js'
 import type { DirtyDays } from '../src/store/dirtyDays.js'
 import type { SanitizedAnalyticsConfig } from '../src/types.js'
 
 import { waitForReady } from '../src/buffer/redisClient.js'
+import { NO_ROLLUPS } from '../src/core/siteRollups.js'
 import { eraseSiteAnalytics } from '../src/erasure.js'
 import { loadIngestSites } from '../src/ingest/siteLoader.js'
 import { createDirtyDays } from '../src/store/dirtyDays.js'
@@ -52,7 +53,7 @@ import { runAggregation } from './aggregate.js'
 import { reaggregate, validateRange } from './reaggregate.js'
 import { applyRetention, withoutExpiredDays } from './retention.js'
 import { rezoneSite } from './rezone.js'
-import { needsSiteRecompute, rolledUpGoalsOf, rollUpGoals } from './goalRollup.js'
+import { needsSiteRecompute, rolledUpOf, rollUpGoals } from './goalRollup.js'
 import { createRunLock } from './runLock.js'
 
 /** The BullMQ queue's name (its keys live under `<redisKeyPrefix>bull:analytics:`). */
@@ -580,7 +581,7 @@ class Jobs implements AnalyticsJobs {
     this.emit('aggregation:start', { source })
     try {
       // Each site's zone read fresh once per run (two queries), never from a half-loaded directory.
-      const { goals, sites, timeZones } = await this.siteSettings()
+      const { rollups, sites, timeZones } = await this.siteSettings()
       // A change of zone or of goals not picked up yet (or one interrupted by a restart): its recompute, in the background.
       const pending = sites.filter(needsSiteRecompute).map((site) => site.id)
       if (pending.length > 0) void this.rezone(pending)
@@ -598,7 +599,7 @@ class Jobs implements AnalyticsJobs {
           buffer: this.stoppable(),
           cfg,
           dirty,
-          goalsOf: (siteId) => goals.get(String(siteId)) ?? [],
+          rollupsOf: (siteId) => rollups.get(String(siteId)) ?? NO_ROLLUPS,
           log: { info: (message) => logger.info(message), warn: (message) => logger.warn(message) },
           observe: { dbLatency: (seconds, operation) => metrics.dbLatency(operation, seconds) },
           payload,
@@ -617,18 +618,18 @@ class Jobs implements AnalyticsJobs {
 
   /** The effective raw retention and time zone of every site, read fresh from the database (never a half-loaded directory). */
   private async siteSettings(): Promise<{
-    goals: Map<string, Goal[]>
     ids: Array<number | string>
     retention: Map<string, number>
+    rollups: Map<string, SiteRollups>
     sites: IngestSite[]
     timeZones: Map<string, string>
   }> {
     const sites = await loadIngestSites(this.args.payload, this.args.cfg)
     return {
-      goals: new Map(sites.map((site) => [String(site.id), rolledUpGoalsOf(site)])),
       ids: sites.map((site) => site.id),
       sites,
       retention: new Map(sites.map((site) => [String(site.id), site.settings.retentionDays])),
+      rollups: new Map(sites.map((site) => [String(site.id), rolledUpOf(site)])),
       timeZones: new Map(sites.map((site) => [String(site.id), site.settings.timeZone])),
     }
   }
@@ -686,11 +687,11 @@ class Jobs implements AnalyticsJobs {
 
   async reaggregate(request: ReaggregateRequest): Promise<ReaggregateResult> {
     validateRange(request.from, request.to)
-    const { goals, ids, retention, timeZones } = await this.siteSettings()
+    const { ids, retention, rollups, timeZones } = await this.siteSettings()
     return this.track(
       reaggregate(this.args.payload, this.args.cfg, {
         ...request,
-        siteGoals: goals,
+        siteRollups: rollups,
         observeDbLatency: (seconds, operation) => this.args.metrics.dbLatency(operation, seconds),
         siteIds: ids,
         siteRetentionDays: retention,

@@ -187,6 +187,7 @@ export async function createAnalyticsRuntime(payload: Payload, cfg: SanitizedAna
     goals: (siteId) => sites.get(String(siteId))?.settings.goals ?? effectiveGoals([], cfg.defaults.conversionEvents),
     payload,
     rawRetentionDays: (siteId) => sites.get(String(siteId))?.settings.retentionDays ?? cfg.retention.eventsDays,
+    rolledUpProps: (siteId) => sites.get(String(siteId))?.settings.rolledUpProps ?? [],
     siteTimeZone: (siteId) => {
       const settings = sites.get(String(siteId))?.settings
       return { state: settings?.timeZoneState ?? null, timeZone: settings?.timeZone ?? cfg.defaults.timeZone }

@@ -7,6 +7,7 @@ import { useTheme } from '@payloadcms/ui'
 import React from 'react'
 import { Area, AreaChart, Bar, BarChart, CartesianGrid, ComposedChart, Legend, Line, LineChart, ReferenceArea, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts'
 
+import { noVerticalLines, SMALL_CHART_TICKS, tickInterval, WIDE_CHART_TICKS } from './chartTicks.js'
 import { importedPeriods } from './importedPeriods.js'
 import { formatValue, seriesValue } from './metrics.js'
 
@@ -154,7 +155,9 @@ export function SeriesChart({ compare, kind }: { compare: CompareResult; kind: C
     ) : (
       <ReferenceArea fill={colors.imported} fillOpacity={0.12} x1={firstImported} x2={lastImported} {...yAxis} />
     )
-  const axis = { stroke: colors.axis, tick: { fill: colors.axis, fontSize: 12 } }
+  // Fixed label steps (`interval` a number): recharts then measures no label in the DOM (chartTicks.ts says why).
+  // The y axes show every tick they compute (5 by default), which never crowd at these heights.
+  const axis = { interval: 0, stroke: colors.axis, tick: { fill: colors.axis, fontSize: 12 } }
   const tooltip = (
     <Tooltip
       contentStyle={{ background: 'var(--theme-elevation-0)', border: '1px solid var(--theme-elevation-150)', color: 'var(--theme-text)' }}
@@ -164,8 +167,8 @@ export function SeriesChart({ compare, kind }: { compare: CompareResult; kind: C
       }}
     />
   )
-  const grid = <CartesianGrid stroke={colors.grid} vertical={false} />
-  const xAxis = <XAxis dataKey="label" minTickGap={24} {...axis} />
+  const grid = <CartesianGrid stroke={colors.grid} vertical={false} verticalCoordinatesGenerator={noVerticalLines} />
+  const xAxis = <XAxis dataKey="label" {...axis} interval={tickInterval(rows.length, kind === 'traffic' ? WIDE_CHART_TICKS : SMALL_CHART_TICKS)} />
 
   let chart: React.ReactElement
   if (kind === 'traffic') {

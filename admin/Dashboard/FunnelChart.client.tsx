@@ -8,7 +8,8 @@ import { formatValue } from './metrics.js'
 
 /**
  * A saved funnel of the site: a bar per step (visitors who reached it, in order, within one
- * visit), drop-off and conversion from the step before, and overall. A chooser when the site
+ * visit), drop-off and conversion from the step before, and overall — of the visits the view's
+ * filter chips keep, when there are any. A chooser when the site
  * has several funnels. The bars are a picture of the step list beside them, which carries
  * every figure as text.
  */
@@ -38,7 +39,7 @@ export function FunnelChart({ funnels, onChoose }: { funnels: DashboardFunnels; 
         <>
           <p data-testid="analytics-funnel-overall">
             {formatValue(result.conversionRate, 'percent')} of the {formatValue(first, 'count')} visitors who entered completed it (
-            {formatValue(result.visitors, 'count')} visitors in the range).
+            {formatValue(result.visitors, 'count')} {result.filters.length > 0 ? 'filtered visitors' : 'visitors'} in the range).
           </p>
           <ol className="pa-funnel">
             {result.steps.map((step, index) => (

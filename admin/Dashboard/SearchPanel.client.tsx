@@ -11,6 +11,7 @@ import { CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, X
 
 import { SOURCES_VIEW_PATH } from '../../src/constants.js'
 import { periodLabel, usePalette } from './Charts.client.js'
+import { noVerticalLines, SMALL_CHART_TICKS, tickInterval } from './chartTicks.js'
 import { formatValue } from './metrics.js'
 
 /** The four Search Console figures, as cards and columns. Position: lower is better. */
@@ -63,7 +64,9 @@ function TopTable({ keyLabel, rows, title }: { keyLabel: string; rows: Dashboard
 function SearchCharts({ series }: { series: DashboardSearch['series'] }) {
   const colors = usePalette()
   const rows = series.map((point) => ({ ...point, label: periodLabel(point.date, 'day') }))
-  const axis = { stroke: colors.axis, tick: { fill: colors.axis, fontSize: 12 } }
+  // Fixed label steps: recharts then measures no label in the DOM (chartTicks.ts says why).
+  const axis = { interval: 0, stroke: colors.axis, tick: { fill: colors.axis, fontSize: 12 } }
+  const xAxis = <XAxis dataKey="label" {...axis} interval={tickInterval(rows.length, SMALL_CHART_TICKS)} />
   const tooltip = (format: (value: number, name: string) => string) => (
     <Tooltip
       contentStyle={{ background: 'var(--theme-elevation-0)', border: '1px solid var(--theme-elevation-150)', color: 'var(--theme-text)' }}
@@ -75,8 +78,8 @@ function SearchCharts({ series }: { series: DashboardSearch['series'] }) {
       <div className="pa-chart pa-chart--small">
         <ResponsiveContainer height="100%" width="100%">
           <LineChart data={rows} margin={{ bottom: 0, left: 0, right: 8, top: 8 }}>
-            <CartesianGrid stroke={colors.grid} vertical={false} />
-            <XAxis dataKey="label" minTickGap={24} {...axis} />
+            <CartesianGrid stroke={colors.grid} vertical={false} verticalCoordinatesGenerator={noVerticalLines} />
+            {xAxis}
             <YAxis allowDecimals={false} width={48} yAxisId="clicks" {...axis} />
             <YAxis allowDecimals={false} orientation="right" width={56} yAxisId="impressions" {...axis} />
             {tooltip((value) => formatValue(value, 'count'))}
@@ -89,8 +92,8 @@ function SearchCharts({ series }: { series: DashboardSearch['series'] }) {
       <div className="pa-chart pa-chart--small">
         <ResponsiveContainer height="100%" width="100%">
           <LineChart data={rows} margin={{ bottom: 0, left: 0, right: 8, top: 8 }}>
-            <CartesianGrid stroke={colors.grid} vertical={false} />
-            <XAxis dataKey="label" minTickGap={24} {...axis} />
+            <CartesianGrid stroke={colors.grid} vertical={false} verticalCoordinatesGenerator={noVerticalLines} />
+            {xAxis}
             <YAxis tickFormatter={(value: number) => `${Math.round(value * 1000) / 10}%`} width={48} yAxisId="ctr" {...axis} />
             <YAxis orientation="right" reversed width={40} yAxisId="position" {...axis} />
             {tooltip((value, name) => formatValue(value, name === 'CTR' ? 'percent' : 'decimal'))}

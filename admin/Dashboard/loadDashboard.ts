@@ -148,9 +148,9 @@ async function loadFunnels(payload: Payload, caller: StatsCaller, siteId: SiteId
   const names = (payload.analytics?.sites.get(String(siteId))?.settings.funnels ?? []).map((funnel) => funnel.name)
   if (names.length === 0) return null
   const chosen = state.funnel !== undefined && names.includes(state.funnel) ? state.funnel : names[0]!
-  const { filters: _filters, ...range } = statsRange(state)
   try {
-    const result = await statsService(payload).getFunnel({ ...range, funnel: chosen, siteId }, caller)
+    // The view's filter chips apply to the funnel as to every panel (the visits they keep).
+    const result = await statsService(payload).getFunnel({ ...statsRange(state), funnel: chosen, siteId }, caller)
     return { chosen, message: null, names, result }
   } catch (error) {
     if (isStatsError(error) && error.status < 500) return { chosen, message: error.message, names, result: null }

@@ -19,6 +19,10 @@ import * as migration_20261204_182655_revenue from './20261204_182655_revenue.js
 import * as migration_20261204_183600_goal_rollups from './20261204_183600_goal_rollups.js';
 import * as migration_20261204_205400_merged_revenue_goals from './20261204_205400_merged_revenue_goals.js';
 import * as migration_20261204_213336_visits from './20261204_213336_visits.js';
+import * as migration_20261204_213644_pruned_breakdown_indexes from './20261204_213644_pruned_breakdown_indexes.js';
+import * as migration_20261204_213815_prop_and_goal_revenue_rollups from './20261204_213815_prop_and_goal_revenue_rollups.js';
+import * as migration_20261204_221556_merged_prune_props from './20261204_221556_merged_prune_props.js';
+import * as migration_20261204_221909_merged_visits from './20261204_221909_merged_visits.js';
 
 export const migrations = [
   {
@@ -124,6 +128,26 @@ export const migrations = [
   {
     up: migration_20261204_213336_visits.up,
     down: migration_20261204_213336_visits.down,
-    name: '20261204_213336_visits'
+    name: '20261204_213336_visits',
+  },
+  {
+    up: migration_20261204_213644_pruned_breakdown_indexes.up,
+    down: migration_20261204_213644_pruned_breakdown_indexes.down,
+    name: '20261204_213644_pruned_breakdown_indexes',
+  },
+  {
+    up: migration_20261204_213815_prop_and_goal_revenue_rollups.up,
+    down: migration_20261204_213815_prop_and_goal_revenue_rollups.down,
+    name: '20261204_213815_prop_and_goal_revenue_rollups',
+  },
+  {
+    up: migration_20261204_221556_merged_prune_props.up,
+    down: migration_20261204_221556_merged_prune_props.down,
+    name: '20261204_221556_merged_prune_props',
+  },
+  {
+    up: migration_20261204_221909_merged_visits.up,
+    down: migration_20261204_221909_merged_visits.down,
+    name: '20261204_221909_merged_visits',
   },
 ];

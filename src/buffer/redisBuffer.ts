@@ -98,6 +98,8 @@ const realtimeTrim = (cutoff: number): number[] => [cutoff, REALTIME_MAX_PER_SIT
 const errorMessage = (error: unknown): string => (error instanceof Error ? error.message : String(error))
 
 const APPEND_CHUNK = 500
+/** Chunks of one append in flight at once. */
+const APPEND_IN_FLIGHT = 4
 const ACK_CHUNK = 5_000
 const PRUNE_INTERVAL_MS = 60 * 60 * 1000
 const MAX_READ_ROUNDS = 100
@@ -213,28 +215,29 @@ export class RedisEventBuffer implements EventBuffer {
     if (events.length === 0) return
     const chunks: AnalyticsEvent[][] = []
     for (let start = 0; start < events.length; start += APPEND_CHUNK) chunks.push(events.slice(start, start + APPEND_CHUNK))
-    // Chunks are sent back to back (pipelined by the client); each chunk is all-or-nothing.
+    // A few chunks at a time (pipelined by the client), each chunk all-or-nothing: a whole
+    // backlog sent at once would queue its last commands behind the first and time them out
+    // (the client's 1 s command timeout counts from sending) on a loaded Redis.
     const cutoff = realtimeCutoff()
     const trim = realtimeTrim(cutoff)
-    const replies = await this.guard(
-      Promise.all(
-        chunks.map((chunk) => {
-          const keys = [this.streamKey]
-          const keyNumbers = new Map<string, number>()
-          const indexArgs: (number | string)[] = []
-          for (const event of chunk) {
-            const entry = realtimeMember(event, cutoff)
-            if (!entry) continue
-            const key = this.realtimeKey(event.siteId)
-            let number = keyNumbers.get(key)
-            if (number === undefined) keyNumbers.set(key, (number = keys.push(key)))
-            indexArgs.push(number, entry.score, `${event.eventId} ${entry.member}`)
-          }
-          return this.appendCommand(keys.length, ...keys, chunk.length, this.maxLen, ...trim, ...chunk.map(encodeEvent), ...indexArgs)
-        }),
-      ),
-      'append',
-    )
+    const send = (chunk: AnalyticsEvent[]) => {
+      const keys = [this.streamKey]
+      const keyNumbers = new Map<string, number>()
+      const indexArgs: (number | string)[] = []
+      for (const event of chunk) {
+        const entry = realtimeMember(event, cutoff)
+        if (!entry) continue
+        const key = this.realtimeKey(event.siteId)
+        let number = keyNumbers.get(key)
+        if (number === undefined) keyNumbers.set(key, (number = keys.push(key)))
+        indexArgs.push(number, entry.score, `${event.eventId} ${entry.member}`)
+      }
+      return this.appendCommand(keys.length, ...keys, chunk.length, this.maxLen, ...trim, ...chunk.map(encodeEvent), ...indexArgs)
+    }
+    const replies: unknown[] = []
+    for (let start = 0; start < chunks.length && !replies.includes(-1); start += APPEND_IN_FLIGHT) {
+      replies.push(...(await this.guard(Promise.all(chunks.slice(start, start + APPEND_IN_FLIGHT).map(send)), 'append')))
+    }
     if (replies.some((reply) => reply === -1)) {
       throw new BufferFullError(`analytics buffer: the stream holds its maximum of ${this.maxLen} unacknowledged entries`)
     }

@@ -25,6 +25,12 @@ export const STATS_DIMENSIONS = [
   // A goal of the site (key: its name): conversions in `events`, converting visitors in
   // `visitors`. Written for the goals in force when the day is recomputed (`jobs/goalRollup.ts`).
   'goal',
+  // Revenue of a goal's converting events per currency (key: `EUR:Pro signup`,
+  // `goalRevenueKey`): `events`, `visitors` and `revenue` as `eventRevenue`; written with `goal`.
+  'goalRevenue',
+  // A listed custom property's value (key: `plan:pro`, `propRowKey`; the day's top values of
+  // the key): `events`, `pageviews`, `visitors`, `visits` of the events carrying it.
+  'prop',
 ] as const
 
 export type StatsDimension = (typeof STATS_DIMENSIONS)[number]
@@ -66,7 +72,7 @@ export type StatsMetric = (typeof STATS_METRICS)[number]
 
 /**
  * The columns of the daily and monthly rollups: the counters, and `revenue` — the exact
- * (`numeric`) sum of the `revenue` and `eventRevenue` rows, in the currency of their key; 0 on
+ * (`numeric`) sum of the `revenue`, `eventRevenue` and `goalRevenue` rows, in the currency of their key; 0 on
  * every other row (currencies do not add up, so the `total` row has none).
  */
 export const ROLLUP_METRICS = [...STATS_METRICS, 'revenue'] as const

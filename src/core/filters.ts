@@ -44,7 +44,7 @@ export const MAX_FILTERS = 10
 export const MAX_FILTER_VALUES = 50
 export const MAX_FILTER_VALUE_LENGTH = 2048
 /** A property key as events carry them (`trackSchema.ts`: at most 64 characters, no control characters); no `:`, which ends it here. */
-const PROP_KEY = /^[^:\p{Cc}]{1,64}$/u
+export const PROP_KEY = /^[^:\p{Cc}]{1,64}$/u
 
 const KNOWN = `${[...EVENT_FILTER_DIMENSIONS, ...VISIT_FILTER_DIMENSIONS].join(', ')}, prop:<key>`
 

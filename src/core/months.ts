@@ -20,6 +20,10 @@ export function nextMonth(day: string): string {
 /** The last day of the month of `day`. */
 export const lastDayOfMonth = (day: string): string => dayString(ms(nextMonth(day)) - DAY_MS)
 
+/** Months from the month of `from` to the month of `to`, both included: `2024-11-01`…`2025-02-01` → 4. */
+export const monthsInRange = (from: string, to: string): number =>
+  (Number(to.slice(0, 4)) - Number(from.slice(0, 4))) * 12 + Number(to.slice(5, 7)) - Number(from.slice(5, 7)) + 1
+
 export interface DayRange {
   from: string
   to: string

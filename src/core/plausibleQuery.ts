@@ -9,10 +9,12 @@ import * as z from 'zod'
 import type { Breakdown, StatsTotals } from '../stats/types.js'
 import type { FilterDimension, FilterOp, StatsFilter } from './filters.js'
 
+import { isRevenueMetric } from './plausibleRevenue.js'
 import { addDays, firstRetainedDay, StatsInputError } from './statsRange.js'
 
 /** Plausible's metric → our total (null: answered from rows, not totals). */
 export const V2_METRICS = {
+  average_revenue: null,
   bounce_rate: 'bounceRate',
   conversion_rate: 'conversionRate',
   events: null,
@@ -20,6 +22,7 @@ export const V2_METRICS = {
   percentage: null,
   scroll_depth: 'scrollDepth',
   time_on_page: 'timeOnPage',
+  total_revenue: null,
   views_per_visit: 'viewsPerVisit',
   visit_duration: 'avgVisitDuration',
   visitors: 'visitors',
@@ -29,10 +32,8 @@ export type V2Metric = keyof typeof V2_METRICS
 
 /** Metrics Plausible has and we do not store, with why. */
 const UNSUPPORTED_METRICS: Record<string, string> = {
-  average_revenue: 'revenue metrics are not answered by this API (revenue per currency is in /api/analytics/stats: totals.revenue and per goal)',
   exit_rate: 'exit rate is not kept',
   group_conversion_rate: 'goals are not supported yet',
-  total_revenue: 'revenue metrics are not answered by this API (revenue per currency is in /api/analytics/stats: totals.revenue and per goal)',
 }
 
 /** Plausible's event and visit dimensions → our breakdowns. */
@@ -79,7 +80,12 @@ export type TimeDimension = (typeof TIME_DIMENSIONS)[number]
 
 /** Which metrics a breakdown row has: visitors, pageviews and visits everywhere; the rest on some. */
 export function rowMetricProblem(metric: V2Metric, dimension: NonNullable<PlannedQuery['breakdown']>): null | string {
-  if (dimension === 'event:goal') return metric === 'visitors' || metric === 'events' || metric === 'conversion_rate' ? null : `metric ${metric} is not available broken down by ${dimension} (visitors, events, conversion_rate)`
+  if (dimension === 'event:goal') {
+    return metric === 'visitors' || metric === 'events' || metric === 'conversion_rate' || isRevenueMetric(metric)
+      ? null
+      : `metric ${metric} is not available broken down by ${dimension} (visitors, events, conversion_rate, total_revenue, average_revenue)`
+  }
+  if (isRevenueMetric(metric)) return `metric ${metric} is not available broken down by ${dimension}: revenue is answered in total (with an event:goal filter) or per goal (event:goal)`
   if (metric === 'visitors' || metric === 'pageviews' || metric === 'visits' || metric === 'percentage') return null
   if (metric === 'events' && dimension.startsWith('event:props:')) return null
   if ((metric === 'time_on_page' || metric === 'scroll_depth') && dimension === 'event:page') return null
@@ -292,6 +298,7 @@ export function planQuery(request: V2Request): PlannedQuery {
       if (problem) throw new PlausibleQueryError(`Metric ${metric} is not supported with dimension ${breakdown}: ${problem.replace(/^metric \S+ /, '')}`)
     } else if (metric === 'events') throw new PlausibleQueryError('Metric events is only supported with the dimension event:name')
     else if (metric === 'percentage') throw new PlausibleQueryError('Metric `percentage` can only be queried with a dimension')
+    else if (isRevenueMetric(metric) && time) throw new PlausibleQueryError(`Metric ${metric} is not supported with a time dimension: revenue is answered in total (with an event:goal filter) or per goal (event:goal)`)
     else if (metric === 'conversion_rate' && time) throw new PlausibleQueryError('Metric conversion_rate is not supported with a time dimension')
   }
   for (const [key] of request.order_by ?? []) {
@@ -302,8 +309,8 @@ export function planQuery(request: V2Request): PlannedQuery {
   return { breakdown, filters: v2Filters(request.filters), metrics, time }
 }
 
-/** Plausible's rounding of each metric (rates and durations as whole numbers, like its answers). */
-export function metricValue(metric: V2Metric, totals: Partial<StatsTotals>, extra: { events?: number; percentage?: number } = {}): null | number {
+/** Plausible's rounding of each metric (rates and durations as whole numbers, like its answers); revenue metrics: `plausibleRevenue.ts`. */
+export function metricValue(metric: Exclude<V2Metric, 'average_revenue' | 'total_revenue'>, totals: Partial<StatsTotals>, extra: { events?: number; percentage?: number } = {}): null | number {
   switch (metric) {
     case 'bounce_rate':
       return Math.round((totals.bounceRate ?? 0) * 100)

@@ -6,6 +6,7 @@
 import type { Funnel, Goal } from './goals.js'
 
 import { effectiveGoals, parseFunnels, parseGoals } from './goals.js'
+import { parsePropKeys } from './siteRollups.js'
 import { checkTimeZone, isTimeZone, UTC } from './timeZone.js'
 
 export const SETTINGS_SCOPES = ['global', 'tenant', 'site'] as const
@@ -35,6 +36,8 @@ export interface SettingsRow {
   publicDashboard?: boolean | null
   respectDoNotTrack?: null | Toggle
   retentionDays?: null | number
+  /** Property keys rolled up daily (`siteRollups.ts`). */
+  rolledUpProps?: null | string[]
   shareToken?: null | string
   /** An IANA zone name; empty or `inherit`: the next level up. */
   timeZone?: null | string
@@ -63,10 +66,11 @@ export interface TimeZoneState {
 }
 
 /**
- * Which goals a site's daily `goal` rows hold, written by the plugin (`jobs/goalRollup.ts`)
- * once a goal's days that raw events still cover are recomputed: per goal definition
- * (`goalDefinitionKey`), the first local day its rows count. A goal not listed (new, or
- * changed) is read from raw events until its recompute is done.
+ * Which goals a site's daily `goal` rows hold, and which listed property keys its `prop` rows
+ * hold, written by the plugin (`jobs/goalRollup.ts`) once the days that raw events still cover
+ * are recomputed: per definition (`rollupDefinitionKeys`: a goal's `goalDefinitionKey`, a
+ * property's `prop:<key>`), the first local day its rows count. A definition not listed (new,
+ * or changed) is read from raw events until its recompute is done.
  */
 export interface GoalRollupState {
   ready: Record<string, string>
@@ -95,6 +99,8 @@ export interface EffectiveSiteSettings {
   respectDoNotTrack: boolean
   /** Days raw events are kept. */
   retentionDays: number
+  /** Property keys whose values the daily rollups hold (`prop` rows): the most specific level's list. */
+  rolledUpProps: string[]
   shareToken: null | string
   /** The site's IANA time zone: its days and months are local days and months. */
   timeZone: string
@@ -105,7 +111,7 @@ export interface EffectiveSiteSettings {
   trackingEnabled: boolean
 }
 
-export type SettingsDefaults = Omit<EffectiveSiteSettings, 'funnels' | 'goalRollup' | 'goals' | 'publicDashboard' | 'shareToken' | 'timeZoneState'>
+export type SettingsDefaults = Omit<EffectiveSiteSettings, 'funnels' | 'goalRollup' | 'goals' | 'publicDashboard' | 'rolledUpProps' | 'shareToken' | 'timeZoneState'>
 
 /** A level's list, or null when it sets none or one that does not parse (stored before a check, or by hand): the next level applies. */
 const parsedList = <T>(value: unknown, parse: (value: unknown) => T[]): null | T[] => {
@@ -169,6 +175,7 @@ export function resolveSiteSettings(
     publicDashboard: rows.site?.publicDashboard === true && Boolean(rows.site.shareToken),
     respectDoNotTrack: toggle(levels, 'respectDoNotTrack', defaults.respectDoNotTrack),
     retentionDays: retentionDays ?? defaults.retentionDays,
+    rolledUpProps: levels.map((row) => parsedList(row?.rolledUpProps, parsePropKeys)).find((list) => list !== null) ?? [],
     shareToken: rows.site?.publicDashboard ? (rows.site.shareToken ?? null) : null,
     timeZone: timeZone ? checkTimeZone(timeZone) : defaults.timeZone,
     timeZoneState: rows.site?.timeZoneState ?? null,

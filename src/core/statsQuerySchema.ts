@@ -128,6 +128,7 @@ const schemas = {
   ),
   funnel: z.strictObject(
     {
+      filter: filters,
       from: statsShape.from,
       funnel: one('funnel').pipe(z.string().min(1, { error: 'funnel: a funnel name' }).max(120, { error: 'funnel: a funnel name' }).optional()),
       range: statsShape.range,
@@ -139,7 +140,7 @@ const schemas = {
         .transform((values) => (values.length ? values : undefined)),
       to: statsShape.to,
     },
-    { error: (issue) => unknownParameters(issue, 'siteId, funnel, steps, range, from, to') },
+    { error: (issue) => unknownParameters(issue, 'siteId, funnel, steps, range, from, to, filter') },
   ),
   realtime: z.strictObject({ limit, siteId: siteIds }, { error: (issue) => unknownParameters(issue, 'siteId, limit') }),
   stats: z.strictObject(statsShape, {
@@ -204,7 +205,7 @@ export function parseExportParams(params: URLSearchParams): StatsQuery & { forma
 
 /** `GET /api/analytics/funnel`. */
 export function parseFunnelParams(params: URLSearchParams): FunnelQuery {
-  const { siteId, ...rest } = parse('funnel', params)
+  const { filter, siteId, ...rest } = parse('funnel', params)
   if (siteId === undefined) throw new StatsInputError('siteId: one site id')
-  return defined({ ...rest, siteId })
+  return defined({ ...rest, filters: filter, siteId })
 }

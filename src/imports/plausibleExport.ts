@@ -21,6 +21,7 @@ import { getAnalyticsConfig } from '../analyticsConfig.js'
 import { STATS_METRICS } from '../core/dimensions.js'
 import { addDays } from '../core/statsRange.js'
 import { collectionTable, drizzleOf, sql } from '../store/db.js'
+import { daysBetween } from '../store/rollupRange.js'
 import { PLAUSIBLE_COLUMNS, PLAUSIBLE_TABLES, plausibleFileName } from './plausibleFormat.js'
 
 /** The dimension each file is written from. */
@@ -148,7 +149,7 @@ export async function exportPlausibleZip(payload: Payload, input: PlausibleExpor
         STATS_METRICS.map((name) => sql`${t.id(name)}::float8 AS ${sql.identifier(name)}`),
         sql`, `,
       )} FROM ${t.ref} WHERE ${t.id('site')} = ${site} AND ${t.id('dimension')} = ${dimension}::${t.enumType('dimension')}
-        AND ${t.id('date')} >= ${`${range.from}T00:00:00.000Z`}::timestamptz AND ${t.id('date')} <= ${`${range.to}T00:00:00.000Z`}::timestamptz`,
+        AND ${daysBetween(t.id('date'), range.from, range.to)}`,
     )
     const rows = (await db.execute(sql`SELECT * FROM (${sql.join(parts, sql` UNION ALL `)}) u ORDER BY u.day, u.key COLLATE "C"`)).rows as Array<Record<string, number | string>>
     return rows.map((row) => ({ ...(Object.fromEntries(STATS_METRICS.map((name) => [name, Number(row[name] ?? 0)])) as Record<StatsMetric, number>), day: String(row.day), key: String(row.key ?? '') }))

@@ -5,9 +5,13 @@
  * normalised `query`). The v1 endpoints are written as v2 queries (`./v1.ts`).
  */
 import type { BreakdownRow, SiteId, StatsCaller, StatsQuery, StatsResult, StatsService, StatsSite } from '../stats/types.js'
+import type { StatsFilter } from '../core/filters.js'
 import type { PlannedQuery, V2Dimension, V2Metric, V2Request } from '../core/plausibleQuery.js'
+import type { PlausibleRevenue, RevenueMetric, RevenueWarning } from '../core/plausibleRevenue.js'
+import type { RevenueSum } from '../core/revenue.js'
 
 import { normalizeDomain } from '../core/domain.js'
+import { matchesFilter } from '../core/filters.js'
 import {
   customRange,
   DEFAULT_V2_LIMIT,
@@ -22,6 +26,7 @@ import {
   V2_DIMENSIONS,
   v2QuerySchema,
 } from '../core/plausibleQuery.js'
+import { isRevenueMetric, metricWarnings, revenueMetric } from '../core/plausibleRevenue.js'
 import { addDays, daysInRange, todayIn } from '../core/statsRange.js'
 import { formatOffset, localMidnight, localParts } from '../core/timeZone.js'
 import { MAX_BREAKDOWN_LIMIT } from '../core/statsQuerySchema.js'
@@ -37,7 +42,7 @@ export interface PlausibleContext {
 
 export interface V2Row {
   dimensions: Array<null | number | string>
-  metrics: Array<null | number>
+  metrics: Array<null | number | PlausibleRevenue>
 }
 
 export interface V2Response {
@@ -68,28 +73,73 @@ function timeLabelOf(date: string, interval: 'day' | 'hour' | 'month' | 'week'):
   return interval === 'hour' ? hourLabel(date) : date
 }
 
+/** The revenue metrics' warnings of an answer, gathered while its rows are built. */
+type Warnings = Map<RevenueMetric, RevenueWarning>
+
+/** One row's metrics: revenue metrics from its revenue and conversions, the others by `metricValue`. */
+function rowMetrics(
+  metrics: readonly V2Metric[],
+  value: (metric: Exclude<V2Metric, RevenueMetric>) => null | number,
+  revenue: { conversions: number; sums: readonly RevenueSum[]; warnings: Warnings } | null,
+): V2Row['metrics'] {
+  return metrics.map((metric) => {
+    if (!isRevenueMetric(metric)) return value(metric)
+    if (!revenue) return null
+    const answer = revenueMetric(metric, revenue.sums, revenue.conversions)
+    if (answer.warning && !revenue.warnings.has(metric)) revenue.warnings.set(metric, answer.warning)
+    return answer.value
+  })
+}
+
 /** The service's rows of the planned breakdown: a dimension of ours, the goals, or a property's values. */
-function breakdownRows(plan: PlannedQuery & { breakdown: NonNullable<PlannedQuery['breakdown']> }, result: StatsResult): V2Row[] {
+function breakdownRows(plan: PlannedQuery & { breakdown: NonNullable<PlannedQuery['breakdown']> }, result: StatsResult, warnings: Warnings): V2Row[] {
   const total = result.totals.visitors
   if (plan.breakdown === 'event:goal') {
-    return (result.breakdowns.goals ?? []).map((row) => ({
-      dimensions: [row.key],
-      metrics: plan.metrics.map((metric) => metricValue(metric, { conversionRate: row.conversionRate, visitors: row.visitors }, { events: row.conversions })),
-    }))
+    const goals = result.breakdowns.goals ?? []
+    const rows = goals.map((row) => {
+      // A goal without revenue is null without a warning (as Plausible's non-revenue goals), unless no goal has any.
+      const perGoal: Warnings = new Map()
+      const metrics = rowMetrics(
+        plan.metrics,
+        (metric) => metricValue(metric, { conversionRate: row.conversionRate, visitors: row.visitors }, { events: row.conversions }),
+        row.revenue.length ? { conversions: row.conversions, sums: row.revenue, warnings: perGoal } : null,
+      )
+      for (const [metric, code] of perGoal) if (!warnings.has(metric)) warnings.set(metric, code)
+      return { dimensions: [row.key], metrics }
+    })
+    if (!goals.some((row) => row.revenue.length)) for (const metric of plan.metrics.filter(isRevenueMetric)) warnings.set(metric, 'no_revenue_goals_matching')
+    return rows
   }
   const rows: BreakdownRow[] = plan.breakdown.startsWith('event:props:')
     ? (result.breakdowns[`prop:${plan.breakdown.slice('event:props:'.length)}`] ?? [])
     : (result.breakdowns[V2_DIMENSIONS[plan.breakdown as V2Dimension]] ?? [])
   return rows.map((row) => ({
     dimensions: [plausibleValue(plan.breakdown, row.key)],
-    metrics: plan.metrics.map((metric) =>
-      metricValue(
-        metric,
-        { pageviews: row.pageviews, scrollDepth: row.scrollDepth ?? undefined, timeOnPage: row.timeOnPage ?? undefined, visitors: row.visitors, visits: row.visits },
-        { events: row.events ?? 0, percentage: total ? Math.round((row.visitors / total) * 10_000) / 100 : 0 },
-      ),
+    metrics: rowMetrics(
+      plan.metrics,
+      (metric) =>
+        metricValue(
+          metric,
+          { pageviews: row.pageviews, scrollDepth: row.scrollDepth ?? undefined, timeOnPage: row.timeOnPage ?? undefined, visitors: row.visitors, visits: row.visits },
+          { events: row.events ?? 0, percentage: total ? Math.round((row.visitors / total) * 10_000) / 100 : 0 },
+        ),
+      null,
     ),
   }))
+}
+
+/** The goal filters that select goals (`is`, `contains`): without one, revenue has no goals to sum. */
+const goalFilters = (filters: readonly StatsFilter[]) => filters.filter((filter) => filter.dimension === 'goal')
+const selectsGoals = (filters: readonly StatsFilter[]) => goalFilters(filters).some((filter) => filter.op === 'is' || filter.op === 'contains')
+
+/**
+ * Revenue in total: the revenue of the events that convert for the filtered goals (each event
+ * once), per conversion of those goals.
+ */
+function totalRevenue(plan: PlannedQuery, result: StatsResult, warnings: Warnings): { conversions: number; sums: readonly RevenueSum[]; warnings: Warnings } {
+  if (!selectsGoals(plan.filters)) return { conversions: 0, sums: [], warnings }
+  const matched = (result.breakdowns.goals ?? []).filter((row) => goalFilters(plan.filters).every((filter) => matchesFilter(filter, row.key)))
+  return { conversions: matched.reduce((sum, row) => sum + row.conversions, 0), sums: result.totals.revenue, warnings }
 }
 
 const compareValues = (x: unknown, y: unknown): number => {
@@ -120,18 +170,21 @@ export async function runV2Query(body: unknown, ctx: PlausibleContext): Promise<
   else if (plan.breakdown?.startsWith('event:props:')) query.props = [plan.breakdown.slice('event:props:'.length)]
   else if (plan.breakdown) query.breakdowns = [V2_DIMENSIONS[plan.breakdown as V2Dimension]]
   if (plan.breakdown) query.limit = MAX_BREAKDOWN_LIMIT
+  // Revenue in total is divided by the conversions of the filtered goals.
+  if (!plan.breakdown && plan.metrics.some(isRevenueMetric) && selectsGoals(plan.filters)) query.goals = true
   const result = await ctx.stats.getStats(query, ctx.caller)
 
   let rows: V2Row[]
   let timeLabels: string[] | undefined
-  if (plan.breakdown) rows = breakdownRows({ ...plan, breakdown: plan.breakdown }, result)
+  const warnings: Warnings = new Map()
+  if (plan.breakdown) rows = breakdownRows({ ...plan, breakdown: plan.breakdown }, result, warnings)
   else if (interval) {
     timeLabels = result.series.map((point) => timeLabelOf(point.date, interval))
     // As Plausible: buckets without traffic are left out of the results (time_labels lists them all).
     rows = result.series
       .filter((point) => point.visitors > 0 || point.pageviews > 0 || point.visits > 0)
-      .map((point) => ({ dimensions: [timeLabelOf(point.date, interval)], metrics: plan.metrics.map((metric) => metricValue(metric, point)) }))
-  } else rows = [{ dimensions: [], metrics: plan.metrics.map((metric) => metricValue(metric, result.totals)) }]
+      .map((point) => ({ dimensions: [timeLabelOf(point.date, interval)], metrics: rowMetrics(plan.metrics, (metric) => metricValue(metric, point), null) }))
+  } else rows = [{ dimensions: [], metrics: rowMetrics(plan.metrics, (metric) => metricValue(metric, result.totals), totalRevenue(plan, result, warnings)) }]
 
   const orderBy: Array<[string, 'asc' | 'desc']> =
     request.order_by ?? (plan.time ? [[plan.time, 'asc']] : plan.breakdown ? [[plan.metrics.includes('visitors') ? 'visitors' : plan.metrics[0]!, 'desc']] : [])
@@ -139,7 +192,9 @@ export async function runV2Query(body: unknown, ctx: PlausibleContext): Promise<
   if (rows.length > 1 && orderBy.length) {
     const valueOf = (row: V2Row, key: string) => {
       const dimension = dimensionNames.indexOf(key)
-      return dimension >= 0 ? row.dimensions[dimension] : row.metrics[plan.metrics.indexOf(key as V2Metric)]
+      const value = dimension >= 0 ? row.dimensions[dimension] : row.metrics[plan.metrics.indexOf(key as V2Metric)]
+      // Revenue sorts by its value (nulls last when descending, as Plausible's example shows).
+      return typeof value === 'object' && value !== null ? value.value : value
     }
     rows.sort((x, y) => {
       for (const [key, direction] of orderBy) {
@@ -158,6 +213,7 @@ export async function runV2Query(body: unknown, ctx: PlausibleContext): Promise<
     meta.time_labels = timeLabels ?? []
   }
   if (request.include.total_rows) meta.total_rows = rows.length
+  if (warnings.size) meta.metric_warnings = metricWarnings(warnings)
   if (plan.breakdown && rows.length >= MAX_BREAKDOWN_LIMIT) meta.warning = `Only the top ${MAX_BREAKDOWN_LIMIT} rows by visitors are answered`
 
   const start = localMidnight(days.from, timeZone).getTime()

@@ -3,9 +3,10 @@
  * `breakdown`) written as v2 queries over the same path (`runV2Query`): their `period`,
  * `date`, `metrics`, `property`, `limit`, `page` and `compare=previous_period`, answered in v1's shapes.
  */
-import type { PlausibleContext, V2Response } from './query.js'
+import type { PlausibleContext, V2Response, V2Row } from './query.js'
 
 import { PlausibleQueryError, v1Filters } from '../core/plausibleQuery.js'
+import { isRevenueMetric } from '../core/plausibleRevenue.js'
 import { addDays, daysInRange, todayIn } from '../core/statsRange.js'
 import { runV2Query, siteByDomain } from './query.js'
 
@@ -24,8 +25,14 @@ const siteIdOf = (params: Params): string => {
 }
 
 function metricsOf(params: Params): string[] {
-  return (params.get('metrics') ?? 'visitors').split(',').map((metric) => metric.trim()).filter(Boolean)
+  const metrics = (params.get('metrics') ?? 'visitors').split(',').map((metric) => metric.trim()).filter(Boolean)
+  const revenue = metrics.find(isRevenueMetric)
+  if (revenue) throw new PlausibleQueryError(`Metric ${revenue} is not supported by the v1 API: ask POST /api/v2/query`)
+  return metrics
 }
+
+/** A v2 row's metrics as v1's numbers (revenue metrics are refused above, so none is an object). */
+const numbers = (values: V2Row['metrics']): Array<null | number> => values.map((value) => (typeof value === 'object' && value !== null ? value.value : value))
 
 /** v1's `period` and `date` as a v2 `date_range` (`date` moves "today" for named periods; with `custom` it is `from,to`). */
 export function v1DateRange(params: Params, ctx: Pick<PlausibleContext, 'now'>, timeZone: string): [string, string] | string {
@@ -69,7 +76,7 @@ export async function v1Aggregate(params: Params, ctx: PlausibleContext) {
   const metrics = metricsOf(params)
   const date_range = v1DateRange(params, ctx, ctx.timeZoneOf(site.id))
   const current = await runV2Query({ date_range, filters: filtersOf(params), metrics, site_id }, ctx)
-  const values = current.results[0]?.metrics ?? []
+  const values = numbers(current.results[0]?.metrics ?? [])
   const compare = params.get('compare')
   if (compare && compare !== 'previous_period') throw new PlausibleQueryError(`Invalid compare "${compare}": only previous_period`)
   let previous: Array<null | number> | null = null
@@ -78,7 +85,7 @@ export async function v1Aggregate(params: Params, ctx: PlausibleContext) {
     const first = from.slice(0, 10)
     const length = daysInRange(first, to.slice(0, 10))
     const before = await runV2Query({ date_range: [addDays(first, -length), addDays(first, -1)], filters: filtersOf(params), metrics, site_id }, ctx)
-    previous = before.results[0]?.metrics ?? []
+    previous = numbers(before.results[0]?.metrics ?? [])
   }
   return {
     results: Object.fromEntries(
@@ -105,7 +112,7 @@ export async function v1Timeseries(params: Params, ctx: PlausibleContext) {
     ctx,
   )
   // v1 lists every bucket, zeros included.
-  const byLabel = new Map(answer.results.map((row) => [row.dimensions[0] as string, row.metrics]))
+  const byLabel = new Map(answer.results.map((row) => [row.dimensions[0] as string, numbers(row.metrics)]))
   return {
     results: (answer.meta.time_labels as string[]).map((date) => ({ date, ...toObject(metrics, byLabel.get(date) ?? metrics.map(() => 0)) })),
   }
@@ -127,7 +134,7 @@ export async function v1Breakdown(params: Params, ctx: PlausibleContext) {
   )
   // v1 names the row's value after the property (`event:page` → `page`).
   const key = property.slice(property.indexOf(':') + 1)
-  return { results: answer.results.map((row) => ({ [key]: row.dimensions[0], ...toObject(metrics, row.metrics) })) }
+  return { results: answer.results.map((row) => ({ [key]: row.dimensions[0], ...toObject(metrics, numbers(row.metrics)) })) }
 }
 
 export async function v1RealtimeVisitors(params: Params, ctx: PlausibleContext & { realtime: (siteId: number | string, minutes: number) => Promise<number> }): Promise<number> {

@@ -1,7 +1,8 @@
 /**
  * Plausible's Stats API v2 (`POST /api/v2/query`, cloud or self-hosted): for each day of a
  * mapped site, the day's totals and one query per dimension (sources, pages, entry and exit
- * pages, countries, devices, browsers, operating systems). The API key is a Bearer header. Requests of one connection are paced under
+ * pages, countries, devices, browsers, operating systems), paged by `pagination: {limit, offset}`
+ * past Plausible's 10,000 rows a query. The API key is a Bearer header. Requests of one connection are paced under
  * Plausible's 600 an hour (`sources.plausibleRequestsPerHour`); a 429 backs off (its
  * `Retry-After` first). Averages come back as averages (bounce rate, visit duration) and are
  * turned into the totals the import stores.
@@ -43,6 +44,22 @@ export async function plausibleQuery(
     const detail = answer?.error ? `: ${String(answer.error).slice(0, 200)}` : ''
     throw new SourceError(`Plausible answered ${response.status}${detail}`, response.status === 429 ? 'quota' : response.status === 401 ? 'auth' : 'http', response.status)
   }
+}
+
+/** Rows asked for per query: Plausible's default (and our v2's most), so a page shorter than this is the last. */
+export const PLAUSIBLE_PAGE_LIMIT = 10_000
+/** Pages read per dimension and day at most (a million rows): a server that ignores `offset` must not loop forever. */
+const MAX_PAGES = 100
+
+/** Every row of a breakdown query, page after page until a short one. */
+async function allPages(deps: Parameters<typeof plausibleQuery>[0], body: Record<string, unknown>): Promise<QueryResult[]> {
+  const rows: QueryResult[] = []
+  for (let page = 0; page < MAX_PAGES; page++) {
+    const results = await plausibleQuery(deps, { ...body, pagination: { limit: PLAUSIBLE_PAGE_LIMIT, offset: page * PLAUSIBLE_PAGE_LIMIT } })
+    rows.push(...results)
+    if (results.length < PLAUSIBLE_PAGE_LIMIT) return rows
+  }
+  throw new SourceError(`Plausible answered more than ${MAX_PAGES} pages of ${PLAUSIBLE_PAGE_LIMIT} rows for ${String(body.dimensions)} (does it ignore pagination.offset?)`, 'http')
 }
 
 /**
@@ -91,7 +108,7 @@ export async function syncPlausibleSite(context: SiteSyncContext): Promise<{ day
       totals: { bounces: Math.round((bounceRate / 100) * visits), pageviews, visitDuration: Math.round(visitDuration * visits), visitors, visits },
     }
     for (const { dimension, field } of DIMENSIONS) {
-      const results = await plausibleQuery(deps, { ...base, dimensions: [dimension], metrics: ROW_METRICS })
+      const results = await allPages(deps, { ...base, dimensions: [dimension], metrics: ROW_METRICS })
       imported[field] = results.map((result): ImportedRow => {
         const [rowVisitors = 0, rowVisits = 0, rowPageviews = 0] = result.metrics
         return { key: keyOf(field, String(result.dimensions[0] ?? '')), pageviews: rowPageviews, visitors: rowVisitors, visits: rowVisits }

@@ -1,9 +1,10 @@
 /**
  * The stats service's questions beyond the rollups: filtered figures, goals, custom
  * properties and funnels (docs/explore.md). They read raw events, so their range must lie
- * within raw retention — except unfiltered goals, which the daily rollups count: an event name
- * without a property in the `event` rows for any range, every other goal in the `goal` rows
- * from the day its rollup starts (`jobs/goalRollup.ts`).
+ * within raw retention — except unfiltered goals and listed properties, which the daily
+ * rollups count: an event name without a property in the `event` rows for any range, every
+ * other goal in the `goal` rows and a listed property key in the `prop` rows from the day its
+ * rollup starts (`jobs/goalRollup.ts`).
  */
 import type { Payload } from 'payload'
 
@@ -14,14 +15,17 @@ import type { GoalRollupState } from '../core/siteSettings.js'
 import type { SanitizedAnalyticsConfig } from '../types.js'
 import type { FilteredRequest } from '../store/filteredStats.js'
 import type { RolledUpGoal } from '../store/goalRollup.js'
-import type { GoalBreakdownRow, ResolvedRange, SiteId } from './types.js'
+import type { PropValueRow } from '../store/propRollup.js'
+import type { GoalBreakdownRow, PropBreakdownSource, ResolvedRange, SiteId } from './types.js'
 
 import { firstKeptDay } from '../../jobs/retention.js'
 import { isBuiltInEventType } from '../core/eventTypes.js'
 import { goalDefinitionKey, isRolledUpGoal, MAX_FUNNEL_STEPS, MIN_FUNNEL_STEPS } from '../core/goals.js'
 import { addRevenue, parseEventRevenueKey, revenueSums } from '../core/revenue.js'
+import { propDefinitionKey } from '../core/siteRollups.js'
 import { createFilteredStore } from '../store/filteredStats.js'
 import { rolledUpGoalTotals } from '../store/goalRollup.js'
+import { rolledUpPropValues } from '../store/propRollup.js'
 import { rolledUpRevenue } from '../store/revenueRollup.js'
 import { badQuery } from './errors.js'
 
@@ -31,12 +35,14 @@ export interface ExploreDeps {
   funnels?: (siteId: SiteId) => readonly Funnel[]
   /** A site's goals. */
   goals: (siteId: SiteId) => readonly Goal[]
-  /** Which of a site's goals its daily `goal` rows hold, from which day. @default none */
+  /** Which of a site's goals and listed property keys its daily `goal` and `prop` rows hold, from which day. @default none */
   goalRollup?: (siteId: SiteId) => GoalRollupState | null
   now: () => Date
   payload: Payload
   /** Days a site's raw events are kept. @default `retention.eventsDays` */
   rawRetentionDays?: (siteId: SiteId) => number
+  /** The property keys a site's settings list for daily rollups. @default none */
+  rolledUpProps?: (siteId: SiteId) => readonly string[]
   timeZoneOf: (siteId: SiteId) => string
 }
 
@@ -131,7 +137,8 @@ export function createExplore(deps: ExploreDeps) {
   /**
    * Revenue per currency over the range, and per goal name and currency (`withGoals`). As the
    * goals' figures: with filters from the raw events; without, the total and event-name goals
-   * from the rollups (any range), other goals from the raw events of their covered days.
+   * from the rollups (any range), other goals from their `goalRevenue` rows from the day their
+   * rows count, or — not rolled up yet — from the raw events of their covered days.
    */
   async function revenue(siteIds: readonly SiteId[], range: ResolvedRange, filters: readonly StatsFilter[], withGoals: boolean): Promise<{ byGoal: Map<string, RevenueSum[]>; total: RevenueSum[] }> {
     const total = new Map<string, bigint>()
@@ -144,12 +151,26 @@ export function createExplore(deps: ExploreDeps) {
         else addGoal(row.goal, row.currency, row.amount)
       }
     } else {
-      const rawGoals = goalsOf((goal) => !fromRollups(goal))
+      // Goals other than event names: from their `goalRevenue` rows once rolled up (from the day
+      // their rows count, as their conversions), from raw events before.
+      const rawGoals: Array<{ goal: Goal; siteId: SiteId }> = []
+      const rolledFrom = new Map<string, Array<{ goal: Goal; siteId: SiteId }>>()
+      for (const entry of goalsOf((goal) => !fromRollups(goal))) {
+        const since = deps.goalRollup?.(entry.siteId)?.ready[goalDefinitionKey(entry.goal)]
+        if (since === undefined) rawGoals.push(entry)
+        else {
+          const from = since > range.from ? since : range.from
+          ;(rolledFrom.get(from) ?? rolledFrom.set(from, []).get(from)!).push(entry)
+        }
+      }
       const rawFrom = firstRawDay(siteIds)
       const rawRange = { from: rawFrom > range.from ? rawFrom : range.from, to: range.to }
-      const [rolled, raw] = await Promise.all([
+      const [rolled, raw, ...goalRolled] = await Promise.all([
         rolledUpRevenue(payload, cfg, siteIds, range.from, range.to),
         rawGoals.length > 0 && rawRange.from <= rawRange.to ? filtered.revenue(requestOf(siteIds, rawRange, []), rawGoals) : [],
+        ...[...rolledFrom].map(([from, entries]) =>
+          from <= range.to ? rolledUpRevenue(payload, cfg, [...new Set(entries.map((entry) => entry.siteId))], from, range.to, ['goalRevenue']) : Promise.resolve([]),
+        ),
       ])
       const rolledGoals = goalsOf(fromRollups)
       for (const row of rolled) {
@@ -160,9 +181,61 @@ export function createExplore(deps: ExploreDeps) {
         const { currency, event } = parseEventRevenueKey(row.key)
         for (const { goal, siteId } of rolledGoals) if (String(siteId) === row.siteId && goal.event === event) addGoal(goal.name, currency, row.amount)
       }
+      ;[...rolledFrom.values()].forEach((entries, index) => {
+        for (const row of goalRolled[index]!) {
+          // The same key shape as `eventRevenue`'s: the currency, then the goal's name.
+          const { currency, event: name } = parseEventRevenueKey(row.key)
+          if (entries.some((entry) => String(entry.siteId) === row.siteId && entry.goal.name === name)) addGoal(name, currency, row.amount)
+        }
+      })
       for (const row of raw) if (row.goal !== null) addGoal(row.goal, row.currency, row.amount)
     }
     return { byGoal: new Map([...byGoal].map(([name, sums]) => [name, revenueSums(sums)])), total: revenueSums(total) }
+  }
+
+  /**
+   * Where a property breakdown reads each site (checked before anything is read): without
+   * filters, a key whose `prop` rows are ready from the rollups (from the day they count); a
+   * listed key not rolled up yet from raw events (from the first raw day); any other key — and
+   * every key under filters — from raw events, the range within raw retention (else 400).
+   */
+  function planPropValues(siteIds: readonly SiteId[], range: ResolvedRange, filters: readonly StatsFilter[], key: string) {
+    const rolled: Array<{ from: string; siteId: SiteId }> = []
+    const pending: SiteId[] = []
+    const unlisted: SiteId[] = []
+    for (const id of siteIds) {
+      const listed = filters.length === 0 && (deps.rolledUpProps?.(id) ?? []).includes(key)
+      const since = listed ? deps.goalRollup?.(id)?.ready[propDefinitionKey(key)] : undefined
+      if (since !== undefined) rolled.push({ from: since > range.from ? since : range.from, siteId: id })
+      else (listed ? pending : unlisted).push(id)
+    }
+    if (unlisted.length > 0) checkRawCoverage(unlisted, range, filters.length > 0 ? 'property breakdowns under filters' : `property breakdowns of keys the settings do not roll up (rolledUpProps)`)
+    const rawIds = [...pending, ...unlisted]
+    const rawFrom = rawIds.length > 0 ? firstRawDay(rawIds) : range.from
+    const raw = rawIds.length > 0 ? { ids: rawIds, range: { from: rawFrom > range.from ? rawFrom : range.from, to: range.to } } : null
+    const starts = [...rolled.map((site) => site.from), ...(raw ? [raw.range.from] : [])]
+    const since = starts.reduce((latest, day) => (day > latest ? day : latest), range.from)
+    const source: PropBreakdownSource = { source: raw === null ? 'rollups' : rolled.length === 0 ? 'raw' : 'mixed', ...(since > range.from ? { since } : {}) }
+    return { key, raw, rolled, source, to: range.to }
+  }
+
+  /** A planned property breakdown's values: the rollups' and the raw events' summed per value, ranked by visitors then events. */
+  async function propValues(plan: ReturnType<typeof planPropValues>, filters: readonly StatsFilter[], limit: number): Promise<PropValueRow[]> {
+    const [rolled, raw] = await Promise.all([
+      rolledUpPropValues(payload, cfg, plan.key, plan.to, plan.rolled, limit),
+      plan.raw && plan.raw.range.from <= plan.raw.range.to ? filtered.propValues(requestOf(plan.raw.ids, plan.raw.range, filters), plan.key, limit) : [],
+    ])
+    if (raw.length === 0) return rolled
+    const byValue = new Map<string, PropValueRow>()
+    for (const { dimension: _, ...row } of raw) byValue.set(row.key, { events: row.events, key: row.key, pageviews: row.pageviews, visitors: row.visitors, visits: row.visits })
+    for (const row of rolled) {
+      const sum = byValue.get(row.key)
+      if (!sum) byValue.set(row.key, { ...row })
+      else for (const name of ['events', 'pageviews', 'visitors', 'visits'] as const) sum[name] += row[name]
+    }
+    return [...byValue.values()]
+      .sort((x, y) => y.visitors - x.visitors || y.events - x.events || (x.key < y.key ? -1 : x.key > y.key ? 1 : 0))
+      .slice(0, limit)
   }
 
   /** A saved funnel of a site, or steps given as goal names: the goals, checked. */
@@ -186,7 +259,7 @@ export function createExplore(deps: ExploreDeps) {
     }
   }
 
-  return { checkRawCoverage, filtered, firstRawDay, funnelGoals, goalRows, requestOf, revenue }
+  return { checkRawCoverage, filtered, firstRawDay, funnelGoals, goalRows, planPropValues, propValues, requestOf, revenue }
 }
 
 export type Explore = ReturnType<typeof createExplore>

@@ -59,6 +59,7 @@ import {
 import { addDays, checkCustom, checkWithinRetention, daysInRange, eachDay, firstRetainedDay, previousRange, resolveRange, StatsInputError, todayIn } from '../core/statsRange.js'
 import { localHours, localMidnight } from '../core/timeZone.js'
 import { importedWithin } from '../imports/spans.js'
+import { filteredVisitsCtes } from '../store/filteredStats.js'
 import { funnelCounts } from '../store/funnelQuery.js'
 import { hourlyTotals } from '../store/hourlyStats.js'
 import { createStatsStore } from '../store/statsQueries.js'
@@ -85,13 +86,15 @@ export interface StatsServiceDeps {
   funnels?: (siteId: SiteId) => readonly Funnel[]
   /** A site's goals (its effective settings). @default one per conversion event type */
   goals?: (siteId: SiteId) => readonly Goal[]
-  /** Which of a site's goals the daily `goal` rows hold (`jobs/goalRollup.ts`). @default none: goals other than event names read raw events */
+  /** Which of a site's goals and listed property keys the daily `goal` and `prop` rows hold (`jobs/goalRollup.ts`). @default none: goals other than event names and properties read raw events */
   goalRollup?: (siteId: SiteId) => GoalRollupState | null
   /** The clock ("today", the realtime window). @default () => new Date() */
   now?: () => Date
   payload: Payload
   /** Days a site's raw events are kept (its effective settings). @default `retention.eventsDays` */
   rawRetentionDays?: (siteId: SiteId) => number
+  /** The property keys a site's settings list for daily rollups (its effective settings). @default none */
+  rolledUpProps?: (siteId: SiteId) => readonly string[]
   /** A site's time zone and the state of its rollups (its effective settings). @default `defaults.timeZone`, no change */
   siteTimeZone?: (siteId: SiteId) => { state: null | TimeZoneState; timeZone: string }
   store?: StatsStore
@@ -153,6 +156,7 @@ export function createStatsService(deps: StatsServiceDeps): StatsServiceInternal
     now,
     payload,
     rawRetentionDays: deps.rawRetentionDays,
+    rolledUpProps: deps.rolledUpProps,
     timeZoneOf: (siteId) => siteTimeZone(siteId).timeZone,
   })
 
@@ -340,8 +344,9 @@ export function createStatsService(deps: StatsServiceDeps): StatsServiceInternal
     const breakdowns = [...new Set(query.breakdowns ?? [])].sort()
     const siteIds = idsOf(chosen)
     checkFiltered(filters, siteIds, range)
-    // Properties are read from raw events only.
-    if (props.length > 0 || query.propKeys) explore.checkRawCoverage(siteIds, range, 'property breakdowns')
+    // The most used keys are read from raw events; a key's values from its rollups when listed (else 400 past raw events).
+    if (query.propKeys) explore.checkRawCoverage(siteIds, range, 'property breakdowns')
+    const propPlans = props.map((prop) => explore.planPropValues(siteIds, range, filters, prop))
     // The KPIs compare with earlier periods, past what raw events cover: not under filters.
     const kpiRanges = query.kpis && filters.length === 0 ? kpiRangesOf(range, timeZone) : null
     const extraBreakdowns = breakdowns.length > 0 || props.length > 0 || query.goals === true || query.propKeys === true
@@ -374,7 +379,7 @@ export function createStatsService(deps: StatsServiceDeps): StatsServiceInternal
         aggregate(siteIds, range, withImports, filters),
         filters.length > 0 ? explore.filtered.topKeys(request, dimensions, limit) : store.topKeys(siteIds, range.from, range.to, dimensions, limit, imported?.siteIds ?? []),
         kpiRanges ? kpisOf(siteIds, range, kpiRanges, withImports) : undefined,
-        Promise.all(props.map((prop) => explore.filtered.propValues(request, prop, limit))),
+        Promise.all(propPlans.map((plan) => explore.propValues(plan, filters, limit))),
         query.propKeys ? explore.filtered.propKeys(request, limit) : undefined,
         explore.revenue(siteIds, range, filters, query.goals === true),
       ])
@@ -388,7 +393,7 @@ export function createStatsService(deps: StatsServiceDeps): StatsServiceInternal
       return {
         breakdowns: {
           ...Object.fromEntries(breakdowns.map((name) => [name, byDimension.get(BREAKDOWN_DIMENSIONS[name]) ?? []])),
-          ...Object.fromEntries(props.map((prop, index) => [`prop:${prop}`, propRows[index]!.map(({ dimension: _, ...row }) => breakdownRow('event', row))])),
+          ...Object.fromEntries(props.map((prop, index) => [`prop:${prop}`, propRows[index]!])),
           ...(goals ? { goals } : {}),
         },
         filters,
@@ -396,6 +401,7 @@ export function createStatsService(deps: StatsServiceDeps): StatsServiceInternal
         interval,
         ...(kpis ? { kpis } : {}),
         ...(propKeys ? { propKeys } : {}),
+        ...(propPlans.length > 0 ? { propSources: Object.fromEntries(propPlans.map((plan) => [plan.key, plan.source])) } : {}),
         range,
         series: interval === 'hour' ? await hourlySeries(siteIds, range, timeZone) : buildSeries(aggregated.byDay, range.from, range.to, interval),
         siteTimeZones: zones,
@@ -481,19 +487,27 @@ export function createStatsService(deps: StatsServiceDeps): StatsServiceInternal
 
   /** One site's funnel over a range within raw retention (`FunnelResult`). */
   async function getFunnel(query: FunnelQuery, caller: StatsCaller): Promise<FunnelResult> {
+    const filters = asBadQuery(() => checkFilters(query.filters ?? []))
     const [site] = await sites.resolve(caller, [query.siteId])
     const timeZone = siteTimeZone(site!.id).timeZone
     const range = asBadQuery(() => resolveRange(query, now(), statsDays, timeZone))
     const { goals, name } = explore.funnelGoals(site!.id, query)
     explore.checkRawCoverage([site!.id], range, 'funnels')
-    const key = { from: range.from, goals, name: range.name, timeZone, to: range.to }
-    return cached('funnel', key, [String(site!.id)], async () => {
+    const siteIds = [String(site!.id)]
+    const key = { filters, from: range.from, goals, name: range.name, timeZone, to: range.to }
+    return cached('funnel', key, siteIds, async () => {
       const [reached, aggregated] = await Promise.all([
-        funnelCounts(payload, cfg, { end: localMidnight(addDays(range.to, 1), timeZone), siteId: site!.id, start: localMidnight(range.from, timeZone), steps: goals }),
-        // The range's own visitors, as every visitor figure: from the rollups (funnels read raw events: never imported days).
-        aggregate([String(site!.id)], range, false),
+        funnelCounts(payload, cfg, {
+          end: localMidnight(addDays(range.to, 1), timeZone),
+          siteId: site!.id,
+          start: localMidnight(range.from, timeZone),
+          steps: goals,
+          visits: filters.length > 0 ? filteredVisitsCtes(payload, cfg, explore.requestOf(siteIds, range, filters)) : undefined,
+        }),
+        // The range's own visitors (the filtered ones under filters), as every visitor figure: funnels read raw events, never imported days.
+        aggregate(siteIds, range, false, filters),
       ])
-      return { ...funnelSteps(goals.map((goal) => goal.name), reached), name, range, siteId: site!.id, timeZone, visitors: aggregated.total.visitors }
+      return { ...funnelSteps(goals.map((goal) => goal.name), reached), filters, name, range, siteId: site!.id, timeZone, visitors: aggregated.total.visitors }
     })
   }
 

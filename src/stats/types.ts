@@ -218,6 +218,21 @@ export interface GoalBreakdownRow {
   visitors: number
 }
 
+/**
+ * Where a `breakdown=prop:<key>` answer was read (`propSources`): `rollups` — the daily `prop`
+ * rows of a key the sites' settings list (`rolledUpProps`), for any range; `raw` — raw events
+ * (filters, a key not listed, or one listed but not rolled up yet); `mixed` — some sites each way.
+ */
+export interface PropBreakdownSource {
+  /**
+   * Set when the range begins before some site's values count: the first day every site's
+   * values cover (a key listed later counts from the first day raw events covered then; a key
+   * being rolled up now, from the first raw day).
+   */
+  since?: string
+  source: 'mixed' | 'raw' | 'rollups'
+}
+
 export interface StatsResult {
   breakdowns: Partial<Record<Breakdown, BreakdownRow[]>> & { goals?: GoalBreakdownRow[] } & { [prop: `prop:${string}`]: BreakdownRow[] }
   /** The filters applied (normalised), empty without any. */
@@ -225,6 +240,8 @@ export interface StatsResult {
   /** The range's imported days (totals, series and breakdowns include them), or null. */
   imported: ImportedDays | null
   interval: Interval
+  /** With `prop:<key>` breakdowns only: per key, where its values were read from. */
+  propSources?: Record<string, PropBreakdownSource>
   /** With `propKeys: true` only: the custom property keys of the range's events, most used first. */
   propKeys?: Array<{ events: number; key: string }>
   /** With `kpis: true` only (and no filters): growth, trend, 7-day moving average and month projection of the daily series. */
@@ -324,6 +341,8 @@ export interface ExportRow {
 
 /** `GET /api/analytics/funnel`: one site's saved funnel (or steps given as goal names) over a range. */
 export interface FunnelQuery {
+  /** Only the visits these filters keep (as for stats: docs/explore.md, "Funnels"). @default none */
+  filters?: StatsFilter[]
   /** A saved funnel's name; or `steps`. */
   funnel?: string
   from?: string
@@ -350,12 +369,14 @@ export interface FunnelStep {
 export interface FunnelResult {
   /** Last step's visitors ÷ first step's visitors (0 when nobody entered). */
   conversionRate: number
+  /** The filters applied (normalised), empty without any. */
+  filters: StatsFilter[]
   name: null | string
   range: ResolvedRange
   siteId: SiteId
   steps: FunnelStep[]
   timeZone: string
-  /** Visitors of the range (every visitor, whether they entered the funnel or not). */
+  /** Visitors of the range (every visitor, whether they entered the funnel or not; under filters, the filtered visitors). */
   visitors: number
 }
 

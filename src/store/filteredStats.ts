@@ -292,6 +292,9 @@ const eventDayFigures = sql`
     FROM vs GROUP BY 1, 2
   ) v ON ${onDay('v', 'ev')}`
 
+/** Whether filters test properties (a goal may test one): properties are carried along only then, they are most of a row's bytes. */
+const filtersReadProps = (filters: readonly StatsFilter[]): boolean => filters.some((filter) => filter.dimension === 'goal' || propKeyOf(filter.dimension) !== null)
+
 export interface FilteredStore {
   /** Per (site, day): the counters of the `total` row, as if the rollups held the filtered events only. */
   totalsByDay(request: FilteredRequest): Promise<Array<TotalCounters & { day: string; siteId: string }>>
@@ -319,14 +322,24 @@ export interface FilteredStore {
 const visitFiltersOnly = (request: FilteredRequest): boolean =>
   request.filters.length > 0 && request.filters.every((filter) => isVisitDimension(filter.dimension))
 
+/**
+ * The CTEs of a filtered request, for a question answered elsewhere (the funnel) to start from:
+ * `vs` holds the visits that count (`site`, `day`, `session`) — under visit filters only, the
+ * kept rows of the visits table alone. Run them with nested loops off, as `run` does, after
+ * `checkVisitsCovered`.
+ */
+export function filteredVisitsCtes(payload: Payload, cfg: SanitizedAnalyticsConfig, request: FilteredRequest): SqlQuery {
+  const tables = { events: collectionTable(payload, cfg.slugs.events), visits: collectionTable(payload, cfg.slugs.visits) }
+  return filteredCtes(tables, request, filtersReadProps(request.filters), visitFiltersOnly(request) ? 'visits' : 'events')
+}
+
 export function createFilteredStore(payload: Payload, cfg: SanitizedAnalyticsConfig): FilteredStore {
   let tables: null | { events: CollectionTable; visits: CollectionTable } = null
   const tablesOf = () => (tables ??= { events: collectionTable(payload, cfg.slugs.events), visits: collectionTable(payload, cfg.slugs.visits) })
   /** One statement, planned without nested loops over the CTEs (their sizes are guesses; see `recomputeDailyStats.ts`). */
   const run = async <T>(request: FilteredRequest, body: SqlQuery, readsProps = false, source: Source = 'events'): Promise<T[]> => {
     if (request.sites.length === 0) return []
-    // Properties are carried along only when something reads them: they are most of a row's bytes.
-    const withProps = readsProps || request.filters.some((filter) => filter.dimension === 'goal' || propKeyOf(filter.dimension) !== null)
+    const withProps = readsProps || filtersReadProps(request.filters)
     return drizzleOf(payload).transaction(async (tx) => {
       await tx.execute(sql`SET LOCAL enable_nestloop = off`)
       await tx.execute(sql`SET LOCAL work_mem = '64MB'`)

@@ -8,10 +8,9 @@
 import type { Payload } from 'payload'
 
 import type { SanitizedAnalyticsConfig } from '../types.js'
-import type { CollectionTable, SqlQuery } from './db.js'
 
-import { splitByMonths } from '../core/months.js'
-import { collectionTable, drizzleOf, sql } from './db.js'
+import { drizzleOf, sql } from './db.js'
+import { rangeParts, rollupTables } from './rollupRange.js'
 
 const a = (alias: string) => sql.identifier(alias)
 
@@ -32,8 +31,6 @@ export async function rolledUpGoalTotals(
   to: string,
   goals: readonly RolledUpGoal[],
 ): Promise<Array<{ conversions: number; name: string; visitors: number }>> {
-  const daily = collectionTable(payload, cfg.slugs.dailyStats)
-  const monthly = collectionTable(payload, cfg.slugs.monthlyStats)
   // Goals read over the same days (usually all of them) share one part per table.
   const groups = new Map<string, RolledUpGoal[]>()
   for (const goal of goals) {
@@ -42,24 +39,24 @@ export async function rolledUpGoalTotals(
     ;(groups.get(key) ?? groups.set(key, []).get(key)!).push(goal)
   }
   if (groups.size === 0) return []
-  const part = (table: CollectionTable, column: string, range: { from: string; to: string }, group: RolledUpGoal[]): SqlQuery => {
-    // (site, key, goal name) of every goal, joined to the rows of its site and key.
-    const list = sql`(VALUES ${sql.join(
-      group.map((goal) => sql`(${String(goal.siteId)}, ${goal.key}, ${goal.name})`),
-      sql`, `,
-    )}) AS g (${a('site')}, ${a('key')}, ${a('name')})`
-    return sql`SELECT g.${a('name')}, r.${table.id('events')}::float8 AS ${a('events')}, r.${table.id('visitors')}::float8 AS ${a('visitors')}
-      FROM ${table.ref} r JOIN ${list} ON r.${table.id('site')}::text = g.${a('site')} AND r.${table.id('key')} = g.${a('key')}
-      WHERE r.${table.id('site')} IN (${sql.join([...new Set(group.map((goal) => String(goal.siteId)))].map((id) => sql`${id}`), sql`, `)})
-        AND r.${table.id('dimension')} = ${group[0]!.dimension}::${table.enumType('dimension')}
-        AND r.${table.id(column)} >= ${`${range.from}T00:00:00.000Z`}::timestamptz AND r.${table.id(column)} <= ${`${range.to}T00:00:00.000Z`}::timestamptz`
-  }
-  const parts = [...groups.values()].flatMap((group) => {
-    const split = splitByMonths(group[0]!.from, to)
-    const read = split.days.map((range) => part(daily, 'date', range, group))
-    if (split.months) read.push(part(monthly, 'month', split.months, group))
-    return read
-  })
+  const tables = rollupTables(payload, cfg)
+  const parts = [...groups.values()].flatMap((group) =>
+    rangeParts(tables, {
+      dimension: (table) => sql`= ${group[0]!.dimension}::${table.enumType('dimension')}`,
+      fields: { events: 'float8', visitors: 'float8' },
+      from: group[0]!.from,
+      // (site, key, goal name) of every goal, joined to the rows of its site and key.
+      join: {
+        columns: sql`g.${a('name')}`,
+        on: (table) => sql`JOIN (VALUES ${sql.join(
+          group.map((goal) => sql`(${String(goal.siteId)}, ${goal.key}, ${goal.name})`),
+          sql`, `,
+        )}) AS g (${a('site')}, ${a('key')}, ${a('name')}) ON r.${table.id('site')}::text = g.${a('site')} AND r.${table.id('key')} = g.${a('key')}`,
+      },
+      siteIds: [...new Set(group.map((goal) => String(goal.siteId)))],
+      to,
+    }),
+  )
   const { rows } = await drizzleOf(payload).execute(sql`
     SELECT u.${a('name')}, sum(u.${a('events')})::float8 AS ${a('conversions')}, sum(u.${a('visitors')})::float8 AS ${a('visitors')}
     FROM (${sql.join(parts, sql` UNION ALL `)}) u GROUP BY u.${a('name')}`)

@@ -3,6 +3,7 @@ import type { Payload } from 'payload'
 import type { SiteDay, TimeZoneOf } from '../core/dailyStats.js'
 import type { RollupMetric } from '../core/dimensions.js'
 import type { Goal } from '../core/goals.js'
+import type { SiteRollups } from '../core/siteRollups.js'
 import type { SanitizedAnalyticsConfig } from '../types.js'
 import type { CollectionTable, SqlName, SqlQuery, StoreOptions } from './db.js'
 import type { SiteMonth } from './recomputeMonthlyStats.js'
@@ -22,6 +23,7 @@ import {
   SUMMED_EVENT_TYPES,
 } from '../core/dailyStats.js'
 import { ROLLUP_METRICS } from '../core/dimensions.js'
+import { MAX_PROP_VALUES_PER_DAY } from '../core/siteRollups.js'
 import { monthOf } from '../core/months.js'
 import { collectionTable, drizzleOf, sql, timed } from './db.js'
 import { goalPredicate } from './filteredStats.js'
@@ -43,11 +45,12 @@ export interface RecomputeOptions extends StoreOptions {
    */
   concurrency?: number
   /**
-   * Each site's goals: the day's `goal` rows count them (and lose the rows of goals not
-   * given). Every recompute of a site's days must give its goals in force.
+   * Each site's goals and listed property keys: the day's `goal` and `prop` rows count them
+   * (and lose the rows of those not given). Every recompute of a site's days must give the
+   * ones in force (`jobs/goalRollup.ts`, `rolledUpOf`).
    * @default none
    */
-  goalsOf?: (siteId: number | string) => readonly Goal[]
+  rollupsOf?: (siteId: number | string) => SiteRollups
   /** Each site's time zone: its days are local days. @default every site in `defaults.timeZone` */
   timeZoneOf?: TimeZoneOf
 }
@@ -158,7 +161,8 @@ export async function recomputeDailyStats(
               recomputeQuery({
                 clearEmpty: options?.clearEmptyDays ?? false,
                 events,
-                goals: options?.goalsOf?.(pair.siteId) ?? [],
+                goals: options?.rollupsOf?.(pair.siteId).goals,
+                props: options?.rollupsOf?.(pair.siteId).props,
                 pair,
                 stats,
                 tenancy,
@@ -213,6 +217,8 @@ export function recomputeQuery(args: {
   /** The site's goals: one `goal` row each (with a conversion that day). @default none */
   goals?: readonly Goal[]
   pair: SiteDay
+  /** The site's listed property keys: `prop` rows of their values (`siteRollups.ts`). @default none */
+  props?: readonly string[]
   stats: CollectionTable
   tenancy: boolean
   /** The site's zone: the day's events are those of its local day. @default 'UTC' */
@@ -222,6 +228,7 @@ export function recomputeQuery(args: {
 }): SqlQuery {
   const { events: e, pair, stats, tenancy } = args
   const goals = args.goals ?? []
+  const props = args.props ?? []
   const { end, start } = dayBounds(pair.day, args.timeZone)
   const siteId = String(pair.siteId)
   const pageview = sql`${a('type')} = ${PAGEVIEW}`
@@ -236,7 +243,7 @@ export function recomputeQuery(args: {
       NULLIF(${col('sessionId')}, '') COLLATE "C" AS ${a('session')},
       ${col('value')} AS ${a('value')},
       ${col('revenueAmount')} AS ${a('rev_amount')}, NULLIF(${col('revenueCurrency')}, '') COLLATE "C" AS ${a('rev_currency')},
-      ${goals.some((goal) => goal.prop) ? col('props') : sql`NULL::jsonb`} AS ${a('props')},
+      ${goals.some((goal) => goal.prop) || props.length > 0 ? col('props') : sql`NULL::jsonb`} AS ${a('props')},
       ${col('timestamp')} AS ${a('ts')},
       ${col('eventId')} COLLATE "C" AS ${a('eid')}${args.visits ? sql`, ${col('id')} AS ${a('id')}` : sql``}
       ${tenancy ? sql`, ${col('tenant')}::${stats.idType('tenant')} AS ${a('tenant')}` : sql``}
@@ -392,16 +399,44 @@ export function recomputeQuery(args: {
       sql`, `,
     )}) GROUP BY ${a('type')}`,
   )
-  // Goals: each event tested against every goal in one pass over the day's events.
+  // Goals: each event tested against every goal in one pass over the day's events (`ge`: the
+  // converting events, by goal name), then counted, and their revenue per currency summed
+  // (`goalRevenue`, key `EUR:Pro signup` as `eventRevenue`'s: the code is 3 letters).
+  const goalEvents = sql`SELECT g.${a('name')}, e.${a('visitor')}, e.${a('rev_amount')}, e.${a('rev_currency')}
+    FROM ev e, unnest(ARRAY[${sql.join(
+      goals.map((goal) => sql`CASE WHEN ${goalPredicate(goal)} THEN ${goal.name}::text END`),
+      sql`, `,
+    )}]) AS g(${a('name')}) WHERE g.${a('name')} IS NOT NULL`
   const goalRows = goals.length
     ? sql` UNION ALL ${rowsBranch(
         sql`${'goal'}`,
-        sql`g.${a('name')}`,
-        { events: sql`count(*)`, visitors: sql`count(DISTINCT e.${a('visitor')})` },
-        sql`FROM ev e, unnest(ARRAY[${sql.join(
-          goals.map((goal) => sql`CASE WHEN ${goalPredicate(goal)} THEN ${goal.name}::text END`),
-          sql`, `,
-        )}]) AS g(${a('name')}) WHERE g.${a('name')} IS NOT NULL GROUP BY g.${a('name')}`,
+        a('name'),
+        { events: sql`count(*)`, visitors: sql`count(DISTINCT ${a('visitor')})` },
+        sql`FROM ge GROUP BY ${a('name')}`,
+      )} UNION ALL ${rowsBranch(
+        sql`${'goalRevenue'}`,
+        sql`${a('rev_currency')} || ${':'} || ${a('name')}`,
+        { events: sql`count(*)`, revenue: sql`sum(${a('rev_amount')})`, visitors: sql`count(DISTINCT ${a('visitor')})` },
+        sql`FROM ge WHERE ${a('rev_currency')} IS NOT NULL AND ${a('rev_amount')} IS NOT NULL GROUP BY ${a('rev_currency')}, ${a('name')}`,
+      )}`
+    : sql``
+
+  // Listed properties: per key, its values' figures (as `filteredStats.ts` `propValues` counts
+  // them), the day's top MAX_PROP_VALUES_PER_DAY values only; key `plan:pro` (`propRowKey`).
+  const propRows = props.length
+    ? sql` UNION ALL ${rowsBranch(
+        sql`${'prop'}`,
+        sql`p.${a('k')} || ${':'} || p.${a('v')}`,
+        { events: sql`p.${a('events')}`, pageviews: sql`p.${a('pageviews')}`, visitors: sql`p.${a('visitors')}`, visits: sql`p.${a('visits')}` },
+        sql`FROM (
+            SELECT ${a('k')}, ${a('v')}, count(*) AS ${a('events')}, count(*) FILTER (WHERE ${pageview}) AS ${a('pageviews')},
+              count(DISTINCT ${a('visitor')}) AS ${a('visitors')}, count(DISTINCT ${a('session')}) AS ${a('visits')},
+              row_number() OVER (PARTITION BY ${a('k')} ORDER BY count(DISTINCT ${a('visitor')}) DESC, count(*) DESC, ${a('v')}) AS ${a('rank')}
+            FROM (
+              SELECT x.${a('k')}, (e.${a('props')} ->> x.${a('k')}) COLLATE "C" AS ${a('v')}, e.${a('type')}, e.${a('visitor')}, e.${a('session')}
+              FROM ev e CROSS JOIN unnest(ARRAY[${sql.join(props.map((key) => sql`${key}`), sql`, `)}]::text[]) AS x(${a('k')})
+            ) kv WHERE ${a('v')} IS NOT NULL GROUP BY ${a('k')}, ${a('v')}
+          ) p WHERE p.${a('rank')} <= ${MAX_PROP_VALUES_PER_DAY}`,
       )}`
     : sql``
 
@@ -456,7 +491,8 @@ export function recomputeQuery(args: {
     ),
     ${a('repeat_visitors')} AS (
       SELECT ${a('visitor')} FROM sess WHERE ${a('visitor')} IS NOT NULL GROUP BY ${a('visitor')} HAVING count(*) > 1
-    ),
+    ),${goals.length ? sql`
+    ge AS MATERIALIZED (${goalEvents}),` : sql``}
     r (${a('dimension')}, ${a('key')}, ${sql.join(
       ROLLUP_METRICS.map((metric) => a(metric)),
       sql`, `,
@@ -465,7 +501,7 @@ export function recomputeQuery(args: {
       UNION ALL ${sessionDimensions}
       UNION ALL ${pages}
       UNION ALL ${exitPages}
-      UNION ALL ${customEvents}${goalRows}
+      UNION ALL ${customEvents}${goalRows}${propRows}
       UNION ALL ${revenue}
       UNION ALL ${eventRevenue}
     ),

@@ -1,24 +1,26 @@
 /**
  * Revenue from the rollups: the `revenue` rows (per currency) and `eventRevenue` rows (per
- * custom event and currency) of some sites over a range — the partial months' daily rows and
- * the whole months' monthly rows, as `goalRollup.ts` reads goals. Sums stay `numeric` and are
+ * custom event and currency) — or `goalRevenue` rows (per goal and currency) — of some sites
+ * over a range: the partial months' daily rows and the whole months' monthly rows
+ * (`rollupRange.ts`). Sums stay `numeric` and are
  * answered as text: exact whatever the range.
  */
 import type { Payload } from 'payload'
 
 import type { SanitizedAnalyticsConfig } from '../types.js'
-import type { CollectionTable, SqlQuery } from './db.js'
 
-import { splitByMonths } from '../core/months.js'
-import { collectionTable, drizzleOf, sql } from './db.js'
+import { drizzleOf, sql } from './db.js'
+import { rangeParts, rollupTables } from './rollupRange.js'
 
 const a = (alias: string) => sql.identifier(alias)
+
+export type RevenueDimension = 'eventRevenue' | 'goalRevenue' | 'revenue'
 
 /** One (site, dimension, key)'s revenue over the range: `amount` exact decimal text. */
 export interface RolledUpRevenue {
   amount: string
-  dimension: 'eventRevenue' | 'revenue'
-  /** The currency (`revenue`) or `EUR:Purchase` (`eventRevenue`, `parseEventRevenueKey`). */
+  dimension: RevenueDimension
+  /** The currency (`revenue`) or `EUR:Purchase` (`eventRevenue`, `goalRevenue`: `parseEventRevenueKey`). */
   key: string
   siteId: string
 }
@@ -29,20 +31,19 @@ export async function rolledUpRevenue(
   siteIds: ReadonlyArray<number | string>,
   from: string,
   to: string,
+  dimensions: readonly RevenueDimension[] = ['revenue', 'eventRevenue'],
 ): Promise<RolledUpRevenue[]> {
   if (siteIds.length === 0) return []
-  const daily = collectionTable(payload, cfg.slugs.dailyStats)
-  const monthly = collectionTable(payload, cfg.slugs.monthlyStats)
-  const sites = sql.join(siteIds.map((id) => sql`${String(id)}`), sql`, `)
-  const part = (table: CollectionTable, column: string, range: { from: string; to: string }): SqlQuery =>
-    sql`SELECT r.${table.id('site')}::text AS ${a('site')}, r.${table.id('dimension')}::text AS ${a('dimension')}, r.${table.id('key')} AS ${a('key')}, r.${table.id('revenue')} AS ${a('revenue')}
-      FROM ${table.ref} r
-      WHERE r.${table.id('site')} IN (${sites})
-        AND r.${table.id('dimension')} IN (${'revenue'}::${table.enumType('dimension')}, ${'eventRevenue'}::${table.enumType('dimension')})
-        AND r.${table.id(column)} >= ${`${range.from}T00:00:00.000Z`}::timestamptz AND r.${table.id(column)} <= ${`${range.to}T00:00:00.000Z`}::timestamptz`
-  const split = splitByMonths(from, to)
-  const parts = split.days.map((range) => part(daily, 'date', range))
-  if (split.months) parts.push(part(monthly, 'month', split.months))
+  const parts = rangeParts(rollupTables(payload, cfg), {
+    dimension: (table) => sql`IN (${sql.join(
+      dimensions.map((dimension) => sql`${dimension}::${table.enumType('dimension')}`),
+      sql`, `,
+    )})`,
+    fields: { dimension: 'text', key: null, revenue: null, site: 'text' },
+    from,
+    siteIds,
+    to,
+  })
   const { rows } = await drizzleOf(payload).execute(sql`
     SELECT u.${a('site')}, u.${a('dimension')}, u.${a('key')}, sum(u.${a('revenue')})::text AS ${a('amount')}
     FROM (${sql.join(parts, sql` UNION ALL `)}) u GROUP BY 1, 2, 3`)

@@ -11,8 +11,12 @@ import type { CollectionTable, SqlQuery } from './db.js'
 
 import { MAX_STORED_COUNTER, PAGEVIEW } from '../core/dailyStats.js'
 import { ENGAGEMENT_METRICS, STATS_METRICS } from '../core/dimensions.js'
-import { splitByMonths } from '../core/months.js'
+import { monthsInRange, splitByMonths } from '../core/months.js'
+import { daysInRange } from '../core/statsRange.js'
+import { keysToRank } from '../core/topKeysBound.js'
 import { collectionTable, drizzleOf, sql } from './db.js'
+import { daysBetween, rangeParts as rollupRangeParts, siteIn } from './rollupRange.js'
+import { topCandidates } from './topCandidates.js'
 
 export type SiteKey = number | string
 
@@ -41,6 +45,13 @@ const COUNTER_FIELDS = STATS_METRICS satisfies ReadonlyArray<keyof TotalCounters
 const RANK_FIELDS = ['visitors', 'visits', 'pageviews', 'events'] as const
 /** The counters a breakdown row reports (the engagement sums: 0 but on `page` rows). */
 const TOP_KEY_FIELDS = [...RANK_FIELDS, ...ENGAGEMENT_METRICS] as const
+
+/** Pruned breakdowns (`prunedKeys`) up to this limit: a larger one reads most keys anyway. */
+const MAX_PRUNED_LIMIT = 100
+/** …and up to this many (site, day or month) parts: each is one index scan. */
+const MAX_PRUNED_PARTS = 400
+/** Rows read per part: twice the limit proved the answer on the model's year (Zipf pages), with room. */
+const pruneDepth = (limit: number) => Math.max(2 * limit, 20) + 1
 
 /** A breakdown row as the store reads it. */
 export type TopKeyRow = { dimension: StatsDimension; key: string } & Record<(typeof TOP_KEY_FIELDS)[number], number>
@@ -78,10 +89,19 @@ export interface StatsStoreOptions {
    * @default true
    */
   monthlyRollup?: boolean
+  /**
+   * Breakdowns read each part's first rows by visitors and sum only the keys that can make the
+   * top (`core/topKeysBound.ts`), where that proves the answer. `false` sums every key.
+   * @default true
+   */
+  pruneBreakdowns?: boolean
+  /** Rows read per part by pruned breakdowns (tests read few, to prove and fail to prove with little data). @default `pruneDepth(limit)` */
+  pruneDepth?: number
 }
 
 export function createStatsStore(payload: Payload, cfg: SanitizedAnalyticsConfig, options: StatsStoreOptions = {}): StatsStore {
   const monthlyRollup = options.monthlyRollup ?? true
+  const pruneBreakdowns = options.pruneBreakdowns ?? true
   let tables: { events: CollectionTable; imported: CollectionTable; monthly: CollectionTable; stats: CollectionTable } | null = null
   const t = () =>
     (tables ??= {
@@ -92,16 +112,9 @@ export function createStatsStore(payload: Payload, cfg: SanitizedAnalyticsConfig
     })
   const run = async <T>(query: SqlQuery): Promise<T[]> => (await drizzleOf(payload).execute(query)).rows as T[]
 
-  const siteIn = (column: SqlQuery, siteIds: SiteKey[]): SqlQuery =>
-    sql`${column} IN (${sql.join(
-      siteIds.map((id) => sql`${String(id)}`),
-      sql`, `,
-    )})`
-
   /** The stats rows of some sites, one dimension, a range of days: the index's prefix. */
   const statsWhere = (siteIds: SiteKey[], dimension: SqlQuery, from: string, to: string, s: CollectionTable = t().stats): SqlQuery => {
-    return sql`${siteIn(sql`${s.id('site')}`, siteIds)} AND ${s.id('dimension')} ${dimension}
-      AND ${s.id('date')} >= ${`${from}T00:00:00.000Z`}::timestamptz AND ${s.id('date')} <= ${`${to}T00:00:00.000Z`}::timestamptz`
+    return sql`${siteIn(s.id('site'), siteIds)} AND ${s.id('dimension')} ${dimension} AND ${daysBetween(s.id('date'), from, to)}`
   }
   const dimensionIs = (dimension: StatsDimension, s: CollectionTable = t().stats): SqlQuery => sql`= ${dimension}::${s.enumType('dimension')}`
   const dayOf = (s: CollectionTable = t().stats) => sql`to_char(${s.id('date')} AT TIME ZONE 'UTC', 'YYYY-MM-DD')`
@@ -122,10 +135,8 @@ export function createStatsStore(payload: Payload, cfg: SanitizedAnalyticsConfig
     sql`SELECT ${s.id('site')} AS site_id, ${dayOf(s)} AS day, ${plain(s)} FROM ${s.ref} WHERE ${statsWhere(siteIds, dimensionIs('total', s), from, to, s)}`
 
   /**
-   * The rows of a range as UNION ALL parts: whole months from the monthly rollup (≈ 12 rows
-   * per key over a year instead of 365), the partial months at either end from the daily
-   * rows — the same sums — and the imported rows of `imported` sites. `dimensions` and
-   * `where` narrow every table alike.
+   * The rows of a range as UNION ALL parts (`rollupRange.ts`): counters as float8.
+   * `dimensions` and `where` narrow every table alike.
    */
   const rangeParts = (
     siteIds: SiteKey[],
@@ -133,25 +144,23 @@ export function createStatsStore(payload: Payload, cfg: SanitizedAnalyticsConfig
     to: string,
     dimensions: (table: CollectionTable) => SqlQuery,
     fields: readonly string[],
-    where: (table: CollectionTable) => SqlQuery = () => sql`TRUE`,
+    where?: (table: CollectionTable) => SqlQuery,
     imported: SiteKey[] = [],
   ): SqlQuery[] => {
-    const { monthly: m, stats: s } = t()
-    const columns = (table: CollectionTable) =>
-      sql`${table.id('dimension')}::text AS ${a('dimension')}, ${table.id('key')} AS ${a('key')}, ${sql.join(
-        fields.map((field) => sql`${table.id(field)}::float8 AS ${a(field)}`),
-        sql`, `,
-      )}`
-    const split = monthlyRollup ? splitByMonths(from, to) : { days: [{ from, to }], months: null }
-    const parts = split.days.map((range) => sql`SELECT ${columns(s)} FROM ${s.ref} WHERE ${statsWhere(siteIds, dimensions(s), range.from, range.to)} AND ${where(s)}`)
-    if (split.months) {
-      parts.push(sql`SELECT ${columns(m)} FROM ${m.ref} WHERE ${siteIn(sql`${m.id('site')}`, siteIds)} AND ${m.id('dimension')} ${dimensions(m)}
-        AND ${m.id('month')} >= ${`${split.months.from}T00:00:00.000Z`}::timestamptz AND ${m.id('month')} <= ${`${split.months.to}T00:00:00.000Z`}::timestamptz AND ${where(m)}`)
-    }
-    // Imported rows (of the sites that have some in range): daily only, read as they were written.
-    const i = t().imported
-    if (imported.length) parts.push(sql`SELECT ${columns(i)} FROM ${i.ref} WHERE ${statsWhere(imported, dimensions(i), from, to, i)} AND ${where(i)}`)
-    return parts
+    const { imported: i, monthly, stats: daily } = t()
+    return rollupRangeParts(
+      { daily, imported: i, monthly },
+      {
+        dimension: dimensions,
+        fields: { dimension: 'text', key: null, ...Object.fromEntries(fields.map((field) => [field, 'float8' as const])) },
+        from,
+        imported,
+        monthly: monthlyRollup,
+        siteIds,
+        to,
+        where,
+      },
+    )
   }
 
   /** The engagement sums of some pages over a range (by the unique index's key lookups). */
@@ -167,6 +176,74 @@ export function createStatsStore(payload: Payload, cfg: SanitizedAnalyticsConfig
       SELECT COALESCE(u.${a('key')}, '') AS ${a('key')}, ${sql.join(ENGAGEMENT_METRICS.map((field) => sql`sum(u.${a(field)}) AS ${a(field)}`), sql`, `)}
       FROM (${sql.join(parts, sql` UNION ALL `)}) u GROUP BY 1`)
     return new Map(rows.map((row) => [String(row.key), row]))
+  }
+
+  /**
+   * Per dimension, its top `limit` keys with their sums of `fields`, ranked by visitors (then
+   * visits, pageviews, events, key) — custom events (`event`) by their count first.
+   */
+  const rankedRows = async (
+    siteIds: SiteKey[],
+    from: string,
+    to: string,
+    dimensions: readonly StatsDimension[],
+    limit: number,
+    fields: readonly string[],
+    where: ((table: CollectionTable) => SqlQuery) | undefined,
+    imported: SiteKey[],
+  ) => {
+    const inDimensions = (table: CollectionTable) =>
+      sql`IN (${sql.join(
+        dimensions.map((dimension) => sql`${dimension}::${table.enumType('dimension')}`),
+        sql`, `,
+      )})`
+    const parts = rangeParts(siteIds, from, to, inDimensions, fields, where, imported)
+    // Summed as float8 (exact for whole numbers below 2^53): numeric sums are several times slower.
+    const sum = (field: string) => sql`sum(u.${a(field)})`
+    // Custom events rank by count: server-side ones have no visitors and must not fall off the list.
+    const eventsFirst = dimensions.includes('event') ? sql`CASE WHEN u.${a('dimension')} = ${'event'} THEN ${sum('events')} END DESC NULLS LAST,` : sql``
+    const query = sql`
+      SELECT ${a('dimension')}, ${a('key')}, ${sql.join(fields.map((field) => a(field)), sql`, `)} FROM (
+        SELECT u.${a('dimension')}, u.${a('key')},
+          ${sql.join(fields.map((field) => sql`${sum(field)} AS ${a(field)}`), sql`, `)},
+          row_number() OVER (
+            PARTITION BY u.${a('dimension')}
+            ORDER BY ${eventsFirst} ${sum('visitors')} DESC, ${sum('visits')} DESC, ${sum('pageviews')} DESC, ${sum('events')} DESC, u.${a('key')} COLLATE "C"
+          ) AS ${a('rank')}
+        FROM (${sql.join(parts, sql` UNION ALL `)}) u
+        GROUP BY u.${a('dimension')}, u.${a('key')}
+      ) ranked WHERE ${a('rank')} <= ${limit} ORDER BY ${a('dimension')}, ${a('rank')}`
+    // A few keys each: no more memory than the default (and no transaction around it).
+    if (where) return run<Record<string, null | number | string>>(query)
+    // A year of pages is tens of thousands of groups: room to hash them in memory rather than spill to disk.
+    return drizzleOf(payload).transaction(async (tx) => {
+      await tx.execute(sql`SET LOCAL work_mem = '64MB'`)
+      return (await tx.execute(query)).rows as Array<Record<string, null | number | string>>
+    })
+  }
+
+  /** Rows whose key is one of `keys` (none: no row). */
+  const keyIn = (keys: readonly string[]) => (table: CollectionTable) =>
+    keys.length ? sql`${table.id('key')} IN (${sql.join(keys.map((key) => sql`${key}`), sql`, `)})` : sql`FALSE`
+
+  /**
+   * The dimensions whose top `limit` the candidates prove (`core/topKeysBound.ts`), each with the
+   * keys to rank. None when pruning does not apply: imported rows (read as they are), custom
+   * events (ranked by count, not visitors), a large limit, or too many parts to read.
+   */
+  const prunedKeys = async (siteIds: SiteKey[], from: string, to: string, dimensions: readonly StatsDimension[], limit: number, imported: SiteKey[]) => {
+    const keys = new Map<StatsDimension, string[]>()
+    const prunable = dimensions.filter((dimension) => dimension !== 'event')
+    const split = splitByMonths(from, to)
+    const partsPerSite = split.days.reduce((sum, range) => sum + daysInRange(range.from, range.to), 0) + (split.months ? monthsInRange(split.months.from, split.months.to) : 0)
+    if (!pruneBreakdowns || !monthlyRollup || imported.length > 0 || prunable.length === 0 || limit > MAX_PRUNED_LIMIT || siteIds.length * partsPerSite > MAX_PRUNED_PARTS) return keys
+    const { monthly, stats } = t()
+    const found = await topCandidates(drizzleOf(payload), { daily: stats, monthly }, { depth: options.pruneDepth ?? pruneDepth(limit), dimensions: prunable, siteIds, split })
+    for (const [dimension, candidates] of found) {
+      const ranked = keysToRank(candidates, limit)
+      if (ranked) keys.set(dimension, ranked)
+    }
+    return keys
   }
 
   return {
@@ -199,45 +276,30 @@ export function createStatsStore(payload: Payload, cfg: SanitizedAnalyticsConfig
 
     async topKeys(siteIds, from, to, dimensions, limit, imported = []) {
       if (siteIds.length === 0 || dimensions.length === 0) return []
-      const inDimensions = (table: CollectionTable) =>
-        sql`IN (${sql.join(
-          dimensions.map((dimension) => sql`${dimension}::${table.enumType('dimension')}`),
-          sql`, `,
-        )})`
-      // Ranked on the four counters only: the engagement sums (page rows only) are read after,
-      // for the ranked pages alone — summing them over every key of a year doubled the cost.
-      const parts = rangeParts(siteIds, from, to, inDimensions, RANK_FIELDS, undefined, imported)
-      // Summed as float8 (exact for whole numbers below 2^53): numeric sums are several times slower.
-      const sum = (field: string) => sql`sum(u.${a(field)})`
-      // Custom events rank by count: server-side ones have no visitors and must not fall off the list.
-      const eventsFirst = dimensions.includes('event') ? sql`CASE WHEN u.${a('dimension')} = ${'event'} THEN ${sum('events')} END DESC NULLS LAST,` : sql``
-      const query = sql`
-        SELECT ${a('dimension')}, ${a('key')}, ${sql.join(RANK_FIELDS.map((field) => a(field)), sql`, `)} FROM (
-          SELECT u.${a('dimension')}, u.${a('key')},
-            ${sql.join(RANK_FIELDS.map((field) => sql`${sum(field)} AS ${a(field)}`), sql`, `)},
-            row_number() OVER (
-              PARTITION BY u.${a('dimension')}
-              ORDER BY ${eventsFirst} ${sum('visitors')} DESC, ${sum('visits')} DESC, ${sum('pageviews')} DESC, ${sum('events')} DESC, u.${a('key')} COLLATE "C"
-            ) AS ${a('rank')}
-          FROM (${sql.join(parts, sql` UNION ALL `)}) u
-          GROUP BY u.${a('dimension')}, u.${a('key')}
-        ) ranked WHERE ${a('rank')} <= ${limit} ORDER BY ${a('dimension')}, ${a('rank')}`
-      // A year of pages is tens of thousands of groups: room to hash them in memory rather than spill to disk.
-      const rows = await drizzleOf(payload).transaction(async (tx) => {
-        await tx.execute(sql`SET LOCAL work_mem = '64MB'`)
-        return (await tx.execute(query)).rows as Array<Record<string, null | number | string>>
-      })
+      // Pruned first where it can prove its answer (`core/topKeysBound.ts`); every other dimension sums every key.
+      const pruned = await prunedKeys(siteIds, from, to, dimensions, limit, imported)
+      const whole = dimensions.filter((dimension) => !pruned.has(dimension))
+      const rows = [
+        ...(pruned.size ? await rankedRows(siteIds, from, to, [...pruned.keys()], limit, TOP_KEY_FIELDS, keyIn([...new Set([...pruned.values()].flat())]), imported) : []),
+        ...(whole.length ? await rankedRows(siteIds, from, to, whole, limit, RANK_FIELDS, undefined, imported) : []),
+      ]
       const keyOf = (row: Record<string, null | number | string>) => (row.key === null ? '' : String(row.key))
-      const pages = rows.filter((row) => row.dimension === 'page').map(keyOf)
+      // The engagement sums of the ranked pages, when the ranking did not read them.
+      const pages = whole.includes('page') ? rows.filter((row) => row.dimension === 'page').map(keyOf) : []
       const engagement = pages.length ? await pageEngagement(siteIds, from, to, pages, imported) : new Map<string, Record<string, null | number | string>>()
-      return rows.map(
-        (row) =>
-          ({
-            ...Object.fromEntries(TOP_KEY_FIELDS.map((field) => [field, Number((row.dimension === 'page' ? engagement.get(keyOf(row)) : undefined)?.[field] ?? row[field] ?? 0)])),
-            dimension: row.dimension as StatsDimension,
-            key: keyOf(row),
-          }) as TopKeyRow,
-      )
+      const engagementOf = (row: Record<string, null | number | string>) => (row.dimension !== 'page' ? undefined : pruned.has('page') ? row : engagement.get(keyOf(row)))
+      return rows
+        .map(
+          (row, index) =>
+            ({
+              ...Object.fromEntries(TOP_KEY_FIELDS.map((field) => [field, Number((ENGAGEMENT_METRICS as readonly string[]).includes(field) ? (engagementOf(row)?.[field] ?? 0) : (row[field] ?? 0))])),
+              dimension: row.dimension as StatsDimension,
+              index,
+              key: keyOf(row),
+            }) as TopKeyRow & { index: number },
+        )
+        .sort((x, y) => (x.dimension < y.dimension ? -1 : x.dimension > y.dimension ? 1 : x.index - y.index))
+        .map(({ index: _, ...row }) => row)
     },
 
     async totalsByDay(siteIds, from, to, imported = []) {

@@ -99,8 +99,12 @@ export async function startFakeMatomo() {
   })
 }
 
-/** Plausible: key `plausible-key`; the first `tooManyFirst` queries answer 429. */
-export async function startFakePlausible(options: { tooManyFirst: number }) {
+/**
+ * Plausible: key `plausible-key`; the first `tooManyFirst` queries answer 429. Breakdowns are
+ * paged as Plausible documents (`pagination: {limit, offset}`, default 10,000 rows from 0);
+ * `pageRows` pages (`/p/0`, `/p/1`, … one visitor each) make `event:page` that long.
+ */
+export async function startFakePlausible(options: { pageRows?: number; tooManyFirst: number }) {
   let tooMany = options.tooManyFirst
   return listen((req, raw, res) => {
     if (req.url !== '/api/v2/query' || req.method !== 'POST') return json(res, 404, { error: 'not found' })
@@ -109,7 +113,7 @@ export async function startFakePlausible(options: { tooManyFirst: number }) {
       tooMany--
       return json(res, 429, { error: 'Too many API requests' }, { 'retry-after': '0' })
     }
-    const body = JSON.parse(raw) as { date_range: [string, string]; dimensions?: string[]; metrics: string[]; site_id: string }
+    const body = JSON.parse(raw) as { date_range: [string, string]; dimensions?: string[]; metrics: string[]; pagination?: { limit?: number; offset?: number }; site_id: string }
     const f = dayFigures(`plausible-${body.site_id}`, body.date_range[0])
     const dimension = body.dimensions?.[0]
     if (!dimension) {
@@ -117,11 +121,13 @@ export async function startFakePlausible(options: { tooManyFirst: number }) {
       return json(res, 200, { meta: {}, query: body, results: [{ dimensions: [], metrics: body.metrics.map((m) => values[m] ?? 0) }] })
     }
     const rows: Record<string, Array<[string, number, number, number]>> = {
-      'event:page': [['/', f.visitors, f.visits, f.pageviews]],
+      'event:page': options.pageRows ? Array.from({ length: options.pageRows }, (_, i) => [`/p/${i}`, 1, 1, 1]) : [['/', f.visitors, f.visits, f.pageviews]],
       'visit:country': [['DE', f.visitors, f.visits, 0]],
       'visit:device': [['Desktop', f.visitors, f.visits, 0]],
       'visit:source': [['Direct / None', f.visitors, f.visits, 0]],
     }
-    return json(res, 200, { meta: {}, query: body, results: (rows[dimension] ?? []).map(([key, ...m]) => ({ dimensions: [key], metrics: m.slice(0, body.metrics.length) })) })
+    const offset = body.pagination?.offset ?? 0
+    const page = (rows[dimension] ?? []).slice(offset, offset + (body.pagination?.limit ?? 10_000))
+    return json(res, 200, { meta: {}, query: body, results: page.map(([key, ...m]) => ({ dimensions: [key], metrics: m.slice(0, body.metrics.length) })) })
   })
 }

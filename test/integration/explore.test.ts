@@ -15,6 +15,7 @@ import type { StatsFilter } from '../../src/core/filters.js'
 import type { BreakdownRow, CompareResult, FunnelResult, GoalBreakdownRow, StatsResult } from '../../src/stats/types.js'
 import type { DemoSite } from '../helpers/fixtures.js'
 
+import { loadDashboard } from '../../admin/Dashboard/loadDashboard.js'
 import { uuidv7 } from '../../src/core/uuidv7.js'
 import { DEMO_USERS } from '../../dev/seed.js'
 import { blankEvent } from '../helpers/events.js'
@@ -739,6 +740,42 @@ describe('funnels', () => {
     // cannot also be the fourth step (3). The API's walk must agree with this reading of them.
     const scripted = events.filter((e) => e.session?.startsWith(`scripted-${String(shop.id)}-`))
     expect(funnelTruth(scripted, FUNNEL.steps)).toEqual([4, 3, 2, 1])
+  })
+
+  test('filters keep whole visits: the funnel walks only the sessions they keep; bad filters are a 400', async () => {
+    const from = addDay(today(SHOP_ZONE), -6)
+    const to = today(SHOP_ZONE)
+    const url = (filters: string[]) => `/analytics/funnel?siteId=${shop.id}&funnel=Trial&from=${from}&to=${to}${filters.map((f) => `&filter=${encodeURIComponent(f)}`).join('')}`
+    const plain = await rest<FunnelResult>(payload, 'GET', url([]), { token: editorToken })
+    expect(plain.body.filters).toEqual([])
+    for (const filters of [
+      [{ dimension: 'source', op: 'is', values: ['Google', 'Bing'] }],
+      [{ dimension: 'page', op: 'contains', values: ['/docs'] }],
+      [{ dimension: 'device', op: 'is_not', values: ['tablet'] }, { dimension: 'prop:plan', op: 'is', values: ['pro'] }],
+    ] as StatsFilter[][]) {
+      const res = await rest<FunnelResult>(payload, 'GET', url(filters.map((f) => `${f.dimension}:${f.op}:${f.values.join('|')}`)), { token: editorToken })
+      expect(res.status).toBe(200)
+      const selection = select(shopEvents(from, to), filters)
+      const kept = new Set(selection.visits.map((visit) => visit.events[0]!.session))
+      const reached = funnelTruth(shopEvents(from, to).filter((e) => e.session !== null && kept.has(e.session)), FUNNEL.steps)
+      expect(reached[0]).toBeGreaterThan(0)
+      expect(res.body.steps.map((step) => step.visitors)).toEqual(reached)
+      expect(res.body.visitors).toBe(truthTotals(selection).visitors)
+      // The cache keeps filtered and unfiltered answers apart.
+      expect(res.body.steps.map((step) => step.visitors)).not.toEqual(plain.body.steps.map((step) => step.visitors))
+    }
+    // The Analytics view's funnel chart under a filter chip: the filtered funnel.
+    const chip: StatsFilter = { dimension: 'source', op: 'is', values: ['Google'] }
+    const view = await loadDashboard({ caller: admin, payload, state: { filters: [chip], from, funnel: 'Trial', range: 'custom', site: String(shop.id), to } })
+    if (!view.ok) throw new Error(view.message)
+    const chipKept = new Set(select(shopEvents(from, to), [chip]).visits.map((visit) => visit.events[0]!.session))
+    expect(view.data.funnels!.result!.filters).toEqual([chip])
+    expect(view.data.funnels!.result!.steps.map((step) => step.visitors)).toEqual(funnelTruth(shopEvents(from, to).filter((e) => e.session !== null && chipKept.has(e.session)), FUNNEL.steps))
+    for (const bad of ['planet:is:Mars', 'source:equals:Google', 'page:contains:']) {
+      const res = await rest<{ error: string }>(payload, 'GET', url([bad]), { token: editorToken })
+      expect(res.status).toBe(400)
+      expect(res.body.error).toMatch(/filter/)
+    }
   })
 
   test('steps given by name; unknown funnels, unknown goals and other tenants\' sites are refused', async () => {

@@ -30,7 +30,7 @@ import { createEventBuffer } from '../../src/buffer/index.js'
 import { createDirtyDays } from '../../src/store/dirtyDays.js'
 import { countRawEvents, expectStatsToEqualReference, generateEvents, recentDays } from '../helpers/events.js'
 import { demoSites } from '../helpers/fixtures.js'
-import { freshDatabase } from '../helpers/payload.js'
+import { freshDatabase, withSchemaPush } from '../helpers/payload.js'
 
 // No scheduled runs in this process: every run here is started by a test.
 process.env[JOBS_ENV] = 'manual'
@@ -49,15 +49,7 @@ async function waitFor(what: string, condition: () => Promise<boolean> | boolean
 /** Boot the dev config on `databaseUri`; the first instance of a database pushes the schema and seeds it. */
 async function boot(databaseUri: string, analytics: AnalyticsPluginOptions): Promise<Payload> {
   const config = buildDevConfig({ analytics, databaseUri, push: true, seed: true })
-  // Payload skips the push of a schema it pushed before in this process (to another database).
-  const force = process.env.PAYLOAD_FORCE_DRIZZLE_PUSH
-  process.env.PAYLOAD_FORCE_DRIZZLE_PUSH = 'true'
-  try {
-    return await getPayload({ config, key: `${databaseUri}#${randomBytes(3).toString('hex')}` })
-  } finally {
-    if (force === undefined) delete process.env.PAYLOAD_FORCE_DRIZZLE_PUSH
-    else process.env.PAYLOAD_FORCE_DRIZZLE_PUSH = force
-  }
+  return withSchemaPush(() => getPayload({ config, key: `${databaseUri}#${randomBytes(3).toString('hex')}` }))
 }
 
 interface Worker {

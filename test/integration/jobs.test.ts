@@ -25,7 +25,7 @@ import type { DemoSite } from '../helpers/fixtures.js'
 import { buildDevConfig } from '../../dev/buildConfig.js'
 import { countRawEvents, expectStatsToEqualReference, generateEvents, recentDays } from '../helpers/events.js'
 import { demoSites } from '../helpers/fixtures.js'
-import { freshDatabase } from '../helpers/payload.js'
+import { freshDatabase, withSchemaPush } from '../helpers/payload.js'
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
@@ -40,15 +40,8 @@ async function waitFor(what: string, condition: () => Promise<boolean> | boolean
 /** Boot the dev config on `databaseUri`; the first instance of a database pushes the schema and seeds it. */
 async function boot(databaseUri: string, analytics: AnalyticsPluginOptions, first: boolean): Promise<Payload> {
   const config = buildDevConfig({ analytics, databaseUri, push: first, seed: first })
-  // Payload skips the push of a schema it pushed before in this process (to another database).
-  const force = process.env.PAYLOAD_FORCE_DRIZZLE_PUSH
-  if (first) process.env.PAYLOAD_FORCE_DRIZZLE_PUSH = 'true'
-  try {
-    return await getPayload({ config, key: `${databaseUri}#${randomBytes(3).toString('hex')}` })
-  } finally {
-    if (force === undefined) delete process.env.PAYLOAD_FORCE_DRIZZLE_PUSH
-    else process.env.PAYLOAD_FORCE_DRIZZLE_PUSH = force
-  }
+  const start = () => getPayload({ config, key: `${databaseUri}#${randomBytes(3).toString('hex')}` })
+  return first ? withSchemaPush(start) : start()
 }
 
 type Db = { execute: (query: unknown) => Promise<{ rows: Array<Record<string, unknown>> }> }

@@ -8,7 +8,7 @@
 import type { Payload } from 'payload'
 
 import { sql } from '@payloadcms/db-postgres'
-import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest'
 
 import type { StatsDimension } from '../../src/core/dimensions.js'
 import type { AnalyticsEvent } from '../../src/core/event.js'
@@ -100,7 +100,7 @@ describe('monthly rollup', () => {
 
   test('breakdowns through the rollup equal the daily-only query, with and without whole months', async () => {
     const rollup = createStatsStore(payload, cfg)
-    const daily = createStatsStore(payload, cfg, { monthlyRollup: false })
+    const daily = createStatsStore(payload, cfg, { monthlyRollup: false, pruneBreakdowns: false })
     const ranges: Array<[string, string]> = [
       ['2024-02-01', '2024-02-29'], // exactly one month, to its leap day
       ['2024-02-01', '2024-02-28'], // one day short of it: days only
@@ -123,6 +123,37 @@ describe('monthly rollup', () => {
         }
       }
     }
+  })
+
+  test('pruned breakdowns (each part’s first rows by visitors) equal summing every key, proved or not', async () => {
+    const reference = createStatsStore(payload, cfg, { monthlyRollup: false, pruneBreakdowns: false })
+    const ranges: Array<[string, string]> = [
+      ['2024-01-20', '2024-04-08'], // partial, two whole, partial
+      ['2024-02-01', '2024-02-29'], // one whole month
+      ['2024-03-15', '2024-03-20'], // days only
+      ['2025-12-22', '2026-01-06'], // a year end
+    ]
+    const dimensions: StatsDimension[] = ['page', 'entryPage', 'exitPage', 'source', 'country', 'browser', 'os', 'device', 'event']
+    let proved = 0
+    for (const depth of [1, 2, 4]) {
+      const pruned = createStatsStore(payload, cfg, { pruneDepth: depth })
+      for (const [from, to] of ranges) {
+        for (const siteIds of [[sites[0]!.id], sites.map((site) => site.id)]) {
+          for (const limit of [1, 2, 3, 5]) {
+            // Only `event` (ranked by count, never pruned) and unproved dimensions take the full ranking's transaction.
+            const transaction = vi.spyOn(dbOf(payload), 'transaction')
+            const found = await pruned.topKeys(siteIds, from, to, dimensions.slice(0, -1), limit)
+            if (transaction.mock.calls.length === 0) proved++
+            transaction.mockRestore()
+            expect(found, `${from}..${to}, ${siteIds.length} sites, limit ${limit}, depth ${depth}`).toEqual(await reference.topKeys(siteIds, from, to, dimensions.slice(0, -1), limit))
+            expect(await pruned.topKeys(siteIds, from, to, dimensions, limit)).toEqual(await reference.topKeys(siteIds, from, to, dimensions, limit))
+          }
+        }
+      }
+    }
+    // Some answers were proved from the first rows alone (no full ranking ran), and some were not.
+    expect(proved).toBeGreaterThan(0)
+    expect(proved).toBeLessThan(3 * 4 * 2 * 4)
   })
 
   test('whole months are read from the rollup, and recomputing a month repairs it', async () => {
@@ -179,7 +210,7 @@ describe('monthly rollup', () => {
     expect(await rollupMismatches()).toEqual([])
 
     // The month it cut holds only its kept days: a range from the first kept day reads them right.
-    const [rollup, daily] = [createStatsStore(payload, cfg), createStatsStore(payload, cfg, { monthlyRollup: false })]
+    const [rollup, daily] = [createStatsStore(payload, cfg), createStatsStore(payload, cfg, { monthlyRollup: false, pruneBreakdowns: false })]
     const ids = sites.slice(0, 2).map((site) => site.id)
     expect(await rollup.topKeys(ids, '2024-03-10', '2024-04-30', BREAKDOWNS, 1000)).toEqual(await daily.topKeys(ids, '2024-03-10', '2024-04-30', BREAKDOWNS, 1000))
 

@@ -231,7 +231,7 @@ describe('Stats API v2: POST /api/v2/query', () => {
       [{ date_range: '7d', filters: [['is', 'visit:city', ['Berlin']]], metrics: ['visitors'], site_id: 'shop.acme.test' }, /Filtering by visit:city is not supported/],
       [{ date_range: '7d', dimensions: ['visit:source', 'visit:country'], metrics: ['visitors'], site_id: 'shop.acme.test' }, /two dimensions/],
       [{ date_range: ['2026-11-01T10:00:00+00:00', '2026-11-02T10:00:00+00:00'], metrics: ['visitors'], site_id: 'shop.acme.test' }, /with times/],
-      [{ date_range: '7d', metrics: ['total_revenue'], site_id: 'shop.acme.test' }, /total_revenue is not supported/],
+      [{ date_range: '7d', dimensions: ['time:day'], metrics: ['total_revenue'], site_id: 'shop.acme.test' }, /total_revenue is not supported with a time dimension/],
       [{ date_range: '7d', metrics: ['percentage'], site_id: 'shop.acme.test' }, /only be queried with a dimension/],
       [{ date_range: '7d', dimensions: ['visit:referrer'], metrics: ['visitors'], site_id: 'shop.acme.test' }, /visit:referrer is not supported: it is not kept/],
     ]

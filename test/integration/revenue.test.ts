@@ -254,3 +254,118 @@ describe('revenue at the door', () => {
     ])
   })
 })
+
+/**
+ * Plausible's Stats API v2 revenue metrics, as its documentation defines them: a value is
+ * `{ value, currency, short, long }`, per `event:goal` row or in total under an `event:goal`
+ * filter; null with `meta.metric_warnings` (its codes and wording) without matching revenue or
+ * with several currencies. On another site with goals of one currency each, one of two, one
+ * without revenue; the expected sums are the events' own.
+ */
+describe("Plausible's Stats API v2: total_revenue and average_revenue", () => {
+  const SALES: Array<{ amount: string; currency: string; event: string }> = [
+    { amount: '19.99', currency: 'USD', event: 'Order' },
+    { amount: '100', currency: 'USD', event: 'Order' },
+    { amount: '0.01', currency: 'USD', event: 'Order' },
+    { amount: '1234.5', currency: 'EUR', event: 'Donate' },
+    { amount: '2000.25', currency: 'EUR', event: 'Donate' },
+    { amount: '5', currency: 'USD', event: 'Tip' },
+    { amount: '7', currency: 'EUR', event: 'Tip' },
+  ]
+  let key = ''
+  const query = async (body: Record<string, unknown>) => {
+    const answer = await rawRequest(payload, 'POST', '/v2/query', { body: JSON.stringify({ date_range: '7d', site_id: 'globex.test', ...body }), headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' } })
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- Plausible's JSON answer, checked field by field below
+    return { body: JSON.parse(answer.text) as Record<string, any>, status: answer.status }
+  }
+  /** The truth: a goal's sum (exact), its conversions and its one currency. */
+  const of = (event: string) => {
+    const sales = SALES.filter((sale) => sale.event === event)
+    const total = Number(text(sales.reduce((sum, sale) => sum + units(sale.amount), 0n)))
+    return { average: Math.round((total / sales.length) * 10_000) / 10_000, currency: sales[0]!.currency, total }
+  }
+
+  beforeAll(async () => {
+    const globex = (await demoSites(payload))['globex.test']!
+    const goals = [
+      { event: 'Order', name: 'Order' },
+      { event: 'Donate', name: 'Donation' },
+      { event: 'Tip', name: 'Tip' },
+      { event: 'Signup', name: 'Signup' },
+    ]
+    await payload.create({ collection: payload.analytics!.config.slugs.settings, data: { goals, scope: 'site', site: globex.id } as never })
+    await payload.analytics!.refreshSites()
+    const events: AnalyticsEvent[] = []
+    const sales = [...SALES.map((sale) => ({ ...sale, revenue: { amount: sale.amount, currency: sale.currency } })), { event: 'Signup', revenue: undefined }]
+    sales.forEach((sale, n) => {
+      const ms = NOW - (n % 3) * DAY - 60_000 * (n + 1)
+      const common = { hostname: globex.domain, path: '/buy', sessionId: `g-${n}`, visitorHash: `gv-${n}` }
+      events.push({ ...blankEvent(globex, 'pageview', new Date(ms).toISOString(), uuidv7(ms)), ...common })
+      events.push({ ...blankEvent(globex, sale.event, new Date(ms + 1000).toISOString(), uuidv7(ms + 1000)), ...common, ...(sale.revenue ? { revenue: sale.revenue } : {}) })
+    })
+    const cfg = payload.analytics!.config
+    await insertEvents(payload, cfg, events)
+    await recomputeDailyStats(payload, cfg, siteDaysOf(events))
+    const created = await rest<{ doc: { secret: string } }>(payload, 'POST', '/analytics-api-keys', { body: { name: 'Revenue' }, token })
+    expect(created.status).toBe(201)
+    key = created.body.doc.secret
+  }, 120_000)
+
+  test('per goal (event:goal): each revenue goal in its currency, in the documented shape; other goals null', async () => {
+    const answer = await query({ dimensions: ['event:goal'], metrics: ['total_revenue', 'average_revenue'] })
+    expect(answer.status, JSON.stringify(answer.body)).toBe(200)
+    const rows = new Map(answer.body.results.map((row: { dimensions: string[]; metrics: unknown[] }) => [row.dimensions[0], row.metrics]))
+    const order = of('Order')
+    const donation = of('Donate')
+    expect(rows.get('Order')).toEqual([
+      { currency: 'USD', long: '$120.00', short: '$120', value: order.total },
+      { currency: 'USD', long: '$40.00', short: '$40', value: order.average },
+    ])
+    expect(order).toMatchObject({ average: 40, total: 120 })
+    expect(rows.get('Donation')).toEqual([
+      { currency: 'EUR', long: '€3,234.75', short: '€3.2K', value: donation.total },
+      { currency: 'EUR', long: '€1,617.38', short: '€1.6K', value: donation.average },
+    ])
+    expect(donation.average).toBe(1617.375)
+    // A goal without revenue is null, as Plausible's "Visit /" row; one with two currencies has no single value.
+    expect(rows.get('Signup')).toEqual([null, null])
+    expect(rows.get('Tip')).toEqual([null, null])
+    expect(answer.body.meta.metric_warnings).toEqual({
+      average_revenue: { code: 'no_single_revenue_currency', warning: 'Revenue metrics are null as there are multiple currencies for the selected event:goals.' },
+      total_revenue: { code: 'no_single_revenue_currency', warning: 'Revenue metrics are null as there are multiple currencies for the selected event:goals.' },
+    })
+    // Default order: the first metric descending, by its value; nulls last.
+    expect(answer.body.query.order_by).toEqual([['total_revenue', 'desc']])
+    expect(answer.body.results.map((row: { dimensions: string[] }) => row.dimensions[0]).slice(0, 2)).toEqual(['Donation', 'Order'])
+  })
+
+  test('in total under an event:goal filter; null with the documented warnings otherwise', async () => {
+    const order = of('Order')
+    const one = await query({ filters: [['is', 'event:goal', ['Order']]], metrics: ['total_revenue', 'average_revenue', 'visitors'] })
+    expect(one.status, JSON.stringify(one.body)).toBe(200)
+    expect(one.body.results).toEqual([{ dimensions: [], metrics: [expect.objectContaining({ currency: 'USD', value: order.total }), expect.objectContaining({ currency: 'USD', value: order.average }), 3] }])
+    expect(one.body.meta).toEqual({})
+    const warned = async (body: Record<string, unknown>, code: string) => {
+      const answer = await query({ metrics: ['total_revenue'], ...body })
+      expect(answer.status, JSON.stringify(answer.body)).toBe(200)
+      expect(answer.body.results).toEqual([{ dimensions: [], metrics: [null] }])
+      expect(answer.body.meta.metric_warnings.total_revenue.code).toBe(code)
+    }
+    await warned({ filters: [['is', 'event:goal', ['Order', 'Donation']]] }, 'no_single_revenue_currency')
+    await warned({ filters: [['is', 'event:goal', ['Signup']]] }, 'no_revenue_goals_matching')
+    await warned({}, 'no_revenue_goals_matching')
+    expect((await query({ metrics: ['visitors'] })).body.meta).toEqual({})
+  })
+
+  test('revenue over time or another dimension, and in the v1 API, is a 400 that says so', async () => {
+    const byDay = await query({ dimensions: ['time:day'], filters: [['is', 'event:goal', ['Order']]], metrics: ['total_revenue'] })
+    expect(byDay.status).toBe(400)
+    expect(byDay.body.error).toMatch(/total_revenue is not supported with a time dimension/)
+    const bySource = await query({ dimensions: ['visit:source'], metrics: ['average_revenue'] })
+    expect(bySource.status).toBe(400)
+    expect(bySource.body.error).toMatch(/average_revenue is not supported with dimension visit:source/)
+    const v1 = await rawRequest(payload, 'GET', '/v1/stats/aggregate?site_id=globex.test&metrics=total_revenue', { headers: { authorization: `Bearer ${key}` } })
+    expect(v1.status).toBe(400)
+    expect(v1.text).toMatch(/total_revenue is not supported by the v1 API/)
+  })
+})

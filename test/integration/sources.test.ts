@@ -18,6 +18,7 @@ import type { DemoSite } from '../helpers/fixtures.js'
 import { searchRowsOf } from '../../src/core/searchStats.js'
 import { addDays, eachDay } from '../../src/core/statsRange.js'
 import { openCredential } from '../../src/sources/credentials.js'
+import { PLAUSIBLE_PAGE_LIMIT } from '../../src/sources/plausibleApi.js'
 import { collectionTable, drizzleOf, sql } from '../../src/store/db.js'
 import { fixtureRows, fixtureTotals, startFakeGoogle } from '../helpers/fakeGoogle.js'
 import { dayFigures, startFakeMatomo, startFakePlausible } from '../helpers/fakeImportApis.js'
@@ -487,6 +488,31 @@ describe('Plausible Stats API', () => {
     expect(await importedKeys(site, 'source')).toEqual([''])
     await payload.delete({ collection: 'analytics-sources', id: source.id })
   }, 60_000)
+
+  test('a breakdown past 10,000 rows is read page by page (pagination limit and offset, as Plausible documents) and stored whole', async () => {
+    const rows = 2 * PLAUSIBLE_PAGE_LIMIT + 1
+    const paged = await startFakePlausible({ pageRows: rows, tooManyFirst: 0 })
+    try {
+      const site = await newSite('plausible-paged.acme.test')
+      const source = await payload.create({
+        collection: 'analytics-sources',
+        data: { baseUrl: paged.url, credential: 'plausible-key', kind: 'plausible', name: 'Plausible paged', sites: [{ remoteId: 'paged.example', site }] } as never,
+      })
+      const run = await payload.analytics!.sources.run({ from: '2026-07-10', kind: 'plausible', retry: FAST_RETRY, siteId: site, to: '2026-07-10' })
+      expect(run.outcomes[0]).toMatchObject({ status: 'ok' })
+      const asked = paged.requests.map((request) => JSON.parse(request.body) as { dimensions?: string[]; pagination?: { limit: number; offset: number } })
+      const pagesOf = (dimension: string) => asked.filter((body) => body.dimensions?.[0] === dimension).map((body) => body.pagination)
+      // Three pages of pages: 10,000 + 10,000 + the last row; every other breakdown fits in its first page.
+      expect(pagesOf('event:page')).toEqual([0, 1, 2].map((n) => ({ limit: PLAUSIBLE_PAGE_LIMIT, offset: n * PLAUSIBLE_PAGE_LIMIT })))
+      for (const dimension of ['visit:source', 'visit:country', 'visit:device', 'visit:entry_page']) expect(pagesOf(dimension), dimension).toEqual([{ limit: PLAUSIBLE_PAGE_LIMIT, offset: 0 }])
+      const pages = await importedKeys(site, 'page')
+      expect(pages).toHaveLength(rows)
+      expect(new Set(pages)).toEqual(new Set(Array.from({ length: rows }, (_, i) => `/p/${i}`)))
+      await payload.delete({ collection: 'analytics-sources', id: source.id })
+    } finally {
+      await paged.close()
+    }
+  }, 120_000)
 })
 
 describe('CLI', () => {

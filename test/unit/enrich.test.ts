@@ -25,6 +25,7 @@ const settings = (overrides: Partial<EffectiveSiteSettings> = {}): EffectiveSite
   publicDashboard: false,
   respectDoNotTrack: true,
   retentionDays: 30,
+  rolledUpProps: [],
   shareToken: null,
   timeZone: 'UTC',
   timeZoneState: null,

@@ -71,7 +71,8 @@ describe('parsePlausibleEvent', () => {
       if (typeof body.v === 'number') body.v = { revenue: revenueSchema.parse({ amount: body.v, currency: MODEL_REVENUE_CURRENCY }) }
       expect(parsePlausibleEvent(plausibleRequestOf(hit).body)).toEqual({ event: { body, domains: [domain], interactive: true }, ok: true })
     }
-  })
+    // Tens of thousands of hits parsed twice: seconds on a loaded machine, past the 5 s default.
+  }, 60_000)
 })
 
 describe('Plausible filters as ours', () => {
