@@ -34,6 +34,7 @@ import type { Payload } from 'payload'
 import type { AggregationResult } from './aggregate.js'
 import type { ReaggregateProgress, ReaggregateResult } from './reaggregate.js'
 import type { RetentionResult } from './retention.js'
+import type { VisitsBackfillResult } from './visitsBackfill.js'
 import type { RunLock } from './runLock.js'
 import type { EventBuffer } from '../src/buffer/types.js'
 import type { SiteDay } from '../src/core/dailyStats.js'
@@ -52,6 +53,7 @@ import { createDirtyDays } from '../src/store/dirtyDays.js'
 import { runAggregation } from './aggregate.js'
 import { reaggregate, validateRange } from './reaggregate.js'
 import { applyRetention, withoutExpiredDays } from './retention.js'
+import { backfillVisits } from './visitsBackfill.js'
 import { rezoneSite } from './rezone.js'
 import { needsSiteRecompute, rolledUpOf, rollUpGoals } from './goalRollup.js'
 import { createRunLock } from './runLock.js'
@@ -171,6 +173,11 @@ export interface AnalyticsJobs {
   readonly queue: null | Queue
   /** Recompute the daily stats of a site (or all) over a range of days from the raw events. */
   reaggregate(request: ReaggregateRequest): Promise<ReaggregateResult>
+  /**
+   * Rebuild the visits of the days recomputed before the visits table existed (`jobs/visitsBackfill.ts`),
+   * in the queue of `rezone`; boot starts it. Failures are logged, never thrown.
+   */
+  backfillVisits(): Promise<VisitsBackfillResult>
   /**
    * Bring these sites' rows into their time zone after a change (`jobs/rezone.ts`), then
    * their `goal` rows in line with their goals (`jobs/goalRollup.ts`), one site after the
@@ -698,6 +705,33 @@ class Jobs implements AnalyticsJobs {
         siteTimeZones: timeZones,
       }),
     )
+  }
+
+  backfillVisits(): Promise<VisitsBackfillResult> {
+    const { cfg, logger, metrics, payload } = this.args
+    const none: VisitsBackfillResult = { recomputed: 0, siteIds: [] }
+    const run = this.rezoneQueue.then(async () => {
+      if (this.closing) return none
+      try {
+        const { ids, retention, rollups, timeZones } = await this.siteSettings()
+        const result = await this.track(
+          backfillVisits(payload, cfg, {
+            observeDbLatency: (seconds, operation) => metrics.dbLatency(operation, seconds),
+            siteIds: ids,
+            siteRetentionDays: retention,
+            siteRollups: rollups,
+            siteTimeZones: timeZones,
+          }),
+        )
+        if (result.siteIds.length > 0) logger.info(`analytics: visits rebuilt from raw events for site(s) ${result.siteIds.join(', ')} (${result.recomputed} days recomputed)`)
+        return result
+      } catch (error) {
+        logger.error(`analytics: rebuilding the visits of days aggregated before the visits table failed: ${messageOf(error)} (retried at the next boot)`)
+        return none
+      }
+    })
+    this.rezoneQueue = run.then(() => undefined)
+    return run
   }
 
   rezone(siteIds: ReadonlyArray<number | string>): Promise<void> {

@@ -294,6 +294,8 @@ export async function createAnalyticsRuntime(payload: Payload, cfg: SanitizedAna
     await jobs.start()
     const pending = [...sites.all()].filter(needsSiteRecompute).map((site) => site.id)
     if (pending.length > 0) void jobs.rezone(pending)
+    // Days aggregated before the visits table existed (an upgrade): filters refuse them until rebuilt.
+    void jobs.backfillVisits()
   }
 
   return {

@@ -60,6 +60,7 @@ import { addDays, checkCustom, checkWithinRetention, daysInRange, eachDay, first
 import { localHours, localMidnight } from '../core/timeZone.js'
 import { importedWithin } from '../imports/spans.js'
 import { filteredVisitsCtes } from '../store/filteredStats.js'
+import { checkVisitsCovered } from '../store/visitCoverage.js'
 import { funnelCounts } from '../store/funnelQuery.js'
 import { hourlyTotals } from '../store/hourlyStats.js'
 import { createStatsStore } from '../store/statsQueries.js'
@@ -496,13 +497,15 @@ export function createStatsService(deps: StatsServiceDeps): StatsServiceInternal
     const siteIds = [String(site!.id)]
     const key = { filters, from: range.from, goals, name: range.name, timeZone, to: range.to }
     return cached('funnel', key, siteIds, async () => {
+      const request = filters.length > 0 ? explore.requestOf(siteIds, range, filters) : null
+      if (request) await checkVisitsCovered(payload, cfg, request)
       const [reached, aggregated] = await Promise.all([
         funnelCounts(payload, cfg, {
           end: localMidnight(addDays(range.to, 1), timeZone),
           siteId: site!.id,
           start: localMidnight(range.from, timeZone),
           steps: goals,
-          visits: filters.length > 0 ? filteredVisitsCtes(payload, cfg, explore.requestOf(siteIds, range, filters)) : undefined,
+          visits: request ? filteredVisitsCtes(payload, cfg, request) : undefined,
         }),
         // The range's own visitors (the filtered ones under filters), as every visitor figure: funnels read raw events, never imported days.
         aggregate(siteIds, range, false, filters),

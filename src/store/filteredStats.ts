@@ -31,6 +31,7 @@ import { pathPatternRegex } from '../core/goals.js'
 import { addDays } from '../core/statsRange.js'
 import { localMidnight } from '../core/timeZone.js'
 import { collectionTable, drizzleOf, sql } from './db.js'
+import { checkVisitsCovered } from './visitCoverage.js'
 import { VISIT_ATTRIBUTE_COLUMNS } from './visitRows.js'
 
 const a = (alias: string) => sql.identifier(alias)
@@ -340,6 +341,7 @@ export function createFilteredStore(payload: Payload, cfg: SanitizedAnalyticsCon
   const run = async <T>(request: FilteredRequest, body: SqlQuery, readsProps = false, source: Source = 'events'): Promise<T[]> => {
     if (request.sites.length === 0) return []
     const withProps = readsProps || filtersReadProps(request.filters)
+    await checkVisitsCovered(payload, cfg, request)
     return drizzleOf(payload).transaction(async (tx) => {
       await tx.execute(sql`SET LOCAL enable_nestloop = off`)
       await tx.execute(sql`SET LOCAL work_mem = '64MB'`)
