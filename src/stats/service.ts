@@ -120,13 +120,15 @@ export interface StatsServiceInternals extends StatsService {
   invalidate(siteIds: readonly SiteId[] | 'all'): Promise<void>
 }
 
+/** The core's input errors as the API's 400 (the dashboard shows a `StatsError`'s message); anything else as it is. */
+const badQueryOf = (error: unknown): unknown => (error instanceof StatsInputError ? badQuery(error.message) : error)
+
 /** Turn the core's input errors into the API's 400. */
 const asBadQuery = <T>(run: () => T): T => {
   try {
     return run()
   } catch (error) {
-    if (error instanceof StatsInputError) throw badQuery(error.message)
-    throw error
+    throw badQueryOf(error)
   }
 }
 
@@ -292,7 +294,10 @@ export function createStatsService(deps: StatsServiceDeps): StatsServiceInternal
   async function cached<T>(kind: string, query: unknown, siteIds: string[], compute: () => Promise<T>): Promise<T> {
     const hit = await cache.get<T>(kind, query, siteIds)
     if (hit.value !== null) return hit.value
-    const value = await compute()
+    // The store's refusals (days the visits table does not cover yet) are input errors too.
+    const value = await compute().catch((error: unknown) => {
+      throw badQueryOf(error)
+    })
     await cache.set(hit.key, value)
     return value
   }
@@ -579,7 +584,7 @@ export function createStatsService(deps: StatsServiceDeps): StatsServiceInternal
         const ids = chunk.filter((site) => zoneOf.get(String(site.id)) === timeZone).map((site) => String(site.id))
         checkFiltered(filters, ids, range)
         const imported = filters.length > 0 ? null : await importedOf(ids, range, query.imports !== false)
-        const rows = filters.length > 0 ? sumBySite(await explore.filtered.totalsByDay(explore.requestOf(ids, range, filters))) : await store.totalsBySite(ids, range.from, range.to, imported?.siteIds ?? [])
+        const rows = filters.length > 0 ? sumBySite(await explore.filtered.totalsByDay(explore.requestOf(ids, range, filters)).catch((error: unknown) => Promise.reject(badQueryOf(error)))) : await store.totalsBySite(ids, range.from, range.to, imported?.siteIds ?? [])
         for (const row of rows) bySite.set(row.siteId, row)
       }
       for (const site of chunk) {

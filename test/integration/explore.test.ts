@@ -865,6 +865,9 @@ describe('the visits table', () => {
       expect(refused.status).toBe(400)
       expect(refused.body.error).toContain(`site ${String(shop.id)}'s visits of ${gone[0]} to ${gone[1]} are not in the visits table yet`)
     }
+    // The Analytics view shows that message in place of the figures.
+    const view = await loadDashboard({ caller: admin, payload, state: { filters, from, range: 'custom', site: String(shop.id), to } })
+    expect(view.ok ? null : view.message).toContain(`visits of ${gone[0]} to ${gone[1]} are not in the visits table yet`)
     // Unfiltered figures read the rollups, as before; a filtered range without those days is answered.
     expect((await rest(payload, 'GET', `/analytics/stats?siteId=${shop.id}&from=${from}&to=${to}`, { token: editorToken })).status).toBe(200)
     const after = addDay(gone[1]!, 1)
