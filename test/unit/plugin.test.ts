@@ -19,9 +19,9 @@ const host = (collections: CollectionConfig[] = [tenants, sites]): Config =>
 const slugs = (config: Config) => (config.collections ?? []).map((collection) => collection.slug)
 
 describe('analyticsPlugin', () => {
-  test('adds the three analytics collections and keeps the host’s', () => {
+  test('adds the analytics collections and keeps the host’s', () => {
     const config = analyticsPlugin()(host())
-    expect(slugs(config)).toEqual(['tenants', 'sites', 'analytics-events', 'analytics-daily-stats', 'analytics-monthly-stats', 'analytics-settings', 'analytics-salts', 'analytics-audit-log', 'analytics-reports', 'analytics-report-deliveries', 'analytics-alerts', 'analytics-imports', 'analytics-imported-stats', 'analytics-sources', 'analytics-search-stats', 'analytics-api-keys'])
+    expect(slugs(config)).toEqual(['tenants', 'sites', 'analytics-events', 'analytics-daily-stats', 'analytics-monthly-stats', 'analytics-visits', 'analytics-settings', 'analytics-salts', 'analytics-audit-log', 'analytics-reports', 'analytics-report-deliveries', 'analytics-alerts', 'analytics-imports', 'analytics-imported-stats', 'analytics-sources', 'analytics-search-stats', 'analytics-api-keys'])
   })
 
   test('detects the tenants collection from the sites’ tenant relationship', () => {
