@@ -1,11 +1,10 @@
 import type { AdminViewServerProps } from 'payload'
 
-import { DefaultTemplate } from '@payloadcms/next/templates'
 import { Gutter, SetStepNav } from '@payloadcms/ui'
-import { redirect } from 'next/navigation.js'
 import { formatAdminURL } from 'payload/shared'
 import React from 'react'
 
+import { AdminViewTemplate, redirectToLoginUnlessUser } from '../adminViewPage.js'
 import { ANALYTICS_VIEW_PATH } from '../../src/constants.js'
 import { DashboardSection } from '../Dashboard/index.js'
 import { loadDashboard } from '../Dashboard/loadDashboard.js'
@@ -17,30 +16,19 @@ import { parseDashboardState } from '../Dashboard/state.js'
  * this one sends anonymous visitors to the login first.
  */
 export async function AnalyticsView({ initPageResult, params, searchParams }: AdminViewServerProps) {
-  const { locale, permissions, req, visibleEntities } = initPageResult
+  const { req } = initPageResult
   const { payload } = req
   const adminRoute = payload.config.routes.admin
-  if (!req.user) {
-    redirect(formatAdminURL({ adminRoute, path: `/login?redirect=${encodeURIComponent(formatAdminURL({ adminRoute, path: ANALYTICS_VIEW_PATH }))}` }))
-  }
+  redirectToLoginUnlessUser(req, ANALYTICS_VIEW_PATH)
   const state = parseDashboardState(searchParams)
   const result = await loadDashboard({ caller: { req }, cookies: initPageResult.cookies, payload, state })
   return (
-    <DefaultTemplate
-      i18n={req.i18n}
-      locale={locale}
-      params={params}
-      payload={payload}
-      permissions={permissions}
-      searchParams={searchParams}
-      user={req.user ?? undefined}
-      visibleEntities={visibleEntities}
-    >
+    <AdminViewTemplate initPageResult={initPageResult} params={params} searchParams={searchParams}>
       <SetStepNav nav={[{ label: 'Analytics' }]} />
       <Gutter>
         <h1 style={{ margin: 'calc(var(--base) * 1.5) 0 var(--base)' }}>Analytics</h1>
         <DashboardSection apiRoute={payload.config.routes.api} mode="admin" resetHref={formatAdminURL({ adminRoute, path: ANALYTICS_VIEW_PATH })} result={result} />
       </Gutter>
-    </DefaultTemplate>
+    </AdminViewTemplate>
   )
 }

@@ -22,6 +22,24 @@ const FIGURES: Array<{ format: ValueFormat; key: keyof SearchFigures; label: str
   { format: 'decimal', key: 'position', label: 'Avg. position' },
 ]
 
+/** The four figures' column heads, in the order of their cells. */
+function FigureHeads() {
+  return FIGURES.map((figure) => (
+    <th className="pa-num" key={figure.key} scope="col">
+      {figure.label}
+    </th>
+  ))
+}
+
+/** One row's four figures (a top query or page, or a day), formatted, with their raw values for tests and copy. */
+function FigureCells({ figures }: { figures: SearchFigures }) {
+  return FIGURES.map((figure) => (
+    <td className="pa-num" data-field={figure.key} data-value={figures[figure.key]} key={figure.key}>
+      {formatValue(figures[figure.key], figure.format)}
+    </td>
+  ))
+}
+
 function TopTable({ keyLabel, rows, title }: { keyLabel: string; rows: DashboardSearch['top']['queries']; title: string }) {
   return (
     <section aria-label={title} className="pa-panel" data-testid="analytics-search-top">
@@ -34,22 +52,14 @@ function TopTable({ keyLabel, rows, title }: { keyLabel: string; rows: Dashboard
             <thead>
               <tr>
                 <th scope="col">{keyLabel}</th>
-                {FIGURES.map((figure) => (
-                  <th className="pa-num" key={figure.key} scope="col">
-                    {figure.label}
-                  </th>
-                ))}
+                <FigureHeads />
               </tr>
             </thead>
             <tbody>
               {rows.map((row) => (
                 <tr data-key={row.key} key={row.key}>
                   <td className="pa-bar-label">{row.key || '(none)'}</td>
-                  {FIGURES.map((figure) => (
-                    <td className="pa-num" data-field={figure.key} data-value={row[figure.key]} key={figure.key}>
-                      {formatValue(row[figure.key], figure.format)}
-                    </td>
-                  ))}
+                  <FigureCells figures={row} />
                 </tr>
               ))}
             </tbody>
@@ -116,22 +126,14 @@ function SearchTable({ series }: { series: DashboardSearch['series'] }) {
         <thead>
           <tr>
             <th scope="col">Day</th>
-            {FIGURES.map((figure) => (
-              <th className="pa-num" key={figure.key} scope="col">
-                {figure.label}
-              </th>
-            ))}
+            <FigureHeads />
           </tr>
         </thead>
         <tbody>
           {series.map((point) => (
             <tr data-date={point.date} key={point.date}>
               <th scope="row">{periodLabel(point.date, 'day')}</th>
-              {FIGURES.map((figure) => (
-                <td className="pa-num" data-field={figure.key} data-value={point[figure.key]} key={figure.key}>
-                  {formatValue(point[figure.key], figure.format)}
-                </td>
-              ))}
+              <FigureCells figures={point} />
             </tr>
           ))}
         </tbody>

@@ -1,8 +1,6 @@
 import type { AdminViewServerProps } from 'payload'
 
-import { DefaultTemplate } from '@payloadcms/next/templates'
 import { Gutter, SetStepNav } from '@payloadcms/ui'
-import { redirect } from 'next/navigation.js'
 import { formatAdminURL } from 'payload/shared'
 import React from 'react'
 
@@ -12,6 +10,7 @@ import type { SiteRunOutcome, SourceView } from './loadSources.js'
 import { getAnalyticsConfig } from '../../src/analyticsConfig.js'
 import { ANALYTICS_VIEW_PATH, googleConnectPath, SITE_TAB_PATH, SOURCES_VIEW_PATH } from '../../src/constants.js'
 import { SOURCE_KIND_LABELS } from '../../src/sources/kinds.js'
+import { AdminViewTemplate, redirectToLoginUnlessUser } from '../adminViewPage.js'
 import { DashboardStyles } from '../Dashboard/index.js'
 import { loadSources } from './loadSources.js'
 
@@ -30,12 +29,10 @@ const when = (iso: null | string) => (iso ? `${iso.slice(0, 16).replace('T', ' '
  * go to the login first.
  */
 export async function SourcesView({ initPageResult, params, searchParams }: AdminViewServerProps) {
-  const { locale, permissions, req, visibleEntities } = initPageResult
+  const { req } = initPageResult
   const { payload } = req
   const adminRoute = payload.config.routes.admin
-  if (!req.user) {
-    redirect(formatAdminURL({ adminRoute, path: `/login?redirect=${encodeURIComponent(formatAdminURL({ adminRoute, path: SOURCES_VIEW_PATH }))}` }))
-  }
+  redirectToLoginUnlessUser(req, SOURCES_VIEW_PATH)
   const cfg = getAnalyticsConfig(payload.config)
   const sources = await loadSources(req, cfg)
   const collectionHref = (path = '') => formatAdminURL({ adminRoute, path: `/collections/${cfg.slugs.sources}${path}` })
@@ -43,16 +40,7 @@ export async function SourcesView({ initPageResult, params, searchParams }: Admi
   const apiRoute = payload.config.routes.api
 
   return (
-    <DefaultTemplate
-      i18n={req.i18n}
-      locale={locale}
-      params={params}
-      payload={payload}
-      permissions={permissions}
-      searchParams={searchParams}
-      user={req.user ?? undefined}
-      visibleEntities={visibleEntities}
-    >
+    <AdminViewTemplate initPageResult={initPageResult} params={params} searchParams={searchParams}>
       <SetStepNav nav={[{ label: 'Analytics', url: formatAdminURL({ adminRoute, path: ANALYTICS_VIEW_PATH }) }, { label: 'Sources' }]} />
       <DashboardStyles />
       <Gutter>
@@ -86,7 +74,7 @@ export async function SourcesView({ initPageResult, params, searchParams }: Admi
           )}
         </div>
       </Gutter>
-    </DefaultTemplate>
+    </AdminViewTemplate>
   )
 }
 
