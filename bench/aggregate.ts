@@ -66,7 +66,7 @@ import { createStateTables } from './incremental/stateTables.js'
 import { WEEKDAY_FACTOR } from './model/catalog.js'
 import { eventsOf, storeModelSites } from './model/events.js'
 import { SLOTS_PER_DAY, TrafficModel } from './model/traffic.js'
-import { checkDailyStats, checkMonthlyRollup, onLocalDays } from './statsCheck.js'
+import { checkDailyStats, checkMonthlyRollup, onLocalDays, siteRollupsOf } from './statsCheck.js'
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 // This process only fills the table and the buffer: no scheduler, no inline worker.
@@ -331,7 +331,7 @@ async function drain(p: Payload, sites: StoredSite[], runWorker: () => ReturnTyp
   const reference = await bareCopy(databaseUri, firstDrainedId)
   log(`reference: bare COPY of the same ${reference.rows.toLocaleString('en-US')} rows (${reference.mb} MB) into a copy of the table with its indexes and history: ${reference.seconds} s → ${reference.eventsPerSecond} rows/s (Postgres CPU ${reference.postgresCpuSeconds} s)`)
 
-  const daily = await checkDailyStats(p, onLocalDays([...spill, ...events], timeZoneOf))
+  const daily = await checkDailyStats(p, onLocalDays([...spill, ...events], timeZoneOf), await siteRollupsOf(p))
   log(`check: ${daily.rows.toLocaleString('en-US')} daily rows over ${daily.dimensions} dimensions vs the reference → ${daily.ok ? 'OK' : `${daily.mismatches} MISMATCHES: ${daily.sample.join('; ')}`}`)
   const eventsPerSecond = Math.round(report.claimed / seconds)
   return {
@@ -379,8 +379,12 @@ async function steady(p: Payload, k: number, index: number, runWorker: () => Ret
   }
   // Its statistics as the runs before would have left them (and the month's rollup).
   const timeZoneOf = () => STEADY_ZONE
+  // The site's goals and listed property keys, as the worker's runs roll them up (every
+  // recompute here must give them, or it would drop the `goal` rows the runs write).
+  const rollupsOf = await siteRollupsOf(p)
+  const { goals } = rollupsOf(String(site!.ref.id))
   const pairs = [day, localDayOf(Date.now(), STEADY_ZONE)].map((d) => ({ day: d, siteId: site!.ref.id }))
-  await recomputeDailyStats(p, p.analytics!.config, pairs, { timeZoneOf })
+  await recomputeDailyStats(p, p.analytics!.config, pairs, { rollupsOf: (siteId) => rollupsOf(String(siteId)), timeZoneOf })
   await drizzle(p).execute(sql`ANALYZE analytics_events`)
   log(`steady state K=${k.toLocaleString('en-US')}: ${stored.toLocaleString('en-US')} events on ${day} (${STEADY_ZONE}) stored and aggregated (${round((performance.now() - started) / 1000)} s)`)
 
@@ -393,7 +397,7 @@ async function steady(p: Payload, k: number, index: number, runWorker: () => Ret
     const cpuBefore = servicesCpu().postgres
     const nodeBefore = process.cpuUsage()
     const mergeStarted = performance.now()
-    const merged = await mergeDay(p, { day, events: eventsTable, fresh, siteId: site!.ref.id, timeZone: STEADY_ZONE })
+    const merged = await mergeDay(p, { day, events: eventsTable, fresh, goals, siteId: site!.ref.id, timeZone: STEADY_ZONE })
     const node = process.cpuUsage(nodeBefore)
     return {
       ...merged,
@@ -433,7 +437,7 @@ async function steady(p: Payload, k: number, index: number, runWorker: () => Ret
   log(`  incremental prototype vs the full recompute after the runs: ${incrementalCheck.ok ? 'equal' : `${incrementalCheck.mismatches} MISMATCHES ${incrementalCheck.sample.join(' ')}`} (${incrementalCheck.rows} rows, ${Object.keys(incrementalCheck.dimensions).length} dimensions)`)
   // Where the time goes: the recompute of that one day alone (nothing changed: it writes nothing).
   const recomputeStarted = performance.now()
-  await recomputeDailyStats(p, p.analytics!.config, [{ day, siteId: site!.ref.id }], { timeZoneOf })
+  await recomputeDailyStats(p, p.analytics!.config, [{ day, siteId: site!.ref.id }], { rollupsOf: (siteId) => rollupsOf(String(siteId)), timeZoneOf })
   const recomputeAloneS = round((performance.now() - recomputeStarted) / 1000, 2)
 
   let daily = null
@@ -441,7 +445,7 @@ async function steady(p: Payload, k: number, index: number, runWorker: () => Ret
     // Every event of the site, again from the seed: the prefill, and the runs' new ones.
     const all: AnalyticsEvent[] = []
     for (let slot = 0; slot < SLOTS_PER_DAY; slot++) if (!newSlots.includes(slot)) all.push(...eventsOf(model, model.slotHits(0, day, slot), [site!]))
-    daily = await checkDailyStats(p, onLocalDays([...all, ...added], timeZoneOf))
+    daily = await checkDailyStats(p, onLocalDays([...all, ...added], timeZoneOf), rollupsOf)
     log(`  check: ${daily.rows.toLocaleString('en-US')} daily rows over ${daily.dimensions} dimensions vs the reference → ${daily.ok ? 'OK' : `${daily.mismatches} MISMATCHES: ${daily.sample.join('; ')}`}`)
   }
   const cpu = (name: 'postgres' | 'redis' | 'worker') => round(median(runs.map((run) => run.cpuSeconds[name])), 2)

@@ -1,8 +1,9 @@
 /**
  * The benches' correctness check of the aggregation: the stored daily statistics of every
  * dimension equal `referenceDailyStats` (the plain-TypeScript reading of the metric
- * definitions) computed from the events that went in, and every monthly row equals the sum
- * of its month's daily rows. Mismatches are counted and a few shown, never thrown: a bench
+ * definitions) and `referenceRollupRows` (revenue, and the sites' goals and listed property
+ * keys) computed from the events that went in — every metric and the exact revenue — and
+ * every monthly row equals the sum of its month's daily rows. Mismatches are counted and a few shown, never thrown: a bench
  * reports them in its JSON (`valid: false`).
  */
 import type { Payload } from 'payload'
@@ -11,10 +12,15 @@ import { sql } from '@payloadcms/db-postgres'
 
 import type { DailyStatsRow } from '../src/core/dailyStats.js'
 import type { AnalyticsEvent } from '../src/core/event.js'
+import type { SiteRollups } from '../src/core/siteRollups.js'
+import type { ReferenceRow } from './referenceRollups.js'
 
 import { referenceDailyStats } from '../src/core/dailyStatsReference.js'
 import { STATS_METRICS } from '../src/core/dimensions.js'
 import { localDayMemo, localMidnight } from '../src/core/timeZone.js'
+import { loadIngestSites } from '../src/ingest/siteLoader.js'
+import { rolledUpOf } from '../jobs/goalRollup.js'
+import { referenceRollupRows, revenueUnits } from './referenceRollups.js'
 
 type Drizzle = { execute: (query: unknown) => Promise<{ rows: Array<Record<string, unknown>> }> }
 const db = (p: Payload) => (p.db as unknown as { drizzle: Drizzle }).drizzle
@@ -41,11 +47,24 @@ export function onLocalDays(events: readonly AnalyticsEvent[], timeZoneOf: (site
 
 const rowKey = (row: Pick<DailyStatsRow, 'day' | 'dimension' | 'key' | 'siteId'>) => `${row.siteId}|${row.day}|${row.dimension}|${row.key}`
 
-/** The stored daily rows of some sites, as `DailyStatsRow`s (metrics only; tenant left out). */
-async function storedDailyRows(payload: Payload, siteIds: ReadonlyArray<number | string>): Promise<Map<string, Record<string, number>>> {
+/**
+ * The goals and listed property keys each site's days are rolled up with — what the product's
+ * aggregation is given (`jobs/goalRollup.ts` `rolledUpOf`): the definitions, from the sites'
+ * settings, not rows; the reference counts them itself.
+ */
+export async function siteRollupsOf(payload: Payload): Promise<(siteId: string) => SiteRollups> {
+  const sites = await loadIngestSites(payload, payload.analytics!.config)
+  const bySite = new Map(sites.map((site) => [String(site.id), rolledUpOf(site)]))
+  return (siteId) => bySite.get(siteId) ?? { goals: [], props: [] }
+}
+
+type StoredRow = Record<string, number> & { revenueUnits: bigint | null }
+
+/** The stored daily rows of some sites, as `DailyStatsRow`s (metrics and revenue; tenant left out). */
+async function storedDailyRows(payload: Payload, siteIds: ReadonlyArray<number | string>): Promise<Map<string, StoredRow>> {
   const { rows } = await db(payload).execute(sql`
     SELECT site_id, to_char(date AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day, dimension, key, pageviews, visitors, visits, bounces, total_duration,
-      events, leads, forms, exports, automation_runs, ai_tokens, scroll_depth_sum, scroll_visits, engaged_ms, engaged_visits
+      events, leads, forms, exports, automation_runs, ai_tokens, scroll_depth_sum, scroll_visits, engaged_ms, engaged_visits, revenue::text AS revenue
     FROM analytics_daily_stats WHERE site_id IN (${sql.join(
       siteIds.map((id) => sql`${id}`),
       sql`, `,
@@ -54,7 +73,7 @@ async function storedDailyRows(payload: Payload, siteIds: ReadonlyArray<number |
   return new Map(
     rows.map((row) => [
       rowKey({ day: String(row.day), dimension: row.dimension as DailyStatsRow['dimension'], key: String(row.key), siteId: String(row.site_id) }),
-      Object.fromEntries(STATS_METRICS.map((metric) => [metric, Number(row[column(metric)])])),
+      { ...Object.fromEntries(STATS_METRICS.map((metric) => [metric, Number(row[column(metric)])])), revenueUnits: revenueUnits(String(row.revenue ?? '0')) } as StoredRow,
     ]),
   )
 }
@@ -69,9 +88,13 @@ export interface DailyCheck {
   sample: string[]
 }
 
-/** Every daily row of the (site, day)s of `events` (already on local days) equals the reference computed from them, and those days have no other row. */
-export async function checkDailyStats(payload: Payload, events: readonly AnalyticsEvent[]): Promise<DailyCheck> {
-  const expected = referenceDailyStats(events)
+/**
+ * Every daily row of the (site, day)s of `events` (already on local days) equals the reference
+ * computed from them (with each site's goals and listed property keys: `siteRollupsOf`), and
+ * those days have no other row.
+ */
+export async function checkDailyStats(payload: Payload, events: readonly AnalyticsEvent[], rollupsOf: (siteId: string) => SiteRollups): Promise<DailyCheck> {
+  const expected: ReferenceRow[] = [...referenceDailyStats(events).map((row) => ({ ...row, revenueUnits: 0n })), ...referenceRollupRows(events, rollupsOf)]
   const siteIds = [...new Set(events.map((event) => event.siteId))]
   const stored = await storedDailyRows(payload, siteIds)
   const sample: string[] = []
@@ -88,8 +111,9 @@ export async function checkDailyStats(payload: Payload, events: readonly Analyti
       note(`missing ${key}`)
       continue
     }
-    const differing = STATS_METRICS.filter((metric) => found[metric] !== row[metric])
-    if (differing.length > 0) note(`${key}: ${differing.map((metric) => `${metric} ${found[metric]} ≠ ${row[metric]}`).join(', ')}`)
+    const differing = STATS_METRICS.filter((metric) => found[metric] !== row[metric]).map((metric) => `${metric} ${found[metric]} ≠ ${row[metric]}`)
+    if (found.revenueUnits !== row.revenueUnits) differing.push(`revenue units ${found.revenueUnits} ≠ ${row.revenueUnits}`)
+    if (differing.length > 0) note(`${key}: ${differing.join(', ')}`)
   }
   // Rows of the same (site, day)s the reference has no row for; other days are not this check's.
   const days = new Set(expected.map((row) => `${row.siteId}|${row.day}`))

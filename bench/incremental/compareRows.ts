@@ -1,13 +1,13 @@
 /**
  * The prototype's exactness check: its daily rows of a (site, day) against the product's full
  * recompute of the same raw events (`analytics_daily_stats`), every dimension and metric
- * (numeric equality; the tenant is left out — the bench runs without tenancy).
+ * (revenue included; numeric equality; the tenant is left out — the bench runs without tenancy).
  */
 import type { Payload } from 'payload'
 
 import type { CollectionTable } from '../../src/store/db.js'
 
-import { STATS_METRICS } from '../../src/core/dimensions.js'
+import { ROLLUP_METRICS } from '../../src/core/dimensions.js'
 import { drizzleOf, sql } from '../../src/store/db.js'
 import { INC, metricColumn } from './stateTables.js'
 
@@ -23,7 +23,7 @@ export interface RowsComparison {
 export async function compareRows(payload: Payload, stats: CollectionTable, siteId: number | string, day: string): Promise<RowsComparison> {
   const columns = (alias: string, product: boolean) =>
     sql.join(
-      STATS_METRICS.map((metric) => sql`${sql.identifier(alias)}.${product ? stats.id(metric) : sql.identifier(metricColumn(metric))}`),
+      ROLLUP_METRICS.map((metric) => sql`${sql.identifier(alias)}.${product ? stats.id(metric) : sql.identifier(metricColumn(metric))}`),
       sql`, `,
     )
   const product = sql`SELECT p.${stats.id('dimension')}::text AS dimension, p.${stats.id('key')} AS key, ${columns('p', true)}

@@ -8,8 +8,10 @@
  * One transaction, under an advisory lock of the (site, day):
  * 1. `f`: the fresh events, normalised as the recompute's `ev`/`eng` (empty text = null).
  * 2. Additive deltas into `d`: the total's event counts and typed totals, pageviews per page,
- *    events per custom event.
- * 3. Distinct counts that only grow (total / page / event visitors, page visits): the seen sets.
+ *    events per custom event; the events (and revenue) of the site's goals, of each currency and
+ *    of each custom event's currency (`goal`, `goalRevenue`, `revenue`, `eventRevenue`).
+ * 3. Distinct counts that only grow (total / page / event / goal / revenue visitors, page
+ *    visits): the seen sets.
  * 4. Page engagement: the touched (session, page) pairs' max depth and summed milliseconds; the
  *    deltas of their four sums go to the page rows.
  * 5. Visits: every visit with a fresh event is recomputed from ITS raw events (the session
@@ -19,9 +21,12 @@
  * 6. The deltas added to the daily rows; the total's engagement is the sum of the page rows'
  *    (the total row exists only on a day with counted events, the page rows also without);
  *    rows whose key no longer occurs (a visit's exit page moved on) are deleted.
+ * Not prototyped: `prop` rows (a listed property's day's top values: a ranking, not a sum); the
+ * bench's sites list no property keys.
  */
 import type { Payload } from 'payload'
 
+import type { Goal } from '../../src/core/goals.js'
 import type { CollectionTable, SqlQuery } from '../../src/store/db.js'
 
 import {
@@ -37,8 +42,9 @@ import {
   SESSION_DIMENSIONS,
   SUMMED_EVENT_TYPES,
 } from '../../src/core/dailyStats.js'
-import { ENGAGEMENT_METRICS, STATS_METRICS } from '../../src/core/dimensions.js'
+import { ENGAGEMENT_METRICS, ROLLUP_METRICS } from '../../src/core/dimensions.js'
 import { drizzleOf, sql } from '../../src/store/db.js'
+import { goalPredicate } from '../../src/store/filteredStats.js'
 import { INC, metricColumn, sessionKeyColumn } from './stateTables.js'
 
 const a = (name: string) => sql.identifier(name)
@@ -54,6 +60,8 @@ export interface MergeArgs {
   events: CollectionTable
   /** Which of the day's raw events are fresh: a condition on the events row `e` (the run's inserted ids). */
   fresh: SqlQuery
+  /** The site's goals, as the product's runs are given them (`rolledUpOf`). @default none */
+  goals?: readonly Goal[]
   siteId: number | string
   timeZone: string
 }
@@ -67,6 +75,8 @@ const STEP_NAMES = [
   'totals',
   'pages',
   'customEvents',
+  'rollupEvents',
+  'rollupCounts',
   'seenSets',
   'engagement',
   'touchedVisits',
@@ -104,7 +114,8 @@ export async function mergeDay(payload: Payload, args: MergeArgs): Promise<Merge
       sql`, `,
     )},
     NULLIF(${col('path')}, '') COLLATE "C" AS path, NULLIF(${col('visitorHash')}, '') COLLATE "C" AS visitor,
-    NULLIF(${col('sessionId')}, '') COLLATE "C" AS session, ${col('value')} AS value, ${col('timestamp')} AS ts, ${col('eventId')} COLLATE "C" AS eid,
+    NULLIF(${col('sessionId')}, '') COLLATE "C" AS session, ${col('value')} AS value, ${col('props')} AS props,
+    ${col('revenueAmount')} AS rev_amount, NULLIF(${col('revenueCurrency')}, '') COLLATE "C" AS rev_currency, ${col('timestamp')} AS ts, ${col('eventId')} COLLATE "C" AS eid,
     round(COALESCE(${col('value')}, 0) * 1000) AS ms,
     CASE WHEN jsonb_typeof(${col('props')} -> ${SCROLL_DEPTH_PROP}) = 'number' THEN (${col('props')} ->> ${SCROLL_DEPTH_PROP})::numeric END AS depth`
   const custom = sql`type NOT IN (${list(NON_CUSTOM_EVENT_TYPES)})`
@@ -128,7 +139,7 @@ export async function mergeDay(payload: Payload, args: MergeArgs): Promise<Merge
     await run(sql`ANALYZE inc_f`)
     await run(
       sql`CREATE TEMP TABLE inc_d (dimension text, key text, ${sql.join(
-        STATS_METRICS.map((metric) => sql`${m(metric)} numeric NOT NULL DEFAULT 0`),
+        ROLLUP_METRICS.map((metric) => sql`${m(metric)} numeric NOT NULL DEFAULT 0`),
         sql`, `,
       )}) ON COMMIT DROP`,
     )
@@ -156,6 +167,24 @@ export async function mergeDay(payload: Payload, args: MergeArgs): Promise<Merge
       sql`INSERT INTO inc_d (dimension, key, ${m('pageviews')}) SELECT 'page', path, count(*) FROM inc_f WHERE ${pageview} AND path IS NOT NULL GROUP BY path`,
     )
     await run(sql`INSERT INTO inc_d (dimension, key, ${m('events')}) SELECT 'event', type, count(*) FROM inc_f WHERE ${custom} GROUP BY type`)
+    // The fresh events under the goal and revenue rows they count in (each event once per row).
+    const goals = args.goals ?? []
+    const withRevenue = sql`rev_currency IS NOT NULL AND rev_amount IS NOT NULL`
+    const goalNames = goals.length
+      ? sql`unnest(ARRAY[${sql.join(
+          goals.map((goal) => sql`CASE WHEN ${goalPredicate(goal, 'f')} THEN ${goal.name}::text END`),
+          sql`, `,
+        )}])`
+      : sql`unnest(ARRAY[]::text[])`
+    await run(sql`CREATE TEMP TABLE inc_g ON COMMIT DROP AS
+      SELECT 'goal'::text AS dimension, g.name AS key, f.visitor, NULL::numeric AS amount FROM inc_f f, ${goalNames} AS g(name)
+        WHERE f.type <> ${ENGAGEMENT} AND g.name IS NOT NULL
+      UNION ALL SELECT 'goalRevenue', f.rev_currency || ':' || g.name, f.visitor, f.rev_amount FROM inc_f f, ${goalNames} AS g(name)
+        WHERE f.type <> ${ENGAGEMENT} AND g.name IS NOT NULL AND ${withRevenue}
+      UNION ALL SELECT 'revenue', rev_currency, visitor, rev_amount FROM inc_f WHERE ${counted} AND ${withRevenue}
+      UNION ALL SELECT 'eventRevenue', rev_currency || ':' || type, visitor, rev_amount FROM inc_f WHERE ${custom} AND ${withRevenue}`)
+    await run(sql`INSERT INTO inc_d (dimension, key, ${m('events')}, ${m('revenue')})
+      SELECT dimension, key, count(*), COALESCE(sum(amount), 0) FROM inc_g GROUP BY dimension, key`)
 
     // 3. Seen sets: only members not seen before come back.
     await run(sql`WITH ins AS (
@@ -165,11 +194,14 @@ export async function mergeDay(payload: Payload, args: MergeArgs): Promise<Merge
           UNION ALL SELECT 1, path, visitor FROM inc_f WHERE ${pageview} AND path IS NOT NULL AND visitor IS NOT NULL
           UNION ALL SELECT 2, path, session FROM inc_f WHERE ${pageview} AND path IS NOT NULL AND session IS NOT NULL
           UNION ALL SELECT 3, type, visitor FROM inc_f WHERE ${custom} AND visitor IS NOT NULL
+          UNION ALL SELECT CASE dimension WHEN 'goal' THEN 4 WHEN 'goalRevenue' THEN 5 WHEN 'revenue' THEN 6 ELSE 7 END, key, visitor
+            FROM inc_g WHERE visitor IS NOT NULL
         ) x
         ON CONFLICT DO NOTHING RETURNING kind, key
       )
       INSERT INTO inc_d (dimension, key, ${m('visitors')}, ${m('visits')})
-      SELECT CASE kind WHEN 0 THEN 'total' WHEN 3 THEN 'event' ELSE 'page' END, key, count(*) FILTER (WHERE kind <> 2), count(*) FILTER (WHERE kind = 2)
+      SELECT CASE kind WHEN 0 THEN 'total' WHEN 3 THEN 'event' WHEN 4 THEN 'goal' WHEN 5 THEN 'goalRevenue' WHEN 6 THEN 'revenue'
+        WHEN 7 THEN 'eventRevenue' ELSE 'page' END, key, count(*) FILTER (WHERE kind <> 2), count(*) FILTER (WHERE kind = 2)
       FROM ins GROUP BY 1, 2`)
 
     // 4. Page engagement per (session, page): max and sum merge in place; the deltas go to the page.
@@ -266,7 +298,7 @@ export async function mergeDay(payload: Payload, args: MergeArgs): Promise<Merge
       )}`)
 
     // 6. The deltas into the daily rows.
-    const metrics = STATS_METRICS.map(m)
+    const metrics = ROLLUP_METRICS.map(m)
     await run(sql`INSERT INTO ${INC.daily} AS o (site, day, dimension, key, ${sql.join(metrics, sql`, `)})
       SELECT ${site}, ${day}, dimension, key, ${sql.join(
         metrics.map((metric) => sql`sum(${metric})`),
@@ -285,7 +317,8 @@ export async function mergeDay(payload: Payload, args: MergeArgs): Promise<Merge
       ) WHERE ${here('o')} AND o.dimension = 'total' AND EXISTS (SELECT 1 FROM inc_d WHERE dimension IN ('page', 'total'))`)
     await run(sql`DELETE FROM ${INC.daily} o USING (SELECT DISTINCT dimension, key FROM inc_d) t
       WHERE ${here('o')} AND o.dimension = t.dimension AND o.key = t.key
-        AND CASE o.dimension WHEN 'total' THEN o.${m('events')} <= 0 WHEN 'page' THEN false WHEN 'event' THEN false ELSE o.${m('visits')} <= 0 END`)
+        AND CASE o.dimension WHEN 'total' THEN o.${m('events')} <= 0 WHEN 'page' THEN false WHEN 'event' THEN false
+          WHEN 'goal' THEN false WHEN 'goalRevenue' THEN false WHEN 'revenue' THEN false WHEN 'eventRevenue' THEN false ELSE o.${m('visits')} <= 0 END`)
     const [counts] = (await run(sql`SELECT (SELECT count(*) FROM inc_f)::int AS fresh, (SELECT count(*) FROM inc_t)::int AS touched`)).rows as Array<{
       fresh: number
       touched: number

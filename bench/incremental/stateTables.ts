@@ -5,10 +5,11 @@
  * be compared (`compareRows.ts`). Every table is keyed by (site, local day) first, like the
  * daily rows, so one day's state is one index range and expires with the day.
  *
- * - `bench_inc_daily`: the prototype's daily rows (the product's columns, numeric like them).
+ * - `bench_inc_daily`: the prototype's daily rows (the product's columns, revenue included, numeric like them).
  * - `bench_inc_seen`: append-only seen sets for distinct counts that only ever grow — total
  *   visitors (kind 0), page visitors (1), page visits = sessions with a pageview of the page
- *   (2), custom-event visitors (3). `INSERT … ON CONFLICT DO NOTHING RETURNING` yields exactly
+ *   (2), custom-event visitors (3), goal visitors (4), and the visitors of `goalRevenue` (5),
+ *   `revenue` (6) and `eventRevenue` (7) rows. `INSERT … ON CONFLICT DO NOTHING RETURNING` yields exactly
  *   the members not seen before: the increment of the count.
  * - `bench_inc_sessions`: each visit's contribution as last merged (its session-dimension
  *   keys, exit page, visitor, bounce, pageviews, duration), so a visit that continues in a
@@ -24,7 +25,7 @@
 import type { CollectionTable, SqlQuery } from '../../src/store/db.js'
 
 import { SESSION_DIMENSIONS } from '../../src/core/dailyStats.js'
-import { STATS_METRICS } from '../../src/core/dimensions.js'
+import { ROLLUP_METRICS } from '../../src/core/dimensions.js'
 import { sql } from '../../src/store/db.js'
 
 /** The stats tables' column of a metric (`totalDuration` → `total_duration`). */
@@ -42,7 +43,7 @@ export const INC = {
 export const sessionKeyColumn = (dimension: string) => sql.identifier(`k_${dimension}`)
 
 export function createStateTables(events: CollectionTable): SqlQuery[] {
-  const metrics = STATS_METRICS.map((metric) => sql`${sql.identifier(metricColumn(metric))} numeric NOT NULL DEFAULT 0`)
+  const metrics = ROLLUP_METRICS.map((metric) => sql`${sql.identifier(metricColumn(metric))} numeric NOT NULL DEFAULT 0`)
   const keys = SESSION_DIMENSIONS.map((dimension) => sql`${sessionKeyColumn(dimension)} text`)
   return [
     sql`CREATE TABLE IF NOT EXISTS ${INC.daily} (site text, day date, dimension text, key text, ${sql.join(metrics, sql`, `)}, PRIMARY KEY (site, day, dimension, key))`,
