@@ -19,8 +19,9 @@
  *    Postgres and of Redis. Each run recomputes the whole day from its raw events, so its cost
  *    grows with K, not with the new events; the recompute of that day alone is timed too.
  *
- * Correctness: the stored daily rows of EVERY dimension equal `referenceDailyStats` computed
- * from the events that went in (bench/statsCheck.ts) — for the drain, and for the smallest
+ * Correctness: the stored daily rows of EVERY dimension equal the reference computed from the
+ * events that went in (bench/statsCheck.ts: `referenceDailyStats`, and `referenceRollups.ts` for
+ * the revenue rows and those of each site's goals and listed property keys) — for the drain, and for the smallest
  * steady-state day (regenerated from its seed) — and every monthly row equals the sum of its
  * month's daily rows. History days get no statistics (the drain never reads them).
  *
