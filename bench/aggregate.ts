@@ -28,7 +28,9 @@
  * Environment (optional): BENCH_EVENTS=300000 (backlog), BENCH_HISTORY_DAILY_EVENTS=50000,
  * BENCH_SITES=20, BENCH_STEADY_K=100000,1000000 (add 5000000 for the 5 M day; each K costs
  * about K × 0.1–0.4 ms to generate and store first), BENCH_STEADY_RUNS=3, BENCH_BATCH_SIZE=5000,
- * BENCH_SEED=20261204, BENCH_WORKER_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof'.
+ * BENCH_SEED=20261204, BENCH_WORKER_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof'; the experiment
+ * BENCH_DROP_ROLLUP_FKS=1 drops the daily and monthly rollups' foreign keys first (not the product's
+ * schema: it shows what their row-by-row checks cost; the JSON's `setup.experiment` says so).
  * Progress goes to stdout; the LAST line is one JSON object with the figures, the reference,
  * the ratio, the load average and `valid`. The exit code is 0 unless the bench itself failed.
  * Every process started here is stopped here, by PID or handle, also on failure or Ctrl-C.
@@ -82,6 +84,8 @@ if (STEADY_K.some((k) => !Number.isInteger(k) || k <= 0)) throw new Error('BENCH
 const STEADY_RUNS = envNumber('BENCH_STEADY_RUNS', 3)
 const BATCH_SIZE = envNumber('BENCH_BATCH_SIZE', 5_000)
 const SEED = envNumber('BENCH_SEED', 20261204)
+/** Experiment: drop the daily and monthly rollups' foreign keys before the run (docs/benchmarks.md, "Where the drain's time goes"). */
+const DROP_ROLLUP_FKS = process.env.BENCH_DROP_ROLLUP_FKS === '1'
 const HISTORY_DAYS = 29
 const STEADY_ZONE = 'Europe/Berlin'
 /** The new events' slots: 14:00, 14:05, … local time — busy, but not the busiest. */
@@ -486,6 +490,15 @@ async function main() {
   const [settings] = (await drizzle(payload).execute(sql`SELECT current_setting('fsync') AS fsync, current_setting('synchronous_commit') AS sync, current_setting('full_page_writes') AS fpw`)).rows
   const durability = `fsync=${settings?.fsync}, synchronous_commit=${settings?.sync}, full_page_writes=${settings?.fpw}`
   log(`Postgres on port ${postgres.port} (${durability}), redis-server pid ${redis.pid} (appendonly yes, appendfsync everysec)`)
+  if (DROP_ROLLUP_FKS) {
+    // An experiment, not the product: what the rollups' row-by-row foreign-key checks cost the drain.
+    for (const slug of [payload.analytics!.config.slugs.dailyStats, payload.analytics!.config.slugs.monthlyStats]) {
+      const table = collectionTable(payload, slug).name
+      const { rows } = await drizzle(payload).execute(sql`SELECT conname FROM pg_constraint WHERE conrelid = ${table}::regclass AND contype = 'f'`)
+      for (const row of rows) await drizzle(payload).execute(sql`ALTER TABLE ${sql.identifier(table)} DROP CONSTRAINT ${sql.identifier(String(row.conname))}`)
+      log(`EXPERIMENT (BENCH_DROP_ROLLUP_FKS): the ${rows.length} foreign keys of ${table} dropped`)
+    }
+  }
   const sites = await storeModelSites(payload, new TrafficModel({ dailyEvents: HISTORY_DAILY_EVENTS, seed: SEED, sites: SITES }))
 
   const aggregator = await startWorker({ ...process.env, BENCH_BATCH_SIZE: String(BATCH_SIZE), DATABASE_URI: databaseUri, REDIS_URL: redis.url })
@@ -528,7 +541,7 @@ async function main() {
         targetS: TARGETS.steadyRunSecondsAt5M,
       },
     },
-    setup: { batchSize: BATCH_SIZE, durability, historyDays: HISTORY_DAYS, redis: 'appendonly yes, appendfsync everysec', seed: SEED, sites: SITES, steadyRuns: STEADY_RUNS, steadyZone: STEADY_ZONE },
+    setup: { batchSize: BATCH_SIZE, durability, ...(DROP_ROLLUP_FKS ? { experiment: 'rollup foreign keys dropped' } : {}), historyDays: HISTORY_DAYS, redis: 'appendonly yes, appendfsync everysec', seed: SEED, sites: SITES, steadyRuns: STEADY_RUNS, steadyZone: STEADY_ZONE },
   })
 }
 
