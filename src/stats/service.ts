@@ -67,6 +67,7 @@ import { createStatsStore } from '../store/statsQueries.js'
 import { createCallerSites } from './callerSites.js'
 import { createExplore } from './explore.js'
 import { badQuery } from './errors.js'
+import { reads } from './readsInTurn.js'
 import { BREAKDOWN_DIMENSIONS, BREAKDOWNS, DAY_INTERVALS, INTERVALS, MAX_HOURLY_DAYS } from './types.js'
 
 
@@ -265,10 +266,11 @@ export function createStatsService(deps: StatsServiceDeps): StatsServiceInternal
     const names = allTypes.has('ai.usage') ? null : [...allTypes].filter((type) => !isBuiltInEventType(type))
     // Filtered: the same counters, read from the raw events that pass the filters.
     const request = filters.length > 0 ? explore.requestOf(siteIds, range, filters) : null
-    const [totals, custom] = await Promise.all([
-      request ? explore.filtered.totalsByDay(request) : store.totalsByDay(siteIds, range.from, range.to, importedIds),
-      request ? explore.filtered.customEventsByDay(request, names) : store.customEventsByDay(siteIds, range.from, range.to, names, importedIds),
-    ])
+    const [totals, custom] = await reads(
+      request !== null,
+      () => (request ? explore.filtered.totalsByDay(request) : store.totalsByDay(siteIds, range.from, range.to, importedIds)),
+      () => (request ? explore.filtered.customEventsByDay(request, names) : store.customEventsByDay(siteIds, range.from, range.to, names, importedIds)),
+    )
     const customByDay = new Map<string, Map<string, number>>()
     for (const row of custom) {
       const key = `${row.siteId}|${row.day}`
@@ -319,11 +321,13 @@ export function createStatsService(deps: StatsServiceDeps): StatsServiceInternal
   }
 
   async function kpisOf(siteIds: string[], range: ResolvedRange, ranges: ReturnType<typeof kpiRangesOf>, withImports: boolean): Promise<Kpis> {
-    const [current, previous, month] = await Promise.all([
-      aggregate(siteIds, range, withImports),
-      aggregate(siteIds, ranges.previous, withImports),
-      ranges.monthDays ? aggregate(siteIds, ranges.monthDays, withImports) : null,
-    ])
+    // KPIs are unfiltered: rollup reads, in turn.
+    const [current, previous, month] = await reads(
+      false,
+      () => aggregate(siteIds, range, withImports),
+      () => aggregate(siteIds, ranges.previous, withImports),
+      async () => (ranges.monthDays ? aggregate(siteIds, ranges.monthDays, withImports) : null),
+    )
     const daily = (byDay: ReadonlyMap<string, Counters>, days: string[]) =>
       Object.fromEntries(KPI_METRICS.map((name) => [name, days.map((day) => byDay.get(day)?.[name] ?? 0)])) as Record<KpiMetric, number[]>
     const dates = eachDay(range.from, range.to)
@@ -381,14 +385,15 @@ export function createStatsService(deps: StatsServiceDeps): StatsServiceInternal
       const dimensions = breakdowns.map((name) => BREAKDOWN_DIMENSIONS[name])
       const request = explore.requestOf(siteIds, range, filters)
       const imported = breakdowns.length && filters.length === 0 ? await importedOf(siteIds, range, withImports) : null
-      const [aggregated, top, kpis, propRows, propKeys, revenue] = await Promise.all([
-        aggregate(siteIds, range, withImports, filters),
-        filters.length > 0 ? explore.filtered.topKeys(request, dimensions, limit) : store.topKeys(siteIds, range.from, range.to, dimensions, limit, imported?.siteIds ?? []),
-        kpiRanges ? kpisOf(siteIds, range, kpiRanges, withImports) : undefined,
-        Promise.all(propPlans.map((plan) => explore.propValues(plan, filters, limit))),
-        query.propKeys ? explore.filtered.propKeys(request, limit) : undefined,
-        explore.revenue(siteIds, range, filters, query.goals === true),
-      ])
+      const [aggregated, top, kpis, propRows, propKeys, revenue] = await reads(
+        filters.length > 0,
+        () => aggregate(siteIds, range, withImports, filters),
+        () => (filters.length > 0 ? explore.filtered.topKeys(request, dimensions, limit) : store.topKeys(siteIds, range.from, range.to, dimensions, limit, imported?.siteIds ?? [])),
+        async () => (kpiRanges ? kpisOf(siteIds, range, kpiRanges, withImports) : undefined),
+        () => Promise.all(propPlans.map((plan) => explore.propValues(plan, filters, limit))),
+        async () => (query.propKeys ? explore.filtered.propKeys(request, limit) : undefined),
+        () => explore.revenue(siteIds, range, filters, query.goals === true),
+      )
       const goalRows = query.goals ? await explore.goalRows(siteIds, range, filters, aggregated.total.visitors) : undefined
       const goals = goalRows?.map((row) => ({ ...row, revenue: revenue.byGoal.get(row.key) ?? [] }))
       const byDimension = new Map<string, BreakdownRow[]>()

@@ -795,7 +795,10 @@ describe('funnels', () => {
 
 describe('the visits table', () => {
   test('follows the raw events: a visit with two visitor hashes, a late event that changes a visit\'s source, revenue and leads', async () => {
-    const base = NOW - 90 * 60_000
+    // The visits' 12 minutes lie within one UTC day (shifted back when 90 minutes ago is just before midnight).
+    const utcDay = (ms: number) => new Date(ms).toISOString().slice(0, 10)
+    const base = NOW - 90 * 60_000 - (utcDay(NOW - 90 * 60_000) === utcDay(NOW - 78 * 60_000) ? 0 : 15 * 60_000)
+    const day = utcDay(base)
     const at = (minutes: number) => new Date(base + minutes * 60_000).toISOString()
     const made = (type: string, minutes: number, session: string, visitor: string, extra: Partial<AnalyticsEvent> = {}): AnalyticsEvent => ({
       ...blankEvent(blog, type, at(minutes), uuidv7(base + minutes * 60_000)),
@@ -815,7 +818,6 @@ describe('the visits table', () => {
       made('pageview', 12, 'vt-late', 'vt:late'),
     ]
     const check = async () => {
-      const day = today('UTC')
       const blogEvents = events.filter((e) => e.site === String(blog.id) && e.day === day)
       for (const filters of [
         [{ dimension: 'source', op: 'is', values: ['Google'] }],
@@ -833,7 +835,7 @@ describe('the visits table', () => {
     await payload.analytics!.aggregateNow()
     events.push(...first.map(asEv))
     await check()
-    const google = await stats().getStats({ filters: [{ dimension: 'source', op: 'is', values: ['Google'] }], from: today('UTC'), siteIds: [blog.id], to: today('UTC') }, admin)
+    const google = await stats().getStats({ filters: [{ dimension: 'source', op: 'is', values: ['Google'] }], from: day, siteIds: [blog.id], to: day }, admin)
     expect(google.totals.revenue).toContainEqual(expect.objectContaining({ currency: 'EUR' }))
 
     // A late event, earlier than the Bing visit's first: the visit now starts from Google.
