@@ -477,7 +477,7 @@ export function createStatsService(deps: StatsServiceDeps): StatsServiceInternal
           totals: Object.fromEntries(Object.entries(totals).map(([name, value]) => [name, { change: null, current: value, previous: null, relativeChange: null }])) as CompareResult['totals'],
         }
       }
-      const [current, before] = await Promise.all([aggregate(siteIds, range, withImports, filters), aggregate(siteIds, previous, withImports, filters)])
+      const [current, before] = await reads(filters.length > 0, () => aggregate(siteIds, range, withImports, filters), () => aggregate(siteIds, previous, withImports, filters))
       const series = alignSeries(await seriesOf(current, range), await seriesOf(before, previous), interval)
       return {
         filters,
