@@ -62,6 +62,11 @@ export function anonymizeIp(ip: string, mode: IpAnonymization): null | string {
   const trimmed = ip.trim()
   const version = isIP(trimmed)
   if (version === 0) return null
+  if (version === 4) {
+    // isIP has validated four decimal octets: cut the text at its last (strict: last two) dots.
+    const last = trimmed.lastIndexOf('.')
+    return mode === 'strict' ? `${trimmed.slice(0, trimmed.lastIndexOf('.', last - 1))}.0.0` : `${trimmed.slice(0, last)}.0`
+  }
   const address = version === 6 ? unmapIpv4(trimmed) : trimmed
   if (isIPv4(address)) {
     // isIP has validated four decimal octets without leading zeros.

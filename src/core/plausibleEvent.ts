@@ -12,7 +12,7 @@ import type { PageEventBody } from './trackSchema.js'
 import { ENGAGEMENT } from './eventTypes.js'
 import { parsePageUrl } from './pageUrl.js'
 import { revenueSchema } from './revenue.js'
-import { MAX_BODY_BYTES, pageEventBodySchema } from './trackSchema.js'
+import { MAX_BODY_BYTES, pageEventBodySchema, plainPageEventBody } from './trackSchema.js'
 
 /** Domains one event may name (`d: "a.com,b.com"`): each gets its own copy of the event. */
 export const MAX_EVENT_DOMAINS = 10
@@ -146,6 +146,8 @@ export function parsePlausibleEvent(raw: string): ParsePlausibleEventResult {
   }
   if (hasKeys(errors)) return fail(errors)
 
+  const plain = plainPageEventBody(body)
+  if (plain) return { event: { body: plain, domains, interactive: either(data.i, data.interactive) !== false }, ok: true }
   const result = pageEventBodySchema.safeParse(body)
   if (!result.success) {
     for (const issue of result.error.issues.slice(0, 10)) {

@@ -20,11 +20,18 @@ const MAX_MS = 2 ** 48 - 1
  * ordered among themselves: the index needs locality, not a strict order.
  */
 export function uuidv7(ms: number = Date.now(), random: () => string = randomUUID): string {
-  if (!Number.isInteger(ms) || ms < 0 || ms > MAX_MS) throw new RangeError(`uuidv7: not a time in milliseconds: ${ms}`)
-  const time = ms.toString(16).padStart(12, '0')
-  const v4 = random()
+  if (ms !== lastMs) {
+    if (!Number.isInteger(ms) || ms < 0 || ms > MAX_MS) throw new RangeError(`uuidv7: not a time in milliseconds: ${ms}`)
+    const time = ms.toString(16).padStart(12, '0')
+    lastPrefix = `${time.slice(0, 8)}-${time.slice(8)}-7`
+    lastMs = ms
+  }
   // v4 layout: xxxxxxxx-xxxx-4xxx-Vxxx-xxxxxxxxxxxx; keep from the version's position on
   // (12 random bits, the variant and 62 random bits), with the version set to 7.
-  return `${time.slice(0, 8)}-${time.slice(8)}-7${v4.slice(15)}`
+  return lastPrefix + random().slice(15)
 }
+
+// The time part of the last id made: under load, the events of one millisecond share it.
+let lastMs = -1
+let lastPrefix = ''
 

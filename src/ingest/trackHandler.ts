@@ -105,6 +105,13 @@ export interface TrackReply {
 
 const JSON_HEADERS = { 'Cache-Control': 'no-store', 'Content-Type': 'application/json; charset=utf-8' }
 const ACCEPTED_BODY = JSON.stringify({ ok: true })
+/** The headers of an accepted event, written out: the one answer nearly every request gets, so no spreads. */
+const acceptedHeaders = (cors: Record<string, string>): Record<string, string> => {
+  const origin = cors['Access-Control-Allow-Origin']
+  return origin === undefined
+    ? { 'Cache-Control': JSON_HEADERS['Cache-Control'], 'Content-Type': JSON_HEADERS['Content-Type'] }
+    : { 'Access-Control-Allow-Origin': origin, 'Cache-Control': JSON_HEADERS['Cache-Control'], 'Content-Type': JSON_HEADERS['Content-Type'], Vary: 'Origin' }
+}
 
 /** Drops every site sees in normal traffic: counted in the metrics, not listed on the site's tab. */
 const ROUTINE_DROPS: ReadonlySet<string> = new Set<DropReason>(['automation', 'bot', 'dnt'])
@@ -180,6 +187,9 @@ const UNAVAILABLE = 'Analytics is temporarily unavailable, retry later'
 export function createIngestCore(options: TrackHandlerOptions) {
   const { buffer, explainRejections, observe, rejections, sites } = options
   const dayOf = createDayClock()
+  // A clock of its own for yesterday: sharing one, the two days would evict each other on
+  // every request of the half hour after midnight (UTC) in which yesterday's salt is read.
+  const previousDayOf = createDayClock()
   const bodyGuard = createBodyReadGuard({ deadlineMs: BODY_DEADLINE_MS, maxInFlight: MAX_BODIES_IN_FLIGHT })
 
   const reject = (reason: RejectReason, status: number, error: string, extra: Record<string, unknown> = {}, headers: Record<string, string> = {}) => {
@@ -270,7 +280,7 @@ export function createIngestCore(options: TrackHandlerOptions) {
       salt = await options.salts.saltFor(dayOf(time))
       // Just after midnight UTC a visit may have begun under yesterday's salt.
       if (time % DAY_MS < options.sessionIdleSeconds * 1000) {
-        previousSalt = await options.salts.saltFor(utcDay(new Date(time - DAY_MS)))
+        previousSalt = await options.salts.saltFor(previousDayOf(time - DAY_MS))
       }
     } catch {
       observe?.rejected?.('unavailable')
@@ -373,7 +383,7 @@ export function createTrackReplyHandler(core: IngestCore) {
     const outcome = await core.record(site, body, request, info)
     switch (outcome.kind) {
       case 'accepted':
-        return { body: ACCEPTED_BODY, headers: { ...JSON_HEADERS, ...cors }, status: 202 }
+        return { body: ACCEPTED_BODY, headers: acceptedHeaders(cors), status: 202 }
       case 'dropped':
         return explainRejections ? json(202, { dropped: outcome.reason }, { ...cors, 'x-analytics-dropped': outcome.reason }) : IGNORED
       case 'refused':

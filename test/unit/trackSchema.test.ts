@@ -5,8 +5,10 @@ import {
   MAX_BODY_BYTES,
   MAX_EVENT_VALUE,
   MAX_PROPS,
+  pageEventBodySchema,
   parseServerEvent,
   parseTrackBody,
+  plainPageEventBody,
   trackBodySchema,
 } from '../../src/core/trackSchema.js'
 
@@ -208,6 +210,95 @@ describe('parseTrackBody', () => {
         }
       }),
       { numRuns: 2000 },
+    )
+  })
+
+  it('answers every body exactly as the schema does (the common bodies are checked without zod)', () => {
+    // Fields near and past each limit, of the right type and of the wrong one.
+    const text = fc.oneof(fc.constantFrom('', ' ', 'a b', 'x'.repeat(256), 'x'.repeat(257), 'x'.repeat(2048), 'x'.repeat(2049), 'a\u0000b', 'tab\there', '\ud800', 'é'), fc.string({ maxLength: 12 }))
+    const number = fc.oneof(
+      fc.constantFrom(0, -0, 1, -1, 0.5, 100, 101, 100_000, 100_001, MAX_EVENT_VALUE, MAX_EVENT_VALUE + 1, -MAX_EVENT_VALUE - 1, 86_399_999, 86_400_000, 2 ** 53),
+      fc.double(),
+      fc.integer(),
+    )
+    const any = fc.oneof(text, number, fc.boolean(), fc.constant(null), fc.constant([]), fc.constant({ nested: 1 }))
+    const url = fc.oneof(fc.constantFrom('https://example.com/a?utm_source=x', 'HTTP://EXAMPLE.COM', 'ftp://example.com/', 'https://', '/relative'), text)
+    const props = fc.oneof(
+      fc.dictionary(fc.constantFrom('a', 'plan', 'url'), fc.oneof(text, number, fc.boolean(), fc.constant(null)), { maxKeys: 3 }),
+      fc.dictionary(fc.oneof(fc.constantFrom('', 'constructor', 'prototype', 'k'.repeat(64), 'k'.repeat(65), 'a\u0001'), fc.string({ maxLength: 6 })), any, { maxKeys: 32 }),
+      any,
+    )
+    const fields = {
+      d: fc.oneof(number, any),
+      e: fc.oneof(number, any),
+      h: fc.oneof(fc.constantFrom(1, 0, '1', true), any),
+      p: props,
+      r: fc.oneof(url, any),
+      s: fc.oneof(fc.constantFrom('42', 'example.com', '-a', '.a', 'a/b', 'x'.repeat(253), 'x'.repeat(254)), text, any),
+      t: fc.oneof(fc.constantFrom('pageview', 'engagement', 'ai.usage', 'lead.created', 'Outbound Link: Click', 'a ', ' a', '1'), text, any),
+      u: fc.oneof(url, any),
+      v: fc.oneof(number, fc.constant({ revenue: { amount: 5, currency: 'EUR' } }), any),
+      w: fc.oneof(number, any),
+      x: any,
+    }
+    const field = fc.oneof(...Object.entries(fields).map(([key, value]) => value.map((generated) => [key, generated] as const)))
+    // Valid bodies with one or two fields replaced, so that both answers are common, and any bodies.
+    const bases = fc.constantFrom(valid, { ...valid, d: 50, e: 1200, t: 'engagement' }, { ...valid, p: { a: 'x' }, t: 'ai.usage', v: 3 })
+    const nearlyValid = fc.tuple(bases, fc.array(field, { maxLength: 2 })).map(([base, replaced]) => ({ ...base, ...Object.fromEntries(replaced) }))
+    const raws = fc.oneof(
+      fc.record(fields, { requiredKeys: [] }).map((value) => JSON.stringify(value)),
+      nearlyValid.map((value) => JSON.stringify(value)),
+      fc.constantFrom('{"s":"1","t":"x","u":"https://a.b/","p":{"n":1e400}}', '{"s":"1","t":"x","u":"https://a.b/","__proto__":{}}'),
+      // Each limit just inside and just past, on an otherwise valid body.
+      fc.constantFrom(
+        ...[
+          { p: { a: 'x'.repeat(256) } },
+          { p: { a: 'x'.repeat(257) } },
+          { p: { a: 'a\u0000' } },
+          { p: { ['k'.repeat(65)]: 1 } },
+          { p: Object.fromEntries(Array.from({ length: 31 }, (_, i) => [`k${i}`, i])) },
+          { w: 100_000 },
+          { w: 100_001 },
+          { w: 1.5 },
+          { r: 'x'.repeat(2049) },
+          { u: `https://a.b/${'x'.repeat(2037)}` },
+          { t: 'ai.usage', v: -1 },
+          { v: MAX_EVENT_VALUE + 1 },
+          { d: 100, e: 86_399_999, t: 'engagement' },
+          { d: 101, e: 1, t: 'engagement' },
+          { d: 1, e: 86_400_000, t: 'engagement' },
+          { d: 1, e: 1, p: {}, t: 'engagement' },
+          { d: 1 },
+          { h: 1 },
+          { h: true },
+        ].map((fields) => JSON.stringify({ ...valid, ...fields })),
+      ),
+    )
+    fc.assert(
+      fc.property(raws, (raw) => {
+        const schema = trackBodySchema.safeParse(JSON.parse(raw))
+        const result = parseTrackBody(raw)
+        expect(result.ok).toBe(schema.success)
+        if (result.ok && schema.success) {
+          expect(result.body).toEqual(schema.data)
+          // In the same key order too: the pipeline's reads stay monomorphic across the two routes.
+          expect(Object.keys(result.body)).toEqual(Object.keys(schema.data))
+        }
+        // The same quick check on a body without the site (Plausible's /api/event).
+        const parsed: unknown = JSON.parse(raw)
+        if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return
+        const { s: _site, ...withoutSite } = parsed as Record<string, unknown>
+        const plain = plainPageEventBody(withoutSite)
+        const pageSchema = pageEventBodySchema.safeParse(withoutSite)
+        if (plain) {
+          expect(pageSchema.success).toBe(true)
+          if (pageSchema.success) expect(Object.entries(plain)).toEqual(Object.entries(pageSchema.data))
+        } else if (pageSchema.success) {
+          // Left to the schema: only bodies with a revenue value.
+          expect(typeof withoutSite.v).toBe('object')
+        }
+      }),
+      { numRuns: 20_000 },
     )
   })
 
