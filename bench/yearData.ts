@@ -79,6 +79,11 @@ export interface YearMeta {
   monthlyRows: number;
   options: YearDataOptions;
   rawEventsKept: number;
+  /**
+   * The dev app's last migration when the data was built: data of an older schema lacks what
+   * the aggregation writes now (e.g. the visits table), so it is rebuilt, not measured.
+   */
+  schema: string;
   /** Payload ids of the model sites, by model index (index 0: the busiest). */
   siteIds: Array<number | string>;
 }
@@ -104,6 +109,9 @@ const dayBefore = (day: string, n = 1) =>
     .slice(0, 10);
 const round = (value: number, digits = 1) =>
   Math.round(value * 10 ** digits) / 10 ** digits;
+
+/** The schema the data is built for: the dev app's last migration. */
+const SCHEMA = migrations.at(-1)?.name ?? "";
 
 export const yearDataDir = (options: YearDataOptions): string =>
   path.join(
@@ -227,6 +235,7 @@ async function build(
       monthlyRows: Number(counts?.monthly),
       options,
       rawEventsKept: Number(counts?.raw),
+      schema: SCHEMA,
       siteIds,
     };
   } finally {
@@ -246,7 +255,11 @@ export async function openYearData(
   const dir = yearDataDir(options);
   const dataDir = path.join(dir, "postgres");
   const metaFile = path.join(dir, "meta.json");
-  if (!existsSync(metaFile)) {
+  const built = existsSync(metaFile) ? (JSON.parse(readFileSync(metaFile, "utf8")) as Partial<YearMeta>) : null;
+  if (built && built.schema !== SCHEMA) {
+    log(`the year data in ${path.relative(root, dir)} was built for schema ${built.schema ?? "(unnamed)"}, not ${SCHEMA}: rebuilding it`);
+  }
+  if (built?.schema !== SCHEMA) {
     rmSync(dir, { force: true, recursive: true });
     mkdirSync(dir, { recursive: true });
     log(
