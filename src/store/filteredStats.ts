@@ -337,11 +337,16 @@ export function filteredVisitsCtes(payload: Payload, cfg: SanitizedAnalyticsConf
 export function createFilteredStore(payload: Payload, cfg: SanitizedAnalyticsConfig): FilteredStore {
   let tables: null | { events: CollectionTable; visits: CollectionTable } = null
   const tablesOf = () => (tables ??= { events: collectionTable(payload, cfg.slugs.events), visits: collectionTable(payload, cfg.slugs.visits) })
-  /** One statement, planned without nested loops over the CTEs (their sizes are guesses; see `recomputeDailyStats.ts`). */
-  const run = async <T>(request: FilteredRequest, body: SqlQuery, readsProps = false, source: Source = 'events'): Promise<T[]> => {
+  /**
+   * One statement, planned without nested loops over the CTEs (their sizes are guesses; see
+   * `recomputeDailyStats.ts`). `eventsOnly`: the body reads the matching events (`me`) alone —
+   * without filters that reads no visit row, so days recomputed before the visits table are
+   * answered too (unfiltered goals not rolled up yet, right after an upgrade).
+   */
+  const run = async <T>(request: FilteredRequest, body: SqlQuery, readsProps = false, source: Source = 'events', eventsOnly = false): Promise<T[]> => {
     if (request.sites.length === 0) return []
     const withProps = readsProps || filtersReadProps(request.filters)
-    await checkVisitsCovered(payload, cfg, request)
+    if (!(eventsOnly && request.filters.length === 0)) await checkVisitsCovered(payload, cfg, request)
     return drizzleOf(payload).transaction(async (tx) => {
       await tx.execute(sql`SET LOCAL enable_nestloop = off`)
       await tx.execute(sql`SET LOCAL work_mem = '64MB'`)
@@ -400,6 +405,8 @@ export function createFilteredStore(payload: Payload, cfg: SanitizedAnalyticsCon
         sql`SELECT ${a('name')}, sum(${a('conversions')})::float8 AS ${a('conversions')}, sum(${a('visitors')})::float8 AS ${a('visitors')}
           FROM (${sql.join(branches, sql` UNION ALL `)}) g GROUP BY ${a('name')}`,
         goals.some(({ goal }) => goal.prop !== undefined),
+        'events',
+        true,
       )
       return rows.map((row) => ({ conversions: Number(row.conversions), name: row.name, visitors: Number(row.visitors) }))
     },
@@ -421,6 +428,8 @@ export function createFilteredStore(payload: Payload, cfg: SanitizedAnalyticsCon
         request,
         sql`SELECT ${a('goal')}, ${a('currency')}, sum(${a('amount')})::text AS ${a('amount')} FROM (${sql.join(branches, sql` UNION ALL `)}) g GROUP BY 1, 2`,
         goals.some(({ goal }) => goal.prop !== undefined),
+        'events',
+        true,
       )
       return rows.map((row) => ({ amount: String(row.amount), currency: String(row.currency), goal: row.goal }))
     },

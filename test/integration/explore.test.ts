@@ -17,6 +17,7 @@ import type { DemoSite } from '../helpers/fixtures.js'
 
 import { loadDashboard } from '../../admin/Dashboard/loadDashboard.js'
 import { uuidv7 } from '../../src/core/uuidv7.js'
+import { createFilteredStore } from '../../src/store/filteredStats.js'
 import { DEMO_USERS } from '../../dev/seed.js'
 import { blankEvent } from '../helpers/events.js'
 import { demoSites } from '../helpers/fixtures.js'
@@ -576,12 +577,13 @@ describe('filters', () => {
   })
 })
 
+const goalTruth = (list: Ev[]) =>
+  GOALS.map((goal) => {
+    const converting = list.filter((e) => goalMatches(goal, e))
+    return { conversions: converting.length, key: goal.name, visitors: dayVisitors(converting) }
+  })
+
 describe('goals and properties', () => {
-  const goalTruth = (list: Ev[]) =>
-    GOALS.map((goal) => {
-      const converting = list.filter((e) => goalMatches(goal, e))
-      return { conversions: converting.length, key: goal.name, visitors: dayVisitors(converting) }
-    })
 
   test('goals by event, by page pattern and with a property, across two sites; conversion rate over all visitors', async () => {
     const from = addDay(today('UTC'), -7)
@@ -867,6 +869,11 @@ describe('the visits table', () => {
       expect(refused.status).toBe(400)
       expect(refused.body.error).toContain(`site ${String(shop.id)}'s visits of ${gone[0]} to ${gone[1]} are not in the visits table yet`)
     }
+    // Unfiltered goals not rolled up yet (right after an upgrade) read raw events alone, no visit row: answered over those days.
+    const goals = await createFilteredStore(payload, analytics.config).goals({ filters: [], from, sites: [{ goals: GOALS, id: shop.id, timeZone: SHOP_ZONE }], to })
+    expect(new Map(goals.map((row) => [row.name, { conversions: row.conversions, visitors: row.visitors }]))).toEqual(
+      new Map(goalTruth(shopEvents(from, to)).map((row) => [row.key, { conversions: row.conversions, visitors: row.visitors }])),
+    )
     // The Analytics view shows that message in place of the figures.
     const view = await loadDashboard({ caller: admin, payload, state: { filters, from, range: 'custom', site: String(shop.id), to } })
     expect(view.ok ? null : view.message).toContain(`visits of ${gone[0]} to ${gone[1]} are not in the visits table yet`)
