@@ -57,6 +57,16 @@ export function buildAnalyticsVisits(cfg: SanitizedAnalyticsConfig): CollectionC
       // Filtered questions that test events (a page, an event name…) under a visit filter fetch
       // the kept visits' events by primary key: no index on the raw events for sessions.
       { name: 'eventIds', type: 'json', admin: { description: 'Ids of the visit’s raw events (that day).' } },
+      // A page filter under a visit filter (Google's visitors who saw /pricing) is answered from
+      // the kept visits' pages alone, without fetching their events (`filteredStats.ts`).
+      {
+        name: 'pages',
+        type: 'json',
+        admin: {
+          description:
+            'Per path of the visit’s events: its pageviews when they are all it has (`{ "/": 2 }`), else `{ "n": 3, "p": 2, "t": { "signup": 1 } }` — events, pageviews and, when there are any, other types (`t`), summed values (`v`), revenue (`r`) and, for a visit of several visitors, theirs (`u`).',
+        },
+      },
     ],
     graphQL: false,
     // The unique key serves the recompute's upserts and every range read (site, days); the

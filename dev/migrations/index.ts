@@ -23,6 +23,7 @@ import * as migration_20261204_213644_pruned_breakdown_indexes from './20261204_
 import * as migration_20261204_213815_prop_and_goal_revenue_rollups from './20261204_213815_prop_and_goal_revenue_rollups.js';
 import * as migration_20261204_221556_merged_prune_props from './20261204_221556_merged_prune_props.js';
 import * as migration_20261204_221909_merged_visits from './20261204_221909_merged_visits.js';
+import * as migration_20261205_051009_visit_pages from './20261205_051009_visit_pages.js';
 
 export const migrations = [
   {
@@ -149,5 +150,10 @@ export const migrations = [
     up: migration_20261204_221909_merged_visits.up,
     down: migration_20261204_221909_merged_visits.down,
     name: '20261204_221909_merged_visits',
+  },
+  {
+    up: migration_20261205_051009_visit_pages.up,
+    down: migration_20261205_051009_visit_pages.down,
+    name: '20261205_051009_visit_pages'
   },
 ];

@@ -31,7 +31,7 @@ import { pathPatternRegex } from '../core/goals.js'
 import { addDays } from '../core/statsRange.js'
 import { localMidnight } from '../core/timeZone.js'
 import { collectionTable, drizzleOf, sql } from './db.js'
-import { checkVisitsCovered } from './visitCoverage.js'
+import { checkVisitsCovered, visitPagesCovered } from './visitCoverage.js'
 import { VISIT_ATTRIBUTE_COLUMNS } from './visitRows.js'
 
 const a = (alias: string) => sql.identifier(alias)
@@ -128,10 +128,13 @@ function visitFilterPredicate(filter: StatsFilter, column: SqlQuery): SqlQuery {
 /**
  * How a filtered question is answered. `visits`: from the visits table alone — the filters are
  * all visit-level and the question needs no event but what a visit row counts (its events,
- * pageviews, types, values, revenue). `events`: the matching events are read from the raw
- * events (with the kept visits as a semi-join), the visits they belong to from the visits table.
+ * pageviews, types, values, revenue). `pages`: from the visits table alone too, under visit
+ * filters and page filters: a visit row's `pages` counts its events per path, so the events on
+ * matching paths are counted without reading them. `events`: the matching events are read from
+ * the raw events (with the kept visits as a semi-join), the visits they belong to from the
+ * visits table.
  */
-type Source = 'events' | 'visits'
+type Source = 'events' | 'pages' | 'visits'
 
 /**
  * The CTEs every filtered question starts from: `kv` the visits of the range that pass every
@@ -166,7 +169,7 @@ function filteredCtes(tables: { events: CollectionTable; visits: CollectionTable
       ${vc('visitor')} AS ${a('visitor')}, ${vc('visitors')} AS ${a('visitors')}, ${vc('events')} AS ${a('n')}, ${vc('pageviews')} AS ${a('pageviews')},
       ${vc('duration')} AS ${a('duration')}, CASE WHEN ${vc('bounce')} THEN 1 ELSE 0 END AS ${a('bounce')}, ${sql.join(attributes, sql`, `)}
       ${source === 'visits' ? sql`, ${vc('types')} AS ${a('types')}, ${vc('valueSums')} AS ${a('value_sums')}, ${vc('revenue')} AS ${a('revenue')}` : sql``}
-      ${byIds ? sql`, ${vc('eventIds')} AS ${a('event_ids')}` : sql``}
+      ${byIds ? sql`, ${vc('eventIds')} AS ${a('event_ids')}` : sql``}${source === 'pages' ? sql`, ${vc('pages')} AS ${a('pages')}` : sql``}
     FROM ${v.ref} y
     WHERE ${vc('site')} IN (${siteList}) AND ${vc('day')} >= ${`${request.from}T00:00:00.000Z`}::timestamptz AND ${vc('day')} <= ${`${request.to}T00:00:00.000Z`}::timestamptz
       AND ${keptVisit}`
@@ -174,6 +177,27 @@ function filteredCtes(tables: { events: CollectionTable; visits: CollectionTable
     return sql`
     kv AS MATERIALIZED (${kv}),
     vs AS (SELECT kv.*, kv.${a('pageviews')} AS ${a('mpv')} FROM kv)`
+  }
+  if (source === 'pages') {
+    // `vs` the kept visits with one or more matching paths, with those paths' events (`mn`),
+    // pageviews (`mpv`), figures beyond counts (`extras`: types, values, revenue) and, for a
+    // visit of several visitors, visitor lists (`us`): one pass over each visit's pages.
+    const onPath = andAll(eventFilters.map((filter) => filterPredicate(filter, sql`p.${a('path')}`)))
+    // A path's figures are a number (its pageviews, when they are all its events) or an object.
+    const f = sql`p.${a('f')}`
+    const pageOnly = sql`CASE WHEN jsonb_typeof(${f}) = 'number' THEN ${f} #>> '{}' END`
+    return sql`
+    kv AS NOT MATERIALIZED (${kv}),
+    vs AS MATERIALIZED (
+      SELECT kv.*, m.${a('mn')}, m.${a('mpv')}, m.${a('extras')}, m.${a('us')}
+      FROM kv, LATERAL (
+        SELECT sum(COALESCE(${f} ->> 'n', ${pageOnly})::numeric) AS ${a('mn')}, COALESCE(sum(COALESCE(${f} ->> 'p', ${pageOnly})::numeric), 0) AS ${a('mpv')},
+          jsonb_agg(p.${a('f')}) FILTER (WHERE p.${a('f')} ?| ARRAY['t', 'v', 'r']) AS ${a('extras')},
+          jsonb_agg(p.${a('f')} -> 'u') FILTER (WHERE p.${a('f')} ? 'u') AS ${a('us')}
+        FROM jsonb_each(kv.${a('pages')}) AS p(${a('path')}, ${a('f')}) WHERE ${onPath}
+      ) m
+      WHERE m.${a('mn')} IS NOT NULL
+    )`
   }
 
   const zones = sql.join(
@@ -247,24 +271,56 @@ const perDayObject = (rows: SqlQuery, value: SqlQuery = sql`${a('v')}`) =>
   sql`SELECT ${a('site')}, ${a('day')}, jsonb_object_agg(${a('k')}, ${value}) AS ${a('o')} FROM (${rows}) q GROUP BY 1, 2`
 const onDay = (alias: string, other: string) => sql`${a(alias)}.${a('site')} = ${a(other)}.${a('site')} AND ${a(alias)}.${a('day')} = ${a(other)}.${a('day')}`
 
-/** Day figures from the kept visits alone: their counters are exactly their (matching) events'. */
-const visitDayFigures = sql`
+/**
+ * Day figures from visit rows alone. `counted`: one row per counted visit, with its matching
+ * events (`events`) and pageviews (`pageviews`), `bounce`, `duration`, `visitor` and — for a
+ * visit of several visitors, `visitors` not null — `visitorLists` (site, day, visitor) of its
+ * matching events; `objects`: rows (site, day, types, value_sums, revenue) whose objects add up
+ * to the matching events' (a visit's own, or its matching paths').
+ */
+function visitRowsDayFigures(shape: { counted: string; events: string; objects: SqlQuery; pageviews: string; visitorLists: SqlQuery }): SqlQuery {
+  const { counted, objects } = shape
+  const sums = (column: string, value?: SqlQuery) =>
+    perDayObject(
+      sql`SELECT o.${a('site')}, o.${a('day')}, t.${a('k')}, sum(t.${a('v')}::numeric) AS ${a('v')} FROM ${objects} o, jsonb_each_text(o.${a(column)}) AS t(${a('k')}, ${a('v')}) WHERE o.${a(column)} IS NOT NULL GROUP BY 1, 2, 3`,
+      value,
+    )
+  return sql`
   SELECT d.${a('site')}, to_char(d.${a('day')}, 'YYYY-MM-DD') AS ${a('day')}, d.${a('events')}, d.${a('pageviews')}, d.${a('visits')}, d.${a('bounces')}, d.${a('totalDuration')},
     COALESCE(p.${a('visitors')}, 0) AS ${a('visitors')}, t.${a('o')} AS ${a('types')}, s.${a('o')} AS ${a('value_sums')}, r.${a('o')} AS ${a('revenue')}
   FROM (
-    SELECT ${a('site')}, ${a('day')}, sum(${a('n')})::float8 AS ${a('events')}, sum(${a('pageviews')})::float8 AS ${a('pageviews')}, count(*)::float8 AS ${a('visits')},
+    SELECT ${a('site')}, ${a('day')}, sum(${a(shape.events)})::float8 AS ${a('events')}, sum(${a(shape.pageviews)})::float8 AS ${a('pageviews')}, count(*)::float8 AS ${a('visits')},
       sum(${a('bounce')})::float8 AS ${a('bounces')}, sum(${a('duration')})::float8 AS ${a('totalDuration')}
-    FROM kv GROUP BY 1, 2
+    FROM ${a(counted)} GROUP BY 1, 2
   ) d
   LEFT JOIN (
     SELECT ${a('site')}, ${a('day')}, count(*)::float8 AS ${a('visitors')} FROM (
-      SELECT ${a('site')}, ${a('day')}, ${a('visitor')} FROM kv WHERE ${a('visitors')} IS NULL AND ${a('visitor')} IS NOT NULL
-      UNION SELECT ${a('site')}, ${a('day')}, jsonb_array_elements_text(${a('visitors')}) FROM kv WHERE ${a('visitors')} IS NOT NULL
+      SELECT ${a('site')}, ${a('day')}, ${a('visitor')} FROM ${a(counted)} WHERE ${a('visitors')} IS NULL AND ${a('visitor')} IS NOT NULL
+      UNION ${shape.visitorLists}
     ) w GROUP BY 1, 2
   ) p ON ${onDay('p', 'd')}
-  LEFT JOIN (${perDayObject(sql`SELECT kv.${a('site')}, kv.${a('day')}, t.${a('k')}, sum(t.${a('v')}::numeric) AS ${a('v')} FROM kv, jsonb_each_text(kv.${a('types')}) AS t(${a('k')}, ${a('v')}) WHERE kv.${a('types')} IS NOT NULL GROUP BY 1, 2, 3`)}) t ON ${onDay('t', 'd')}
-  LEFT JOIN (${perDayObject(sql`SELECT kv.${a('site')}, kv.${a('day')}, t.${a('k')}, sum(t.${a('v')}::numeric) AS ${a('v')} FROM kv, jsonb_each_text(kv.${a('value_sums')}) AS t(${a('k')}, ${a('v')}) WHERE kv.${a('value_sums')} IS NOT NULL GROUP BY 1, 2, 3`)}) s ON ${onDay('s', 'd')}
-  LEFT JOIN (${perDayObject(sql`SELECT kv.${a('site')}, kv.${a('day')}, t.${a('k')}, sum(t.${a('v')}::numeric) AS ${a('v')} FROM kv, jsonb_each_text(kv.${a('revenue')}) AS t(${a('k')}, ${a('v')}) WHERE kv.${a('revenue')} IS NOT NULL GROUP BY 1, 2, 3`, sql`${a('v')}::text`)}) r ON ${onDay('r', 'd')}`
+  LEFT JOIN (${sums('types')}) t ON ${onDay('t', 'd')}
+  LEFT JOIN (${sums('value_sums')}) s ON ${onDay('s', 'd')}
+  LEFT JOIN (${sums('revenue', sql`${a('v')}::text`)}) r ON ${onDay('r', 'd')}`
+}
+
+/** Day figures from the kept visits alone: their counters are exactly their (matching) events'. */
+const visitDayFigures = visitRowsDayFigures({
+  counted: 'kv',
+  events: 'n',
+  objects: sql`kv`,
+  pageviews: 'pageviews',
+  visitorLists: sql`SELECT ${a('site')}, ${a('day')}, jsonb_array_elements_text(${a('visitors')}) FROM kv WHERE ${a('visitors')} IS NOT NULL`,
+})
+
+/** Day figures from the kept visits' matching paths (`pages`). */
+const pageDayFigures = visitRowsDayFigures({
+  counted: 'vs',
+  events: 'mn',
+  objects: sql`(SELECT vs.${a('site')}, vs.${a('day')}, x -> 't' AS ${a('types')}, x -> 'v' AS ${a('value_sums')}, x -> 'r' AS ${a('revenue')} FROM vs, jsonb_array_elements(vs.${a('extras')}) AS x)`,
+  pageviews: 'mpv',
+  visitorLists: sql`SELECT vs.${a('site')}, vs.${a('day')}, jsonb_array_elements_text(l.${a('value')}) FROM vs, jsonb_array_elements(vs.${a('us')}) AS l WHERE vs.${a('visitors')} IS NOT NULL`,
+})
 
 /** Day figures from the matching events (`me`) and the counted visits (`vs`). */
 const eventDayFigures = sql`
@@ -324,6 +380,15 @@ const visitFiltersOnly = (request: FilteredRequest): boolean =>
   request.filters.length > 0 && request.filters.every((filter) => isVisitDimension(filter.dimension))
 
 /**
+ * Whether the visits' pages answer: visit filters (without one, events outside visits count
+ * too) and page filters, nothing else.
+ */
+const visitAndPageFilters = (request: FilteredRequest): boolean =>
+  request.filters.some((filter) => isVisitDimension(filter.dimension)) &&
+  request.filters.some((filter) => filter.dimension === 'page') &&
+  request.filters.every((filter) => isVisitDimension(filter.dimension) || filter.dimension === 'page')
+
+/**
  * The CTEs of a filtered request, for a question answered elsewhere (the funnel) to start from:
  * `vs` holds the visits that count (`site`, `day`, `session`) — under visit filters only, the
  * kept rows of the visits table alone. Run them with nested loops off, as `run` does, after
@@ -368,8 +433,8 @@ export function createFilteredStore(payload: Payload, cfg: SanitizedAnalyticsCon
     return promise
   }
   const dayFiguresNow = async (request: FilteredRequest): Promise<DayFigures[]> => {
-    const visitsOnly = visitFiltersOnly(request)
-    const rows = await run<Record<string, unknown>>(request, visitsOnly ? visitDayFigures : eventDayFigures, false, visitsOnly ? 'visits' : 'events')
+    const source: Source = visitFiltersOnly(request) ? 'visits' : visitAndPageFilters(request) && (await visitPagesCovered(payload, cfg, request)) ? 'pages' : 'events'
+    const rows = await run<Record<string, unknown>>(request, { events: eventDayFigures, pages: pageDayFigures, visits: visitDayFigures }[source], false, source)
     const numbers = (value: unknown) => Object.fromEntries(Object.entries((value ?? {}) as Record<string, unknown>).map(([name, n]) => [name, Number(n ?? 0)]))
     return rows.map((row) => ({
       counters: Object.fromEntries(DAY_COUNTERS.map((name) => [name, Number(row[name] ?? 0)])) as Record<(typeof DAY_COUNTERS)[number], number>,

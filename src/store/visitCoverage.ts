@@ -60,3 +60,27 @@ export async function checkVisitsCovered(
       `they are being rebuilt from the raw events in the background — ask again in a few minutes, or choose a range that leaves out ${days.length === 1 ? 'that day' : 'those days'}`,
   )
 }
+
+/**
+ * Whether every visit row of a request's days lists its pages (`pages`): rows written before
+ * that column existed lack them until their day is recomputed or leaves retention, and a page
+ * filter is then answered from the raw events instead. A recompute rewrites all of a day's
+ * visits at once, so one row of each day tells — one index probe per (site, day).
+ */
+export async function visitPagesCovered(
+  payload: Payload,
+  cfg: SanitizedAnalyticsConfig,
+  request: { from: string; sites: ReadonlyArray<{ id: number | string }>; to: string },
+): Promise<boolean> {
+  if (request.sites.length === 0) return true
+  const s = collectionTable(payload, cfg.slugs.dailyStats)
+  const v = collectionTable(payload, cfg.slugs.visits)
+  const rows = await drizzleOf(payload).execute(sql`
+    SELECT NOT EXISTS (
+      SELECT 1 FROM ${s.ref} s
+      WHERE ${siteIn(sql`s.${s.id('site')}`, request.sites.map((site) => site.id))} AND s.${s.id('dimension')} = ${'total'}::${s.enumType('dimension')}
+        AND ${daysBetween(sql`s.${s.id('date')}`, request.from, request.to)} AND s.${s.id('visits')} > 0
+        AND (SELECT v.${v.id('pages')} IS NULL FROM ${v.ref} v WHERE v.${v.id('site')} = s.${s.id('site')} AND v.${v.id('day')} = s.${s.id('date')} LIMIT 1)
+    ) AS ${sql.identifier('covered')}`)
+  return Boolean((rows.rows[0] as { covered: boolean }).covered)
+}
