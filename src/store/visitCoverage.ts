@@ -65,7 +65,8 @@ export async function checkVisitsCovered(
  * Whether every visit row of a request's days lists its pages (`pages`): rows written before
  * that column existed lack them until their day is recomputed or leaves retention, and a page
  * filter is then answered from the raw events instead. A recompute rewrites all of a day's
- * visits at once, so one row of each day tells — one index probe per (site, day).
+ * visits at once, so one row of each day tells — the first of its (site, day, session) index
+ * (without the order, Postgres may scan the table for "any" row).
  */
 export async function visitPagesCovered(
   payload: Payload,
@@ -80,7 +81,7 @@ export async function visitPagesCovered(
       SELECT 1 FROM ${s.ref} s
       WHERE ${siteIn(sql`s.${s.id('site')}`, request.sites.map((site) => site.id))} AND s.${s.id('dimension')} = ${'total'}::${s.enumType('dimension')}
         AND ${daysBetween(sql`s.${s.id('date')}`, request.from, request.to)} AND s.${s.id('visits')} > 0
-        AND (SELECT v.${v.id('pages')} IS NULL FROM ${v.ref} v WHERE v.${v.id('site')} = s.${s.id('site')} AND v.${v.id('day')} = s.${s.id('date')} LIMIT 1)
+        AND (SELECT v.${v.id('pages')} IS NULL FROM ${v.ref} v WHERE v.${v.id('site')} = s.${s.id('site')} AND v.${v.id('day')} = s.${s.id('date')} ORDER BY v.${v.id('session')} LIMIT 1)
     ) AS ${sql.identifier('covered')}`)
   return Boolean((rows.rows[0] as { covered: boolean }).covered)
 }
