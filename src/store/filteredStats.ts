@@ -31,7 +31,7 @@ import { pathPatternRegex } from '../core/goals.js'
 import { addDays } from '../core/statsRange.js'
 import { localMidnight } from '../core/timeZone.js'
 import { collectionTable, drizzleOf, sql } from './db.js'
-import { checkVisitsCovered, visitPagesCovered } from './visitCoverage.js'
+import { checkVisitsCovered } from './visitCoverage.js'
 import { VISIT_ATTRIBUTE_COLUMNS } from './visitRows.js'
 
 const a = (alias: string) => sql.identifier(alias)
@@ -406,12 +406,13 @@ export function createFilteredStore(payload: Payload, cfg: SanitizedAnalyticsCon
    * One statement, planned without nested loops over the CTEs (their sizes are guesses; see
    * `recomputeDailyStats.ts`). `eventsOnly`: the body reads the matching events (`me`) alone —
    * without filters that reads no visit row, so days recomputed before the visits table are
-   * answered too (unfiltered goals not rolled up yet, right after an upgrade).
+   * answered too (unfiltered goals not rolled up yet, right after an upgrade). `covered`: the
+   * caller ran `checkVisitsCovered` itself (to learn whether the visit rows list their pages).
    */
-  const run = async <T>(request: FilteredRequest, body: SqlQuery, readsProps = false, source: Source = 'events', eventsOnly = false): Promise<T[]> => {
+  const run = async <T>(request: FilteredRequest, body: SqlQuery, readsProps = false, source: Source = 'events', options: { covered?: boolean; eventsOnly?: boolean } = {}): Promise<T[]> => {
     if (request.sites.length === 0) return []
     const withProps = readsProps || filtersReadProps(request.filters)
-    if (!(eventsOnly && request.filters.length === 0)) await checkVisitsCovered(payload, cfg, request)
+    if (!options.covered && !(options.eventsOnly && request.filters.length === 0)) await checkVisitsCovered(payload, cfg, request)
     return drizzleOf(payload).transaction(async (tx) => {
       await tx.execute(sql`SET LOCAL enable_nestloop = off`)
       await tx.execute(sql`SET LOCAL work_mem = '64MB'`)
@@ -433,8 +434,10 @@ export function createFilteredStore(payload: Payload, cfg: SanitizedAnalyticsCon
     return promise
   }
   const dayFiguresNow = async (request: FilteredRequest): Promise<DayFigures[]> => {
-    const source: Source = visitFiltersOnly(request) ? 'visits' : visitAndPageFilters(request) && (await visitPagesCovered(payload, cfg, request)) ? 'pages' : 'events'
-    const rows = await run<Record<string, unknown>>(request, { events: eventDayFigures, pages: pageDayFigures, visits: visitDayFigures }[source], false, source)
+    // The coverage check also tells whether the range's visit rows list their pages.
+    const { pagesListed } = await checkVisitsCovered(payload, cfg, request)
+    const source: Source = visitFiltersOnly(request) ? 'visits' : visitAndPageFilters(request) && pagesListed ? 'pages' : 'events'
+    const rows = await run<Record<string, unknown>>(request, { events: eventDayFigures, pages: pageDayFigures, visits: visitDayFigures }[source], false, source, { covered: true })
     const numbers = (value: unknown) => Object.fromEntries(Object.entries((value ?? {}) as Record<string, unknown>).map(([name, n]) => [name, Number(n ?? 0)]))
     return rows.map((row) => ({
       counters: Object.fromEntries(DAY_COUNTERS.map((name) => [name, Number(row[name] ?? 0)])) as Record<(typeof DAY_COUNTERS)[number], number>,
@@ -471,7 +474,7 @@ export function createFilteredStore(payload: Payload, cfg: SanitizedAnalyticsCon
           FROM (${sql.join(branches, sql` UNION ALL `)}) g GROUP BY ${a('name')}`,
         goals.some(({ goal }) => goal.prop !== undefined),
         'events',
-        true,
+        { eventsOnly: true },
       )
       return rows.map((row) => ({ conversions: Number(row.conversions), name: row.name, visitors: Number(row.visitors) }))
     },
@@ -494,7 +497,7 @@ export function createFilteredStore(payload: Payload, cfg: SanitizedAnalyticsCon
         sql`SELECT ${a('goal')}, ${a('currency')}, sum(${a('amount')})::text AS ${a('amount')} FROM (${sql.join(branches, sql` UNION ALL `)}) g GROUP BY 1, 2`,
         goals.some(({ goal }) => goal.prop !== undefined),
         'events',
-        true,
+        { eventsOnly: true },
       )
       return rows.map((row) => ({ amount: String(row.amount), currency: String(row.currency), goal: row.goal }))
     },

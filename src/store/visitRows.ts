@@ -67,18 +67,22 @@ export function visitRowsCtes(args: {
   // `visitors` only when the visit's events carry other hashes than its first one (a salt
   // rotation inside the visit, server events): almost every row stores null.
   const list = (prefix: SqlQuery) => sql.join(updated.map((column) => sql`${prefix}${column}`), sql`, `)
+  // A visit's (or one of its paths') `types` and `valueSums`, from rows (type, n, value_sum).
+  const typeObjects = sql`jsonb_object_agg(${a('type')}, ${a('n')}) FILTER (WHERE ${a('type')} <> ${PAGEVIEW}) AS ${a('types')},
+    jsonb_object_agg(${a('type')}, ${a('value_sum')}) FILTER (WHERE ${a('value_sum')} IS NOT NULL) AS ${a('value_sums')}`
   return sql`
     ${a('visit_counts')} AS MATERIALIZED (
       SELECT ${a('session')}, COALESCE(${a('path')}, '') AS ${a('path')}, ${a('type')}, ${a('visitor')}, count(*) AS ${a('n')}, min(${a('ts')}) AS ${a('first_ts')}, max(${a('ts')}) AS ${a('last_ts')},
         sum(LEAST(GREATEST(${a('value')}, 0), ${MAX_EVENT_VALUE})) FILTER (WHERE ${a('type')} IN (${summedTypes})) AS ${a('value_sum')}
       FROM ev WHERE ${a('session')} IS NOT NULL GROUP BY ${a('session')}, 2, ${a('type')}, ${a('visitor')}
     ),
+    ${a('path_types')} AS MATERIALIZED (
+      SELECT ${a('session')}, ${a('path')}, ${a('type')}, sum(${a('n')}) AS ${a('n')}, sum(${a('value_sum')}) AS ${a('value_sum')} FROM ${a('visit_counts')} GROUP BY 1, 2, 3
+    ),
     ${a('visit_types')} AS (
-      SELECT ${a('session')}, jsonb_object_agg(${a('type')}, ${a('n')}) FILTER (WHERE ${a('type')} <> ${PAGEVIEW}) AS ${a('types')},
-        jsonb_object_agg(${a('type')}, ${a('value_sum')}) FILTER (WHERE ${a('value_sum')} IS NOT NULL) AS ${a('value_sums')}
-      FROM (
-        SELECT ${a('session')}, ${a('type')}, sum(${a('n')}) AS ${a('n')}, sum(${a('value_sum')}) AS ${a('value_sum')} FROM ${a('visit_counts')} GROUP BY 1, 2
-      ) t GROUP BY ${a('session')}
+      SELECT ${a('session')}, ${typeObjects}
+      FROM (SELECT ${a('session')}, ${a('type')}, sum(${a('n')}) AS ${a('n')}, sum(${a('value_sum')}) AS ${a('value_sum')} FROM ${a('path_types')} GROUP BY 1, 2) t
+      GROUP BY ${a('session')}
     ),
     ${a('visit_people')} AS (
       SELECT ${a('session')}, array_agg(DISTINCT ${a('visitor')}) FILTER (WHERE ${a('visitor')} IS NOT NULL) AS ${a('visitors')},
@@ -103,11 +107,8 @@ export function visitRowsCtes(args: {
           ELSE jsonb_strip_nulls(jsonb_build_object('n', f.${a('n')}, 'p', f.${a('pageviews')}, 't', f.${a('types')}, 'v', f.${a('value_sums')}, 'r', r.${a('revenue')}, 'u', u.${a('visitors')})) END
         ) AS ${a('pages')}
       FROM (
-        SELECT ${a('session')}, ${a('path')}, sum(${a('n')}) AS ${a('n')}, sum(${a('n')}) FILTER (WHERE ${a('type')} = ${PAGEVIEW}) AS ${a('pageviews')},
-          jsonb_object_agg(${a('type')}, ${a('n')}) FILTER (WHERE ${a('type')} <> ${PAGEVIEW}) AS ${a('types')},
-          jsonb_object_agg(${a('type')}, ${a('value_sum')}) FILTER (WHERE ${a('value_sum')} IS NOT NULL) AS ${a('value_sums')}
-        FROM (SELECT ${a('session')}, ${a('path')}, ${a('type')}, sum(${a('n')}) AS ${a('n')}, sum(${a('value_sum')}) AS ${a('value_sum')} FROM ${a('visit_counts')} GROUP BY 1, 2, 3) t
-        GROUP BY 1, 2
+        SELECT ${a('session')}, ${a('path')}, sum(${a('n')}) AS ${a('n')}, sum(${a('n')}) FILTER (WHERE ${a('type')} = ${PAGEVIEW}) AS ${a('pageviews')}, ${typeObjects}
+        FROM ${a('path_types')} GROUP BY 1, 2
       ) f
       LEFT JOIN (
         SELECT ${a('session')}, ${a('path')}, jsonb_object_agg(${a('rev_currency')}, ${a('amount')}::text) AS ${a('revenue')} FROM ${a('path_revenue')} GROUP BY 1, 2
