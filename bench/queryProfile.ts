@@ -9,13 +9,21 @@
  * Cold, as bench:query: the stats cache emptied and every backend of the database terminated, so
  * the service's pool connects anew. BENCH_PROFILE_SAMPLES (20) cold calls per case, interleaved;
  * medians are reported. The plans go to stdout above the JSON line.
+ *
+ * BENCH_PROFILE_CASES picks the cases (default `30d,365d,365d-5breakdowns`: bench:query's, the
+ * busiest site); `view-30d` and `view-365d` are the Analytics view's one stats call over every
+ * site (8 breakdowns, goals, KPI periods, a monthly series per site: what bench:admin's
+ * `serviceColdMs.stats` times), e.g. `BENCH_PROFILE_CASES=view-365d BENCH_PROFILE_SAMPLES=5`.
  */
 import type { Payload, PayloadRequest } from 'payload'
 
 import pg from 'pg'
 import { createLocalReq, executeAuthStrategies, getPayload } from 'payload'
 
+import type { StatsQuery } from '../src/stats/types.js'
 import type { YearData } from './yearData.js'
+
+import { BREAKDOWN_LIMIT, BREAKDOWN_LISTS } from '../admin/Dashboard/metrics.js'
 
 import { buildDevConfig } from '../dev/buildConfig.js'
 import { DEMO_USERS } from '../dev/seed.js'
@@ -87,13 +95,31 @@ async function main() {
   payload = await getPayload({ config: buildDevConfig({ databaseUri: data.databaseUri, push: false, seed: false }), key: `query-profile:${data.databaseUri}` })
   const site = data.meta.siteIds[0]!
   const today = new Date().toISOString().slice(0, 10)
-  const cases = {
-    '30d': `siteId=${site}&from=${dayBefore(today, 29)}&to=${today}`,
-    '365d': `siteId=${site}&from=${dayBefore(today, 364)}&to=${today}`,
-    '365d-5breakdowns': `siteId=${site}&from=${dayBefore(today, 364)}&to=${today}&breakdown=pages,sources,countries,browsers,devices`,
+  const url = (params: string) => () => parseStatsParams(new URLSearchParams(params))
+  // The Analytics view's one stats call over every site (as loadDashboard asks it; what bench:admin's `serviceColdMs.stats` times).
+  const view = (days: number) => (): StatsQuery => ({
+    breakdowns: BREAKDOWN_LISTS.map((list) => list.breakdown),
+    from: dayBefore(today, days - 1),
+    goals: true,
+    kpis: true,
+    limit: BREAKDOWN_LIMIT,
+    range: 'custom',
+    siteSeriesInterval: 'month',
+    to: today,
+  })
+  const allCases = {
+    '30d': url(`siteId=${site}&from=${dayBefore(today, 29)}&to=${today}`),
+    '365d': url(`siteId=${site}&from=${dayBefore(today, 364)}&to=${today}`),
+    '365d-5breakdowns': url(`siteId=${site}&from=${dayBefore(today, 364)}&to=${today}&breakdown=pages,sources,countries,browsers,devices`),
+    'view-30d': view(30),
+    'view-365d': view(365),
   } as const
-  type Case = keyof typeof cases
-  const names = Object.keys(cases) as Case[]
+  type Case = keyof typeof allCases
+  const asked = (process.env.BENCH_PROFILE_CASES ?? '30d,365d,365d-5breakdowns').split(',').map((name) => name.trim())
+  const unknown = asked.filter((name) => !(name in allCases))
+  if (unknown.length) throw new Error(`BENCH_PROFILE_CASES: unknown case(s) ${unknown.join(', ')} (known: ${Object.keys(allCases).join(', ')})`)
+  const names = asked as Case[]
+  const cases = Object.fromEntries(names.map((name) => [name, allCases[name]])) as Record<Case, () => StatsQuery>
   const { token } = await payload.login({ collection: 'users', data: DEMO_USERS.superAdmin })
   const headers = new Headers({ authorization: `JWT ${token}` })
   const stats = payload.analytics!.stats
@@ -120,7 +146,7 @@ async function main() {
     req.user = user
     const authMs = performance.now() - started
     const serviceStarted = performance.now()
-    await stats.getStats(parseStatsParams(new URLSearchParams(cases[name])), { req: req as PayloadRequest })
+    await stats.getStats(cases[name](), { req: req as PayloadRequest })
     const serviceMs = performance.now() - serviceStarted
     // Let the last statements' callbacks record.
     await new Promise((resolve) => setTimeout(resolve, 5))
@@ -160,7 +186,7 @@ async function main() {
 
   // The plans of the statements of the 365-day cases, each on a fresh connection (as cold requests run them).
   const plans: Record<string, Array<{ executionMs: number; planningMs: number; shape: string }>> = {}
-  for (const name of ['365d', '365d-5breakdowns'] as const) {
+  for (const name of names.filter((name) => name !== '30d')) {
     await cold()
     const { statements } = await once(name)
     plans[name] = []
