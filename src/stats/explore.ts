@@ -167,7 +167,8 @@ export function createExplore(deps: ExploreDeps) {
       const rawRange = { from: rawFrom > range.from ? rawFrom : range.from, to: range.to }
       const [rolled, raw, ...goalRolled] = await Promise.all([
         rolledUpRevenue(payload, cfg, siteIds, range.from, range.to),
-        rawGoals.length > 0 && rawRange.from <= rawRange.to ? filtered.revenue(requestOf(siteIds, rawRange, []), rawGoals) : [],
+        // Only the goals' rows are used here (the total is the rollups'): only their sites are read.
+        rawGoals.length > 0 && rawRange.from <= rawRange.to ? filtered.revenue(requestOf([...new Set(rawGoals.map((entry) => entry.siteId))], rawRange, []), rawGoals) : [],
         ...[...rolledFrom].map(([from, entries]) =>
           from <= range.to ? rolledUpRevenue(payload, cfg, [...new Set(entries.map((entry) => entry.siteId))], from, range.to, ['goalRevenue']) : Promise.resolve([]),
         ),

@@ -142,7 +142,7 @@ type Source = 'events' | 'pages' | 'visits'
  * `mpv`, their matching pageviews) and, reading events, `me` the matching events of the range
  * (counted events, with their local day).
  */
-function filteredCtes(tables: { events: CollectionTable; visits: CollectionTable }, request: FilteredRequest, withProps: boolean, source: Source): SqlQuery {
+function filteredCtes(tables: { events: CollectionTable; visits: CollectionTable }, request: FilteredRequest, withProps: boolean, source: Source, narrow?: SqlQuery): SqlQuery {
   const { events: e, visits: v } = tables
   const col = (field: string) => sql`x.${e.id(field)}`
   const spans = request.sites.map((site) => ({
@@ -224,7 +224,7 @@ function filteredCtes(tables: { events: CollectionTable; visits: CollectionTable
       FROM ${e.ref} x${oneZone ? sql`` : sql` JOIN z ON x.${e.id('site')}::text = z.${a('site')}`}
       WHERE x.${e.id('site')} IN (${siteList})
         AND x.${e.id('timestamp')} >= ${bounds.start}::timestamptz AND x.${e.id('timestamp')} < ${bounds.end}::timestamptz
-        ${oneZone ? sql`` : sql`AND x.${e.id('timestamp')} >= z.${a('start')} AND x.${e.id('timestamp')} < z.${a('end')}`} AND x.${e.id('type')} <> ${ENGAGEMENT}
+        ${oneZone ? sql`` : sql`AND x.${e.id('timestamp')} >= z.${a('start')} AND x.${e.id('timestamp')} < z.${a('end')}`} AND x.${e.id('type')} <> ${ENGAGEMENT}${narrow ? sql` AND ${narrow}` : sql``}
         ${byIds ? sql`AND x.${e.id('id')} = ANY(ARRAY(SELECT i.${a('id')}::${idType} FROM kv, jsonb_array_elements_text(kv.${a('event_ids')}) AS i(${a('id')})))` : sql``}
     ),
     me AS MATERIALIZED (
@@ -408,15 +408,23 @@ export function createFilteredStore(payload: Payload, cfg: SanitizedAnalyticsCon
    * without filters that reads no visit row, so days recomputed before the visits table are
    * answered too (unfiltered goals not rolled up yet, right after an upgrade). `covered`: the
    * caller ran `checkVisitsCovered` itself (to learn whether the visit rows list their pages).
+   * `narrow`: a test of the raw event row `x` that every event the body counts passes (the
+   * matching events `me` are then only those: fewer rows read, none kept that no branch counts).
    */
-  const run = async <T>(request: FilteredRequest, body: SqlQuery, readsProps = false, source: Source = 'events', options: { covered?: boolean; eventsOnly?: boolean } = {}): Promise<T[]> => {
+  const run = async <T>(
+    request: FilteredRequest,
+    body: SqlQuery,
+    readsProps = false,
+    source: Source = 'events',
+    options: { covered?: boolean; eventsOnly?: boolean; narrow?: SqlQuery } = {},
+  ): Promise<T[]> => {
     if (request.sites.length === 0) return []
     const withProps = readsProps || filtersReadProps(request.filters)
     if (!options.covered && !(options.eventsOnly && request.filters.length === 0)) await checkVisitsCovered(payload, cfg, request)
     return drizzleOf(payload).transaction(async (tx) => {
       await tx.execute(sql`SET LOCAL enable_nestloop = off`)
       await tx.execute(sql`SET LOCAL work_mem = '64MB'`)
-      return (await tx.execute(sql`WITH ${filteredCtes(tablesOf(), request, withProps, source)} ${body}`)).rows as T[]
+      return (await tx.execute(sql`WITH ${filteredCtes(tablesOf(), request, withProps, source, options.narrow)} ${body}`)).rows as T[]
     })
   }
 
@@ -461,20 +469,26 @@ export function createFilteredStore(payload: Payload, cfg: SanitizedAnalyticsCon
     },
 
     async goals(request) {
-      const goals = request.sites.flatMap((site) => site.goals.map((goal) => ({ goal, site })))
+      // Sites without goals add no branch: their events are not read.
+      const sites = request.sites.filter((site) => site.goals.length > 0)
+      const goals = sites.flatMap((site) => site.goals.map((goal) => ({ goal, site })))
       if (goals.length === 0) return []
       const branches = goals.map(
         ({ goal, site }) =>
           sql`SELECT ${goal.name}::text AS ${a('name')}, count(*)::float8 AS ${a('conversions')}, count(DISTINCT ${dayVisitor('e')})::float8 AS ${a('visitors')}
             FROM me e WHERE e.${a('site')} = ${String(site.id)} AND ${goalPredicate(goal)}`,
       )
+      // Only events of a goal's type convert: those alone are read (the (site, type, timestamp)
+      // index), not every event of the range — a default goal (an event type) is a small share.
+      const e = tablesOf().events
+      const types = [...new Set(goals.map(({ goal }) => goal.event ?? PAGEVIEW))]
       const rows = await run<{ conversions: number; name: string; visitors: number }>(
-        request,
+        { ...request, sites },
         sql`SELECT ${a('name')}, sum(${a('conversions')})::float8 AS ${a('conversions')}, sum(${a('visitors')})::float8 AS ${a('visitors')}
           FROM (${sql.join(branches, sql` UNION ALL `)}) g GROUP BY ${a('name')}`,
         goals.some(({ goal }) => goal.prop !== undefined),
         'events',
-        { eventsOnly: true },
+        { eventsOnly: true, narrow: sql`x.${e.id('type')} IN (${sql.join(types.map((type) => sql`${type}`), sql`, `)})` },
       )
       return rows.map((row) => ({ conversions: Number(row.conversions), name: row.name, visitors: Number(row.visitors) }))
     },
@@ -485,6 +499,7 @@ export function createFilteredStore(payload: Payload, cfg: SanitizedAnalyticsCon
         return (await dayFigures(request)).flatMap((row) => Object.entries(row.revenue).map(([currency, amount]) => ({ amount, currency, goal: null })))
       }
       const withRevenue = sql`e.${a('rev_currency')} IS NOT NULL AND e.${a('rev_amount')} IS NOT NULL`
+      const e = tablesOf().events
       const branches = [
         sql`SELECT NULL::text AS ${a('goal')}, e.${a('rev_currency')} AS ${a('currency')}, sum(e.${a('rev_amount')}) AS ${a('amount')} FROM me e WHERE ${withRevenue} GROUP BY 2`,
         ...goals.map(
@@ -497,7 +512,8 @@ export function createFilteredStore(payload: Payload, cfg: SanitizedAnalyticsCon
         sql`SELECT ${a('goal')}, ${a('currency')}, sum(${a('amount')})::text AS ${a('amount')} FROM (${sql.join(branches, sql` UNION ALL `)}) g GROUP BY 1, 2`,
         goals.some(({ goal }) => goal.prop !== undefined),
         'events',
-        { eventsOnly: true },
+        // Every branch sums revenue: events without any are not read into `me`.
+        { eventsOnly: true, narrow: sql`x.${e.id('revenueAmount')} IS NOT NULL AND NULLIF(x.${e.id('revenueCurrency')}, '') IS NOT NULL` },
       )
       return rows.map((row) => ({ amount: String(row.amount), currency: String(row.currency), goal: row.goal }))
     },

@@ -134,26 +134,31 @@ describe('monthly rollup', () => {
       ['2025-12-22', '2026-01-06'], // a year end
     ]
     const dimensions: StatsDimension[] = ['page', 'entryPage', 'exitPage', 'source', 'country', 'browser', 'os', 'device', 'event']
-    let proved = 0
+    // Proved: the answer came from the candidates alone (no full ranking ran), without and with reading deeper.
+    const proved = { deeper: 0, once: 0 }
     for (const depth of [1, 2, 4]) {
-      const pruned = createStatsStore(payload, cfg, { pruneDepth: depth })
-      for (const [from, to] of ranges) {
-        for (const siteIds of [[sites[0]!.id], sites.map((site) => site.id)]) {
-          for (const limit of [1, 2, 3, 5]) {
-            // Only `event` (ranked by count, never pruned) and unproved dimensions take the full ranking's transaction.
-            const transaction = vi.spyOn(dbOf(payload), 'transaction')
-            const found = await pruned.topKeys(siteIds, from, to, dimensions.slice(0, -1), limit)
-            if (transaction.mock.calls.length === 0) proved++
-            transaction.mockRestore()
-            expect(found, `${from}..${to}, ${siteIds.length} sites, limit ${limit}, depth ${depth}`).toEqual(await reference.topKeys(siteIds, from, to, dimensions.slice(0, -1), limit))
-            expect(await pruned.topKeys(siteIds, from, to, dimensions, limit)).toEqual(await reference.topKeys(siteIds, from, to, dimensions, limit))
+      for (const deepenings of [0, 2]) {
+        const pruned = createStatsStore(payload, cfg, { pruneDeepenings: deepenings, pruneDepth: depth })
+        for (const [from, to] of ranges) {
+          for (const siteIds of [[sites[0]!.id], sites.map((site) => site.id)]) {
+            for (const limit of [1, 2, 3, 5]) {
+              // Only `event` (ranked by count, never pruned) and unproved dimensions take the full ranking's transaction.
+              const transaction = vi.spyOn(dbOf(payload), 'transaction')
+              const found = await pruned.topKeys(siteIds, from, to, dimensions.slice(0, -1), limit)
+              if (transaction.mock.calls.length === 0) proved[deepenings ? 'deeper' : 'once']++
+              transaction.mockRestore()
+              const context = `${from}..${to}, ${siteIds.length} sites, limit ${limit}, depth ${depth}, ${deepenings} deepenings`
+              expect(found, context).toEqual(await reference.topKeys(siteIds, from, to, dimensions.slice(0, -1), limit))
+              expect(await pruned.topKeys(siteIds, from, to, dimensions, limit), context).toEqual(await reference.topKeys(siteIds, from, to, dimensions, limit))
+            }
           }
         }
       }
     }
-    // Some answers were proved from the first rows alone (no full ranking ran), and some were not.
-    expect(proved).toBeGreaterThan(0)
-    expect(proved).toBeLessThan(3 * 4 * 2 * 4)
+    // Some answers were proved from the first rows alone, and some were not; reading deeper proves more of them.
+    expect(proved.once).toBeGreaterThan(0)
+    expect(proved.once).toBeLessThan(3 * 4 * 2 * 4)
+    expect(proved.deeper).toBeGreaterThan(proved.once)
   })
 
   test('whole months are read from the rollup, and recomputing a month repairs it', async () => {
