@@ -11,12 +11,11 @@ import type { CollectionTable, SqlQuery } from './db.js'
 
 import { MAX_STORED_COUNTER, PAGEVIEW } from '../core/dailyStats.js'
 import { ENGAGEMENT_METRICS, STATS_METRICS } from '../core/dimensions.js'
-import { monthsInRange, splitByMonths } from '../core/months.js'
-import { daysInRange } from '../core/statsRange.js'
+import { splitByMonths } from '../core/months.js'
 import { keysToRank } from '../core/topKeysBound.js'
 import { collectionTable, drizzleOf, sql } from './db.js'
 import { daysBetween, rangeParts as rollupRangeParts, siteIn } from './rollupRange.js'
-import { topCandidates } from './topCandidates.js'
+import { candidatePartsPerSite, topCandidates } from './topCandidates.js'
 
 export type SiteKey = number | string
 
@@ -248,7 +247,7 @@ export function createStatsStore(payload: Payload, cfg: SanitizedAnalyticsConfig
   const prunedKeys = async (siteIds: SiteKey[], from: string, to: string, dimensions: readonly StatsDimension[], limit: number, imported: SiteKey[]) => {
     const keys = new Map<StatsDimension, string[]>()
     const split = splitByMonths(from, to)
-    const partsPerSite = split.days.reduce((sum, range) => sum + daysInRange(range.from, range.to), 0) + (split.months ? monthsInRange(split.months.from, split.months.to) : 0)
+    const partsPerSite = candidatePartsPerSite(split)
     const rowsRead = (depth: number, count: number) => siteIds.length * partsPerSite * count * depth
     if (!pruneBreakdowns || !monthlyRollup || imported.length > 0 || limit > MAX_PRUNED_LIMIT) return keys
     const { monthly, stats } = t()

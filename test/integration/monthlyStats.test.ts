@@ -161,6 +161,45 @@ describe('monthly rollup', () => {
     expect(proved.deeper).toBeGreaterThan(proved.once)
   })
 
+  test('a leading partial month is bounded by its month’s rows, never counted from them', async () => {
+    // January 2023: "/a" is the month's top page, but only on the 5th, before the range; "/b" is on the 25th, in it.
+    // February 2023 (whole, in the range): "/c" leads. The answer over 2023-01-20…02-28 is "/c"; had the January
+    // rows counted as the range's own visitors, "/a" would have set the bar and pushed "/c" out.
+    const site = sites[2]!
+    const rows: Array<[string, string, number]> = [
+      ['2023-01-05', '/a', 100],
+      ['2023-01-25', '/b', 10],
+      ['2023-01-26', '/x', 1],
+      ['2023-02-10', '/c', 50],
+      ['2023-02-11', '/d', 1],
+      ['2023-02-12', '/e', 1],
+    ]
+    const ours = sql`site_id = ${site.id} AND date >= '2023-01-01T00:00:00Z' AND date < '2023-03-01T00:00:00Z'`
+    for (const [day, key, visitors] of rows) {
+      await dbOf(payload).execute(sql`
+        INSERT INTO analytics_daily_stats (site_id, tenant_id, date, dimension, key, visitors, visits, pageviews)
+        VALUES (${site.id}, ${site.tenant}, ${`${day}T00:00:00Z`}::timestamptz, 'page', ${key}, ${visitors}, ${visitors}, ${visitors})`)
+    }
+    try {
+      await recomputeMonthlyStats(payload, cfg, [
+        { month: '2023-01-01', siteId: site.id },
+        { month: '2023-02-01', siteId: site.id },
+      ])
+      const reference = createStatsStore(payload, cfg, { monthlyRollup: false, pruneBreakdowns: false })
+      const pruned = createStatsStore(payload, cfg, { pruneDeepenings: 0, pruneDepth: 2 })
+      const transaction = vi.spyOn(dbOf(payload), 'transaction')
+      const found = await pruned.topKeys([site.id], '2023-01-20', '2023-02-28', ['page'], 1)
+      // Proved from the candidates (no full ranking ran), and right.
+      expect(transaction).not.toHaveBeenCalled()
+      transaction.mockRestore()
+      expect(found.map((row) => [row.key, row.visitors])).toEqual([['/c', 50]])
+      expect(found).toEqual(await reference.topKeys([site.id], '2023-01-20', '2023-02-28', ['page'], 1))
+    } finally {
+      await dbOf(payload).execute(sql`DELETE FROM analytics_daily_stats WHERE ${ours}`)
+      await dbOf(payload).execute(sql`DELETE FROM analytics_monthly_stats WHERE site_id = ${site.id} AND month >= '2023-01-01T00:00:00Z' AND month < '2023-03-01T00:00:00Z'`)
+    }
+  })
+
   test('whole months are read from the rollup, and recomputing a month repairs it', async () => {
     const site = sites[0]!
     const read = () => createStatsStore(payload, cfg).topKeys([site.id], '2024-02-01', '2024-02-29', ['page'], 1000)
