@@ -14,7 +14,9 @@
  * call), uncached (the site's cached results invalidated before each, as the aggregation
  * does) and cached. Environment (optional): BENCH_EVENTS, BENCH_ITERATIONS=20.
  * The LAST line is one JSON object: per case `{ uncached: { p50Ms, p95Ms }, cached: { p50Ms, p95Ms } }`,
- * plus `events` and `targets` (each target met or not).
+ * plus `events`, `targets` (each target met or not), the unfiltered case again as `reference`, the load
+ * average and `valid`: every answer timed is a plausible one (each filter narrows the visitors, the year
+ * has conversions, the funnel's steps never grow).
  * Every process started here is stopped here, by handle, also on failure or Ctrl-C.
  */
 import type { Payload } from 'payload'
@@ -22,7 +24,7 @@ import type { Payload } from 'payload'
 import { sql } from '@payloadcms/db-postgres'
 import { getPayload } from 'payload'
 
-import type { StatsQuery } from '../src/stats/types.js'
+import type { FunnelResult, StatsQuery, StatsResult } from '../src/stats/types.js'
 import type { PostgresHandle, RedisHandle } from '../scripts/services.js'
 
 import { buildDevConfig } from '../dev/buildConfig.js'
@@ -33,6 +35,7 @@ import { insertEvents } from '../src/store/insertEvents.js'
 import { recomputeDailyStats } from '../src/store/recomputeDailyStats.js'
 import { startPostgres, startRedis } from '../scripts/services.js'
 import { envNumber } from './envNumber.js'
+import { load } from './readBench.js'
 import { runBench } from './runBench.js'
 import { benchDays, siteDayEvents } from './events.js'
 
@@ -64,6 +67,7 @@ const summary = (samples: number[]) => {
 }
 
 async function main() {
+  const loadAtStart = load()
   ;[postgres, redis] = await Promise.all([startPostgres(), startRedis()])
   const databaseUri = await postgres.createDatabase('bench_explore')
   payload = await getPayload({ config: buildDevConfig({ analytics: { redisUrl: redis.url }, databaseUri, push: true, seed: true }), key: 'bench-explore' })
@@ -112,9 +116,10 @@ async function main() {
   }
 
   const results: Record<string, { cached: ReturnType<typeof summary>; uncached: ReturnType<typeof summary> }> = {}
+  const answers: Record<string, unknown> = {}
   for (const [name, run] of Object.entries(cases)) {
     await stats.invalidate([site.id])
-    await run() // warm Postgres' buffers: "uncached" means the stats cache, not the disk
+    answers[name] = await run() // warm Postgres' buffers: "uncached" means the stats cache, not the disk
     const uncached: number[] = []
     for (let i = 0; i < ITERATIONS; i++) {
       await stats.invalidate([site.id])
@@ -138,7 +143,27 @@ async function main() {
     'stats 3 filters p95 < 300 ms': results['stats-30d-3filters']!.uncached.p95Ms < 300,
   }
   for (const [target, met] of Object.entries(targets)) log(`target ${target}: ${met ? 'met' : 'NOT met'}`)
-  return { events: inserted, iterations: ITERATIONS, ...results, targets }
+  // The answers timed are answers: each filter narrows the visitors, the year has conversions, a funnel's steps never grow.
+  const visitors = (name: string) => (answers[name] as StatsResult).totals.visitors
+  const steps = (answers['funnel-30d-4steps'] as FunnelResult).steps.map((step) => step.visitors)
+  const check = {
+    filtersNarrow: visitors('stats-30d-unfiltered') >= visitors('stats-30d-1filter') && visitors('stats-30d-1filter') >= visitors('stats-30d-3filters') && visitors('stats-30d-3filters') > 0,
+    funnelNarrows: steps.length === FUNNEL.length && steps[0]! > 0 && steps.every((n, i) => i === 0 || n <= steps[i - 1]!),
+    goalsConvert: ((answers['goals-365d'] as StatsResult).breakdowns.goals ?? []).some((goal) => goal.conversions > 0),
+  }
+  for (const [name, ok] of Object.entries(check)) if (!ok) log(`check ${name} FAILED`)
+  return {
+    bench: 'explore',
+    valid: Object.values(check).every(Boolean),
+    loadAverage: { end: load(), start: loadAtStart },
+    events: inserted,
+    iterations: ITERATIONS,
+    ...results,
+    reference: { what: 'the same 30 days unfiltered: the daily rollups', ...results['stats-30d-unfiltered'] },
+    ratios: { threeFiltersVsUnfilteredP95: round(results['stats-30d-3filters']!.uncached.p95Ms / results['stats-30d-unfiltered']!.uncached.p95Ms) },
+    check,
+    targets,
+  }
 }
 
 async function cleanup() {
