@@ -35,7 +35,7 @@ import type { RollupTables, SiteMonth } from '../src/store/recomputeMonthlyStats
 import { buildDevConfig } from '../dev/buildConfig.js'
 import { JOBS_ENV } from '../jobs/scheduler.js'
 import { startPostgres } from '../scripts/services.js'
-import { STATS_METRICS } from '../src/core/dimensions.js'
+import { ROLLUP_METRICS } from '../src/core/dimensions.js'
 import { monthOf, nextMonth } from '../src/core/months.js'
 import { recomputeMonthlyStats, recomputeMonthQuery, rollupTables, rollupWorkMem } from '../src/store/recomputeMonthlyStats.js'
 import { statsUpsertColumns } from '../src/store/statsUpsert.js'
@@ -106,14 +106,14 @@ function previousMonthQuery(tables: RollupTables, pair: SiteMonth): SqlQuery {
   return sql`
     WITH r AS (
       SELECT ${d.id('dimension')}::text AS ${a('dimension')}, ${d.id('key')} AS ${a('key')},
-        ${sql.join(STATS_METRICS.map((metric) => sql`sum(${d.id(metric)}) AS ${a(metric)}`), sql`, `)}
+        ${sql.join(ROLLUP_METRICS.map((metric) => sql`sum(${d.id(metric)}) AS ${a(metric)}`), sql`, `)}
       FROM ${d.ref} WHERE ${inMonth}
       GROUP BY ${d.id('dimension')}, ${d.id('key')}
     ),
     up AS (
       INSERT INTO ${m.ref} AS o (${insertColumns})
       SELECT ${siteId}, ${tenancy ? sql`${tenant()}, ` : sql``}${start}, r.${a('dimension')}::${m.enumType('dimension')}, r.${a('key')},
-        ${sql.join(STATS_METRICS.map((metric) => sql`r.${a(metric)}`), sql`, `)}
+        ${sql.join(ROLLUP_METRICS.map((metric) => sql`r.${a(metric)}`), sql`, `)}
       FROM r
       ON CONFLICT (${m.id('site')}, ${m.id('month')}, ${m.id('dimension')}, ${m.id('key')})
         DO UPDATE SET ${updates} WHERE ${changed}
