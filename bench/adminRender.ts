@@ -43,7 +43,8 @@ import { chromium } from 'playwright-core'
 import type { StatsTotals } from '../src/stats/types.js'
 import type { ReadBench } from './readBench.js'
 
-import { BREAKDOWN_LIMIT, BREAKDOWN_LISTS, KPIS } from '../admin/Dashboard/metrics.js'
+import { dashboardStatsQuery } from '../admin/Dashboard/loadDashboard.js'
+import { KPIS } from '../admin/Dashboard/metrics.js'
 import { addDays } from '../src/core/statsRange.js'
 import { envNumber } from './envNumber.js'
 import { load, round, startReadBench, summary } from './readBench.js'
@@ -255,11 +256,7 @@ async function main() {
   const calls = {
     compare: () => service.compareStats(base, caller),
     realtime: () => service.getRealtime({ siteIds }, caller),
-    stats: () =>
-      service.getStats(
-        { ...base, breakdowns: BREAKDOWN_LISTS.map((list) => list.breakdown), goals: true, kpis: true, limit: BREAKDOWN_LIMIT, siteSeriesInterval: 'month' },
-        caller,
-      ),
+    stats: () => service.getStats(dashboardStatsQuery(base, 'month'), caller),
   }
   type Call = keyof typeof calls
   const serviceRuns = { all: [] as number[], compare: [] as number[], realtime: [] as number[], stats: [] as number[] }

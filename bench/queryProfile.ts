@@ -23,8 +23,7 @@ import { createLocalReq, executeAuthStrategies, getPayload } from 'payload'
 import type { StatsQuery } from '../src/stats/types.js'
 import type { YearData } from './yearData.js'
 
-import { BREAKDOWN_LIMIT, BREAKDOWN_LISTS } from '../admin/Dashboard/metrics.js'
-
+import { dashboardStatsQuery } from '../admin/Dashboard/loadDashboard.js'
 import { buildDevConfig } from '../dev/buildConfig.js'
 import { DEMO_USERS } from '../dev/seed.js'
 import { JOBS_ENV } from '../jobs/scheduler.js'
@@ -97,16 +96,7 @@ async function main() {
   const today = new Date().toISOString().slice(0, 10)
   const url = (params: string) => () => parseStatsParams(new URLSearchParams(params))
   // The Analytics view's one stats call over every site (as loadDashboard asks it; what bench:admin's `serviceColdMs.stats` times).
-  const view = (days: number) => (): StatsQuery => ({
-    breakdowns: BREAKDOWN_LISTS.map((list) => list.breakdown),
-    from: dayBefore(today, days - 1),
-    goals: true,
-    kpis: true,
-    limit: BREAKDOWN_LIMIT,
-    range: 'custom',
-    siteSeriesInterval: 'month',
-    to: today,
-  })
+  const view = (days: number) => () => dashboardStatsQuery({ from: dayBefore(today, days - 1), range: 'custom', to: today }, 'month')
   const allCases = {
     '30d': url(`siteId=${site}&from=${dayBefore(today, 29)}&to=${today}`),
     '365d': url(`siteId=${site}&from=${dayBefore(today, 364)}&to=${today}`),

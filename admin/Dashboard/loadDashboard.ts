@@ -88,6 +88,21 @@ export async function currentOutage(payload: Payload): Promise<null | SourceOuta
 const isStatsError = (error: unknown): error is StatsError =>
   error instanceof Error && error.name === 'StatsError' && typeof (error as { status?: unknown }).status === 'number'
 
+/**
+ * The view's one stats question: its range and sites (`base`), every ranked list, goals and the
+ * KPI cards' periods, and a series per site for the sparklines (`siteSeriesInterval`; none
+ * without them). The benches ask it the same way (bench:admin, bench:query-profile).
+ */
+export const dashboardStatsQuery = (base: StatsQuery, siteSeriesInterval?: DayInterval): StatsQuery => ({
+  ...base,
+  breakdowns: BREAKDOWN_LISTS.map((list) => list.breakdown),
+  goals: true,
+  // The cards' trend, 7-day average and month projection (the service leaves them out under filters).
+  kpis: true,
+  limit: BREAKDOWN_LIMIT,
+  siteSeriesInterval,
+})
+
 /** Sparklines stay legible: daily up to two months, then weekly, then monthly. */
 const sparklineInterval = (days: number): DayInterval => (days <= 62 ? 'day' : days <= 190 ? 'week' : 'month')
 const daysBetween = (from: string, to: string) => Math.round((Date.parse(to) - Date.parse(from)) / 86_400_000) + 1
@@ -202,8 +217,7 @@ export async function loadDashboard({ caller, cookies, fixedSite, payload, state
     const sparklinesShown = selected.length > 1 && selected.length <= SPARKLINE_SITE_LIMIT
     const siteSeriesInterval = sparklinesShown ? sparklineInterval(rangeDays(state, new Date())) : undefined
     const [result, compare, realtime, outage, canExport] = await Promise.all([
-      // `kpis`: the cards' trend, 7-day average and month projection (the service leaves them out under filters).
-      stats.getStats({ ...base, breakdowns: BREAKDOWN_LISTS.map((list) => list.breakdown), goals: true, kpis: true, limit: BREAKDOWN_LIMIT, siteSeriesInterval }, caller),
+      stats.getStats(dashboardStatsQuery(base, siteSeriesInterval), caller),
       // One day (today, or a custom day such as yesterday) by hour, against the day before's
       // hours; sites in several zones have no common hours: by day.
       state.range === 'today' || (state.range === 'custom' && state.from !== undefined && state.from === state.to)

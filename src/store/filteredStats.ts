@@ -142,7 +142,17 @@ type Source = 'events' | 'pages' | 'visits'
  * `mpv`, their matching pageviews) and, reading events, `me` the matching events of the range
  * (counted events, with their local day).
  */
-function filteredCtes(tables: { events: CollectionTable; visits: CollectionTable }, request: FilteredRequest, withProps: boolean, source: Source, narrow?: SqlQuery): SqlQuery {
+/**
+ * What every event a body counts has, so `me` holds only such events: a type among `types` (read
+ * through the (site, type, timestamp) index), revenue (`withRevenue`). A goal converts only on its
+ * type's events, and a revenue sum reads only events with revenue — a small share of a range.
+ */
+interface EventNarrowing {
+  types?: readonly string[]
+  withRevenue?: boolean
+}
+
+function filteredCtes(tables: { events: CollectionTable; visits: CollectionTable }, request: FilteredRequest, withProps: boolean, source: Source, narrow: EventNarrowing = {}): SqlQuery {
   const { events: e, visits: v } = tables
   const col = (field: string) => sql`x.${e.id(field)}`
   const spans = request.sites.map((site) => ({
@@ -224,7 +234,9 @@ function filteredCtes(tables: { events: CollectionTable; visits: CollectionTable
       FROM ${e.ref} x${oneZone ? sql`` : sql` JOIN z ON x.${e.id('site')}::text = z.${a('site')}`}
       WHERE x.${e.id('site')} IN (${siteList})
         AND x.${e.id('timestamp')} >= ${bounds.start}::timestamptz AND x.${e.id('timestamp')} < ${bounds.end}::timestamptz
-        ${oneZone ? sql`` : sql`AND x.${e.id('timestamp')} >= z.${a('start')} AND x.${e.id('timestamp')} < z.${a('end')}`} AND x.${e.id('type')} <> ${ENGAGEMENT}${narrow ? sql` AND ${narrow}` : sql``}
+        ${oneZone ? sql`` : sql`AND x.${e.id('timestamp')} >= z.${a('start')} AND x.${e.id('timestamp')} < z.${a('end')}`} AND x.${e.id('type')} <> ${ENGAGEMENT}
+        ${narrow.types ? sql`AND ${col('type')} IN (${sql.join(narrow.types.map((type) => sql`${type}`), sql`, `)})` : sql``}
+        ${narrow.withRevenue ? sql`AND ${col('revenueAmount')} IS NOT NULL AND NULLIF(${col('revenueCurrency')}, '') IS NOT NULL` : sql``}
         ${byIds ? sql`AND x.${e.id('id')} = ANY(ARRAY(SELECT i.${a('id')}::${idType} FROM kv, jsonb_array_elements_text(kv.${a('event_ids')}) AS i(${a('id')})))` : sql``}
     ),
     me AS MATERIALIZED (
@@ -408,15 +420,14 @@ export function createFilteredStore(payload: Payload, cfg: SanitizedAnalyticsCon
    * without filters that reads no visit row, so days recomputed before the visits table are
    * answered too (unfiltered goals not rolled up yet, right after an upgrade). `covered`: the
    * caller ran `checkVisitsCovered` itself (to learn whether the visit rows list their pages).
-   * `narrow`: a test of the raw event row `x` that every event the body counts passes (the
-   * matching events `me` are then only those: fewer rows read, none kept that no branch counts).
+   * `narrow`: what every event the body counts has (`EventNarrowing`).
    */
   const run = async <T>(
     request: FilteredRequest,
     body: SqlQuery,
     readsProps = false,
     source: Source = 'events',
-    options: { covered?: boolean; eventsOnly?: boolean; narrow?: SqlQuery } = {},
+    options: { covered?: boolean; eventsOnly?: boolean; narrow?: EventNarrowing } = {},
   ): Promise<T[]> => {
     if (request.sites.length === 0) return []
     const withProps = readsProps || filtersReadProps(request.filters)
@@ -478,17 +489,14 @@ export function createFilteredStore(payload: Payload, cfg: SanitizedAnalyticsCon
           sql`SELECT ${goal.name}::text AS ${a('name')}, count(*)::float8 AS ${a('conversions')}, count(DISTINCT ${dayVisitor('e')})::float8 AS ${a('visitors')}
             FROM me e WHERE e.${a('site')} = ${String(site.id)} AND ${goalPredicate(goal)}`,
       )
-      // Only events of a goal's type convert: those alone are read (the (site, type, timestamp)
-      // index), not every event of the range — a default goal (an event type) is a small share.
-      const e = tablesOf().events
-      const types = [...new Set(goals.map(({ goal }) => goal.event ?? PAGEVIEW))]
       const rows = await run<{ conversions: number; name: string; visitors: number }>(
         { ...request, sites },
         sql`SELECT ${a('name')}, sum(${a('conversions')})::float8 AS ${a('conversions')}, sum(${a('visitors')})::float8 AS ${a('visitors')}
           FROM (${sql.join(branches, sql` UNION ALL `)}) g GROUP BY ${a('name')}`,
         goals.some(({ goal }) => goal.prop !== undefined),
         'events',
-        { eventsOnly: true, narrow: sql`x.${e.id('type')} IN (${sql.join(types.map((type) => sql`${type}`), sql`, `)})` },
+        // A goal converts only on its type's events (a page goal: pageviews).
+        { eventsOnly: true, narrow: { types: [...new Set(goals.map(({ goal }) => goal.event ?? PAGEVIEW))] } },
       )
       return rows.map((row) => ({ conversions: Number(row.conversions), name: row.name, visitors: Number(row.visitors) }))
     },
@@ -499,7 +507,6 @@ export function createFilteredStore(payload: Payload, cfg: SanitizedAnalyticsCon
         return (await dayFigures(request)).flatMap((row) => Object.entries(row.revenue).map(([currency, amount]) => ({ amount, currency, goal: null })))
       }
       const withRevenue = sql`e.${a('rev_currency')} IS NOT NULL AND e.${a('rev_amount')} IS NOT NULL`
-      const e = tablesOf().events
       const branches = [
         sql`SELECT NULL::text AS ${a('goal')}, e.${a('rev_currency')} AS ${a('currency')}, sum(e.${a('rev_amount')}) AS ${a('amount')} FROM me e WHERE ${withRevenue} GROUP BY 2`,
         ...goals.map(
@@ -512,8 +519,8 @@ export function createFilteredStore(payload: Payload, cfg: SanitizedAnalyticsCon
         sql`SELECT ${a('goal')}, ${a('currency')}, sum(${a('amount')})::text AS ${a('amount')} FROM (${sql.join(branches, sql` UNION ALL `)}) g GROUP BY 1, 2`,
         goals.some(({ goal }) => goal.prop !== undefined),
         'events',
-        // Every branch sums revenue: events without any are not read into `me`.
-        { eventsOnly: true, narrow: sql`x.${e.id('revenueAmount')} IS NOT NULL AND NULLIF(x.${e.id('revenueCurrency')}, '') IS NOT NULL` },
+        // Every branch sums revenue.
+        { eventsOnly: true, narrow: { withRevenue: true } },
       )
       return rows.map((row) => ({ amount: String(row.amount), currency: String(row.currency), goal: row.goal }))
     },

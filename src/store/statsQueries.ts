@@ -253,15 +253,18 @@ export function createStatsStore(payload: Payload, cfg: SanitizedAnalyticsConfig
     const { monthly, stats } = t()
     let pending = dimensions.filter((dimension) => dimension !== 'event')
     let depth = options.pruneDepth ?? pruneDepth(limit)
-    for (let deepened = 0; pending.length > 0 && rowsRead(depth, pending.length) <= MAX_PRUNED_ROWS; deepened++, depth *= DEEPEN) {
+    const deepenings = options.pruneDeepenings ?? MAX_DEEPENINGS
+    for (let deepened = 0; deepened <= deepenings && pending.length > 0 && rowsRead(depth, pending.length) <= MAX_PRUNED_ROWS; deepened++, depth *= DEEPEN) {
       const found = await topCandidates(drizzleOf(payload), { daily: stats, monthly }, { depth, dimensions: pending, siteIds, split })
       for (const [dimension, candidates] of found) {
         const ranked = keysToRank(candidates, limit)
         if (ranked) keys.set(dimension, ranked)
       }
-      if (deepened === (options.pruneDeepenings ?? MAX_DEEPENINGS)) break
       // Deeper only helps a dimension whose parts were cut; a NULL key is never pruned.
-      pending = pending.filter((dimension) => !keys.has(dimension) && found.get(dimension)!.cut && !found.get(dimension)!.candidates.some((candidate) => candidate.key === null))
+      pending = pending.filter((dimension) => {
+        const { candidates, cut } = found.get(dimension)!
+        return !keys.has(dimension) && cut && !candidates.some((candidate) => candidate.key === null)
+      })
     }
     return keys
   }
